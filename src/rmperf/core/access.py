@@ -1,0 +1,88 @@
+"""Row access: what an actor may see or change, derived from their place in the org tree.
+
+`restrict(actor, action)` on every model's queryset is the only gate (shared/DESIGN.md
+"Access"); selectors and views call it before fetching, and out-of-scope rows answer 404
+exactly like missing ones (ASVS 8.2.1/8.2.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rmperf.org.models import Staff
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the bank an actor works in.
+
+    everything: HR, HQ and auditors see the whole bank.
+    unit_path: managers see the subtree under their unit (a path prefix).
+    staff_id: an RM sees what is theirs (their customers, their own record).
+    read_only: auditors (and risk officers) may only view.
+    """
+
+    everything: bool = False
+    unit_path: str | None = None
+    staff_id: str | None = None
+    read_only: bool = False
+
+
+#: Roles whose scope is the subtree of their own unit.
+UNIT_SCOPED_ROLES = frozenset({"branch_manager", "team_leader", "risk_officer", "teller", "wealth_manager"})
+#: Roles that see the whole bank.
+BANK_WIDE_ROLES = frozenset({"hr", "auditor"})
+#: Roles that may only read.
+READ_ONLY_ROLES = frozenset({"auditor", "risk_officer"})
+#: Roles that see customers' personal data unmasked on request (audited), within scope.
+PI_REVEAL_ROLES = frozenset({"rm", "team_leader", "branch_manager"})
+
+
+def staff_of(actor: Any) -> Staff | None:
+    """The staff record linked to a login user, or None (anonymous, or a user without one)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    try:
+        staff: Staff | None = actor.staff
+    except Exception:  # RelatedObjectDoesNotExist: a user with no staff record
+        return None
+    return staff
+
+
+def scope_of(actor: Any) -> Scope | None:
+    """The actor's scope; None means they see nothing at all."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    if not actor.is_active:
+        return None
+    if actor.is_superuser:
+        return Scope(everything=True)
+    staff = staff_of(actor)
+    if staff is None:
+        return None
+    read_only = staff.role in READ_ONLY_ROLES
+    if staff.role in BANK_WIDE_ROLES:
+        return Scope(everything=True, read_only=read_only, staff_id=staff.staff_id)
+    if staff.role in UNIT_SCOPED_ROLES:
+        return Scope(unit_path=staff.unit.path, staff_id=staff.staff_id, read_only=read_only)
+    if staff.role == "rm":
+        return Scope(staff_id=staff.staff_id)
+    return None
+
+
+def may_reveal_personal_data(actor: Any) -> bool:
+    """Whether the actor may ask to see a customer's full phone / id number (audited)."""
+    if actor is not None and getattr(actor, "is_superuser", False):
+        return True
+    staff = staff_of(actor)
+    return staff is not None and staff.role in PI_REVEAL_ROLES

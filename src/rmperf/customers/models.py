@@ -1,0 +1,178 @@
+"""Customers, who looks after them (time-sliced assignments) and the product shelf."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rmperf.core.access import Scope
+from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
+
+
+def current_on(day: dt.date, prefix: str = "") -> models.Q:
+    """Assignments in force on `day` (valid_to is inclusive; empty means still valid)."""
+    return models.Q(**{f"{prefix}valid_from__lte": day}) & (
+        models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": day})
+    )
+
+
+class CustomerKind(models.TextChoices):
+    RETAIL = "retail", _("Retail")
+    CORPORATE = "corporate", _("Corporate")
+
+
+class RiskTolerance(models.TextChoices):
+    C1 = "C1", _("C1 conservative")
+    C2 = "C2", _("C2 cautious")
+    C3 = "C3", _("C3 balanced")
+    C4 = "C4", _("C4 growth")
+    C5 = "C5", _("C5 aggressive")
+
+
+class ProductRisk(models.TextChoices):
+    R1 = "R1", _("R1 low")
+    R2 = "R2", _("R2 medium-low")
+    R3 = "R3", _("R3 medium")
+    R4 = "R4", _("R4 medium-high")
+    R5 = "R5", _("R5 high")
+
+
+class ProductCategory(models.TextChoices):
+    DEPOSIT = "deposit", _("Demand deposit")
+    TIME_DEPOSIT = "time_deposit", _("Time deposit")
+    WEALTH = "wealth", _("Wealth management")
+    FUND = "fund", _("Fund")
+    INSURANCE = "insurance", _("Insurance")
+    CREDIT_CARD = "credit_card", _("Credit card")
+    MORTGAGE = "mortgage", _("Mortgage")
+    CONSUMER_LOAN = "consumer_loan", _("Consumer loan")
+    BUSINESS_LOAN = "business_loan", _("Business loan")
+    PAYROLL = "payroll", _("Payroll service")
+    FX = "fx", _("Foreign exchange")
+    TRUST = "trust", _("Trust")
+
+
+class Customer(models.Model):
+    """A retail or corporate customer; phone, id number and birth date are personal data."""
+
+    customer_id = models.CharField(_("customer id"), max_length=64, primary_key=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices)
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("home branch"), on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    id_number = models.CharField(_("id number"), max_length=32, blank=True)
+    risk_level = models.CharField(
+        _("risk tolerance"), max_length=2, choices=RiskTolerance.choices, blank=True
+    )
+    risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
+    contact_verified_on = models.DateField(_("contact verified on"), null=True, blank=True)
+    marketing_opt_out = models.BooleanField(_("opted out of personalised marketing"), default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ("customer_id",)
+        indexes = [models.Index(fields=("unit", "kind")), models.Index(fields=("name",))]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer_id})"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope) -> models.Q | None:
+        """An RM sees the customers assigned to them today; managers those of their
+        subtree: customers homed in it or looked after by someone who works in it."""
+        today = timezone.localdate()
+        if scope.unit_path is None:
+            return models.Q(
+                models.Exists(
+                    Assignment.objects.filter(
+                        current_on(today), customer=models.OuterRef("pk"), staff_id=scope.staff_id
+                    )
+                )
+            )
+        looked_after_here = models.Exists(
+            Assignment.objects.filter(
+                current_on(today),
+                customer=models.OuterRef("pk"),
+                staff__unit__path__startswith=scope.unit_path,
+            )
+        )
+        return unit_prefix_q("unit__path", scope) | models.Q(looked_after_here)
+
+
+class Assignment(models.Model):
+    """Which RM looks after a customer from `valid_from` to `valid_to` (inclusive; open = now)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    staff = models.ForeignKey(
+        "org.Staff", verbose_name=_("relationship manager"), on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ("customer_id", "valid_from")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("customer", "valid_from"), name="assignment_unique_customer_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="assignment_valid_range",
+            ),
+        ]
+        indexes = [models.Index(fields=("staff", "valid_to"))]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.staff_id} ({self.valid_from}–{self.valid_to or ''})"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope) -> models.Q | None:
+        """An RM sees their own assignments; managers those touching their subtree."""
+        if scope.unit_path is None:
+            return models.Q(staff_id=scope.staff_id)
+        return unit_prefix_q("staff__unit__path", scope) | unit_prefix_q("customer__unit__path", scope)
+
+
+class Product(models.Model):
+    """A product on the shelf, with its risk level (R1–R5) and revenue rate to the bank."""
+
+    product_id = models.CharField(_("product id"), max_length=64, primary_key=True)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=32, choices=ProductCategory.choices)
+    risk_level = models.CharField(_("risk level"), max_length=2, choices=ProductRisk.choices)
+    term_days = models.PositiveIntegerField(_("term (days)"), null=True, blank=True)
+    revenue_rate = models.DecimalField(_("revenue rate"), max_digits=12, decimal_places=6)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ("product_id",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.product_id})"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope) -> models.Q | None:
+        """The product shelf is public inside the bank."""
+        return None

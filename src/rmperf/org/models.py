@@ -1,0 +1,108 @@
+"""The org tree (bank → region → branch → team) and the people in it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rmperf.core.access import Scope
+from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
+
+
+class OrgKind(models.TextChoices):
+    BANK = "bank", _("Bank")
+    REGION = "region", _("Region")
+    BRANCH = "branch", _("Branch")
+    TEAM = "team", _("Team")
+
+
+class Role(models.TextChoices):
+    RM = "rm", _("Relationship manager")
+    TELLER = "teller", _("Teller")
+    WEALTH_MANAGER = "wealth_manager", _("Wealth manager")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    BRANCH_MANAGER = "branch_manager", _("Branch manager")
+    RISK_OFFICER = "risk_officer", _("Risk officer")
+    HR = "hr", _("HR")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Rank(models.TextChoices):
+    ASSISTANT = "assistant", _("Assistant RM")
+    JUNIOR = "junior", _("Junior RM")
+    INTERMEDIATE = "intermediate", _("Intermediate RM")
+    SENIOR = "senior", _("Senior RM")
+
+
+class OrgUnit(models.Model):
+    """A node of the org tree; `path` holds the ids from the bank down so a subtree is a prefix."""
+
+    unit_id = models.CharField(_("unit id"), max_length=64, primary_key=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=OrgKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=400, db_index=True, editable=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ("path",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def restrict_q(cls, scope: Scope) -> models.Q | None:
+        """Managers see their subtree; an RM sees the unit they work in."""
+        if scope.unit_path is not None:
+            return unit_prefix_q("path", scope)
+        return models.Q(staff__staff_id=scope.staff_id)
+
+
+class Staff(models.Model):
+    """A person in the bank; RMs carry a rank. A login user may be linked to one staff record."""
+
+    staff_id = models.CharField(_("staff id"), max_length=64, primary_key=True)
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    rank = models.CharField(_("rank"), max_length=16, choices=Rank.choices, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="staff"
+    )
+    hired_on = models.DateField(_("hired on"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ("staff_id",)
+        indexes = [models.Index(fields=("unit", "role"))]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.staff_id})"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope) -> models.Q | None:
+        """Managers see the people of their subtree; everyone else only themselves."""
+        if scope.unit_path is not None:
+            return unit_prefix_q("unit__path", scope)
+        return models.Q(staff_id=scope.staff_id)
