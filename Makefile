@@ -1,0 +1,41 @@
+# RM Perf: `make demo` serves the demo bank, `make test` runs the whole suite.
+# Both bootstrap a project-local .venv from uv.lock; nothing is installed by hand.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.pyenv/shims:$(HOME)/.pyenv/bin:$(PATH)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+UV_VERSION := 0.13.9
+UV := .uv/bin/uv
+PY := .venv/bin/python
+
+.PHONY: demo test lint check-django bench venv clean
+
+venv: .venv/.synced
+
+# uv comes from PyPI into a tiny bootstrap venv made by the project's Python (.python-version).
+$(UV):
+	python3 -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --quiet
+	touch $@
+
+demo: venv
+	.venv/bin/rmperf demo
+
+test: venv
+	scripts/run-tests
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+
+bench: venv
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf .venv .uv var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,203 @@
+"""Renders docs/data-format.md from the contract, so the reference cannot drift from it.
+
+`python -m rmperf.engine.contract_doc > docs/data-format.md` rewrites the file; a test
+fails when the committed file differs, and another checks every example row below
+passes the validator.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rmperf.engine import contract as c
+
+#: One realistic example row per table, as it would appear in a CSV lake.
+EXAMPLES: dict[str, dict[str, str]] = {
+    "org_units": {"unit_id": "BR01", "name": "杭州西湖支行", "kind": "branch", "parent_id": "RG01"},
+    "staff": {
+        "staff_id": "S0001", "name": "王晓明", "role": "rm", "rank": "intermediate",
+        "unit_id": "TM0101", "hired_on": "2019-07-01",
+    },
+    "customers": {
+        "customer_id": "C00000001", "name": "李娜", "kind": "retail", "unit_id": "BR01",
+        "birth_date": "1985-03-12", "opened_on": "2016-05-20", "phone": "13812341234",
+        "id_number": "330106198503120023", "risk_level": "C3", "risk_assessed_on": "2026-02-01",
+        "contact_verified_on": "2026-06-15", "marketing_opt_out": "false",
+    },
+    "assignments": {
+        "customer_id": "C00000001", "staff_id": "S0001", "valid_from": "2024-01-01",
+        "valid_to": "",
+    },
+    "products": {
+        "product_id": "P012", "name": "稳盈90天理财", "category": "wealth", "risk_level": "R2",
+        "term_days": "90", "revenue_rate": "0.008000",
+    },
+    "transactions": {
+        "txn_id": "T000000000001", "customer_id": "C00000001", "ts": "2026-09-30T10:15:00+08:00",
+        "amount": "5000.00", "direction": "credit", "channel": "mobile", "product_id": "",
+    },
+    "balances": {
+        "customer_id": "C00000001", "month": "2026-09", "category": "deposit",
+        "avg_daily_balance": "182345.67", "month_end_balance": "190000.00",
+    },
+    "holdings": {
+        "customer_id": "C00000001", "product_id": "P012", "amount": "100000.00",
+        "start_date": "2026-07-01", "maturity_date": "2026-09-29", "staff_id": "S0001",
+    },
+    "loans": {
+        "loan_id": "L00000001", "customer_id": "C00000001", "product_id": "P031",
+        "staff_id": "S0001", "amount": "800000.00", "disbursed_on": "2025-04-10",
+        "maturity_date": "2045-04-10", "green": "false", "inclusive": "false",
+    },
+    "loan_status": {
+        "loan_id": "L00000001", "month": "2026-09", "balance": "768432.10", "overdue_days": "0",
+        "grade": "normal",
+    },
+    "events": {
+        "customer_id": "C00000001", "ts": "2026-09-28T21:03:11+08:00",
+        "kind": "page_view.mortgage", "detail": "mobile app",
+    },
+    "interactions": {
+        "customer_id": "C00000001", "staff_id": "S0001", "ts": "2026-09-29T15:00:00+08:00",
+        "channel": "phone", "outcome": "reached",
+    },
+    "referrals": {
+        "referral_id": "RF0000001", "from_staff_id": "S0007", "to_staff_id": "S0001",
+        "customer_id": "C00000001", "need": "wealth", "created_at": "2026-09-01T09:30:00+08:00",
+        "status": "converted", "responded_at": "2026-09-01T14:00:00+08:00",
+        "converted_at": "2026-09-05T10:00:00+08:00",
+    },
+    "feedback": {
+        "staff_id": "S0001", "customer_id": "C00000001", "date": "2026-09-10", "kind": "nps",
+        "score": "9",
+    },
+    "requests": {
+        "request_id": "Q0000001", "customer_id": "C00000001", "staff_id": "S0001",
+        "received_at": "2026-09-10T09:00:00+08:00", "resolved_at": "2026-09-10T16:30:00+08:00",
+    },
+    "trainings": {
+        "staff_id": "S0001", "date": "2026-05-20", "kind": "certification", "name": "AFP",
+        "hours": "16.00",
+    },
+}
+
+#: Meanings of the columns whose contract entry has no description of its own.
+MEANINGS: dict[str, str] = {
+    "customer_id": "The customer (客户)",
+    "staff_id": "The staff member (员工)",
+    "product_id": "The product (产品)",
+    "category": "Product or balance category (类别)",
+    "txn_id": "Transaction id, unique in the lake",
+    "ts": "When it happened (bank time if no offset)",
+    "direction": "credit = money in (入账), debit = money out (出账)",
+    "channel": "Where it happened (渠道)",
+    "month": "Calendar month the figures are for",
+    "amount": "Amount in CNY",
+    "start_date": "First day the customer held the product (起始日)",
+    "maturity_date": "Day the product or loan matures (到期日); may lie after the import day",
+    "loan_id": "Loan (借据) id",
+    "disbursed_on": "Day the loan was paid out (放款日)",
+    "overdue_days": "Days past due at month end (逾期天数)",
+    "kind": "What kind of record this is",
+    "detail": "Free text about the event",
+    "outcome": "What came of the contact, e.g. reached, no_answer, interested",
+    "referral_id": "Referral (转介) id",
+    "from_staff_id": "Who made the referral (转出人)",
+    "to_staff_id": "Who received it (接收人)",
+    "need": "The customer's need, e.g. wealth, corporate_loan, family_trust",
+    "created_at": "When the referral was made",
+    "status": "Where the referral is in its lifecycle",
+    "responded_at": "When the receiver first responded (24-hour SLA)",
+    "converted_at": "When it turned into a sale; set exactly when status = converted",
+    "date": "Day of the record",
+    "request_id": "Customer request (客户诉求) id",
+    "received_at": "When the request came in",
+    "resolved_at": "When it was resolved; empty while open",
+    "name": "Name",
+    "hours": "Training hours (学时)",
+}
+
+_TYPE_TEXT: dict[c.ColType, str] = {
+    c.ColType.STRING: "string",
+    c.ColType.DATE: "date `YYYY-MM-DD`",
+    c.ColType.TIMESTAMP: "timestamp ISO 8601",
+    c.ColType.MONTH: "month `YYYY-MM`",
+    c.ColType.MONEY: "decimal(18,2)",
+    c.ColType.RATE: "decimal(12,6)",
+    c.ColType.SCORE: "decimal(9,2)",
+    c.ColType.HOURS: "decimal(9,2)",
+    c.ColType.INT: "integer",
+    c.ColType.BOOL: "boolean `true`/`false`",
+}
+
+
+def _rules(col: c.Column) -> str:
+    parts: list[str] = []
+    if col.enum:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in col.enum))
+    if col.references:
+        parts.append(f"→ `{col.references}`")
+    if col.min_value is not None:
+        parts.append(f"{'>' if col.exclusive_min else '≥'} {col.min_value}")
+    if col.max_value is not None:
+        parts.append(f"≤ {col.max_value}")
+    if col.pattern and not col.references and col.pattern != c.ID_PATTERN:
+        parts.append(f"matches `{col.pattern}`")
+    if col.past_only:
+        parts.append("not after the import day")
+    return "; ".join(parts)
+
+
+def render() -> str:
+    """The whole of docs/data-format.md."""
+    out: list[str] = [
+        "# The data lake: format reference (数据湖格式)",
+        "",
+        "<!-- Generated from src/rmperf/engine/contract.py by "
+        "`python -m rmperf.engine.contract_doc`; do not edit by hand. -->",
+        "",
+        "A lake is a directory with one file per table: `<table>.parquet`, `<table>.csv`, or a",
+        "folder `<table>/` of part files. Table and column names are fixed; more columns may be",
+        "added and are ignored. Ids are strings (letters, digits and `_ . : -`, at most 64).",
+        "Dates are ISO `YYYY-MM-DD`; timestamps ISO 8601, and a timestamp without an offset is",
+        f"in bank time (`{c.BANK_TIME_ZONE}` by default). Money is a decimal with at most 2",
+        "places and is never a float; a value with more places is rejected, not rounded. In CSV",
+        "an empty field is a missing value.",
+        "",
+        "`rmperf validate DIR` and `rmperf import DIR` check every row. A row that breaks a rule",
+        "is never dropped silently: it is written to `DIR/_rejects/<table>.csv` with its",
+        "original values plus `reject_column` and `reject_reason`, and the command's summary and",
+        "exit status count it. Rules: type, required value, allowed values, pattern, range,",
+        f"dates between {c.MIN_DATE} and the import day (maturities may lie later), unique",
+        "primary key (every copy of a duplicated key is rejected), foreign keys (the referenced",
+        "row must exist and be valid itself, so a rejected customer takes its transactions with",
+        "it), the org tree's shape (bank → region → branch → team) and the row rules listed per",
+        "table.",
+        "",
+        "Dimension tables (org, staff, customers, assignments, products) are loaded into the",
+        "application's database; fact tables stay in the lake and are read by the engine.",
+        "",
+    ]
+    for t in c.TABLES:
+        kind = "fact table, stays in the lake" if t.fact else "dimension table, loaded into the app"
+        out += [f"## `{t.name}` — {t.zh}", "", f"{t.description} ({kind})", ""]
+        pk = ", ".join(f"`{k}`" for k in t.primary_key) if t.primary_key else "none"
+        out += [f"Primary key: {pk}.", ""]
+        out += ["| column | 中文 | type | required | rules | meaning |", "|---|---|---|---|---|---|"]
+        for col in t.columns:
+            req = "yes" if col.required else "no"
+            out.append(
+                f"| `{col.name}` | {col.zh} | {_TYPE_TEXT[col.type]} | {req} | {_rules(col)} | "
+                f"{col.description or MEANINGS[col.name]} |"
+            )
+        if t.checks:
+            out += ["", "Row rules (each must hold; the reason is what a rejected row says):", ""]
+            out += [f"- `{chk.name}`: `{chk.predicate}` — “{chk.reason}”" for chk in t.checks]
+        example = EXAMPLES[t.name]
+        out += ["", "Example row (CSV):", "", "```csv", ",".join(t.column_names)]
+        out += [",".join(example[name] for name in t.column_names), "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
