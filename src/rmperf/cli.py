@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-DEMO_PASSWORD = "rmperf-demo"  # printed by `rmperf demo`; a demo bank holds no real data
+DEMO_PASSWORD = "rmperf-demo"  # noqa: S105 - printed by `rmperf demo`; a demo bank holds no real data
 DEMO_SEED = 7
 DEFAULT_SETTINGS = "rmperf.config.settings"
 
@@ -98,8 +98,10 @@ def _print_validation(result: Any, lake: Path) -> None:
     for name, summary in result.summaries.items():
         flag = f"  → {lake / '_rejects' / (name + '.csv')}" if summary.rejected else ""
         print(f"  {name:<14} {summary.rows:>12,} rows {summary.rejected:>8,} rejected{flag}")
-    print(f"{result.total_rows:,} rows checked, {result.total_rejected:,} rejected, "
-          f"{len(result.problems)} file problems")
+    print(
+        f"{result.total_rows:,} rows checked, {result.total_rejected:,} rejected, "
+        f"{len(result.problems)} file problems"
+    )
 
 
 # --- import -------------------------------------------------------------------------------
@@ -185,9 +187,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _serve(*, host: str, port: int, workers: int) -> int:
     print(f"\nserving RM Perf on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     argv = [
-        sys.executable, "-m", "gunicorn", "rmperf.config.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--access-logfile", "-", "--timeout", "120",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "rmperf.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
     ]
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
 
@@ -206,34 +217,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    gen = sub.add_parser("generate", help="write a synthetic bank as a data lake",
-                         description="Write a synthetic bank in the lake contract "
-                         "(docs/data-format.md). Deterministic for a seed.")
-    gen.add_argument("--scale", choices=("tiny", "small", "medium", "large"), default="tiny",
-                     help="tiny ≈ 400 customers, small ≈ 20k, medium ≈ 200k, large ≈ 2M")
+    gen = sub.add_parser(
+        "generate",
+        help="write a synthetic bank as a data lake",
+        description="Write a synthetic bank in the lake contract "
+        "(docs/data-format.md). Deterministic for a seed.",
+    )
+    gen.add_argument(
+        "--scale",
+        choices=("tiny", "small", "medium", "large"),
+        default="tiny",
+        help="tiny ≈ 400 customers, small ≈ 20k, medium ≈ 200k, large ≈ 2M",
+    )
     gen.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     gen.add_argument("--out", type=Path, required=True, help="lake directory to create")
-    gen.add_argument("--start", type=_date, default=dt.date(2024, 1, 1),
-                     help="first day of history (default 2024-01-01)")
-    gen.add_argument("--end", type=_date, default=dt.date(2026, 9, 30),
-                     help="last day of history (default 2026-09-30)")
-    gen.add_argument("--format", choices=("parquet", "csv"), default="parquet",
-                     help="file format (default parquet)")
+    gen.add_argument(
+        "--start",
+        type=_date,
+        default=dt.date(2024, 1, 1),
+        help="first day of history (default 2024-01-01)",
+    )
+    gen.add_argument(
+        "--end",
+        type=_date,
+        default=dt.date(2026, 9, 30),
+        help="last day of history (default 2026-09-30)",
+    )
+    gen.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="file format (default parquet)",
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress output")
     gen.set_defaults(handler=cmd_generate)
 
-    val = sub.add_parser("validate", help="check a lake against the contract (no database)",
-                         description="Validate every table of a lake; bad rows go to "
-                         "DIR/_rejects/<table>.csv. Exit 1 when anything was rejected.")
+    val = sub.add_parser(
+        "validate",
+        help="check a lake against the contract (no database)",
+        description="Validate every table of a lake; bad rows go to "
+        "DIR/_rejects/<table>.csv. Exit 1 when anything was rejected.",
+    )
     val.add_argument("lake", type=Path, help="lake directory")
     val.add_argument("--today", type=_date, help="validation day (default: today)")
     val.set_defaults(handler=cmd_validate)
 
-    imp = sub.add_parser("import", help="validate a lake and load it into the app",
-                         description="Validate every table, load org, staff, customers, "
-                         "assignments and products into the database and register the fact "
-                         "tables. Bad rows go to DIR/_rejects/<table>.csv. Exit 0: clean; "
-                         "1: rows rejected; 2: the import failed and nothing was written.")
+    imp = sub.add_parser(
+        "import",
+        help="validate a lake and load it into the app",
+        description="Validate every table, load org, staff, customers, "
+        "assignments and products into the database and register the fact "
+        "tables. Bad rows go to DIR/_rejects/<table>.csv. Exit 0: clean; "
+        "1: rows rejected; 2: the import failed and nothing was written.",
+    )
     imp.add_argument("lake", type=Path, help="lake directory")
     imp.add_argument("--today", type=_date, help="validation day (default: today in bank time)")
     imp.set_defaults(handler=cmd_import)
@@ -247,10 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         p.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
         if name == "demo":
-            p.add_argument("--no-serve", action="store_true",
-                           help="do everything but serving, then exit 0")
-            p.add_argument("--scale", choices=("tiny", "small", "medium"), default="small",
-                           help="size of the demo bank (default small)")
+            p.add_argument(
+                "--no-serve", action="store_true", help="do everything but serving, then exit 0"
+            )
+            p.add_argument(
+                "--scale",
+                choices=("tiny", "small", "medium"),
+                default="small",
+                help="size of the demo bank (default small)",
+            )
             p.add_argument("--seed", type=int, default=DEMO_SEED, help="seed of the demo bank")
         p.set_defaults(handler=handler)
     return parser
