@@ -1,4 +1,26 @@
-from django.contrib import admin
-from django.urls import path
+"""The project's URLs: pages per app, auth, language switch, admin and the API."""
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from rmperf.config.api import api
+from rmperf.core.views import home_view
+
+urlpatterns = [
+    path("", home_view, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("customers/", include("rmperf.customers.urls")),
+    path("org/", include("rmperf.org.urls")),
+    path("", include("rmperf.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

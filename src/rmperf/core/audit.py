@@ -17,8 +17,9 @@ GENESIS = "0" * 64
 
 
 def _canonical(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    return json.dumps(
+        payload, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def _event_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rmperf.core.querysets import RestrictedQuerySet
+
 
 class AuditEvent(models.Model):
     """One audited write. `hash` chains each event to the previous one so an edit or a
@@ -14,8 +16,12 @@ class AuditEvent(models.Model):
     seq = models.BigAutoField(primary_key=True)
     ts = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_label = models.CharField(_("actor label"), max_length=150)
     verb = models.CharField(_("action"), max_length=64, db_index=True)
@@ -26,11 +32,15 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
+    objects = RestrictedQuerySet.as_manager()
+    #: Only auditors (and superusers) read the log; nobody changes it.
+    restrict_roles = frozenset({"auditor"})
+
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ("-seq",)
-        indexes = [models.Index(fields=("object_type", "object_id"))]
+        indexes = (models.Index(fields=("object_type", "object_id")),)
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb} {self.object_type}:{self.object_id}"

@@ -15,25 +15,37 @@ class RestrictedQuerySet(models.QuerySet[Any]):
     def restrict(self, actor: Any, action: Action | str = Action.VIEW) -> Self:
         """Rows of this queryset that `actor` may `action`; nothing when out of scope.
 
-        Each model states its scope rule in a `restrict_q(scope)` classmethod returning a Q
-        (or None for "everything"); a model without one is visible only bank-wide.
+        The rules, in order (each model states its own in classmethods):
+        1. no scope (anonymous, inactive, no staff record) → nothing;
+        2. read-only roles (auditor, risk officer) → nothing for any action but view;
+        3. a model with `restrict_roles` is visible only to those roles (and superusers);
+        4. bank-wide scope → every row;
+        5. otherwise the model's `restrict_q(scope, action)` Q (None: every row); a model
+           without one is visible bank-wide only (fail closed).
         """
         scope = scope_of(actor)
         if scope is None:
             return self.none()
-        if Action(action) is not Action.VIEW and scope.read_only:
+        action = Action(action)
+        if action is not Action.VIEW and scope.read_only:
+            return self.none()
+        roles: frozenset[str] | None = getattr(self.model, "restrict_roles", None)
+        if roles is not None and not scope.superuser and scope.role not in roles:
             return self.none()
         if scope.everything:
             return self
         rule = getattr(self.model, "restrict_q", None)
         if rule is None:
             return self.none()
-        q = rule(scope)
+        q = rule(scope, action)
         return self if q is None else self.filter(q)
 
 
 def unit_prefix_q(field: str, scope: Scope) -> models.Q:
     """Rows whose org-unit path (reached through `field`) lies in the scope's subtree."""
-    if scope.unit_path is None:
+    if not scope.unit_path:
         return models.Q(pk__in=[])
     return models.Q(**{f"{field}__startswith": scope.unit_path})
+
+
+NOTHING = models.Q(pk__in=[])

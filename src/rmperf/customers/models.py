@@ -8,14 +8,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rmperf.core.access import Scope
-from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
+from rmperf.core.access import Action, Scope
+from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
 
 
 def current_on(day: dt.date, prefix: str = "") -> models.Q:
     """Assignments in force on `day` (valid_to is inclusive; empty means still valid)."""
     return models.Q(**{f"{prefix}valid_from__lte": day}) & (
-        models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": day})
+        models.Q(**{f"{prefix}valid_to__isnull": True})
+        | models.Q(**{f"{prefix}valid_to__gte": day})
     )
 
 
@@ -62,7 +63,9 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices)
     unit = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("home branch"), on_delete=models.PROTECT,
+        "org.OrgUnit",
+        verbose_name=_("home branch"),
+        on_delete=models.PROTECT,
         related_name="customers",
     )
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -82,13 +85,13 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ("customer_id",)
-        indexes = [models.Index(fields=("unit", "kind")), models.Index(fields=("name",))]
+        indexes = (models.Index(fields=("unit", "kind")), models.Index(fields=("name",)))
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer_id})"
 
     @classmethod
-    def restrict_q(cls, scope: Scope) -> models.Q | None:
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
         """An RM sees the customers assigned to them today; managers those of their
         subtree: customers homed in it or looked after by someone who works in it."""
         today = timezone.localdate()
@@ -117,7 +120,9 @@ class Assignment(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="assignments"
     )
     staff = models.ForeignKey(
-        "org.Staff", verbose_name=_("relationship manager"), on_delete=models.PROTECT,
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
         related_name="assignments",
     )
     valid_from = models.DateField(_("valid from"))
@@ -129,7 +134,7 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         ordering = ("customer_id", "valid_from")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=("customer", "valid_from"), name="assignment_unique_customer_start"
             ),
@@ -138,18 +143,24 @@ class Assignment(models.Model):
                 | models.Q(valid_to__gte=models.F("valid_from")),
                 name="assignment_valid_range",
             ),
-        ]
-        indexes = [models.Index(fields=("staff", "valid_to"))]
+        )
+        indexes = (models.Index(fields=("staff", "valid_to")),)
 
     def __str__(self) -> str:
         return f"{self.customer_id} → {self.staff_id} ({self.valid_from}–{self.valid_to or ''})"
 
     @classmethod
-    def restrict_q(cls, scope: Scope) -> models.Q | None:
-        """An RM sees their own assignments; managers those touching their subtree."""
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """An RM sees their own assignments and the history of the customers they look after
+        today; managers the assignments touching their subtree."""
         if scope.unit_path is None:
-            return models.Q(staff_id=scope.staff_id)
-        return unit_prefix_q("staff__unit__path", scope) | unit_prefix_q("customer__unit__path", scope)
+            mine_today = Assignment.objects.filter(
+                current_on(timezone.localdate()), staff_id=scope.staff_id
+            ).values("customer_id")
+            return models.Q(staff_id=scope.staff_id) | models.Q(customer_id__in=mine_today)
+        return unit_prefix_q("staff__unit__path", scope) | unit_prefix_q(
+            "customer__unit__path", scope
+        )
 
 
 class Product(models.Model):
@@ -173,6 +184,6 @@ class Product(models.Model):
         return f"{self.name} ({self.product_id})"
 
     @classmethod
-    def restrict_q(cls, scope: Scope) -> models.Q | None:
-        """The product shelf is public inside the bank."""
-        return None
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """The product shelf is public inside the bank; it changes only by lake import."""
+        return None if action is Action.VIEW else NOTHING

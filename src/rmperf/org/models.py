@@ -6,8 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rmperf.core.access import Scope
-from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
+from rmperf.core.access import Action, Scope
+from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
+
+
+def unit_path(parent_path: str | None, unit_id: str) -> str:
+    """The materialised path of a unit: its ancestors' ids and its own, each closed by "/".
+
+    `/BANK/R1/B01/` — a subtree is then a plain prefix, and the trailing "/" keeps `B1`
+    from matching `B10`. The root's parent path is None (or "").
+    """
+    if "/" in unit_id:
+        raise ValueError(f"unit id {unit_id!r} may not contain '/'")
+    return f"{parent_path or '/'}{unit_id}/"
 
 
 class OrgKind(models.TextChoices):
@@ -61,9 +72,17 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def depth(self) -> int:
+        """0 for the bank, 1 for a region, and so on (from the materialised path)."""
+        return max(self.path.count("/") - 2, 0)
+
     @classmethod
-    def restrict_q(cls, scope: Scope) -> models.Q | None:
-        """Managers see their subtree; an RM sees the unit they work in."""
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Managers see their subtree; an RM sees the unit they work in. The tree itself
+        comes from the lake import, so nobody but HR changes it."""
+        if action is not Action.VIEW:
+            return NOTHING
         if scope.unit_path is not None:
             return unit_prefix_q("path", scope)
         return models.Q(staff__staff_id=scope.staff_id)
@@ -95,14 +114,17 @@ class Staff(models.Model):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ("staff_id",)
-        indexes = [models.Index(fields=("unit", "role"))]
+        indexes = (models.Index(fields=("unit", "role")),)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.staff_id})"
 
     @classmethod
-    def restrict_q(cls, scope: Scope) -> models.Q | None:
-        """Managers see the people of their subtree; everyone else only themselves."""
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Managers see the people of their subtree; everyone else only themselves.
+        Staff records come from the lake import: only HR changes them."""
+        if action is not Action.VIEW:
+            return NOTHING
         if scope.unit_path is not None:
             return unit_prefix_q("unit__path", scope)
         return models.Q(staff_id=scope.staff_id)

@@ -1,0 +1,49 @@
+"""Session and caching rules that apply to every request (ASVS 7.3, DOMAIN.md §9)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+LAST_SEEN_KEY = "rmperf_last_seen"
+#: Refresh the idle clock at most this often, so a burst of requests writes the session once.
+_TOUCH_EVERY_SECONDS = 15
+
+
+class IdleSessionTimeoutMiddleware:
+    """A signed-in session idle for SESSION_IDLE_SECONDS is ended; the absolute limit is
+    SESSION_COOKIE_AGE (12 h), which Django enforces itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            idle_limit = int(settings.SESSION_IDLE_SECONDS)
+            if isinstance(last_seen, int) and now - last_seen > idle_limit:
+                logout(request)  # flushes the session; the view then sees an anonymous user
+            elif not isinstance(last_seen, int) or now - last_seen >= _TOUCH_EVERY_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages shown to a signed-in user may carry customers' personal data: no cache keeps
+    them (browser back-forward cache and shared proxies included)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store, max-age=0, private"
+            response.headers["Pragma"] = "no-cache"
+        return response

@@ -1,0 +1,27 @@
+"""Shared fixtures: the persona bank and clients signed in as each persona."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from tests.factories import Bank, build_bank
+
+
+@pytest.fixture
+def bank(db: None) -> Bank:
+    """The persona bank (tests/factories.py), fresh for each test."""
+    return build_bank()
+
+
+@pytest.fixture
+def client_as(bank: Bank) -> Callable[[str], Client]:
+    """A test client signed in as the named persona ("alice", "bob", …, "nostaff")."""
+
+    def make(persona: str) -> Client:
+        client = Client()
+        client.force_login(bank.user(persona))
+        return client
+
+    return make
