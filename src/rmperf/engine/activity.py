@@ -1,0 +1,94 @@
+"""Monthly transaction activity per customer: the first computation with Spark parity.
+
+Written once in Ibis over the valid transactions view, compiled for DuckDB or Spark.
+One piece is not portable: the business date of a timestamp. Ibis has no operation for
+"the calendar date of this instant in zone Z", and both Ibis backends force the session
+zone to UTC, so `ts.date()` would give the UTC date (a payment at 07:30 in Shanghai on
+1 February would count for January). Each backend therefore supplies its own builtin:
+DuckDB `timezone(zone, ts)`, Spark `convert_timezone(zone, ts)`
+(docs/adr/0001-engine-backends.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+
+from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
+from rmperf.engine.lake import Lake
+from rmperf.engine.validity import valid_view_name
+
+MONEY = dt.Decimal(18, 2)
+
+ACTIVITY_SCHEMA = pa.schema(
+    [
+        pa.field("customer_id", pa.string(), nullable=False),
+        pa.field("month", pa.string(), nullable=False),
+        pa.field("txn_count", pa.int64(), nullable=False),
+        pa.field("credit_amount", pa.decimal128(18, 2), nullable=False),
+        pa.field("debit_amount", pa.decimal128(18, 2), nullable=False),
+    ]
+)
+
+
+_LOCAL_TIME_SIGNATURE = ((dt.string, dt.timestamp), dt.timestamp)
+
+
+def _local_time(zone: Any, ts: Any) -> Any:
+    """The wall-clock time of the instant `ts` in `zone` (a backend builtin)."""
+
+
+# DuckDB: timezone(zone, timestamptz) -> timestamp. Spark: convert_timezone(zone, ts)
+# converts from the session zone, which Ibis pins to UTC.
+_duckdb_local_time = ibis.udf.scalar.builtin(
+    _local_time, name="timezone", signature=_LOCAL_TIME_SIGNATURE
+)
+_spark_local_time = ibis.udf.scalar.builtin(
+    _local_time, name="convert_timezone", signature=_LOCAL_TIME_SIGNATURE
+)
+
+
+def business_date(backend: Backend, ts: Any, time_zone: str) -> Any:
+    """The calendar date of `ts` in the bank's time zone (DOMAIN §1 "Dates")."""
+    match backend.name:
+        case "duckdb":
+            return _duckdb_local_time(time_zone, ts).date()
+        case "spark":
+            return _spark_local_time(time_zone, ts).date()
+
+
+def activity_expr(backend: Backend, lake: Lake) -> Any:
+    """The Ibis expression; the lake's transactions must be attached to `backend`."""
+    con = backend.ibis()
+    txn = con.table(valid_view_name("transactions"))
+    day = business_date(backend, txn.ts, lake.time_zone)
+    month = day.year().cast("string") + "-" + day.month().cast("string").lpad(2, "0")
+    credit = txn.direction == "credit"
+    debit = txn.direction == "debit"
+    return (
+        txn.group_by(customer_id=txn.customer_id, month=month)
+        .aggregate(
+            txn_count=txn.count(),
+            credit_amount=txn.amount.sum(where=credit).fill_null(0).cast(MONEY),
+            debit_amount=txn.amount.sum(where=debit).fill_null(0).cast(MONEY),
+        )
+        .order_by(["customer_id", "month"])
+    )
+
+
+def monthly_activity(lake: Lake, *, backend: BackendName = "duckdb") -> pa.Table:
+    """Per customer and business month (YYYY-MM, bank time): count, credits and debits.
+
+    Only valid transactions count (a rejected row, or one of a rejected customer, does
+    not). Customers without transactions have no rows. Amounts are exact decimal(18,2).
+    """
+    engine = open_backend(backend)
+    try:
+        attach_lake(engine, lake, ["transactions"])
+        result = activity_expr(engine, lake).to_pyarrow()
+    finally:
+        engine.close()
+    return result.cast(ACTIVITY_SCHEMA)

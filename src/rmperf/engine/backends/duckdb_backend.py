@@ -1,0 +1,64 @@
+"""DuckDB in-process: the default backend (one connection per command, no state kept)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+
+from rmperf.engine.lake import TableFiles
+from rmperf.engine.validity import DUCKDB, DuckDBDialect, raw_view_name
+
+
+def _path_list(files: TableFiles) -> str:
+    return "[" + ", ".join(DUCKDB.lit(str(f)) for f in files.files) + "]"
+
+
+class DuckDBBackend:
+    name: Literal["duckdb"] = "duckdb"
+    dialect: DuckDBDialect = DUCKDB
+
+    def __init__(self, *, time_zone: str = "UTC") -> None:
+        self.con = duckdb.connect()
+        # The generated SQL never depends on the session zone; this only decides the zone
+        # that timestamps carry when they leave as Arrow or Python values.
+        self.set_time_zone(time_zone)
+
+    def set_time_zone(self, time_zone: str) -> None:
+        self.con.execute(f"SET TimeZone = {DUCKDB.lit(time_zone)}")
+
+    def register_files(self, files: TableFiles) -> None:
+        assert files.shape is not None
+        view = raw_view_name(files.table)
+        if files.format == "parquet":
+            source = f"read_parquet({_path_list(files)}, union_by_name = true)"
+        else:
+            # Every column as text, so nothing is coerced before validation sees it.
+            cols = ", ".join(
+                f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.shape.names
+            )
+            source = (
+                f"read_csv({_path_list(files)}, header = true, auto_detect = false, "
+                f"delim = ',', quote = '\"', escape = '\"', columns = {{{cols}}}, "
+                f"null_padding = false, strict_mode = true)"
+            )
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}")
+
+    def create_view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def to_arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def ibis(self) -> Any:
+        import ibis
+
+        # Ibis sets the session zone to UTC on connect; the engine's SQL does not care.
+        return ibis.duckdb.from_connection(self.con)
+
+    def close(self) -> None:
+        self.con.close()

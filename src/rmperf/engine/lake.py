@@ -1,0 +1,211 @@
+"""A data lake on disk: where each table's files are and what columns they hold.
+
+A lake is a directory with, per table, `<table>.parquet`, `<table>.csv` or a folder
+`<table>/` of part files (`*.parquet` or `*.csv`, searched recursively). Entries whose
+name starts with `_` or `.` (`_rejects/`, `_SUCCESS`, `.DS_Store`) are not data.
+
+Rows are read through a backend (`rmperf.engine.backends`), which registers each
+table's raw files and its valid view (`rmperf.engine.validity`): the engine only ever
+computes on valid rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rmperf.engine import contract
+from rmperf.engine.validity import SourceColumn, SourceKind, SourceShape
+
+Format = Literal["csv", "parquet"]
+
+
+@dataclass(frozen=True)
+class TableFiles:
+    """The files of one table, their format and columns, or why they cannot be read."""
+
+    table: str
+    format: Format | None = None
+    files: tuple[Path, ...] = ()
+    shape: SourceShape | None = None
+    problem: str | None = None  # set when the table has no usable files
+
+    @property
+    def readable(self) -> bool:
+        return self.problem is None and self.shape is not None and self.format is not None
+
+
+def _is_data(path: Path, root: Path) -> bool:
+    return not any(part.startswith(("_", ".")) for part in path.relative_to(root).parts)
+
+
+def _arrow_kind(dtype: pa.DataType) -> tuple[SourceKind, int]:
+    if pa.types.is_dictionary(dtype):
+        return _arrow_kind(dtype.value_type)
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return SourceKind.TEXT, 0
+    if pa.types.is_integer(dtype):
+        return SourceKind.INT, 0
+    if pa.types.is_decimal(dtype):
+        return SourceKind.DECIMAL, int(dtype.scale)
+    if pa.types.is_floating(dtype):
+        return SourceKind.FLOAT, 0
+    if pa.types.is_date(dtype):
+        return SourceKind.DATE, 0
+    if pa.types.is_timestamp(dtype):
+        return (SourceKind.TIMESTAMP_TZ if dtype.tz else SourceKind.TIMESTAMP_LOCAL), 0
+    if pa.types.is_boolean(dtype):
+        return SourceKind.BOOL, 0
+    return SourceKind.OTHER, 0
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        row = next(csv.reader(fh), None)
+    if not row:
+        raise ValueError(f"{path.name} has no header line")
+    return row
+
+
+def _shape(fmt: Format, files: tuple[Path, ...], root: Path) -> SourceShape:
+    if fmt == "csv":
+        headers = [_csv_header(f) for f in files]
+        for f, header in zip(files, headers, strict=True):
+            if header != headers[0]:
+                raise ValueError(
+                    f"{f.relative_to(root)} has columns {header}, "
+                    f"but {files[0].relative_to(root)} has {headers[0]}"
+                )
+        if len(set(headers[0])) != len(headers[0]):
+            raise ValueError(f"{files[0].relative_to(root)} repeats a column name")
+        return SourceShape(tuple(SourceColumn(n, SourceKind.TEXT) for n in headers[0]))
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files])
+    cols = []
+    for fld in schema:
+        kind, scale = _arrow_kind(fld.type)
+        cols.append(SourceColumn(fld.name, kind, scale))
+    return SourceShape(tuple(cols))
+
+
+def find_table_files(root: Path, table: str) -> TableFiles:
+    """Locate one table's files in the lake at `root` and read their column names."""
+    candidates = [
+        p
+        for p in (root / f"{table}.parquet", root / f"{table}.csv", root / table)
+        if p.exists()
+    ]
+    expected = f"{table}.parquet, {table}.csv or {table}/"
+    if not candidates:
+        return TableFiles(table, problem=f"{table}: no file (expected {expected})")
+    if len(candidates) > 1:
+        names = ", ".join(p.name for p in candidates)
+        return TableFiles(table, problem=f"{table}: more than one source ({names}); keep one")
+    found = candidates[0]
+    if found.is_dir():
+        files = tuple(
+            sorted(
+                p
+                for p in found.rglob("*")
+                if p.is_file() and p.suffix in (".parquet", ".csv") and _is_data(p, found)
+            )
+        )
+        suffixes = {p.suffix for p in files}
+        if not files:
+            return TableFiles(table, problem=f"{table}/: no *.parquet or *.csv part files")
+        if len(suffixes) > 1:
+            return TableFiles(table, problem=f"{table}/: mixes Parquet and CSV part files")
+    else:
+        files = (found,)
+        suffixes = {found.suffix}
+    fmt: Format = "parquet" if suffixes == {".parquet"} else "csv"
+    try:
+        shape = _shape(fmt, files, root)
+    except (OSError, ValueError, UnicodeDecodeError, pa.ArrowException) as exc:
+        return TableFiles(table, fmt, files, problem=f"{table}: unreadable file: {exc}")
+    return TableFiles(table, fmt, files, shape)
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A lake directory as seen on one validation day in one bank time zone."""
+
+    path: Path
+    today: date
+    time_zone: str = contract.BANK_TIME_ZONE
+    _cache: dict[str, TableFiles] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path).resolve())
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.time_zone!r}") from None
+
+    def files(self, table: str) -> TableFiles:
+        """The files of one contract table (looked up once per Lake)."""
+        contract.table(table)
+        if table not in self._cache:
+            self._cache[table] = find_table_files(self.path, table)
+        return self._cache[table]
+
+    @cached_property
+    def unknown_entries(self) -> tuple[str, ...]:
+        """Data-looking entries that are no contract table (noted, never read)."""
+        known = set(contract.TABLES_BY_NAME)
+        out = []
+        for p in sorted(self.path.iterdir()):
+            if p.name.startswith(("_", ".")):
+                continue
+            stem = p.name if p.is_dir() else p.stem
+            if stem not in known and (p.is_dir() or p.suffix in (".csv", ".parquet")):
+                out.append(p.name)
+        return tuple(out)
+
+
+def dependencies(tables: Iterable[str]) -> list[str]:
+    """`tables` and every table they reference, referenced tables first."""
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order:
+            return
+        if name in path:  # pragma: no cover - the contract's references form a DAG
+            raise ValueError(f"reference cycle through {name}")
+        for col in contract.table(name).columns:
+            if col.references is not None:
+                ref = col.references.split(".")[0]
+                if ref != name:
+                    visit(ref, (*path, name))
+        order.append(name)
+
+    for t in tables:
+        visit(t, ())
+    return order
+
+
+def table_digest(lake_dir: Path, table: str) -> str:
+    """sha256 over a table's files (relative path, size and bytes, in path order)."""
+    found = find_table_files(Path(lake_dir).resolve(), table)
+    if not found.files:
+        raise FileNotFoundError(found.problem or f"{table}: no file")
+    digest = hashlib.sha256()
+    root = Path(lake_dir).resolve()
+    for f in found.files:
+        rel = f.relative_to(root).as_posix().encode()
+        digest.update(len(rel).to_bytes(8, "big") + rel + f.stat().st_size.to_bytes(8, "big"))
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()

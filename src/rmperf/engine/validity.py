@@ -1,0 +1,697 @@
+"""Which rows of a lake table are valid: one SQL query generated from the contract.
+
+Validation and reading share this query. `checked_sql` returns every row of a table
+with its typed values, one boolean per broken rule (`__c_<k>`), one message per rule
+(`__m_<k>`) and `__reject`, the OR of them all. Validation writes the rows where
+`__reject` holds to the rejects file; every engine computation reads the rows where it
+does not (`valid_sql`). The same generator speaks two dialects (DuckDB and Spark SQL), so
+both backends see the same valid rows; only spelling differs (quoting, regex, types).
+
+The query never depends on the session time zone (Ibis resets it to UTC on both
+backends): a timestamp without an offset is parsed with the bank's zone id appended,
+and a timestamp's business date is computed with an explicit conversion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Protocol
+
+from rmperf.engine import contract
+from rmperf.engine.contract import ColType, Column, Table
+
+# -- what the files hold ---------------------------------------------------------------
+
+
+class SourceKind(StrEnum):
+    """The physical type of a column in the files (CSV columns are all TEXT)."""
+
+    TEXT = "text"
+    INT = "int"
+    DECIMAL = "decimal"
+    FLOAT = "float"
+    DATE = "date"
+    TIMESTAMP_TZ = "timestamp_tz"  # an instant (Parquet isAdjustedToUTC)
+    TIMESTAMP_LOCAL = "timestamp_local"  # a wall-clock time without zone: bank time
+    BOOL = "bool"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    name: str
+    kind: SourceKind
+    scale: int = 0  # decimal sources only
+
+
+@dataclass(frozen=True)
+class SourceShape:
+    """The columns the files of one table hold, in file order."""
+
+    columns: tuple[SourceColumn, ...]
+
+    def get(self, name: str) -> SourceColumn | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+# -- dialects --------------------------------------------------------------------------
+
+
+class Dialect(Protocol):
+    """How one SQL engine spells the few things DuckDB and Spark SQL write differently."""
+
+    name: str
+
+    def ident(self, name: str) -> str: ...
+    def lit(self, value: str) -> str: ...
+    def type_sql(self, col_type: ColType) -> str: ...
+    def text(self, expr: str) -> str: ...
+    def full_match(self, expr: str, pattern: str) -> str: ...
+    def local_ts(self, expr: str, time_zone: str) -> str:
+        """A TIMESTAMP WITHOUT TIME ZONE value read as wall-clock time in `time_zone`."""
+        ...
+
+    def business_date(self, expr: str, time_zone: str) -> str:
+        """The calendar date of an instant in `time_zone`."""
+        ...
+
+
+@dataclass(frozen=True)
+class DuckDBDialect:
+    name: str = "duckdb"
+
+    def ident(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def lit(self, value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    def type_sql(self, col_type: ColType) -> str:
+        return contract.DUCKDB_TYPES[col_type]
+
+    def text(self, expr: str) -> str:
+        return f"CAST({expr} AS VARCHAR)"
+
+    def full_match(self, expr: str, pattern: str) -> str:
+        return f"regexp_full_match({expr}, {self.lit(pattern)})"
+
+    def local_ts(self, expr: str, time_zone: str) -> str:
+        return f"timezone({self.lit(time_zone)}, CAST({expr} AS TIMESTAMP))"
+
+    def business_date(self, expr: str, time_zone: str) -> str:
+        return f"CAST(timezone({self.lit(time_zone)}, {expr}) AS DATE)"
+
+
+_SPARK_TYPES: dict[ColType, str] = {
+    ColType.STRING: "STRING",
+    ColType.DATE: "DATE",
+    ColType.TIMESTAMP: "TIMESTAMP",
+    ColType.MONTH: "STRING",
+    ColType.MONEY: "DECIMAL(18,2)",
+    ColType.RATE: "DECIMAL(12,6)",
+    ColType.SCORE: "DECIMAL(9,2)",
+    ColType.HOURS: "DECIMAL(9,2)",
+    ColType.INT: "BIGINT",
+    ColType.BOOL: "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class SparkDialect:
+    name: str = "spark"
+
+    def ident(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def lit(self, value: str) -> str:
+        # Spark string literals treat the backslash as an escape character.
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def type_sql(self, col_type: ColType) -> str:
+        return _SPARK_TYPES[col_type]
+
+    def text(self, expr: str) -> str:
+        return f"CAST({expr} AS STRING)"
+
+    def full_match(self, expr: str, pattern: str) -> str:
+        # RLIKE finds; anchor it. `\z`, not `$`: Java's `$` also matches before a final
+        # line break, so "C1\n" would pass as an id.
+        return f"({expr} RLIKE {self.lit('^(?:' + pattern + r')\z')})"
+
+    def local_ts(self, expr: str, time_zone: str) -> str:
+        return f"TRY_CAST(CAST({expr} AS STRING) || {self.lit(' ' + time_zone)} AS TIMESTAMP)"
+
+    def business_date(self, expr: str, time_zone: str) -> str:
+        return f"TO_DATE(convert_timezone({self.lit(time_zone)}, {expr}))"
+
+
+DUCKDB = DuckDBDialect()
+SPARK = SparkDialect()
+
+# -- the rules -------------------------------------------------------------------------
+
+_INT_RE = r"^[+-]?[0-9]+$"
+_DECIMAL_RE = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
+_TS_LOCAL_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}$"
+_TS_OFFSET_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$"
+
+ORG_TABLE = "org_units"
+#: The parent kind each org-unit kind must have (the tree is bank → region → branch → team).
+ORG_PARENT_KIND: dict[str, str] = {
+    child: parent for parent, child in zip(contract.ORG_KINDS, contract.ORG_KINDS[1:], strict=False)
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way a row can be bad: a condition and the message that explains it."""
+
+    column: str  # the column blamed
+    key: str  # the reason without the value: the summary counts rows per "column: key"
+    cond: str  # SQL boolean; NULL counts as "not broken"
+    message: str  # SQL string, evaluated only where cond holds
+
+    @property
+    def label(self) -> str:
+        return f"{self.column}: {self.key}"
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """The generated query of one table and the names a caller needs to read it."""
+
+    table: Table
+    sql: str
+    rules: tuple[Rule, ...]
+    raw_columns: tuple[tuple[str, str], ...]  # (file column name, SQL column holding it)
+    references: tuple[str, ...]  # tables whose valid view the query reads
+
+
+def valid_view_name(table: str) -> str:
+    return f"rm_valid_{table}"
+
+
+def raw_view_name(table: str) -> str:
+    return f"rm_raw_{table}"
+
+
+def _decimal_precision(col_type: ColType) -> int:
+    match = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", contract.DUCKDB_TYPES[col_type])
+    if match is None:  # pragma: no cover - contract invariant
+        raise ValueError(f"{col_type} is not a decimal type")
+    return int(match.group(1))
+
+
+def _number_literal(value: str) -> str:
+    try:
+        Decimal(value)
+    except InvalidOperation:  # pragma: no cover - contract invariant
+        raise ValueError(f"bound {value!r} is not a number") from None
+    return value
+
+
+def _predicate_columns(check: contract.RowCheck, table: Table) -> tuple[str, ...]:
+    without_strings = re.sub(r"'[^']*'", "''", check.predicate)
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", without_strings))
+    return tuple(c for c in table.column_names if c in words)
+
+
+class _Builder:
+    """Builds the stages of one table's checked query."""
+
+    def __init__(
+        self,
+        table: Table,
+        shape: SourceShape,
+        dialect: Dialect,
+        *,
+        today: date,
+        time_zone: str,
+    ) -> None:
+        self.t = table
+        self.shape = shape
+        self.d = dialect
+        self.today = today
+        self.tz = time_zone
+        self.index = {name: i for i, name in enumerate(table.column_names)}
+        self.rules: list[tuple[int, int, Rule]] = []  # (column index, order, rule)
+
+    # names of the helper columns
+    @staticmethod
+    def raw(i: int) -> str:
+        return f"__r_{i}"
+
+    @staticmethod
+    def norm(i: int) -> str:
+        return f"__v_{i}"
+
+    @staticmethod
+    def col_err(i: int) -> str:
+        return f"__ce_{i}"
+
+    def q(self, name: str) -> str:
+        return self.d.ident(name)
+
+    def add(self, column: str, key: str, cond: str, message: str) -> None:
+        self.rules.append((self.index[column], len(self.rules), Rule(column, key, cond, message)))
+
+    def msg(self, column: str, *parts: str) -> str:
+        """A message "column: ..." from SQL string expressions."""
+        return " || ".join([self.d.lit(f"{column}: "), *parts])
+
+    def display(self, i: int) -> str:
+        """The value as the file gave it, for messages and the rejects file."""
+        src = self.shape.get(self.t.columns[i].name)
+        if src is None or src.kind is SourceKind.TEXT:
+            return self.raw(i)
+        return self.d.text(self.raw(i))
+
+    # -- stage s: raw values ---------------------------------------------------------
+    def raw_select(self) -> tuple[list[str], list[tuple[str, str]]]:
+        exprs: list[str] = []
+        raw_columns: list[tuple[str, str]] = []
+        for i, col in enumerate(self.t.columns):
+            if self.shape.get(col.name) is None:
+                exprs.append(f"CAST(NULL AS {self.d.type_sql(ColType.STRING)}) AS {self.raw(i)}")
+            else:
+                exprs.append(f"{self.q(col.name)} AS {self.raw(i)}")
+                raw_columns.append((col.name, self.raw(i)))
+        extras = [c for c in self.shape.names if c not in self.index]
+        for j, name in enumerate(extras):
+            exprs.append(f"{self.q(name)} AS __x_{j}")
+            raw_columns.append((name, f"__x_{j}"))
+        return exprs, raw_columns
+
+    # -- stage v/t: normalised text and typed values ---------------------------------
+    def text_path(self, i: int) -> bool:
+        """Whether the column's values are parsed from text (CSV, or an unusual type)."""
+        col = self.t.columns[i]
+        src = self.shape.get(col.name)
+        if src is None or src.kind is SourceKind.TEXT:
+            return True
+        native: dict[ColType, tuple[SourceKind, ...]] = {
+            ColType.INT: (SourceKind.INT,),
+            ColType.DATE: (SourceKind.DATE,),
+            ColType.TIMESTAMP: (SourceKind.TIMESTAMP_TZ, SourceKind.TIMESTAMP_LOCAL),
+            ColType.BOOL: (SourceKind.BOOL,),
+        }
+        if col.type in contract.DECIMAL_SCALE:
+            return src.kind not in (SourceKind.INT, SourceKind.DECIMAL, SourceKind.FLOAT)
+        if col.type is ColType.INT and src.kind is SourceKind.DECIMAL and src.scale == 0:
+            return False
+        return src.kind not in native.get(col.type, ())
+
+    def norm_expr(self, i: int) -> str:
+        col = self.t.columns[i]
+        src = self.shape.get(col.name)
+        r = self.raw(i)
+        if src is None or src.kind is SourceKind.TEXT:
+            # An empty or blank field is a missing value, never the empty string.
+            return f"CASE WHEN TRIM({r}) = '' THEN NULL ELSE {r} END"
+        if self.text_path(i):
+            return f"CASE WHEN TRIM({self.d.text(r)}) = '' THEN NULL ELSE {self.d.text(r)} END"
+        return r
+
+    def typed_expr(self, i: int) -> str:
+        col = self.t.columns[i]
+        v = self.norm(i)
+        d = self.d
+        target = d.type_sql(col.type)
+        src = self.shape.get(col.name)
+        if not self.text_path(i):
+            assert src is not None
+            if col.type in contract.DECIMAL_SCALE:
+                if src.kind is SourceKind.FLOAT:
+                    return f"CAST(NULL AS {target})"
+                # A value that needs rounding to fit is not the value the bank sent.
+                return f"CASE WHEN TRY_CAST({v} AS {target}) = {v} THEN TRY_CAST({v} AS {target}) END"
+            if col.type is ColType.TIMESTAMP and src.kind is SourceKind.TIMESTAMP_LOCAL:
+                return d.local_ts(v, self.tz)
+            return f"TRY_CAST({v} AS {target})"
+        match col.type:
+            case ColType.STRING:
+                return v
+            case ColType.MONTH:
+                return f"CASE WHEN {d.full_match(v, contract.MONTH_PATTERN)} THEN {v} END"
+            case ColType.INT:
+                return f"CASE WHEN {d.full_match(v, _INT_RE)} THEN TRY_CAST({v} AS {target}) END"
+            case ColType.MONEY | ColType.RATE | ColType.SCORE | ColType.HOURS:
+                return (
+                    f"CASE WHEN {d.full_match(v, self.scale_re(col))} "
+                    f"THEN TRY_CAST({v} AS {target}) END"
+                )
+            case ColType.DATE:
+                return f"CASE WHEN {d.full_match(v, _DATE_RE)} THEN TRY_CAST({v} AS {target}) END"
+            case ColType.TIMESTAMP:
+                return (
+                    f"CASE WHEN {d.full_match(v, _TS_OFFSET_RE)} THEN TRY_CAST({v} AS {target}) "
+                    f"WHEN {d.full_match(v, _TS_LOCAL_RE)} "
+                    f"THEN TRY_CAST({v} || {d.lit(' ' + self.tz)} AS {target}) END"
+                )
+            case ColType.BOOL:
+                return (
+                    f"CASE WHEN LOWER({v}) IN ('true', '1') THEN TRUE "
+                    f"WHEN LOWER({v}) IN ('false', '0') THEN FALSE END"
+                )
+
+    @staticmethod
+    def scale_re(col: Column) -> str:
+        # Trailing zeros beyond the scale lose nothing ("1.50" in an hours column is 1.5);
+        # any other extra digit would have to be rounded away, so it is rejected.
+        scale = contract.DECIMAL_SCALE[col.type]
+        return rf"^[+-]?[0-9]+(\.[0-9]{{1,{scale}}}0*|\.0+)?$"
+
+    # -- column rules -----------------------------------------------------------------
+    def column_rules(self, i: int) -> None:
+        col = self.t.columns[i]
+        name = col.name
+        v, typed, shown = self.norm(i), self.q(name), self.display(i)
+        d = self.d
+        missing_file = self.shape.get(name) is None
+        if col.required:
+            text = "column is missing from the file" if missing_file else "a value is required"
+            self.add(name, "required", f"{v} IS NULL", d.lit(f"{name}: {text}"))
+        present = f"{v} IS NOT NULL"
+        bad = f"{present} AND {typed} IS NULL"
+        src = self.shape.get(name)
+        match col.type:
+            case ColType.STRING:
+                pass
+            case ColType.MONTH:
+                self.add(name, "not a month", bad, self.msg(name, shown, d.lit(" is not a month (YYYY-MM)")))
+            case ColType.INT:
+                if self.text_path(i):
+                    fmt = d.full_match(v, _INT_RE)
+                    self.add(name, "not an integer", f"{present} AND NOT {fmt}",
+                             self.msg(name, shown, d.lit(" is not an integer")))
+                    self.add(name, "out of range", f"{bad} AND {fmt}",
+                             self.msg(name, shown, d.lit(" is out of range for a 64-bit integer")))
+                else:
+                    self.add(name, "out of range", bad,
+                             self.msg(name, shown, d.lit(" is out of range for a 64-bit integer")))
+            case ColType.MONEY | ColType.RATE | ColType.SCORE | ColType.HOURS:
+                scale = contract.DECIMAL_SCALE[col.type]
+                target = d.type_sql(col.type)
+                places = f"more than {scale} decimal places"
+                too_big = f" is too large for {target.lower()}"
+                if self.text_path(i):
+                    fmt = d.full_match(v, _DECIMAL_RE)
+                    fits = d.full_match(v, self.scale_re(col))
+                    self.add(name, "not a number", f"{present} AND NOT {fmt}",
+                             self.msg(name, shown, d.lit(" is not a decimal number")))
+                    self.add(name, places, f"{present} AND {fmt} AND NOT {fits}",
+                             self.msg(name, shown, d.lit(f" has {places}")))
+                    self.add(name, "out of range", f"{bad} AND {fits}",
+                             self.msg(name, shown, d.lit(too_big)))
+                elif src is not None and src.kind is SourceKind.FLOAT:
+                    self.add(name, "floating-point value", present,
+                             self.msg(name, shown, d.lit(
+                                 " is a floating-point number; decimal columns need exact values")))
+                else:
+                    fits = f"TRY_CAST({v} AS {target}) IS NOT NULL"
+                    self.add(name, places, f"{bad} AND {fits}",
+                             self.msg(name, shown, d.lit(f" has {places}")))
+                    self.add(name, "out of range", f"{present} AND NOT ({fits})",
+                             self.msg(name, shown, d.lit(too_big)))
+            case ColType.DATE:
+                self.add(name, "not a date", bad,
+                         self.msg(name, shown, d.lit(" is not a date (YYYY-MM-DD)")))
+            case ColType.TIMESTAMP:
+                self.add(name, "not a timestamp", bad,
+                         self.msg(name, shown, d.lit(" is not an ISO 8601 timestamp")))
+            case ColType.BOOL:
+                self.add(name, "not a boolean", bad,
+                         self.msg(name, shown, d.lit(" is not a boolean (true/false/1/0)")))
+        ok = f"{typed} IS NOT NULL"
+        if col.enum is not None:
+            allowed = ", ".join(d.lit(e) for e in col.enum)
+            self.add(name, "not allowed", f"{ok} AND {typed} NOT IN ({allowed})",
+                     self.msg(name, shown, d.lit(f" is not one of {', '.join(col.enum)}")))
+        if col.pattern is not None:
+            self.add(name, "bad format", f"{ok} AND NOT {d.full_match(typed, col.pattern)}",
+                     self.msg(name, shown, d.lit(f" does not match {col.pattern}")))
+        if col.min_value is not None:
+            bound = _number_literal(col.min_value)
+            op, neg = (">", "<=") if col.exclusive_min else (">=", "<")
+            self.add(name, f"not {op} {bound}", f"{ok} AND {typed} {neg} {bound}",
+                     self.msg(name, shown, d.lit(f" is not {op} {bound}")))
+        if col.max_value is not None:
+            bound = _number_literal(col.max_value)
+            self.add(name, f"not <= {bound}", f"{ok} AND {typed} > {bound}",
+                     self.msg(name, shown, d.lit(f" is not <= {bound}")))
+        if col.temporal:
+            self.temporal_rules(i)
+
+    def temporal_rules(self, i: int) -> None:
+        col = self.t.columns[i]
+        name, typed, shown, d = col.name, self.q(col.name), self.display(i), self.d
+        today = self.today.isoformat()
+        if col.type is ColType.MONTH:
+            day, lo, hi = typed, d.lit(contract.MIN_DATE[:7]), d.lit(today[:7])
+        elif col.type is ColType.TIMESTAMP:
+            day = d.business_date(typed, self.tz)
+            lo, hi = f"DATE {d.lit(contract.MIN_DATE)}", f"DATE {d.lit(today)}"
+        else:
+            day, lo, hi = typed, f"DATE {d.lit(contract.MIN_DATE)}", f"DATE {d.lit(today)}"
+        ok = f"{typed} IS NOT NULL"
+        self.add(name, f"before {contract.MIN_DATE}", f"{ok} AND {day} < {lo}",
+                 self.msg(name, shown, d.lit(f" is before {contract.MIN_DATE}")))
+        if col.past_only:
+            self.add(name, "in the future", f"{ok} AND {day} > {hi}",
+                     self.msg(name, shown, d.lit(f" is after the validation day {today}")))
+
+    # -- row rules --------------------------------------------------------------------
+    def no_col_error(self, *names: str) -> str:
+        return " AND ".join(f"NOT {self.col_err(self.index[n])}" for n in names)
+
+    def row_check_rules(self) -> None:
+        d = self.d
+        for check in self.t.checks:
+            cols = _predicate_columns(check, self.t)
+            shown = [
+                part
+                for n in cols
+                for part in (d.lit(f"{n}="), f"COALESCE({self.display(self.index[n])}, 'empty')")
+            ]
+            detail = " || ', ' || ".join(
+                f"{shown[k]} || {shown[k + 1]}" for k in range(0, len(shown), 2)
+            )
+            gate = f"{self.no_col_error(*cols)} AND " if cols else ""
+            cond = f"{gate}NOT COALESCE(({check.predicate}), TRUE)"
+            message = (
+                self.msg(check.column, d.lit(check.reason + " ("), detail, d.lit(")"))
+                if cols else d.lit(f"{check.column}: {check.reason}")
+            )
+            self.add(check.column, check.name, cond, message)
+
+    def dup_rule(self) -> None:
+        pk = self.t.primary_key
+        if not pk:
+            return
+        d = self.d
+        present = " AND ".join(f"{self.q(c)} IS NOT NULL" for c in pk)
+        keys = " || ', ' || ".join(f"{d.lit(c + '=')} || {d.text(self.q(c))}" for c in pk)
+        self.add(pk[0], "duplicate primary key", f"{present} AND __dup > 1",
+                 self.msg(pk[0], d.lit("duplicate primary key ("), keys, d.lit(") on "),
+                          d.text("__dup"), d.lit(" rows")))
+
+    def fk_rules(self) -> list[tuple[int, Column, str, str]]:
+        refs: list[tuple[int, Column, str, str]] = []
+        for i, col in enumerate(self.t.columns):
+            if col.references is None:
+                continue
+            ref_table, ref_col = col.references.split(".")
+            if ref_table == self.t.name:
+                continue  # the org tree's own parent link is checked level by level
+            j = len(refs)
+            refs.append((j, col, ref_table, ref_col))
+            cond = f"{self.q(col.name)} IS NOT NULL AND NOT {self.col_err(i)} AND __fk_{j} IS NULL"
+            self.add(col.name, f"not found in {ref_table}", cond,
+                     self.msg(col.name, self.display(i),
+                              self.d.lit(f" not found in {ref_table} (or rejected there)")))
+        return refs
+
+    def org_own_rules(self) -> None:
+        d = self.d
+        self.add("kind", "more than one bank", "kind = 'bank' AND __nbank > 1",
+                 self.msg("kind", d.lit("bank appears on "), d.text("__nbank"),
+                          d.lit(" rows; the org tree has exactly one bank")))
+
+    def org_parent_rules(self) -> None:
+        d = self.d
+        i_parent = self.index["parent_id"]
+        expected = "CASE kind " + " ".join(
+            f"WHEN {d.lit(c)} THEN {d.lit(p)}" for c, p in ORG_PARENT_KIND.items()
+        ) + " END"
+        linked = f"parent_id IS NOT NULL AND NOT {self.col_err(i_parent)}"
+        not_found = (
+            f"{linked} AND (__pkind IS NULL OR "
+            f"(__pkind = ({expected}) AND __pvalid IS NULL))"
+        )
+        self.add("parent_id", "not found in org_units", not_found,
+                 self.msg("parent_id", self.display(i_parent),
+                          d.lit(" not found in org_units (or rejected there)")))
+        self.add("parent_id", "wrong parent level",
+                 f"{linked} AND __pkind IS NOT NULL AND __pkind <> ({expected})",
+                 self.msg("parent_id", self.display(i_parent), d.lit(" is a "), "__pkind",
+                          d.lit(", but a "), "kind", d.lit(" needs a "), f"({expected})",
+                          d.lit(" as parent")))
+
+    # -- assembly ---------------------------------------------------------------------
+    def build(self) -> CheckedQuery:
+        t, d = self.t, self.d
+        raw_exprs, raw_columns = self.raw_select()
+        n = len(t.columns)
+        stages: list[tuple[str, str]] = []
+        stages.append(("s", f"SELECT {', '.join(raw_exprs)} FROM {raw_view_name(t.name)}"))
+        norms = ", ".join(f"{self.norm_expr(i)} AS {self.norm(i)}" for i in range(n))
+        stages.append(("v", f"SELECT s.*, {norms} FROM s"))
+        typed = ", ".join(f"{self.typed_expr(i)} AS {self.q(c.name)}" for i, c in enumerate(t.columns))
+        stages.append(("t", f"SELECT v.*, {typed} FROM v"))
+
+        for i in range(n):
+            self.column_rules(i)
+        col_rules = [r for _, _, r in self.rules]
+        conds = ", ".join(
+            f"COALESCE(({r.cond}), FALSE) AS __c_{k}" for k, r in enumerate(col_rules)
+        )
+        stages.append(("c", f"SELECT t.*, {conds} FROM t" if conds else "SELECT t.* FROM t"))
+        col_errs = []
+        for i, col in enumerate(t.columns):
+            mine = [f"__c_{k}" for k, r in enumerate(col_rules) if r.column == col.name]
+            col_errs.append(f"{' OR '.join(mine) if mine else 'FALSE'} AS {self.col_err(i)}")
+        extra = list(col_errs)
+        if t.primary_key:
+            part = ", ".join(self.q(c) for c in t.primary_key)
+            extra.append(f"COUNT(*) OVER (PARTITION BY {part}) AS __dup")
+        if t.name == ORG_TABLE:
+            extra.append("SUM(CASE WHEN kind = 'bank' THEN 1 ELSE 0 END) OVER () AS __nbank")
+        stages.append(("e", f"SELECT c.*, {', '.join(extra)} FROM c"))
+
+        refs = self.fk_rules()
+        joins = "".join(
+            f" LEFT JOIN (SELECT DISTINCT {self.q(rc)} AS __k FROM {valid_view_name(rt)}) f{j}"
+            f" ON e.{self.q(col.name)} = f{j}.__k"
+            for j, col, rt, rc in refs
+        )
+        fk_cols = "".join(f", f{j}.__k AS __fk_{j}" for j, *_ in refs)
+        stages.append(("j", f"SELECT e.*{fk_cols} FROM e{joins}"))
+        self.row_check_rules()
+        self.dup_rule()
+        if t.name == ORG_TABLE:
+            self.org_own_rules()
+        later = [r for _, _, r in self.rules][len(col_rules):]
+        base = len(col_rules)
+        if later:
+            conds = ", ".join(
+                f"COALESCE(({r.cond}), FALSE) AS __c_{base + k}" for k, r in enumerate(later)
+            )
+            stages.append(("r", f"SELECT j.*, {conds} FROM j"))
+        else:
+            stages.append(("r", "SELECT j.* FROM j"))
+        last = "r"
+        if t.name == ORG_TABLE:
+            last = self.org_stages(stages)
+        all_rules = [r for _, _, r in self.rules]
+        ordered = sorted(range(len(all_rules)), key=lambda k: (self.rules[k][0], self.rules[k][1]))
+        messages = ", ".join(
+            f"CASE WHEN __c_{k} THEN {all_rules[k].message} END AS __m_{k}"
+            for k in range(len(all_rules))
+        )
+        reason = "NULLIF(concat_ws('; ', " + ", ".join(
+            f"CASE WHEN __c_{k} THEN {all_rules[k].message} END" for k in ordered
+        ) + "), '')"
+        blamed: list[str] = []
+        for i, col in enumerate(t.columns):
+            mine = [f"__c_{k}" for k in ordered if all_rules[k].column == col.name]
+            if mine:
+                blamed.append(f"CASE WHEN {' OR '.join(mine)} THEN {d.lit(col.name)} END")
+        columns = "NULLIF(concat_ws('; ', " + ", ".join(blamed) + "), '')"
+        reject = " OR ".join(f"__c_{k}" for k in range(len(all_rules))) or "FALSE"
+        ctes = ",\n".join(f"{name} AS ({sql})" for name, sql in stages)
+        sql = (
+            f"WITH {ctes}\nSELECT {last}.*, {messages}, {reason} AS __reason, "
+            f"{columns} AS __columns, ({reject}) AS __reject FROM {last}"
+        )
+        return CheckedQuery(
+            table=t,
+            sql=sql,
+            rules=tuple(all_rules),
+            raw_columns=tuple(raw_columns),
+            references=tuple(dict.fromkeys(rt for _, _, rt, _ in refs)),
+        )
+
+    def org_stages(self, stages: list[tuple[str, str]]) -> str:
+        """The org tree is valid level by level: a unit is valid when its own row is and
+        its parent is a valid unit of the level above (bank → region → branch → team)."""
+        own = len(self.rules)  # every rule so far judges the row on its own
+        own_bad = " OR ".join(f"__c_{k}" for k in range(own)) or "FALSE"
+        stages.append(("o", f"SELECT r.*, ({own_bad}) AS __own_bad FROM r"))
+        stages.append(("ok", "SELECT unit_id, kind, parent_id FROM o WHERE NOT __own_bad"))
+        stages.append(("l0", "SELECT unit_id FROM ok WHERE kind = 'bank'"))
+        levels = contract.ORG_KINDS
+        for depth in range(1, len(levels)):
+            stages.append((
+                f"l{depth}",
+                f"SELECT ok.unit_id FROM ok JOIN l{depth - 1} p ON ok.parent_id = p.unit_id "
+                f"WHERE ok.kind = {self.d.lit(levels[depth])}",
+            ))
+        union = " UNION ALL ".join(f"SELECT unit_id FROM l{k}" for k in range(len(levels)))
+        stages.append(("tree", union))
+        stages.append((
+            "g",
+            "SELECT o.*, p.kind AS __pkind, tree.unit_id AS __pvalid FROM o "
+            "LEFT JOIN ok p ON o.parent_id = p.unit_id "
+            "LEFT JOIN tree ON o.parent_id = tree.unit_id",
+        ))
+        self.org_parent_rules()
+        all_rules = [r for _, _, r in self.rules]
+        conds = ", ".join(
+            f"COALESCE(({all_rules[k].cond}), FALSE) AS __c_{k}" for k in range(own, len(all_rules))
+        )
+        stages.append(("h", f"SELECT g.*, {conds} FROM g"))
+        return "h"
+
+
+def checked_query(
+    table: Table | str,
+    shape: SourceShape,
+    dialect: Dialect,
+    *,
+    today: date,
+    time_zone: str = contract.BANK_TIME_ZONE,
+) -> CheckedQuery:
+    """Every row of `table` (read from its raw view) with its typed values and verdict.
+
+    The query reads `rm_raw_<table>` and the valid views `rm_valid_<ref>` of the tables
+    it references; the caller registers those first.
+    """
+    tbl = contract.table(table) if isinstance(table, str) else table
+    return _Builder(tbl, shape, dialect, today=today, time_zone=time_zone).build()
+
+
+def valid_sql(checked: CheckedQuery, dialect: Dialect) -> str:
+    """The valid view: typed contract columns of the rows no rule rejects."""
+    cols = ", ".join(dialect.ident(c) for c in checked.table.column_names)
+    return f"SELECT {cols} FROM ({checked.sql}) q WHERE NOT __reject"
+
+
+def typed_columns_sql(table: Table, dialect: Dialect) -> str:
+    """An empty relation with the table's typed columns (for a table with no file)."""
+    cols = ", ".join(
+        f"CAST(NULL AS {dialect.type_sql(c.type)}) AS {dialect.ident(c.name)}" for c in table.columns
+    )
+    return f"SELECT {cols} WHERE FALSE"
