@@ -119,7 +119,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env_bool("RMPERF_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("RMPERF_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env_bool("RMPERF_HSTS_PRELOAD", False)
 if env_bool("RMPERF_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # No inline scripts or styles anywhere; htmx is served from our own static files.
@@ -150,3 +150,13 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 #: The lake the app reads fact tables from (set by `rmperf import`, overridable here).
 RMPERF_LAKE_DIR = env_str("RMPERF_LAKE_DIR", "")
+
+# Logs go to stderr (12-factor); authorisation decisions and audit writes log at INFO.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("RMPERF_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
