@@ -1,0 +1,83 @@
+"""Reads about lakes: which lake the app uses, and what an import did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from rmperf.engine import contract
+from rmperf.lakes.models import ImportStatus, LakeImport, RegisteredTable
+
+
+def lake_current() -> Path | None:
+    """The lake the app reads fact tables from: RMPERF_LAKE_DIR when set, else the lake of
+    the most recent import that succeeded (with or without rejects); None before any."""
+    if settings.RMPERF_LAKE_DIR:
+        return Path(settings.RMPERF_LAKE_DIR).resolve()
+    run = (
+        LakeImport.objects.exclude(status=ImportStatus.FAILED)
+        .order_by("-finished_at", "-pk")
+        .only("lake_path")
+        .first()
+    )
+    return Path(run.lake_path) if run is not None else None
+
+
+def registered_tables(*, lake_dir: Path) -> dict[str, RegisteredTable]:
+    """The fact tables registered for a lake, by table name."""
+    return {r.table: r for r in RegisteredTable.objects.filter(lake_path=str(lake_dir))}
+
+
+def lake_import_summary(*, lake_import: LakeImport) -> str:
+    """The run as plain text for the terminal: status, per-table counts, rejects files."""
+    run = lake_import
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    lines = [
+        _("import #%(id)s of %(lake)s: %(status)s (validation day %(today)s, %(seconds).1f s)")
+        % {
+            "id": run.pk,
+            "lake": run.lake_path,
+            "status": run.get_status_display(),
+            "today": run.today.isoformat(),
+            "seconds": seconds,
+        },
+    ]
+    for problem in run.problems:
+        lines.append("  " + _("problem: %(problem)s") % {"problem": problem})
+    header = (_("table"), _("rows"), _("rejected"), _("created"), _("updated"), _("unchanged"))
+    lines.append("  {:<14} {:>10} {:>9} {:>9} {:>9} {:>10}".format(*header))
+    rejects: list[str] = []
+    for name in contract.TABLES_BY_NAME:
+        entry = run.tables.get(name)
+        if entry is None:
+            continue
+
+        def cell(key: str, entry: dict[str, object] = entry) -> str:
+            value = entry.get(key)
+            return f"{value:,}" if isinstance(value, int) else "–"
+
+        lines.append(
+            f"  {name:<14} {cell('rows'):>10} {cell('rejected'):>9} {cell('created'):>9} "
+            f"{cell('updated'):>9} {cell('unchanged'):>10}"
+        )
+        if entry.get("rejects_file"):
+            rejects.append(f"  {name}: {entry['rejects_file']}")
+    if rejects:
+        lines.append(_("rejected rows were written to:"))
+        lines.extend(rejects)
+    absent = run.tables.get("assignments", {}).get("absent", 0)
+    if absent:
+        lines.append(
+            _(
+                "%(count)s assignments in the database are no longer in the lake; they were kept "
+                "(listed on the import record)"
+            )
+            % {"count": absent}
+        )
+    lines.append(
+        _("%(rows)s rows checked, %(rejected)s rejected")
+        % {"rows": f"{run.total_rows:,}", "rejected": f"{run.rejected:,}"}
+    )
+    return "\n".join(lines)

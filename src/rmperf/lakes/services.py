@@ -1,0 +1,616 @@
+"""`rmperf import`: validate a lake, load its dimension tables, register its fact tables.
+
+The engine validates (rows that break the contract go to `<lake>/_rejects/`); this module
+is the one edge where valid engine rows become app rows (shared/STYLE.md principle 5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rmperf.core.audit import audit_record
+from rmperf.customers.models import Assignment, Customer, Product
+from rmperf.engine import contract
+from rmperf.engine.lake import find_table_files
+from rmperf.engine.validate import (
+    REJECTS_DIR,
+    LakeValidation,
+    iter_valid_rows,
+    table_digest,
+    validate_lake,
+)
+from rmperf.lakes.models import ImportStatus, LakeImport, RegisteredTable
+from rmperf.org.models import OrgUnit, Staff, unit_path
+
+logger = logging.getLogger(__name__)
+
+#: Load order: every table after the tables its foreign keys point to.
+LOAD_ORDER: tuple[str, ...] = ("org_units", "staff", "customers", "products", "assignments")
+#: Rows per bulk statement; keeps SQLite under its bound-variable limit for every model.
+CHUNK = 1000
+#: How many stale assignments the run record lists by id (all are counted).
+STALE_LISTED = 1000
+RUN_VERB = "lake.import"
+CHANGE_VERB = "lake.import.update"
+
+Key = Any  # a primary key value, or (customer_id, valid_from) for assignments
+Row = dict[str, Any]
+
+
+class LakeImportError(Exception):
+    """A lake that cannot be loaded as a whole; nothing is written."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class TableCounts:
+    """What one dimension table's load did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    absent: int = 0  # in the database but no longer (validly) in the lake; kept
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How one lake table maps onto one model."""
+
+    table: str
+    model: type[models.Model]
+    object_type: str  # as in the audit log
+    key_fields: tuple[str, ...]  # natural key (attnames)
+    fields: tuple[str, ...]  # imported fields compared on re-import (attnames)
+    to_values: Callable[[Row], Row]
+
+
+def _blank(value: str | None) -> str:
+    """Optional text: the lake's missing value is the model's empty string."""
+    return "" if value is None else value
+
+
+def _org_values(row: Row) -> Row:
+    # `path` is filled in later, once the whole tree is known.
+    return {
+        "unit_id": row["unit_id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "parent_id": row["parent_id"],
+        "path": "",
+    }
+
+
+def _staff_values(row: Row) -> Row:
+    return {
+        "staff_id": row["staff_id"],
+        "name": row["name"],
+        "role": row["role"],
+        "rank": _blank(row["rank"]),
+        "unit_id": row["unit_id"],
+        "hired_on": row["hired_on"],
+    }
+
+
+def _customer_values(row: Row) -> Row:
+    return {
+        "customer_id": row["customer_id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "unit_id": row["unit_id"],
+        "birth_date": row["birth_date"],
+        "opened_on": row["opened_on"],
+        "phone": _blank(row["phone"]),
+        "id_number": _blank(row["id_number"]),
+        "risk_level": _blank(row["risk_level"]),
+        "risk_assessed_on": row["risk_assessed_on"],
+        "contact_verified_on": row["contact_verified_on"],
+        # Optional in the lake; a customer who never said no has not opted out.
+        "marketing_opt_out": bool(row.get("marketing_opt_out")),
+    }
+
+
+def _product_values(row: Row) -> Row:
+    return {
+        "product_id": row["product_id"],
+        "name": row["name"],
+        "category": row["category"],
+        "risk_level": row["risk_level"],
+        "term_days": row["term_days"],
+        "revenue_rate": row["revenue_rate"],
+    }
+
+
+def _assignment_values(row: Row) -> Row:
+    return {
+        "customer_id": row["customer_id"],
+        "staff_id": row["staff_id"],
+        "valid_from": row["valid_from"],
+        "valid_to": row["valid_to"],
+    }
+
+
+SPECS: dict[str, _Spec] = {
+    "org_units": _Spec(
+        "org_units",
+        OrgUnit,
+        "org_unit",
+        ("unit_id",),
+        ("name", "kind", "parent_id", "path"),
+        _org_values,
+    ),
+    "staff": _Spec(
+        "staff",
+        Staff,
+        "staff",
+        ("staff_id",),
+        ("name", "role", "rank", "unit_id", "hired_on"),
+        _staff_values,
+    ),
+    "customers": _Spec(
+        "customers",
+        Customer,
+        "customer",
+        ("customer_id",),
+        (
+            "name",
+            "kind",
+            "unit_id",
+            "birth_date",
+            "opened_on",
+            "phone",
+            "id_number",
+            "risk_level",
+            "risk_assessed_on",
+            "contact_verified_on",
+            "marketing_opt_out",
+        ),
+        _customer_values,
+    ),
+    "products": _Spec(
+        "products",
+        Product,
+        "product",
+        ("product_id",),
+        ("name", "category", "risk_level", "term_days", "revenue_rate"),
+        _product_values,
+    ),
+    "assignments": _Spec(
+        "assignments",
+        Assignment,
+        "assignment",
+        ("customer_id", "valid_from"),
+        ("staff_id", "valid_to"),
+        _assignment_values,
+    ),
+}
+
+
+def _limits(model: type[models.Model]) -> list[tuple[str, int]]:
+    """(attname, largest allowed) for the model's bounded columns: text length, integer size."""
+    out: list[tuple[str, int]] = []
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.CharField) and f.max_length:
+            out.append((f.attname, f.max_length))
+        elif isinstance(f, models.PositiveIntegerField):
+            out.append((f.attname, 2_147_483_647))
+    return out
+
+
+def _check_fits(spec: _Spec, limits: list[tuple[str, int]], values: Row) -> None:
+    """The contract has no length limits but the database has; a value that would not fit
+    is refused whole rather than truncated (SQLite would store it, PostgreSQL would not)."""
+    for name, limit in limits:
+        value = values.get(name)
+        if value is None:
+            continue
+        size = len(value) if isinstance(value, str) else value
+        if size > limit:
+            key = "/".join(str(values[k]) for k in spec.key_fields)
+            raise LakeImportError(
+                [
+                    _("%(table)s %(key)s: %(column)s does not fit the database (limit %(limit)s)")
+                    % {"table": spec.table, "key": key, "column": name, "limit": limit}
+                ]
+            )
+
+
+def _key(spec: _Spec, values: Row) -> Key:
+    if len(spec.key_fields) == 1:
+        return values[spec.key_fields[0]]
+    return tuple(values[k] for k in spec.key_fields)
+
+
+def _existing(spec: _Spec, keys: Sequence[Key]) -> dict[Key, tuple[Any, Row]]:
+    """Database rows for these natural keys: key → (pk, compared field values)."""
+    model = spec.model
+    qs = model._default_manager.all()
+    if len(spec.key_fields) == 1:
+        qs = qs.filter(**{f"{spec.key_fields[0]}__in": list(keys)})
+    else:
+        # Assignments: fetch by customer, then match (customer, valid_from) in Python.
+        qs = qs.filter(customer_id__in=list({k[0] for k in keys}))
+    wanted = set(keys)
+    out: dict[Key, tuple[Any, Row]] = {}
+    names = ("pk", *spec.key_fields, *spec.fields)
+    for rec in qs.values(*dict.fromkeys(names)).iterator(chunk_size=CHUNK):
+        key = _key(spec, rec)
+        if key in wanted:
+            out[key] = (rec["pk"], {f: rec[f] for f in spec.fields})
+    return out
+
+
+def _all_keys(spec: _Spec) -> set[Key]:
+    return {
+        _key(spec, rec)
+        for rec in spec.model._default_manager.values(*spec.key_fields).iterator(chunk_size=5000)
+    }
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _upsert(
+    *, spec: _Spec, batches: Iterable[list[Row]], actor: Any
+) -> tuple[TableCounts, set[Key]]:
+    """Create new rows, update changed ones (auditing before/after of what changed) and
+    leave equal ones untouched, so a re-import of the same lake writes nothing."""
+    counts = TableCounts()
+    seen: set[Key] = set()
+    limits = _limits(spec.model)
+    for batch in batches:
+        for chunk in _chunks(batch, CHUNK):
+            values_list = [spec.to_values(row) for row in chunk]
+            keys = [_key(spec, v) for v in values_list]
+            existing = _existing(spec, keys)
+            to_create: list[models.Model] = []
+            to_update: list[models.Model] = []
+            changed_fields: set[str] = set()
+            for key, values in zip(keys, values_list, strict=True):
+                if key in seen:
+                    # The engine rejects every copy of a duplicated key; this is a guard.
+                    raise LakeImportError(
+                        [
+                            _("%(table)s: key %(key)s appears twice")
+                            % {"table": spec.table, "key": key}
+                        ]
+                    )
+                seen.add(key)
+                _check_fits(spec, limits, values)
+                old = existing.get(key)
+                if old is None:
+                    to_create.append(spec.model(**values))
+                    continue
+                pk, before = old
+                diff = [f for f in spec.fields if before[f] != values[f]]
+                if not diff:
+                    counts.unchanged += 1
+                    continue
+                obj = spec.model(**values)
+                obj.pk = pk
+                to_update.append(obj)
+                changed_fields.update(diff)
+                audit_record(
+                    actor=actor,
+                    verb=CHANGE_VERB,
+                    object_type=spec.object_type,
+                    object_id="/".join(str(values[k]) for k in spec.key_fields),
+                    before={f: before[f] for f in diff},
+                    after={f: values[f] for f in diff},
+                )
+            if to_create:
+                spec.model._default_manager.bulk_create(to_create, batch_size=CHUNK)
+                counts.created += len(to_create)
+            if to_update:
+                # Only the columns that changed in this chunk; never `user` or other
+                # app-owned columns the lake does not carry.
+                ordered = [f for f in spec.fields if f in changed_fields]
+                spec.model._default_manager.bulk_update(to_update, ordered, batch_size=CHUNK)
+                counts.updated += len(to_update)
+    return counts, seen
+
+
+def _org_batches(lake_dir: Path, *, today: dt.date, time_zone: str) -> list[list[Row]]:
+    """All valid org units with their materialised paths (the tree is small)."""
+    rows = [
+        r
+        for batch in iter_valid_rows(lake_dir, "org_units", today=today, time_zone=time_zone)
+        for r in batch
+    ]
+    parent = {r["unit_id"]: r["parent_id"] for r in rows}
+    paths: dict[str, str] = {}
+
+    def path_of(unit_id: str) -> str:
+        chain: list[str] = []
+        node: str | None = unit_id
+        while node is not None and node not in paths:
+            if node in chain or len(chain) > len(parent):
+                raise LakeImportError(
+                    [_("org_units: %(unit)s is part of a cycle") % {"unit": unit_id}]
+                )
+            chain.append(node)
+            node = parent.get(node)
+        base = paths[node] if node is not None else None
+        for n in reversed(chain):
+            base = paths[n] = unit_path(base, n)
+        return paths[unit_id]
+
+    out = []
+    for row in rows:
+        out.append({**row, "_path": path_of(row["unit_id"])})
+    return [out]
+
+
+def _with_paths(row: Row) -> Row:
+    values = _org_values(row)
+    values["path"] = row["_path"]
+    return values
+
+
+def _load_dimensions(
+    *, lake_dir: Path, today: dt.date, actor: Any, stale: list[dict[str, Any]]
+) -> dict[str, TableCounts]:
+    time_zone = settings.TIME_ZONE
+    result: dict[str, TableCounts] = {}
+    for name in LOAD_ORDER:
+        spec = SPECS[name]
+        before_keys = _all_keys(spec)
+        batches: Iterable[list[Row]]
+        if name == "org_units":
+            spec = _Spec(
+                spec.table, spec.model, spec.object_type, spec.key_fields, spec.fields, _with_paths
+            )
+            batches = _org_batches(lake_dir, today=today, time_zone=time_zone)
+        else:
+            batches = iter_valid_rows(lake_dir, name, today=today, time_zone=time_zone)
+        counts, seen = _upsert(spec=spec, batches=batches, actor=actor)
+        gone = before_keys - seen
+        counts.absent = len(gone)
+        if name == "assignments" and gone:
+            stale.extend(_stale_assignments(gone))
+        result[name] = counts
+    return result
+
+
+def _stale_assignments(keys: set[Key]) -> list[dict[str, Any]]:
+    """The first STALE_LISTED assignments the lake no longer has, in key order."""
+    listed = sorted(keys)[:STALE_LISTED]
+    customers = {k[0] for k in listed}
+    found = {
+        (a.customer_id, a.valid_from): a
+        for a in Assignment.objects.filter(customer_id__in=customers)
+    }
+    out = []
+    for key in listed:
+        a = found[key]
+        out.append(
+            {
+                "id": a.pk,
+                "customer_id": a.customer_id,
+                "staff_id": a.staff_id,
+                "valid_from": a.valid_from.isoformat(),
+                "valid_to": a.valid_to.isoformat() if a.valid_to else None,
+            }
+        )
+    return out
+
+
+def _register_facts(
+    *, lake_dir: Path, validation: LakeValidation, run: LakeImport, failed_tables: set[str]
+) -> dict[str, dict[str, Any]]:
+    """Record each readable fact table's files and digest; the rows stay in the lake."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in contract.FACT_TABLES:
+        summary = validation.summaries.get(name)
+        if summary is None or name in failed_tables:
+            continue
+        files = [str(p) for p in find_table_files(lake_dir, name).files]
+        digest = table_digest(lake_dir, name)
+        values = {
+            "files": files,
+            "digest": digest,
+            "rows": summary.rows,
+            "rejected": summary.rejected,
+        }
+        reg = RegisteredTable.objects.filter(lake_path=str(lake_dir), table=name).first()
+        if reg is None:
+            RegisteredTable.objects.create(
+                lake_path=str(lake_dir), table=name, lake_import=run, **values
+            )
+            state = "registered"
+        elif any(getattr(reg, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(reg, k, v)
+            reg.lake_import = run
+            reg.save()
+            state = "updated"
+        else:
+            state = "unchanged"
+        out[name] = {"digest": digest, "files": len(files), "registration": state}
+    return out
+
+
+def _tables_with_problems(validation: LakeValidation) -> set[str]:
+    """Tables named by a file-level problem (missing, unreadable, missing column)."""
+    names = set(contract.TABLES_BY_NAME)
+    found: set[str] = set()
+    for problem in validation.problems:
+        head = problem.split(":", 1)[0].strip().rstrip("/")
+        if head in names:
+            found.add(head)
+        else:
+            found.update(n for n in names if n in problem.split())
+    # A table the validator could not summarise at all could not be read.
+    found.update(n for n in names if n not in validation.summaries)
+    return found
+
+
+def _table_report(validation: LakeValidation, lake_dir: Path) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for t in contract.TABLES:
+        summary = validation.summaries.get(t.name)
+        if summary is None:
+            continue
+        entry: dict[str, Any] = {
+            "rows": summary.rows,
+            "rejected": summary.rejected,
+            "reasons": dict(summary.reasons),
+        }
+        if summary.rejected:
+            entry["rejects_file"] = str(lake_dir / REJECTS_DIR / f"{t.name}.csv")
+        out[t.name] = entry
+    return out
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    label = user.get_username() if user is not None else (str(actor) if actor else "system")
+    return {"actor_id": user.pk if user is not None else None, "actor_label": label}
+
+
+def _run_audit(*, actor: Any, run: LakeImport) -> None:
+    audit_record(
+        actor=actor,
+        verb=RUN_VERB,
+        object_type="lake_import",
+        object_id=str(run.pk),
+        after={
+            "lake": run.lake_path,
+            "status": run.status,
+            "today": run.today,
+            "total_rows": run.total_rows,
+            "rejected": run.rejected,
+            "tables": {
+                n: {k: v for k, v in e.items() if k not in ("reasons", "rejects_file")}
+                for n, e in run.tables.items()
+            },
+            "problems": run.problems,
+            "stale_assignments": run.tables.get("assignments", {}).get("absent", 0),
+        },
+    )
+
+
+def _record_failure(
+    *,
+    actor: Any,
+    lake_dir: Path,
+    today: dt.date,
+    started_at: dt.datetime,
+    problems: list[str],
+    tables: dict[str, dict[str, Any]],
+    validation: LakeValidation | None,
+) -> LakeImport:
+    with transaction.atomic(durable=True):
+        run = LakeImport.objects.create(
+            lake_path=str(lake_dir),
+            started_at=started_at,
+            finished_at=timezone.now(),
+            status=ImportStatus.FAILED,
+            today=today,
+            total_rows=validation.total_rows if validation else 0,
+            rejected=validation.total_rejected if validation else 0,
+            tables=tables,
+            problems=problems,
+            **_actor_fields(actor),
+        )
+        _run_audit(actor=actor, run=run)
+    return run
+
+
+def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> LakeImport:
+    """Validate every table of a lake, upsert its dimension tables and register its fact
+    tables, all in one transaction; bad rows go to the rejects files, never into the app.
+
+    A lake whose dimension tables cannot be read fails as a whole and writes nothing but
+    the failed run's record; so does any error while loading (no partial import).
+    """
+    lake_dir = Path(lake_dir).resolve()
+    today = today or timezone.localdate()
+    started_at = timezone.now()
+    validation: LakeValidation | None = None
+    tables: dict[str, dict[str, Any]] = {}
+    try:
+        validation = validate_lake(
+            lake_dir, today=today, write_rejects=True, time_zone=settings.TIME_ZONE
+        )
+        tables = _table_report(validation, lake_dir)
+        broken = _tables_with_problems(validation)
+        broken_dimensions = sorted(broken & set(contract.DIMENSION_TABLES))
+        if broken_dimensions:
+            raise LakeImportError(
+                [
+                    _("dimension table %(table)s cannot be loaded") % {"table": t}
+                    for t in broken_dimensions
+                ]
+                + list(validation.problems)
+            )
+        with transaction.atomic(durable=True):
+            stale: list[dict[str, Any]] = []
+            counts = _load_dimensions(lake_dir=lake_dir, today=today, actor=actor, stale=stale)
+            for name, c in counts.items():
+                tables[name].update(
+                    created=c.created, updated=c.updated, unchanged=c.unchanged, absent=c.absent
+                )
+            has_rejects = validation.total_rejected > 0 or bool(validation.problems)
+            run = LakeImport.objects.create(
+                lake_path=str(lake_dir),
+                started_at=started_at,
+                finished_at=started_at,  # set below, once the facts are registered
+                status=(
+                    ImportStatus.SUCCEEDED_WITH_REJECTS if has_rejects else ImportStatus.SUCCEEDED
+                ),
+                today=today,
+                total_rows=validation.total_rows,
+                rejected=validation.total_rejected,
+                tables=tables,
+                problems=list(validation.problems),
+                stale_assignments=stale,
+                **_actor_fields(actor),
+            )
+            registered = _register_facts(
+                lake_dir=lake_dir, validation=validation, run=run, failed_tables=broken
+            )
+            for name, info in registered.items():
+                tables[name].update(info)
+            run.tables = tables
+            run.finished_at = timezone.now()
+            run.save(update_fields=["tables", "finished_at"])
+            _run_audit(actor=actor, run=run)
+        return run
+    except LakeImportError as exc:
+        problems = exc.problems
+    except Exception as exc:  # any failure: roll back everything, then say so on the record
+        logger.exception("lake import of %s failed", lake_dir)
+        problems = [
+            _("the import failed and nothing was written: %(error)s")
+            % {"error": f"{type(exc).__name__}: {exc}"}
+        ]
+    return _record_failure(
+        actor=actor,
+        lake_dir=lake_dir,
+        today=today,
+        started_at=started_at,
+        problems=problems,
+        tables=tables,
+        validation=validation,
+    )
