@@ -47,7 +47,7 @@ def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
     dom = (d - m.astype("datetime64[D]")).astype(np.int64)
     ny = y + np.asarray(years, dtype=np.int64)
     nm = ny.astype("datetime64[M]") + month_in_year
-    last = ((nm + 1).astype("datetime64[D]") - nm.astype("datetime64[D]")).astype(np.int64) - 1
+    last = ((nm + np.timedelta64(1, "M")).astype("datetime64[D]") - nm.astype("datetime64[D]")).astype(np.int64) - 1
     out = nm.astype("datetime64[D]") + np.minimum(dom, last)
     return out.astype(np.int64)
 
@@ -68,9 +68,9 @@ class Calendar:
     def __post_init__(self) -> None:
         first = np.datetime64(to_date(self.start), "M")
         last = np.datetime64(to_date(self.end), "M")
-        months = np.arange(first, last + 1)
+        months = np.arange(first, last + np.timedelta64(1, "M"))
         self.month_start = months.astype("datetime64[D]").astype(np.int64)
-        self.month_end = (months + 1).astype("datetime64[D]").astype(np.int64) - 1
+        self.month_end = (months + np.timedelta64(1, "M")).astype("datetime64[D]").astype(np.int64) - 1
         self.labels = [str(m) for m in months]
         month_no = months.astype(np.int64) % 12  # 0 = January
         self.quarter_end = month_no % 3 == 2

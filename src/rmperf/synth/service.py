@@ -44,6 +44,11 @@ CERTIFICATIONS = (
 )
 
 
+def _whole_seconds(us: np.ndarray) -> np.ndarray:
+    """Durations in whole seconds (timestamps in the lake carry no fractions)."""
+    return (np.asarray(us, dtype=np.float64) // 1_000_000).astype(np.int64) * 1_000_000
+
+
 def requests(b: Block) -> dict[str, np.ndarray]:
     rng = b.rng("requests")
     w = b.w
@@ -59,7 +64,7 @@ def requests(b: Block) -> dict[str, np.ndarray]:
     staff = np.where(org.hired[staff] > day, org.branch_manager[branch], staff)
     received = local_us(day, seconds_of_day(rng, np.ones(c.size, dtype=bool)))
     hours = np.exp(rng.normal(np.log(3.0) - 0.25 * org.diligence[staff], 1.4))
-    resolved = received + (hours * HOUR_US).astype(np.int64)
+    resolved = received + _whole_seconds(hours * HOUR_US)
     end_us = local_us(np.array([cal.end]), np.array([86_399]))[0]
     open_ = (rng.random(c.size) < 0.03) | (resolved > end_us)
     order = np.lexsort((received, c))
@@ -120,14 +125,14 @@ def referrals(b: Block, inq_bl: np.ndarray) -> dict[str, np.ndarray]:
     end_us = local_us(np.array([cal.end]), np.array([86_399]))[0]
     delay = np.exp(rng.normal(np.log(4.0) - 0.3 * org.diligence[to], 1.3)) * HOUR_US
     ignored = (rng.random(n) < 0.08) | (delay > 7 * DAY_US)
-    responded = created + delay.astype(np.int64)
-    contacted = responded + (rng.uniform(0.2, 3.0, n) * DAY_US).astype(np.int64)
+    responded = created + _whole_seconds(delay)
+    contacted = responded + _whole_seconds(rng.uniform(0.2, 3.0, n) * DAY_US)
     progress = np.clip((created - local_us(np.array([cal.start]), np.array([0]))[0])
                        / max(end_us - local_us(np.array([cal.start]), np.array([0]))[0], 1), 0, 1)
     p_conv = np.clip(0.10 + 0.35 * progress + 0.05 * org.skill[to], 0.02, 0.9)
     converts = rng.random(n) < p_conv
-    converted = contacted + (np.exp(rng.normal(np.log(7.0), 0.6, n)) * DAY_US).astype(np.int64)
-    lost_at = contacted + (rng.uniform(5, 30, n) * DAY_US).astype(np.int64)
+    converted = contacted + _whole_seconds(np.exp(rng.normal(np.log(7.0), 0.6, n)) * DAY_US)
+    lost_at = contacted + _whole_seconds(rng.uniform(5, 30, n) * DAY_US)
     status = np.full(n, 0)  # created
     answered = ~ignored & (responded <= end_us)
     status = np.where(ignored & (created + 7 * DAY_US <= end_us), 5, status)
