@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.synth.conftest import END
+from tests.synth.lakecheck import connect
 
 from rmperf.engine.contract import ROLES
 from rmperf.synth import CASE_RM_STAFF_ID
-from tests.synth.conftest import END
-from tests.synth.lakecheck import connect
 
 D = f"DATE '{END.isoformat()}'"
 BDATE = "CAST(ts AT TIME ZONE 'Asia/Shanghai' AS DATE)"
@@ -159,7 +159,7 @@ def test_referral_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
     assert fast > 0.7 * total  # type: ignore[operator]
     # Teller → RM referrals follow the rule book: a new account of 50,000 or more and a
     # wealth question the same day.
-    (off_rule,) = one(con, f"""
+    (off_rule,) = one(con, """
         SELECT count(*) FROM referrals r JOIN staff f ON f.staff_id = r.from_staff_id
         WHERE f.role = 'teller' AND NOT EXISTS (
             SELECT 1 FROM events o JOIN events q USING (customer_id)

@@ -36,12 +36,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyarrow as pa
 
-from rmperf.engine.contract import BALANCE_CATEGORIES, LOAN_GRADES
+from rmperf.engine.contract import BALANCE_CATEGORIES
 
-from .arrow import dates, ids, money, pick, timestamps, to_cents
-from .calendar import Calendar, add_years, local_us, sample_days_gap, seconds_of_day
+from .arrow import to_cents
+from .calendar import Calendar, add_years, local_us, seconds_of_day
 from .customers import Population
 from .org import Org
 from .products import CATEGORY_INDEX, SHELF, Shelf
@@ -138,9 +137,9 @@ class Block:
         # wealth products while opening it (the teller → RM referral trigger).
         rng = self.rng("opening")
         aum = p.aum[self.g]
-        first = np.where(self.corp, aum * rng.uniform(0.05, 0.3, self.n),
-                         aum * rng.uniform(0.05, 0.6, self.n))
-        self.first_deposit = np.maximum(np.round(first / 100) * 100, 100)
+        opening = np.where(self.corp, aum * rng.uniform(0.05, 0.3, self.n),
+                           aum * rng.uniform(0.05, 0.6, self.n))
+        self.first_deposit = np.maximum(np.round(opening / 100) * 100, 100)
         opened = p.opened[self.g]
         self.opened = opened
         new = (opened >= cal.start) & (opened <= self.last)
@@ -154,7 +153,7 @@ class Block:
                   active: bool = True) -> np.ndarray:
         lo = self.lo[c, m] if active else self.lo_present[c, m]
         hi = self.hi[c, m] if active else self.hi_present[c, m]
-        return lo + (rng.random(c.size) * (hi - lo + 1)).astype(np.int64)
+        return np.asarray(lo + (rng.random(c.size) * (hi - lo + 1)).astype(np.int64))
 
     def rm_at(self, c: np.ndarray, day: np.ndarray) -> np.ndarray:
         return self.w.pop.rm_at(self.g[c], day)
@@ -651,7 +650,6 @@ def balances(b: Block, h: dict[str, np.ndarray], st: dict[str, np.ndarray],
     cal = w.cal
     p = w.pop
     nm = cal.n_months
-    shelf = w.shelf
     dim = (cal.month_end - cal.month_start + 1).astype(np.float64)
     # Deposits.
     share = np.where(b.corp, rng.uniform(0.6, 0.9, b.n), rng.uniform(0.3, 0.8, b.n))

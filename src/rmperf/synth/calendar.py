@@ -49,7 +49,7 @@ def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
     nm = ny.astype("datetime64[M]") + month_in_year
     last = ((nm + np.timedelta64(1, "M")).astype("datetime64[D]") - nm.astype("datetime64[D]")).astype(np.int64) - 1
     out = nm.astype("datetime64[D]") + np.minimum(dom, last)
-    return out.astype(np.int64)
+    return np.asarray(out.astype(np.int64))
 
 
 @dataclass

@@ -68,7 +68,7 @@ class Population:
 
     def rm_at(self, idx: np.ndarray, day: np.ndarray) -> np.ndarray:
         """The RM in charge of customers idx on the given days."""
-        return np.where(day >= self.switch[idx], self.rm1[idx], self.rm0[idx])
+        return np.asarray(np.where(day >= self.switch[idx], self.rm1[idx], self.rm0[idx]))
 
 
 def build_population(

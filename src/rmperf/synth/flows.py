@@ -26,9 +26,8 @@ from .products import CATEGORY_INDEX
 
 
 def _channel(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    cum = np.cumsum(probs, axis=1)
-    cum /= cum[:, -1:]
-    return (rng.random(probs.shape[0])[:, None] > cum).sum(axis=1)
+    cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+    return np.asarray((rng.random((len(probs), 1)) > cum).sum(axis=1))
 
 
 def transactions(

@@ -27,6 +27,7 @@ from rmperf.engine.contract import (
     INTERACTION_CHANNELS,
     LOAN_GRADES,
     TRAINING_KINDS,
+    ColType,
 )
 
 from . import activity as act
@@ -40,7 +41,6 @@ from .rng import stream
 from .scales import SCALES, SEED_BLOCK, Scale
 from .service import CERTIFICATIONS, COURSES, nps, referrals, requests, staff_feedback, trainings
 from .writer import LakeWriter, prepare_out
-from rmperf.engine.contract import ColType
 
 Progress = Callable[[str, int, int], None]
 

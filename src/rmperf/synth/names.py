@@ -61,7 +61,7 @@ MOBILE_PREFIXES = np.array(
 
 
 def _chars(alphabet: str, codes: np.ndarray) -> np.ndarray:
-    return np.array(list(alphabet), dtype="<U1")[codes]
+    return np.asarray(np.array(list(alphabet), dtype="<U1")[codes])
 
 
 def person_names(rng: np.random.Generator, n: int, female: np.ndarray) -> pa.Array:
