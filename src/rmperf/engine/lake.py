@@ -44,6 +44,12 @@ class TableFiles:
     def readable(self) -> bool:
         return self.problem is None and self.shape is not None and self.format is not None
 
+    def columns(self) -> SourceShape:
+        """The shape of a readable table."""
+        if self.shape is None:
+            raise ValueError(self.problem or f"{self.table}: not read")
+        return self.shape
+
 
 def _is_data(path: Path, root: Path) -> bool:
     return not any(part.startswith(("_", ".")) for part in path.relative_to(root).parts)

@@ -5,6 +5,8 @@ Validation runs on DuckDB and uses the same generated query as reading
 exactly the rows that every engine computation leaves out.
 """
 
+# ruff: noqa: S608 - SQL over generated names; identifiers and literals are quoted
+
 from __future__ import annotations
 
 import json
@@ -12,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +61,8 @@ def _file_findings(files: TableFiles) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     if files.problem is not None:
         return [files.problem], notes
-    assert files.shape is not None
     tbl = contract.table(files.table)
-    present = set(files.shape.names)
+    present = set(files.columns().names)
     for col in tbl.columns:
         if col.name not in present:
             if col.required:
@@ -70,7 +71,7 @@ def _file_findings(files: TableFiles) -> tuple[list[str], list[str]]:
                 )
             else:
                 notes.append(f"{tbl.name}: optional column {col.name} is absent (read as empty)")
-    for name in files.shape.names:
+    for name in files.columns().names:
         if name not in tbl.column_names:
             notes.append(f"{tbl.name}: extra column {name} is not in the contract (ignored)")
     return problems, notes
@@ -118,9 +119,8 @@ class _Validator:
             self.problems.append(f"{files.problem} (needed to check {', '.join(users)})")
         query: CheckedQuery | None = None
         if files.readable:
-            assert files.shape is not None
             query = checked_query(
-                name, files.shape, DUCKDB, today=self.lake.today, time_zone=self.lake.time_zone
+                name, files.columns(), DUCKDB, today=self.lake.today, time_zone=self.lake.time_zone
             )
             try:
                 self.db.register_files(files)
@@ -283,11 +283,6 @@ def iter_valid_rows(
             yield pending
     finally:
         db.close()
-
-
-def _check_aware(value: object) -> None:  # pragma: no cover - guards the Arrow conversion
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise TypeError("a naive datetime left the engine")
 
 
 __all__ = ["LakeValidation", "iter_valid_rows", "table_digest", "validate_lake"]

@@ -29,8 +29,11 @@ BackendName = Literal["duckdb", "spark"]
 class Backend(Protocol):
     """The few operations the engine needs from a SQL engine."""
 
-    name: BackendName
-    dialect: Dialect
+    @property
+    def name(self) -> BackendName: ...
+
+    @property
+    def dialect(self) -> Dialect: ...
 
     def register_files(self, files: TableFiles) -> None:
         """Expose a table's files, as they are, as the view `rm_raw_<table>`."""
@@ -44,6 +47,8 @@ class Backend(Protocol):
         """An Ibis connection over the same session (sees the registered views)."""
         ...
 
+    def close(self) -> None: ...
+
 
 def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str, CheckedQuery]:
     """Register `tables` of `lake` (and what they reference) as valid views `rm_valid_<t>`.
@@ -55,10 +60,9 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     for name in dependencies(tables):
         files = lake.files(name)
         if files.readable:
-            assert files.shape is not None
             backend.register_files(files)
             query = checked_query(
-                name, files.shape, backend.dialect, today=lake.today, time_zone=lake.time_zone
+                name, files.columns(), backend.dialect, today=lake.today, time_zone=lake.time_zone
             )
             backend.create_view(valid_view_name(name), valid_sql(query, backend.dialect))
             queries[name] = query

@@ -1,5 +1,7 @@
 """DuckDB in-process: the default backend (one connection per command, no state kept)."""
 
+# ruff: noqa: S608 - SQL over generated names; identifiers and literals are quoted
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -29,14 +31,13 @@ class DuckDBBackend:
         self.con.execute(f"SET TimeZone = {DUCKDB.lit(time_zone)}")
 
     def register_files(self, files: TableFiles) -> None:
-        assert files.shape is not None
         view = raw_view_name(files.table)
         if files.format == "parquet":
             source = f"read_parquet({_path_list(files)}, union_by_name = true)"
         else:
             # Every column as text, so nothing is coerced before validation sees it.
             cols = ", ".join(
-                f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.shape.names
+                f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.columns().names
             )
             source = (
                 f"read_csv({_path_list(files)}, header = true, auto_detect = false, "

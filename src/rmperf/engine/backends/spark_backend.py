@@ -51,13 +51,12 @@ class SparkBackend:
     def register_files(self, files: TableFiles) -> None:
         from pyspark.sql.types import StringType, StructField, StructType
 
-        assert files.shape is not None
         paths = [str(f) for f in files.files]
         reader = self.session.read
         if files.format == "parquet":
             frame = reader.option("mergeSchema", "true").parquet(*paths)
         else:
-            schema = StructType([StructField(n, StringType(), True) for n in files.shape.names])
+            schema = StructType([StructField(n, StringType(), True) for n in files.columns().names])
             frame = reader.csv(
                 paths,
                 schema=schema,

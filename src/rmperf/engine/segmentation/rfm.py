@@ -1,0 +1,128 @@
+"""Recency, frequency, monetary value and tier per customer at an as-of date (DOMAIN §1).
+
+Written once in Ibis over the lake's valid views and run on DuckDB or Spark. Money is
+carried as integer cents inside the backend, so every comparison with a threshold is
+exact on both engines (Ibis has no portable exact decimal division); the cents become
+decimal(18,2) at the edge with exact Arrow arithmetic.
+
+Semantics, each a policy setting:
+- R: days from the last transaction on or before D (business date in bank time) to D;
+  a customer with no transaction yet counts from `opened_on`.
+- F: transactions with business date in D − (window − 1) … D.
+- M (aum): the mean over the `months` calendar months ending with D's month of the sum
+  of average daily balances in the asset categories; a missing month counts as 0;
+  rounded once, half up, to the cent. M (transaction_amount): the sum of transaction
+  amounts in the M window.
+- Customers opened after D are not customers yet and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from rmperf.engine.activity import business_date
+from rmperf.engine.backends import Backend
+from rmperf.engine.segmentation.policy import SegmentationPolicy
+from rmperf.engine.validity import valid_view_name
+
+RFM_TABLES = ("customers", "transactions", "balances")
+
+
+def month_key(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_back(day: dt.date, count: int) -> str:
+    """The YYYY-MM key `count` − 1 months before `day`'s month (count = 1: day's month)."""
+    index = day.year * 12 + day.month - 1 - (count - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def cents_threshold(value: Decimal) -> int:
+    """A money threshold as integer cents (policy validation guarantees 2 places)."""
+    return int(value * 100)
+
+
+def rfm_expr(backend: Backend, *, as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """One row per customer opened on or before `as_of`: R, F, M in cents and the tier.
+
+    The lake's customers, transactions and balances must be attached to `backend`.
+    """
+    con = backend.ibis()
+    customers = con.table(valid_view_name("customers"))
+    txn = con.table(valid_view_name("transactions"))
+    bal = con.table(valid_view_name("balances"))
+
+    day_d = ibis.literal(as_of)
+    day = business_date(backend, txn.ts, policy.time_zone)
+    txn = txn.select(customer_id=txn.customer_id, day=day, cents=(txn.amount * 100).cast("int64"))
+    txn = txn.filter(txn.day <= day_d)
+    f_start = ibis.literal(as_of - dt.timedelta(days=policy.frequency_window_days - 1))
+    m_start = ibis.literal(as_of - dt.timedelta(days=policy.monetary.window_days - 1))
+    per_txn = txn.group_by("customer_id").aggregate(
+        last_day=txn.day.max(),
+        frequency=txn.count(where=txn.day >= f_start),
+        txn_cents=txn.cents.sum(where=txn.day >= m_start),
+    )
+
+    monetary = policy.monetary
+    months = monetary.months
+    bal = bal.filter(
+        bal.category.isin(list(monetary.asset_categories))
+        & (bal.month >= months_back(as_of, months))
+        & (bal.month <= month_key(as_of))
+    )
+    per_bal = bal.group_by("customer_id").aggregate(
+        aum_cents=(bal.avg_daily_balance * 100).cast("int64").sum()
+    )
+
+    base = customers.filter(customers.opened_on <= day_d).select("customer_id", "opened_on")
+    joined = base.left_join(per_txn, "customer_id").left_join(per_bal, "customer_id")
+    recency = day_d.delta(joined.last_day.fill_null(joined.opened_on), unit="day")
+    if monetary.measure == "aum":
+        # Half-up rounding of a non-negative quotient: floor((2·sum + n) / (2·n)).
+        total = joined.aum_cents.fill_null(0)
+        m_cents = (total * 2 + months) // (2 * months)
+    else:
+        m_cents = joined.txn_cents.fill_null(0)
+    rows = joined.select(
+        customer_id=joined.customer_id,
+        recency_days=recency.cast("int64"),
+        frequency=joined.frequency.fill_null(0).cast("int64"),
+        monetary_cents=m_cents.cast("int64"),
+    )
+    return rows.mutate(tier=_tier_case(rows, policy)).order_by("customer_id")
+
+
+def _tier_case(rows: Any, policy: SegmentationPolicy) -> Any:
+    """The policy's rules as one CASE expression, first match wins."""
+    case = ibis.cases(*[(_rule_predicate(rows, r), r.tier.value) for r in policy.tiers],
+                      else_=policy.fallback.value)
+    return case
+
+
+def _rule_predicate(rows: Any, tier_rule: Any) -> Any:
+    pred = ibis.literal(True)
+    if tier_rule.recency_max is not None:
+        pred &= rows.recency_days <= tier_rule.recency_max
+    if tier_rule.recency_min is not None:
+        pred &= rows.recency_days >= tier_rule.recency_min
+    if tier_rule.frequency_min is not None:
+        pred &= rows.frequency >= tier_rule.frequency_min
+    if tier_rule.monetary_min is not None:
+        pred &= rows.monetary_cents >= cents_threshold(tier_rule.monetary_min)
+    return pred
+
+
+def cents_to_money(column: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+    """Integer cents → exact decimal(18,2), with no float on the way."""
+    scaled = pc.multiply(
+        pc.cast(column, pa.decimal128(19, 0)), pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
+    )
+    return pc.cast(scaled, pa.decimal128(18, 2))
