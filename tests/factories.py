@@ -21,14 +21,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from rmperf.customers.models import Assignment, Customer, Product
 from rmperf.org.models import OrgUnit, Staff, unit_path
-
-User = get_user_model()
 
 
 def make_unit(*, unit_id: str, name: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
@@ -41,7 +38,7 @@ def make_unit(*, unit_id: str, name: str, kind: str, parent: OrgUnit | None = No
     )
 
 
-def make_user(*, username: str, is_superuser: bool = False) -> AbstractBaseUser:
+def make_user(*, username: str, is_superuser: bool = False) -> User:
     user = User.objects.create(username=username, is_superuser=is_superuser, is_staff=is_superuser)
     user.set_unusable_password()
     user.save(update_fields=["password"])
@@ -130,7 +127,7 @@ class Bank:
     terry: Staff
     hannah: Staff
     audrey: Staff
-    nostaff: AbstractBaseUser
+    nostaff: User
     c001: Customer
     c002: Customer
     c003: Customer
@@ -139,7 +136,7 @@ class Bank:
     c100: Customer
     product: Product
 
-    def user(self, persona: str) -> AbstractBaseUser:
+    def user(self, persona: str) -> User:
         """The login of a persona by name ("alice", …, "nostaff")."""
         if persona == "nostaff":
             return self.nostaff

@@ -1,0 +1,203 @@
+"""Every URL of the project, walked from the urlconf: anonymous → login (pages) or 401
+(API); out of scope → 404; in scope → 200. A view added later is covered automatically;
+a new URL kwarg must be mapped in URL_KWARGS below, or the suite fails loudly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from tests.factories import Bank
+
+#: For each URL kwarg, the object in alice's scope (and out of bob's) it takes.
+URL_KWARGS: dict[str, Callable[[Bank], str]] = {
+    "customer_id": lambda bank: bank.c001.customer_id,
+    "unit_id": lambda bank: bank.team_a1.unit_id,
+    "staff_id": lambda bank: bank.alice.staff_id,
+}
+
+#: Namespaces checked elsewhere, with the reason.
+EXCLUDED_NAMESPACES = {
+    "admin": "gated by is_staff, not by scope; tests/config/test_admin.py",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """How one URL is expected to answer."""
+
+    method: str = "get"
+    #: The persona that must get `ok_status`.
+    in_scope: str = "alice"
+    ok_status: int = 200
+    #: The persona that must get 404; None when the page serves everyone (bob then gets a
+    #: page of his own, which must not contain anything of alice's).
+    out_of_scope: str | None = None
+    #: Public pages skip the anonymous check.
+    public: bool = False
+    #: What an anonymous request gets when not the default (login redirect / 401).
+    anonymous_status: int | None = None
+
+
+#: URLs whose answer differs from the default (declared by URL name or route).
+CASES: dict[str, Case] = {
+    "home": Case(ok_status=302, out_of_scope=None),
+    "login": Case(public=True, ok_status=302),  # signed in already: on to the start page
+    "logout": Case(method="post", public=True, ok_status=302),
+    "set_language": Case(method="post", public=True, ok_status=302),
+    "core:audit_log": Case(in_scope="audrey", out_of_scope="bob"),
+    "customers:reveal": Case(method="post", out_of_scope="bob"),
+    # ninja's root only exists to anchor the API's paths: 404 for everyone.
+    "api:api-root": Case(ok_status=404, anonymous_status=404),
+}
+
+
+def case_for(route: Route) -> Case:
+    """The declared case, or the default: a URL naming an object is out of bob's scope."""
+    if route.name in CASES:
+        return CASES[route.name]
+    return Case(out_of_scope="bob" if route.kwargs else None)
+
+
+#: Things of alice's that must never appear on a page bob gets.
+ALICE_MARKERS = ("C001", "张三丰", "C002", "Acme Trading", "S-ALICE", "Alice An")
+
+_KWARG = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespace:name, or the route itself for unnamed patterns
+    route: str  # e.g. "customers/<str:customer_id>/"
+
+    @property
+    def kwargs(self) -> list[str]:
+        return [m.group("name") for m in _KWARG.finditer(self.route)]
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/") and not self.name.startswith("api:openapi")
+
+    def url(self, bank: Bank) -> str:
+        def fill(match: re.Match[str]) -> str:
+            kwarg = match.group("name")
+            if kwarg not in URL_KWARGS:
+                pytest.fail(
+                    f"URL {self.name!r} ({self.route}) takes {kwarg!r}: map it to an object "
+                    f"in alice's scope in URL_KWARGS (tests/core/test_access_generic.py)"
+                )
+            return URL_KWARGS[kwarg](bank)
+
+        return "/" + _KWARG.sub(fill, self.route)
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[Route]:
+    for p in patterns:
+        if not isinstance(p.pattern, RoutePattern):
+            raise AssertionError(
+                f"{prefix}{p.pattern} is a regex pattern: use path() so the suite can build it"
+            )
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            ns = p.namespace or ""
+            if ns in EXCLUDED_NAMESPACES:
+                continue
+            joined = ":".join(filter(None, [namespace, ns]))
+            yield from _walk(p.url_patterns, route, joined)
+        else:
+            name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or route)
+            yield Route(name=name, route=route)
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+ROUTES = all_routes()
+
+
+def test_the_walk_sees_the_known_pages() -> None:
+    names = {r.name for r in ROUTES}
+    expected = {"home", "login", "customers:list", "customers:detail", "org:tree", "org:unit"}
+    assert expected <= names
+    assert {"api:customer_list", "api:customer_detail", "api:unit_list"} <= names
+    assert not any(n.startswith("admin:") for n in names)
+
+
+def test_every_declared_case_still_exists() -> None:
+    names = {r.name for r in ROUTES}
+    assert set(CASES) <= names, f"stale entries in CASES: {set(CASES) - names}"
+
+
+def _request(client: Client, case: Case, url: str) -> object:
+    return getattr(client, case.method)(url)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_anonymous_requests_are_turned_away(bank: Bank, route: Route) -> None:
+    case = case_for(route)
+    if case.public:
+        pytest.skip("public page")
+    response = _request(Client(), case, route.url(bank))
+    if case.anonymous_status is not None:
+        assert response.status_code == case.anonymous_status  # type: ignore[attr-defined]
+    elif route.is_api:
+        assert response.status_code == 401  # type: ignore[attr-defined]
+        assert response.json() == {  # type: ignore[attr-defined]
+            "message": "需要登录。",
+            "detail": None,
+        }
+    else:
+        assert response.status_code == 302  # type: ignore[attr-defined]
+        assert response["Location"].startswith("/login/?next=")  # type: ignore[index]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_in_scope_personas_are_served(
+    bank: Bank, client_as: Callable[[str], Client], route: Route
+) -> None:
+    case = case_for(route)
+    response = _request(client_as(case.in_scope), case, route.url(bank))
+    assert response.status_code == case.ok_status, response.content[:500]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_out_of_scope_personas_get_404_and_see_nothing_of_alices(
+    bank: Bank, client_as: Callable[[str], Client], route: Route
+) -> None:
+    case = case_for(route)
+    response = _request(client_as("bob"), case, route.url(bank))
+    if case.out_of_scope is not None:
+        assert response.status_code == 404  # type: ignore[attr-defined]
+        if route.is_api:
+            assert set(response.json()) == {"message", "detail"}  # type: ignore[attr-defined]
+    if route.name.startswith("api:openapi") or case.public:
+        return  # the API description and public pages name no customer data
+    # The page echoes the requested URL (the language switch's "next"): that is bob's own.
+    body = response.content.decode().replace(route.url(bank), "")  # type: ignore[attr-defined]
+    leaked = [marker for marker in ALICE_MARKERS if marker in body]
+    assert not leaked, f"{route.url(bank)} shows bob {leaked}"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.kwargs], ids=lambda r: r.name)
+def test_a_missing_object_answers_like_an_out_of_scope_one(
+    bank: Bank, client_as: Callable[[str], Client], route: Route
+) -> None:
+    case = case_for(route)
+    url = _KWARG.sub("does-not-exist", route.route)
+    response = _request(client_as(case.in_scope), case, "/" + url)
+    assert response.status_code == 404  # type: ignore[attr-defined]
+
+
+def test_an_unmapped_kwarg_fails_loudly(bank: Bank) -> None:
+    route = Route(name="things:detail", route="things/<int:thing_id>/")
+    with pytest.raises(pytest.fail.Exception, match="thing_id"):
+        route.url(bank)

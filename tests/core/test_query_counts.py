@@ -1,0 +1,102 @@
+"""No N+1: each list page runs the same number of queries for 5 rows as for 50."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tests.factories import Bank, add_customers, make_assignment, make_customer
+
+from rmperf.core.audit import audit_record
+from rmperf.customers.models import Assignment
+from rmperf.org.models import OrgUnit, Staff, unit_path
+
+
+def grow_customers(bank: Bank, start: int, n: int) -> None:
+    add_customers(staff=bank.alice, count=n, prefix=f"Q{start}-")
+
+
+def grow_rms(bank: Bank, start: int, n: int) -> None:
+    for i in range(start, start + n):
+        rm = Staff.objects.create(
+            staff_id=f"S-RM{i}", name=f"RM {i}", role="rm", rank="junior",
+            unit=bank.team_a2, hired_on=dt.date(2022, 1, 1),
+        )  # fmt: skip
+        customer = make_customer(customer_id=f"QC{i}", name=f"客户{i}", unit=bank.branch_a)
+        make_assignment(customer=customer, staff=rm, valid_from=dt.date(2024, 1, 1))
+
+
+def grow_units(bank: Bank, start: int, n: int) -> None:
+    for i in range(start, start + n):
+        unit = OrgUnit.objects.create(
+            unit_id=f"TQ{i}", name=f"Team {i}", kind="team", parent=bank.branch_b,
+            path=unit_path(bank.branch_b.path, f"TQ{i}"),
+        )  # fmt: skip
+        Staff.objects.create(
+            staff_id=f"S-Q{i}", name=f"Q {i}", role="rm", unit=unit,
+            hired_on=dt.date(2022, 1, 1),
+        )  # fmt: skip
+
+
+def grow_events(bank: Bank, start: int, n: int) -> None:
+    for i in range(start, start + n):
+        audit_record(actor=bank.user("alice"), verb="test.event", object_type="x", object_id=str(i))
+
+
+def grow_history(bank: Bank, start: int, n: int) -> None:
+    # Older, closed assignments of C001 (alice's since 400 days ago).
+    first = Assignment.objects.filter(customer=bank.c001).order_by("valid_from").first()
+    assert first is not None
+    for i in range(start, start + n):
+        day = first.valid_from - dt.timedelta(days=10 * (i + 1))
+        make_assignment(customer=bank.c001, staff=bank.carol, valid_from=day, valid_to=day)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    url: str
+    persona: str
+    grow: Callable[[Bank, int, int], None]
+
+
+LIST_PAGES = [
+    ListPage("/customers/", "alice", grow_customers),
+    ListPage("/customers/?kind=retail&sort=name", "alice", grow_customers),
+    ListPage("/api/customers", "alice", grow_customers),
+    ListPage("/customers/C001/", "alice", grow_history),
+    ListPage("/api/customers/C001", "alice", grow_history),
+    ListPage("/org/units/BA/", "mike", grow_rms),
+    ListPage("/org/", "hannah", grow_units),
+    ListPage("/api/org/units", "hannah", grow_units),
+    ListPage("/audit/", "audrey", grow_events),
+]
+
+
+def _count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", LIST_PAGES, ids=lambda p: p.url)
+def test_query_count_does_not_grow_with_rows(
+    bank: Bank,
+    client_as: Callable[[str], Client],
+    page: ListPage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The idle clock's session write must not fall into one measurement only.
+    monkeypatch.setattr("rmperf.core.middleware._TOUCH_EVERY_SECONDS", 3600)
+    client = client_as(page.persona)
+    client.get(page.url)  # warm up: the session's first touch writes once
+    page.grow(bank, 0, 5)
+    with_5 = _count(client, page.url)
+    page.grow(bank, 5, 45)
+    with_50 = _count(client, page.url)
+    assert with_5 == with_50, f"{page.url}: {with_5} queries for 5 rows, {with_50} for 50"
