@@ -102,8 +102,10 @@ def rfm_expr(backend: Backend, *, as_of: dt.date, policy: SegmentationPolicy) ->
 
 def _tier_case(rows: Any, policy: SegmentationPolicy) -> Any:
     """The policy's rules as one CASE expression, first match wins."""
-    case = ibis.cases(*[(_rule_predicate(rows, r), r.tier.value) for r in policy.tiers],
-                      else_=policy.fallback.value)
+    case = ibis.cases(
+        *[(_rule_predicate(rows, r), r.tier.value) for r in policy.tiers],
+        else_=policy.fallback.value,
+    )
     return case
 
 
