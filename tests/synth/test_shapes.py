@@ -120,7 +120,7 @@ def test_retail_aum_is_long_tailed(con: duckdb.DuckDBPyConnection) -> None:
 def test_loan_grades_follow_overdue_days_and_only_age(con: duckdb.DuckDBPyConnection) -> None:
     (bad,) = one(con, """SELECT count(*) FROM loan_status WHERE grade <> CASE
         WHEN overdue_days = 0 THEN 'normal' WHEN overdue_days <= 90 THEN 'special_mention'
-        WHEN overdue_days <= 180 THEN 'substandard' WHEN overdue_days <= 360 THEN 'doubtful'
+        WHEN overdue_days <= 270 THEN 'substandard' WHEN overdue_days <= 360 THEN 'doubtful'
         ELSE 'loss' END""")
     assert bad == 0
     (backwards,) = one(con, """

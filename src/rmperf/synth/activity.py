@@ -52,7 +52,10 @@ HOLDING_BALANCE = {"time_deposit": "deposit", "wealth": "wealth", "fund": "fund"
                    "insurance": "insurance", "trust": "trust"}
 # Yearly growth of a holding's value while held (funds follow the market instead).
 GROWTH = {"time_deposit": 0.0, "wealth": 0.03, "insurance": 0.025, "trust": 0.05}
-GRADE_BOUNDS = np.array([1, 91, 181, 361])  # overdue days where the next grade starts
+# Five-grade classification by days overdue, after the 2023 rules on risk classification
+# of financial assets (金融资产风险分类办法): any arrears → special mention, over 90 days →
+# substandard, over 270 → doubtful, over 360 → loss. Overdue days where each grade starts:
+GRADE_BOUNDS = np.array([1, 91, 271, 361])
 EVENT_KINDS = (
     "account.opened", "page_view.mortgage", "page_view.wealth", "page_view.fund",
     "inquiry.wealth", "inquiry.business_loan", "payroll.credit", "mortgage.disbursed",

@@ -1,0 +1,121 @@
+"""The demo scale: size, the case RM's book of about 200 and the planted signal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rmperf.synth import CASE_RM_STAFF_ID, generate
+from tests.synth.conftest import END, START
+from tests.synth.lakecheck import conformance_problems, connect
+from tests.synth.test_shapes import D, one, recency_sql
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("small") / "lake"
+    generate("small", seed=42, out=out, start=START, end=END)
+    return out
+
+
+@pytest.fixture(scope="module")
+def con(small: Path) -> duckdb.DuckDBPyConnection:
+    return connect(small)
+
+
+def test_small_conforms_and_has_the_demo_size(small: Path, con: duckdb.DuckDBPyConnection) -> None:
+    assert conformance_problems(small, END) == []
+    customers, staff, branches = one(
+        con,
+        """SELECT (SELECT count(*) FROM customers),
+        (SELECT count(*) FROM staff), (SELECT count(*) FROM org_units WHERE kind = 'branch')""",
+    )
+    assert (customers, branches) == (20_000, 4)
+    assert 50 <= staff <= 70  # type: ignore[operator]
+    (txns,) = one(con, "SELECT count(*) FROM transactions")
+    assert 1_500_000 <= txns <= 3_000_000  # type: ignore[operator]
+
+
+def test_case_rm_has_about_200_customers_22_percent_sleeping(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    book = f"""customer_id IN (SELECT customer_id FROM assignments
+        WHERE staff_id = '{CASE_RM_STAFF_ID}' AND valid_from <= {D}
+        AND (valid_to IS NULL OR valid_to >= {D}))"""
+    n, sleeping = one(con, f"SELECT count(*), avg((r >= 180)::INT) FROM ({recency_sql(book)})")
+    assert 180 <= n <= 220  # type: ignore[operator]
+    assert sleeping == pytest.approx(0.22, abs=0.03)
+    (overall,) = one(con, f"SELECT avg((r >= 180)::INT) FROM ({recency_sql()})")
+    assert 0.15 <= overall <= 0.25  # type: ignore[operator]
+
+
+def test_wealth_inquiries_precede_wealth_purchases(con: duckdb.DuckDBPyConnection) -> None:
+    # Customer-months: did the customer ask about wealth in the last ~90 days, and did
+    # they buy a (non-renewal) wealth product that month?
+    with_inq, without_inq = one(
+        con,
+        f"""
+        WITH months AS (
+            SELECT c.customer_id, m::DATE AS m FROM customers c,
+                range(DATE '{START.isoformat()}', {D}, INTERVAL 1 MONTH) r(m)
+            WHERE c.opened_on < m::DATE),
+        inq AS (SELECT customer_id, CAST(ts AT TIME ZONE 'Asia/Shanghai' AS DATE) AS d
+                FROM events WHERE kind = 'inquiry.wealth'),
+        buys AS (
+            SELECT h.customer_id, date_trunc('month', h.start_date) AS m
+            FROM holdings h JOIN products p USING (product_id)
+            WHERE p.category = 'wealth' AND h.start_date >= DATE '{START.isoformat()}'
+              AND NOT EXISTS (SELECT 1 FROM holdings o WHERE o.customer_id = h.customer_id
+                  AND o.product_id = h.product_id AND o.maturity_date + 1 = h.start_date)),
+        cm AS (
+            SELECT months.customer_id, months.m,
+                EXISTS (SELECT 1 FROM inq WHERE inq.customer_id = months.customer_id
+                        AND inq.d >= months.m - INTERVAL 2 MONTH
+                        AND inq.d < months.m + INTERVAL 1 MONTH) AS asked,
+                EXISTS (SELECT 1 FROM buys WHERE buys.customer_id = months.customer_id
+                        AND buys.m = months.m) AS bought
+            FROM months)
+        SELECT avg(bought::INT) FILTER (WHERE asked), avg(bought::INT) FILTER (WHERE NOT asked)
+        FROM cm""",
+    )
+    assert with_inq > 2.5 * without_inq  # type: ignore[operator]
+
+
+def test_mortgage_page_views_precede_mortgages(con: duckdb.DuckDBPyConnection) -> None:
+    viewers, others = one(
+        con,
+        """
+        WITH views AS (
+            SELECT customer_id, min(CAST(ts AT TIME ZONE 'Asia/Shanghai' AS DATE)) AS first
+            FROM events WHERE kind = 'page_view.mortgage'
+            GROUP BY customer_id HAVING count(*) >= 3),
+        mortgages AS (
+            SELECT l.customer_id, l.disbursed_on FROM loans l JOIN products p USING (product_id)
+            WHERE p.category = 'mortgage')
+        SELECT
+            avg(EXISTS (SELECT 1 FROM mortgages m WHERE m.customer_id = v.customer_id
+                AND m.disbursed_on BETWEEN v.first AND v.first + 150)::INT)
+                FILTER (WHERE v.customer_id IS NOT NULL),
+            (SELECT avg(EXISTS (SELECT 1 FROM mortgages m WHERE m.customer_id = c.customer_id
+                AND m.disbursed_on >= DATE '2024-01-01')::INT)
+             FROM customers c WHERE c.kind = 'retail'
+               AND c.customer_id NOT IN (SELECT customer_id FROM views))
+        FROM views v""",
+    )
+    assert viewers > 0.25  # type: ignore[operator]
+    assert viewers > 10 * others  # type: ignore[operator]
+
+
+def test_loan_book_quality(con: duckdb.DuckDBPyConnection) -> None:
+    grades = dict(
+        con.execute("""SELECT grade, count(*) FROM loan_status
+        WHERE month = (SELECT max(month) FROM loan_status) GROUP BY grade""").fetchall()
+    )
+    total = sum(grades.values())
+    npl = sum(grades.get(g, 0) for g in ("substandard", "doubtful", "loss"))
+    assert {"normal", "special_mention", "substandard"} <= set(grades)
+    assert 0.002 <= npl / total <= 0.05
