@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+
 from tests.factories import Bank, build_bank
 
 

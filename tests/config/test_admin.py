@@ -9,10 +9,10 @@ from django.contrib import admin
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
-from tests.factories import Bank, make_user
 
 from rmperf.core.audit import audit_record
 from rmperf.core.models import AuditEvent
+from tests.factories import Bank, make_user
 
 OUR_APPS = ("core", "org", "customers")
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from tests.factories import Bank, make_staff, make_unit, make_user
 
 from rmperf.core.access import (
     Scope,
@@ -19,6 +18,7 @@ from rmperf.core.audit import audit_record
 from rmperf.core.models import AuditEvent
 from rmperf.customers.models import Assignment, Customer, Product
 from rmperf.org.models import OrgUnit, Staff
+from tests.factories import Bank, make_staff, make_unit, make_user
 
 ALL_CUSTOMERS = {"C001", "C002", "C003", "C004", "C010", "C100"}
 ALL_STAFF = {

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
+
 from tests.factories import Bank
 
 #: For each URL kwarg, the object in alice's scope (and out of bob's) it takes.

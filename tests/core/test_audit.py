@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import Bank
 
 from rmperf.core.audit import GENESIS, audit_record, audit_verify
 from rmperf.core.models import AuditEvent
+from tests.factories import Bank
 
 
 @pytest.fixture

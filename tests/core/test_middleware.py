@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.factories import Bank
 
 from rmperf.core.middleware import LAST_SEEN_KEY
+from tests.factories import Bank
 
 
 def _age_session(client: Client, seconds: int) -> None:

@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from tests.factories import Bank, add_customers, make_assignment, make_customer
 
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment
 from rmperf.org.models import OrgUnit, Staff, unit_path
+from tests.factories import Bank, add_customers, make_assignment, make_customer
 
 
 def grow_customers(bank: Bank, start: int, n: int) -> None:

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from tests.factories import Bank, make_user
 
 from rmperf.core.audit import audit_record
 from rmperf.core.models import AuditEvent
+from tests.factories import Bank, make_user
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.test import Client
+
 from tests.factories import Bank, add_customers
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from tests.factories import Bank, add_customers
 
 from rmperf.core.models import AuditEvent
+from tests.factories import Bank, add_customers
 
 
 def rows(html: str) -> list[str]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import Bank, make_unit
 
 from rmperf.org.models import unit_path
+from tests.factories import Bank, make_unit
 
 
 def test_paths_chain_ids_from_the_bank_down(bank: Bank) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from tests.factories import Bank
 
 from rmperf.org.selectors import TreeNode, org_tree, staff_get, unit_overview
+from tests.factories import Bank
 
 
 def flatten(nodes: list[TreeNode]) -> dict[str, TreeNode]:

@@ -19,9 +19,11 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         method="search",
         help_text=_("Customer id, name, or the last 4 digits of the phone"),
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CustomerKind.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=CustomerKind.choices, empty_label=_("All")
+    )
     risk_level = django_filters.ChoiceFilter(
-        label=_("Risk tolerance"), choices=RiskTolerance.choices
+        label=_("Risk tolerance"), choices=RiskTolerance.choices, empty_label=_("All")
     )
 
     class Meta:

@@ -93,6 +93,11 @@ class TreeNode:
         return sum(self.by_role.values())
 
     @property
+    def open_by_default(self) -> bool:
+        """The bank and its regions start expanded; branches and teams folded."""
+        return self.unit.kind in ("bank", "region")
+
+    @property
     def role_counts(self) -> list[RoleCount]:
         labels = dict(Role.choices)
         return [
