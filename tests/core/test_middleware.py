@@ -63,3 +63,15 @@ def test_security_headers(client_as: Callable[[str], Client], bank: Bank) -> Non
     html = response.content.decode()
     assert "django_htmx/htmx" in html and 'nonce="' in html
     assert "cdn" not in html.lower()
+
+
+def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(
+    client_as: Callable[[str], Client], settings: Any
+) -> None:
+    settings.SESSION_IDLE_SECONDS = 600
+    client = client_as("alice")
+    client.get("/customers/")
+    _age_session(client, 601)
+    response = client.get("/customers/?kind=retail", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/?next=")

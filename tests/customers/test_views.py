@@ -173,3 +173,11 @@ def test_reveal_is_refused_like_not_found(client_as: Callable[[str], Client], pe
 
 def test_reveal_needs_post(client_as: Callable[[str], Client]) -> None:
     assert client_as("alice").get("/customers/C001/reveal/").status_code == 405
+
+
+def test_roles_with_masked_names_cannot_search_by_name(
+    client_as: Callable[[str], Client],
+) -> None:
+    assert rows(client_as("hannah").get("/customers/?q=张三丰").content.decode()) == []
+    assert rows(client_as("hannah").get("/customers/?q=C001").content.decode()) == ["C001"]
+    assert rows(client_as("alice").get("/customers/?q=张三丰").content.decode()) == ["C001"]

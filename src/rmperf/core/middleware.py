@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 
 LAST_SEEN_KEY = "rmperf_last_seen"
 #: Refresh the idle clock at most this often, so a burst of requests writes the session once.
@@ -46,4 +47,24 @@ class NoStoreForSignedInMiddleware:
         if user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store, max-age=0, private"
             response.headers["Pragma"] = "no-cache"
+        return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session has ended is sent to the login page as a whole page
+    (HX-Redirect), instead of the login form being swapped into a table."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") == "true"
+            and response.status_code == 302
+            and response.headers.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
+        ):
+            redirect = HttpResponse(status=204)
+            redirect.headers["HX-Redirect"] = response.headers["Location"]
+            return redirect
         return response

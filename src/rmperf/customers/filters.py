@@ -30,12 +30,20 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         model = Customer
         fields = ("q", "kind", "risk_level")
 
+    def __init__(self, *args: Any, search_names: bool = True, **kwargs: Any) -> None:
+        #: Roles that see names masked may not find customers by name either (a hit would
+        #: confirm who is a customer: minimum necessary, DOMAIN.md §9).
+        self.search_names = search_names
+        super().__init__(*args, **kwargs)
+
     def search(self, queryset: models.QuerySet[Any], name: str, value: str) -> Any:
-        """Four digits search the phone's tail; anything else the id and the name."""
+        """Four digits search the phone's tail; anything else the id (and the name)."""
         term = value.strip()
         if not term:
             return queryset
-        by_id_or_name = models.Q(customer_id__icontains=term) | models.Q(name__icontains=term)
+        match = models.Q(customer_id__icontains=term)
+        if self.search_names:
+            match |= models.Q(name__icontains=term)
         if len(term) == 4 and term.isdigit():
-            return queryset.filter(by_id_or_name | models.Q(phone__endswith=term))
-        return queryset.filter(by_id_or_name)
+            match |= models.Q(phone__endswith=term)
+        return queryset.filter(match)

@@ -21,11 +21,15 @@ def current_on(day: dt.date, prefix: str = "") -> models.Q:
 
 
 class CustomerKind(models.TextChoices):
+    """Retail customers are people (their data is personal data); corporate ones companies."""
+
     RETAIL = "retail", _("Retail")
     CORPORATE = "corporate", _("Corporate")
 
 
 class RiskTolerance(models.TextChoices):
+    """A customer's assessed risk tolerance; a product's R level may not exceed it."""
+
     C1 = "C1", _("C1 conservative")
     C2 = "C2", _("C2 cautious")
     C3 = "C3", _("C3 balanced")
@@ -34,6 +38,8 @@ class RiskTolerance(models.TextChoices):
 
 
 class ProductRisk(models.TextChoices):
+    """A product's risk level R1–R5, matched against the customer's C1–C5 (suitability)."""
+
     R1 = "R1", _("R1 low")
     R2 = "R2", _("R2 medium-low")
     R3 = "R3", _("R3 medium")
@@ -42,6 +48,8 @@ class ProductRisk(models.TextChoices):
 
 
 class ProductCategory(models.TextChoices):
+    """The product shelf's categories (the lake contract's `products.category`)."""
+
     DEPOSIT = "deposit", _("Demand deposit")
     TIME_DEPOSIT = "time_deposit", _("Time deposit")
     WEALTH = "wealth", _("Wealth management")

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from rmperf.core.access import may_see_customer_names
 from rmperf.customers.filters import CustomerFilterSet
 from rmperf.customers.models import Assignment, Customer
 
@@ -16,7 +17,11 @@ def customer_list(*, actor: Any, filters: Mapping[str, Any] | None = None) -> Cu
     """The customers the actor may see, narrowed by the filters (bound to the FilterSet so a
     caller can report invalid input)."""
     base = Customer.objects.restrict(actor).select_related("unit")
-    return CustomerFilterSet(data=filters if filters is not None else {}, queryset=base)
+    return CustomerFilterSet(
+        data=filters if filters is not None else {},
+        queryset=base,
+        search_names=may_see_customer_names(actor),
+    )
 
 
 def customer_get(*, actor: Any, customer_id: str) -> Customer:

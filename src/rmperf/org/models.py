@@ -22,6 +22,8 @@ def unit_path(parent_path: str | None, unit_id: str) -> str:
 
 
 class OrgKind(models.TextChoices):
+    """The levels of the org tree, top down: bank → region → branch → team."""
+
     BANK = "bank", _("Bank")
     REGION = "region", _("Region")
     BRANCH = "branch", _("Branch")
@@ -29,6 +31,8 @@ class OrgKind(models.TextChoices):
 
 
 class Role(models.TextChoices):
+    """A person's job; it decides their scope (core.access) and their first page."""
+
     RM = "rm", _("Relationship manager")
     TELLER = "teller", _("Teller")
     WEALTH_MANAGER = "wealth_manager", _("Wealth manager")
@@ -40,6 +44,8 @@ class Role(models.TextChoices):
 
 
 class Rank(models.TextChoices):
+    """The RM career ladder (DOMAIN.md §6): assistant → junior → intermediate → senior."""
+
     ASSISTANT = "assistant", _("Assistant RM")
     JUNIOR = "junior", _("Junior RM")
     INTERMEDIATE = "intermediate", _("Intermediate RM")
