@@ -91,6 +91,8 @@ def run(scale: str, seed: int, fmt: str, out: Path) -> dict[str, object]:
         "peak_rss_mib": round(usage.ru_maxrss / 1024),  # Linux reports KiB
         "lake_mib": round(size / 2**20, 1),
         "part_tables": parts,
+        "command": " ".join([".venv/bin/python bench/bench_generate.py", *sys.argv[1:]]),
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
     }
 
 
@@ -109,16 +111,18 @@ def load_previous() -> dict[str, dict[str, object]]:
 ORDER = ("tiny", "small", "medium", "large")
 
 
-def render(results: dict[str, dict[str, object]], command: str, mach: dict[str, str]) -> str:
+def render(results: dict[str, dict[str, object]], mach: dict[str, str]) -> str:
     scales = sorted(results, key=lambda s: ORDER.index(s) if s in ORDER else 99)
+    runs: dict[str, list[str]] = {}
+    for s in scales:
+        key = f"{results[s].get('command', '?')}` ({results[s].get('date', '?')})"
+        runs.setdefault(key, []).append(s)
     lines = [
         "# Synthetic bank generator: benchmark",
         "",
-        f"Measured {dt.datetime.now(dt.UTC).date().isoformat()} with:",
+        "Measured with (scales not named in a command were kept from an earlier run):",
         "",
-        "```",
-        command,
-        "```",
+        *(f"- {', '.join(v)}: `{k}" for k, v in runs.items()),
         "",
         f"Machine: {mach['nproc']} CPUs ({mach['cpu']}), {mach['ram']} RAM (shared with other "
         f"work); Python {mach['python']}, numpy {mach['numpy']}, pyarrow {mach['pyarrow']}.",
@@ -179,8 +183,7 @@ def main() -> None:
         results[scale] = r
         if not args.keep:
             shutil.rmtree(out)
-    command = ".venv/bin/python bench/bench_generate.py " + " ".join(sys.argv[1:])
-    REPORT.write_text(render(results, command.strip(), machine()), encoding="utf-8")
+    REPORT.write_text(render(results, machine()), encoding="utf-8")
     print(f"wrote {REPORT}")
 
 

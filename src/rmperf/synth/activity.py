@@ -29,6 +29,14 @@ later with probability 0.45 (base rate without views 0.04 % a month); 30 % of ne
 mortgagors take a renovation/appliance instalment loan 1-4 months after disbursement;
 a business-loan inquiry (corporate 6 %/month, business owners 5 %) leads to a business
 loan 0-2 months later with probability 0.45.
+
+Loan quality: each loan has a monthly hazard of falling overdue (0.12 % × 0.5 for
+mortgages, 1.5 consumer, 2 business; lower for RMs with more `care`). From then on it
+never cures: no repayments, days overdue grow with the calendar and the five-grade
+class follows them (GRADE_BOUNDS), so grades only age forward; an overdue loan keeps
+reporting after its maturity. Healthy loans amortise (mortgage and consumer loans,
+equal principal) or are repaid at maturity (business loans, bullet) and stop reporting
+in their maturity month.
 """
 
 from __future__ import annotations
@@ -414,12 +422,9 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
     # Credit cards for younger retail customers without one.
     lg = -4.8 - 0.03 * (age - 30)
     prob = sigmoid(lg) * b.buyable * ((~corp) & ~card)[:, None]
-    first_month = np.argmax(rng.random(prob.shape) < prob, axis=1)
-    got = (rng.random(prob.shape) < prob).any(axis=1) & (prob.sum(axis=1) > 0)
-    c = np.flatnonzero(got)
-    m = first_month[c]
-    ok = b.buyable[c, m]
-    c, m = c[ok], m[ok]
+    hit = rng.random(prob.shape) < prob
+    c = np.flatnonzero(hit.any(axis=1))
+    m = np.argmax(hit[c], axis=1)  # one card: the first month the hazard fires
     day = b.cell_days(rng, c, m)
     add(c, np.full(c.size, shelf.first("credit_card")), limit[c], day, b.rm_at(c, day),
         np.zeros(c.size, dtype=bool))
@@ -575,6 +580,8 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     corp_l = corp[ln["c"]]
     ln["green"] = rng.random(n) < np.where(is_biz, np.where(corp_l, 0.15, 0.05),
                                            np.where(kind == LOAN_KIND["mortgage"], 0.03, 0.0))
+    # 普惠: loans to individual business owners, and half of the corporate loans up to
+    # 10 million yuan (amounts are in cents here).
     ln["inclusive"] = is_biz & (~corp_l | ((ln["amount"] <= 1_000_000_000)
                                            & (rng.random(n) < 0.5)))
     ln["disbursed_in_window"] = ln["day"] >= cal.start
@@ -665,7 +672,8 @@ def balances(b: Block, h: dict[str, np.ndarray], st: dict[str, np.ndarray],
     first_days = np.clip(cal.month_end[None, :] - b.lo_present + 1, 0, None)
     avg = level * np.minimum(first_days / dim[None, :], 1.0)
     spike = np.zeros((b.n, nm))
-    spiky = p.spike[b.g][:, None] & b.active & (b.hi >= cal.month_end[None, :])
+    # Only on month-ends the customer is active (never inside a dormant spell).
+    spiky = p.spike[b.g][:, None] & b.buyable & (b.hi >= cal.month_end[None, :])
     qe = np.broadcast_to(cal.quarter_end[None, :], spiky.shape)
     size = np.where(qe, rng.uniform(0.5, 3.0, spiky.shape), rng.uniform(0.2, 0.8, spiky.shape))
     happens = spiky & (qe | (rng.random(spiky.shape) < 0.3))

@@ -62,7 +62,7 @@ def prepare_out(out: Path) -> None:
 def _csv_ready(batch: pa.Table) -> pa.Table:
     """Timestamps as ISO 8601 strings in bank time with an explicit +08:00 offset."""
     cols = []
-    for name, col in zip(batch.column_names, batch.columns, strict=True):
+    for col in batch.columns:
         if pa.types.is_timestamp(col.type):
             arr = col.combine_chunks()
             missing = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
@@ -72,7 +72,6 @@ def _csv_ready(batch: pa.Table) -> pa.Table:
             cols.append(pc.strftime(local, format=_TS_FORMAT))
         else:
             cols.append(col)
-        del name
     return pa.table(cols, names=batch.column_names)
 
 
