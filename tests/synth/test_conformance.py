@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from tests.synth.conftest import END
-from tests.synth.lakecheck import conformance_problems, connect
 
 from rmperf.engine.contract import TABLES, ColType
+from tests.synth.conftest import END
+from tests.synth.lakecheck import conformance_problems, connect
 
 
 def test_tiny_parquet_conforms(tiny_lake: Path) -> None:

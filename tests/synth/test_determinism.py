@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.synth.conftest import END, START
-from tests.synth.lakecheck import connect
 
 from rmperf.engine.contract import TABLES, ColType
 from rmperf.synth import SCALES, generate
+from tests.synth.conftest import END, START
+from tests.synth.lakecheck import connect
 
 
 def _digests(lake: Path) -> dict[str, str]:

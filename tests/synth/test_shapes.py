@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.synth.conftest import END
-from tests.synth.lakecheck import connect
 
 from rmperf.engine.contract import ROLES
 from rmperf.synth import CASE_RM_STAFF_ID
+from tests.synth.conftest import END
+from tests.synth.lakecheck import connect
 
 D = f"DATE '{END.isoformat()}'"
 BDATE = "CAST(ts AT TIME ZONE 'Asia/Shanghai' AS DATE)"
