@@ -1,0 +1,151 @@
+"""`rmperf import`, `rmperf demo` and `rmperf serve`: the application side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from rmperf.commands import parse_date, setup_django
+from rmperf.commands.lake_commands import progress_printer
+
+DEMO_PASSWORD = "rmperf-demo"  # noqa: S105 - printed by `rmperf demo`; a demo bank holds no real data
+DEMO_SEED = 7
+
+
+def register(sub: Any) -> None:
+    imp = sub.add_parser(
+        "import",
+        help="validate a lake and load it into the app",
+        description="Validate every table, load org, staff, customers, assignments and "
+        "products into the database and register the fact tables. Bad rows go to "
+        "DIR/_rejects/<table>.csv. Exit 0: clean; 1: rows rejected; 2: the import failed "
+        "and nothing was written.",
+    )
+    imp.add_argument("lake", type=Path, help="lake directory")
+    imp.add_argument(
+        "--today", type=parse_date, help="validation day (default: today in bank time)"
+    )
+    imp.set_defaults(handler=cmd_import)
+
+    for name, helptext, handler in (
+        ("demo", "generate and import the demo bank, create demo logins, serve", cmd_demo),
+        ("serve", "serve the web app", cmd_serve),
+    ):
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        p.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+        if name == "demo":
+            p.add_argument(
+                "--no-serve", action="store_true", help="do everything but serving, then exit 0"
+            )
+            p.add_argument(
+                "--scale",
+                choices=("tiny", "small", "medium"),
+                default="small",
+                help="size of the demo bank (default small)",
+            )
+            p.add_argument("--seed", type=int, default=DEMO_SEED, help="seed of the demo bank")
+        p.set_defaults(handler=handler)
+
+
+def _bank_today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.lakes.selectors import lake_import_summary
+    from rmperf.lakes.services import lake_import
+
+    if not args.lake.is_dir():
+        print(f"error: {args.lake} is not a directory", file=sys.stderr)
+        return 2
+    run = lake_import(actor=None, lake_dir=args.lake, today=args.today or _bank_today())
+    print(lake_import_summary(lake_import=run))
+    if run.status == "failed":
+        return 2
+    return 1 if run.rejected else 0
+
+
+def _demo_lake(home: Path, *, scale: str, seed: int) -> Path:
+    from rmperf.synth import generate
+
+    lake = home / f"demo-lake-{scale}-{seed}"
+    marker = lake / "_rmperf_demo.json"
+    wanted = {"scale": scale, "seed": seed}
+    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
+        print(f"demo bank already generated at {lake}")
+        return lake
+    if lake.exists():
+        shutil.rmtree(lake)
+    print(f"generating the demo bank ({scale}, seed {seed}) into {lake} …")
+    report = generate(scale=scale, seed=seed, out=lake, progress=progress_printer())
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    print(f"  {sum(report.rows.values()):,} rows in {report.seconds:.1f} s")
+    return lake
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from rmperf.lakes.demo import demo_users_ensure
+    from rmperf.lakes.selectors import lake_import_summary
+    from rmperf.lakes.services import lake_import
+    from rmperf.synth import CASE_RM_STAFF_ID
+
+    home = Path(settings.HOME_DIR)
+    home.mkdir(parents=True, exist_ok=True)
+    lake = _demo_lake(home, scale=args.scale, seed=args.seed)
+    print("migrating the database …")
+    call_command("migrate", interactive=False, verbosity=0)
+    print("importing the demo bank …")
+    run = lake_import(actor=None, lake_dir=lake, today=_bank_today())
+    print(lake_import_summary(lake_import=run))
+    if run.status == "failed":
+        return 2
+    call_command("collectstatic", interactive=False, verbosity=0)
+    logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
+    print(f"\nlogins (password for all: {DEMO_PASSWORD})")
+    print(f"  {'admin':<16} superuser (Django admin)")
+    for role, username, name in logins:
+        print(f"  {username:<16} {role:<16} {name}")
+    if args.no_serve:
+        return 0
+    return _serve(host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return _serve(host=args.host, port=args.port, workers=args.workers)
+
+
+def _serve(*, host: str, port: int, workers: int) -> int:
+    print(f"\nserving RM Perf on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "rmperf.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
