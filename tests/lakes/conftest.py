@@ -378,11 +378,6 @@ def lake(make_lake: Callable[[Rows], Path], lake_rows: Rows) -> Path:
     return make_lake(lake_rows)
 
 
-@pytest.fixture
-def fast_passwords(settings: object) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-
-
 @pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
     """Messages are asserted in English (the msgids), whatever the default language."""

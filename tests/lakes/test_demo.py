@@ -14,7 +14,7 @@ from rmperf.org.models import Staff
 
 from .conftest import TODAY
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 PASSWORD = "demo-pass-123"

@@ -37,7 +37,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.usefixtures("fast_passwords")
 def test_a_generated_lake_imports_cleanly_and_idempotently(generated: Path) -> None:
     first = lake_import(actor=None, lake_dir=generated, today=TODAY)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +32,20 @@ def registered_tables(*, lake_dir: Path) -> dict[str, RegisteredTable]:
     return {r.table: r for r in RegisteredTable.objects.filter(lake_path=str(lake_dir))}
 
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """The first cell left-aligned, the numbers right-aligned, whatever the script."""
+    out = []
+    for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        pad = " " * max(width - _width(cell), 0)
+        out.append(cell + pad if i == 0 else pad + cell)
+    return "  " + " ".join(out)
+
+
 def lake_import_summary(*, lake_import: LakeImport) -> str:
     """The run as plain text for the terminal: status, per-table counts, rejects files."""
     run = lake_import
@@ -46,22 +62,19 @@ def lake_import_summary(*, lake_import: LakeImport) -> str:
     ]
     for problem in run.problems:
         lines.append("  " + _("problem: %(problem)s") % {"problem": problem})
+    widths = (14, 11, 9, 9, 9, 10)
     header = (_("table"), _("rows"), _("rejected"), _("created"), _("updated"), _("unchanged"))
-    lines.append("  {:<14} {:>10} {:>9} {:>9} {:>9} {:>10}".format(*header))
+    lines.append(_row(header, widths))
     rejects: list[str] = []
     for name in contract.TABLES_BY_NAME:
         entry = run.tables.get(name)
         if entry is None:
             continue
-
-        def cell(key: str, entry: dict[str, object] = entry) -> str:
-            value = entry.get(key)
-            return f"{value:,}" if isinstance(value, int) else "–"
-
-        lines.append(
-            f"  {name:<14} {cell('rows'):>10} {cell('rejected'):>9} {cell('created'):>9} "
-            f"{cell('updated'):>9} {cell('unchanged'):>10}"
-        )
+        cells = [name] + [
+            f"{v:,}" if isinstance(v := entry.get(k), int) else "–"
+            for k in ("rows", "rejected", "created", "updated", "unchanged")
+        ]
+        lines.append(_row(cells, widths))
         if entry.get("rejects_file"):
             rejects.append(f"  {name}: {entry['rejects_file']}")
     if rejects:
