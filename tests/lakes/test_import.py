@@ -447,3 +447,53 @@ def test_summary_lists_every_table(lake: Path) -> None:
     for t in contract.TABLES:
         assert t.name in text
     assert str(lake.resolve()) in text
+
+
+def test_an_absent_optional_column_is_a_note_not_a_problem(
+    make_lake: MakeLake, lake_rows: Rows
+) -> None:
+    for row in lake_rows["customers"]:
+        del row["marketing_opt_out"]
+    lake = make_lake(lake_rows)
+    columns = [c for c in contract.table("customers").column_names if c != "marketing_opt_out"]
+    with (lake / "customers.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(lake_rows["customers"])
+
+    imp = run(lake)
+
+    assert imp.status == ImportStatus.SUCCEEDED
+    assert any("marketing_opt_out" in n for n in imp.notes)
+    assert not Customer.objects.filter(marketing_opt_out=True).exists()
+    assert "marketing_opt_out" in lake_import_summary(lake_import=imp)
+
+
+def test_a_value_too_long_for_the_database_fails_the_import(
+    make_lake: MakeLake, lake_rows: Rows
+) -> None:
+    lake_rows["customers"][3]["name"] = "长" * 201  # the contract has no limit; the model 200
+    lake = make_lake(lake_rows)
+
+    imp = run(lake)
+
+    assert imp.status == ImportStatus.FAILED
+    assert imp.problems == ["customers C4: name does not fit the database (limit 200)"]
+    assert not Customer.objects.exists()
+
+
+def test_a_missing_fact_table_is_a_problem_but_the_dimensions_load(
+    make_lake: MakeLake, lake_rows: Rows
+) -> None:
+    del lake_rows["trainings"]
+    lake = make_lake(lake_rows)
+
+    imp = run(lake)
+
+    assert imp.status == ImportStatus.SUCCEEDED_WITH_REJECTS
+    assert imp.exit_status == 1
+    assert imp.rejected == 0
+    assert any(p.startswith("trainings:") for p in imp.problems)
+    assert Customer.objects.count() == 8
+    assert not RegisteredTable.objects.filter(table="trainings").exists()
+    assert RegisteredTable.objects.count() == len(contract.FACT_TABLES) - 1

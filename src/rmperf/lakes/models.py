@@ -38,6 +38,8 @@ class LakeImport(models.Model):
     rejected = models.PositiveBigIntegerField(_("rows rejected"), default=0)
     tables = models.JSONField(_("per-table counts"), default=dict, blank=True)
     problems = models.JSONField(_("problems"), default=list, blank=True)
+    # Allowed but worth knowing (an optional column absent, an extra column ignored).
+    notes = models.JSONField(_("notes"), default=list, blank=True)
     # Assignments in the database that the lake no longer has: kept, never deleted
     # silently (a regulated history of who looked after whom), and listed here.
     stale_assignments = models.JSONField(

@@ -62,6 +62,8 @@ def lake_import_summary(*, lake_import: LakeImport) -> str:
     ]
     for problem in run.problems:
         lines.append("  " + _("problem: %(problem)s") % {"problem": problem})
+    for note in run.notes:
+        lines.append("  " + _("note: %(note)s") % {"note": note})
     widths = (14, 11, 9, 9, 9, 10)
     header = (_("table"), _("rows"), _("rejected"), _("created"), _("updated"), _("unchanged"))
     lines.append(_row(header, widths))

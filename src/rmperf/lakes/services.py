@@ -587,6 +587,7 @@ def _record_failure(
             rejected=validation.total_rejected if validation else 0,
             tables=tables,
             problems=problems,
+            notes=list(validation.notes) if validation else [],
             **_actor_fields(actor),
         )
         _run_audit(actor=actor, run=run)
@@ -642,6 +643,7 @@ def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> 
                 rejected=validation.total_rejected,
                 tables=tables,
                 problems=list(validation.problems),
+                notes=list(validation.notes),
                 stale_assignments=stale,
                 **_actor_fields(actor),
             )
