@@ -241,3 +241,27 @@ def test_rejected_rows_do_not_count(tmp_path: Path) -> None:
         Lake(b.write(tmp_path / "lake"), today=TODAY), as_of=D, policy=POLICY
     ).to_pylist()
     assert (row["frequency"], row["tier"]) == (4, "potential")
+
+
+def test_rm_in_charge_on_the_as_of_date(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    b.customer("MOVED", rm="RM1", since="2020-01-01")
+    b.tables["assignments"][-1]["valid_to"] = "2026-09-29"
+    b.add(
+        "assignments",
+        {"customer_id": "MOVED", "staff_id": "RM2", "valid_from": "2026-09-30", "valid_to": ""},
+    )
+    b.customer("ENDS", rm="RM1", since="2020-01-01")
+    b.tables["assignments"][-1]["valid_to"] = "2026-09-30"  # inclusive: still RM1's on D
+    b.customer("NOBODY", rm=None)
+    lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
+    got = {
+        r["customer_id"]: (r["rm_id"], r["unit_id"])
+        for r in segment(lake, as_of=D, policy=POLICY).to_pylist()
+    }
+    assert got == {"MOVED": ("RM2", "BR1"), "ENDS": ("RM1", "BR1"), "NOBODY": (None, "BR1")}
+    before = {
+        r["customer_id"]: r["rm_id"]
+        for r in segment(lake, as_of=D - dt.timedelta(days=1), policy=POLICY).to_pylist()
+    }
+    assert before["MOVED"] == "RM1"

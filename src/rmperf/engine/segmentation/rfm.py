@@ -27,11 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rmperf.engine.activity import business_date
-from rmperf.engine.backends import Backend
+from rmperf.engine.backends import BackendName
+from rmperf.engine.ibis_tables import contract_table
 from rmperf.engine.segmentation.policy import SegmentationPolicy
-from rmperf.engine.validity import valid_view_name
 
-RFM_TABLES = ("customers", "transactions", "balances")
+RFM_TABLES = ("customers", "transactions", "balances", "assignments")
 
 
 def month_key(day: dt.date) -> str:
@@ -49,15 +49,14 @@ def cents_threshold(value: Decimal) -> int:
     return int(value * 100)
 
 
-def rfm_expr(backend: Backend, *, as_of: dt.date, policy: SegmentationPolicy) -> Any:
+def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy) -> Any:
     """One row per customer opened on or before `as_of`: R, F, M in cents and the tier.
 
-    The lake's customers, transactions and balances must be attached to `backend`.
+    An expression over the valid views of RFM_TABLES; compile it for `backend`.
     """
-    con = backend.ibis()
-    customers = con.table(valid_view_name("customers"))
-    txn = con.table(valid_view_name("transactions"))
-    bal = con.table(valid_view_name("balances"))
+    customers = contract_table("customers")
+    txn = contract_table("transactions")
+    bal = contract_table("balances")
 
     day_d = ibis.literal(as_of)
     day = business_date(backend, txn.ts, policy.time_zone)
@@ -82,8 +81,14 @@ def rfm_expr(backend: Backend, *, as_of: dt.date, policy: SegmentationPolicy) ->
         aum_cents=(bal.avg_daily_balance * 100).cast("int64").sum()
     )
 
-    base = customers.filter(customers.opened_on <= day_d).select("customer_id", "opened_on")
-    joined = base.left_join(per_txn, "customer_id").left_join(per_bal, "customer_id")
+    base = customers.filter(customers.opened_on <= day_d).select(
+        "customer_id", "opened_on", "unit_id"
+    )
+    joined = (
+        base.left_join(per_txn, "customer_id")
+        .left_join(per_bal, "customer_id")
+        .left_join(current_rm_expr(as_of), "customer_id")
+    )
     recency = day_d.delta(joined.last_day.fill_null(joined.opened_on), unit="day")
     if monetary.measure == "aum":
         # Half-up rounding of a non-negative quotient: floor((2·sum + n) / (2·n)).
@@ -93,11 +98,30 @@ def rfm_expr(backend: Backend, *, as_of: dt.date, policy: SegmentationPolicy) ->
         m_cents = joined.txn_cents.fill_null(0)
     rows = joined.select(
         customer_id=joined.customer_id,
+        unit_id=joined.unit_id,
+        rm_id=joined.rm_id,
         recency_days=recency.cast("int64"),
         frequency=joined.frequency.fill_null(0).cast("int64"),
         monetary_cents=m_cents.cast("int64"),
     )
     return rows.mutate(tier=_tier_case(rows, policy)).order_by("customer_id")
+
+
+def current_rm_expr(as_of: dt.date) -> Any:
+    """The RM assigned to each customer on `as_of` (valid_to inclusive, open = still valid).
+
+    Overlapping assignments are a data error the contract cannot see; the latest start
+    wins so every customer has at most one RM.
+    """
+    asg = contract_table("assignments")
+    day = ibis.literal(as_of)
+    live = asg.filter((asg.valid_from <= day) & (asg.valid_to.isnull() | (asg.valid_to >= day)))
+    ranked = live.mutate(
+        n=ibis.row_number().over(
+            group_by=live.customer_id, order_by=[live.valid_from.desc(), live.staff_id]
+        )
+    )
+    return ranked.filter(ranked.n == 0).select("customer_id", rm_id=ranked.staff_id)
 
 
 def _tier_case(rows: Any, policy: SegmentationPolicy) -> Any:
