@@ -256,7 +256,7 @@ def test_iter_valid_rows_gives_exact_python_values(tmp_path: Path) -> None:
         "birth_date": date(1980, 5, 1), "opened_on": date(2020, 1, 2),
         "phone": "+86 138 0000 0001", "id_number": "110101198005010011", "risk_level": "C3",
         "risk_assessed_on": date(2026, 1, 5), "contact_verified_on": date(2026, 1, 5),
-        "marketing_opt_out": False,
+        "marketing_opt_out": False, "sci_tech": None,
     }
     assert rows[1]["birth_date"] is None and rows[1]["marketing_opt_out"] is None
     assert rows[2]["marketing_opt_out"] is True

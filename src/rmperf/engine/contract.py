@@ -315,6 +315,13 @@ TABLES: tuple[Table, ...] = (
                 description="Refused personalised marketing (PIPL art. 24)",
                 zh="拒绝个性化营销",
             ),
+            Column(
+                "sci_tech",
+                ColType.BOOL,
+                required=False,
+                description="Sci-tech enterprise (科技型企业), for sci-tech finance scorecards",
+                zh="科技型企业",
+            ),
         ),
         ("customer_id",),
         checks=(
@@ -496,6 +503,20 @@ TABLES: tuple[Table, ...] = (
             Column("maturity_date", ColType.DATE, zh="到期日"),
             Column("green", ColType.BOOL, description="Green credit", zh="绿色信贷"),
             Column("inclusive", ColType.BOOL, description="Inclusive-finance loan", zh="普惠金融"),
+            Column(
+                "applied_on",
+                ColType.DATE,
+                required=False,
+                description="Application date (loan approval time = disbursed_on − applied_on)",
+                zh="申请日期",
+            ),
+            Column(
+                "supply_chain",
+                ColType.BOOL,
+                required=False,
+                description="Supply-chain finance loan",
+                zh="供应链金融",
+            ),
         ),
         ("loan_id",),
         checks=(
@@ -504,6 +525,12 @@ TABLES: tuple[Table, ...] = (
                 "maturity_date",
                 "maturity_date >= disbursed_on",
                 "maturity_date is before disbursed_on",
+            ),
+            RowCheck(
+                "applied_before_disbursement",
+                "applied_on",
+                "applied_on IS NULL OR applied_on <= disbursed_on",
+                "applied_on is after disbursed_on",
             ),
         ),
         description="Loans with their originating RM.",
@@ -549,9 +576,18 @@ TABLES: tuple[Table, ...] = (
                 zh="事件类型",
             ),
             Column("detail", ColType.STRING, required=False, zh="详情"),
+            _id(
+                "staff_id",
+                references="staff.staff_id",
+                required=False,
+                description="Staff member the event concerns (e.g. compliance.breach); empty: "
+                "the customer's RM at the time",
+                zh="相关员工",
+            ),
         ),
         (),
-        description="Behaviour and life events (page views, inquiries, payroll, complaints).",
+        description="Behaviour and life events (page views, inquiries, payroll, complaints, "
+        "compliance breaches).",
         zh="客户行为事件",
         fact=True,
     ),

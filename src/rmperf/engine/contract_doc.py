@@ -35,6 +35,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "risk_assessed_on": "2026-02-01",
         "contact_verified_on": "2026-06-15",
         "marketing_opt_out": "false",
+        "sci_tech": "",
     },
     "assignments": {
         "customer_id": "C00000001",
@@ -84,6 +85,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "maturity_date": "2045-04-10",
         "green": "false",
         "inclusive": "false",
+        "applied_on": "2025-03-28",
+        "supply_chain": "false",
     },
     "loan_status": {
         "loan_id": "L00000001",
@@ -97,6 +100,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "ts": "2026-09-28T21:03:11+08:00",
         "kind": "page_view.mortgage",
         "detail": "mobile app",
+        "staff_id": "",
     },
     "interactions": {
         "customer_id": "C00000001",

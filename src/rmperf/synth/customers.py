@@ -228,6 +228,10 @@ def build_population(
         case=case,
     )
     columns = _customer_columns(pop, rng, birth, female, verified, verified_missing, opt_out)
+    # Sci-tech enterprises (科技型企业): a tenth of the corporate customers, from their own
+    # stream so every other column stays as it was.
+    sci_tech = corporate & (stream(seed, "customers.sci_tech").random(n) < 0.10)
+    columns["sci_tech"] = bools(sci_tech)
     return pop, columns
 
 

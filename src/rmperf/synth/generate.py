@@ -231,6 +231,8 @@ def _block_tables(b: act.Block, counters: dict[str, int]) -> dict[str, dict[str,
         "maturity_date": dates(ln["maturity"]),
         "green": bools(ln["green"]),
         "inclusive": bools(ln["inclusive"]),
+        "applied_on": dates(ln["applied"]),
+        "supply_chain": bools(ln["supply_chain"]),
     }
     out["loan_status"] = {
         "loan_id": loan_ids.take(pa.array(st["loan"])),
@@ -254,6 +256,8 @@ def _block_tables(b: act.Block, counters: dict[str, int]) -> dict[str, dict[str,
         "ts": timestamps(ev["ts"][order]),
         "kind": pick(act.EVENT_KINDS, ev["kind"][order]),
         "detail": details.take(pa.array(order)),
+        # No staff-specific events are generated: each concerns the customer's RM.
+        "staff_id": pa.nulls(order.size, pa.string()),
     }
     io = np.lexsort((inter["ts"], inter["c"]))
     out["interactions"] = {
