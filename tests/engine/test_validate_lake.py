@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -187,7 +187,7 @@ def test_typed_parquet_columns_get_the_same_checks(tmp_path: Path) -> None:
             "txn_id": [f"X{i}" for i in range(n)],
             "customer_id": ["C1"] * n,
             # a wall-clock time without zone is bank time
-            "ts": pa.array([datetime(2026, 6, 1, 23, 30)] * n, pa.timestamp("us")),
+            "ts": pa.array([datetime(2026, 6, 1, 23, 30)] * n, pa.timestamp("us")),  # noqa: DTZ001
             # more places in the file are fine while they are zeros
             "amount": pa.array(
                 [Decimal("1.2300"), Decimal("1.2345"), Decimal("-1.0000"), Decimal("5"),
@@ -267,7 +267,7 @@ def test_iter_valid_rows_gives_exact_python_values(tmp_path: Path) -> None:
     assert sum(amounts, Decimal(0)) == Decimal("0.30")
     assert txn[1]["ts"] == datetime(2026, 6, 2, 7, 30, tzinfo=SHANGHAI)
     assert txn[1]["ts"].utcoffset() == timedelta(hours=8)
-    assert txn[0]["ts"] == datetime(2026, 6, 1, 0, 0, tzinfo=timezone.utc)
+    assert txn[0]["ts"] == datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
 
 
 def test_iter_valid_rows_in_another_bank_time_zone(tmp_path: Path) -> None:

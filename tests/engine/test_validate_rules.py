@@ -86,7 +86,7 @@ VALUE_ERRORS = [
     ("transactions", "direction", "Credit", "direction: Credit is not one of credit, debit"),
     ("customers", "risk_level", "C6", "risk_level: C6 is not one of C1, C2, C3, C4, C5"),
     # pattern (whole string)
-    ("customers", "phone", "call me", rf"phone: call me does not match ^\+?[0-9][0-9 -]{{5,19}}$"),
+    ("customers", "phone", "call me", r"phone: call me does not match ^\+?[0-9][0-9 -]{5,19}$"),
     ("events", "kind", "Page View", f"kind: Page View does not match {contract.EVENT_KIND_PATTERN}"),
     ("events", "kind", "page_view.", f"kind: page_view. does not match {contract.EVENT_KIND_PATTERN}"),
     # min / max / exclusive min

@@ -1,6 +1,6 @@
 """Monthly transaction activity per customer: the first computation with Spark parity.
 
-Written once in Ibis over the valid transactions view, compiled for DuckDB or Spark.
+Written once in Ibis over the valid transactions view and compiled to each backend's SQL.
 One piece is not portable: the business date of a timestamp. Ibis has no operation for
 "the calendar date of this instant in zone Z", and both Ibis backends force the session
 zone to UTC, so `ts.date()` would give the UTC date (a payment at 07:30 in Shanghai on
@@ -17,9 +17,9 @@ import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
 
-from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
+from rmperf.engine.backends import BackendName, attach_lake, open_backend
+from rmperf.engine.ibis_tables import compile_sql, contract_table
 from rmperf.engine.lake import Lake
-from rmperf.engine.validity import valid_view_name
 
 MONEY = dt.Decimal(18, 2)
 
@@ -51,20 +51,19 @@ _spark_local_time = ibis.udf.scalar.builtin(
 )
 
 
-def business_date(backend: Backend, ts: Any, time_zone: str) -> Any:
+def business_date(backend: BackendName, ts: Any, time_zone: str) -> Any:
     """The calendar date of `ts` in the bank's time zone (DOMAIN §1 "Dates")."""
-    match backend.name:
+    match backend:
         case "duckdb":
             return _duckdb_local_time(time_zone, ts).date()
         case "spark":
             return _spark_local_time(time_zone, ts).date()
 
 
-def activity_expr(backend: Backend, lake: Lake) -> Any:
-    """The Ibis expression; the lake's transactions must be attached to `backend`."""
-    con = backend.ibis()
-    txn = con.table(valid_view_name("transactions"))
-    day = business_date(backend, txn.ts, lake.time_zone)
+def activity_expr(backend: BackendName, time_zone: str) -> Any:
+    """The computation as an Ibis expression over the valid transactions view."""
+    txn = contract_table("transactions")
+    day = business_date(backend, txn.ts, time_zone)
     month = day.year().cast("string") + "-" + day.month().cast("string").lpad(2, "0")
     credit = txn.direction == "credit"
     debit = txn.direction == "debit"
@@ -88,7 +87,8 @@ def monthly_activity(lake: Lake, *, backend: BackendName = "duckdb") -> pa.Table
     engine = open_backend(backend)
     try:
         attach_lake(engine, lake, ["transactions"])
-        result = activity_expr(engine, lake).to_pyarrow()
+        sql = compile_sql(activity_expr(backend, lake.time_zone), backend)
+        result = engine.to_arrow(sql)
     finally:
         engine.close()
     return result.cast(ACTIVITY_SCHEMA)

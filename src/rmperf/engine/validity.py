@@ -86,6 +86,11 @@ class Dialect(Protocol):
         """A TIMESTAMP WITHOUT TIME ZONE value read as wall-clock time in `time_zone`."""
         ...
 
+    @property
+    def naive_type(self) -> str:
+        """The timestamp type without time zone."""
+        ...
+
     def business_date(self, expr: str, time_zone: str) -> str:
         """The calendar date of an instant in `time_zone`."""
         ...
@@ -112,6 +117,10 @@ class DuckDBDialect:
 
     def local_ts(self, expr: str, time_zone: str) -> str:
         return f"timezone({self.lit(time_zone)}, CAST({expr} AS TIMESTAMP))"
+
+    @property
+    def naive_type(self) -> str:
+        return "TIMESTAMP"
 
     def business_date(self, expr: str, time_zone: str) -> str:
         return f"CAST(timezone({self.lit(time_zone)}, {expr}) AS DATE)"
@@ -154,7 +163,13 @@ class SparkDialect:
         return f"({expr} RLIKE {self.lit('^(?:' + pattern + r')\z')})"
 
     def local_ts(self, expr: str, time_zone: str) -> str:
+        # Spark has no "this wall-clock time in zone Z" function that ignores the session
+        # zone, but its timestamp parser accepts a zone id after the time.
         return f"TRY_CAST(CAST({expr} AS STRING) || {self.lit(' ' + time_zone)} AS TIMESTAMP)"
+
+    @property
+    def naive_type(self) -> str:
+        return "TIMESTAMP_NTZ"
 
     def business_date(self, expr: str, time_zone: str) -> str:
         return f"TO_DATE(convert_timezone({self.lit(time_zone)}, {expr}))"
@@ -362,7 +377,7 @@ class _Builder:
                 return (
                     f"CASE WHEN {d.full_match(v, _TS_OFFSET_RE)} THEN TRY_CAST({v} AS {target}) "
                     f"WHEN {d.full_match(v, _TS_LOCAL_RE)} "
-                    f"THEN TRY_CAST({v} || {d.lit(' ' + self.tz)} AS {target}) END"
+                    f"THEN {d.local_ts(f'TRY_CAST({v} AS {d.naive_type})', self.tz)} END"
                 )
             case ColType.BOOL:
                 return (
@@ -533,16 +548,19 @@ class _Builder:
                  self.msg("kind", d.lit("bank appears on "), d.text("__nbank"),
                           d.lit(" rows; the org tree has exactly one bank")))
 
+    def expected(self, kind: str) -> str:
+        """SQL: the parent kind a unit of kind `kind` must have."""
+        whens = " ".join(f"WHEN {self.d.lit(c)} THEN {self.d.lit(p)}" for c, p in ORG_PARENT_KIND.items())
+        return f"CASE {kind} {whens} END"
+
     def org_parent_rules(self) -> None:
         d = self.d
         i_parent = self.index["parent_id"]
-        expected = "CASE kind " + " ".join(
-            f"WHEN {d.lit(c)} THEN {d.lit(p)}" for c, p in ORG_PARENT_KIND.items()
-        ) + " END"
+        expected = self.expected("kind")
         linked = f"parent_id IS NOT NULL AND NOT {self.col_err(i_parent)}"
         not_found = (
             f"{linked} AND (__pkind IS NULL OR "
-            f"(__pkind = ({expected}) AND __pvalid IS NULL))"
+            f"(__pkind = ({expected}) AND NOT __pvalid))"
         )
         self.add("parent_id", "not found in org_units", not_found,
                  self.msg("parent_id", self.display(i_parent),
@@ -637,27 +655,31 @@ class _Builder:
         )
 
     def org_stages(self, stages: list[tuple[str, str]]) -> str:
-        """The org tree is valid level by level: a unit is valid when its own row is and
-        its parent is a valid unit of the level above (bank → region → branch → team)."""
+        """A unit is valid when its own row is and its parent is a valid unit of the level
+        above (bank → region → branch → team)."""
         own = len(self.rules)  # every rule so far judges the row on its own
         own_bad = " OR ".join(f"__c_{k}" for k in range(own)) or "FALSE"
         stages.append(("o", f"SELECT r.*, ({own_bad}) AS __own_bad FROM r"))
         stages.append(("ok", "SELECT unit_id, kind, parent_id FROM o WHERE NOT __own_bad"))
-        stages.append(("l0", "SELECT unit_id FROM ok WHERE kind = 'bank'"))
-        levels = contract.ORG_KINDS
-        for depth in range(1, len(levels)):
-            stages.append((
-                f"l{depth}",
-                f"SELECT ok.unit_id FROM ok JOIN l{depth - 1} p ON ok.parent_id = p.unit_id "
-                f"WHERE ok.kind = {self.d.lit(levels[depth])}",
-            ))
-        union = " UNION ALL ".join(f"SELECT unit_id FROM l{k}" for k in range(len(levels)))
-        stages.append(("tree", union))
+        # Walk up at most depth-1 ancestors with plain joins. (Level-by-level CTEs would
+        # inline the whole checked pipeline once per reference: Spark took tens of seconds
+        # just to analyse that.) The unit's parent is valid when every ancestor up to the
+        # bank is an own-valid unit of the level just above the one below it.
+        depth = len(contract.ORG_KINDS) - 1
+        joins = "".join(
+            f" LEFT JOIN ok p{k} ON {'o' if k == 1 else f'p{k - 1}'}.parent_id = p{k}.unit_id"
+            for k in range(1, depth + 1)
+        )
+        valid = f"p{depth}.kind = 'bank'"
+        for k in range(depth - 1, 0, -1):
+            valid = (
+                f"p{k}.kind = 'bank' OR (p{k + 1}.kind = ({self.expected(f'p{k}.kind')}) "
+                f"AND ({valid}))"
+            )
         stages.append((
             "g",
-            "SELECT o.*, p.kind AS __pkind, tree.unit_id AS __pvalid FROM o "
-            "LEFT JOIN ok p ON o.parent_id = p.unit_id "
-            "LEFT JOIN tree ON o.parent_id = tree.unit_id",
+            f"SELECT o.*, p1.kind AS __pkind, "
+            f"COALESCE(p1.unit_id IS NOT NULL AND ({valid}), FALSE) AS __pvalid FROM o{joins}",
         ))
         self.org_parent_rules()
         all_rules = [r for _, _, r in self.rules]

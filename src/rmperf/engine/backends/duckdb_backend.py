@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -46,20 +46,15 @@ class DuckDBBackend:
             )
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}")
 
-    def create_view(self, name: str, sql: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    def create_view(self, name: str, sql: str, *, materialize: bool = False) -> None:
+        kind = "TABLE" if materialize else "VIEW"
+        self.con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)
 
     def to_arrow(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
-
-    def ibis(self) -> Any:
-        import ibis
-
-        # Ibis sets the session zone to UTC on connect; the engine's SQL does not care.
-        return ibis.duckdb.from_connection(self.con)
 
     def close(self) -> None:
         self.con.close()

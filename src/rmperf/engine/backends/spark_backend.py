@@ -41,6 +41,15 @@ def spark_session() -> SparkSession:
         return _session
 
 
+def stop_spark_session() -> None:
+    """Stop the process's session (tests, or a command that is done with Spark)."""
+    global _session
+    with _lock:
+        if _session is not None:
+            _session.stop()
+            _session = None
+
+
 class SparkBackend:
     name: Literal["spark"] = "spark"
     dialect: SparkDialect = SPARK
@@ -68,17 +77,16 @@ class SparkBackend:
             )
         frame.createOrReplaceTempView(raw_view_name(files.table))
 
-    def create_view(self, name: str, sql: str) -> None:
-        self.session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {sql}")
+    def create_view(self, name: str, sql: str, *, materialize: bool = False) -> None:
+        frame = self.session.sql(sql)
+        if materialize:
+            # Cut the lineage: later queries see a computed relation, not a plan to re-analyse.
+            frame = frame.localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
 
     def to_arrow(self, sql: str) -> pa.Table:
         table: pa.Table = self.session.sql(sql).toArrow()
         return table
-
-    def ibis(self) -> Any:
-        import ibis
-
-        return ibis.pyspark.connect(self.session)
 
     def close(self) -> None:
         """The session outlives a command; stopping it is the process's business."""
