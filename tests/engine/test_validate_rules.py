@@ -211,6 +211,9 @@ ROW_CHECKS = [
     ("referrals", row("referrals", referral_id="F9", responded_at="2026-06-01T09:00:00"),
      "responded_at: responded_at is before created_at "
      "(created_at=2026-06-01T10:00:00, responded_at=2026-06-01T09:00:00)"),
+    ("loans", row("loans", loan_id="L9", applied_on="2025-02-01"),
+     "applied_on: applied_on is after disbursed_on "
+     "(disbursed_on=2025-01-15, applied_on=2025-02-01)"),
     # 01:59:59 UTC is 09:59:59 in Shanghai: before the 10:00 (bank time) creation
     ("referrals", row("referrals", referral_id="F9", converted_at="2026-06-01T01:59:59Z"),
      "converted_at: converted_at is before created_at "
@@ -239,7 +242,7 @@ def test_every_contract_row_check_is_covered() -> None:
         "root_is_bank", "rm_has_rank", "birth_before_open", "assessment_has_level",
         "valid_range", "maturity_after_start", "maturity_after_disbursement", "not_self",
         "responded_after_created", "converted_after_created", "converted_has_time",
-        "nps_scale", "resolved_after_received",
+        "nps_scale", "resolved_after_received", "applied_before_disbursement",
     }
     assert named == covered
     assert len(ROW_CHECKS) == len(covered)
