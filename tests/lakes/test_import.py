@@ -369,6 +369,8 @@ def test_a_failure_half_way_rolls_everything_back(
 
     assert imp.status == ImportStatus.FAILED
     assert imp.problems == ["the import failed and nothing was written: OSError: disk went away"]
+    # The record keeps what validation counted, not the rolled-back load's counts.
+    assert imp.tables["org_units"] == {"rows": 5, "rejected": 0, "reasons": {}}
     for model in (*DIMENSION_MODELS, RegisteredTable):
         assert not model._default_manager.exists(), model.__name__
     assert list(AuditEvent.objects.values_list("verb", flat=True)) == ["lake.import"]
