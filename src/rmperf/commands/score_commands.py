@@ -1,0 +1,199 @@
+"""`rmperf score` and `rmperf explain`: scorecards on a lake, stateless (no database)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rmperf.commands import parse_date, system_today
+
+if TYPE_CHECKING:
+    from rmperf.engine.scoring.run import LakeScore
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lake", type=Path, required=True, help="lake directory")
+    p.add_argument("--period", required=True, help="2026-09, 2026Q3, 2026H1 or 2026")
+    p.add_argument(
+        "--scorecard",
+        type=Path,
+        help="scorecard YAML, or a folder of them (default: the shipped retail, corporate "
+        "and sci-tech cards)",
+    )
+    p.add_argument("--targets", type=Path, help="annual target sheet, CSV or YAML (一人一表)")
+    p.add_argument("--manual", type=Path, help="manual scores CSV: staff_id, key, score (0-100)")
+    p.add_argument("--assign", type=Path, help="CSV staff_id, scorecard: which card scores whom")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
+    p.add_argument("--today", type=parse_date, help="validation day (default: today)")
+
+
+def register(sub: Any) -> None:
+    sc = sub.add_parser(
+        "score",
+        help="score every RM on their scorecard for a period (no database)",
+        description="Write one row per RM (staff_id, scorecard, period, total, tier, "
+        "policy_version …) to --out and, with --lines, one row per RM per scorecard line "
+        "(staff_id, indicator, value, target, completion, method, points …). CSV or Parquet "
+        "by the extension. Without --targets, targets are the scorecards' defaults.",
+    )
+    _common(sc)
+    sc.add_argument("--out", type=Path, required=True, help="totals file (.csv or .parquet)")
+    sc.add_argument("--lines", type=Path, help="per-line file (.csv or .parquet)")
+    sc.set_defaults(handler=cmd_score)
+
+    ex = sub.add_parser(
+        "explain",
+        help="why an RM's score is what it is: lines, targets, points and the rows behind",
+        description="Print each scorecard line's value, target, method and points for one RM, "
+        "and the top rows (customers, loans, transactions …) behind each value, with flags.",
+    )
+    _common(ex)
+    ex.add_argument("--staff", required=True, help="staff_id of the RM")
+    ex.add_argument("--top", type=int, default=10, help="rows shown per line (default 10)")
+    ex.add_argument("--out", type=Path, help="write all rows behind the values (.csv/.parquet)")
+    ex.set_defaults(handler=cmd_explain)
+
+
+def _fail(message: object) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | int:
+    """Load and check every input, then score; an int is the exit status of a failure."""
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.output import check_output_path
+    from rmperf.engine.periods import Period
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.scoring.library import default_library
+    from rmperf.engine.scoring.load import (
+        load_manual_scores,
+        load_scorecards,
+        parse_assignment,
+        resolve_card_name,
+    )
+    from rmperf.engine.scoring.run import score_lake
+    from rmperf.engine.scoring.score import ScoringError
+    from rmperf.engine.scoring.targets import EMPTY_SHEET, load_target_sheet
+
+    try:
+        period = Period.parse(args.period)
+    except ValueError as exc:
+        return _fail(exc)
+    if not args.lake.is_dir():
+        return _fail(f"{args.lake} is not a directory")
+    try:
+        for out in (args.out, getattr(args, "lines", None)):
+            if out is not None:
+                check_output_path(out)
+        library = default_library()
+        cards = load_scorecards(args.scorecard, library=library)
+        targets = (
+            load_target_sheet(args.targets, indicators=library)
+            if args.targets is not None
+            else EMPTY_SHEET
+        )
+        manual = (
+            load_manual_scores(args.manual, period=period.key) if args.manual is not None else None
+        )
+        explicit = None
+        if args.assign is not None:
+            try:
+                text = args.assign.read_text(encoding="utf-8")
+            except OSError as exc:
+                return _fail(f"{args.assign}: cannot read: {exc.strerror}")
+            explicit = parse_assignment(text, source=str(args.assign))
+            unknown = sorted({c for c in explicit.values() if resolve_card_name(c, cards) is None})
+            if unknown:
+                return _fail(f"{args.assign}: no scorecard called {', '.join(unknown)}")
+    except (ValueError, PolicyError) as exc:
+        return _fail(exc)
+    lake = Lake(args.lake, today=args.today or system_today())
+    try:
+        return score_lake(
+            lake,
+            period=period,
+            cards=cards,
+            targets=targets,
+            manual=manual,
+            explicit=explicit,
+            only=only,
+            backend=args.engine,
+            library=library,
+        )
+    except KeyError:
+        return _fail(f"unknown staff {only!r}: no RM with that staff_id in {args.lake} by {period}")
+    except ScoringError as exc:
+        return _fail(exc)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from rmperf.engine.output import write_result
+    from rmperf.engine.scoring.run import lines_table, totals_table
+
+    scored = _run(args)
+    if isinstance(scored, int):
+        return scored
+    for staff_id, why in sorted(scored.skipped.items()):
+        print(f"warning: {staff_id} not scored: {why}", file=sys.stderr)
+    result = scored.result
+    write_result(totals_table(result), args.out)
+    if args.lines is not None:
+        write_result(lines_table(result), args.lines)
+    counts: dict[str, int] = {}
+    for t in result.totals:
+        counts[str(t.tier)] = counts.get(str(t.tier), 0) + 1
+    summary = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+    versions = sorted({f"{t.scorecard} {t.policy_version}" for t in result.totals})
+    print(
+        f"{len(result.totals):,} RMs scored for {args.period} ({summary}); "
+        f"policies {', '.join(versions)}; wrote {args.out}"
+        + (f" and {args.lines}" if args.lines is not None else "")
+    )
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import pyarrow as pa
+
+    from rmperf.engine.indicators import indicator_rows
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.output import write_result
+    from rmperf.engine.periods import Period
+    from rmperf.engine.scoring.explain import explain_text
+
+    if args.top < 0:
+        return _fail("--top must be 0 or more")
+    scored = _run(args, only=args.staff)
+    if isinstance(scored, int):
+        return scored
+    if args.staff in scored.skipped:
+        return _fail(f"{args.staff} is not scored: {scored.skipped[args.staff]}")
+    result = scored.result
+    lake = Lake(args.lake, today=args.today or system_today())
+    period = Period.parse(args.period)
+    rows: dict[str, pa.Table] = {}
+    for ln in result.lines_of(args.staff):
+        if ln.method == "manual" or ln.indicator in rows:
+            continue
+        rows[ln.indicator] = indicator_rows(
+            lake, period=period, staff_id=args.staff, indicator=ln.indicator, backend=args.engine
+        )
+    print(explain_text(result, args.staff, rows=rows, top=args.top), end="")
+    if args.out is not None:
+        parts = []
+        for indicator, table in rows.items():
+            as_text = pa.table(
+                {name: table.column(name).cast(pa.string()) for name in table.column_names}
+            )
+            parts.append(
+                as_text.add_column(
+                    0, "indicator", pa.array([indicator] * table.num_rows, pa.string())
+                )
+            )
+        if parts:
+            write_result(pa.concat_tables(parts, promote_options="default"), args.out)
+            print(f"wrote {sum(p.num_rows for p in parts):,} rows to {args.out}")
+    return 0

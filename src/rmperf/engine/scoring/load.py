@@ -1,0 +1,220 @@
+"""Loading scorecards (one file, a folder, or the shipped defaults) and manual scores."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+from rmperf.engine.policy import (
+    LoadedPolicy,
+    PolicyError,
+    PolicyIssue,
+    Severity,
+    load_policy_text,
+    policy_json_schema,
+)
+from rmperf.engine.scoring.library import Library, default_library
+from rmperf.engine.scoring.policy import Scorecard
+from rmperf.engine.scoring.rules import make_rules
+from rmperf.engine.scoring.score import ManualScores
+
+DEFAULT_DIR = "scorecards"
+Cards = dict[str, LoadedPolicy[Scorecard]]
+
+
+def load_scorecard_text(
+    text: str, *, source: str = "<scorecard>", library: Library | None = None
+) -> LoadedPolicy[Scorecard]:
+    """Parse and check one scorecard; PolicyError names file, line and rule of each issue."""
+    lib = library if library is not None else default_library()
+    return load_policy_text(text, Scorecard, source=source, rules=make_rules(lib))
+
+
+def _file_issue(source: str, message: str, rule: str = "file") -> PolicyError:
+    return PolicyError([PolicyIssue(Severity.ERROR, rule, message, source, None)])
+
+
+def _check_set(cards: Cards) -> Cards:
+    """Across files: one card per business line, and card names unique."""
+    issues = []
+    by_line: dict[str, str] = {}
+    for loaded in cards.values():
+        bl = loaded.policy.applies_to.business_line
+        if bl in by_line:
+            issues.append(
+                PolicyIssue(
+                    Severity.ERROR,
+                    "one_card_per_business_line",
+                    f"{bl} already has the card in {by_line[bl]}",
+                    loaded.source,
+                    None,
+                    ("applies_to", "business_line"),
+                )
+            )
+        by_line[bl] = loaded.source
+    if issues:
+        raise PolicyError(issues)
+    return cards
+
+
+def _add(cards: Cards, loaded: LoadedPolicy[Scorecard]) -> None:
+    name = loaded.policy.name
+    if name in cards:
+        raise _file_issue(
+            loaded.source, f"a card called {name!r} is also in {cards[name].source}", "card_unique"
+        )
+    cards[name] = loaded
+
+
+def load_scorecards(path: Path | str | None = None, *, library: Library | None = None) -> Cards:
+    """Cards by name from a YAML file, a folder of them, or the shipped defaults (None).
+
+    Every file is checked; all problems of all files are reported together.
+    """
+    lib = library if library is not None else default_library()
+    texts: list[tuple[str, str]] = []
+    if path is None:
+        folder = resources.files("rmperf.policies").joinpath("defaults", DEFAULT_DIR)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".yaml", ".yml")):
+                texts.append((f"defaults/{DEFAULT_DIR}/{entry.name}", entry.read_text("utf-8")))
+    else:
+        p = Path(path)
+        files = (
+            sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml")) if p.is_dir() else [p]
+        )
+        if p.is_dir() and not files:
+            raise _file_issue(str(p), "the folder holds no scorecard (*.yaml)")
+        for f in files:
+            try:
+                texts.append((str(f), f.read_text(encoding="utf-8")))
+            except OSError as exc:
+                raise _file_issue(str(f), f"cannot read scorecard: {exc.strerror}") from None
+    cards: Cards = {}
+    issues: list[PolicyIssue] = []
+    for source, text in texts:
+        try:
+            _add(cards, load_scorecard_text(text, source=source, library=lib))
+        except PolicyError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise PolicyError(issues)
+    return _check_set(cards)
+
+
+def scorecard_json_schema() -> dict[str, object]:
+    """The JSON Schema committed as docs/schemas/scorecard.schema.json."""
+    schema = policy_json_schema(Scorecard)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://rmperf.example/schemas/scorecard.schema.json"
+    return schema
+
+
+def parse_manual_scores(
+    text: str, *, source: str = "<manual>", period: str | None = None
+) -> ManualScores:
+    """CSV `staff_id, key, score` (+ optional `period`): scores 0–100, one per person and key.
+
+    Rows for another period than `period` are skipped; errors name file and line.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"staff_id", "key", "score"} - set(reader.fieldnames or ())
+    if missing:
+        raise PolicyError(
+            [
+                PolicyIssue(
+                    Severity.ERROR,
+                    "manual.columns",
+                    f"missing column(s): {', '.join(sorted(missing))}",
+                    source,
+                    1,
+                )
+            ]
+        )
+    issues: list[PolicyIssue] = []
+    scores: dict[tuple[str, str], Decimal] = {}
+    lines: dict[tuple[str, str], int] = {}
+    for rec in reader:
+        line = reader.line_num
+        if period is not None and (rec.get("period") or "").strip() not in ("", period):
+            continue
+        staff_id = (rec.get("staff_id") or "").strip()
+        key = (rec.get("key") or "").strip()
+        try:
+            value = Decimal((rec.get("score") or "").strip())
+        except InvalidOperation:
+            value = Decimal("NaN")
+        problem = None
+        if not staff_id or not key:
+            problem = "staff_id and key are required"
+        elif not value.is_finite() or not (0 <= value <= 100):
+            problem = f"score {rec.get('score')!r} is not a number from 0 to 100"
+        elif (staff_id, key) in scores:
+            problem = f"{staff_id} {key} already scored on line {lines[(staff_id, key)]}"
+        if problem is not None:
+            issues.append(PolicyIssue(Severity.ERROR, "manual.row", problem, source, line))
+            continue
+        scores[(staff_id, key)] = value
+        lines[(staff_id, key)] = line
+    if issues:
+        raise PolicyError(issues)
+    return ManualScores(scores, source)
+
+
+def load_manual_scores(path: Path | str, *, period: str | None = None) -> ManualScores:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _file_issue(str(p), f"cannot read: {exc.strerror}") from None
+    return parse_manual_scores(text, source=str(p), period=period)
+
+
+def parse_assignment(text: str, *, source: str = "<assign>") -> dict[str, str]:
+    """CSV `staff_id, scorecard` (or `staff_id, business_line`): an explicit card per RM."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = set(reader.fieldnames or ())
+    if "staff_id" not in fields or not fields & {"scorecard", "business_line"}:
+        raise PolicyError(
+            [
+                PolicyIssue(
+                    Severity.ERROR,
+                    "assign.columns",
+                    "need columns staff_id and scorecard (or business_line)",
+                    source,
+                    1,
+                )
+            ]
+        )
+    out: dict[str, str] = {}
+    for rec in reader:
+        staff_id = (rec.get("staff_id") or "").strip()
+        card = (rec.get("scorecard") or rec.get("business_line") or "").strip()
+        if not staff_id or not card:
+            raise PolicyError(
+                [
+                    PolicyIssue(
+                        Severity.ERROR,
+                        "assign.row",
+                        "staff_id and scorecard are required",
+                        source,
+                        reader.line_num,
+                    )
+                ]
+            )
+        out[staff_id] = card
+    return out
+
+
+def resolve_card_name(choice: str, cards: Mapping[str, LoadedPolicy[Scorecard]]) -> str | None:
+    """A card name, or the card of a business line, for an --assign entry."""
+    if choice in cards:
+        return choice
+    for name, loaded in cards.items():
+        if loaded.policy.applies_to.business_line == choice:
+            return name
+    return None

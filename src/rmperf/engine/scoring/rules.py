@@ -1,0 +1,293 @@
+"""Named validation rules of a scorecard; each error names the file, the line and the rule.
+
+Rules that need indicator definitions take the library as an argument, so a card is
+always checked against the indicators it will be computed with.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from rmperf.engine.policy import Rule, Severity, rule
+from rmperf.engine.policy.loader import Loc
+from rmperf.engine.scoring.library import (
+    CATEGORIES,
+    COMPLIANCE_RISK,
+    Library,
+    is_deposit,
+    point_in_time,
+)
+from rmperf.engine.scoring.policy import (
+    TIER_ORDER,
+    AnyLine,
+    Band,
+    BandsLine,
+    Comparison,
+    DeductionLine,
+    ManualLine,
+    PercentileLine,
+    RankLine,
+    RatioLine,
+    Scorecard,
+    TargetSource,
+    TargetSpec,
+    VetoLine,
+)
+
+Found = Iterable[tuple[str, Loc]]
+HUNDRED = Decimal(100)
+
+
+def line_category(line: AnyLine, library: Library) -> str | None:
+    """A line's regulatory category: the manual line's own, else its indicator's."""
+    if isinstance(line, ManualLine):
+        return line.category
+    info = library.get(line.indicator or "")
+    return info.category if info is not None else None
+
+
+def line_direction(line: AnyLine, library: Library) -> str:
+    """'higher' or 'lower' is better; manual scores are higher-is-better."""
+    if isinstance(line, ManualLine):
+        return "higher"
+    info = library.get(line.indicator or "")
+    return info.direction if info is not None else "higher"
+
+
+def _weights_sum_to_100(card: Scorecard) -> Found:
+    total = sum((ln.weight for ln in card.lines), Decimal(0))
+    if total != HUNDRED:
+        yield f"line weights sum to {total}, not 100 (P-05)", ("lines",)
+
+
+def _line_ids_unique(card: Scorecard) -> Found:
+    seen: set[str] = set()
+    for i, ln in enumerate(card.lines):
+        if not isinstance(ln, ManualLine) and ln.indicator is None:
+            yield f"a {ln.method} line needs an indicator", ("lines", i)
+            continue
+        if ln.key in seen:
+            yield f"two lines are called {ln.key!r}; give one an `id`", ("lines", i)
+        seen.add(ln.key)
+    adj_ids = [a.id for a in card.adjustments]
+    for j, adj in enumerate(card.adjustments):
+        if (adj.indicator is None) == (adj.manual is None):
+            yield "an adjustment takes exactly one of indicator or manual", ("adjustments", j)
+        if adj.id in seen or adj_ids.count(adj.id) > 1:
+            yield f"the id {adj.id!r} is used twice", ("adjustments", j, "id")
+
+
+def _weight_positive(card: Scorecard) -> Found:
+    for i, ln in enumerate(card.lines):
+        if ln.weight == 0 and not isinstance(ln, VetoLine):
+            yield f"{ln.key} weighs 0 and can never score", ("lines", i, "weight")
+
+
+def _rating_bands_cover(card: Scorecard) -> Found:
+    bands = sorted(enumerate(card.rating.bands), key=lambda ib: (ib[1].min, ib[1].max))
+    top = HUNDRED + card.bonus_cap
+    loc: Loc = ("rating", "bands")
+    tiers = [b.tier for _, b in bands]
+    for tier in set(tiers):
+        if tiers.count(tier) > 1:
+            yield f"tier {tier} has more than one band", loc
+    for i, band in bands:
+        if band.min >= band.max:
+            yield f"band {band.tier}: min {band.min} is not below max {band.max}", (*loc, i)
+    if not bands:
+        return
+    if bands[0][1].min != 0:
+        yield f"the bands start at {bands[0][1].min}, not 0", (*loc, bands[0][0])
+    if bands[-1][1].max < top:
+        yield (
+            f"the bands end at {bands[-1][1].max}, below 100 + bonus cap = {top}",
+            (*loc, bands[-1][0]),
+        )
+    for (_, lo), (j, hi) in itertools.pairwise(bands):
+        if lo.max < hi.min:
+            yield f"gap between {lo.max} and {hi.min}: such a total has no tier", (*loc, j)
+        elif lo.max > hi.min:
+            yield f"{lo.tier} and {hi.tier} overlap from {hi.min} to {lo.max}", (*loc, j)
+    order = [TIER_ORDER.index(b.tier) for _, b in reversed(bands)]
+    if order != sorted(order):
+        yield "a better tier must have a higher band (优秀 > 良好 > 称职 > 不称职)", loc
+
+
+def _forced_distribution_sound(card: Scorecard) -> Found:
+    fd = card.rating.forced_distribution
+    if fd is None:
+        return
+    loc: Loc = ("rating", "forced_distribution")
+    banded = {b.tier for b in card.rating.bands}
+    worst = max(banded, key=TIER_ORDER.index) if banded else None
+    for i, cap in enumerate(fd.caps):
+        if cap.tier not in banded:
+            yield f"tier {cap.tier} has no rating band", (*loc, "caps", i, "tier")
+        if cap.tier == worst:
+            yield f"{cap.tier} is the lowest tier; nobody can move below it", (*loc, "caps", i)
+    if fd.tiebreak_line is not None and fd.tiebreak_line not in {ln.key for ln in card.lines}:
+        yield f"no line {fd.tiebreak_line!r} to break ties with", (*loc, "tiebreak_line")
+
+
+def _bands_cover(bands: Sequence[Band], loc: Loc) -> Found:
+    if bands[0].min is not None:
+        yield f"the first band starts at {bands[0].min}; leave its min open", (*loc, 0, "min")
+    if bands[-1].max is not None:
+        yield f"the last band ends at {bands[-1].max}; leave its max open", (*loc, len(bands) - 1)
+    for j in range(1, len(bands)):
+        lo, hi = bands[j - 1], bands[j]
+        if lo.max is None or hi.min is None:
+            yield "only the first band may lack a min and only the last a max", (*loc, j)
+        elif lo.max != hi.min:
+            word = "gap" if lo.max < hi.min else "overlap"
+            yield f"{word} between bands {j - 1} and {j} ({lo.max} vs {hi.min})", (*loc, j, "min")
+    for j, b in enumerate(bands):
+        if b.min is not None and b.max is not None and b.min >= b.max:
+            yield f"band {j}: min {b.min} is not below max {b.max}", (*loc, j)
+
+
+def _bands_monotone(bands: Sequence[Band], higher: bool, loc: Loc) -> Found:
+    shares = [b.share for b in bands]
+    ok = shares == sorted(shares) if higher else shares == sorted(shares, reverse=True)
+    if not ok:
+        better = "grow" if higher else "fall"
+        yield f"shares must {better} with the value, so a better value never scores less", loc
+
+
+def _target_sound(spec: TargetSpec, loc: Loc) -> Found:
+    if spec.source is TargetSource.FIXED and spec.value is None:
+        yield "a fixed target needs a value", (*loc, "source")
+    if spec.seasonality is not None and sum(spec.seasonality, Decimal(0)) != 1:
+        yield (
+            f"seasonality sums to {sum(spec.seasonality, Decimal(0))}, not 1",
+            (
+                *loc,
+                "seasonality",
+            ),
+        )
+
+
+def _comparison_sound(cmp: Comparison, loc: Loc) -> Found:
+    if len(cmp.bounds()) != 1:
+        yield "give exactly one of gt, ge, lt, le", loc
+
+
+def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
+    """The scorecard rules, checking indicators against `library`."""
+
+    @rule("indicator_exists")
+    def indicator_exists(card: Scorecard) -> Found:
+        for i, ln in enumerate(card.lines):
+            if isinstance(ln, ManualLine):
+                if ln.indicator is not None and ln.indicator not in library:
+                    yield f"unknown indicator {ln.indicator!r}", ("lines", i, "indicator")
+            elif ln.indicator is not None and ln.indicator not in library:
+                yield f"unknown indicator {ln.indicator!r}", ("lines", i, "indicator")
+        for j, adj in enumerate(card.adjustments):
+            if adj.indicator is not None and adj.indicator not in library:
+                yield f"unknown indicator {adj.indicator!r}", ("adjustments", j, "indicator")
+
+    @rule("category_known")
+    def category_known(card: Scorecard) -> Found:
+        for i, ln in enumerate(card.lines):
+            cat = line_category(ln, library)
+            if cat is not None and cat not in CATEGORIES:
+                yield (
+                    f"{ln.key}: category {cat!r} is none of {', '.join(CATEGORIES)} (P-01)",
+                    ("lines", i),
+                )
+
+    @rule("balance_daily_average")
+    def balance_daily_average(card: Scorecard) -> Found:
+        for i, ln in enumerate(card.lines):
+            info = library.get(ln.indicator or "")
+            if info is not None and info.balance_based and point_in_time(info):
+                yield (
+                    f"{info.id} measures a balance at a point in time; balance indicators must "
+                    "use daily averages (P-03, 2018 deposit-deviation notice)",
+                    ("lines", i, "indicator"),
+                )
+
+    @rule("no_deposit_ranking")
+    def no_deposit_ranking(card: Scorecard) -> Found:
+        for i, ln in enumerate(card.lines):
+            info = library.get(ln.indicator or "")
+            if isinstance(ln, RankLine | PercentileLine) and info is not None and is_deposit(info):
+                yield (
+                    f"{info.id} is a deposit indicator: no ranking or peer comparison "
+                    "(P-03, 2018 deposit-deviation notice)",
+                    ("lines", i, "method"),
+                )
+
+    @rule("compliance_risk_share")
+    def compliance_risk_share(card: Scorecard) -> Found:
+        share = sum(
+            (ln.weight for ln in card.lines if line_category(ln, library) in COMPLIANCE_RISK),
+            Decimal(0),
+        )
+        if share < card.min_compliance_risk_share:
+            yield (
+                f"compliance and risk lines weigh {share}, less than the required "
+                f"{card.min_compliance_risk_share} (DOMAIN §9, P-02)",
+                ("lines",),
+            )
+
+    @rule("params_consistent")
+    def params_consistent(card: Scorecard) -> Found:
+        for i, ln in enumerate(card.lines):
+            loc: Loc = ("lines", i)
+            higher = line_direction(ln, library) == "higher"
+            if ln.warning is not None:
+                yield from _comparison_sound(ln.warning, (*loc, "warning"))
+            if isinstance(ln, RatioLine):
+                if ln.floor > ln.cap:
+                    yield f"floor {ln.floor} is above cap {ln.cap}", (*loc, "floor")
+                yield from _target_sound(ln.target, (*loc, "target"))
+            elif isinstance(ln, BandsLine):
+                yield from _bands_cover(ln.bands, (*loc, "bands"))
+                yield from _bands_monotone(
+                    ln.bands, higher or ln.basis == "completion", (*loc, "bands")
+                )
+                if ln.basis == "completion" and ln.target is None:
+                    yield "bands on completion need a target", (*loc, "basis")
+                if ln.target is not None:
+                    yield from _target_sound(ln.target, (*loc, "target"))
+            elif isinstance(ln, PercentileLine) and ln.bands is not None:
+                yield from _bands_cover(ln.bands, (*loc, "bands"))
+                yield from _bands_monotone(ln.bands, True, (*loc, "bands"))
+            elif isinstance(ln, DeductionLine):
+                if ln.floor > ln.weight:
+                    yield f"floor {ln.floor} is above the weight {ln.weight}", (*loc, "floor")
+                if higher:
+                    yield (
+                        f"{ln.key} is higher-is-better; deduct per occurrence only on counts "
+                        "where fewer is better",
+                        (*loc, "method"),
+                    )
+            elif isinstance(ln, VetoLine):
+                yield from _comparison_sound(ln.breach, (*loc, "breach"))
+                ops = {op for op, _ in ln.breach.bounds()}
+                if ops and (ops <= {"gt", "ge"}) != (not higher):
+                    yield (
+                        "a breach must be a worse value: above a threshold when lower is "
+                        "better, below one when higher is better",
+                        (*loc, "breach"),
+                    )
+                if (ln.effect == "cap") != (ln.total_cap is not None):
+                    yield "effect cap takes a total_cap; effect zero takes none", (*loc, "effect")
+
+    return (
+        rule("weights_sum_to_100")(_weights_sum_to_100),
+        rule("line_ids_unique")(_line_ids_unique),
+        indicator_exists,
+        category_known,
+        balance_daily_average,
+        no_deposit_ranking,
+        compliance_risk_share,
+        params_consistent,
+        rule("rating_bands_cover")(_rating_bands_cover),
+        rule("forced_distribution_sound")(_forced_distribution_sound),
+        rule("weight_positive", Severity.WARNING)(_weight_positive),
+    )
