@@ -499,3 +499,22 @@ def test_a_missing_fact_table_is_a_problem_but_the_dimensions_load(
     assert Customer.objects.count() == 8
     assert not RegisteredTable.objects.filter(table="trainings").exists()
     assert RegisteredTable.objects.count() == len(contract.FACT_TABLES) - 1
+
+
+def test_a_customer_gone_from_the_lake_is_kept_and_counted(
+    make_lake: MakeLake, lake_rows: Rows
+) -> None:
+    lake = make_lake(lake_rows)
+    run(lake)
+    lake_rows["customers"] = [c for c in lake_rows["customers"] if c["customer_id"] != "C8"]
+    lake_rows["assignments"] = [a for a in lake_rows["assignments"] if a["customer_id"] != "C8"]
+    make_lake(lake_rows)
+
+    imp = run(lake)
+
+    assert imp.tables["customers"]["absent"] == 1
+    assert imp.tables["assignments"]["absent"] == 1
+    assert [a["customer_id"] for a in imp.stale_assignments] == ["C8"]
+    assert Customer.objects.filter(pk="C8").exists()
+    text = lake_import_summary(lake_import=imp)
+    assert "1 rows of customers in the database are no longer in the lake; kept" in text

@@ -82,15 +82,23 @@ def lake_import_summary(*, lake_import: LakeImport) -> str:
     if rejects:
         lines.append(_("rejected rows were written to:"))
         lines.extend(rejects)
-    absent = run.tables.get("assignments", {}).get("absent", 0)
-    if absent:
-        lines.append(
-            _(
-                "%(count)s assignments in the database are no longer in the lake; they were kept "
-                "(listed on the import record)"
+    for name in contract.DIMENSION_TABLES:
+        absent = run.tables.get(name, {}).get("absent", 0)
+        if not absent:
+            continue
+        if name == "assignments":
+            lines.append(
+                _(
+                    "%(count)s assignments in the database are no longer in the lake; they were "
+                    "kept (listed on the import record)"
+                )
+                % {"count": absent}
             )
-            % {"count": absent}
-        )
+        else:
+            lines.append(
+                _("%(count)s rows of %(table)s in the database are no longer in the lake; kept")
+                % {"count": absent, "table": name}
+            )
     lines.append(
         _("%(rows)s rows checked, %(rejected)s rejected")
         % {"rows": f"{run.total_rows:,}", "rejected": f"{run.rejected:,}"}
