@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Protocol
@@ -95,6 +95,14 @@ class Dialect(Protocol):
         """The calendar date of an instant in `time_zone`."""
         ...
 
+    def start_of_day(self, day: str, time_zone: str) -> str:
+        """The instant a calendar day begins in `time_zone`."""
+        ...
+
+    def cte(self, name: str, sql: str) -> str:
+        """One common table expression, inlined (never computed and stored)."""
+        ...
+
 
 @dataclass(frozen=True)
 class DuckDBDialect:
@@ -124,6 +132,13 @@ class DuckDBDialect:
 
     def business_date(self, expr: str, time_zone: str) -> str:
         return f"CAST(timezone({self.lit(time_zone)}, {expr}) AS DATE)"
+
+    def start_of_day(self, day: str, time_zone: str) -> str:
+        return f"CAST({self.lit(f'{day} 00:00:00 {time_zone}')} AS TIMESTAMPTZ)"
+
+    def cte(self, name: str, sql: str) -> str:
+        # DuckDB may store a CTE that is read twice (the key stages are): 21M rows.
+        return f"{name} AS NOT MATERIALIZED ({sql})"
 
 
 _SPARK_TYPES: dict[ColType, str] = {
@@ -173,6 +188,12 @@ class SparkDialect:
 
     def business_date(self, expr: str, time_zone: str) -> str:
         return f"TO_DATE(convert_timezone({self.lit(time_zone)}, {expr}))"
+
+    def start_of_day(self, day: str, time_zone: str) -> str:
+        return f"CAST({self.lit(f'{day} 00:00:00 {time_zone}')} AS TIMESTAMP)"
+
+    def cte(self, name: str, sql: str) -> str:
+        return f"{name} AS ({sql})"
 
 
 DUCKDB = DuckDBDialect()
@@ -480,8 +501,18 @@ class _Builder:
         if col.type is ColType.MONTH:
             day, lo, hi = typed, d.lit(contract.MIN_DATE[:7]), d.lit(today[:7])
         elif col.type is ColType.TIMESTAMP:
-            day = d.business_date(typed, self.tz)
-            lo, hi = f"DATE {d.lit(contract.MIN_DATE)}", f"DATE {d.lit(today)}"
+            # Compare instants with the bounds' instants in bank time rather than convert
+            # every row: "business date > today" is "at or after tomorrow's midnight".
+            tomorrow = (self.today + timedelta(days=1)).isoformat()
+            ok = f"{typed} IS NOT NULL"
+            self.add(name, f"before {contract.MIN_DATE}",
+                     f"{ok} AND {typed} < {d.start_of_day(contract.MIN_DATE, self.tz)}",
+                     self.msg(name, shown, d.lit(f" is before {contract.MIN_DATE}")))
+            if col.past_only:
+                self.add(name, "in the future",
+                         f"{ok} AND {typed} >= {d.start_of_day(tomorrow, self.tz)}",
+                         self.msg(name, shown, d.lit(f" is after the validation day {today}")))
+            return
         else:
             day, lo, hi = typed, f"DATE {d.lit(contract.MIN_DATE)}", f"DATE {d.lit(today)}"
         ok = f"{typed} IS NOT NULL"
@@ -595,12 +626,15 @@ class _Builder:
             mine = [f"__c_{k}" for k, r in enumerate(col_rules) if r.column == col.name]
             col_errs.append(f"{' OR '.join(mine) if mine else 'FALSE'} AS {self.col_err(i)}")
         extra = list(col_errs)
+        dup_join = ""
         if t.primary_key:
-            part = ", ".join(self.q(c) for c in t.primary_key)
-            extra.append(f"COUNT(*) OVER (PARTITION BY {part}) AS __dup")
+            stages.extend(self.dup_stages(raw_exprs))
+            on = " AND ".join(f"c.{self.q(k)} = dd.{self.q(k)}" for k in t.primary_key)
+            dup_join = f" LEFT JOIN dd ON {on}"
+            extra.append("dd.__dup AS __dup")
         if t.name == ORG_TABLE:
             extra.append("SUM(CASE WHEN kind = 'bank' THEN 1 ELSE 0 END) OVER () AS __nbank")
-        stages.append(("e", f"SELECT c.*, {', '.join(extra)} FROM c"))
+        stages.append(("e", f"SELECT c.*, {', '.join(extra)} FROM c{dup_join}"))
 
         refs = self.fk_rules()
         joins = "".join(
@@ -641,7 +675,7 @@ class _Builder:
                 blamed.append(f"CASE WHEN {' OR '.join(mine)} THEN {d.lit(col.name)} END")
         columns = "NULLIF(concat_ws('; ', " + ", ".join(blamed) + "), '')"
         reject = " OR ".join(f"__c_{k}" for k in range(len(all_rules))) or "FALSE"
-        ctes = ",\n".join(f"{name} AS ({sql})" for name, sql in stages)
+        ctes = ",\n".join(d.cte(name, sql) for name, sql in stages)
         sql = (
             f"WITH {ctes}\nSELECT m.*, {reason} AS __reason, "
             f"{columns} AS __columns, ({reject}) AS __reject FROM m"
@@ -653,6 +687,32 @@ class _Builder:
             raw_columns=tuple(raw_columns),
             references=tuple(dict.fromkeys(rt for _, _, rt, _ in refs)),
         )
+
+    def dup_stages(self, raw_exprs: list[str]) -> list[tuple[str, str]]:
+        """Keys that occur more than once, from the key columns alone.
+
+        A window COUNT(*) OVER (PARTITION BY key) would be simpler, but the engine then
+        carries every column of every row through the window: 50 s instead of 13 s for
+        21M transactions on DuckDB.
+        """
+        idx = [self.index[k] for k in self.t.primary_key]
+        raw = ", ".join(raw_exprs[i] for i in idx)
+        norms = ", ".join(f"{self.norm_expr(i)} AS {self.norm(i)}" for i in idx)
+        typed = ", ".join(f"{self.typed_expr(i)} AS {self.q(self.t.columns[i].name)}" for i in idx)
+        keys = ", ".join(self.q(k) for k in self.t.primary_key)
+        present = " AND ".join(f"{self.q(k)} IS NOT NULL" for k in self.t.primary_key)
+        # Grouping 21M distinct strings costs more than the rest of the checks; group
+        # 64-bit hashes first and count exact keys only where a hash repeats.
+        return [
+            ("k0", f"SELECT {raw} FROM {raw_view_name(self.t.name)}"),
+            ("k1", f"SELECT {norms} FROM k0"),
+            ("k", f"SELECT {typed} FROM k1"),
+            ("kh", f"SELECT hash({keys}) AS __h FROM k WHERE {present} "
+                   f"GROUP BY hash({keys}) HAVING COUNT(*) > 1"),
+            ("dd", f"SELECT {keys}, COUNT(*) AS __dup FROM k WHERE {present} "
+                   f"AND hash({keys}) IN (SELECT __h FROM kh) "
+                   f"GROUP BY {keys} HAVING COUNT(*) > 1"),
+        ]
 
     def org_stages(self, stages: list[tuple[str, str]]) -> str:
         """A unit is valid when its own row is and its parent is a valid unit of the level
