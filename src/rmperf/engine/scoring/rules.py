@@ -277,6 +277,16 @@ def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
                     )
                 if (ln.effect == "cap") != (ln.total_cap is not None):
                     yield "effect cap takes a total_cap; effect zero takes none", (*loc, "effect")
+        for j, adj in enumerate(card.adjustments):
+            info = library.get(adj.indicator or "")
+            if info is None:
+                continue
+            if (adj.kind == "bonus") != (info.direction == "higher"):
+                yield (
+                    f"{adj.id}: a bonus needs a higher-is-better indicator and a deduction a "
+                    f"lower-is-better one ({info.id} is {info.direction}-is-better)",
+                    ("adjustments", j, "kind"),
+                )
 
     return (
         rule("weights_sum_to_100")(_weights_sum_to_100),

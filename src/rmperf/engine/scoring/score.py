@@ -389,7 +389,7 @@ def _score_rm(
         if not ln.used or ln.share is None:
             lines.append(ln)
             continue
-        eff = round_half_up(ln.weight * HUNDRED / used_weight, RATE)
+        eff = ZERO if used_weight == 0 else round_half_up(ln.weight * HUNDRED / used_weight, RATE)
         lines.append(replace(ln, effective_weight=eff, points=round_half_up(eff * ln.share, CENT)))
     base = min(HUNDRED, sum((ln.points or ZERO for ln in lines), ZERO))
 
