@@ -70,9 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     run = lake_import(actor=None, lake_dir=args.lake, today=args.today or _bank_today())
     print(lake_import_summary(lake_import=run))
-    if run.status == "failed":
-        return 2
-    return 1 if run.rejected else 0
+    return int(run.exit_status)
 
 
 def _demo_lake(home: Path, *, scale: str, seed: int) -> Path:
