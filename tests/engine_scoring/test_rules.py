@@ -212,7 +212,7 @@ def test_shipped_defaults_are_valid() -> None:
     corporate = cards["corporate_rm"].policy
     assert corporate.line("supply_chain_finance").weight == 35
     assert corporate.line("risk_due_diligence").weight == 15
-    assert cards["sci_tech_rm"].policy.line("sci_tech_clients").weight == 25
+    assert cards["sci_tech_rm"].policy.line("sci_tech_customers").weight == 25
     assert cards["sci_tech_rm"].policy.line("risk_due_diligence").weight == 15
     overdue = corporate.line("overdue_rate")
     assert overdue.warning is not None and str(overdue.warning) == "≥ 0.015"

@@ -178,12 +178,12 @@ def score_lake(
     With `only`, the indicators are still computed for everyone (peer groups need them)
     but the caller is told when that staff_id is no RM of the lake.
     """
-    from rmperf.engine.indicators import compute_indicators
-
     lib = library if library is not None else default_library()
     staff = staff_info(lake, period=period, backend=backend)
     if only is not None and only not in staff:
         raise KeyError(only)
+    from rmperf.engine.indicators import compute_indicators
+
     assignment, skipped = assign_cards(staff, cards, explicit=explicit)
     values = compute_indicators(
         lake, period=period, indicators=needed_indicators(cards), backend=backend
