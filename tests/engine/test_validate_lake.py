@@ -298,3 +298,14 @@ def test_lake_value(tmp_path: Path) -> None:
         Lake(tmp_path, TODAY, "Mars/Olympus")
     with pytest.raises(KeyError, match="unknown lake table"):
         validate_lake(tmp_path, today=TODAY, tables=["branches"])
+
+
+def test_lake_gives_typed_valid_rows(tmp_path: Path) -> None:
+    write_lake(tmp_path, {"products": [*BASE["products"], row("products", product_id="P9",
+                                                            revenue_rate="1.5")]})
+    got = Lake(tmp_path, TODAY).valid_rows("products")
+    assert got.column_names == list(contract.table("products").column_names)
+    assert got.schema.field("revenue_rate").type == pa.decimal128(12, 6)
+    assert got.schema.field("term_days").type == pa.int64()
+    assert got.column("product_id").to_pylist() == ["P1", "P2", "P3"]
+    assert got.column("revenue_rate").to_pylist()[0] == Decimal("0.010000")

@@ -63,19 +63,25 @@ def business_date(backend: BackendName, ts: Any, time_zone: str) -> Any:
 def activity_expr(backend: BackendName, time_zone: str) -> Any:
     """The computation as an Ibis expression over the valid transactions view."""
     txn = contract_table("transactions")
-    day = business_date(backend, txn.ts, time_zone)
-    month = day.year().cast("string") + "-" + day.month().cast("string").lpad(2, "0")
+    # Group on the month's first day (a date) and spell it YYYY-MM once per group: building
+    # the string for each of 20M rows first made the query twice as slow.
+    month_start = business_date(backend, txn.ts, time_zone).truncate("M")
     credit = txn.direction == "credit"
     debit = txn.direction == "debit"
-    return (
-        txn.group_by(customer_id=txn.customer_id, month=month)
-        .aggregate(
-            txn_count=txn.count(),
-            credit_amount=txn.amount.sum(where=credit).fill_null(0).cast(MONEY),
-            debit_amount=txn.amount.sum(where=debit).fill_null(0).cast(MONEY),
-        )
-        .order_by(["customer_id", "month"])
+    per_month = txn.group_by(customer_id=txn.customer_id, month_start=month_start).aggregate(
+        txn_count=txn.count(),
+        credit_amount=txn.amount.sum(where=credit).fill_null(0).cast(MONEY),
+        debit_amount=txn.amount.sum(where=debit).fill_null(0).cast(MONEY),
     )
+    start = per_month.month_start
+    month = start.year().cast("string") + "-" + start.month().cast("string").lpad(2, "0")
+    return per_month.select(
+        "customer_id",
+        month=month,
+        txn_count=per_month.txn_count,
+        credit_amount=per_month.credit_amount,
+        debit_amount=per_month.debit_amount,
+    ).order_by(["customer_id", "month"])
 
 
 def monthly_activity(lake: Lake, *, backend: BackendName = "duckdb") -> pa.Table:

@@ -166,6 +166,12 @@ class Lake:
             self._cache[table] = find_table_files(self.path, table)
         return self._cache[table]
 
+    def valid_rows(self, table: str, *, backend: Literal["duckdb", "spark"] = "duckdb") -> pa.Table:
+        """The valid rows of `table`, typed, ordered by primary key (see backends.read_valid)."""
+        from rmperf.engine.backends import read_valid
+
+        return read_valid(self, table, backend=backend)
+
     @cached_property
     def unknown_entries(self) -> tuple[str, ...]:
         """Data-looking entries that are no contract table (noted, never read)."""

@@ -83,6 +83,27 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     return queries
 
 
+def read_valid(
+    lake: Lake,
+    table: str,
+    *,
+    backend: BackendName = "duckdb",
+    order_by_key: bool = True,
+) -> pa.Table:
+    """The valid rows of one table as Arrow, with the contract's types."""
+    tbl = contract.table(table)
+    engine = open_backend(backend)
+    try:
+        attach_lake(engine, lake, [table])
+        order = tbl.primary_key or tbl.column_names
+        sql = f"SELECT * FROM {valid_view_name(table)}"  # noqa: S608 - a generated view name
+        if order_by_key:
+            sql += " ORDER BY " + ", ".join(engine.dialect.ident(c) for c in order)
+        return engine.to_arrow(sql)
+    finally:
+        engine.close()
+
+
 def open_backend(name: BackendName = "duckdb") -> Backend:
     """A fresh DuckDB connection, or the process's Spark session."""
     match name:
@@ -96,4 +117,4 @@ def open_backend(name: BackendName = "duckdb") -> Backend:
             return SparkBackend()
 
 
-__all__ = ["Backend", "BackendName", "attach_lake", "open_backend"]
+__all__ = ["Backend", "BackendName", "attach_lake", "open_backend", "read_valid"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,6 +39,8 @@ def spark_session() -> SparkSession:
                 .getOrCreate()
             )
             _session.sparkContext.setLogLevel("ERROR")
+            # py4j logs at INFO from __del__ at interpreter exit, after stderr may be gone.
+            logging.getLogger("py4j").setLevel(logging.WARNING)
         return _session
 
 
