@@ -158,7 +158,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
-    from rmperf.engine.indicators import indicator_rows
+    from rmperf.engine.indicators import ROWS_SCHEMA, indicator_rows
     from rmperf.engine.lake import Lake
     from rmperf.engine.output import write_result
     from rmperf.engine.periods import Period
@@ -183,17 +183,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         )
     print(explain_text(result, args.staff, rows=rows, top=args.top), end="")
     if args.out is not None:
-        parts = []
-        for indicator, table in rows.items():
-            as_text = pa.table(
-                {name: table.column(name).cast(pa.string()) for name in table.column_names}
-            )
-            parts.append(
-                as_text.add_column(
-                    0, "indicator", pa.array([indicator] * table.num_rows, pa.string())
-                )
-            )
-        if parts:
-            write_result(pa.concat_tables(parts, promote_options="default"), args.out)
-            print(f"wrote {sum(p.num_rows for p in parts):,} rows to {args.out}")
+        # The rows of every indicator share the library's ROWS_SCHEMA (it names the indicator).
+        parts = [table for table in rows.values() if table.num_rows]
+        merged = pa.concat_tables(parts) if parts else ROWS_SCHEMA.empty_table()
+        write_result(merged, args.out)
+        print(f"wrote {merged.num_rows:,} rows to {args.out}")
     return 0

@@ -33,6 +33,15 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = ""
     return out
 
 
+def _row_weight(row: dict[str, object]) -> tuple[int, Decimal]:
+    """Flagged rows first, then the rows that moved the value most."""
+    part = row.get("contribution")
+    if not isinstance(part, Decimal):
+        part = row.get("numerator")
+    size = abs(part) if isinstance(part, Decimal) else Decimal(0)
+    return (0 if row.get("flag") else 1, -size)
+
+
 def explain_text(
     result: ScoreResult,
     staff_id: str,
@@ -40,7 +49,11 @@ def explain_text(
     rows: Mapping[str, pa.Table] | None = None,
     top: int = 10,
 ) -> str:
-    """The explanation of one RM's score; `rows` maps indicator → the rows behind it."""
+    """The explanation of one RM's score; `rows` maps indicator → the rows behind it.
+
+    Of each indicator's rows the `top` are shown: flagged rows (e.g. a month-end spike)
+    first, then by the size of their contribution (or numerator), largest first.
+    """
     total = result.total_of(staff_id)
     lines = result.lines_of(staff_id)
     adjustments = [a for a in result.adjustments if a.staff_id == staff_id]
@@ -104,7 +117,9 @@ def explain_text(
         if table is None:
             continue
         out.append("")
-        shown = table.slice(0, top)
+        shown = pa.Table.from_pylist(
+            sorted(table.to_pylist(), key=_row_weight)[:top], schema=table.schema
+        )
         out.append(
             f"rows behind {ln.line} ({ln.indicator}): {min(top, table.num_rows)} of {table.num_rows}"
         )
