@@ -309,3 +309,19 @@ def test_lake_gives_typed_valid_rows(tmp_path: Path) -> None:
     assert got.schema.field("term_days").type == pa.int64()
     assert got.column("product_id").to_pylist() == ["P1", "P2", "P3"]
     assert got.column("revenue_rate").to_pylist()[0] == Decimal("0.010000")
+
+
+def test_csv_dialect_details(tmp_path: Path) -> None:
+    write_lake(tmp_path)
+    header = ",".join(contract.table("products").column_names)
+    body = (
+        "\ufeff" + header + "\r\n"
+        'P1,"Deposit, ""plus""",deposit,R1,,0.01\r\n'
+        'P2,"Two\nlines",wealth,R3,"",0.02\r\n'
+    )
+    (tmp_path / "products.csv").write_bytes(body.encode("utf-8"))
+    result = validate(tmp_path, tables=["products"])
+    assert result.ok, (result.problems, read_rejects(tmp_path, "products"))
+    rows = Lake(tmp_path, TODAY).valid_rows("products").to_pylist()
+    assert [r["name"] for r in rows] == ['Deposit, "plus"', "Two\nlines"]
+    assert rows[1]["term_days"] is None
