@@ -564,7 +564,7 @@ class _Builder:
                 continue
             ref_table, ref_col = col.references.split(".")
             if ref_table == self.t.name:
-                continue  # the org tree's own parent link is checked level by level
+                continue  # the org tree's parent link is checked against ancestors (org_stages)
             j = len(refs)
             refs.append((j, col, ref_table, ref_col))
             cond = f"{self.q(col.name)} IS NOT NULL AND NOT {self.col_err(i)} AND __fk_{j} IS NULL"
