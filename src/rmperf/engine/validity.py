@@ -248,13 +248,6 @@ def raw_view_name(table: str) -> str:
     return f"rm_raw_{table}"
 
 
-def _decimal_precision(col_type: ColType) -> int:
-    match = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", contract.DUCKDB_TYPES[col_type])
-    if match is None:  # pragma: no cover - contract invariant
-        raise ValueError(f"{col_type} is not a decimal type")
-    return int(match.group(1))
-
-
 def _number_literal(value: str) -> str:
     try:
         Decimal(value)
