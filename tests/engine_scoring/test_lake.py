@@ -214,3 +214,28 @@ def test_cli_missing_lake_and_bad_output(
         == 2
     )
     assert ".csv or .parquet" in capsys.readouterr().err
+
+
+def test_cli_time_progress_and_annual(lake_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = lake_dir / "progress.csv"
+    argv = ["score", "--lake", str(lake_dir / "lake"), "--scorecard", str(lake_dir / "card.yaml"),
+            "--today", TODAY.isoformat(), "--out", str(lake_dir / "t.csv"), "--lines", str(lines)]  # fmt: skip
+    assert main([*argv, "--period", "2026Q3", "--as-of", "2026-08-15"]) == 0
+    opts = pa_csv.ConvertOptions(column_types={"time_progress": pa.string()})
+    rows = {
+        (r["staff_id"], r["line"]): r
+        for r in pa_csv.read_csv(lines, convert_options=opts).to_pylist()
+    }
+    # 46 of 92 days elapsed: 0.5000; RM1 is at 0.5 of target, so not behind.
+    assert rows[("RM1", "deposit_avg_growth")]["time_progress"] == "0.5000"
+    assert rows[("RM1", "deposit_avg_growth")]["behind"] is False
+    assert not rows[("RM1", "complaints")]["time_progress"]
+    # The year: scored on the year's values against the annual target (not an average of quarters).
+    assert main([*argv, "--period", "2026"]) == 0
+    year = {
+        r["staff_id"]: r
+        for r in pa_csv.read_csv(lines).to_pylist()
+        if r["line"] == "deposit_avg_growth"
+    }
+    assert year["RM1"]["target"] == 1200000
+    capsys.readouterr()

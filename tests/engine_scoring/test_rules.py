@@ -232,3 +232,14 @@ def test_one_card_per_business_line(tmp_path: object) -> None:
 def test_adjustment_direction() -> None:
     text = BASE + "adjustments:\n  - {id: x, kind: deduction, indicator: fee_income, per_unit: 1}\n"
     assert issues(text) == [("params_consistent", 32)]
+
+
+def test_shipped_defaults_are_valid_against_the_real_library() -> None:
+    from rmperf.engine.indicators import LIBRARY
+
+    cards = load_scorecards()
+    for loaded in cards.values():
+        for line in loaded.policy.lines:
+            if line.indicator is not None:
+                assert line.indicator in LIBRARY
+        assert loaded.warnings == ()

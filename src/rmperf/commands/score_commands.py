@@ -41,6 +41,12 @@ def register(sub: Any) -> None:
     _common(sc)
     sc.add_argument("--out", type=Path, required=True, help="totals file (.csv or .parquet)")
     sc.add_argument("--lines", type=Path, help="per-line file (.csv or .parquet)")
+    sc.add_argument(
+        "--as-of",
+        type=parse_date,
+        help="序时进度: add each target line's expected completion at this date "
+        "(time_progress) and whether it is behind",
+    )
     sc.set_defaults(handler=cmd_score)
 
     ex = sub.add_parser(
@@ -141,7 +147,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     result = scored.result
     write_result(totals_table(result), args.out)
     if args.lines is not None:
-        write_result(lines_table(result), args.lines)
+        from rmperf.engine.periods import Period
+
+        period = Period.parse(args.period)
+        write_result(lines_table(result, period=period, as_of=args.as_of), args.lines)
     counts: dict[str, int] = {}
     for t in result.totals:
         counts[str(t.tier)] = counts.get(str(t.tier), 0) + 1

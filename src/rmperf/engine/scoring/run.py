@@ -31,6 +31,7 @@ from rmperf.engine.scoring.library import Library, default_library
 from rmperf.engine.scoring.load import resolve_card_name
 from rmperf.engine.scoring.policy import BusinessLine, ManualLine, Scorecard
 from rmperf.engine.scoring.score import (
+    LineScore,
     ManualScores,
     ScoreResult,
     StaffInfo,
@@ -185,8 +186,13 @@ def score_lake(
     from rmperf.engine.indicators import compute_indicators
 
     assignment, skipped = assign_cards(staff, cards, explicit=explicit)
-    values = compute_indicators(
-        lake, period=period, indicators=needed_indicators(cards), backend=backend
+    # Only the cards somebody is scored with need their indicators computed.
+    used = {name: cards[name] for name in sorted(set(assignment.values()))}
+    wanted = needed_indicators(used)
+    values = (
+        compute_indicators(lake, period=period, indicators=wanted, backend=backend)
+        if wanted
+        else pa.table({"staff_id": [], "indicator": [], "value": []})
     )
     result = score(
         values_from_table(values),
@@ -246,6 +252,8 @@ LINES_SCHEMA = pa.schema(
         ("breach", pa.bool_()),
         ("warning", pa.bool_()),
         ("note", pa.string()),
+        ("time_progress", RATIO),
+        ("behind", pa.bool_()),
     ]
 )
 
@@ -279,8 +287,21 @@ def totals_table(result: ScoreResult) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
 
 
-def lines_table(result: ScoreResult) -> pa.Table:
-    """One row per RM per line: value, target, completion, method, points and notes."""
+def lines_table(
+    result: ScoreResult, *, period: Period | None = None, as_of: dt.date | None = None
+) -> pa.Table:
+    """One row per RM per line: value, target, completion, method, points and notes.
+
+    With `as_of` (序时进度), lines with a target also get `time_progress`, the share of
+    `period` elapsed by that day, and `behind` = completion < time_progress.
+    """
+    expected = period.time_progress(as_of) if period is not None and as_of is not None else None
+
+    def progress(ln: LineScore) -> tuple[Decimal | None, bool | None]:
+        if expected is None or ln.target is None or ln.completion is None:
+            return None, None
+        return expected, ln.completion < expected
+
     rows = [
         {
             "staff_id": ln.staff_id,
@@ -300,6 +321,8 @@ def lines_table(result: ScoreResult) -> pa.Table:
             "breach": ln.breach,
             "warning": ln.warning,
             "note": ln.note,
+            "time_progress": progress(ln)[0],
+            "behind": progress(ln)[1],
         }
         for ln in result.lines
     ]
