@@ -137,6 +137,7 @@ class LakeBuilder:
         *,
         direction: str = "credit",
         txn_id: str | None = None,
+        channel: str = "mobile",
     ) -> LakeBuilder:
         n = len(self.tables.get("transactions", []))
         return self.add(
@@ -147,7 +148,7 @@ class LakeBuilder:
                 "ts": ts,
                 "amount": amount,
                 "direction": direction,
-                "channel": "mobile",
+                "channel": channel,
                 "product_id": "",
             },
         )

@@ -1,0 +1,35 @@
+"""The indicator library: RM performance indicators of every family (DOMAIN §5).
+
+    from rmperf.engine.indicators import LIBRARY, IndicatorDef, compute_indicators
+    values = compute_indicators(lake, period=Period.parse("2026Q3"))
+
+`LIBRARY` describes each indicator (docs/indicators.md is rendered from it),
+`compute_indicators` gives one row per RM and indicator with exact numerator and
+denominator, `indicator_rows` the rows behind one value, `rollup` team / branch / bank
+values from summed numerators and denominators.
+"""
+
+from __future__ import annotations
+
+from rmperf.engine.indicators.compute import (
+    ROWS_SCHEMA,
+    VALUES_SCHEMA,
+    compute_indicators,
+    indicator_rows,
+)
+from rmperf.engine.indicators.library import LIBRARY, IndicatorDef
+from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+from rmperf.engine.indicators.rollup import ROLLUP_SCHEMA, rollup
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "LIBRARY",
+    "ROLLUP_SCHEMA",
+    "ROWS_SCHEMA",
+    "VALUES_SCHEMA",
+    "IndicatorDef",
+    "IndicatorParams",
+    "compute_indicators",
+    "indicator_rows",
+    "rollup",
+]

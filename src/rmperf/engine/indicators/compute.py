@@ -1,0 +1,304 @@
+"""Computing indicators for a period, and the rows behind one value ("why this score").
+
+The backend (DuckDB or Spark) evaluates each indicator's detail expression and sums its
+integer measures per RM; Python turns the sums into exact Decimal numerators and
+denominators (`definitions.Spec.finish`) and divides once, rounding half up to 6 places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
+from rmperf.engine.ibis_tables import compile_sql, contract_table
+from rmperf.engine.indicators.definitions import SPECS, Spec
+from rmperf.engine.indicators.library import LIBRARY
+from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+from rmperf.engine.indicators.sources import Context, next_month
+from rmperf.engine.lake import Lake
+from rmperf.engine.periods import Period
+from rmperf.engine.validity import valid_view_name
+
+VALUE = pa.decimal128(24, 6)
+SIX = Decimal("0.000001")
+
+VALUES_SCHEMA = pa.schema(
+    [
+        pa.field("staff_id", pa.string(), nullable=False),
+        pa.field("indicator", pa.string(), nullable=False),
+        pa.field("value", VALUE),
+        pa.field("numerator", VALUE),
+        pa.field("denominator", VALUE),
+    ]
+)
+
+ROWS_SCHEMA = pa.schema(
+    [
+        pa.field("staff_id", pa.string(), nullable=False),
+        pa.field("indicator", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),  # lake table
+        pa.field("ref_id", pa.string()),  # customer, loan, txn, request, referral … id
+        pa.field("customer_id", pa.string()),
+        pa.field("day", pa.string()),  # YYYY-MM-DD, or YYYY-MM for monthly rows
+        pa.field("numerator", VALUE),  # this row's part of the numerator
+        pa.field("denominator", VALUE),  # this row's part of the denominator (ratios)
+        pa.field("contribution", VALUE),  # this row's part of the value (sum indicators)
+        pa.field("share", VALUE),  # credited share, e.g. days in charge ÷ days of month
+        pa.field("flag", pa.string()),  # e.g. month_end_spike (时点冲量), overdue, unresolved
+        pa.field("note", pa.string()),
+    ]
+)
+
+_CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def round6(value: Fraction | Decimal) -> Decimal:
+    """Half-up (away from zero at .5) to 6 places, from the exact value: one rounding."""
+    f = Fraction(value) * 1_000_000
+    sign = -1 if f < 0 else 1
+    units = (abs(f.numerator) * 2 + f.denominator) // (2 * f.denominator)
+    return (Decimal(sign * units) / 1_000_000).quantize(SIX, context=_CONTEXT)
+
+
+def divide(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+    """numerator ÷ denominator rounded once; None when the denominator is 0 (undefined)."""
+    if denominator is None:
+        return round6(numerator)
+    if denominator == 0:
+        return None
+    return round6(Fraction(numerator) / Fraction(denominator))
+
+
+def _six(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(SIX, context=_CONTEXT)
+
+
+def _resolve(indicators: Sequence[str] | None) -> list[str]:
+    ids = list(LIBRARY) if indicators is None else list(dict.fromkeys(indicators))
+    unknown = [i for i in ids if i not in LIBRARY]
+    if unknown:
+        raise KeyError(f"unknown indicator(s) {unknown}; known: {', '.join(LIBRARY)}")
+    return ids
+
+
+def _scalar(engine: Backend, backend: BackendName, expr: Any) -> Any:
+    table = engine.to_arrow(compile_sql(expr, backend))
+    return table.column(0)[0].as_py() if table.num_rows else None
+
+
+def _context(
+    engine: Backend, backend: BackendName, lake: Lake, period: Period, params: IndicatorParams
+) -> Context:
+    bal = contract_table("balances")
+    ls = contract_table("loan_status")
+    products = engine.to_arrow(
+        compile_sql(
+            contract_table("products").select("product_id", "category", "revenue_rate"), backend
+        )
+    ).to_pylist()
+    return Context(
+        backend=backend,
+        period=period,
+        time_zone=lake.time_zone,
+        params=params,
+        last_balance_month=_scalar(engine, backend, bal.aggregate(m=bal.month.max())),
+        last_loan_month=_scalar(engine, backend, ls.aggregate(m=ls.month.max())),
+        rates={p["product_id"]: Decimal(p["revenue_rate"]) for p in products},
+        categories={p["product_id"]: p["category"] for p in products},
+    )
+
+
+#: The columns of the big fact tables the definitions read; staging keeps only these,
+#: so a definition that reads another column fails loudly instead of seeing NULLs.
+STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "transactions": ("txn_id", "customer_id", "ts", "channel"),
+    "balances": ("customer_id", "month", "category", "avg_daily_balance", "month_end_balance"),
+    "holdings": ("customer_id", "product_id", "amount", "start_date", "maturity_date"),
+    "loan_status": ("loan_id", "month", "balance", "overdue_days", "grade"),
+}
+
+
+def _staging(table: str, period: Period, params: IndicatorParams) -> Any:
+    """The rows and columns of a fact table any definition can need for `period`.
+
+    Transactions: business dates from the sleeping look-back before the period to its
+    end (a day of margin each side for any time zone); balances: the previous period's
+    first month to the month after the period (spike flags look one month ahead);
+    loan_status: the period's months.
+    """
+    t = contract_table(table)
+    match table:
+        case "transactions":
+            lo = period.start - dt.timedelta(days=params.sleeping_days + 2)
+            hi = period.end + dt.timedelta(days=2)
+            t = t.filter(
+                (t.ts >= ibis.literal(dt.datetime(lo.year, lo.month, lo.day, tzinfo=dt.UTC)))
+                & (t.ts < ibis.literal(dt.datetime(hi.year, hi.month, hi.day, tzinfo=dt.UTC)))
+            )
+        case "balances":
+            months = period.previous().months
+            t = t.filter((t.month >= months[0]) & (t.month <= next_month(period.months[-1])))
+        case "loan_status":
+            t = t.filter(t.month.isin(list(period.months)))
+    return t.select(*STAGED_COLUMNS[table])
+
+
+def _open(
+    lake: Lake,
+    backend: BackendName,
+    specs: Sequence[Spec],
+    period: Period,
+    params: IndicatorParams,
+) -> Backend:
+    """A backend with the lake attached and the big fact tables computed once.
+
+    Each valid view carries its table's whole validation; reading it once into a staged
+    table (DuckDB temp table, Spark local checkpoint) instead of once per indicator is
+    what makes computing the library a few scans of the lake.
+    """
+    engine = open_backend(backend)
+    tables = {"staff", "products", "balances", "loan_status"}
+    for spec in specs:
+        tables.update(spec.tables)
+    try:
+        attach_lake(engine, lake, sorted(tables))
+        for name in sorted(tables & set(STAGED_COLUMNS)):
+            staged = f"rm_ind_{name}"
+            engine.create_view(
+                staged, compile_sql(_staging(name, period, params), backend), materialize=True
+            )
+            engine.create_view(valid_view_name(name), f"SELECT * FROM {staged}")  # noqa: S608
+    except BaseException:
+        engine.close()
+        raise
+    return engine
+
+
+def rms_in_period(engine: Backend, backend: BackendName, period: Period) -> list[str]:
+    """Every RM (role rm) hired on or before the period's last day, sorted.
+
+    The contract has no leaving date, so an RM who left still appears (with zeros).
+    """
+    staff = contract_table("staff")
+    expr = staff.filter((staff.role == "rm") & (staff.hired_on <= ibis.literal(period.end)))
+    table = engine.to_arrow(compile_sql(expr.select("staff_id"), backend))
+    return sorted(table.column("staff_id").to_pylist())
+
+
+def compute_indicators(
+    lake: Lake,
+    *,
+    period: Period,
+    indicators: Sequence[str] | None = None,
+    backend: BackendName = "duckdb",
+    params: IndicatorParams = DEFAULT_PARAMS,
+) -> pa.Table:
+    """One row per (RM employed in the period, indicator), even with no activity.
+
+    Columns: staff_id, indicator, value, numerator, denominator (decimal(24,6); value NULL
+    when undefined, e.g. a ratio over nothing). See docs/indicators.md for each id.
+    """
+    ids = _resolve(indicators)
+    specs = [SPECS[i] for i in ids]
+    engine = _open(lake, backend, specs, period, params)
+    try:
+        ctx = _context(engine, backend, lake, period, params)
+        rms = rms_in_period(engine, backend, period)
+        sums: list[dict[str, Any]] = []
+        for ind, spec in zip(ids, specs, strict=True):
+            # One query per indicator: engines plan one wide UNION of them more slowly
+            # than they run them one by one over the staged tables.
+            rows = spec.rows(ctx, None)
+            grouped = rows.group_by("staff_id", "key").aggregate(
+                a=rows.a.sum().cast("int64"), b=rows.b.sum().cast("int64")
+            )
+            found = engine.to_arrow(compile_sql(grouped, backend)).to_pylist()
+            sums.extend({**r, "indicator": ind} for r in found)
+    finally:
+        engine.close()
+
+    num: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    den: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in sums:
+        part, part_den = SPECS[r["indicator"]].finish(ctx, r["key"] or "", int(r["a"]), int(r["b"]))
+        num[(r["staff_id"], r["indicator"])] += part
+        if part_den is not None:
+            den[(r["staff_id"], r["indicator"])] += part_den
+
+    out: dict[str, list[Any]] = {n: [] for n in VALUES_SCHEMA.names}
+    for staff_id in rms:
+        for ind, spec in zip(ids, specs, strict=True):
+            n = num.get((staff_id, ind), Decimal(0))
+            d: Decimal | None
+            if LIBRARY[ind].combine == "ratio":
+                d = den.get((staff_id, ind), Decimal(0))
+            else:
+                d = spec.const_den(ctx)
+            out["staff_id"].append(staff_id)
+            out["indicator"].append(ind)
+            out["value"].append(divide(n, d))
+            out["numerator"].append(_six(n))
+            out["denominator"].append(_six(d))
+    return pa.table(out, schema=VALUES_SCHEMA)
+
+
+def indicator_rows(
+    lake: Lake,
+    *,
+    period: Period,
+    staff_id: str,
+    indicator: str,
+    backend: BackendName = "duckdb",
+    params: IndicatorParams = DEFAULT_PARAMS,
+) -> pa.Table:
+    """The rows behind one RM's value of one indicator, with their part of it.
+
+    Σ numerator (and Σ denominator, for ratios) of the rows equals the numerator (and
+    denominator) `compute_indicators` gives; for sum indicators Σ contribution equals the
+    value up to the 6-place rounding of each row. `flag` names patterns worth a look:
+    `month_end_spike` (时点冲量) on balance rows, `overdue`, `unresolved`, `lost` …
+    """
+    (ind,) = _resolve([indicator])
+    spec = SPECS[ind]
+    engine = _open(lake, backend, [spec], period, params)
+    try:
+        ctx = _context(engine, backend, lake, period, params)
+        rows = spec.rows(ctx, staff_id)
+        rows = rows.order_by(["day", "ref_id", "key", "customer_id", "a"])
+        found = engine.to_arrow(compile_sql(rows, backend)).to_pylist()
+    finally:
+        engine.close()
+    const = spec.const_den(ctx)
+    ratio = LIBRARY[ind].combine == "ratio"
+    out: dict[str, list[Any]] = {n: [] for n in ROWS_SCHEMA.names}
+    for r in found:
+        n, d = spec.finish(ctx, r["key"] or "", int(r["a"]), int(r["b"]))
+        if ratio:
+            contribution = None
+        elif const is None:
+            contribution = _six(n)
+        else:
+            contribution = divide(n, const)
+        out["staff_id"].append(r["staff_id"])
+        out["indicator"].append(ind)
+        out["source"].append(r["source"])
+        out["ref_id"].append(r["ref_id"])
+        out["customer_id"].append(r["customer_id"])
+        out["day"].append(r["day"])
+        out["numerator"].append(_six(n))
+        out["denominator"].append(_six(d))
+        out["contribution"].append(contribution)
+        share_den = int(r["share_den"])
+        out["share"].append(divide(Decimal(int(r["share_num"])), Decimal(share_den)))
+        out["flag"].append(r["flag"])
+        out["note"].append(r["note"])
+    return pa.table(out, schema=ROWS_SCHEMA)

@@ -1,0 +1,925 @@
+"""How each indicator is computed: one detail expression and one linear finisher per id.
+
+A detail expression (Ibis, portable) yields the rows behind the value, one per customer-
+month, loan, transaction, request … with the crediting already applied and two exact
+integer measures `a` and `b`. `compute_indicators` groups them by RM; `indicator_rows`
+returns them for one RM. The finisher turns (key, a, b) into the row's numerator and
+denominator as exact Decimals; it is linear, so the rows always sum to the value.
+
+Columns of every detail expression (DETAIL_COLUMNS): staff_id, key (what the finisher
+needs, e.g. a product id), source (lake table), ref_id, customer_id, day (date or month),
+a, b (int64), share_num, share_den (the credited share), flag, note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import ibis
+
+from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.indicators.params import (
+    AUM_CATEGORIES,
+    FEE_CATEGORIES,
+    NPL_GRADES,
+    ONLINE_CHANNELS,
+)
+from rmperf.engine.indicators.sources import (
+    Context,
+    assigned_days,
+    assignments,
+    book_on,
+    cents,
+    credit_by_day,
+    credited_balances,
+    flag_true,
+    month_end,
+    month_key,
+    monthly_balances,
+    next_month,
+    previous_month,
+)
+
+DETAIL_COLUMNS = (
+    "staff_id",
+    "key",
+    "source",
+    "ref_id",
+    "customer_id",
+    "day",
+    "a",
+    "b",
+    "share_num",
+    "share_den",
+    "flag",
+    "note",
+)
+
+NumDen = tuple[Decimal, Decimal | None]
+Finish = Callable[[Context, str, int, int], NumDen]
+Detail = Callable[[Context, str | None], Any]
+
+SPIKE = "month_end_spike"  # 时点冲量: month-end jump that falls back the next month
+SPIKE_UNCONFIRMED = "month_end_spike_unconfirmed"  # jump; the next month is not in the lake
+
+_STR_NULL = ibis.literal(None, type="string")
+
+
+def _lit_int(value: int) -> Any:
+    return ibis.literal(value, type="int64")
+
+
+def detail(
+    t: Any,
+    *,
+    staff_id: Any,
+    source: str,
+    ref_id: Any,
+    a: Any,
+    b: Any = 0,
+    key: Any = "",
+    customer_id: Any = None,
+    day: Any = None,
+    share_num: Any = 1,
+    share_den: Any = 1,
+    flag: Any = None,
+    note: Any = None,
+) -> Any:
+    """The standard detail columns from expressions over `t` (plain values become literals)."""
+
+    def as_int(v: Any) -> Any:
+        return _lit_int(v) if isinstance(v, int) else v.cast("int64")
+
+    def as_str(v: Any) -> Any:
+        if v is None:
+            return _STR_NULL
+        return ibis.literal(v, type="string") if isinstance(v, str) else v.cast("string")
+
+    return t.select(
+        staff_id=staff_id.cast("string"),
+        key=as_str(key),
+        source=ibis.literal(source, type="string"),
+        ref_id=as_str(ref_id),
+        customer_id=as_str(customer_id),
+        day=as_str(day),
+        a=as_int(a),
+        b=as_int(b),
+        share_num=as_int(share_num),
+        share_den=as_int(share_den),
+        flag=as_str(flag),
+        note=as_str(note),
+    )
+
+
+def _money_text(cents_col: Any) -> Any:
+    """Integer cents as text with two places, e.g. 40000000 → '400000.00' (exact)."""
+    return (cents_col // 100).cast("string") + "." + (cents_col % 100).cast("string").lpad(2, "0")
+
+
+def _for(rows: Any, staff: str | None) -> Any:
+    return rows if staff is None else rows.filter(rows.staff_id == staff)
+
+
+def _in_period(ctx: Context, day: Any) -> Any:
+    return (day >= ctx.start) & (day <= ctx.end)
+
+
+# ---------------------------------------------------------------------- balances
+
+
+def _spike_flag(ctx: Context, rows: Any, categories: tuple[str, ...]) -> Any:
+    """Rows (customer_id, month, avg_cents, end_cents, …) with `flag` for 时点冲量."""
+    months = ctx.period.months
+    nxt = {m: next_month(m) for m in months}
+    following = monthly_balances(tuple(nxt.values()), categories)
+    following = following.select(
+        f_customer=following.customer_id, f_month=following.month, f_avg=following.avg_cents
+    )
+    rows = rows.mutate(
+        n_month=ibis.cases(*[(rows.month == m, n) for m, n in nxt.items()], else_=""),
+    )
+    joined = rows.left_join(
+        following,
+        [rows.customer_id == following.f_customer, rows.n_month == following.f_month],
+    )
+    num, den = ctx.params.spike_factor.as_integer_ratio()
+    known = {
+        m: ctx.last_balance_month is not None and n <= ctx.last_balance_month
+        for m, n in nxt.items()
+    }
+    known_expr = ibis.cases(*[(joined.month == m, k) for m, k in known.items()], else_=False)
+    jump = joined.end_cents * den > joined.avg_cents * num
+    falls = joined.f_avg.fill_null(0) * num < joined.end_cents * den
+    flag = ibis.cases(
+        (jump & known_expr & falls, SPIKE),
+        (jump & ~known_expr, SPIKE_UNCONFIRMED),
+        else_=_STR_NULL,
+    )
+    return joined.mutate(flag=flag).drop("f_customer", "f_month", "f_avg", "n_month")
+
+
+def _balance_rows(ctx: Context, staff: str | None, categories: tuple[str, ...], key: str) -> Any:
+    cb = _for(credited_balances(ctx.period.months, categories), staff)
+    flag: Any = None
+    if staff is not None:
+        cb = _spike_flag(ctx, cb, categories)
+        flag = cb.flag
+    return detail(
+        cb,
+        staff_id=cb.staff_id,
+        source="balances",
+        ref_id=cb.customer_id,
+        customer_id=cb.customer_id,
+        day=cb.month,
+        a=cb.avg_cents * cb.days,
+        key=key,
+        share_num=cb.days,
+        share_den=cb.month_days,
+        flag=flag,
+        note="month-end " + _money_text(cb.end_cents),
+    )
+
+
+def _level(categories: tuple[str, ...]) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        return _balance_rows(ctx, staff, categories, "cur")
+
+    return build
+
+
+def _growth(categories: tuple[str, ...]) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        current = _balance_rows(ctx, staff, categories, "cur")
+        # The base moves with the customer: their previous-period balance-days, shared by
+        # the days each RM is in charge in this period.
+        last = month_end(ctx.months[-1]) if ctx.months else ctx.period.start
+        held = assigned_days(ctx.period.start, last)
+        held = held.filter(held.days > 0)
+        prev = monthly_balances(ctx.prev_months, categories)
+        prev_days = ibis.cases(
+            *[(prev.month == m, month_end(m).day) for m in ctx.prev_months], else_=0
+        )
+        prev = prev.group_by(p_customer=prev.customer_id).aggregate(
+            p_cd=(prev.avg_cents * prev_days).sum()
+        )
+        if not ctx.months:
+            held = held.filter(ibis.literal(False))
+        base = held.join(prev, held.customer_id == prev.p_customer)
+        base = _for(base, staff)
+        base_rows = detail(
+            base,
+            staff_id=base.staff_id,
+            source="balances",
+            ref_id=base.customer_id,
+            customer_id=base.customer_id,
+            day=ibis.literal(ctx.period.previous().key),
+            a=base.days * base.p_cd,
+            key="base",
+            share_num=base.days,
+            share_den=ctx.days,
+            note="base moved with the customer",
+        )
+        # A customer nobody is in charge of this period keeps the base with the RMs
+        # credited in the previous period.
+        kept = credited_balances(ctx.prev_months, categories)
+        kept = kept.anti_join(held, kept.customer_id == held.customer_id)
+        kept = _for(kept, staff)
+        kept_rows = detail(
+            kept,
+            staff_id=kept.staff_id,
+            source="balances",
+            ref_id=kept.customer_id,
+            customer_id=kept.customer_id,
+            day=kept.month,
+            a=kept.avg_cents * kept.days,
+            key="base_prev",
+            share_num=kept.days,
+            share_den=kept.month_days,
+            note="base kept: customer not assigned this period",
+        )
+        return current.union(base_rows).union(kept_rows)
+
+    return build
+
+
+def _finish_level(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a) / 100, None
+
+
+def _finish_growth(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    match key:
+        case "cur":
+            return Decimal(a) * ctx.prev_days / 100, None
+        case "base":
+            return -Decimal(a) / 100, None
+        case _:  # base_prev
+            return -Decimal(a) * ctx.days / 100, None
+
+
+def _const_days(ctx: Context) -> Decimal:
+    return Decimal(ctx.days)
+
+
+def _const_growth(ctx: Context) -> Decimal:
+    return Decimal(ctx.days * ctx.prev_days)
+
+
+# ---------------------------------------------------------------------- loans
+
+
+def _new_loans(extra: Callable[[Any], Any] | None = None) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        ln = contract_table("loans")
+        ln = _for(ln.filter(_in_period(ctx, ln.disbursed_on)), staff)
+        if extra is not None:
+            ln = ln.filter(extra(ln))
+        return detail(
+            ln,
+            staff_id=ln.staff_id,
+            source="loans",
+            ref_id=ln.loan_id,
+            customer_id=ln.customer_id,
+            day=ln.disbursed_on,
+            a=cents(ln.amount),
+            key=ln.product_id,
+        )
+
+    return build
+
+
+def _green_share(ctx: Context, staff: str | None) -> Any:
+    ln = contract_table("loans")
+    ln = _for(ln.filter(_in_period(ctx, ln.disbursed_on)), staff)
+    amount = cents(ln.amount)
+    green = flag_true(ln.green)
+    return detail(
+        ln,
+        staff_id=ln.staff_id,
+        source="loans",
+        ref_id=ln.loan_id,
+        customer_id=ln.customer_id,
+        day=ln.disbursed_on,
+        a=ibis.ifelse(green, amount, 0),
+        b=amount,
+        flag=ibis.ifelse(green, "green", _STR_NULL),
+    )
+
+
+def _inclusive_first(ctx: Context, staff: str | None) -> Any:
+    ln = contract_table("loans")
+    earlier = contract_table("loans").view()
+    new = _for(ln.filter(_in_period(ctx, ln.disbursed_on) & flag_true(ln.inclusive)), staff)
+    first = new.anti_join(
+        earlier,
+        [
+            new.customer_id == earlier.customer_id,
+            (earlier.disbursed_on < new.disbursed_on)
+            | ((earlier.disbursed_on == new.disbursed_on) & (earlier.loan_id < new.loan_id)),
+        ],
+    )
+    return detail(
+        first,
+        staff_id=first.staff_id,
+        source="loans",
+        ref_id=first.loan_id,
+        customer_id=first.customer_id,
+        day=first.disbursed_on,
+        a=1,
+    )
+
+
+def _approval_days(ctx: Context, staff: str | None) -> Any:
+    ln = contract_table("loans")
+    ln = _for(ln.filter(_in_period(ctx, ln.disbursed_on) & ln.applied_on.notnull()), staff)
+    return detail(
+        ln,
+        staff_id=ln.staff_id,
+        source="loans",
+        ref_id=ln.loan_id,
+        customer_id=ln.customer_id,
+        day=ln.disbursed_on,
+        a=ln.disbursed_on.delta(ln.applied_on, unit="day"),
+        b=1,
+    )
+
+
+def _status_at_end(ctx: Context, staff: str | None, npl: bool) -> Any:
+    month = ctx.loan_months[-1] if ctx.loan_months else ""
+    ls = contract_table("loan_status")
+    ls = ls.filter(ls.month == month)
+    ln = contract_table("loans")
+    j = ls.join(ln, ls.loan_id == ln.loan_id)
+    j = _for(j, staff)
+    bal = cents(j.balance)
+    bad = j.grade.isin(list(NPL_GRADES)) if npl else j.overdue_days >= ctx.params.overdue_min_days
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="loan_status",
+        ref_id=j.loan_id,
+        customer_id=j.customer_id,
+        day=j.month,
+        a=ibis.ifelse(bad, bal, 0),
+        b=bal,
+        flag=ibis.ifelse(bad, "npl" if npl else "overdue", _STR_NULL),
+        note=j.grade,
+    )
+
+
+def _risk_capital(ctx: Context, staff: str | None) -> Any:
+    ls = contract_table("loan_status")
+    ls = ls.filter(ls.month.isin(list(ctx.period.months)))
+    ln = contract_table("loans")
+    j = _for(ls.join(ln, ls.loan_id == ln.loan_id), staff)
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="loan_status",
+        ref_id=j.loan_id,
+        customer_id=j.customer_id,
+        day=j.month,
+        a=cents(j.balance),
+        key=j.product_id + "|" + j.grade,
+        note=j.grade,
+    )
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    product, _, grade = key.partition("|")
+    return product, grade
+
+
+def _finish_raroc(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    product, grade = _split_key(key)
+    p = ctx.params
+    margin = ctx.rates[product] - p.expected_loss_rate(grade)
+    return Decimal(a) * margin, Decimal(a) * p.capital_ratio
+
+
+def _finish_eva(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    product, grade = _split_key(key)
+    p = ctx.params
+    margin = ctx.rates[product] - p.expected_loss_rate(grade) - p.capital_charge_rate
+    return Decimal(a) * margin * ctx.loan_days, None
+
+
+def _const_eva(ctx: Context) -> Decimal:
+    return Decimal(100 * ctx.params.days_per_year * len(ctx.loan_months))
+
+
+# ---------------------------------------------------------------------- holdings
+
+
+def _holdings_products() -> Any:
+    h = contract_table("holdings")
+    p = contract_table("products")
+    j = h.join(p, h.product_id == p.product_id)
+    return j.select(
+        customer_id=j.customer_id,
+        product_id=j.product_id,
+        category=j.category,
+        amount=j.amount,
+        start_date=j.start_date,
+        maturity_date=j.maturity_date,
+    )
+
+
+def _sales(category: str) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        h = _holdings_products()
+        h = h.filter((h.category == category) & _in_period(ctx, h.start_date))
+        c = _for(credit_by_day(h, "start_date"), staff)
+        return detail(
+            c,
+            staff_id=c.staff_id,
+            source="holdings",
+            ref_id=c.product_id,
+            customer_id=c.customer_id,
+            day=c.start_date,
+            a=cents(c.amount),
+        )
+
+    return build
+
+
+def _fee_income(ctx: Context, staff: str | None) -> Any:
+    h = _holdings_products()
+    h = h.filter(
+        h.category.isin(list(FEE_CATEGORIES))
+        & (h.start_date <= ctx.end)
+        & (h.maturity_date.isnull() | (h.maturity_date > ctx.start))
+    )
+    a = assignments()
+    j = h.join(
+        a,
+        [h.customer_id == a.a_customer, a.a_from <= ctx.end, a.a_to >= ctx.start],
+    )
+    lo = ibis.greatest(j.a_from, j.start_date, ctx.start)
+    hi = ibis.least(j.a_to, ctx.end)
+    # Held from start_date up to the day before maturity_date.
+    to_maturity = j.maturity_date.delta(lo, unit="day").fill_null(1_000_000)
+    days = ibis.least(hi.delta(lo, unit="day") + 1, to_maturity)
+    j = j.mutate(staff_id=j.a_staff, days=days.cast("int64"))
+    j = _for(j.filter(j.days > 0), staff)
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="holdings",
+        ref_id=j.product_id,
+        customer_id=j.customer_id,
+        day=j.start_date,
+        a=cents(j.amount) * j.days,
+        key=j.product_id,
+        share_num=j.days,
+        share_den=ctx.period.days,
+    )
+
+
+def _finish_fee(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a) * ctx.rates[key], None
+
+
+def _const_fee(ctx: Context) -> Decimal:
+    return Decimal(100 * ctx.params.days_per_year)
+
+
+def _cross_sell(ctx: Context, staff: str | None) -> Any:
+    book = _for(book_on(ctx.period.end), staff)
+    cust = contract_table("customers")
+    opened = cust.filter(cust.opened_on <= ctx.end).select(c_id=cust.customer_id)
+    book = book.join(opened, book.customer_id == opened.c_id)
+    h = _holdings_products()
+    held = h.filter(
+        (h.start_date <= ctx.end) & (h.maturity_date.isnull() | (h.maturity_date > ctx.end))
+    )
+    cats = held.group_by(h_customer=held.customer_id).aggregate(n=held.category.nunique())
+    j = book.left_join(cats, book.customer_id == cats.h_customer)
+    n = j.n.fill_null(0)
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="holdings",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        day=ibis.literal(ctx.period.end),
+        a=ibis.ifelse(n >= 2, 1, 0),
+        b=1,
+        note=n.cast("string") + " categories",
+    )
+
+
+def _sci_tech(ctx: Context, staff: str | None) -> Any:
+    book = _for(book_on(ctx.period.end), staff)
+    cust = contract_table("customers")
+    st = cust.filter(flag_true(cust.sci_tech) & (cust.opened_on <= ctx.end))
+    st = st.select(c_id=st.customer_id)
+    j = book.join(st, book.customer_id == st.c_id)
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="customers",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        day=ibis.literal(ctx.period.end),
+        a=1,
+    )
+
+
+# ---------------------------------------------------------------------- customers
+
+
+def _transactions(ctx: Context) -> Any:
+    """Transactions with their business date `d` (only the columns staging keeps)."""
+    t = contract_table("transactions")
+    return t.select(
+        txn_id=t.txn_id, customer_id=t.customer_id, channel=t.channel, d=ctx.bdate(t.ts)
+    )
+
+
+def _txns_in_period(ctx: Context) -> Any:
+    t = _transactions(ctx)
+    return t.filter(_in_period(ctx, t.d))
+
+
+def _new_valid(ctx: Context, staff: str | None) -> Any:
+    p = ctx.params
+    cust = contract_table("customers")
+    new = cust.filter(_in_period(ctx, cust.opened_on)).select("customer_id", "opened_on")
+    a = assignments()
+    cand = new.join(
+        a, [new.customer_id == a.a_customer, a.a_to >= new.opened_on, a.a_from <= ctx.end]
+    )
+    first = cand.group_by(f_customer=cand.customer_id).aggregate(f_from=cand.a_from.min())
+    a2 = assignments()
+    credited = first.join(a2, [first.f_customer == a2.a_customer, first.f_from == a2.a_from])
+    credited = credited.select(customer_id=credited.f_customer, staff_id=credited.a_staff)
+    credited = _for(credited, staff)
+    opened = new.select(n_id=new.customer_id, opened_on=new.opened_on)
+    credited = credited.join(opened, credited.customer_id == opened.n_id)
+    t = _txns_in_period(ctx)
+    t_new = new.select(t_id=new.customer_id, t_open=new.opened_on)
+    t = t.join(t_new, t.customer_id == t_new.t_id)
+    t = t.filter(t.d >= t.t_open)
+    counts = t.group_by(c_customer=t.customer_id).aggregate(txns=t.count())
+    bal = monthly_balances(ctx.period.months, AUM_CATEGORIES)
+    b_new = new.select(b_id=new.customer_id, b_open=new.opened_on)
+    bal = bal.join(b_new, bal.customer_id == b_new.b_id)
+    bal = bal.filter(bal.month >= month_key(bal.b_open))
+    best = bal.group_by(m_customer=bal.customer_id).aggregate(best=bal.avg_cents.max())
+    j = credited.left_join(counts, credited.customer_id == counts.c_customer)
+    j = j.left_join(best, j.customer_id == best.m_customer)
+    active = j.txns.fill_null(0) >= p.valid_customer_min_txns
+    rich = j.best.fill_null(0) >= int(p.valid_customer_min_aum * 100)
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="customers",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        day=j.opened_on,
+        a=ibis.ifelse(active & rich, 1, 0),
+        flag=ibis.cases((~active, "no_transaction"), (~rich, "low_balance"), else_=_STR_NULL),
+    )
+
+
+def _hnw(ctx: Context, staff: str | None) -> Any:
+    threshold = int(ctx.params.hnw_min_aum * 100)
+    book = _for(book_on(ctx.period.start), staff)
+    before = previous_month(ctx.period.months[0])
+    end = ctx.months[-1] if ctx.months else ""
+    s = monthly_balances((before,), AUM_CATEGORIES)
+    s = s.filter(s.avg_cents >= threshold).select(s_id=s.customer_id, s_avg=s.avg_cents)
+    e = monthly_balances((end,), AUM_CATEGORIES)
+    e = e.select(e_id=e.customer_id, e_avg=e.avg_cents)
+    j = book.join(s, book.customer_id == s.s_id)
+    if not ctx.months:
+        j = j.filter(ibis.literal(False))
+    j = j.left_join(e, j.customer_id == e.e_id)
+    kept = j.e_avg.fill_null(0) >= threshold
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="balances",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        day=ibis.literal(end),
+        a=ibis.ifelse(kept, 1, 0),
+        b=1,
+        flag=ibis.ifelse(kept, _STR_NULL, "lost"),
+        note="AUM " + _money_text(j.s_avg) + " -> " + _money_text(j.e_avg.fill_null(0)),
+    )
+
+
+def _wakeup(ctx: Context, staff: str | None) -> Any:
+    before = ibis.literal(ctx.period.start - dt.timedelta(days=1))
+    book = _for(book_on(ctx.period.start), staff)
+    cust = contract_table("customers")
+    cust = cust.filter(cust.opened_on <= before).select(
+        c_id=cust.customer_id, opened=cust.opened_on
+    )
+    book = book.join(cust, book.customer_id == cust.c_id)
+    t = _transactions(ctx)
+    t = t.filter(t.d <= ctx.end)
+    per = t.group_by(t_id=t.customer_id).aggregate(
+        last=t.d.max(where=t.d <= before),
+        moved=t.count(where=t.d >= ctx.start),
+    )
+    j = book.left_join(per, book.customer_id == per.t_id)
+    since = before.delta(j.last.fill_null(j.opened), unit="day")
+    j = j.filter(since >= ctx.params.sleeping_days)
+    woke = j.moved.fill_null(0) > 0
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="transactions",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        day=j.last.fill_null(j.opened),
+        a=ibis.ifelse(woke, 1, 0),
+        b=1,
+        flag=ibis.ifelse(woke, "woken", _STR_NULL),
+    )
+
+
+def _events(kind: str, direct: bool) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        ev = contract_table("events")
+        ev = ev.mutate(d=ctx.bdate(ev.ts))
+        ev = ev.filter((ev.kind == kind) & _in_period(ctx, ev.d))
+        ev = ev.rename(e_staff="staff_id")
+        if direct:
+            named = ev.filter(ev.e_staff.notnull())
+            named = named.mutate(staff_id=named.e_staff)
+            rest = credit_by_day(ev.filter(ev.e_staff.isnull()), "d")
+            rows = named.union(rest.select(*named.columns))
+        else:
+            rows = credit_by_day(ev, "d")
+        rows = _for(rows, staff)
+        return detail(
+            rows,
+            staff_id=rows.staff_id,
+            source="events",
+            ref_id=rows.kind,
+            customer_id=rows.customer_id,
+            day=rows.d,
+            a=1,
+            note=rows.detail,
+        )
+
+    return build
+
+
+def _online(ctx: Context, staff: str | None) -> Any:
+    t = _txns_in_period(ctx)
+    c = _for(credit_by_day(t, "d"), staff)
+    online = c.channel.isin(list(ONLINE_CHANNELS))
+    return detail(
+        c,
+        staff_id=c.staff_id,
+        source="transactions",
+        ref_id=c.txn_id,
+        customer_id=c.customer_id,
+        day=c.d,
+        a=ibis.ifelse(online, 1, 0),
+        b=1,
+        note=c.channel,
+    )
+
+
+# ---------------------------------------------------------------------- people
+
+
+def _requests(ctx: Context, staff: str | None, *, average: bool) -> Any:
+    r = contract_table("requests")
+    r = r.mutate(d=ctx.bdate(r.received_at))
+    r = _for(r.filter(_in_period(ctx, r.d)), staff)
+    # Whole seconds on both engines (their sub-second differences round differently).
+    sec = r.resolved_at.truncate("s").delta(r.received_at.truncate("s"), unit="second")
+    r = r.mutate(sec=sec.cast("int64"))
+    if average:
+        r = r.filter(r.sec.notnull())
+        return detail(
+            r,
+            staff_id=r.staff_id,
+            source="requests",
+            ref_id=r.request_id,
+            customer_id=r.customer_id,
+            day=r.d,
+            a=r.sec,
+            b=1,
+        )
+    fast = r.sec.notnull() & (r.sec <= ctx.params.response_seconds)
+    return detail(
+        r,
+        staff_id=r.staff_id,
+        source="requests",
+        ref_id=r.request_id,
+        customer_id=r.customer_id,
+        day=r.d,
+        a=ibis.ifelse(fast, 1, 0),
+        b=1,
+        flag=ibis.cases((r.sec.isnull(), "unresolved"), (~fast, "over_24h"), else_=_STR_NULL),
+        note=r.sec.cast("string"),
+    )
+
+
+def _feedback(kind: str) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        f = contract_table("feedback")
+        f = _for(f.filter((f.kind == kind) & _in_period(ctx, f.date)), staff)
+        score = cents(f.score)
+        if kind == "nps":
+            p = ctx.params
+            promoter = score >= int(p.nps_promoter * 100)
+            detractor = score <= int(p.nps_detractor * 100)
+            a = ibis.cases((promoter, 1), (detractor, -1), else_=0)
+            flag = ibis.cases((promoter, "promoter"), (detractor, "detractor"), else_="passive")
+        else:
+            a, flag = score, None
+        return detail(
+            f,
+            staff_id=f.staff_id,
+            source="feedback",
+            ref_id=f.kind,
+            customer_id=f.customer_id,
+            day=f.date,
+            a=a,
+            b=1,
+            flag=flag,
+            note=f.score.cast("string"),
+        )
+
+    return build
+
+
+def _trainings(certification: bool) -> Detail:
+    def build(ctx: Context, staff: str | None) -> Any:
+        t = contract_table("trainings")
+        t = t.filter(_in_period(ctx, t.date))
+        if certification:
+            t = t.filter(t.kind == "certification")
+        t = _for(t, staff)
+        return detail(
+            t,
+            staff_id=t.staff_id,
+            source="trainings",
+            ref_id=t.name,
+            day=t.date,
+            a=1 if certification else cents(t.hours),
+            note=t.kind,
+        )
+
+    return build
+
+
+def _referral_success(ctx: Context, staff: str | None) -> Any:
+    r = contract_table("referrals")
+    r = r.mutate(d=ctx.bdate(r.created_at), staff_id=r.from_staff_id)
+    r = _for(r.filter(_in_period(ctx, r.d)), staff)
+    done = (r.status == "converted") & (ctx.bdate(r.converted_at) <= ctx.end)
+    return detail(
+        r,
+        staff_id=r.staff_id,
+        source="referrals",
+        ref_id=r.referral_id,
+        customer_id=r.customer_id,
+        day=r.d,
+        a=ibis.ifelse(done.fill_null(False), 1, 0),
+        b=1,
+        flag=r.status,
+    )
+
+
+def _referral_points(ctx: Context, staff: str | None) -> Any:
+    p = ctx.params
+    r = contract_table("referrals")
+    r = r.mutate(d=ctx.bdate(r.converted_at), staff_id=r.from_staff_id)
+    r = r.filter((r.status == "converted") & _in_period(ctx, r.d))
+    r = _for(r, staff)
+    r = r.mutate(m=month_key(r.d))
+    months = tuple(sorted(set(ctx.period.months)))
+    aum = monthly_balances(months, AUM_CATEGORIES)
+    aum = aum.select(b_id=aum.customer_id, b_month=aum.month, b_avg=aum.avg_cents)
+    j = r.left_join(aum, [r.customer_id == aum.b_id, r.m == aum.b_month])
+    step = int(p.referral_points_step * 100)
+    points = ibis.least(
+        p.referral_points_base + j.b_avg.fill_null(0) // step, p.referral_points_cap
+    )
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="referrals",
+        ref_id=j.referral_id,
+        customer_id=j.customer_id,
+        day=j.d,
+        a=points,
+        note="AUM " + _money_text(j.b_avg.fill_null(0)),
+    )
+
+
+# ---------------------------------------------------------------------- finishers
+
+
+def _finish_count(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a), None
+
+
+def _finish_cents(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a) / 100, None
+
+
+def _finish_ratio(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a), Decimal(b)
+
+
+def _finish_cents_ratio(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a) / 100, Decimal(b) / 100
+
+
+def _finish_score(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a) / 100, Decimal(b)
+
+
+def _finish_seconds(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a), Decimal(b * 3600)
+
+
+def _finish_nps(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a * 100), Decimal(b)
+
+
+def _no_const(ctx: Context) -> Decimal | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one indicator is computed (metadata lives in `library.LIBRARY`)."""
+
+    tables: tuple[str, ...]
+    rows: Detail
+    finish: Finish
+    #: The denominator shared by every RM for `combine = sum` indicators (None: none).
+    const_den: Callable[[Context], Decimal | None] = _no_const
+
+
+_BAL = ("balances", "assignments")
+_HOLD = ("holdings", "products", "assignments", "customers")
+_LOAN = ("loans",)
+_LS = ("loans", "loan_status", "products")
+
+SPECS: dict[str, Spec] = {
+    "deposit_avg_balance": Spec(_BAL, _level(("deposit",)), _finish_level, _const_days),
+    "deposit_avg_growth": Spec(_BAL, _growth(("deposit",)), _finish_growth, _const_growth),
+    "aum_avg_balance": Spec(_BAL, _level(AUM_CATEGORIES), _finish_level, _const_days),
+    "aum_avg_growth": Spec(_BAL, _growth(AUM_CATEGORIES), _finish_growth, _const_growth),
+    "new_loans": Spec(_LOAN, _new_loans(), _finish_cents),
+    "wealth_sales": Spec(_HOLD, _sales("wealth"), _finish_cents),
+    "fund_sales": Spec(_HOLD, _sales("fund"), _finish_cents),
+    "insurance_sales": Spec(_HOLD, _sales("insurance"), _finish_cents),
+    "fee_income": Spec(_HOLD, _fee_income, _finish_fee, _const_fee),
+    "new_valid_customers": Spec(
+        ("customers", "transactions", "balances", "assignments"), _new_valid, _finish_count
+    ),
+    "cross_sell_rate": Spec(_HOLD, _cross_sell, _finish_ratio),
+    "raroc": Spec(_LS, _risk_capital, _finish_raroc),
+    "eva": Spec(_LS, _risk_capital, _finish_eva, _const_eva),
+    "supply_chain_finance": Spec(
+        _LOAN, _new_loans(lambda ln: flag_true(ln.supply_chain)), _finish_cents
+    ),
+    "sci_tech_customers": Spec(("customers", "assignments"), _sci_tech, _finish_count),
+    "overdue_rate": Spec(
+        ("loans", "loan_status"), lambda c, s: _status_at_end(c, s, False), _finish_cents_ratio
+    ),
+    "npl_ratio": Spec(
+        ("loans", "loan_status"), lambda c, s: _status_at_end(c, s, True), _finish_cents_ratio
+    ),
+    "complaints": Spec(("events", "assignments"), _events("complaint", False), _finish_count),
+    "compliance_breaches": Spec(
+        ("events", "assignments"), _events("compliance.breach", True), _finish_count
+    ),
+    "response_24h_rate": Spec(
+        ("requests",), lambda c, s: _requests(c, s, average=False), _finish_ratio
+    ),
+    "avg_response_hours": Spec(
+        ("requests",), lambda c, s: _requests(c, s, average=True), _finish_seconds
+    ),
+    "online_share": Spec(("transactions", "assignments"), _online, _finish_ratio),
+    "loan_approval_days": Spec(_LOAN, _approval_days, _finish_ratio),
+    "nps": Spec(("feedback",), _feedback("nps"), _finish_nps),
+    "hnw_retention": Spec(_BAL, _hnw, _finish_ratio),
+    "sleeping_wakeup_rate": Spec(
+        ("customers", "transactions", "assignments"), _wakeup, _finish_ratio
+    ),
+    "risk_due_diligence": Spec(("feedback",), _feedback("risk_due_diligence"), _finish_score),
+    "certifications": Spec(("trainings",), _trainings(True), _finish_count),
+    "training_hours": Spec(("trainings",), _trainings(False), _finish_cents),
+    "referral_success_rate": Spec(("referrals",), _referral_success, _finish_ratio),
+    "referral_points": Spec(("referrals", "balances"), _referral_points, _finish_count),
+    "green_credit_share": Spec(_LOAN, _green_share, _finish_cents_ratio),
+    "inclusive_first_loans": Spec(_LOAN, _inclusive_first, _finish_count),
+}

@@ -1,0 +1,123 @@
+"""The indicators' parameters: documented constants a later policy can override.
+
+Every number an indicator definition depends on lives here, in one frozen value, so a
+bank policy (`compute_indicators(..., params=...)`) can replace any of them without
+touching the formulas. The defaults are stated in docs/indicators.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+#: Probability of default per five-grade class (annual), for expected loss in RAROC/EVA.
+DEFAULT_PD_BY_GRADE: Mapping[str, Decimal] = MappingProxyType(
+    {
+        "normal": Decimal("0.01"),
+        "special_mention": Decimal("0.05"),
+        "substandard": Decimal("0.30"),
+        "doubtful": Decimal("0.60"),
+        "loss": Decimal("1.00"),
+    }
+)
+
+#: The simplified RAROC / EVA model (docs/indicators.md "RAROC and EVA").
+DEFAULT_RISK_CAPITAL: Mapping[str, Decimal] = MappingProxyType(
+    {
+        "lgd": Decimal("0.45"),  # loss given default
+        "capital_ratio": Decimal("0.105"),  # capital held per unit of loan balance
+        "cost_of_capital": Decimal("0.12"),  # hurdle rate charged on that capital, annual
+        "days_per_year": Decimal("365"),
+    }
+)
+
+#: Categories whose holdings earn intermediate-business (fee) income.
+FEE_CATEGORIES = ("wealth", "fund", "insurance", "trust")
+#: Balance categories counted as assets under management (DOMAIN §1 default).
+AUM_CATEGORIES = ("deposit", "wealth", "fund", "insurance")
+#: Transaction channels that count as online processing.
+ONLINE_CHANNELS = ("mobile", "online")
+#: Five-grade classes that make a loan non-performing.
+NPL_GRADES = ("substandard", "doubtful", "loss")
+#: Loan categories of the product shelf (a holding of these is a loan, not a sale).
+LOAN_CATEGORIES = ("mortgage", "consumer_loan", "business_loan")
+
+
+@dataclass(frozen=True)
+class IndicatorParams:
+    """Parameters of the indicator definitions (defaults: docs/indicators.md)."""
+
+    #: A month whose month-end balance exceeds `spike_factor` × its daily average, with
+    #: the next month's daily average again below month-end / `spike_factor`, is flagged
+    #: as a 时点冲量 (window-dressing) spike.
+    spike_factor: Decimal = Decimal("1.5")
+    #: New valid customer: at least this many transactions in the period after opening …
+    valid_customer_min_txns: int = 1
+    #: … and an AUM daily average of at least this much in one month of the period.
+    valid_customer_min_aum: Decimal = Decimal("1000.00")
+    #: High-net-worth: AUM daily average of the month at least this much.
+    hnw_min_aum: Decimal = Decimal("1000000.00")
+    #: Sleeping: no transaction for at least this many days (DOMAIN §1: R ≥ 180).
+    sleeping_days: int = 180
+    #: A request answered within this many seconds counts for the 24-hour rate.
+    response_seconds: int = 24 * 3600
+    #: A loan with at least this many days overdue counts as overdue.
+    overdue_min_days: int = 1
+    #: NPS: promoters answer at least `nps_promoter`, detractors at most `nps_detractor`.
+    nps_promoter: Decimal = Decimal("9")
+    nps_detractor: Decimal = Decimal("6")
+    #: Referral points per conversion: a base plus one point per `referral_points_step`
+    #: yuan of the referred customer's AUM daily average in the month of conversion,
+    #: at most `referral_points_cap` per referral.
+    referral_points_base: int = 10
+    referral_points_step: Decimal = Decimal("10000.00")
+    referral_points_cap: int = 100
+    pd_by_grade: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_PD_BY_GRADE)
+    risk_capital: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_RISK_CAPITAL)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pd_by_grade", MappingProxyType(dict(self.pd_by_grade)))
+        object.__setattr__(self, "risk_capital", MappingProxyType(dict(self.risk_capital)))
+        missing = {"normal", "special_mention", "substandard", "doubtful", "loss"} - set(
+            self.pd_by_grade
+        )
+        if missing:
+            raise ValueError(f"pd_by_grade lacks {sorted(missing)}")
+        for grade in self.pd_by_grade:
+            _six_places(self.expected_loss_rate(grade), f"PD({grade}) × LGD")
+        _six_places(self.capital_charge_rate, "capital_ratio × cost_of_capital")
+        _six_places(self.capital_ratio, "capital_ratio")
+        if self.spike_factor <= 1:
+            raise ValueError("spike_factor must exceed 1")
+
+    @property
+    def lgd(self) -> Decimal:
+        return self.risk_capital["lgd"]
+
+    @property
+    def capital_ratio(self) -> Decimal:
+        return self.risk_capital["capital_ratio"]
+
+    @property
+    def capital_charge_rate(self) -> Decimal:
+        """Annual cost of the capital a unit of loan balance ties up."""
+        return self.risk_capital["capital_ratio"] * self.risk_capital["cost_of_capital"]
+
+    @property
+    def days_per_year(self) -> int:
+        return int(self.risk_capital["days_per_year"])
+
+    def expected_loss_rate(self, grade: str) -> Decimal:
+        """Annual expected loss per unit of balance for a five-grade class: PD × LGD."""
+        return self.pd_by_grade[grade] * self.lgd
+
+
+def _six_places(value: Decimal, what: str) -> None:
+    # Numerators are carried with 6 decimal places; a rate with more would be rounded.
+    if value != value.quantize(Decimal("0.000001")):
+        raise ValueError(f"{what} = {value} has more than 6 decimal places")
+
+
+DEFAULT_PARAMS = IndicatorParams()

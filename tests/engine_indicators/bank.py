@@ -1,0 +1,367 @@
+"""The hand-built bank behind the indicator golden tests (every value written here).
+
+Period under test: 2026Q3 (1 July – 30 September, D = 92 days); previous: 2026Q2
+(D_prev = 91). Bank time Asia/Shanghai (UTC+8). Lake day 2026-11-23.
+
+Org: BANK → RG1 → BR1 → TM1 (RM1, RM2), TM2 (RM3); RG1 → BR2 → TM3 (RM4, hired
+2026-08-15, mid-period), and RM5 attached straight to BR2 (no team, no activity). RM6 is
+hired after the period (not in it); TL1, BM1, TE1 are no RMs.
+
+Customers and who looks after them:
+- C1 RM1 throughout. Deposits Q2 100,000/month; Q3 120,000, 120,000, 130,000 with a
+  400,000 September month-end (时点冲量: October's average falls back to 125,000).
+  Wealth 200,000/month in Q3 and October.
+- C2 RM1 until 2026-08-15, RM2 from 2026-08-16 (mid-period reassignment). Deposits Q2
+  50,000/month; Q3 60,000, 62,000, 62,000.
+- C3 RM1 until 2026-06-30 (left): deposits Q2 10,000/month, nothing after.
+- C7 RM1, never transacted (sleeping); buys insurance on 2026-09-30.
+- C4 RM2, corporate sci-tech; deposits Q3 100,000 (month-end 300,000), 300,000,
+  300,000: a jump that stays, so no spike flag.
+- C5 RM2 sleeping since 2025-12-01, wakes up on 2026-07-15; C6 RM2 last seen
+  2026-01-02 (179 days before 30 June: not sleeping).
+- N1, N2 RM3, opened in Q3 (N1 valid, N2 never transacts); N3 opened 2026-09-10 and
+  assigned to RM4 only from 2026-09-12 (credited by the first later assignment).
+- H1, H2, H3 RM3: high-net-worth cases (daily-average based).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from tests.lakebuilder import LakeBuilder
+
+TODAY = dt.date(2026, 11, 23)
+Q2 = ("2026-04", "2026-05", "2026-06")
+Q3 = ("2026-07", "2026-08", "2026-09")
+
+
+def staff(staff_id: str, unit: str, hired: str, role: str = "rm") -> dict[str, str]:
+    return {
+        "staff_id": staff_id,
+        "name": f"员工{staff_id}",
+        "role": role,
+        "rank": "junior" if role == "rm" else "",
+        "unit_id": unit,
+        "hired_on": hired,
+    }
+
+
+def product(pid: str, category: str, rate: str) -> dict[str, str]:
+    return {
+        "product_id": pid,
+        "name": pid,
+        "category": category,
+        "risk_level": "R2",
+        "term_days": "",
+        "revenue_rate": rate,
+    }
+
+
+def loan(
+    loan_id: str,
+    customer: str,
+    rm: str,
+    product_id: str,
+    amount: str,
+    disbursed: str,
+    *,
+    applied: str = "",
+    green: str = "false",
+    inclusive: str = "false",
+    supply_chain: str = "",
+) -> dict[str, str]:
+    return {
+        "loan_id": loan_id,
+        "customer_id": customer,
+        "product_id": product_id,
+        "staff_id": rm,
+        "amount": amount,
+        "disbursed_on": disbursed,
+        "maturity_date": "2030-01-01",
+        "green": green,
+        "inclusive": inclusive,
+        "applied_on": applied,
+        "supply_chain": supply_chain,
+    }
+
+
+def status(
+    loan_id: str, month: str, balance: str, overdue: int = 0, grade: str = "normal"
+) -> dict[str, str]:
+    return {
+        "loan_id": loan_id,
+        "month": month,
+        "balance": balance,
+        "overdue_days": str(overdue),
+        "grade": grade,
+    }
+
+
+def holding(customer: str, pid: str, amount: str, start: str, maturity: str = "") -> dict[str, str]:
+    return {
+        "customer_id": customer,
+        "product_id": pid,
+        "amount": amount,
+        "start_date": start,
+        "maturity_date": maturity,
+        "staff_id": "",
+    }
+
+
+def event(customer: str, ts: str, kind: str, staff_id: str = "") -> dict[str, str]:
+    return {"customer_id": customer, "ts": ts, "kind": kind, "detail": "", "staff_id": staff_id}
+
+
+def request(rid: str, rm: str, received: str, resolved: str = "") -> dict[str, str]:
+    return {
+        "request_id": rid,
+        "customer_id": "C2",
+        "staff_id": rm,
+        "received_at": received,
+        "resolved_at": resolved,
+    }
+
+
+def feedback(rm: str, day: str, kind: str, score: str) -> dict[str, str]:
+    return {"staff_id": rm, "customer_id": "", "date": day, "kind": kind, "score": score}
+
+
+def referral(
+    rid: str, customer: str, created: str, status_: str, converted: str = ""
+) -> dict[str, str]:
+    return {
+        "referral_id": rid,
+        "from_staff_id": "RM3",
+        "to_staff_id": "RM1",
+        "customer_id": customer,
+        "need": "wealth",
+        "created_at": created,
+        "status": status_,
+        "responded_at": "",
+        "converted_at": converted,
+    }
+
+
+def build() -> LakeBuilder:
+    b = LakeBuilder()
+    b.tables["org_units"] += [
+        {"unit_id": "TM2", "name": "西湖二组", "kind": "team", "parent_id": "BR1"},
+        {"unit_id": "BR2", "name": "滨江支行", "kind": "branch", "parent_id": "RG1"},
+        {"unit_id": "TM3", "name": "滨江一组", "kind": "team", "parent_id": "BR2"},
+    ]
+    b.tables["staff"] += [
+        staff("RM3", "TM2", "2019-01-01"),
+        staff("RM4", "TM3", "2026-08-15"),
+        staff("RM5", "BR2", "2019-01-01"),
+        staff("RM6", "TM3", "2026-10-10"),
+    ]
+    b.tables["products"] += [
+        product("WEALTH", "wealth", "0.010000"),
+        product("FUND", "fund", "0.015000"),
+        product("INS", "insurance", "0.020000"),
+        product("CARD", "credit_card", "0"),
+        product("BIZ", "business_loan", "0.040000"),
+        product("MORT", "mortgage", "0.020000"),
+    ]
+
+    # -- customers and assignments
+    b.customer("C1").customer("C7")
+    b.customer("C2", rm=None).add(
+        "assignments",
+        {
+            "customer_id": "C2",
+            "staff_id": "RM1",
+            "valid_from": "2020-01-01",
+            "valid_to": "2026-08-15",
+        },
+        {"customer_id": "C2", "staff_id": "RM2", "valid_from": "2026-08-16", "valid_to": ""},
+    )
+    b.customer("C3", rm=None).add(
+        "assignments",
+        {
+            "customer_id": "C3",
+            "staff_id": "RM1",
+            "valid_from": "2020-01-01",
+            "valid_to": "2026-06-30",
+        },
+    )
+    b.customer("C4", rm="RM2", kind="corporate", birth_date="", sci_tech="true")
+    b.customer("C5", rm="RM2").customer("C6", rm="RM2")
+    b.customer("N1", rm="RM3", since="2026-07-05", opened_on="2026-07-05")
+    b.customer("N2", rm="RM3", since="2026-08-01", opened_on="2026-08-01")
+    b.customer("N3", rm="RM4", since="2026-09-12", opened_on="2026-09-10")
+    for h in ("H1", "H2", "H3"):
+        b.customer(h, rm="RM3")
+
+    # -- balances
+    for m in Q2:
+        b.balance("C1", m, "deposit", "100000.00")
+        b.balance("C2", m, "deposit", "50000.00")
+        b.balance("C3", m, "deposit", "10000.00")
+    b.balance("C1", "2026-07", "deposit", "120000.00")
+    b.balance("C1", "2026-08", "deposit", "120000.00")
+    b.balance("C1", "2026-09", "deposit", "130000.00", "400000.00")
+    b.balance("C1", "2026-10", "deposit", "125000.00", "250000.00")
+    for m in (*Q3, "2026-10"):
+        b.balance("C1", m, "wealth", "200000.00")
+    b.balance("C2", "2026-07", "deposit", "60000.00")
+    b.balance("C2", "2026-08", "deposit", "62000.00")
+    b.balance("C2", "2026-09", "deposit", "62000.00")
+    b.balance("C4", "2026-07", "deposit", "100000.00", "300000.00")
+    b.balance("C4", "2026-08", "deposit", "300000.00")
+    b.balance("C4", "2026-09", "deposit", "300000.00")
+    b.balance("N1", "2026-07", "deposit", "5000.00")
+    b.balance("N2", "2026-08", "deposit", "5000.00")
+    b.balance("N3", "2026-09", "deposit", "1000.00")
+    b.balance("H1", "2026-06", "deposit", "600000.00").balance(
+        "H1", "2026-06", "wealth", "500000.00"
+    )
+    for m in ("2026-07", "2026-08"):
+        b.balance("H1", m, "deposit", "600000.00").balance("H1", m, "wealth", "500000.00")
+    b.balance("H1", "2026-09", "deposit", "600000.00").balance(
+        "H1", "2026-09", "wealth", "450000.00"
+    )
+    b.balance("H2", "2026-06", "deposit", "1000000.00")
+    b.balance("H2", "2026-09", "deposit", "999999.99", "5000000.00")
+    b.balance("H3", "2026-06", "deposit", "900000.00", "2000000.00")
+    b.balance("H3", "2026-09", "deposit", "2000000.00")
+
+    # -- transactions (bank time UTC+8; the Z ones sit near midnight)
+    b.txn("C1", "2026-06-01T10:00:00+08:00", channel="counter")  # Q2: C1 not sleeping
+    b.txn("C1", "2026-06-30T16:30:00Z")  # 1 July 00:30 in Shanghai: Q3, mobile
+    b.txn("C1", "2026-09-30T16:30:00Z")  # 1 October in Shanghai: not Q3
+    b.txn("C1", "2026-07-10T10:00:00+08:00", channel="counter")
+    b.txn("C2", "2026-05-01T10:00:00+08:00", channel="counter")  # Q2
+    b.txn("C2", "2026-08-15T15:59:59Z", channel="online")  # 15 Aug 23:59:59: RM1
+    b.txn("C2", "2026-08-15T16:00:00Z", channel="counter")  # 16 Aug 00:00: RM2
+    b.txn("C5", "2025-12-01T10:00:00+08:00", channel="counter")
+    b.txn("C5", "2026-07-15T10:00:00+08:00", channel="counter")  # wakes up
+    b.txn("C6", "2026-01-02T10:00:00+08:00", channel="counter")
+    b.txn("N1", "2026-07-06T10:00:00+08:00", channel="counter")
+    b.txn("N3", "2026-09-20T10:00:00+08:00")  # mobile
+
+    # -- loans (originated by RM1, except L0)
+    b.add(
+        "loans",
+        loan("L0", "C2", "RM2", "BIZ", "200000.00", "2025-01-10"),
+        loan(
+            "L1",
+            "C1",
+            "RM1",
+            "BIZ",
+            "1000000.00",
+            "2026-07-10",
+            applied="2026-07-01",
+            green="true",
+            inclusive="true",
+            supply_chain="true",
+        ),
+        loan(
+            "L2",
+            "C2",
+            "RM1",
+            "MORT",
+            "500000.00",
+            "2026-08-20",
+            applied="2026-08-05",
+            inclusive="true",
+        ),
+        loan("L3", "C7", "RM1", "BIZ", "300000.00", "2026-06-15"),
+        loan("L4", "C1", "RM1", "BIZ", "100000.00", "2026-07-10", inclusive="true"),
+    )
+    b.add(
+        "loan_status",
+        *[status("L0", m, "150000.00") for m in Q3],
+        *[status("L1", m, "1000000.00") for m in Q3],
+        status("L2", "2026-08", "500000.00"),
+        status("L2", "2026-09", "480000.00", 35, "special_mention"),
+        status("L3", "2026-07", "300000.00"),
+        status("L3", "2026-08", "300000.00", 20, "special_mention"),
+        status("L3", "2026-09", "290000.00", 100, "substandard"),
+        status("L3", "2026-10", "290000.00", 130, "doubtful"),
+        status("L4", "2026-07", "100000.00"),
+        status("L4", "2026-08", "100000.00"),
+        status("L4", "2026-09", "0.00"),
+    )
+
+    # -- holdings
+    b.add(
+        "holdings",
+        holding("C1", "WEALTH", "100000.00", "2026-07-01", "2026-09-29"),
+        holding("C1", "FUND", "50000.00", "2026-08-01"),
+        holding("C1", "INS", "20000.00", "2026-06-01"),
+        holding("C1", "CARD", "0.00", "2025-01-01"),
+        holding("C2", "WEALTH", "200000.00", "2026-08-20"),
+        holding("C2", "FUND", "10000.00", "2026-01-01"),
+        holding("C7", "INS", "30000.00", "2026-09-30"),
+    )
+
+    # -- events
+    b.add(
+        "events",
+        event("C1", "2026-07-01T00:30:00+08:00", "complaint"),
+        event("C1", "2026-06-30T23:59:00+08:00", "complaint"),  # Q2
+        event("C2", "2026-08-16T00:10:00+08:00", "complaint"),  # RM2's by then
+        event("C1", "2026-09-01T10:00:00+08:00", "compliance.breach", "RM4"),
+        event("C2", "2026-07-20T10:00:00+08:00", "compliance.breach"),  # RM1 then
+    )
+
+    # -- requests (handled by RM2)
+    b.add(
+        "requests",
+        request("R1", "RM2", "2026-07-01T09:00:00+08:00", "2026-07-02T09:00:00+08:00"),
+        request("R2", "RM2", "2026-07-03T09:00:00+08:00", "2026-07-04T09:00:01+08:00"),
+        request("R3", "RM2", "2026-09-30T20:00:00+08:00"),
+        request("R4", "RM2", "2026-06-30T17:00:00Z", "2026-06-30T19:00:00Z"),
+        request("R5", "RM2", "2026-09-30T16:30:00Z", "2026-09-30T17:00:00Z"),
+    )
+
+    # -- feedback
+    b.add(
+        "feedback",
+        *[feedback("RM2", "2026-08-01", "nps", s) for s in ("10", "9", "9", "7", "6")],
+        feedback("RM2", "2026-06-30", "nps", "0"),
+        feedback("RM1", "2026-08-01", "risk_due_diligence", "90"),
+        feedback("RM1", "2026-09-01", "risk_due_diligence", "85.5"),
+    )
+
+    # -- trainings (RM3)
+    b.add(
+        "trainings",
+        {
+            "staff_id": "RM3",
+            "date": "2026-07-10",
+            "kind": "course",
+            "name": "销售技巧",
+            "hours": "8",
+        },
+        {
+            "staff_id": "RM3",
+            "date": "2026-08-10",
+            "kind": "certification",
+            "name": "AFP",
+            "hours": "40",
+        },
+        {"staff_id": "RM3", "date": "2026-06-30", "kind": "course", "name": "合规", "hours": "16"},
+    )
+
+    # -- referrals (made by RM3)
+    b.add(
+        "referrals",
+        referral(
+            "RF1", "C1", "2026-07-05T10:00:00+08:00", "converted", "2026-08-10T10:00:00+08:00"
+        ),
+        referral("RF2", "C1", "2026-08-01T10:00:00+08:00", "lost"),
+        referral(
+            "RF3", "C1", "2026-09-25T10:00:00+08:00", "converted", "2026-10-02T10:00:00+08:00"
+        ),
+        referral(
+            "RF4", "H1", "2026-06-20T10:00:00+08:00", "converted", "2026-07-15T10:00:00+08:00"
+        ),
+    )
+    return b
+
+
+def write(path: Path) -> Path:
+    return build().write(path)
