@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "rmperf.commands.lake_commands",
     "rmperf.commands.app_commands",
     "rmperf.commands.segment_commands",
+    "rmperf.commands.migration_commands",
     "rmperf.commands.score_commands",
 )
 
