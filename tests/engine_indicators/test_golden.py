@@ -302,3 +302,13 @@ def test_empty_lake_tables_give_zeros(tmp_path: Path) -> None:
     assert {k[0] for k in got} == {"RM1", "RM2"}
     assert got[("RM1", "deposit_avg_balance")]["value"] is None  # no balance month at all
     assert got[("RM1", "complaints")]["value"] == 0
+
+
+def test_a_policy_can_override_the_risk_parameters(lake: Lake) -> None:
+    from rmperf.engine.indicators import DEFAULT_PARAMS, IndicatorParams
+
+    params = IndicatorParams(
+        risk_capital={**DEFAULT_PARAMS.risk_capital, "capital_ratio": Decimal("0.2")}
+    )
+    got = _by_key(compute_indicators(lake, period=Q3, indicators=["raroc"], params=params))
+    assert got[("RM2", "raroc")]["value"] == q(Decimal("0.0355"), Decimal("0.2"))
