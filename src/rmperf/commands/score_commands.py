@@ -144,6 +144,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         return scored
     for staff_id, why in sorted(scored.skipped.items()):
         print(f"warning: {staff_id} not scored: {why}", file=sys.stderr)
+    if not scored.result.totals:
+        print(f"warning: no RM in {args.lake} was scored for {args.period}", file=sys.stderr)
     result = scored.result
     write_result(totals_table(result), args.out)
     if args.lines is not None:
@@ -184,11 +186,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     lake = Lake(args.lake, today=args.today or system_today())
     period = Period.parse(args.period)
     rows: dict[str, pa.Table] = {}
-    for ln in result.lines_of(args.staff):
-        if ln.method == "manual" or ln.indicator in rows:
-            continue
-        rows[ln.indicator] = indicator_rows(
-            lake, period=period, staff_id=args.staff, indicator=ln.indicator, backend=args.engine
+    wanted = [ln.indicator for ln in result.lines_of(args.staff) if ln.method != "manual"]
+    wanted += [a.indicator for a in result.adjustments if a.staff_id == args.staff and a.indicator]
+    for indicator in dict.fromkeys(wanted):
+        rows[indicator] = indicator_rows(
+            lake, period=period, staff_id=args.staff, indicator=indicator, backend=args.engine
         )
     print(explain_text(result, args.staff, rows=rows, top=args.top), end="")
     if args.out is not None:

@@ -112,8 +112,10 @@ def explain_text(
                 [[a.item, a.kind, _fmt(a.value), _fmt(a.points)] for a in adjustments],
             )
         )
-    for ln in lines:
-        table = (rows or {}).get(ln.indicator)
+    behind = [(ln.line, ln.indicator) for ln in lines]
+    behind += [(f"adjustment {a.item}", a.indicator) for a in adjustments if a.indicator]
+    for label, indicator in behind:
+        table = (rows or {}).get(indicator)
         if table is None:
             continue
         out.append("")
@@ -121,7 +123,7 @@ def explain_text(
             sorted(table.to_pylist(), key=_row_weight)[:top], schema=table.schema
         )
         out.append(
-            f"rows behind {ln.line} ({ln.indicator}): {min(top, table.num_rows)} of {table.num_rows}"
+            f"rows behind {label} ({indicator}): {min(top, table.num_rows)} of {table.num_rows}"
         )
         if table.num_rows:
             cols = shown.column_names

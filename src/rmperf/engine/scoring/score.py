@@ -113,12 +113,15 @@ class LineScore:
 
 @dataclass(frozen=True)
 class AdjustmentScore:
+    """One bonus or deduction item of one RM: the value it read and the points it gave."""
+
     staff_id: str
     scorecard: str
     item: str
     kind: str
     value: Decimal | None
     points: Decimal
+    indicator: str = ""
 
 
 @dataclass(frozen=True)
@@ -407,7 +410,9 @@ def _score_rm(
                 points = min(points, adj.max)
         points = round_half_up(points, CENT)
         adjustments.append(
-            AdjustmentScore(staff_id, ctx.card_name, adj.id, adj.kind, value, points)
+            AdjustmentScore(
+                staff_id, ctx.card_name, adj.id, adj.kind, value, points, adj.indicator or ""
+            )
         )
         if adj.kind == "bonus":
             bonus_sum += points
