@@ -43,7 +43,23 @@ _SPEC = {
     "green_credit_share": (H, "social", "esg", False),
     "inclusive_first_loans": (H, "social", "esg", False),
 }
+_EXTRA = {
+    # Deliberately forbidden shapes, for the rule tests.
+    "deposit_market_share": (H, "business", "deposit", False),
+}
+_SPEC.update(_EXTRA)
 LIB = {
     k: Indicator(k, direction=d, category=c, family=f, balance_based=b)
     for k, (d, c, f, b) in _SPEC.items()
 }
+
+
+class _PointBalance(Indicator):
+    """A balance indicator measured on the period's last day (what P-03 forbids)."""
+
+    aggregation = "point"
+
+
+LIB["aum_period_end"] = _PointBalance(
+    "aum_period_end", direction=H, category="business", family="result", balance_based=True
+)

@@ -75,6 +75,16 @@ def test_point_in_time_balance_rejected() -> None:
     assert issues(text) == [("balance_daily_average", 5)]
 
 
+def test_point_in_time_aggregation_rejected() -> None:
+    text = BASE.replace("indicator: deposit_avg_growth", "indicator: aum_period_end")
+    assert issues(text) == [("balance_daily_average", 5)]
+
+
+def test_deposit_market_share_rejected() -> None:
+    text = BASE.replace("indicator: deposit_avg_growth", "indicator: deposit_market_share")
+    assert issues(text) == [("no_deposit_ranking", 5)]
+
+
 def test_deposit_ranking_rejected() -> None:
     text = BASE.replace(
         """    method: ratio

@@ -65,6 +65,8 @@ def _weights_sum_to_100(card: Scorecard) -> Found:
 def _line_ids_unique(card: Scorecard) -> Found:
     seen: set[str] = set()
     for i, ln in enumerate(card.lines):
+        if isinstance(ln, ManualLine) and ln.indicator is not None:
+            yield "a manual line reads its `manual` key, not an indicator", ("lines", i)
         if not isinstance(ln, ManualLine) and ln.indicator is None:
             yield f"a {ln.method} line needs an indicator", ("lines", i)
             continue
@@ -174,16 +176,18 @@ def _comparison_sound(cmp: Comparison, loc: Loc) -> Found:
         yield "give exactly one of gt, ge, lt, le", loc
 
 
+def _comparative(indicator_id: str) -> bool:
+    """Market share, ranking or peer comparison, by the words in the id."""
+    return any(w in indicator_id for w in ("market_share", "rank", "peer", "percentile"))
+
+
 def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
     """The scorecard rules, checking indicators against `library`."""
 
     @rule("indicator_exists")
     def indicator_exists(card: Scorecard) -> Found:
         for i, ln in enumerate(card.lines):
-            if isinstance(ln, ManualLine):
-                if ln.indicator is not None and ln.indicator not in library:
-                    yield f"unknown indicator {ln.indicator!r}", ("lines", i, "indicator")
-            elif ln.indicator is not None and ln.indicator not in library:
+            if ln.indicator is not None and ln.indicator not in library:
                 yield f"unknown indicator {ln.indicator!r}", ("lines", i, "indicator")
         for j, adj in enumerate(card.adjustments):
             if adj.indicator is not None and adj.indicator not in library:
@@ -214,7 +218,15 @@ def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
     def no_deposit_ranking(card: Scorecard) -> Found:
         for i, ln in enumerate(card.lines):
             info = library.get(ln.indicator or "")
-            if isinstance(ln, RankLine | PercentileLine) and info is not None and is_deposit(info):
+            if info is not None and is_deposit(info) and _comparative(info.id):
+                yield (
+                    f"{info.id} compares deposits with the market or peers: deposit "
+                    "indicators measure the RM's own daily averages only (P-03)",
+                    ("lines", i, "indicator"),
+                )
+            elif (
+                isinstance(ln, RankLine | PercentileLine) and info is not None and is_deposit(info)
+            ):
                 yield (
                     f"{info.id} is a deposit indicator: no ranking or peer comparison "
                     "(P-03, 2018 deposit-deviation notice)",
