@@ -46,6 +46,7 @@ _SPEC = {
 _EXTRA = {
     # Deliberately forbidden shapes, for the rule tests.
     "deposit_market_share": (H, "business", "deposit", False),
+    "uncategorised_kpi": (H, "marketing", "result", False),
 }
 _SPEC.update(_EXTRA)
 LIB = {

@@ -75,6 +75,21 @@ def test_point_in_time_balance_rejected() -> None:
     assert issues(text) == [("balance_daily_average", 5)]
 
 
+def test_category_must_be_one_of_five() -> None:
+    assert issues(BASE.replace("indicator: nps", "indicator: uncategorised_kpi")) == [
+        ("category_known", 10)
+    ]
+
+
+def test_manual_line_takes_no_indicator() -> None:
+    text = BASE.replace(
+        "bonus_cap: 5",
+        "  - {id: m, manual: m, indicator: nps, category: development, weight: 0, method: manual}\n"
+        "bonus_cap: 5",
+    )
+    assert ("line_ids_unique", 24) in issues(text)
+
+
 def test_point_in_time_aggregation_rejected() -> None:
     text = BASE.replace("indicator: deposit_avg_growth", "indicator: aum_period_end")
     assert issues(text) == [("balance_daily_average", 5)]
