@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "rmperf.org",
     "rmperf.customers",
     "rmperf.lakes",
+    "rmperf.policies",
+    "rmperf.segments",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,9 @@ STORAGES = {
 
 DJANGO_TABLES2_TEMPLATE = "tables/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
+
+#: Customer-list exports above this many rows need HR (DOMAIN.md §9: exports are limited).
+RMPERF_EXPORT_MAX_ROWS = 5000
 
 #: The lake the app reads fact tables from (set by `rmperf import`, overridable here).
 RMPERF_LAKE_DIR = env_str("RMPERF_LAKE_DIR", "")

@@ -18,7 +18,10 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("customers/", include("rmperf.customers.urls")),
+    # The customer pages show segmentation results, so the segments app serves them.
+    path("customers/", include("rmperf.segments.customer_urls")),
+    path("segments/", include("rmperf.segments.urls")),
+    path("policies/", include("rmperf.policies.urls")),
     path("org/", include("rmperf.org.urls")),
     path("", include("rmperf.core.urls")),
     path("admin/", admin.site.urls),

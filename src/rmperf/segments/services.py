@@ -1,0 +1,296 @@
+"""Segmentation runs: the engine's tiers and tags persisted per customer and as-of date.
+
+`segment_run` reads the lake in use (`lake_current()`), calls the engine's `segment()`
+under a stored policy version and writes one CustomerSegment per customer, in chunks,
+in one transaction with its audit event. A re-run of the same (as-of, policy version)
+replaces the earlier rows; other dates are kept (shared/STYLE.md convention 15).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rmperf.core.access import scope_of
+from rmperf.core.audit import audit_record
+from rmperf.customers.models import Customer
+from rmperf.engine.backends import attach_lake, open_backend
+from rmperf.engine.lake import Lake
+from rmperf.engine.segmentation import segment
+from rmperf.lakes.models import ImportStatus, LakeImport
+from rmperf.lakes.selectors import lake_current
+from rmperf.org.models import Staff
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.models import PolicyStatus, PolicyVersion
+from rmperf.policies.selectors import policy_active, policy_loaded
+from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+
+logger = logging.getLogger(__name__)
+
+#: Rows written per INSERT (well under SQLite's bound-variable limit).
+CHUNK = 2000
+RUN_VERB = "segments.run"
+#: Roles that may start a run (besides superusers and the system itself).
+RUN_ROLES = frozenset({"branch_manager", "hr"})
+
+
+class SegmentRunError(Exception):
+    """A run that cannot start (no lake, a policy that is not in force …)."""
+
+
+def segment_may_run(*, actor: Any) -> bool:
+    """Branch managers, HR and superusers may start a segmentation run."""
+    scope = scope_of(actor)
+    if scope is None or scope.read_only:
+        return False
+    return scope.superuser or scope.role in RUN_ROLES
+
+
+def _label(actor: Any) -> str:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return str(actor.get_username())
+    return "system"
+
+
+def _lake_import(lake_dir: str) -> LakeImport | None:
+    found: LakeImport | None = (
+        LakeImport.objects.filter(lake_path=lake_dir)
+        .exclude(status=ImportStatus.FAILED)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    return found
+
+
+def _bank_lake(lake_dir: Any, run_import: LakeImport | None, time_zone: str) -> Lake:
+    today = run_import.today if run_import is not None else timezone.localdate()
+    return Lake(lake_dir, today=today, time_zone=time_zone)
+
+
+def _day_end(day: dt.date, time_zone: str) -> dt.datetime:
+    """The first instant after `day` in bank time."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(time_zone))
+
+
+def _last_contacts(lake: Lake, *, as_of: dt.date) -> dict[str, dt.date]:
+    """Each customer's latest interaction on or before `as_of` (business date), valid rows."""
+    if not lake.files("interactions").readable:
+        return {}
+    engine = open_backend("duckdb")
+    try:
+        attach_lake(engine, lake, ["interactions"])
+        bound = _day_end(as_of, lake.time_zone).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table = engine.to_arrow(
+            "SELECT customer_id, MAX(ts) AS last_ts FROM rm_valid_interactions "  # noqa: S608
+            f"WHERE ts < CAST('{bound}+00' AS TIMESTAMPTZ) GROUP BY customer_id"
+        )
+    finally:
+        engine.close()
+    zone = ZoneInfo(lake.time_zone)
+    return {
+        cid: ts.astimezone(zone).date()
+        for cid, ts in zip(
+            table.column("customer_id").to_pylist(),
+            table.column("last_ts").to_pylist(),
+            strict=True,
+        )
+        if ts is not None
+    }
+
+
+def lake_end_date(lake: Lake) -> dt.date | None:
+    """The business date of the lake's last valid transaction (None: no transactions)."""
+    if not lake.files("transactions").readable:
+        return None
+    engine = open_backend("duckdb")
+    try:
+        attach_lake(engine, lake, ["transactions"])
+        table = engine.to_arrow("SELECT MAX(ts) AS last_ts FROM rm_valid_transactions")
+    finally:
+        engine.close()
+    last = table.column("last_ts")[0].as_py()
+    return None if last is None else last.astimezone(ZoneInfo(lake.time_zone)).date()
+
+
+def _holdings(row: dict[str, Any], columns: list[str]) -> str:
+    held = sorted(c.removeprefix("holds_") for c in columns if row.get(c))
+    return ";" + ";".join(held) + ";" if held else ""
+
+
+def _tags(value: Any) -> str:
+    if not value:
+        return ""
+    tags = sorted({t.strip() for t in str(value).split(";") if t.strip()})
+    return ";" + ";".join(tags) + ";" if tags else ""
+
+
+def _iter_rows(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """Row dicts, a batch at a time (no whole-table Python copy)."""
+    for batch in table.to_batches(max_chunksize=CHUNK):
+        yield from batch.to_pylist()
+
+
+def _segment_rows(
+    table: pa.Table,
+    *,
+    run: SegmentRun,
+    last_contacts: dict[str, dt.date],
+    customers: set[str],
+    staff: set[str],
+) -> Iterator[CustomerSegment]:
+    names = table.column_names
+    holds = [c for c in names if c.startswith("holds_")]
+    for row in _iter_rows(table):
+        cid = row["customer_id"]
+        if cid not in customers:
+            continue
+        rm = row.get("rm_id")
+        contribution = row.get("contribution")
+        yield CustomerSegment(
+            run=run,
+            policy_version_id=run.policy_version_id,
+            as_of=run.as_of,
+            customer_id=cid,
+            unit_id=row["unit_id"],
+            rm_id=rm if rm in staff else None,
+            recency_days=row["recency_days"],
+            frequency=row["frequency"],
+            monetary=row["monetary"],
+            tier=row["tier"],
+            holdings=_holdings(row, holds),
+            product_count=row.get("product_count"),
+            risk_level=row.get("risk_level") or "",
+            risk_assessment_current=row.get("risk_assessment_current"),
+            tags=_tags(row.get("tags")),
+            contribution=Decimal(contribution) if contribution is not None else None,
+            last_contact_on=last_contacts.get(cid),
+        )
+
+
+def _chunks(rows: Iterator[CustomerSegment]) -> Iterator[list[CustomerSegment]]:
+    chunk: list[CustomerSegment] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def segment_run(
+    *, actor: Any, as_of: dt.date, policy_version: PolicyVersion | None = None
+) -> SegmentRun:
+    """Segment every customer of the lake in use at `as_of` and store the result.
+
+    Idempotent: the same (as_of, policy version) again replaces the earlier rows, which
+    are then the same. `actor` None is the system (CLI, demo, scheduled task).
+    """
+    if actor is not None and not segment_may_run(actor=actor):
+        raise Http404
+    lake_dir = lake_current()
+    if lake_dir is None:
+        raise SegmentRunError(_("No lake has been imported yet."))
+    version = policy_version or policy_active(PolicyKind.SEGMENTATION)
+    if version.kind != PolicyKind.SEGMENTATION or version.status not in (
+        PolicyStatus.ACTIVE,
+        PolicyStatus.APPROVED,
+        PolicyStatus.RETIRED,
+    ):
+        raise SegmentRunError(_("Only an approved segmentation policy can be run."))
+    policy = policy_loaded(version).policy
+    run_import = _lake_import(str(lake_dir))
+    lake = _bank_lake(lake_dir, run_import, policy.time_zone)
+    began = time.perf_counter()
+    table = segment(lake, as_of=as_of, policy=policy)
+    last_contacts = _last_contacts(lake, as_of=as_of)
+    computed = time.perf_counter() - began
+    customers = set(Customer.objects.values_list("customer_id", flat=True))
+    staff = set(Staff.objects.values_list("staff_id", flat=True))
+    with transaction.atomic(durable=True):
+        earlier = list(
+            SegmentRun.objects.select_for_update().filter(
+                as_of=as_of, policy_version=version, status=RunStatus.SUCCEEDED
+            )
+        )
+        for old in earlier:
+            CustomerSegment.objects.filter(run=old).delete()
+            old.status = RunStatus.SUPERSEDED
+            old.save(update_fields=["status"])
+        run = SegmentRun.objects.create(
+            as_of=as_of,
+            policy_version=version,
+            lake_import=run_import,
+            lake_path=str(lake_dir),
+            status=RunStatus.RUNNING,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=_label(actor),
+        )
+        written = 0
+        counts: dict[str, int] = {}
+        for chunk in _chunks(
+            _segment_rows(
+                table, run=run, last_contacts=last_contacts, customers=customers, staff=staff
+            )
+        ):
+            CustomerSegment.objects.bulk_create(chunk, batch_size=CHUNK)
+            written += len(chunk)
+            for row in chunk:
+                counts[row.tier] = counts.get(row.tier, 0) + 1
+        run.customer_count = written
+        run.skipped = table.num_rows - written
+        run.tier_counts = counts
+        run.status = RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.save(
+            update_fields=["customer_count", "skipped", "tier_counts", "status", "finished_at"]
+        )
+        audit_record(
+            actor=actor,
+            verb=RUN_VERB,
+            object_type="segment_run",
+            object_id=str(run.run_id),
+            before={"superseded": [str(r.run_id) for r in earlier]} if earlier else None,
+            after={
+                "as_of": as_of.isoformat(),
+                "policy_version": version.pk,
+                "policy_digest": version.digest,
+                "lake": str(lake_dir),
+                "customers": written,
+                "skipped": run.skipped,
+                "tiers": counts,
+            },
+        )
+    logger.info(
+        "segmented %s customers at %s in %.1f s (engine %.1f s)",
+        written,
+        as_of,
+        time.perf_counter() - began,
+        computed,
+    )
+    return run
+
+
+def segment_run_latest(*, actor: Any = None) -> SegmentRun:
+    """A run at the lake's end date: the business date of its last transaction, or the
+    import's validation day when it has none (the hook `rmperf demo` calls)."""
+    lake_dir = lake_current()
+    if lake_dir is None:
+        raise SegmentRunError(_("No lake has been imported yet."))
+    version = policy_active(PolicyKind.SEGMENTATION)
+    policy = policy_loaded(version).policy
+    run_import = _lake_import(str(lake_dir))
+    lake = _bank_lake(lake_dir, run_import, policy.time_zone)
+    as_of = lake_end_date(lake) or lake.today
+    return segment_run(actor=actor, as_of=as_of, policy_version=version)

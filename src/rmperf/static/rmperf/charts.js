@@ -1,0 +1,88 @@
+/* RM Perf charts: every element with data-chart="<kind>" is drawn by ECharts from the
+   JSON block named by data-source (a <script type="application/json"> written by Django's
+   json_script). No inline scripts: CSP allows only our own static files. */
+(function () {
+  "use strict";
+
+  function data(el) {
+    var source = document.getElementById(el.getAttribute("data-source"));
+    return source ? JSON.parse(source.textContent) : null;
+  }
+
+  function num(text) { return Number(text); }
+
+  function money(value) {
+    return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 });
+  }
+
+  var builders = {
+    // Monthly average daily balance by category, stacked.
+    "aum-area": function (d) {
+      return {
+        tooltip: { trigger: "axis", valueFormatter: money },
+        legend: { top: 0 },
+        grid: { left: 70, right: 16, top: 36, bottom: 28 },
+        xAxis: { type: "category", boundaryGap: false, data: d.months },
+        yAxis: { type: "value", axisLabel: { formatter: money } },
+        series: d.series.map(function (s) {
+          return { name: s.name, type: "line", stack: "aum", areaStyle: {}, showSymbol: false,
+                   data: s.data.map(num) };
+        })
+      };
+    },
+    // Customers per tier as horizontal bars, best tier on top (the pyramid).
+    "pyramid": function (d) {
+      var rows = d.pyramid.slice().reverse();
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        legend: { top: 0, data: [d.labels.count, d.labels.aum] },
+        grid: { left: 80, right: 16, top: 36, bottom: 28, containLabel: true },
+        xAxis: [{ type: "value", name: d.labels.count }, { type: "value", name: d.labels.aum,
+                 axisLabel: { formatter: money } }],
+        yAxis: { type: "category", data: rows.map(function (r) { return r.name; }) },
+        series: [
+          { name: d.labels.count, type: "bar", data: rows.map(function (r) { return r.count; }) },
+          { name: d.labels.aum, type: "bar", xAxisIndex: 1,
+            data: rows.map(function (r) { return num(r.aum); }) }
+        ]
+      };
+    },
+    // Share of the book holding each product category.
+    "penetration": function (d) {
+      return {
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return Math.round(v * 100) + "%"; } },
+        grid: { left: 16, right: 16, top: 16, bottom: 16, containLabel: true },
+        xAxis: { type: "category", data: d.penetration.map(function (r) { return r.name; }),
+                 axisLabel: { interval: 0, rotate: 30 } },
+        yAxis: { type: "value", max: 1, axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } },
+        series: [{ type: "bar", data: d.penetration.map(function (r) { return r.share; }) }]
+      };
+    },
+    // How many customers made how many transactions in the frequency window.
+    "frequency": function (d) {
+      return {
+        tooltip: { trigger: "axis" },
+        grid: { left: 16, right: 16, top: 16, bottom: 16, containLabel: true },
+        xAxis: { type: "category", data: d.frequency.map(function (r) { return r.name; }) },
+        yAxis: { type: "value" },
+        series: [{ type: "bar", data: d.frequency.map(function (r) { return r.count; }) }]
+      };
+    }
+  };
+
+  function draw(root) {
+    if (typeof echarts === "undefined") { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      var build = builders[el.getAttribute("data-chart")];
+      var d = data(el);
+      if (!build || !d || el.getAttribute("data-drawn")) { return; }
+      var chart = echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(build(d));
+      el.setAttribute("data-drawn", "1");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
+})();
