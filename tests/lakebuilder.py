@@ -167,6 +167,97 @@ class LakeBuilder:
             },
         )
 
+    def product(
+        self,
+        product_id: str,
+        category: str,
+        revenue_rate: str = "0.010000",
+        *,
+        risk_level: str = "R1",
+        term_days: str = "",
+    ) -> LakeBuilder:
+        return self.add(
+            "products",
+            {
+                "product_id": product_id,
+                "name": f"产品{product_id}",
+                "category": category,
+                "risk_level": risk_level,
+                "term_days": term_days,
+                "revenue_rate": revenue_rate,
+            },
+        )
+
+    def holding(
+        self,
+        customer_id: str,
+        product_id: str,
+        amount: str,
+        start: str,
+        maturity: str = "",
+        *,
+        staff_id: str = "",
+    ) -> LakeBuilder:
+        return self.add(
+            "holdings",
+            {
+                "customer_id": customer_id,
+                "product_id": product_id,
+                "amount": amount,
+                "start_date": start,
+                "maturity_date": maturity,
+                "staff_id": staff_id,
+            },
+        )
+
+    def loan(
+        self,
+        loan_id: str,
+        customer_id: str,
+        product_id: str,
+        amount: str,
+        disbursed: str,
+        maturity: str,
+        *,
+        staff_id: str = "RM1",
+    ) -> LakeBuilder:
+        return self.add(
+            "loans",
+            {
+                "loan_id": loan_id,
+                "customer_id": customer_id,
+                "product_id": product_id,
+                "staff_id": staff_id,
+                "amount": amount,
+                "disbursed_on": disbursed,
+                "maturity_date": maturity,
+                "green": "false",
+                "inclusive": "false",
+                "applied_on": "",
+                "supply_chain": "",
+            },
+        )
+
+    def loan_status(
+        self, loan_id: str, month: str, balance: str, *, grade: str = "normal", overdue: str = "0"
+    ) -> LakeBuilder:
+        return self.add(
+            "loan_status",
+            {
+                "loan_id": loan_id,
+                "month": month,
+                "balance": balance,
+                "overdue_days": overdue,
+                "grade": grade,
+            },
+        )
+
+    def event(self, customer_id: str, ts: str, kind: str, detail: str = "") -> LakeBuilder:
+        return self.add(
+            "events",
+            {"customer_id": customer_id, "ts": ts, "kind": kind, "detail": detail, "staff_id": ""},
+        )
+
     def write(self, path: Path, *, skip: Iterable[str] = ()) -> Path:
         """Write every contract table (header only when empty) except those in `skip`."""
         path.mkdir(parents=True, exist_ok=True)
