@@ -1,4 +1,5 @@
-"""Customer segmentation: RFM tiers per customer at an as-of date (DOMAIN §1)."""
+"""Customer segmentation: RFM tiers per customer at an as-of date (DOMAIN §1), with the
+tags beside them (holdings, risk, behaviour and life events) and the value estimate."""
 
 from __future__ import annotations
 
@@ -11,16 +12,35 @@ from rmperf.engine.ibis_tables import compile_sql
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
 from rmperf.engine.segmentation.rfm import RFM_TABLES, cents_to_money, rfm_expr
+from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr, tags_column
+from rmperf.engine.segmentation.value import (
+    PART_COLUMNS,
+    VALUE_TABLES,
+    contribution_column,
+    resolve_spreads,
+    value_parts_expr,
+)
+
+#: The R/F/M/tier columns, first and unchanged in every segmentation result.
+RFM_FIELDS = [
+    pa.field("customer_id", pa.string(), nullable=False),
+    pa.field("unit_id", pa.string(), nullable=False),
+    pa.field("rm_id", pa.string(), nullable=True),
+    pa.field("recency_days", pa.int64(), nullable=False),
+    pa.field("frequency", pa.int64(), nullable=False),
+    pa.field("monetary", pa.decimal128(18, 2), nullable=False),
+    pa.field("tier", pa.string(), nullable=False),
+]
 
 SEGMENT_SCHEMA = pa.schema(
     [
-        pa.field("customer_id", pa.string(), nullable=False),
-        pa.field("unit_id", pa.string(), nullable=False),
-        pa.field("rm_id", pa.string(), nullable=True),
-        pa.field("recency_days", pa.int64(), nullable=False),
-        pa.field("frequency", pa.int64(), nullable=False),
-        pa.field("monetary", pa.decimal128(18, 2), nullable=False),
-        pa.field("tier", pa.string(), nullable=False),
+        *RFM_FIELDS,
+        *(pa.field(name, pa.bool_(), nullable=False) for name in HOLDS_COLUMNS),
+        pa.field("product_count", pa.int64(), nullable=False),
+        pa.field("risk_level", pa.string(), nullable=True),
+        pa.field("risk_assessment_current", pa.bool_(), nullable=False),
+        pa.field("tags", pa.string(), nullable=False),
+        pa.field("contribution", pa.decimal128(18, 2), nullable=False),
     ]
 )
 
@@ -33,24 +53,44 @@ def segment(
     backend: BackendName = "duckdb",
 ) -> pa.Table:
     """One row per customer opened on or before `as_of`: home branch, the RM in charge
-    that day, R, F, M (exact) and the tier."""
+    that day, R, F, M (exact), the tier, holdings by category, risk tolerance, the policy's
+    tags and the expected annual contribution (SEGMENT_SCHEMA)."""
     engine = open_backend(backend)
     try:
-        attach_lake(engine, lake, list(RFM_TABLES))
-        raw = engine.to_arrow(compile_sql(rfm_expr(backend, as_of=as_of, policy=policy), backend))
+        attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
+        spreads = resolve_spreads(engine, backend, policy)
+        rfm = rfm_expr(backend, as_of=as_of, policy=policy)
+        profile = profile_expr(backend, as_of=as_of, policy=policy)
+        parts = value_parts_expr(backend, as_of=as_of, policy=policy, spreads=spreads)
+        expr = (
+            rfm.inner_join(profile, "customer_id")
+            .inner_join(parts, "customer_id")
+            .order_by("customer_id")
+        )
+        raw = engine.to_arrow(compile_sql(expr, backend))
     finally:
         engine.close()
-    return pa.table(
-        {
-            "customer_id": raw["customer_id"],
-            "unit_id": raw["unit_id"],
-            "rm_id": raw["rm_id"],
-            "recency_days": raw["recency_days"],
-            "frequency": raw["frequency"],
-            "monetary": cents_to_money(raw["monetary_cents"]),
-            "tier": raw["tier"],
-        }
-    ).cast(SEGMENT_SCHEMA)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "customer_id": raw["customer_id"],
+        "unit_id": raw["unit_id"],
+        "rm_id": raw["rm_id"],
+        "recency_days": raw["recency_days"],
+        "frequency": raw["frequency"],
+        "monetary": cents_to_money(raw["monetary_cents"]),
+        "tier": raw["tier"],
+    }
+    for name in (*HOLDS_COLUMNS, "product_count", "risk_level", "risk_assessment_current"):
+        columns[name] = raw[name]
+    columns["tags"] = tags_column(raw, policy)
+    columns["contribution"] = contribution_column(raw.select(list(PART_COLUMNS)), policy)
+    return pa.table(columns).cast(SEGMENT_SCHEMA)
 
 
-__all__ = ["SEGMENT_SCHEMA", "SegmentationPolicy", "Tier", "load_segmentation_policy", "segment"]
+__all__ = [
+    "RFM_FIELDS",
+    "SEGMENT_SCHEMA",
+    "SegmentationPolicy",
+    "Tier",
+    "load_segmentation_policy",
+    "segment",
+]

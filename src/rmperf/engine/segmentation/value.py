@@ -1,0 +1,238 @@
+"""Customer value estimate (客户价值评估, seed 002): the expected annual contribution of a
+customer to the bank at an as-of date D. The formula, its sources, a worked example and
+what it leaves out are in docs/customer-value.md; in short
+
+    contribution = deposit spread income + fee income + loan net interest + settlement income
+
+- deposit spread income: the average daily deposit balance over the `months` calendar
+  months ending with D's month (months before the customer's opening month are not
+  counted; a month without a row counts as 0) × the spread of the customer's kind (a
+  rate in the policy, or one product's `revenue_rate` in the lake);
+- fee income: Σ over holdings of a fee category held on D (start_date ≤ D ≤
+  maturity_date) of amount × the product's `revenue_rate`;
+- loan net interest: Σ over loans live on D (disbursed_on ≤ D ≤ maturity_date) whose
+  latest `loan_status` month ≤ D's month has an earning grade, of that month's balance ×
+  the loan product's `revenue_rate`;
+- settlement income: transactions with business date in D − months < day ≤ D × the fee
+  per transaction × 12 / months.
+
+Exactness: the backend sums integer products of cents and micro-rates (units of 10⁻⁸
+yuan, 64-bit, an overflow is an error, never a wrong number); the one division (the
+average over months, and the settlement annualisation) and the single ROUND_HALF_UP to
+the cent happen at the end in Python integers. No float anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from rmperf.engine.activity import business_date
+from rmperf.engine.backends import Backend, BackendName
+from rmperf.engine.contract import CUSTOMER_KINDS
+from rmperf.engine.ibis_tables import compile_sql, contract_table
+from rmperf.engine.segmentation.policy import SegmentationPolicy
+from rmperf.engine.segmentation.rfm import month_key
+from rmperf.engine.segmentation.tags import add_months
+
+VALUE_TABLES = (
+    "customers",
+    "balances",
+    "holdings",
+    "products",
+    "loans",
+    "loan_status",
+    "transactions",
+)
+MICRO = 1_000_000  # rates are decimal(12,6): integer millionths
+#: Columns of value_parts_expr, in units of 10⁻⁸ yuan (cents × micro-rate).
+PART_COLUMNS = ("deposit_e8", "deposit_months", "fee_e8", "loan_e8", "settlement_count")
+
+
+class ValueSourceError(ValueError):
+    """A rate the policy points at is not in the lake (a missing or rejected product)."""
+
+
+def _cents(money: Any) -> Any:
+    return (money * 100).cast("int64")
+
+
+def _micros(rate: Any) -> Any:
+    return (rate * MICRO).cast("int64")
+
+
+def _month_index(year: Any, month: Any) -> Any:
+    return year.cast("int64") * 12 + month.cast("int64")
+
+
+def rate_micros(rate: Decimal) -> int:
+    """A rate with at most 6 places as integer millionths (policy validation checks it)."""
+    return int(rate * MICRO)
+
+
+def resolve_spreads(
+    engine: Backend, backend: BackendName, policy: SegmentationPolicy
+) -> dict[str, int]:
+    """The deposit spread of each customer kind in micro-units, reading products if asked."""
+    spreads: dict[str, int] = {}
+    wanted: dict[str, str] = {}
+    for kind in CUSTOMER_KINDS:
+        source = policy.value.deposit.spread.for_kind(kind)
+        if source.rate is not None:
+            spreads[kind] = rate_micros(source.rate)
+        elif source.product_id is not None:
+            wanted[kind] = source.product_id
+    if wanted:
+        prod = contract_table("products")
+        expr = prod.filter(prod.product_id.isin(sorted(set(wanted.values())))).select(
+            "product_id", micros=_micros(prod.revenue_rate)
+        )
+        found = {
+            row["product_id"]: int(row["micros"])
+            for row in engine.to_arrow(compile_sql(expr, backend)).to_pylist()
+        }
+        for kind, product_id in wanted.items():
+            if product_id not in found:
+                raise ValueSourceError(
+                    f"value.deposit.spread.{kind}: product {product_id!r} is not among the "
+                    "lake's valid products"
+                )
+            spreads[kind] = found[product_id]
+    return spreads
+
+
+def value_parts_expr(
+    backend: BackendName,
+    *,
+    as_of: dt.date,
+    policy: SegmentationPolicy,
+    spreads: Mapping[str, int],
+) -> Any:
+    """Per customer opened on or before `as_of`: the exact parts of the contribution."""
+    value = policy.value
+    day = ibis.literal(as_of)
+    cust = contract_table("customers")
+    cust = cust.filter(cust.opened_on <= day).select("customer_id", "kind", "opened_on")
+
+    # Deposits: Σ ADB × spread over the months from max(window start, opening month) to D's.
+    d_index = as_of.year * 12 + as_of.month
+    first_index = d_index - value.deposit.months + 1
+    opened_index = _month_index(cust.opened_on.year(), cust.opened_on.month())
+    cust = cust.mutate(first_month=ibis.greatest(opened_index, first_index))
+    spread = ibis.cases(
+        (cust.kind == "retail", spreads["retail"]), else_=spreads["corporate"]
+    ).cast("int64")
+    cust = cust.mutate(spread=spread)
+    bal = contract_table("balances")
+    bal = bal.filter(
+        bal.category.isin(list(value.deposit.categories))
+        & (bal.month <= month_key(as_of))
+        & (bal.month >= month_key(add_months(as_of, 1 - value.deposit.months)))
+    )
+    bal = bal.mutate(
+        month_index=_month_index(bal.month.substr(0, 4), bal.month.substr(5, 2)),
+        cents=_cents(bal.avg_daily_balance),
+    )
+    dep = bal.join(cust.select("customer_id", "first_month", "spread"), "customer_id")
+    dep = dep.filter(dep.month_index >= dep.first_month)
+    deposit = dep.group_by("customer_id").aggregate(deposit_e8=(dep.cents * dep.spread).sum())
+
+    # Fees: holdings of a fee category held on D × the product's revenue rate.
+    products = contract_table("products").select(
+        "product_id", "category", micros=_micros(contract_table("products").revenue_rate)
+    )
+    hold = contract_table("holdings")
+    hold = hold.filter(
+        (hold.start_date <= day) & (hold.maturity_date.isnull() | (hold.maturity_date >= day))
+    )
+    hold = hold.join(products, "product_id")
+    hold = hold.filter(hold.category.isin(list(value.fee_categories)))
+    fees = hold.group_by("customer_id").aggregate(fee_e8=(_cents(hold.amount) * hold.micros).sum())
+
+    # Loans: the latest status month ≤ D's month of each loan live on D, if it earns.
+    status = contract_table("loan_status")
+    status = status.filter(status.month <= month_key(as_of))
+    status = status.mutate(
+        n=ibis.row_number().over(group_by=status.loan_id, order_by=status.month.desc())
+    )
+    latest = status.filter(status.n == 0).select("loan_id", "balance", "grade")
+    loans = contract_table("loans")
+    loans = loans.filter((loans.disbursed_on <= day) & (loans.maturity_date >= day))
+    loans = loans.join(latest, "loan_id").join(products, "product_id")
+    loans = loans.filter(loans.grade.isin(list(value.loan_earning_grades)))
+    interest = loans.group_by("customer_id").aggregate(
+        loan_e8=(_cents(loans.balance) * loans.micros).sum()
+    )
+
+    # Settlement: transactions in the last `months` months (business date, bank time).
+    txn = contract_table("transactions")
+    txn_day = business_date(backend, txn.ts, policy.time_zone)
+    since = ibis.literal(add_months(as_of, -value.settlement.months))
+    txn = txn.filter((txn_day > since) & (txn_day <= day))
+    settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
+
+    joined = (
+        cust.left_join(deposit, "customer_id")
+        .left_join(fees, "customer_id")
+        .left_join(interest, "customer_id")
+        .left_join(settled, "customer_id")
+    )
+    return joined.select(
+        customer_id=joined.customer_id,
+        deposit_e8=joined.deposit_e8.fill_null(0),
+        deposit_months=(d_index - joined.first_month + 1).cast("int64"),
+        fee_e8=joined.fee_e8.fill_null(0),
+        loan_e8=joined.loan_e8.fill_null(0),
+        settlement_count=joined.settlement_count.fill_null(0).cast("int64"),
+    )
+
+
+def contribution_cents(
+    *,
+    deposit_e8: int,
+    deposit_months: int,
+    fee_e8: int,
+    loan_e8: int,
+    settlement_count: int,
+    policy: SegmentationPolicy,
+) -> int:
+    """The contribution in cents: the exact sum of the parts, rounded half up once.
+
+    deposit_e8 / deposit_months + fee_e8 + loan_e8 + count × fee × 10⁶ × 12 / months,
+    all in 10⁻⁸ yuan, over one common denominator so nothing is rounded before the end.
+    """
+    settlement = policy.value.settlement
+    fee_cents = int(settlement.fee_per_transaction * 100)
+    months = settlement.months
+    numerator = (
+        deposit_e8 * months
+        + (fee_e8 + loan_e8) * deposit_months * months
+        + settlement_count * fee_cents * MICRO * 12 * deposit_months
+    )
+    denominator = deposit_months * months * MICRO  # 10⁻⁸ yuan → cents
+    # ROUND_HALF_UP of a non-negative fraction: floor((2n + d) / 2d).
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def contribution_column(parts: pa.Table, policy: SegmentationPolicy) -> pa.Array:
+    """Contribution as exact decimal(18,2) for each row of value_parts_expr's result."""
+    columns = {name: parts[name].to_pylist() for name in PART_COLUMNS}
+    cents = [
+        contribution_cents(
+            deposit_e8=int(dep),
+            deposit_months=int(months),
+            fee_e8=int(fee),
+            loan_e8=int(loan),
+            settlement_count=int(count),
+            policy=policy,
+        )
+        for dep, months, fee, loan, count in zip(
+            *(columns[name] for name in PART_COLUMNS), strict=True
+        )
+    ]
+    return pa.array([Decimal(c).scaleb(-2) for c in cents], pa.decimal128(18, 2))
