@@ -37,6 +37,7 @@ def connect(lake: Path) -> duckdb.DuckDBPyConnection:
     """A connection with one view per table, typed as the contract says."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     for t in TABLES:
         fmt, glob = source(lake, t)
         if fmt == "parquet":
