@@ -20,7 +20,7 @@ import pytest
 
 from rmperf.engine.lake import Lake
 from rmperf.engine.policy import PolicyError, load_policy_text
-from rmperf.engine.segmentation import SEGMENT_SCHEMA, segment
+from rmperf.engine.segmentation import RFM_SCHEMA, SEGMENT_SCHEMA, segment
 from rmperf.engine.segmentation.policy import RULES, SegmentationPolicy, load_segmentation_policy
 from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, _birthday_keys, add_months
 from tests.lakebuilder import LakeBuilder
@@ -278,6 +278,16 @@ def test_no_tag_rules_give_empty_strings(tmp_path: Path) -> None:
     lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
     (row,) = segment(lake, as_of=D, policy=_policy(TIERS)).to_pylist()
     assert row["tags"] == ""
+
+
+def test_without_tags_only_the_rfm_columns(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    person(b, "A", marketing_opt_out="true")
+    lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
+    full = segment(lake, as_of=D, policy=POLICY)
+    bare = segment(lake, as_of=D, policy=POLICY, with_tags=False)
+    assert bare.schema == RFM_SCHEMA
+    assert bare.equals(full.select(RFM_SCHEMA.names))
 
 
 def test_birthday_windows_cross_the_year_and_keep_29_february() -> None:

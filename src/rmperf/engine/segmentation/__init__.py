@@ -32,6 +32,8 @@ RFM_FIELDS = [
     pa.field("tier", pa.string(), nullable=False),
 ]
 
+#: segment(..., with_tags=False): the R/F/M/tier columns only.
+RFM_SCHEMA = pa.schema(RFM_FIELDS)
 SEGMENT_SCHEMA = pa.schema(
     [
         *RFM_FIELDS,
@@ -51,22 +53,31 @@ def segment(
     as_of: dt.date,
     policy: SegmentationPolicy,
     backend: BackendName = "duckdb",
+    with_tags: bool = True,
 ) -> pa.Table:
     """One row per customer opened on or before `as_of`: home branch, the RM in charge
     that day, R, F, M (exact), the tier, holdings by category, risk tolerance, the policy's
-    tags and the expected annual contribution (SEGMENT_SCHEMA)."""
+    tags and the expected annual contribution (SEGMENT_SCHEMA).
+
+    `with_tags=False` computes the R/F/M/tier columns only (RFM_SCHEMA), for callers that
+    need no more (a migration matrix) and should not pay for the tags.
+    """
     engine = open_backend(backend)
     try:
-        attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
-        spreads = resolve_spreads(engine, backend, policy)
-        rfm = rfm_expr(backend, as_of=as_of, policy=policy)
-        profile = profile_expr(backend, as_of=as_of, policy=policy)
-        parts = value_parts_expr(backend, as_of=as_of, policy=policy, spreads=spreads)
-        expr = (
-            rfm.inner_join(profile, "customer_id")
-            .inner_join(parts, "customer_id")
-            .order_by("customer_id")
-        )
+        if with_tags:
+            attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
+            spreads = resolve_spreads(engine, backend, policy)
+            profile = profile_expr(backend, as_of=as_of, policy=policy)
+            parts = value_parts_expr(backend, as_of=as_of, policy=policy, spreads=spreads)
+            expr = (
+                rfm_expr(backend, as_of=as_of, policy=policy)
+                .inner_join(profile, "customer_id")
+                .inner_join(parts, "customer_id")
+                .order_by("customer_id")
+            )
+        else:
+            attach_lake(engine, lake, list(RFM_TABLES))
+            expr = rfm_expr(backend, as_of=as_of, policy=policy)
         raw = engine.to_arrow(compile_sql(expr, backend))
     finally:
         engine.close()
@@ -79,6 +90,8 @@ def segment(
         "monetary": cents_to_money(raw["monetary_cents"]),
         "tier": raw["tier"],
     }
+    if not with_tags:
+        return pa.table(columns).cast(RFM_SCHEMA)
     for name in (*HOLDS_COLUMNS, "product_count", "risk_level", "risk_assessment_current"):
         columns[name] = raw[name]
     columns["tags"] = tags_column(raw, policy)
@@ -88,6 +101,7 @@ def segment(
 
 __all__ = [
     "RFM_FIELDS",
+    "RFM_SCHEMA",
     "SEGMENT_SCHEMA",
     "SegmentationPolicy",
     "Tier",

@@ -435,13 +435,14 @@ def _high_potential_ladder(p: SegmentationPolicy) -> Iterable[tuple[str, Loc]]:
             )
         if tier in hp.ladder[:i]:
             yield f"{tier} is on the ladder twice", ("high_potential", "ladder", i)
-        below = hp.ladder[i - 1] if i else None
-        if below in order and tier in order and order[tier] > order[below]:
-            yield (
-                f"{tier} is above {below} on the ladder but its rule comes later in tiers "
-                "(first match wins, so it ranks lower)",
-                ("high_potential", "ladder", i),
-            )
+        for below in hp.ladder[:i]:
+            if below in order and tier in order and order[tier] > order[below]:
+                yield (
+                    f"{tier} is above {below} on the ladder but its rule comes later in "
+                    "tiers (first match wins, so it ranks lower)",
+                    ("high_potential", "ladder", i),
+                )
+                break
     for i, tier in enumerate(hp.candidates):
         if p.ladder() and tier == p.ladder()[-1]:
             yield (
