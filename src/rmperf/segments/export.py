@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
 from rmperf.core.access import may_see_customer_names, scope_of
 from rmperf.core.audit import audit_record
@@ -45,8 +45,9 @@ class ExportTooLarge(Exception):
 
 
 def safe_text(value: str) -> str:
-    """A text cell a spreadsheet will never evaluate: a leading formula character is
-    escaped with an apostrophe."""
+    """A text cell a spreadsheet will never evaluate: control characters that XLSX cannot
+    hold are dropped first, then a leading formula character is escaped with an apostrophe."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 

@@ -76,7 +76,7 @@ class LakeFiles:
             )
         else:
             reader = (
-                f"read_csv({paths}, header = true, auto_detect = false, all_varchar = true, "
+                f"read_csv({paths}, header = true, auto_detect = true, all_varchar = true, "
                 f"delim = ',', quote = '\"', escape = '\"')"
             )
             cols = ", ".join(
