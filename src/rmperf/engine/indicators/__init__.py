@@ -16,6 +16,7 @@ from rmperf.engine.indicators.compute import (
     VALUES_SCHEMA,
     compute_indicators,
     indicator_rows,
+    indicator_rows_many,
 )
 from rmperf.engine.indicators.library import LIBRARY, IndicatorDef
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
@@ -31,5 +32,6 @@ __all__ = [
     "IndicatorParams",
     "compute_indicators",
     "indicator_rows",
+    "indicator_rows_many",
     "rollup",
 ]

@@ -267,16 +267,44 @@ def indicator_rows(
     value up to the 6-place rounding of each row. `flag` names patterns worth a look:
     `month_end_spike` (时点冲量) on balance rows, `overdue`, `unresolved`, `lost` …
     """
-    (ind,) = _resolve([indicator])
-    spec = SPECS[ind]
-    engine = _open(lake, backend, [spec], period, params)
+    rows = indicator_rows_many(
+        lake,
+        period=period,
+        staff_id=staff_id,
+        indicators=[indicator],
+        backend=backend,
+        params=params,
+    )
+    return rows[indicator]
+
+
+def indicator_rows_many(
+    lake: Lake,
+    *,
+    period: Period,
+    staff_id: str,
+    indicators: Sequence[str] | None = None,
+    backend: BackendName = "duckdb",
+    params: IndicatorParams = DEFAULT_PARAMS,
+) -> dict[str, pa.Table]:
+    """`indicator_rows` for several indicators of one RM, reading the lake once."""
+    ids = _resolve(indicators)
+    specs = [SPECS[i] for i in ids]
+    engine = _open(lake, backend, specs, period, params)
+    found: dict[str, list[dict[str, Any]]] = {}
     try:
         ctx = _context(engine, backend, lake, period, params)
-        rows = spec.rows(ctx, staff_id)
-        rows = rows.order_by(["day", "ref_id", "key", "customer_id", "a"])
-        found = engine.to_arrow(compile_sql(rows, backend)).to_pylist()
+        for ind, spec in zip(ids, specs, strict=True):
+            rows = spec.rows(ctx, staff_id)
+            rows = rows.order_by(["day", "ref_id", "key", "customer_id", "a"])
+            found[ind] = engine.to_arrow(compile_sql(rows, backend)).to_pylist()
     finally:
         engine.close()
+    return {ind: _rows_table(ctx, ind, found[ind]) for ind in ids}
+
+
+def _rows_table(ctx: Context, ind: str, found: list[dict[str, Any]]) -> pa.Table:
+    spec = SPECS[ind]
     const = spec.const_den(ctx)
     ratio = LIBRARY[ind].combine == "ratio"
     out: dict[str, list[Any]] = {n: [] for n in ROWS_SCHEMA.names}

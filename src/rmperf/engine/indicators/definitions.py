@@ -638,10 +638,11 @@ def _wakeup(ctx: Context, staff: str | None) -> Any:
         source="transactions",
         ref_id=j.customer_id,
         customer_id=j.customer_id,
-        day=j.last.fill_null(j.opened),
+        day=j.last,  # the last transaction in the look-back; none: NULL
         a=ibis.ifelse(woke, 1, 0),
         b=1,
         flag=ibis.ifelse(woke, "woken", _STR_NULL),
+        note="opened " + j.opened.cast("string"),
     )
 
 
