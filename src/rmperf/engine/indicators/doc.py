@@ -46,6 +46,17 @@ rows = indicator_rows(lake, period=p, staff_id="S0001", indicator="nps")  # why 
 teams = rollup(values, lake, level="team")                                # team / branch / bank
 ```
 
+`indicator_rows_many(lake, period=p, staff_id=…, indicators=[…])` gives the drill-down of
+several indicators with one read of the lake (what an explanation page needs). Each row
+names its source table and row (`ref_id`), the customer, the day or month, its part of
+the numerator and denominator, its part of the value (`contribution`, sum indicators), the
+credited `share` (e.g. 15/31 of a month) and a `flag`.
+
+Optional lake columns the library reads (docs/data-format.md): `loans.applied_on` (loan
+approval time), `loans.supply_chain` (supply-chain finance), `customers.sci_tech`
+(sci-tech customers), `events.staff_id` (the person a `compliance.breach` event names).
+A lake without them gets 0 or NULL for those indicators, never an error.
+
 ## Who is in the result
 
 Every RM (`staff.role = rm`) hired on or before the period's last day, one row per

@@ -714,7 +714,10 @@ _DEFS: tuple[IndicatorDef, ...] = (
             "sleeping: (day before the period − last transaction day, or opened_on) ≥ 180"
         ),
         crediting=_BOOK_START,
-        edge_cases="No sleeping customer at the start: NULL.",
+        edge_cases=(
+            "No sleeping customer at the start: NULL. The drill-down shows each sleeping "
+            "customer's last transaction within the look-back (none: empty)."
+        ),
         combine="ratio",
         aggregation="flow",
         numerator="woken customers",
