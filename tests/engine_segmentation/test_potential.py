@@ -111,6 +111,19 @@ def test_ranked_by_contribution_within_each_book() -> None:
     ]
 
 
+def test_unknown_contribution_and_product_count_from_stored_rows() -> None:
+    table = segments(ROWS[:3]).set_column(
+        7, SEGMENT_SCHEMA.field("contribution"), pa.array([None, None, None], pa.decimal128(18, 2))
+    )
+    table = table.set_column(6, "product_count", pa.array([None, None, None], pa.int64()))
+    got = high_potential(table, policy=POLICY).to_pylist()
+    # Without contributions the larger M ranks first.
+    assert [(r["customer_id"], r["contribution"], r["rank_in_book"]) for r in got] == [
+        ("P1", None, 1),
+        ("P3", None, 2),
+    ]
+
+
 def _policy(text: str) -> SegmentationPolicy:
     return load_policy_text(text, SegmentationPolicy, rules=RULES).policy
 

@@ -11,8 +11,9 @@ The reason names what is missing, in English and Chinese ("M 430,000.00 of 500,0
 needed for core; F 4 of 5"); the suggested action is the first action of the service
 plan of the customer's tier (of the next tier when the customer's tier has no plan).
 Rows are ranked per RM (rm_id; customers without an RM form their own book) by
-contribution, highest first, then M, then customer id; `max_per_rm` keeps the top of
-each book.
+contribution, highest first (unknown last: a stored row may lack it), then M, then
+customer id; `max_per_rm` keeps the top of each book. An unknown product_count passes the
+optional `max_product_count` filter.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ POTENTIAL_SCHEMA = pa.schema(
         pa.field("reason_zh", pa.string(), nullable=False),
         pa.field("action_en", pa.string(), nullable=True),
         pa.field("action_zh", pa.string(), nullable=True),
-        pa.field("contribution", pa.decimal128(18, 2), nullable=False),
+        pa.field("contribution", pa.decimal128(18, 2), nullable=True),
         pa.field("rank_in_book", pa.int64(), nullable=False),
     ]
 )
@@ -136,7 +137,8 @@ def high_potential(segments: pa.Table, *, policy: SegmentationPolicy) -> pa.Tabl
         tier = Tier(row["tier"])
         if tier not in candidates:
             continue
-        if hp.max_product_count is not None and row["product_count"] > hp.max_product_count:
+        count = row["product_count"]
+        if hp.max_product_count is not None and count is not None and count > hp.max_product_count:
             continue
         next_tier = policy.next_tier(tier)
         rule = policy.tier_rule(next_tier) if next_tier is not None else None
@@ -169,7 +171,12 @@ def high_potential(segments: pa.Table, *, policy: SegmentationPolicy) -> pa.Tabl
     for rm_id in sorted(books, key=lambda k: (k is None, k or "")):
         book = sorted(
             books[rm_id],
-            key=lambda x: (-x["contribution"], -x["_monetary"], x["customer_id"]),
+            key=lambda x: (
+                x["contribution"] is None,
+                -(x["contribution"] or 0),
+                -x["_monetary"],
+                x["customer_id"],
+            ),
         )
         if hp.max_per_rm is not None:
             book = book[: hp.max_per_rm]
