@@ -111,6 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(lake_import_summary(lake_import=run))
     if run.status == "failed":
         return 2
+    print("segmenting the customers (RFM tiers, tags, contribution) …")
+    from rmperf.segments.services import segment_run_latest
+
+    seg_run = segment_run_latest(actor=None)
+    print(f"  as of {seg_run.as_of}: {seg_run.customer_count:,} customers, {seg_run.tier_counts}")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
