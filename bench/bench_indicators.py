@@ -259,6 +259,7 @@ def main() -> None:
         "sql": [],
         "sql_valid": [],
     }
+    load_before = os.getloadavg()[0]
     for i in range(args.runs):
         for kind in runs:
             r = run_child(kind, args.lake, args.period)
@@ -285,7 +286,8 @@ def main() -> None:
         "",
         f"Lake: the medium synthetic bank (`rmperf generate --scale medium --seed 1`, Parquet; "
         f"21.8 M transactions, 9 M balance rows), period {args.period}, {rms} RMs. Medians of "
-        f"{args.runs} runs, each in a fresh process; compute = time inside the process around "
+        f"{args.runs} runs, each in a fresh process (1-minute load average {load_before:.1f} "
+        f"before, {os.getloadavg()[0]:.1f} after); compute = time inside the process around "
         "the computation, process = the whole child including imports; peak RSS = the "
         "child's ru_maxrss.",
         "",

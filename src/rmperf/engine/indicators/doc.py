@@ -77,13 +77,15 @@ assignments start; book-at-start indicators are undefined (NULL) for them.
   - book indicators by the book on one day: the period's last day (cross-sell,
     sci-tech customers) or its first day (high-net-worth retention, sleeping wake-up:
     the customers the RM started the period with).
-  A customer assigned to nobody on the day counts for nobody.
+  A customer assigned to nobody on the day counts for nobody; overlapping assignments of
+  one customer (a data error the import reports) credit each RM in full.
 - **Growth of balances**: the base moves with the customer (基数随客户划转). The
   previous period's average of a customer is charged to the RMs in charge this period in
   proportion to their days; a customer assigned to nobody this period keeps the base with
   the RMs credited last period (so a departure is a loss for the RM who had the customer).
 - **Loans** count for their originating RM (`loans.staff_id`), whoever looks after the
-  customer now.
+  customer now; a loan originated by someone who is not an RM (e.g. a branch manager)
+  is in no RM's value.
 - **Referrals** count for the referrer (`referrals.from_staff_id`).
 - **Requests** count for the handling staff member (`requests.staff_id`).
 - **Feedback** counts for the rated staff member (`feedback.staff_id`).
