@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: demo test lint check-django bench venv clean
+.PHONY: demo test lint bench venv clean messages
 
 venv: .venv/.synced
 
@@ -34,8 +34,19 @@ lint: venv
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
+# Benchmarks are not tests: each writes its report in bench/*.md (medium lake: minutes).
 bench: venv
-	$(PY) bench/run_all.py
+	$(PY) bench/bench_generate.py --scales tiny small medium
+	$(PY) bench/bench_validate.py --activity
+	$(PY) bench/bench_segment.py --scales tiny small medium
+	$(PY) bench/bench_indicators.py --period 2026Q3 --runs 3
+	$(PY) bench/bench_score.py --period 2026Q3 --runs 3
+	$(PY) bench/bench_customer360.py
+
+# Refresh the zh_Hans catalogue after changing user-facing strings.
+messages: venv
+	cd src/rmperf && ../../.venv/bin/django-admin makemessages -l zh_Hans --ignore=engine --ignore=synth --no-location --no-wrap --no-obsolete
+	cd src/rmperf && ../../.venv/bin/django-admin compilemessages --ignore=engine --ignore=synth
 
 clean:
 	rm -rf .venv .uv var .mypy_cache .ruff_cache .pytest_cache
