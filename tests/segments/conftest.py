@@ -120,6 +120,17 @@ def lake_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _ENGINE_RESULTS: dict[tuple[Any, ...], Any] = {}
 
 
+@pytest.fixture(scope="session")
+def _index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lake-cache")
+
+
+@pytest.fixture(autouse=True)
+def _lake_cache(settings: Any, _index_dir: Path) -> None:
+    """Customer indexes go to a temporary directory (named by content, so shared)."""
+    settings.RMPERF_LAKE_CACHE_DIR = _index_dir
+
+
 @pytest.fixture(autouse=True)
 def _engine_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's result for one (lake, date, policy) is computed once per session: the

@@ -92,3 +92,25 @@ def test_the_360_of_a_customer_without_history(lake_client: Callable[[str], Clie
     assert "Not segmented yet." in body
     assert "No balances in the lake for this customer." in body
     assert "No transactions." in body and "No loans." in body
+
+
+def test_the_customer_index_and_the_files_give_the_same_page(
+    lake_bank: LakeBank, settings: object, tmp_path: object
+) -> None:
+    segment_run(actor=None, as_of=AS_OF)  # builds the index after the run
+    files = lk.lake_files()
+    assert files is not None and files.index_path is not None and files.index_path.exists()
+    assert files.source(
+        "transactions",
+    ).startswith("c360_")  # type: ignore[union-attr]
+    customer = Customer.objects.get(pk="K1")
+    with_index = customer_360(actor=lake_bank.users["rm1"], customer=customer)
+    settings.RMPERF_LAKE_CACHE_DIR = tmp_path  # type: ignore[attr-defined]
+    files = lk.lake_files()
+    assert files is not None and not files.index_path.exists()  # type: ignore[union-attr]
+    assert files.source("transactions").startswith("(SELECT")  # type: ignore[union-attr]
+    from_files = customer_360(actor=lake_bank.users["rm1"], customer=customer)
+    for part in ("holdings", "transactions", "loans", "interactions", "referrals"):
+        strip = lambda rows: [{k: v for k, v in r.items() if k != "product"} for r in rows]  # noqa: E731
+        assert strip(getattr(with_index, part)) == strip(getattr(from_files, part)), part
+    assert with_index.aum == from_files.aum

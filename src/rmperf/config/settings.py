@@ -159,6 +159,8 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 #: Customer-list exports above this many rows need HR (DOMAIN.md §9: exports are limited).
 RMPERF_EXPORT_MAX_ROWS = 5000
+#: Derived per-lake customer indexes the customer 360 reads (rebuilt from the lake at will).
+RMPERF_LAKE_CACHE_DIR = HOME_DIR / "lake-cache"
 
 #: The lake the app reads fact tables from (set by `rmperf import`, overridable here).
 RMPERF_LAKE_DIR = env_str("RMPERF_LAKE_DIR", "")

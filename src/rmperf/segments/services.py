@@ -12,12 +12,11 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,10 +134,19 @@ def _tags(value: Any) -> str:
     return ";" + ";".join(tags) + ";" if tags else ""
 
 
-def _iter_rows(table: pa.Table) -> Iterator[dict[str, Any]]:
-    """Row dicts, a batch at a time (no whole-table Python copy)."""
-    for batch in table.to_batches(max_chunksize=CHUNK):
-        yield from batch.to_pylist()
+#: Columns written per row (CustomerSegment attnames, in this order).
+COLUMNS = (
+    "run_id", "policy_version_id", "as_of", "customer_id", "unit_id", "rm_id",
+    "recency_days", "frequency", "monetary", "tier", "holdings", "product_count",
+    "risk_level", "risk_assessment_current", "tags", "contribution", "last_contact_on",
+)  # fmt: skip
+
+
+def _column(table: pa.Table, name: str) -> list[Any]:
+    if name in table.column_names:
+        values: list[Any] = table.column(name).to_pylist()
+        return values
+    return [None] * table.num_rows
 
 
 def _segment_rows(
@@ -148,38 +156,82 @@ def _segment_rows(
     last_contacts: dict[str, dt.date],
     customers: set[str],
     staff: set[str],
-) -> Iterator[CustomerSegment]:
-    names = table.column_names
-    holds = [c for c in names if c.startswith("holds_")]
-    for row in _iter_rows(table):
-        cid = row["customer_id"]
+) -> Iterator[tuple[Any, ...]]:
+    """One tuple per customer known to the app (COLUMNS order), read column-wise."""
+    holds = [c for c in table.column_names if c.startswith("holds_")]
+    held = [(c.removeprefix("holds_"), _column(table, c)) for c in sorted(holds)]
+    cols = {
+        n: _column(table, n)
+        for n in (
+            "customer_id", "unit_id", "rm_id", "recency_days", "frequency", "monetary", "tier",
+            "product_count", "risk_level", "risk_assessment_current", "tags", "contribution",
+        )
+    }  # fmt: skip
+    for i, cid in enumerate(cols["customer_id"]):
         if cid not in customers:
             continue
-        rm = row.get("rm_id")
-        contribution = row.get("contribution")
-        yield CustomerSegment(
-            run=run,
-            policy_version_id=run.policy_version_id,
-            as_of=run.as_of,
-            customer_id=cid,
-            unit_id=row["unit_id"],
-            rm_id=rm if rm in staff else None,
-            recency_days=row["recency_days"],
-            frequency=row["frequency"],
-            monetary=row["monetary"],
-            tier=row["tier"],
-            holdings=_holdings(row, holds),
-            product_count=row.get("product_count"),
-            risk_level=row.get("risk_level") or "",
-            risk_assessment_current=row.get("risk_assessment_current"),
-            tags=_tags(row.get("tags")),
-            contribution=Decimal(contribution) if contribution is not None else None,
-            last_contact_on=last_contacts.get(cid),
+        rm = cols["rm_id"][i]
+        categories = [cat for cat, values in held if values[i]]
+        yield (
+            run.pk,
+            run.policy_version_id,
+            run.as_of,
+            cid,
+            cols["unit_id"][i],
+            rm if rm in staff else None,
+            cols["recency_days"][i],
+            cols["frequency"][i],
+            cols["monetary"][i],
+            cols["tier"][i],
+            ";" + ";".join(categories) + ";" if categories else "",
+            cols["product_count"][i],
+            cols["risk_level"][i] or "",
+            cols["risk_assessment_current"][i],
+            _tags(cols["tags"][i]),
+            cols["contribution"][i],
+            last_contacts.get(cid),
         )
 
 
-def _chunks(rows: Iterator[CustomerSegment]) -> Iterator[list[CustomerSegment]]:
-    chunk: list[CustomerSegment] = []
+def _write_rows(rows: Iterator[tuple[Any, ...]]) -> dict[str, int]:
+    """Insert the rows (COPY on PostgreSQL, executemany elsewhere; the ORM's bulk_create
+    spends most of its time building SQL per row); returns the count per tier."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    quote = conn.ops.quote_name
+    meta = CustomerSegment._meta
+    column_of = {f.attname: str(f.column) for f in meta.concrete_fields}
+    columns = ", ".join(quote(column_of[n]) for n in COLUMNS)
+    table = quote(meta.db_table)
+    counts: dict[str, int] = {}
+    tier_at = COLUMNS.index("tier")
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    counts[row[tier_at]] = counts.get(row[tier_at], 0) + 1
+        else:
+            marks = ", ".join(["%s"] * len(COLUMNS))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - quoted names
+            dates = {COLUMNS.index("as_of"), COLUMNS.index("last_contact_on")}
+            for chunk in _chunks(rows):
+                cursor.executemany(
+                    sql,
+                    [
+                        [
+                            conn.ops.adapt_datefield_value(v) if j in dates else v
+                            for j, v in enumerate(r)
+                        ]
+                        for r in chunk
+                    ],
+                )
+                for r in chunk:
+                    counts[r[tier_at]] = counts.get(r[tier_at], 0) + 1
+    return counts
+
+
+def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    chunk: list[tuple[Any, ...]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == CHUNK:
@@ -237,17 +289,12 @@ def segment_run(
             actor=actor if actor is not None and actor.is_authenticated else None,
             actor_label=_label(actor),
         )
-        written = 0
-        counts: dict[str, int] = {}
-        for chunk in _chunks(
+        counts = _write_rows(
             _segment_rows(
                 table, run=run, last_contacts=last_contacts, customers=customers, staff=staff
             )
-        ):
-            CustomerSegment.objects.bulk_create(chunk, batch_size=CHUNK)
-            written += len(chunk)
-            for row in chunk:
-                counts[row.tier] = counts.get(row.tier, 0) + 1
+        )
+        written = sum(counts.values())
         run.customer_count = written
         run.skipped = table.num_rows - written
         run.tier_counts = counts
@@ -272,6 +319,7 @@ def segment_run(
                 "tiers": counts,
             },
         )
+    _customer_index_ensure()
     logger.info(
         "segmented %s customers at %s in %.1f s (engine %.1f s)",
         written,
@@ -280,6 +328,15 @@ def segment_run(
         computed,
     )
     return run
+
+
+def _customer_index_ensure() -> None:
+    """The customer 360's index of the lake in use (built once per lake content)."""
+    from rmperf.segments.lake_selectors import customer_index_build, lake_files
+
+    files = lake_files()
+    if files is not None:
+        customer_index_build(files)
 
 
 def segment_run_latest(*, actor: Any = None) -> SegmentRun:
