@@ -17,6 +17,7 @@ from rmperf.engine.policy import PolicyError, load_policy_text
 from rmperf.engine.segmentation import segment
 from rmperf.engine.segmentation.policy import RULES, SegmentationPolicy, load_segmentation_policy
 from rmperf.engine.segmentation.value import ValueSourceError, contribution_cents
+from tests.engine.conftest import spark  # noqa: F401 - the run's one Spark session
 from tests.lakebuilder import LakeBuilder
 
 D = dt.date(2026, 9, 30)
@@ -166,6 +167,16 @@ def test_the_sum_is_rounded_once_half_up() -> None:
     # Σ ADB 360,000.00 in cents × 15,000 micro / 12 months = 450.00.
     assert cents(deposit_e8=36_000_000 * 15_000) == 45_000
     assert cents(settlement_count=3) == 150  # 3 × 0.50
+
+
+@pytest.mark.spark
+@pytest.mark.usefixtures("spark")
+def test_spark_gives_the_same_contributions(lake: Lake) -> None:
+    # The spread read from the lake goes through its own query: check it on Spark too.
+    policy = _policy(TIERS + "value: {deposit: {spread: {retail: {product_id: DEP2}}}}\n")
+    for p in (POLICY, policy):
+        duck = segment(lake, as_of=D, policy=p)
+        assert duck.equals(segment(lake, as_of=D, policy=p, backend="spark"))
 
 
 def _issues(text: str) -> list[tuple[str, int | None]]:
