@@ -130,3 +130,20 @@ def test_the_task_and_the_command_run_the_service(lake_bank: LakeBank) -> None:
     call_command("segment_run", "--as-of", "2026-09-30", stdout=out)
     assert "4 customers" in out.getvalue()
     assert SegmentRun.objects.filter(status=RunStatus.SUCCEEDED).count() == 1
+
+
+def test_a_failing_engine_leaves_a_failed_run_and_no_rows(
+    lake_bank: LakeBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rmperf.segments import services
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(services, "segment", broken)
+    with pytest.raises(SegmentRunError, match="disk gone"):
+        segment_run(actor=None, as_of=AS_OF)
+    run = SegmentRun.objects.get()
+    assert run.status == RunStatus.FAILED and "disk gone" in run.problem
+    assert not CustomerSegment.objects.exists()
+    assert AuditEvent.objects.filter(verb="segments.run.failed").count() == 1

@@ -11,9 +11,17 @@ from django.utils import timezone
 
 from rmperf.customers.models import Customer, Product, ProductCategory
 from rmperf.org.models import Staff
+from rmperf.policies.selectors import policy_loaded
 from rmperf.segments import lake_selectors as lk
 from rmperf.segments.models import CustomerSegment
-from rmperf.segments.selectors import NextTier, customer_tier_history, segment_next_tier
+from rmperf.segments.selectors import (
+    NextTier,
+    ServicePlanView,
+    customer_tier_history,
+    segment_next_tier,
+    service_plan,
+    tag_names,
+)
 
 RECENT = 20
 
@@ -34,6 +42,9 @@ class Customer360:
     history: list[CustomerSegment]
     current: CustomerSegment | None
     next_up: NextTier | None
+    plan: ServicePlanView | None
+    held: list[str]
+    tags: list[str]
     lake_available: bool
     aum: AumChart
     holdings: list[dict[str, Any]]
@@ -82,9 +93,20 @@ def customer_360(*, actor: Any, customer: Customer) -> Customer360:
     history = customer_tier_history(actor=actor, customer=customer)
     current = history[-1] if history else None
     next_up = segment_next_tier(current) if current is not None else None
+    plan: ServicePlanView | None = None
+    held: list[str] = []
+    tags: list[str] = []
+    if current is not None:
+        policy = policy_loaded(current.policy_version).policy
+        plan = service_plan(current.tier, policy)
+        categories = dict(ProductCategory.choices)
+        held = [str(categories.get(c, c)) for c in current.held]
+        names = tag_names(policy)
+        tags = [names.get(t, t) for t in current.tag_list]
+    head = (history, current, next_up, plan, held, tags)
     lake = lk.lake_files()
     if lake is None:
-        return Customer360(history, current, next_up, False, AumChart(), [], [], [], [], [])
+        return Customer360(*head, False, AumChart(), [], [], [], [], [])
     cid = customer.customer_id
     balances = lk.customer_balances(lake, cid)
     holdings = lk.customer_holdings(lake, cid)
@@ -109,9 +131,7 @@ def customer_360(*, actor: Any, customer: Customer) -> Customer360:
         m = r.get("maturity_date")
         r["days_to_maturity"] = (m - today).days if m is not None else None
     return Customer360(
-        history=history,
-        current=current,
-        next_up=next_up,
+        *head,
         lake_available=True,
         aum=aum_chart(balances),
         holdings=holdings,

@@ -146,9 +146,9 @@ def _file_source(files: tuple[str, ...], spec: TableSpec) -> str:
             f"delim = ',', quote = '\"', escape = '\"')"
         )
         cols = ", ".join(
-            f"NULLIF(TRIM(\"{c}\"), '') AS \"{c}\""
+            f'NULLIF(TRIM("{c}"), \'\') AS "{c}"'
             if t == "VARCHAR"
-            else f"TRY_CAST(NULLIF(TRIM(\"{c}\"), '') AS {t}) AS \"{c}\""
+            else f'TRY_CAST(NULLIF(TRIM("{c}"), \'\') AS {t}) AS "{c}"'
             for c, t in spec.columns.items()
         )
     return f"(SELECT {cols} FROM {reader})"

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from rmperf.policies.selectors import policy_loaded
-from rmperf.segments.models import CustomerSegment, SegmentRun
+from rmperf.segments.models import CustomerSegment, SegmentRun, Tier
 
 logger = logging.getLogger(__name__)
 #: How many customers the dashboard lists.
@@ -43,6 +43,11 @@ class Potential:
     frequency: int
     product_count: int | None
     reason: str
+    action: str
+
+    @property
+    def tier_label(self) -> str:
+        return str(dict(Tier.choices).get(self.tier, self.tier))
 
 
 def _segments_table(rows: list[CustomerSegment]) -> pa.Table:
@@ -84,7 +89,8 @@ def high_potential_for(
     except (TypeError, ValueError, KeyError, pa.ArrowException):
         logger.exception("high_potential() failed on a stored book")
         return None
-    reason_col = "reason_zh" if (get_language() or "").startswith("zh") else "reason_en"
+    zh = (get_language() or "").startswith("zh")
+    reason_col, action_col = ("reason_zh", "action_zh") if zh else ("reason_en", "action_en")
     by_id = {r.customer_id: r for r in book}
     out: list[Potential] = []
     for rec in result.to_pylist():
@@ -99,6 +105,7 @@ def high_potential_for(
                 frequency=seg.frequency,
                 product_count=seg.product_count,
                 reason=str(rec.get(reason_col) or rec.get("reason_en") or ""),
+                action=str(rec.get(action_col) or ""),
             )
         )
         if len(out) == SHOWN:

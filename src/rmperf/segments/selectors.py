@@ -18,10 +18,12 @@ from django.db.models import (
     Sum,
 )
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 
 from rmperf.core.access import may_see_customer_names
 from rmperf.customers.models import Customer, ProductCategory
 from rmperf.engine.segmentation.policy import SegmentationPolicy, TierRule
+from rmperf.engine.segmentation.policy import Tier as EngineTier
 from rmperf.org.models import Role, Staff
 from rmperf.policies.selectors import policy_loaded
 from rmperf.segments.models import TIER_ORDER, CustomerSegment, RunStatus, SegmentRun, Tier
@@ -127,19 +129,31 @@ def _better(a: str, b: str) -> bool:
     return TIER_ORDER.index(a) < TIER_ORDER.index(b)
 
 
+def _next_rule(tier: str, policy: SegmentationPolicy) -> TierRule | None:
+    """The rule of the tier above: the policy's development ladder when it has one (the
+    same the high-potential list uses), else the closest better tier with a rule."""
+    ladder_next = getattr(policy, "next_tier", None)
+    if callable(ladder_next):
+        above = ladder_next(EngineTier(tier))
+        rule_of = getattr(policy, "tier_rule", None)
+        if above is None or not callable(rule_of):
+            return None
+        found: TierRule | None = rule_of(above)
+        return found
+    candidates = [
+        r
+        for r in policy.tiers
+        if r.recency_min is None and _better(r.tier.value, tier) and r.tier.value != tier
+    ]
+    return max(candidates, key=lambda r: TIER_ORDER.index(r.tier.value)) if candidates else None
+
+
 def next_tier(segment: CustomerSegment, policy: SegmentationPolicy) -> NextTier | None:
     """The closest better tier the customer could reach and each bound it asks: "F 3 of 5
     for core". Tiers defined by a minimum recency (sleeping) are not something to reach."""
-    candidates: list[TierRule] = [
-        r
-        for r in policy.tiers
-        if r.recency_min is None
-        and _better(r.tier.value, segment.tier)
-        and r.tier.value != segment.tier
-    ]
-    if not candidates:
+    rule = _next_rule(segment.tier, policy)
+    if rule is None:
         return None
-    rule = max(candidates, key=lambda r: TIER_ORDER.index(r.tier.value))
     gaps: list[Gap] = []
     if rule.recency_max is not None:
         gaps.append(
@@ -157,6 +171,36 @@ def next_tier(segment: CustomerSegment, policy: SegmentationPolicy) -> NextTier 
                 segment.monetary >= rule.monetary_min, "≥")
         )  # fmt: skip
     return NextTier(tier=rule.tier.value, label=str(dict(Tier.choices)[rule.tier.value]), gaps=gaps)
+
+
+def _text(value: Any) -> str:
+    """A policy text ({zh, en}) in the current language."""
+    return str(value.zh if (get_language() or "").startswith("zh") else value.en)
+
+
+@dataclass(frozen=True)
+class ServicePlanView:
+    name: str
+    summary: str
+    actions: list[str]
+
+
+def service_plan(tier: str, policy: Any) -> ServicePlanView | None:
+    """The policy's service plan for a tier (DOMAIN §1), when the policy has plans."""
+    plans = getattr(policy, "service_plans", None) or {}
+    plan = plans.get(EngineTier(tier)) if tier in TIER_ORDER else None
+    if plan is None:
+        return None
+    return ServicePlanView(
+        name=_text(plan.names),
+        summary=_text(plan.summary),
+        actions=[_text(a) for a in plan.actions],
+    )
+
+
+def tag_names(policy: Any) -> dict[str, str]:
+    """Tag id → its name in the current language, from the policy's tag rules."""
+    return {t.id: _text(t.names) for t in getattr(policy, "tags", ())}
 
 
 def segment_next_tier(segment: CustomerSegment) -> NextTier | None:

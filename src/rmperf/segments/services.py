@@ -241,6 +241,37 @@ def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
         yield chunk
 
 
+def _record_failure(
+    *,
+    actor: Any,
+    as_of: dt.date,
+    version: PolicyVersion,
+    run_import: LakeImport | None,
+    lake_dir: str,
+    problem: str,
+) -> SegmentRun:
+    with transaction.atomic(durable=True):
+        run = SegmentRun.objects.create(
+            as_of=as_of,
+            policy_version=version,
+            lake_import=run_import,
+            lake_path=lake_dir,
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            problem=problem[:2000],
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=_label(actor),
+        )
+        audit_record(
+            actor=actor,
+            verb="segments.run.failed",
+            object_type="segment_run",
+            object_id=str(run.run_id),
+            after={"as_of": as_of.isoformat(), "policy_version": version.pk, "problem": problem},
+        )
+    return run
+
+
 def segment_run(
     *, actor: Any, as_of: dt.date, policy_version: PolicyVersion | None = None
 ) -> SegmentRun:
@@ -265,8 +296,19 @@ def segment_run(
     run_import = _lake_import(str(lake_dir))
     lake = _bank_lake(lake_dir, run_import, policy.time_zone)
     began = time.perf_counter()
-    table = segment(lake, as_of=as_of, policy=policy)
-    last_contacts = _last_contacts(lake, as_of=as_of)
+    try:
+        table = segment(lake, as_of=as_of, policy=policy)
+        last_contacts = _last_contacts(lake, as_of=as_of)
+    except Exception as exc:  # the engine could not read the lake: say so on a record
+        logger.exception("segmentation at %s failed", as_of)
+        _record_failure(
+            actor=actor, as_of=as_of, version=version, run_import=run_import,
+            lake_dir=str(lake_dir), problem=f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+        raise SegmentRunError(
+            _("The segmentation failed and nothing was written: %(error)s")
+            % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from exc
     computed = time.perf_counter() - began
     customers = set(Customer.objects.values_list("customer_id", flat=True))
     staff = set(Staff.objects.values_list("staff_id", flat=True))

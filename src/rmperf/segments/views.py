@@ -179,6 +179,7 @@ def customer_reveal_view(request: HttpRequest, customer_id: str) -> HttpResponse
 
 def _chart_data(stats: Any) -> dict[str, Any]:
     return {
+        "labels": {"count": _("Customers"), "aum": _("AUM")},
         "pyramid": [
             {"tier": t.tier, "name": t.label, "count": t.count, "aum": str(t.aum)}
             for t in stats.tiers

@@ -15,6 +15,12 @@
     return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 });
   }
 
+  // Axis labels: 1.2M / 120万, so two axes side by side stay readable.
+  function compact(value) {
+    return Number(value).toLocaleString(document.documentElement.lang || undefined,
+                                        { notation: "compact", maximumFractionDigits: 1 });
+  }
+
   var builders = {
     // Monthly average daily balance by category, stacked.
     "aum-area": function (d) {
@@ -23,7 +29,7 @@
         legend: { top: 0 },
         grid: { left: 70, right: 16, top: 36, bottom: 28 },
         xAxis: { type: "category", boundaryGap: false, data: d.months },
-        yAxis: { type: "value", axisLabel: { formatter: money } },
+        yAxis: { type: "value", axisLabel: { formatter: compact } },
         series: d.series.map(function (s) {
           return { name: s.name, type: "line", stack: "aum", areaStyle: {}, showSymbol: false,
                    data: s.data.map(num) };
@@ -35,10 +41,11 @@
       var rows = d.pyramid.slice().reverse();
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-        legend: { top: 0, data: [d.labels.count, d.labels.aum] },
-        grid: { left: 80, right: 16, top: 36, bottom: 28, containLabel: true },
-        xAxis: [{ type: "value", name: d.labels.count }, { type: "value", name: d.labels.aum,
-                 axisLabel: { formatter: money } }],
+        legend: { bottom: 0, data: [d.labels.count, d.labels.aum] },
+        grid: { left: 16, right: 24, top: 28, bottom: 32, containLabel: true },
+        xAxis: [{ type: "value", position: "bottom" },
+                { type: "value", position: "top", axisLabel: { formatter: compact },
+                  splitLine: { show: false } }],
         yAxis: { type: "category", data: rows.map(function (r) { return r.name; }) },
         series: [
           { name: d.labels.count, type: "bar", data: rows.map(function (r) { return r.count; }) },
@@ -76,10 +83,15 @@
       var build = builders[el.getAttribute("data-chart")];
       var d = data(el);
       if (!build || !d || el.getAttribute("data-drawn")) { return; }
-      var chart = echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(build(d));
-      el.setAttribute("data-drawn", "1");
-      window.addEventListener("resize", function () { chart.resize(); });
+      try {
+        var chart = echarts.init(el, null, { renderer: "svg" });
+        chart.setOption(build(d));
+        el.setAttribute("data-drawn", "1");
+        window.addEventListener("resize", function () { chart.resize(); });
+      } catch (err) {
+        // One broken chart must not keep the others from drawing.
+        if (window.console) { window.console.error("chart", el.getAttribute("data-chart"), err); }
+      }
     });
   }
 
