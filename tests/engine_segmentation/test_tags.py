@@ -5,7 +5,7 @@ As-of date D = 2026-09-30, bank time Asia/Shanghai (UTC+8). Default policy windo
 - 60 days: 2026-08-02 … D (payroll_client); 90 days: 2026-07-03 … D (complained,
   mortgage_disbursed, new_customer);
 - birthday: D … D + 29 = 09-30 … 10-29, retail only;
-- contact: stale unless 2026-03-30 < contact_verified_on ≤ D (6 months);
+- contact: stale when older than 6 months, i.e. unless 2026-03-30 ≤ contact_verified_on ≤ D;
 - risk assessment: current when 2025-09-30 < risk_assessed_on ≤ D (12 months).
 Every customer here has contact verified on 2026-09-01 (not stale) unless it says so.
 """
@@ -91,8 +91,8 @@ def build() -> LakeBuilder:
     person(b, "BD_NONE", birth_date="")
     person(b, "NEW_EDGE", opened_on="2026-07-03")  # D − 89
     person(b, "NEW_OUT", opened_on="2026-07-02")  # D − 90
-    person(b, "CONTACT_EXACT", contact_verified_on="2026-03-30")  # D − 6 months: stale
-    person(b, "CONTACT_DAY_AFTER", contact_verified_on="2026-03-31")
+    person(b, "CONTACT_EXACT", contact_verified_on="2026-03-30")  # exactly 6 months: fresh
+    person(b, "CONTACT_DAY_BEFORE", contact_verified_on="2026-03-29")  # older: stale
     person(b, "CONTACT_NONE", contact_verified_on="")
     person(b, "CONTACT_AFTER_D", contact_verified_on="2026-10-01")  # not known on D
     person(b, "OPT_OUT", marketing_opt_out="true")
@@ -152,8 +152,8 @@ EXPECTED_TAGS: dict[str, str] = {
     "BD_NONE": "",
     "NEW_EDGE": "new_customer",
     "NEW_OUT": "",
-    "CONTACT_EXACT": "contact_stale",
-    "CONTACT_DAY_AFTER": "",
+    "CONTACT_EXACT": "",
+    "CONTACT_DAY_BEFORE": "contact_stale",
     "CONTACT_NONE": "contact_stale",
     "CONTACT_AFTER_D": "contact_stale",
     "OPT_OUT": "marketing_opt_out",

@@ -90,7 +90,7 @@ class TagSource(StrEnum):
     EVENTS = "events"  # ≥ min_count events of `kinds` with business date in the window
     BIRTHDAY = "birthday"  # birthday (month and day) in D … D + window − 1
     OPENED = "opened"  # opened_on in D − window + 1 … D (a new customer)
-    CONTACT_VERIFIED = "contact_verified"  # contact data not verified within `months`
+    CONTACT_VERIFIED = "contact_verified"  # contact data older than `months` months
     MARKETING_OPT_OUT = "marketing_opt_out"  # refused personalised marketing (PIPL art. 24)
 
 

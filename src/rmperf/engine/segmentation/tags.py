@@ -18,8 +18,9 @@ computation. Semantics, each stated once here:
   - birthday: the birthday (month and day) falls in D … D + window − 1; a 29 February
     birthday is kept on 28 February in common years.
   - opened: opened_on in D − window + 1 … D.
-  - contact_verified: contact data not verified in the last `months` months, i.e. not
-    D − months < contact_verified_on ≤ D (missing counts as stale).
+  - contact_verified: contact data older than `months` months: stale unless
+    D − months ≤ contact_verified_on ≤ D, so a verification exactly 6 months old is
+    still fresh and one a day older is stale (missing, or dated after D: stale).
   - marketing_opt_out: the customer refused personalised marketing (missing: false).
   A rule applies only to customers of its `customer_kinds`.
 - `tags` is the ids of the rules that hold, sorted and joined with ';' ("" for none).
@@ -138,7 +139,10 @@ def _dimension_flag(cust: Any, tag: TagRule, as_of: dt.date) -> Any:
             start = ibis.literal(as_of - dt.timedelta(days=(tag.window_days or 1) - 1))
             return (cust.opened_on >= start) & (cust.opened_on <= day)
         case TagSource.CONTACT_VERIFIED:
-            return ~_known_within(cust.contact_verified_on, as_of, tag.months or 1)
+            verified = cust.contact_verified_on
+            since = ibis.literal(add_months(as_of, -(tag.months or 1)))
+            fresh = verified.notnull() & (verified >= since) & (verified <= day)
+            return ~fresh
         case TagSource.MARKETING_OPT_OUT:
             return cust.marketing_opt_out.fill_null(False)
         case TagSource.EVENTS:
