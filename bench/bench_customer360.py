@@ -59,6 +59,11 @@ def main() -> int:
     ap.add_argument(
         "--reuse", action="store_true", help="keep the database of the previous run (no setup)"
     )
+    ap.add_argument(
+        "--no-index",
+        action="store_true",
+        help="with --reuse: read the Parquet files, not the customer index (for comparison)",
+    )
     args = ap.parse_args()
 
     if not (args.lake / "transactions.parquet").exists():
@@ -87,7 +92,12 @@ def main() -> int:
     if args.reuse:
         files = lk.lake_files()
         assert files is not None, "nothing to reuse: run without --reuse first"
-        lk.customer_index_build(files)
+        if args.no_index:
+            from django.conf import settings
+
+            settings.RMPERF_LAKE_CACHE_DIR = Path(tempfile.mkdtemp(prefix="no-index-"))
+        else:
+            lk.customer_index_build(files)
         _measure(args)
         return 0
     call_command("migrate", verbosity=0)

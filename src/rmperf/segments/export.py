@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING, WriteOnlyCell
 
 from rmperf.core.access import may_see_customer_names, scope_of
 from rmperf.core.audit import audit_record
@@ -70,18 +70,23 @@ def _cell_value(value: Any) -> Any:
 
 
 def workbook_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
-    """An .xlsx with one sheet; strings are always written as strings (never formulas)."""
-    wb = Workbook(write_only=False)
-    ws = wb.create_sheet("customers", 0)
-    for other in wb.worksheets[1:]:
-        wb.remove(other)
-    ws.append([safe_text(h) for h in headers])
+    """An .xlsx with one sheet, streamed (write-only: memory stays flat for large HR
+    exports); text cells are always typed as text, never as formulas."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("customers")
+
+    def cells(values: Iterable[Any]) -> list[Any]:
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = TYPE_STRING  # openpyxl would read a leading "=" as a formula
+            out.append(cell)
+        return out
+
+    ws.append(cells(safe_text(h) for h in headers))
     for row in rows:
-        ws.append([_cell_value(v) for v in row])
-    for row_cells in ws.iter_rows():
-        for cell in row_cells:
-            if isinstance(cell.value, str):
-                cell.data_type = TYPE_STRING  # openpyxl reads a leading "=" as a formula
+        ws.append(cells(_cell_value(v) for v in row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
