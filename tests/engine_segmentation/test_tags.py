@@ -16,8 +16,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
+from rmperf.cli import main
 from rmperf.engine.lake import Lake
 from rmperf.engine.policy import PolicyError, load_policy_text
 from rmperf.engine.segmentation import RFM_SCHEMA, SEGMENT_SCHEMA, segment
@@ -288,6 +290,18 @@ def test_without_tags_only_the_rfm_columns(tmp_path: Path) -> None:
     bare = segment(lake, as_of=D, policy=POLICY, with_tags=False)
     assert bare.schema == RFM_SCHEMA
     assert bare.equals(full.select(RFM_SCHEMA.names))
+
+
+def test_cli_writes_every_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    b = LakeBuilder()
+    person(b, "A", marketing_opt_out="true", birth_date="1990-10-01")
+    out = tmp_path / "seg.parquet"
+    argv = ["segment", "--lake", str(b.write(tmp_path / "lake")), "--as-of", "2026-09-30"]
+    assert main([*argv, "--out", str(out), "--today", "2026-11-23"]) == 0
+    assert "1 customers (sleeping 1)" in capsys.readouterr().out
+    table = pq.read_table(out)
+    assert [(f.name, f.type) for f in table.schema] == [(f.name, f.type) for f in SEGMENT_SCHEMA]
+    assert table.column("tags").to_pylist() == ["birthday_soon;marketing_opt_out"]
 
 
 def test_birthday_windows_cross_the_year_and_keep_29_february() -> None:
