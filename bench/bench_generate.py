@@ -66,8 +66,9 @@ def run(scale: str, seed: int, fmt: str, out: Path) -> dict[str, object]:
         shutil.rmtree(out)
     with tempfile.TemporaryFile() as stdout:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, scale, str(seed), str(out), fmt],
-                                stdout=stdout)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, scale, str(seed), str(out), fmt], stdout=stdout
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -104,7 +105,7 @@ def load_previous() -> dict[str, dict[str, object]]:
     if start < 0:
         return {}
     end = text.find(" -->", start)
-    data: dict[str, dict[str, object]] = json.loads(text[start + len(MARK):end])
+    data: dict[str, dict[str, object]] = json.loads(text[start + len(MARK) : end])
     return data
 
 
@@ -142,9 +143,13 @@ def render(results: dict[str, dict[str, object]], mach: dict[str, str]) -> str:
             f"{r['peak_rss_mib']:,} | {r['lake_mib']:,} | {rows['transactions']:,} | "
             f"{', '.join(parts) or '—'} |"
         )
-    lines += ["", "Rows per table:", "",
-              "| table | " + " | ".join(scales) + " |",
-              "|---|" + "---:|" * len(scales)]
+    lines += [
+        "",
+        "Rows per table:",
+        "",
+        "| table | " + " | ".join(scales) + " |",
+        "|---|" + "---:|" * len(scales),
+    ]
     first = results[scales[0]]["rows"]
     assert isinstance(first, dict)
     for table in first:
@@ -182,8 +187,10 @@ def main() -> None:
         out = args.out_dir / f"lake-{scale}"
         print(f"generating {scale} …", flush=True)
         r = run(scale, args.seed, args.fmt, out)
-        print(f"  {r['wall_s']} s, {r['total_rows']:,} rows, peak RSS {r['peak_rss_mib']} MiB",
-              flush=True)
+        print(
+            f"  {r['wall_s']} s, {r['total_rows']:,} rows, peak RSS {r['peak_rss_mib']} MiB",
+            flush=True,
+        )
         results[scale] = r
         if not args.keep:
             shutil.rmtree(out)

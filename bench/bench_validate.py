@@ -76,9 +76,7 @@ def machine() -> str:
 
 def run_child(code: str, *args: str) -> tuple[dict[str, object], float, float]:
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     assert proc.stdout is not None
@@ -96,20 +94,42 @@ def synthesise(out: Path, customers: int = 200_000, transactions: int = 20_000_0
 
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
-    pq.write_table(pa.table({
-        "unit_id": ["B", "R1", "BR1", "T1"], "name": ["b", "r", "br", "t"],
-        "kind": ["bank", "region", "branch", "team"], "parent_id": [None, "B", "R1", "BR1"],
-    }), out / "org_units.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "unit_id": ["B", "R1", "BR1", "T1"],
+                "name": ["b", "r", "br", "t"],
+                "kind": ["bank", "region", "branch", "team"],
+                "parent_id": [None, "B", "R1", "BR1"],
+            }
+        ),
+        out / "org_units.parquet",
+    )
     ids = [f"C{i:07d}" for i in range(customers)]
-    pq.write_table(pa.table({
-        "customer_id": ids, "name": ids, "kind": ["retail"] * customers,
-        "unit_id": ["BR1"] * customers,
-        "opened_on": pa.array([dt.date(2020, 1, 1)] * customers),
-    }), out / "customers.parquet")
-    pq.write_table(pa.table({
-        "product_id": ["P1"], "name": ["deposit"], "category": ["deposit"],
-        "risk_level": ["R1"], "revenue_rate": pa.array([0], pa.decimal128(12, 6)),
-    }), out / "products.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": ids,
+                "name": ids,
+                "kind": ["retail"] * customers,
+                "unit_id": ["BR1"] * customers,
+                "opened_on": pa.array([dt.date(2020, 1, 1)] * customers),
+            }
+        ),
+        out / "customers.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "product_id": ["P1"],
+                "name": ["deposit"],
+                "category": ["deposit"],
+                "risk_level": ["R1"],
+                "revenue_rate": pa.array([0], pa.decimal128(12, 6)),
+            }
+        ),
+        out / "products.parquet",
+    )
     parts = out / "transactions"
     parts.mkdir(exist_ok=True)
     per = 1_000_000
@@ -117,16 +137,22 @@ def synthesise(out: Path, customers: int = 200_000, transactions: int = 20_000_0
     for p in range(transactions // per):
         n = np.arange(p * per, (p + 1) * per)
         cust = rng.integers(0, customers, per)
-        pq.write_table(pa.table({
-            "txn_id": pa.array([f"X{i:09d}" for i in n]),
-            "customer_id": pa.array(np.array(ids, dtype=object)[cust]),
-            "ts": pa.array(base + rng.integers(0, 900 * 86_400_000_000, per),
-                           pa.timestamp("us", "UTC")),
-            "amount": pa.array(rng.integers(1, 10_000_000, per)).cast(pa.decimal128(18, 2)),
-            "direction": pa.array(np.where(rng.random(per) < 0.5, "credit", "debit")),
-            "channel": pa.array(["mobile"] * per),
-            "product_id": pa.array(["P1"] * per),
-        }), parts / f"part-{p:03d}.parquet")
+        pq.write_table(
+            pa.table(
+                {
+                    "txn_id": pa.array([f"X{i:09d}" for i in n]),
+                    "customer_id": pa.array(np.array(ids, dtype=object)[cust]),
+                    "ts": pa.array(
+                        base + rng.integers(0, 900 * 86_400_000_000, per), pa.timestamp("us", "UTC")
+                    ),
+                    "amount": pa.array(rng.integers(1, 10_000_000, per)).cast(pa.decimal128(18, 2)),
+                    "direction": pa.array(np.where(rng.random(per) < 0.5, "credit", "debit")),
+                    "channel": pa.array(["mobile"] * per),
+                    "product_id": pa.array(["P1"] * per),
+                }
+            ),
+            parts / f"part-{p:03d}.parquet",
+        )
 
 
 def main() -> None:
@@ -158,8 +184,10 @@ def main() -> None:
     )
     if args.activity:
         act, wall, rss = run_child(ACTIVITY_CHILD, str(lake), args.today)
-        print(f"monthly_activity (duckdb): {act['rows']:,} rows out; wall {wall:.1f} s, "
-              f"peak RSS {rss:,.0f} MiB")
+        print(
+            f"monthly_activity (duckdb): {act['rows']:,} rows out; wall {wall:.1f} s, "
+            f"peak RSS {rss:,.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,15 @@ from tests.engine.lakes import BASE, TODAY, row, write_lake
 
 
 def _txn(txn_id: str, customer: str, ts: str, amount: str, direction: str) -> dict[str, str]:
-    return row("transactions", txn_id=txn_id, customer_id=customer, ts=ts, amount=amount,
-               direction=direction, product_id="")
+    return row(
+        "transactions",
+        txn_id=txn_id,
+        customer_id=customer,
+        ts=ts,
+        amount=amount,
+        direction=direction,
+        product_id="",
+    )
 
 
 # Bank time is Asia/Shanghai (UTC+8). The month is the business month in bank time.
@@ -44,12 +51,27 @@ TXNS = [
 ]
 # C3 has no transactions and so no rows.
 EXPECTED = [
-    {"customer_id": "C1", "month": "2026-01", "txn_count": 3,
-     "credit_amount": Decimal("0.20"), "debit_amount": Decimal("4.25")},
-    {"customer_id": "C1", "month": "2026-02", "txn_count": 2,
-     "credit_amount": Decimal("10.60"), "debit_amount": Decimal("0.00")},
-    {"customer_id": "C2", "month": "2026-03", "txn_count": 2,
-     "credit_amount": Decimal("100.00"), "debit_amount": Decimal("5.55")},
+    {
+        "customer_id": "C1",
+        "month": "2026-01",
+        "txn_count": 3,
+        "credit_amount": Decimal("0.20"),
+        "debit_amount": Decimal("4.25"),
+    },
+    {
+        "customer_id": "C1",
+        "month": "2026-02",
+        "txn_count": 2,
+        "credit_amount": Decimal("10.60"),
+        "debit_amount": Decimal("0.00"),
+    },
+    {
+        "customer_id": "C2",
+        "month": "2026-03",
+        "txn_count": 2,
+        "credit_amount": Decimal("100.00"),
+        "debit_amount": Decimal("5.55"),
+    },
 ]
 
 
@@ -78,8 +100,13 @@ MORE_TXNS = [
 ]
 EXPECTED_WITH_MORE = [
     *EXPECTED[:2],
-    {"customer_id": "C1", "month": "2026-06", "txn_count": 1,
-     "credit_amount": Decimal("12.34"), "debit_amount": Decimal("0.00")},
+    {
+        "customer_id": "C1",
+        "month": "2026-06",
+        "txn_count": 1,
+        "credit_amount": Decimal("12.34"),
+        "debit_amount": Decimal("0.00"),
+    },
     EXPECTED[2],
 ]
 
@@ -131,9 +158,14 @@ def test_spark_matches_duckdb_and_the_hand_count(spark: Any, busy_lake: Lake) ->
     duck = DuckDBBackend()
     attach_lake(duck, busy_lake, ["transactions"])
     spark_side = SparkBackend(spark)
-    for table, key in [("org_units", "unit_id"), ("customers", "customer_id"),
-                       ("transactions", "txn_id")]:
+    for table, key in [
+        ("org_units", "unit_id"),
+        ("customers", "customer_id"),
+        ("transactions", "txn_id"),
+    ]:
         sql = f"SELECT * FROM rm_valid_{table} ORDER BY {key}"
         assert _instants(spark_side.to_arrow(sql)) == _instants(duck.to_arrow(sql))
-    assert [r["customer_id"] for r in duck.to_arrow(
-        "SELECT customer_id FROM rm_valid_customers ORDER BY 1").to_pylist()] == ["C1", "C2", "C3"]
+    assert [
+        r["customer_id"]
+        for r in duck.to_arrow("SELECT customer_id FROM rm_valid_customers ORDER BY 1").to_pylist()
+    ] == ["C1", "C2", "C3"]

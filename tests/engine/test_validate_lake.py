@@ -45,8 +45,13 @@ def test_rejects_file_keeps_every_original_value(tmp_path: Path) -> None:
     assert not result.ok
     assert read_rejects(tmp_path, "transactions") == [
         {
-            "txn_id": "X9", "customer_id": "C1", "ts": "2026-06-01T10:00:00+08:00",
-            "amount": " -5.00", "direction": "credit", "channel": "pigeon", "product_id": "P1",
+            "txn_id": "X9",
+            "customer_id": "C1",
+            "ts": "2026-06-01T10:00:00+08:00",
+            "amount": " -5.00",
+            "direction": "credit",
+            "channel": "pigeon",
+            "product_id": "P1",
             "reject_column": "amount; channel",
             "reject_reason": "amount:  -5.00 is not a decimal number; "
             "channel: pigeon is not one of counter, atm, mobile, online, pos, transfer",
@@ -183,32 +188,41 @@ def test_typed_parquet_columns_get_the_same_checks(tmp_path: Path) -> None:
     write_lake(tmp_path, drop=["transactions", "products", "loans"])
     n = 5
     pq.write_table(
-        pa.table({
-            "txn_id": [f"X{i}" for i in range(n)],
-            "customer_id": ["C1"] * n,
-            # a wall-clock time without zone is bank time
-            "ts": pa.array([datetime(2026, 6, 1, 23, 30)] * n, pa.timestamp("us")),  # noqa: DTZ001
-            # more places in the file are fine while they are zeros
-            "amount": pa.array(
-                [Decimal("1.2300"), Decimal("1.2345"), Decimal("-1.0000"), Decimal("5"),
-                 Decimal("0.0100")],
-                pa.decimal128(20, 4),
-            ),
-            "direction": ["credit"] * n,
-            "channel": ["atm"] * n,
-            "product_id": pa.array([None] * n, pa.string()),
-        }),
+        pa.table(
+            {
+                "txn_id": [f"X{i}" for i in range(n)],
+                "customer_id": ["C1"] * n,
+                # a wall-clock time without zone is bank time
+                "ts": pa.array([datetime(2026, 6, 1, 23, 30)] * n, pa.timestamp("us")),  # noqa: DTZ001
+                # more places in the file are fine while they are zeros
+                "amount": pa.array(
+                    [
+                        Decimal("1.2300"),
+                        Decimal("1.2345"),
+                        Decimal("-1.0000"),
+                        Decimal("5"),
+                        Decimal("0.0100"),
+                    ],
+                    pa.decimal128(20, 4),
+                ),
+                "direction": ["credit"] * n,
+                "channel": ["atm"] * n,
+                "product_id": pa.array([None] * n, pa.string()),
+            }
+        ),
         tmp_path / "transactions.parquet",
     )
     pq.write_table(
-        pa.table({
-            "product_id": ["P1", "P2"],
-            "name": ["a", "b"],
-            "category": ["deposit", "fund"],
-            "risk_level": ["R1", "R4"],
-            "term_days": pa.array([None, 365], pa.int32()),
-            "revenue_rate": pa.array([0.01, 0.02], pa.float64()),  # a float: never exact
-        }),
+        pa.table(
+            {
+                "product_id": ["P1", "P2"],
+                "name": ["a", "b"],
+                "category": ["deposit", "fund"],
+                "risk_level": ["R1", "R4"],
+                "term_days": pa.array([None, 365], pa.int32()),
+                "revenue_rate": pa.array([0.01, 0.02], pa.float64()),  # a float: never exact
+            }
+        ),
         tmp_path / "products.parquet",
     )
     loans = {k: [v] for k, v in BASE["loans"][0].items()}
@@ -252,11 +266,19 @@ def test_iter_valid_rows_gives_exact_python_values(tmp_path: Path) -> None:
     rows = [r for b in batches for r in b]
     assert [r["customer_id"] for r in rows] == ["C1", "C2", "C3"]  # by primary key
     assert rows[0] == {
-        "customer_id": "C1", "name": "Chen Jie", "kind": "retail", "unit_id": "BR1",
-        "birth_date": date(1980, 5, 1), "opened_on": date(2020, 1, 2),
-        "phone": "+86 138 0000 0001", "id_number": "110101198005010011", "risk_level": "C3",
-        "risk_assessed_on": date(2026, 1, 5), "contact_verified_on": date(2026, 1, 5),
-        "marketing_opt_out": False, "sci_tech": None,
+        "customer_id": "C1",
+        "name": "Chen Jie",
+        "kind": "retail",
+        "unit_id": "BR1",
+        "birth_date": date(1980, 5, 1),
+        "opened_on": date(2020, 1, 2),
+        "phone": "+86 138 0000 0001",
+        "id_number": "110101198005010011",
+        "risk_level": "C3",
+        "risk_assessed_on": date(2026, 1, 5),
+        "contact_verified_on": date(2026, 1, 5),
+        "marketing_opt_out": False,
+        "sci_tech": None,
     }
     assert rows[1]["birth_date"] is None and rows[1]["marketing_opt_out"] is None
     assert rows[2]["marketing_opt_out"] is True
@@ -301,8 +323,10 @@ def test_lake_value(tmp_path: Path) -> None:
 
 
 def test_lake_gives_typed_valid_rows(tmp_path: Path) -> None:
-    write_lake(tmp_path, {"products": [*BASE["products"], row("products", product_id="P9",
-                                                            revenue_rate="1.5")]})
+    write_lake(
+        tmp_path,
+        {"products": [*BASE["products"], row("products", product_id="P9", revenue_rate="1.5")]},
+    )
     got = Lake(tmp_path, TODAY).valid_rows("products")
     assert got.column_names == list(contract.table("products").column_names)
     assert got.schema.field("revenue_rate").type == pa.decimal128(12, 6)

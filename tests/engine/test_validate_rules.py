@@ -16,25 +16,41 @@ ID = contract.ID_PATTERN
 TYPE_ERRORS = [
     ("products", "term_days", "12.5", "term_days: 12.5 is not an integer"),
     ("products", "term_days", "abc", "term_days: abc is not an integer"),
-    ("products", "term_days", "99999999999999999999",
-     "term_days: 99999999999999999999 is out of range for a 64-bit integer"),
+    (
+        "products",
+        "term_days",
+        "99999999999999999999",
+        "term_days: 99999999999999999999 is out of range for a 64-bit integer",
+    ),
     ("staff", "hired_on", "abc", "hired_on: abc is not a date (YYYY-MM-DD)"),
     ("staff", "hired_on", "2026-02-30", "hired_on: 2026-02-30 is not a date (YYYY-MM-DD)"),
     ("staff", "hired_on", "2026/01/05", "hired_on: 2026/01/05 is not a date (YYYY-MM-DD)"),
     ("staff", "hired_on", "5 Jan 2026", "hired_on: 5 Jan 2026 is not a date (YYYY-MM-DD)"),
     ("transactions", "ts", "yesterday", "ts: yesterday is not an ISO 8601 timestamp"),
-    ("transactions", "ts", "2026-06-01T25:00:00",
-     "ts: 2026-06-01T25:00:00 is not an ISO 8601 timestamp"),
+    (
+        "transactions",
+        "ts",
+        "2026-06-01T25:00:00",
+        "ts: 2026-06-01T25:00:00 is not an ISO 8601 timestamp",
+    ),
     ("transactions", "ts", "2026-06-01", "ts: 2026-06-01 is not an ISO 8601 timestamp"),
     ("transactions", "amount", "12.345", "amount: 12.345 has more than 2 decimal places"),
     ("transactions", "amount", "0.001", "amount: 0.001 has more than 2 decimal places"),
     ("transactions", "amount", "1,000.00", "amount: 1,000.00 is not a decimal number"),
     ("transactions", "amount", "1e3", "amount: 1e3 is not a decimal number"),
     ("transactions", "amount", "ten", "amount: ten is not a decimal number"),
-    ("transactions", "amount", "10000000000000000.00",
-     "amount: 10000000000000000.00 is too large for decimal(18,2)"),
-    ("products", "revenue_rate", "0.1234567",
-     "revenue_rate: 0.1234567 has more than 6 decimal places"),
+    (
+        "transactions",
+        "amount",
+        "10000000000000000.00",
+        "amount: 10000000000000000.00 is too large for decimal(18,2)",
+    ),
+    (
+        "products",
+        "revenue_rate",
+        "0.1234567",
+        "revenue_rate: 0.1234567 has more than 6 decimal places",
+    ),
     ("trainings", "hours", "1.234", "hours: 1.234 has more than 2 decimal places"),
     ("feedback", "score", "9.999", "score: 9.999 has more than 2 decimal places"),
     ("loans", "green", "yes", "green: yes is not a boolean (true/false/1/0)"),
@@ -42,7 +58,6 @@ TYPE_ERRORS = [
     ("balances", "month", "2026-13", "month: 2026-13 is not a month (YYYY-MM)"),
     ("balances", "month", "2026-5", "month: 2026-5 is not a month (YYYY-MM)"),
 ]
-
 
 
 @pytest.mark.parametrize(("table", "column", "value", "reason"), TYPE_ERRORS)
@@ -87,8 +102,18 @@ VALUE_ERRORS = [
     ("customers", "risk_level", "C6", "risk_level: C6 is not one of C1, C2, C3, C4, C5"),
     # pattern (whole string)
     ("customers", "phone", "call me", r"phone: call me does not match ^\+?[0-9][0-9 -]{5,19}$"),
-    ("events", "kind", "Page View", f"kind: Page View does not match {contract.EVENT_KIND_PATTERN}"),
-    ("events", "kind", "page_view.", f"kind: page_view. does not match {contract.EVENT_KIND_PATTERN}"),
+    (
+        "events",
+        "kind",
+        "Page View",
+        f"kind: Page View does not match {contract.EVENT_KIND_PATTERN}",
+    ),
+    (
+        "events",
+        "kind",
+        "page_view.",
+        f"kind: page_view. does not match {contract.EVENT_KIND_PATTERN}",
+    ),
     # min / max / exclusive min
     ("transactions", "amount", "-5.00", "amount: -5.00 is not > 0"),
     ("transactions", "amount", "0", "amount: 0 is not > 0"),
@@ -101,14 +126,27 @@ VALUE_ERRORS = [
     ("trainings", "hours", "1000.5", "hours: 1000.5 is not <= 1000"),
     # dates: not before 1900, not after the validation day (TODAY = 2026-06-30)
     ("staff", "hired_on", "1899-12-31", "hired_on: 1899-12-31 is before 1900-01-01"),
-    ("staff", "hired_on", "2026-07-01", "hired_on: 2026-07-01 is after the validation day 2026-06-30"),
+    (
+        "staff",
+        "hired_on",
+        "2026-07-01",
+        "hired_on: 2026-07-01 is after the validation day 2026-06-30",
+    ),
     ("balances", "month", "2026-07", "month: 2026-07 is after the validation day 2026-06-30"),
     ("balances", "month", "1899-12", "month: 1899-12 is before 1900-01-01"),
-    ("events", "ts", "2026-07-01T00:00:00+08:00",
-     "ts: 2026-07-01T00:00:00+08:00 is after the validation day 2026-06-30"),
+    (
+        "events",
+        "ts",
+        "2026-07-01T00:00:00+08:00",
+        "ts: 2026-07-01T00:00:00+08:00 is after the validation day 2026-06-30",
+    ),
     # 16:30 UTC on the 30th is 00:30 on 1 July in Shanghai: already tomorrow for the bank
-    ("events", "ts", "2026-06-30T16:30:00Z",
-     "ts: 2026-06-30T16:30:00Z is after the validation day 2026-06-30"),
+    (
+        "events",
+        "ts",
+        "2026-06-30T16:30:00Z",
+        "ts: 2026-06-30T16:30:00Z is after the validation day 2026-06-30",
+    ),
     ("events", "ts", "1899-12-31T12:00:00", "ts: 1899-12-31T12:00:00 is before 1900-01-01"),
 ]
 
@@ -145,7 +183,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     out: Batch = {}
     for table, mine in by_table.items():
         label = LABEL_COLUMN[table]
-        rows = [row(table, **{label: f"K{n}", col: value}) for n, (_, col, value) in enumerate(mine)]
+        rows = [
+            row(table, **{label: f"K{n}", col: value}) for n, (_, col, value) in enumerate(mine)
+        ]
         found = rejected(tmp_path_factory.mktemp(table), table, rows, key=label)
         for n, case in enumerate(mine):
             out[case] = found.get(f"K{n}")
@@ -188,44 +228,86 @@ def test_optional_values_may_be_empty(tmp_path: Path) -> None:
 
 
 ROW_CHECKS = [
-    ("org_units", row("org_units", unit_id="B2", kind="region", parent_id=""),
-     "parent_id: only the bank has no parent, and the bank has none "
-     "(kind=region, parent_id=empty)"),
-    ("staff", row("staff", staff_id="S9", rank=""),
-     "rank: an RM must have a rank (role=rm, rank=empty)"),
-    ("customers", row("customers", customer_id="C9", birth_date="2021-01-01"),
-     "birth_date: birth_date is after opened_on (birth_date=2021-01-01, opened_on=2020-01-02)"),
-    ("customers", row("customers", customer_id="C9", risk_assessed_on=""),
-     "risk_assessed_on: risk_level and risk_assessed_on must be given together "
-     "(risk_level=C3, risk_assessed_on=empty)"),
-    ("assignments", row("assignments", customer_id="C2", valid_to="2019-12-31"),
-     "valid_to: valid_to is before valid_from (valid_from=2020-01-02, valid_to=2019-12-31)"),
-    ("holdings", row("holdings", customer_id="C2", maturity_date="2025-01-01"),
-     "maturity_date: maturity_date is before start_date "
-     "(start_date=2026-01-10, maturity_date=2025-01-01)"),
-    ("loans", row("loans", loan_id="L9", maturity_date="2024-01-01"),
-     "maturity_date: maturity_date is before disbursed_on "
-     "(disbursed_on=2025-01-15, maturity_date=2024-01-01)"),
-    ("referrals", row("referrals", referral_id="F9", to_staff_id="S2"),
-     "to_staff_id: a referral to oneself (from_staff_id=S2, to_staff_id=S2)"),
-    ("referrals", row("referrals", referral_id="F9", responded_at="2026-06-01T09:00:00"),
-     "responded_at: responded_at is before created_at "
-     "(created_at=2026-06-01T10:00:00, responded_at=2026-06-01T09:00:00)"),
-    ("loans", row("loans", loan_id="L9", applied_on="2025-02-01"),
-     "applied_on: applied_on is after disbursed_on "
-     "(disbursed_on=2025-01-15, applied_on=2025-02-01)"),
+    (
+        "org_units",
+        row("org_units", unit_id="B2", kind="region", parent_id=""),
+        "parent_id: only the bank has no parent, and the bank has none "
+        "(kind=region, parent_id=empty)",
+    ),
+    (
+        "staff",
+        row("staff", staff_id="S9", rank=""),
+        "rank: an RM must have a rank (role=rm, rank=empty)",
+    ),
+    (
+        "customers",
+        row("customers", customer_id="C9", birth_date="2021-01-01"),
+        "birth_date: birth_date is after opened_on (birth_date=2021-01-01, opened_on=2020-01-02)",
+    ),
+    (
+        "customers",
+        row("customers", customer_id="C9", risk_assessed_on=""),
+        "risk_assessed_on: risk_level and risk_assessed_on must be given together "
+        "(risk_level=C3, risk_assessed_on=empty)",
+    ),
+    (
+        "assignments",
+        row("assignments", customer_id="C2", valid_to="2019-12-31"),
+        "valid_to: valid_to is before valid_from (valid_from=2020-01-02, valid_to=2019-12-31)",
+    ),
+    (
+        "holdings",
+        row("holdings", customer_id="C2", maturity_date="2025-01-01"),
+        "maturity_date: maturity_date is before start_date "
+        "(start_date=2026-01-10, maturity_date=2025-01-01)",
+    ),
+    (
+        "loans",
+        row("loans", loan_id="L9", maturity_date="2024-01-01"),
+        "maturity_date: maturity_date is before disbursed_on "
+        "(disbursed_on=2025-01-15, maturity_date=2024-01-01)",
+    ),
+    (
+        "referrals",
+        row("referrals", referral_id="F9", to_staff_id="S2"),
+        "to_staff_id: a referral to oneself (from_staff_id=S2, to_staff_id=S2)",
+    ),
+    (
+        "referrals",
+        row("referrals", referral_id="F9", responded_at="2026-06-01T09:00:00"),
+        "responded_at: responded_at is before created_at "
+        "(created_at=2026-06-01T10:00:00, responded_at=2026-06-01T09:00:00)",
+    ),
+    (
+        "loans",
+        row("loans", loan_id="L9", applied_on="2025-02-01"),
+        "applied_on: applied_on is after disbursed_on "
+        "(disbursed_on=2025-01-15, applied_on=2025-02-01)",
+    ),
     # 01:59:59 UTC is 09:59:59 in Shanghai: before the 10:00 (bank time) creation
-    ("referrals", row("referrals", referral_id="F9", converted_at="2026-06-01T01:59:59Z"),
-     "converted_at: converted_at is before created_at "
-     "(created_at=2026-06-01T10:00:00, converted_at=2026-06-01T01:59:59Z)"),
-    ("referrals", row("referrals", referral_id="F9", status="lost"),
-     "converted_at: converted_at must be set exactly when status is converted "
-     "(status=lost, converted_at=2026-06-03T12:00:00)"),
-    ("feedback", row("feedback", staff_id="S3", score="11"),
-     "score: an NPS answer is between 0 and 10 (kind=nps, score=11)"),
-    ("requests", row("requests", request_id="Q9", resolved_at="2026-06-01T09:59:00"),
-     "resolved_at: resolved_at is before received_at "
-     "(received_at=2026-06-01T10:00:00, resolved_at=2026-06-01T09:59:00)"),
+    (
+        "referrals",
+        row("referrals", referral_id="F9", converted_at="2026-06-01T01:59:59Z"),
+        "converted_at: converted_at is before created_at "
+        "(created_at=2026-06-01T10:00:00, converted_at=2026-06-01T01:59:59Z)",
+    ),
+    (
+        "referrals",
+        row("referrals", referral_id="F9", status="lost"),
+        "converted_at: converted_at must be set exactly when status is converted "
+        "(status=lost, converted_at=2026-06-03T12:00:00)",
+    ),
+    (
+        "feedback",
+        row("feedback", staff_id="S3", score="11"),
+        "score: an NPS answer is between 0 and 10 (kind=nps, score=11)",
+    ),
+    (
+        "requests",
+        row("requests", request_id="Q9", resolved_at="2026-06-01T09:59:00"),
+        "resolved_at: resolved_at is before received_at "
+        "(received_at=2026-06-01T10:00:00, resolved_at=2026-06-01T09:59:00)",
+    ),
 ]
 
 
@@ -239,10 +321,20 @@ def test_every_row_check(tmp_path: Path, table: str, bad: dict[str, str], reason
 def test_every_contract_row_check_is_covered() -> None:
     named = {c.name for t in contract.TABLES for c in t.checks}
     covered = {
-        "root_is_bank", "rm_has_rank", "birth_before_open", "assessment_has_level",
-        "valid_range", "maturity_after_start", "maturity_after_disbursement", "not_self",
-        "responded_after_created", "converted_after_created", "converted_has_time",
-        "nps_scale", "resolved_after_received", "applied_before_disbursement",
+        "root_is_bank",
+        "rm_has_rank",
+        "birth_before_open",
+        "assessment_has_level",
+        "valid_range",
+        "maturity_after_start",
+        "maturity_after_disbursement",
+        "not_self",
+        "responded_after_created",
+        "converted_after_created",
+        "converted_has_time",
+        "nps_scale",
+        "resolved_after_received",
+        "applied_before_disbursement",
     }
     assert named == covered
     assert len(ROW_CHECKS) == len(covered)
@@ -256,8 +348,14 @@ def test_a_row_check_is_not_judged_on_a_value_that_did_not_parse(tmp_path: Path)
 
 
 def test_all_problems_of_a_row_in_column_order(tmp_path: Path) -> None:
-    bad = row("transactions", txn_id="X9", customer_id="C404", amount="-1",
-              direction="up", product_id="P404")
+    bad = row(
+        "transactions",
+        txn_id="X9",
+        customer_id="C404",
+        amount="-1",
+        direction="up",
+        product_id="P404",
+    )
     assert rejected(tmp_path, "transactions", [bad]) == {
         "X9": "customer_id: C404 not found in customers (or rejected there); "
         "amount: -1 is not > 0; direction: up is not one of credit, debit; "
@@ -278,7 +376,9 @@ def test_duplicate_primary_key_rejects_every_copy(tmp_path: Path) -> None:
     from tests.engine.lakes import read_rejects
 
     assert sorted(r["amount"] for r in read_rejects(tmp, "transactions")) == [
-        "1.00", "2.00", "3.00",
+        "1.00",
+        "2.00",
+        "3.00",
     ]
 
 

@@ -52,8 +52,11 @@ def connect(lake: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _csv_headers(lake: Path, t: Table) -> list[list[str]]:
-    files = [lake / f"{t.name}.csv"] if (lake / f"{t.name}.csv").exists() else sorted(
-        (lake / t.name).glob("*.csv"))
+    files = (
+        [lake / f"{t.name}.csv"]
+        if (lake / f"{t.name}.csv").exists()
+        else sorted((lake / t.name).glob("*.csv"))
+    )
     out = []
     for f in files:
         with f.open(encoding="utf-8") as fh:
@@ -84,8 +87,7 @@ def conformance_problems(lake: Path, end: date) -> list[str]:
     for t in TABLES:
         fmt, glob = source(lake, t)
         if fmt == "parquet":
-            described = con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()
+            described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()
             names = [r[0] for r in described]
             if names != list(t.column_names):
                 problems.append(f"{t.name}: columns {names} != {list(t.column_names)}")
@@ -117,12 +119,19 @@ def conformance_problems(lake: Path, end: date) -> list[str]:
                 checks.append(("above maximum", f"{q} > {c.max_value}"))
             if c.references:
                 ref_table, ref_col = c.references.split(".")
-                checks.append(("dangling reference",
-                               f"{q} IS NOT NULL AND {q} NOT IN "
-                               f"(SELECT {ref_col} FROM {ref_table})"))
+                checks.append(
+                    (
+                        "dangling reference",
+                        f"{q} IS NOT NULL AND {q} NOT IN (SELECT {ref_col} FROM {ref_table})",
+                    )
+                )
             if c.type is ColType.MONTH:
-                checks.append(("month out of range",
-                               f"{q} < '{MIN_DATE[:7]}' OR {q} > '{end.isoformat()[:7]}'"))
+                checks.append(
+                    (
+                        "month out of range",
+                        f"{q} < '{MIN_DATE[:7]}' OR {q} > '{end.isoformat()[:7]}'",
+                    )
+                )
             elif c.temporal:
                 d = business_date(q, c.type)
                 checks.append(("before MIN_DATE", f"{d} < DATE '{MIN_DATE}'"))
@@ -134,8 +143,11 @@ def conformance_problems(lake: Path, end: date) -> list[str]:
                     problems.append(f"{t.name}.{c.name}: {reason} ({bad} of {total} rows)")
         if t.primary_key:
             keys = ", ".join(t.primary_key)
-            dupes = _count(con, f"SELECT count(*) FROM (SELECT {keys} FROM {t.name} "
-                                f"GROUP BY ALL HAVING count(*) > 1)")
+            dupes = _count(
+                con,
+                f"SELECT count(*) FROM (SELECT {keys} FROM {t.name} "
+                f"GROUP BY ALL HAVING count(*) > 1)",
+            )
             if dupes:
                 problems.append(f"{t.name}: {dupes} duplicate primary keys ({keys})")
         for rc in t.checks:

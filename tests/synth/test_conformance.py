@@ -21,7 +21,8 @@ def test_tiny_csv_conforms(tiny_csv_lake: Path) -> None:
 
 def test_every_table_has_one_file_and_nothing_else(tiny_lake: Path) -> None:
     assert sorted(p.name for p in tiny_lake.iterdir()) == sorted(
-        f"{t.name}.parquet" for t in TABLES)
+        f"{t.name}.parquet" for t in TABLES
+    )
 
 
 def test_money_is_never_float(tiny_lake: Path) -> None:
@@ -29,7 +30,9 @@ def test_money_is_never_float(tiny_lake: Path) -> None:
         schema = pq.read_schema(tiny_lake / f"{t.name}.parquet")
         for field in schema:
             assert "float" not in str(field.type) and "double" not in str(field.type), (
-                t.name, field.name)
+                t.name,
+                field.name,
+            )
 
 
 def test_csv_and_parquet_hold_the_same_data(tiny_lake: Path, tiny_csv_lake: Path) -> None:
@@ -37,8 +40,9 @@ def test_csv_and_parquet_hold_the_same_data(tiny_lake: Path, tiny_csv_lake: Path
     ccon = connect(tiny_csv_lake)
     for t in TABLES:
         # Instants compare as epoch microseconds (fetching TIMESTAMPTZ needs pytz).
-        cols = ", ".join(f"epoch_us({c.name})" if c.type is ColType.TIMESTAMP else c.name
-                         for c in t.columns)
+        cols = ", ".join(
+            f"epoch_us({c.name})" if c.type is ColType.TIMESTAMP else c.name for c in t.columns
+        )
         a = pcon.execute(f"SELECT {cols} FROM {t.name} ORDER BY ALL").fetchall()
         b = ccon.execute(f"SELECT {cols} FROM {t.name} ORDER BY ALL").fetchall()
         assert a == b, t.name

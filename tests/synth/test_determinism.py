@@ -17,7 +17,8 @@ from tests.synth.lakecheck import connect
 def _digests(lake: Path) -> dict[str, str]:
     return {
         str(p.relative_to(lake)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(lake.rglob("*")) if p.is_file()
+        for p in sorted(lake.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -40,8 +41,9 @@ def _rows(lake: Path) -> dict[str, list[tuple[object, ...]]]:
     con = connect(lake)
     out = {}
     for t in TABLES:
-        cols = ", ".join(f"epoch_us({c.name})" if c.type is ColType.TIMESTAMP else c.name
-                         for c in t.columns)
+        cols = ", ".join(
+            f"epoch_us({c.name})" if c.type is ColType.TIMESTAMP else c.name for c in t.columns
+        )
         out[t.name] = con.execute(f"SELECT {cols} FROM {t.name} ORDER BY ALL").fetchall()
     return out
 
@@ -81,8 +83,13 @@ def test_rejects_unknown_scale_and_format(tmp_path: Path) -> None:
 
 def test_progress_reports_every_table(tmp_path: Path) -> None:
     calls: list[tuple[str, int, int]] = []
-    report = generate("tiny", out=tmp_path / "p", start=START, end=END,
-                      progress=lambda t, d, n: calls.append((t, d, n)))
+    report = generate(
+        "tiny",
+        out=tmp_path / "p",
+        start=START,
+        end=END,
+        progress=lambda t, d, n: calls.append((t, d, n)),
+    )
     assert {t for t, _, _ in calls} == {t.name for t in TABLES}
     assert all(0 <= d <= n for _, d, n in calls)
     assert ("transactions", 400, 400) in calls

@@ -106,9 +106,7 @@ def _shape(fmt: Format, files: tuple[Path, ...], root: Path) -> SourceShape:
 def find_table_files(root: Path, table: str) -> TableFiles:
     """Locate one table's files in the lake at `root` and read their column names."""
     candidates = [
-        p
-        for p in (root / f"{table}.parquet", root / f"{table}.csv", root / table)
-        if p.exists()
+        p for p in (root / f"{table}.parquet", root / f"{table}.csv", root / table) if p.exists()
     ]
     expected = f"{table}.parquet, {table}.csv or {table}/"
     if not candidates:

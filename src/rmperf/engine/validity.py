@@ -369,7 +369,9 @@ class _Builder:
                 if src.kind is SourceKind.FLOAT:
                     return f"CAST(NULL AS {target})"
                 # A value that needs rounding to fit is not the value the bank sent.
-                return f"CASE WHEN TRY_CAST({v} AS {target}) = {v} THEN TRY_CAST({v} AS {target}) END"
+                return (
+                    f"CASE WHEN TRY_CAST({v} AS {target}) = {v} THEN TRY_CAST({v} AS {target}) END"
+                )
             if col.type is ColType.TIMESTAMP and src.kind is SourceKind.TIMESTAMP_LOCAL:
                 return d.local_ts(v, self.tz)
             return f"TRY_CAST({v} AS {target})"
@@ -423,17 +425,34 @@ class _Builder:
             case ColType.STRING:
                 pass
             case ColType.MONTH:
-                self.add(name, "not a month", bad, self.msg(name, shown, d.lit(" is not a month (YYYY-MM)")))
+                self.add(
+                    name,
+                    "not a month",
+                    bad,
+                    self.msg(name, shown, d.lit(" is not a month (YYYY-MM)")),
+                )
             case ColType.INT:
                 if self.text_path(i):
                     fmt = d.full_match(v, _INT_RE)
-                    self.add(name, "not an integer", f"{present} AND NOT {fmt}",
-                             self.msg(name, shown, d.lit(" is not an integer")))
-                    self.add(name, "out of range", f"{bad} AND {fmt}",
-                             self.msg(name, shown, d.lit(" is out of range for a 64-bit integer")))
+                    self.add(
+                        name,
+                        "not an integer",
+                        f"{present} AND NOT {fmt}",
+                        self.msg(name, shown, d.lit(" is not an integer")),
+                    )
+                    self.add(
+                        name,
+                        "out of range",
+                        f"{bad} AND {fmt}",
+                        self.msg(name, shown, d.lit(" is out of range for a 64-bit integer")),
+                    )
                 else:
-                    self.add(name, "out of range", bad,
-                             self.msg(name, shown, d.lit(" is out of range for a 64-bit integer")))
+                    self.add(
+                        name,
+                        "out of range",
+                        bad,
+                        self.msg(name, shown, d.lit(" is out of range for a 64-bit integer")),
+                    )
             case ColType.MONEY | ColType.RATE | ColType.SCORE | ColType.HOURS:
                 scale = contract.DECIMAL_SCALE[col.type]
                 target = d.type_sql(col.type)
@@ -442,48 +461,103 @@ class _Builder:
                 if self.text_path(i):
                     fmt = d.full_match(v, _DECIMAL_RE)
                     fits = d.full_match(v, self.scale_re(col))
-                    self.add(name, "not a number", f"{present} AND NOT {fmt}",
-                             self.msg(name, shown, d.lit(" is not a decimal number")))
-                    self.add(name, places, f"{present} AND {fmt} AND NOT {fits}",
-                             self.msg(name, shown, d.lit(f" has {places}")))
-                    self.add(name, "out of range", f"{bad} AND {fits}",
-                             self.msg(name, shown, d.lit(too_big)))
+                    self.add(
+                        name,
+                        "not a number",
+                        f"{present} AND NOT {fmt}",
+                        self.msg(name, shown, d.lit(" is not a decimal number")),
+                    )
+                    self.add(
+                        name,
+                        places,
+                        f"{present} AND {fmt} AND NOT {fits}",
+                        self.msg(name, shown, d.lit(f" has {places}")),
+                    )
+                    self.add(
+                        name,
+                        "out of range",
+                        f"{bad} AND {fits}",
+                        self.msg(name, shown, d.lit(too_big)),
+                    )
                 elif src is not None and src.kind is SourceKind.FLOAT:
-                    self.add(name, "floating-point value", present,
-                             self.msg(name, shown, d.lit(
-                                 " is a floating-point number; decimal columns need exact values")))
+                    self.add(
+                        name,
+                        "floating-point value",
+                        present,
+                        self.msg(
+                            name,
+                            shown,
+                            d.lit(" is a floating-point number; decimal columns need exact values"),
+                        ),
+                    )
                 else:
                     fits = f"TRY_CAST({v} AS {target}) IS NOT NULL"
-                    self.add(name, places, f"{bad} AND {fits}",
-                             self.msg(name, shown, d.lit(f" has {places}")))
-                    self.add(name, "out of range", f"{present} AND NOT ({fits})",
-                             self.msg(name, shown, d.lit(too_big)))
+                    self.add(
+                        name,
+                        places,
+                        f"{bad} AND {fits}",
+                        self.msg(name, shown, d.lit(f" has {places}")),
+                    )
+                    self.add(
+                        name,
+                        "out of range",
+                        f"{present} AND NOT ({fits})",
+                        self.msg(name, shown, d.lit(too_big)),
+                    )
             case ColType.DATE:
-                self.add(name, "not a date", bad,
-                         self.msg(name, shown, d.lit(" is not a date (YYYY-MM-DD)")))
+                self.add(
+                    name,
+                    "not a date",
+                    bad,
+                    self.msg(name, shown, d.lit(" is not a date (YYYY-MM-DD)")),
+                )
             case ColType.TIMESTAMP:
-                self.add(name, "not a timestamp", bad,
-                         self.msg(name, shown, d.lit(" is not an ISO 8601 timestamp")))
+                self.add(
+                    name,
+                    "not a timestamp",
+                    bad,
+                    self.msg(name, shown, d.lit(" is not an ISO 8601 timestamp")),
+                )
             case ColType.BOOL:
-                self.add(name, "not a boolean", bad,
-                         self.msg(name, shown, d.lit(" is not a boolean (true/false/1/0)")))
+                self.add(
+                    name,
+                    "not a boolean",
+                    bad,
+                    self.msg(name, shown, d.lit(" is not a boolean (true/false/1/0)")),
+                )
         ok = f"{typed} IS NOT NULL"
         if col.enum is not None:
             allowed = ", ".join(d.lit(e) for e in col.enum)
-            self.add(name, "not allowed", f"{ok} AND {typed} NOT IN ({allowed})",
-                     self.msg(name, shown, d.lit(f" is not one of {', '.join(col.enum)}")))
+            self.add(
+                name,
+                "not allowed",
+                f"{ok} AND {typed} NOT IN ({allowed})",
+                self.msg(name, shown, d.lit(f" is not one of {', '.join(col.enum)}")),
+            )
         if col.pattern is not None:
-            self.add(name, "bad format", f"{ok} AND NOT {d.full_match(typed, col.pattern)}",
-                     self.msg(name, shown, d.lit(f" does not match {col.pattern}")))
+            self.add(
+                name,
+                "bad format",
+                f"{ok} AND NOT {d.full_match(typed, col.pattern)}",
+                self.msg(name, shown, d.lit(f" does not match {col.pattern}")),
+            )
         if col.min_value is not None:
             bound = _number_literal(col.min_value)
             op, neg = (">", "<=") if col.exclusive_min else (">=", "<")
-            self.add(name, f"not {op} {bound}", f"{ok} AND {typed} {neg} {bound}",
-                     self.msg(name, shown, d.lit(f" is not {op} {bound}")))
+            self.add(
+                name,
+                f"not {op} {bound}",
+                f"{ok} AND {typed} {neg} {bound}",
+                self.msg(name, shown, d.lit(f" is not {op} {bound}")),
+            )
         if col.max_value is not None:
             bound = _number_literal(col.max_value)
-            self.add(name, f"not <= {bound}", f"{ok} AND {typed} > {bound}",
-                     self.msg(name, shown, d.lit(f" is not <= {bound}")))
+            self.add(
+                name,
+                f"not <= {bound}",
+                f"{ok} AND {typed} > {bound}",
+                self.msg(name, shown, d.lit(f" is not <= {bound}")),
+            )
         if col.temporal:
             self.temporal_rules(i)
 
@@ -498,22 +572,36 @@ class _Builder:
             # every row: "business date > today" is "at or after tomorrow's midnight".
             tomorrow = (self.today + timedelta(days=1)).isoformat()
             ok = f"{typed} IS NOT NULL"
-            self.add(name, f"before {contract.MIN_DATE}",
-                     f"{ok} AND {typed} < {d.start_of_day(contract.MIN_DATE, self.tz)}",
-                     self.msg(name, shown, d.lit(f" is before {contract.MIN_DATE}")))
+            self.add(
+                name,
+                f"before {contract.MIN_DATE}",
+                f"{ok} AND {typed} < {d.start_of_day(contract.MIN_DATE, self.tz)}",
+                self.msg(name, shown, d.lit(f" is before {contract.MIN_DATE}")),
+            )
             if col.past_only:
-                self.add(name, "in the future",
-                         f"{ok} AND {typed} >= {d.start_of_day(tomorrow, self.tz)}",
-                         self.msg(name, shown, d.lit(f" is after the validation day {today}")))
+                self.add(
+                    name,
+                    "in the future",
+                    f"{ok} AND {typed} >= {d.start_of_day(tomorrow, self.tz)}",
+                    self.msg(name, shown, d.lit(f" is after the validation day {today}")),
+                )
             return
         else:
             day, lo, hi = typed, f"DATE {d.lit(contract.MIN_DATE)}", f"DATE {d.lit(today)}"
         ok = f"{typed} IS NOT NULL"
-        self.add(name, f"before {contract.MIN_DATE}", f"{ok} AND {day} < {lo}",
-                 self.msg(name, shown, d.lit(f" is before {contract.MIN_DATE}")))
+        self.add(
+            name,
+            f"before {contract.MIN_DATE}",
+            f"{ok} AND {day} < {lo}",
+            self.msg(name, shown, d.lit(f" is before {contract.MIN_DATE}")),
+        )
         if col.past_only:
-            self.add(name, "in the future", f"{ok} AND {day} > {hi}",
-                     self.msg(name, shown, d.lit(f" is after the validation day {today}")))
+            self.add(
+                name,
+                "in the future",
+                f"{ok} AND {day} > {hi}",
+                self.msg(name, shown, d.lit(f" is after the validation day {today}")),
+            )
 
     # -- row rules --------------------------------------------------------------------
     def no_col_error(self, *names: str) -> str:
@@ -535,7 +623,8 @@ class _Builder:
             cond = f"{gate}NOT COALESCE(({check.predicate}), TRUE)"
             message = (
                 self.msg(check.column, d.lit(check.reason + " ("), detail, d.lit(")"))
-                if cols else d.lit(f"{check.column}: {check.reason}")
+                if cols
+                else d.lit(f"{check.column}: {check.reason}")
             )
             self.add(check.column, check.name, cond, message)
 
@@ -546,9 +635,19 @@ class _Builder:
         d = self.d
         present = " AND ".join(f"{self.q(c)} IS NOT NULL" for c in pk)
         keys = " || ', ' || ".join(f"{d.lit(c + '=')} || {d.text(self.q(c))}" for c in pk)
-        self.add(pk[0], "duplicate primary key", f"{present} AND __dup > 1",
-                 self.msg(pk[0], d.lit("duplicate primary key ("), keys, d.lit(") on "),
-                          d.text("__dup"), d.lit(" rows")))
+        self.add(
+            pk[0],
+            "duplicate primary key",
+            f"{present} AND __dup > 1",
+            self.msg(
+                pk[0],
+                d.lit("duplicate primary key ("),
+                keys,
+                d.lit(") on "),
+                d.text("__dup"),
+                d.lit(" rows"),
+            ),
+        )
 
     def fk_rules(self) -> list[tuple[int, Column, str, str]]:
         refs: list[tuple[int, Column, str, str]] = []
@@ -561,20 +660,37 @@ class _Builder:
             j = len(refs)
             refs.append((j, col, ref_table, ref_col))
             cond = f"{self.q(col.name)} IS NOT NULL AND NOT {self.col_err(i)} AND __fk_{j} IS NULL"
-            self.add(col.name, f"not found in {ref_table}", cond,
-                     self.msg(col.name, self.display(i),
-                              self.d.lit(f" not found in {ref_table} (or rejected there)")))
+            self.add(
+                col.name,
+                f"not found in {ref_table}",
+                cond,
+                self.msg(
+                    col.name,
+                    self.display(i),
+                    self.d.lit(f" not found in {ref_table} (or rejected there)"),
+                ),
+            )
         return refs
 
     def org_own_rules(self) -> None:
         d = self.d
-        self.add("kind", "more than one bank", "kind = 'bank' AND __nbank > 1",
-                 self.msg("kind", d.lit("bank appears on "), d.text("__nbank"),
-                          d.lit(" rows; the org tree has exactly one bank")))
+        self.add(
+            "kind",
+            "more than one bank",
+            "kind = 'bank' AND __nbank > 1",
+            self.msg(
+                "kind",
+                d.lit("bank appears on "),
+                d.text("__nbank"),
+                d.lit(" rows; the org tree has exactly one bank"),
+            ),
+        )
 
     def expected(self, kind: str) -> str:
         """SQL: the parent kind a unit of kind `kind` must have."""
-        whens = " ".join(f"WHEN {self.d.lit(c)} THEN {self.d.lit(p)}" for c, p in ORG_PARENT_KIND.items())
+        whens = " ".join(
+            f"WHEN {self.d.lit(c)} THEN {self.d.lit(p)}" for c, p in ORG_PARENT_KIND.items()
+        )
         return f"CASE {kind} {whens} END"
 
     def org_parent_rules(self) -> None:
@@ -582,18 +698,33 @@ class _Builder:
         i_parent = self.index["parent_id"]
         expected = self.expected("kind")
         linked = f"parent_id IS NOT NULL AND NOT {self.col_err(i_parent)}"
-        not_found = (
-            f"{linked} AND (__pkind IS NULL OR "
-            f"(__pkind = ({expected}) AND NOT __pvalid))"
+        not_found = f"{linked} AND (__pkind IS NULL OR (__pkind = ({expected}) AND NOT __pvalid))"
+        self.add(
+            "parent_id",
+            "not found in org_units",
+            not_found,
+            self.msg(
+                "parent_id",
+                self.display(i_parent),
+                d.lit(" not found in org_units (or rejected there)"),
+            ),
         )
-        self.add("parent_id", "not found in org_units", not_found,
-                 self.msg("parent_id", self.display(i_parent),
-                          d.lit(" not found in org_units (or rejected there)")))
-        self.add("parent_id", "wrong parent level",
-                 f"{linked} AND __pkind IS NOT NULL AND __pkind <> ({expected})",
-                 self.msg("parent_id", self.display(i_parent), d.lit(" is a "), "__pkind",
-                          d.lit(", but a "), "kind", d.lit(" needs a "), f"({expected})",
-                          d.lit(" as parent")))
+        self.add(
+            "parent_id",
+            "wrong parent level",
+            f"{linked} AND __pkind IS NOT NULL AND __pkind <> ({expected})",
+            self.msg(
+                "parent_id",
+                self.display(i_parent),
+                d.lit(" is a "),
+                "__pkind",
+                d.lit(", but a "),
+                "kind",
+                d.lit(" needs a "),
+                f"({expected})",
+                d.lit(" as parent"),
+            ),
+        )
 
     # -- assembly ---------------------------------------------------------------------
     def build(self) -> CheckedQuery:
@@ -604,7 +735,9 @@ class _Builder:
         stages.append(("s", f"SELECT {', '.join(raw_exprs)} FROM {raw_view_name(t.name)}"))
         norms = ", ".join(f"{self.norm_expr(i)} AS {self.norm(i)}" for i in range(n))
         stages.append(("v", f"SELECT s.*, {norms} FROM s"))
-        typed = ", ".join(f"{self.typed_expr(i)} AS {self.q(c.name)}" for i, c in enumerate(t.columns))
+        typed = ", ".join(
+            f"{self.typed_expr(i)} AS {self.q(c.name)}" for i, c in enumerate(t.columns)
+        )
         stages.append(("t", f"SELECT v.*, {typed} FROM v"))
 
         for i in range(n):
@@ -641,7 +774,7 @@ class _Builder:
         self.dup_rule()
         if t.name == ORG_TABLE:
             self.org_own_rules()
-        later = [r for _, _, r in self.rules][len(col_rules):]
+        later = [r for _, _, r in self.rules][len(col_rules) :]
         base = len(col_rules)
         if later:
             conds = ", ".join(
@@ -700,11 +833,17 @@ class _Builder:
             ("k0", f"SELECT {raw} FROM {raw_view_name(self.t.name)}"),
             ("k1", f"SELECT {norms} FROM k0"),
             ("k", f"SELECT {typed} FROM k1"),
-            ("kh", f"SELECT hash({keys}) AS __h FROM k WHERE {present} "
-                   f"GROUP BY hash({keys}) HAVING COUNT(*) > 1"),
-            ("dd", f"SELECT {keys}, COUNT(*) AS __dup FROM k WHERE {present} "
-                   f"AND hash({keys}) IN (SELECT __h FROM kh) "
-                   f"GROUP BY {keys} HAVING COUNT(*) > 1"),
+            (
+                "kh",
+                f"SELECT hash({keys}) AS __h FROM k WHERE {present} "
+                f"GROUP BY hash({keys}) HAVING COUNT(*) > 1",
+            ),
+            (
+                "dd",
+                f"SELECT {keys}, COUNT(*) AS __dup FROM k WHERE {present} "
+                f"AND hash({keys}) IN (SELECT __h FROM kh) "
+                f"GROUP BY {keys} HAVING COUNT(*) > 1",
+            ),
         ]
 
     def org_stages(self, stages: list[tuple[str, str]]) -> str:
@@ -729,11 +868,13 @@ class _Builder:
                 f"p{k}.kind = 'bank' OR (p{k + 1}.kind = ({self.expected(f'p{k}.kind')}) "
                 f"AND ({valid}))"
             )
-        stages.append((
-            "g",
-            f"SELECT o.*, p1.kind AS __pkind, "
-            f"COALESCE(p1.unit_id IS NOT NULL AND ({valid}), FALSE) AS __pvalid FROM o{joins}",
-        ))
+        stages.append(
+            (
+                "g",
+                f"SELECT o.*, p1.kind AS __pkind, "
+                f"COALESCE(p1.unit_id IS NOT NULL AND ({valid}), FALSE) AS __pvalid FROM o{joins}",
+            )
+        )
         self.org_parent_rules()
         all_rules = [r for _, _, r in self.rules]
         conds = ", ".join(
@@ -769,6 +910,7 @@ def valid_sql(checked: CheckedQuery, dialect: Dialect) -> str:
 def typed_columns_sql(table: Table, dialect: Dialect) -> str:
     """An empty relation with the table's typed columns (for a table with no file)."""
     cols = ", ".join(
-        f"CAST(NULL AS {dialect.type_sql(c.type)}) AS {dialect.ident(c.name)}" for c in table.columns
+        f"CAST(NULL AS {dialect.type_sql(c.type)}) AS {dialect.ident(c.name)}"
+        for c in table.columns
     )
     return f"SELECT {cols} WHERE FALSE"

@@ -56,8 +56,13 @@ from .rng import stream
 
 CAT = {c: i for i, c in enumerate(BALANCE_CATEGORIES)}
 # Product category → balance category (time deposits count as deposits).
-HOLDING_BALANCE = {"time_deposit": "deposit", "wealth": "wealth", "fund": "fund",
-                   "insurance": "insurance", "trust": "trust"}
+HOLDING_BALANCE = {
+    "time_deposit": "deposit",
+    "wealth": "wealth",
+    "fund": "fund",
+    "insurance": "insurance",
+    "trust": "trust",
+}
 # Yearly growth of a holding's value while held (funds follow the market instead).
 GROWTH = {"time_deposit": 0.0, "wealth": 0.03, "insurance": 0.025, "trust": 0.05}
 # Five-grade classification by days overdue, after the 2023 rules on risk classification
@@ -65,17 +70,35 @@ GROWTH = {"time_deposit": 0.0, "wealth": 0.03, "insurance": 0.025, "trust": 0.05
 # substandard, over 270 → doubtful, over 360 → loss. Overdue days where each grade starts:
 GRADE_BOUNDS = np.array([1, 91, 271, 361])
 EVENT_KINDS = (
-    "account.opened", "page_view.mortgage", "page_view.wealth", "page_view.fund",
-    "inquiry.wealth", "inquiry.business_loan", "payroll.credit", "mortgage.disbursed",
+    "account.opened",
+    "page_view.mortgage",
+    "page_view.wealth",
+    "page_view.fund",
+    "inquiry.wealth",
+    "inquiry.business_loan",
+    "payroll.credit",
+    "mortgage.disbursed",
     "complaint",
 )
 EK = {k: i for i, k in enumerate(EVENT_KINDS)}
 CHANNELS = ("counter", "atm", "mobile", "online", "pos", "transfer")
 CH = {c: i for i, c in enumerate(CHANNELS)}
-OUTCOMES = ("reached", "no_answer", "appointment_made", "interested", "declined",
-            "wrong_number", "complaint_resolved")
-NEEDS = ("wealth_products", "corporate_loan", "corporate_settlement", "family_trust",
-         "medical_insurance")
+OUTCOMES = (
+    "reached",
+    "no_answer",
+    "appointment_made",
+    "interested",
+    "declined",
+    "wrong_number",
+    "complaint_resolved",
+)
+NEEDS = (
+    "wealth_products",
+    "corporate_loan",
+    "corporate_settlement",
+    "family_trust",
+    "medical_insurance",
+)
 STATUSES = ("created", "accepted", "contacted", "converted", "lost", "expired")
 
 
@@ -148,20 +171,23 @@ class Block:
         # wealth products while opening it (the teller → RM referral trigger).
         rng = self.rng("opening")
         aum = p.aum[self.g]
-        opening = np.where(self.corp, aum * rng.uniform(0.05, 0.3, self.n),
-                           aum * rng.uniform(0.05, 0.6, self.n))
+        opening = np.where(
+            self.corp, aum * rng.uniform(0.05, 0.3, self.n), aum * rng.uniform(0.05, 0.6, self.n)
+        )
         self.first_deposit = np.maximum(np.round(opening / 100) * 100, 100)
         opened = p.opened[self.g]
         self.opened = opened
         new = (opened >= cal.start) & (opened <= self.last)
-        self.open_inquiry = (new & (~self.corp) & (self.first_deposit >= 50_000)
-                             & (rng.random(self.n) < 0.35))
+        self.open_inquiry = (
+            new & (~self.corp) & (self.first_deposit >= 50_000) & (rng.random(self.n) < 0.35)
+        )
 
     def rng(self, name: str) -> np.random.Generator:
         return stream(self.w.seed, name, self.number)
 
-    def cell_days(self, rng: np.random.Generator, c: np.ndarray, m: np.ndarray,
-                  active: bool = True) -> np.ndarray:
+    def cell_days(
+        self, rng: np.random.Generator, c: np.ndarray, m: np.ndarray, active: bool = True
+    ) -> np.ndarray:
         lo = self.lo[c, m] if active else self.lo_present[c, m]
         hi = self.hi[c, m] if active else self.hi_present[c, m]
         return np.asarray(lo + (rng.random(c.size) * (hi - lo + 1)).astype(np.int64))
@@ -219,8 +245,14 @@ def behaviour(b: Block) -> dict[str, np.ndarray]:
     lam_c = 0.002 * np.exp(-0.4 * b.w.org.skill[rm])
     complaints = rng.poisson(lam_c[:, None], shape) * b.active
     return {
-        "inq_w": inq_w + inq_open, "inq_w_random": inq_w, "inq_bl": inq_bl, "pv_mortgage": views, "hunter_month": np.where(
-            hunter, h, -1), "pv_wealth": pv_wealth, "pv_fund": pv_fund, "complaint": complaints,
+        "inq_w": inq_w + inq_open,
+        "inq_w_random": inq_w,
+        "inq_bl": inq_bl,
+        "pv_mortgage": views,
+        "hunter_month": np.where(hunter, h, -1),
+        "pv_wealth": pv_wealth,
+        "pv_fund": pv_fund,
+        "complaint": complaints,
     }
 
 
@@ -259,37 +291,68 @@ def interactions(b: Block) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return {"c": c, "staff": staff, "ts": ts, "channel": channel, "outcome": outcome}, contact
 
 
-def event_rows(b: Block, beh: dict[str, np.ndarray], extra: list[dict[str, np.ndarray]]
-               ) -> dict[str, np.ndarray]:
+def event_rows(
+    b: Block, beh: dict[str, np.ndarray], extra: list[dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
     """Events from the monthly counts plus extra rows (payroll, disbursements …)."""
     rng = b.rng("events")
     parts = list(extra)
-    for key, kind in (("pv_mortgage", "page_view.mortgage"), ("pv_wealth", "page_view.wealth"),
-                      ("pv_fund", "page_view.fund"), ("inq_w_random", "inquiry.wealth"),
-                      ("inq_bl", "inquiry.business_loan"), ("complaint", "complaint")):
+    for key, kind in (
+        ("pv_mortgage", "page_view.mortgage"),
+        ("pv_wealth", "page_view.wealth"),
+        ("pv_fund", "page_view.fund"),
+        ("inq_w_random", "inquiry.wealth"),
+        ("inq_bl", "inquiry.business_loan"),
+        ("complaint", "complaint"),
+    ):
         c, m = explode(beh[key])
         day = b.cell_days(rng, c, m)
         office = np.full(c.size, kind.startswith("inquiry") or kind == "complaint")
         ts = local_us(day, seconds_of_day(rng, office))
         detail = rng.integers(0, 3, c.size) + DETAIL_OFFSET[kind]
-        parts.append({"c": c, "ts": ts, "kind": np.full(c.size, EK[kind]), "detail": detail,
-                      "text": np.full(c.size, -1)})
+        parts.append(
+            {
+                "c": c,
+                "ts": ts,
+                "kind": np.full(c.size, EK[kind]),
+                "detail": detail,
+                "text": np.full(c.size, -1),
+            }
+        )
     return cat(parts)
 
 
 # Details are chosen from a small vocabulary per kind; -1 = free text given separately.
 DETAILS = (
-    "/loan/mortgage", "/loan/mortgage/calculator", "/loan/mortgage/rates",
-    "/wealth/products", "/wealth/weekly-plan", "/wealth/compare",
-    "/fund/ranking", "/fund/detail", "/fund/sip",
-    "branch", "app", "phone",
-    "operating_loan", "working_capital", "equipment_loan",
-    "service", "fees", "waiting_time",
+    "/loan/mortgage",
+    "/loan/mortgage/calculator",
+    "/loan/mortgage/rates",
+    "/wealth/products",
+    "/wealth/weekly-plan",
+    "/wealth/compare",
+    "/fund/ranking",
+    "/fund/detail",
+    "/fund/sip",
+    "branch",
+    "app",
+    "phone",
+    "operating_loan",
+    "working_capital",
+    "equipment_loan",
+    "service",
+    "fees",
+    "waiting_time",
     "salary",
 )
-DETAIL_OFFSET = {"page_view.mortgage": 0, "page_view.wealth": 3, "page_view.fund": 6,
-                 "inquiry.wealth": 9, "inquiry.business_loan": 12, "complaint": 15,
-                 "payroll.credit": 18}
+DETAIL_OFFSET = {
+    "page_view.mortgage": 0,
+    "page_view.wealth": 3,
+    "page_view.fund": 6,
+    "inquiry.wealth": 9,
+    "inquiry.business_loan": 12,
+    "complaint": 15,
+    "payroll.credit": 18,
+}
 
 
 # ------------------------------------------------------------------------- holdings
@@ -306,8 +369,7 @@ def _round_to(x: np.ndarray, step: float, minimum: float) -> np.ndarray:
     return np.maximum(np.round(x / step) * step, minimum)
 
 
-def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
-             ) -> dict[str, np.ndarray]:
+def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray) -> dict[str, np.ndarray]:
     """Initial portfolios, purchases in the window and automatic renewals (no loans)."""
     rng = b.rng("holdings")
     w = b.w
@@ -320,14 +382,28 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
     opened = p.opened[g]
     parts: list[dict[str, np.ndarray]] = []
 
-    def add(c: np.ndarray, prod: np.ndarray, amount: np.ndarray, start: np.ndarray,
-            staff: np.ndarray, sale: np.ndarray) -> None:
+    def add(
+        c: np.ndarray,
+        prod: np.ndarray,
+        amount: np.ndarray,
+        start: np.ndarray,
+        staff: np.ndarray,
+        sale: np.ndarray,
+    ) -> None:
         ok = prod >= 0
         term = shelf.term[prod]
         maturity = np.where(term > 0, start + term, -1)
-        parts.append({"c": c[ok], "prod": prod[ok], "amount": to_cents(amount[ok]),
-                      "start": start[ok], "maturity": maturity[ok], "staff": staff[ok],
-                      "sale": sale[ok]})
+        parts.append(
+            {
+                "c": c[ok],
+                "prod": prod[ok],
+                "amount": to_cents(amount[ok]),
+                "start": start[ok],
+                "maturity": maturity[ok],
+                "staff": staff[ok],
+                "sale": sale[ok],
+            }
+        )
 
     idx = np.arange(b.n)
     none = np.full(b.n, -1)
@@ -339,14 +415,26 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
     salary = _round_to(np.exp(rng.normal(np.log(9_000), 0.45, b.n)), 0.01, 2_500)
     pay = p.payroll[g]
     pay_start = np.maximum(opened, cal.start - rng.integers(0, 2000, b.n))
-    add(idx[pay], np.full(int(pay.sum()), shelf.first("payroll")), salary[pay], pay_start[pay],
-        none[pay], np.zeros(int(pay.sum()), dtype=bool))
+    add(
+        idx[pay],
+        np.full(int(pay.sum()), shelf.first("payroll")),
+        salary[pay],
+        pay_start[pay],
+        none[pay],
+        np.zeros(int(pay.sum()), dtype=bool),
+    )
     card = (~corp) & (b.age_now < 65) & (rng.random(b.n) < 0.35)
     card_start = opened + (rng.random(b.n) * np.maximum(b.start - opened, 1)).astype(np.int64)
     limit = _round_to(np.clip(aum * 0.3, 10_000, 200_000), 1000, 10_000)
     card_prod = np.where(aum > 300_000, shelf.first("credit_card") + 1, shelf.first("credit_card"))
-    add(idx[card], card_prod[card], limit[card], card_start[card], none[card],
-        np.zeros(int(card.sum()), dtype=bool))
+    add(
+        idx[card],
+        card_prod[card],
+        limit[card],
+        card_start[card],
+        none[card],
+        np.zeros(int(card.sum()), dtype=bool),
+    )
 
     # Portfolios held when the window opens (customers opened before it).
     pre = opened < cal.start
@@ -364,13 +452,24 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
         term = np.where(prod >= 0, shelf.term[prod], 0)
         lo = np.where(term > 0, np.maximum(opened, cal.start - term + 1), opened)
         start = lo + (rng.random(b.n) * np.maximum(cal.start - lo, 1)).astype(np.int64)
-        share = {"time_deposit": (0.1, 0.4), "wealth": (0.1, 0.4), "fund": (0.05, 0.2),
-                 "insurance": (0.05, 0.15), "trust": (0.2, 0.4)}[category]
+        share = {
+            "time_deposit": (0.1, 0.4),
+            "wealth": (0.1, 0.4),
+            "fund": (0.05, 0.2),
+            "insurance": (0.05, 0.15),
+            "trust": (0.2, 0.4),
+        }[category]
         amount = aum * rng.uniform(*share, b.n)
         step = 10_000 if category == "trust" else 1_000
         amount = _round_to(amount, step, 1_000_000 if category == "trust" else step)
-        add(idx[has], prod[has], amount[has], start[has], none[has],
-            np.zeros(int(has.sum()), dtype=bool))
+        add(
+            idx[has],
+            prod[has],
+            amount[has],
+            start[has],
+            none[has],
+            np.zeros(int(has.sum()), dtype=bool),
+        )
         held[category] = has
 
     # Purchases inside the window: monthly hazards on active customer-months.
@@ -390,13 +489,18 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
     corp_c = corp[:, None]
     logits = {
         "wealth": -5.2 + 0.6 * la + 1.6 * any_inq + 0.5 * ct + 0.3 * skill + 0.6 * payroll,
-        "fund": np.where(corp_c, -12.0,
-                         -6.0 + 0.5 * la + 1.2 * any_inq + 0.4 * ct + 0.3 * skill + 0.5 * c3),
-        "insurance": np.where(corp_c, -12.0, -6.6 + 0.4 * la + 1.0 * gap + 0.3 * ct
-                              + 0.5 * ((age >= 35) & (age <= 60))),
+        "fund": np.where(
+            corp_c, -12.0, -6.0 + 0.5 * la + 1.2 * any_inq + 0.4 * ct + 0.3 * skill + 0.5 * c3
+        ),
+        "insurance": np.where(
+            corp_c,
+            -12.0,
+            -6.6 + 0.4 * la + 1.0 * gap + 0.3 * ct + 0.5 * ((age >= 35) & (age <= 60)),
+        ),
         "time_deposit": -4.6 + 0.3 * la + 0.4 * ct + 0.5 * (age >= 60),
-        "trust": np.where((p.aum[g] >= 1e6)[:, None] & ~corp_c,
-                          -5.5 + 0.8 * la + 1.0 * any_inq, -20.0),
+        "trust": np.where(
+            (p.aum[g] >= 1e6)[:, None] & ~corp_c, -5.5 + 0.8 * la + 1.0 * any_inq, -20.0
+        ),
         "fx": np.where(corp_c, -4.5, -7.0 + 0.3 * la),
     }
     for category, logit in logits.items():
@@ -407,13 +511,22 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
             # Payroll customers buy the weekly plan right after their payroll day.
             pd = p.payroll_day[g[c]]
             after = cal.month_start[m] + pd + rng.integers(0, 3, c.size)
-            day = np.where(p.payroll[g[c]] & (after <= b.hi[c, m]) & (after >= b.lo[c, m]),
-                           after, day)
+            day = np.where(
+                p.payroll[g[c]] & (after <= b.hi[c, m]) & (after >= b.lo[c, m]), after, day
+            )
         prod = shelf.choose(rng, category, corp[c], _suitable_max(b, c, day))
-        share = {"wealth": (0.08, 0.35), "fund": (0.03, 0.15), "insurance": (0.05, 0.2),
-                 "time_deposit": (0.1, 0.4), "trust": (0.2, 0.5), "fx": (0.02, 0.1)}[category]
+        share = {
+            "wealth": (0.08, 0.35),
+            "fund": (0.03, 0.15),
+            "insurance": (0.05, 0.2),
+            "time_deposit": (0.1, 0.4),
+            "trust": (0.2, 0.5),
+            "fx": (0.02, 0.1),
+        }[category]
         amount = p.aum[g[c]] * rng.uniform(*share, c.size)
-        minimum = {"trust": 1_000_000, "wealth": 10_000, "time_deposit": 10_000}.get(category, 1_000)
+        minimum = {"trust": 1_000_000, "wealth": 10_000, "time_deposit": 10_000}.get(
+            category, 1_000
+        )
         amount = _round_to(amount, 100 if category in ("fund", "fx") else 1_000, minimum)
         staff = b.rm_at(c, day)
         self_service = (rng.random(c.size) < 0.25) | (w.org.hired[staff] > day)
@@ -426,8 +539,14 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
     c = np.flatnonzero(hit.any(axis=1))
     m = np.argmax(hit[c], axis=1)  # one card: the first month the hazard fires
     day = b.cell_days(rng, c, m)
-    add(c, np.full(c.size, shelf.first("credit_card")), limit[c], day, b.rm_at(c, day),
-        np.zeros(c.size, dtype=bool))
+    add(
+        c,
+        np.full(c.size, shelf.first("credit_card")),
+        limit[c],
+        day,
+        b.rm_at(c, day),
+        np.zeros(c.size, dtype=bool),
+    )
 
     h = cat(parts)
     # Automatic renewals of term products on maturity while the customer is active.
@@ -451,8 +570,11 @@ def holdings(b: Block, beh: dict[str, np.ndarray], contact: np.ndarray
     key = np.lexsort((h["start"], h["prod"], h["c"]))
     h = {k: v[key] for k, v in h.items()}
     dup = np.zeros(h["c"].size, dtype=bool)
-    dup[1:] = ((h["c"][1:] == h["c"][:-1]) & (h["prod"][1:] == h["prod"][:-1])
-               & (h["start"][1:] == h["start"][:-1]))
+    dup[1:] = (
+        (h["c"][1:] == h["c"][:-1])
+        & (h["prod"][1:] == h["prod"][:-1])
+        & (h["start"][1:] == h["start"][:-1])
+    )
     return {k: v[~dup] for k, v in h.items()}
 
 
@@ -472,10 +594,24 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     parts: list[dict[str, np.ndarray]] = []
     shelf = w.shelf
 
-    def add(c: np.ndarray, kind: str, day: np.ndarray, years: np.ndarray, amount: np.ndarray,
-            product: np.ndarray) -> None:
-        parts.append({"c": c, "kind": np.full(c.size, LOAN_KIND[kind]), "day": day,
-                      "years": years, "amount": amount, "prod": product})
+    def add(
+        c: np.ndarray,
+        kind: str,
+        day: np.ndarray,
+        years: np.ndarray,
+        amount: np.ndarray,
+        product: np.ndarray,
+    ) -> None:
+        parts.append(
+            {
+                "c": c,
+                "kind": np.full(c.size, LOAN_KIND[kind]),
+                "day": day,
+                "years": years,
+                "amount": amount,
+                "prod": product,
+            }
+        )
 
     def amounts(kind: str, c: np.ndarray) -> np.ndarray:
         n = c.size
@@ -499,20 +635,37 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     idx = np.arange(b.n)
     # Loans on the books when the window opens.
-    m_pre = (~corp) & (b.age_now >= 28) & (b.age_now <= 65) & (opened < cal.start) & (
-        rng.random(b.n) < 0.15)
+    m_pre = (
+        (~corp)
+        & (b.age_now >= 28)
+        & (b.age_now <= 65)
+        & (opened < cal.start)
+        & (rng.random(b.n) < 0.15)
+    )
     lo = np.maximum(opened, cal.start - 8 * 365)
     day = lo + (rng.random(b.n) * np.maximum(cal.start - lo, 1)).astype(np.int64)
     c = idx[m_pre & (lo < cal.start)]
-    add(c, "mortgage", day[c], years("mortgage", c.size), amounts("mortgage", c),
-        np.full(c.size, shelf.first("mortgage")))
+    add(
+        c,
+        "mortgage",
+        day[c],
+        years("mortgage", c.size),
+        amounts("mortgage", c),
+        np.full(c.size, shelf.first("mortgage")),
+    )
     b_pre = (corp | owner) & (opened < cal.start) & (rng.random(b.n) < np.where(corp, 0.35, 0.3))
     yrs = years("business_loan", b.n)
     lo = np.maximum(opened, cal.start - yrs * 365 + 30)
     day = lo + (rng.random(b.n) * np.maximum(cal.start - lo, 1)).astype(np.int64)
     c = idx[b_pre & (lo < cal.start)]
-    add(c, "business_loan", day[c], yrs[c], amounts("business_loan", c), _biz_product(
-        shelf, corp[c], rng))
+    add(
+        c,
+        "business_loan",
+        day[c],
+        yrs[c],
+        amounts("business_loan", c),
+        _biz_product(shelf, corp[c], rng),
+    )
 
     # Journeys inside the window.
     nm = cal.n_months
@@ -530,14 +683,24 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     c, first = np.unique(c, return_index=True)  # one new mortgage per customer
     m = m[first]
     mday = b.cell_days(rng, c, m)
-    add(c, "mortgage", mday, years("mortgage", c.size), amounts("mortgage", c),
-        np.full(c.size, shelf.first("mortgage")))
+    add(
+        c,
+        "mortgage",
+        mday,
+        years("mortgage", c.size),
+        amounts("mortgage", c),
+        np.full(c.size, shelf.first("mortgage")),
+    )
     # Renovation / appliance instalments after a new mortgage.
     follow = rng.random(c.size) < 0.30
     fc = c[follow]
     fm = m[follow] + 1 + rng.integers(0, 4, fc.size)
-    base = (~corp[:, None]) & b.buyable & (rng.random((b.n, nm)) < 0.002) & (
-        (b.age_now >= 22) & (b.age_now <= 45))[:, None]
+    base = (
+        (~corp[:, None])
+        & b.buyable
+        & (rng.random((b.n, nm)) < 0.002)
+        & ((b.age_now >= 22) & (b.age_now <= 45))[:, None]
+    )
     bc, bm = np.nonzero(base)
     fc = np.concatenate([fc, bc])
     fm = np.concatenate([fm, bm])
@@ -547,14 +710,23 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     fc, fm = fc[ok], fm[ok]
     fday = b.cell_days(rng, fc, fm)
     cons = shelf.first("consumer_loan") + rng.integers(0, 2, fc.size)
-    add(fc, "consumer_loan", fday, years("consumer_loan", fc.size), amounts("consumer_loan", fc),
-        cons)
+    add(
+        fc,
+        "consumer_loan",
+        fday,
+        years("consumer_loan", fc.size),
+        amounts("consumer_loan", fc),
+        cons,
+    )
     # Business loans after business-loan inquiries.
     ic, im = np.nonzero(beh["inq_bl"] > 0)
     go = rng.random(ic.size) < 0.45
     ic, im = ic[go], im[go] + rng.integers(0, 3, int(go.sum()))
-    base = (corp | owner)[:, None] & b.buyable & (
-        rng.random((b.n, nm)) < np.where(corp, 0.003, 0.001)[:, None])
+    base = (
+        (corp | owner)[:, None]
+        & b.buyable
+        & (rng.random((b.n, nm)) < np.where(corp, 0.003, 0.001)[:, None])
+    )
     bc, bm = np.nonzero(base)
     ic = np.concatenate([ic, bc])
     im = np.concatenate([im, bm])
@@ -563,8 +735,14 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     ok = b.buyable[ic, im]
     ic, im = ic[ok], im[ok]
     iday = b.cell_days(rng, ic, im)
-    add(ic, "business_loan", iday, years("business_loan", ic.size),
-        amounts("business_loan", ic), _biz_product(shelf, corp[ic], rng))
+    add(
+        ic,
+        "business_loan",
+        iday,
+        years("business_loan", ic.size),
+        amounts("business_loan", ic),
+        _biz_product(shelf, corp[ic], rng),
+    )
 
     ln = cat(parts)
     order = np.lexsort((ln["day"], ln["c"]))
@@ -578,23 +756,24 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     ln["staff"] = np.where(w.org.hired[staff] <= ln["day"], staff, bm_)
     is_biz = kind == LOAN_KIND["business_loan"]
     corp_l = corp[ln["c"]]
-    ln["green"] = rng.random(n) < np.where(is_biz, np.where(corp_l, 0.15, 0.05),
-                                           np.where(kind == LOAN_KIND["mortgage"], 0.03, 0.0))
+    ln["green"] = rng.random(n) < np.where(
+        is_biz, np.where(corp_l, 0.15, 0.05), np.where(kind == LOAN_KIND["mortgage"], 0.03, 0.0)
+    )
     # 普惠: loans to individual business owners, and half of the corporate loans up to
     # 10 million yuan (amounts are in cents here).
-    ln["inclusive"] = is_biz & (~corp_l | ((ln["amount"] <= 1_000_000_000)
-                                           & (rng.random(n) < 0.5)))
+    ln["inclusive"] = is_biz & (~corp_l | ((ln["amount"] <= 1_000_000_000) & (rng.random(n) < 0.5)))
     ln["disbursed_in_window"] = ln["day"] >= cal.start
     # Application date and supply-chain finance (their own stream: the columns above stay
     # as they were). Approval takes 1–20 days, longer for business loans; a fifth of the
     # corporate business loans finance a supply chain (供应链金融).
     extra = b.rng("loans.application")
-    ln["applied"] = ln["day"] - extra.integers(1, 11, n) - np.where(is_biz, extra.integers(0, 11, n), 0)
+    ln["applied"] = (
+        ln["day"] - extra.integers(1, 11, n) - np.where(is_biz, extra.integers(0, 11, n), 0)
+    )
     ln["supply_chain"] = is_biz & corp_l & (extra.random(n) < 0.2)
     # Delinquency: a monthly hazard from the first month on the books, lower for careful
     # RMs; a loan that falls overdue never cures (its grade only ages).
-    hazard = 0.0012 * np.exp(-0.35 * w.org.care[ln["staff"]]) * np.array(
-        [0.5, 1.5, 2.0])[kind]
+    hazard = 0.0012 * np.exp(-0.35 * w.org.care[ln["staff"]]) * np.array([0.5, 1.5, 2.0])[kind]
     ln["default_after"] = rng.geometric(np.clip(hazard, 1e-6, 1)) - 1
     ln["due_day"] = rng.integers(1, 21, n)
     return ln
@@ -605,8 +784,9 @@ LOAN_KIND = {"mortgage": 0, "consumer_loan": 1, "business_loan": 2}
 
 def _biz_product(shelf: Shelf, corp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     personal = shelf.first("business_loan")
-    corp_prods = shelf.choose(rng, "business_loan", np.ones(corp.size, dtype=bool),
-                              np.full(corp.size, 5))
+    corp_prods = shelf.choose(
+        rng, "business_loan", np.ones(corp.size, dtype=bool), np.full(corp.size, 5)
+    )
     return np.where(corp, corp_prods, personal)
 
 
@@ -615,8 +795,9 @@ def loan_status(b: Block, ln: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     cal = b.w.cal
     nm = cal.n_months
     first = np.maximum(cal.month_of(np.maximum(ln["day"], cal.start)), 0)
-    mat_month = np.where(ln["maturity"] > cal.end, nm - 1, cal.month_of(
-        np.minimum(ln["maturity"], cal.end)))
+    mat_month = np.where(
+        ln["maturity"] > cal.end, nm - 1, cal.month_of(np.minimum(ln["maturity"], cal.end))
+    )
     onset = first + ln["default_after"]
     defaults = onset <= mat_month
     last = np.where(defaults, nm - 1, mat_month)
@@ -624,7 +805,7 @@ def loan_status(b: Block, ln: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     row = np.repeat(np.arange(count.size), count)
     m = first[row] + (np.arange(row.size) - np.repeat(np.cumsum(count) - count, count))
     # Months since disbursement (calendar) for amortisation.
-    dis_month = (ln["day"].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
+    dis_month = ln["day"].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     cal_month = cal.month_start.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     elapsed = cal_month[m] - dis_month[row]
     term_months = ln["years"][row] * 12
@@ -646,8 +827,9 @@ def loan_status(b: Block, ln: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------- balances
 
 
-def balances(b: Block, h: dict[str, np.ndarray], st: dict[str, np.ndarray],
-             ln: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def balances(
+    b: Block, h: dict[str, np.ndarray], st: dict[str, np.ndarray], ln: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Monthly average-daily and month-end balances per category.
 
     Deposits follow a multiplicative random walk (σ 8 %/month) from the customer's
@@ -687,8 +869,15 @@ def balances(b: Block, h: dict[str, np.ndarray], st: dict[str, np.ndarray],
     end_bal = level * np.exp(rng.normal(0, 0.04, (b.n, nm))) + spike
     avg = avg + spike / dim[None, :]
     c, m = np.nonzero(present)
-    parts = [{"c": c, "m": m, "k": np.full(c.size, CAT["deposit"]),
-              "avg": to_cents(avg[c, m]), "end": to_cents(end_bal[c, m])}]
+    parts = [
+        {
+            "c": c,
+            "m": m,
+            "k": np.full(c.size, CAT["deposit"]),
+            "avg": to_cents(avg[c, m]),
+            "end": to_cents(end_bal[c, m]),
+        }
+    ]
     # Holdings with a balance.
     bal_cat = np.array([CAT.get(HOLDING_BALANCE.get(pc.category, ""), -1) for pc in SHELF])
     growth = np.array([GROWTH.get(pc.category, 0.0) for pc in SHELF])
@@ -711,23 +900,45 @@ def balances(b: Block, h: dict[str, np.ndarray], st: dict[str, np.ndarray],
     held_days = np.clip(last - first + 1, 0, None)
     years_held = (cal.month_end[hm] - h["start"][hi]) / 365.25
     start_m = np.clip(cal.month_of(np.clip(h["start"][hi], cal.month_start[0], cal.end)), 0, nm - 1)
-    factor = np.where(is_fund[prod], w.market[hm] / w.market[start_m],
-                      (1 + growth[prod]) ** np.maximum(years_held, 0))
+    factor = np.where(
+        is_fund[prod],
+        w.market[hm] / w.market[start_m],
+        (1 + growth[prod]) ** np.maximum(years_held, 0),
+    )
     value = h["amount"][hi] * factor
     h_avg = value * held_days / dim[hm]
     h_end = np.where(mat_eff[row] > cal.month_end[hm], value, 0.0)
-    parts.append({"c": h["c"][hi], "m": hm, "k": bal_cat[prod], "avg": np.rint(h_avg).astype(
-        np.int64), "end": np.rint(h_end).astype(np.int64)})
+    parts.append(
+        {
+            "c": h["c"][hi],
+            "m": hm,
+            "k": bal_cat[prod],
+            "avg": np.rint(h_avg).astype(np.int64),
+            "end": np.rint(h_end).astype(np.int64),
+        }
+    )
     # Loans (already in cents).
     if st["loan"].size:
         lc = ln["c"][st["loan"]]
-        parts.append({"c": lc, "m": st["m"], "k": np.full(lc.size, CAT["loan"]),
-                      "avg": st["balance"], "end": st["balance"]})
+        parts.append(
+            {
+                "c": lc,
+                "m": st["m"],
+                "k": np.full(lc.size, CAT["loan"]),
+                "avg": st["balance"],
+                "end": st["balance"],
+            }
+        )
     allrows = cat(parts)
     key = (allrows["c"] * nm + allrows["m"]) * len(CAT) + allrows["k"]
     uniq, inv = np.unique(key, return_inverse=True)
     avg_sum = np.bincount(inv, weights=allrows["avg"], minlength=uniq.size)
     end_sum = np.bincount(inv, weights=allrows["end"], minlength=uniq.size)
-    out = {"c": uniq // (nm * len(CAT)), "m": (uniq // len(CAT)) % nm, "k": uniq % len(CAT),
-           "avg": np.rint(avg_sum).astype(np.int64), "end": np.rint(end_sum).astype(np.int64)}
+    out = {
+        "c": uniq // (nm * len(CAT)),
+        "m": (uniq // len(CAT)) % nm,
+        "k": uniq % len(CAT),
+        "avg": np.rint(avg_sum).astype(np.int64),
+        "end": np.rint(end_sum).astype(np.int64),
+    }
     return out, to_cents(spike)

@@ -91,7 +91,9 @@ def ascii_rows(rows: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-def pick(choices: Sequence[str] | pa.Array, codes: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+def pick(
+    choices: Sequence[str] | pa.Array, codes: np.ndarray, missing: np.ndarray | None = None
+) -> pa.Array:
     """Strings choices[codes]; rows flagged missing become null."""
     dictionary = choices if isinstance(choices, pa.Array) else pa.array(list(choices), pa.string())
     idx = pa.array(np.asarray(codes, dtype=np.int64), mask=missing)
@@ -103,7 +105,9 @@ def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
 
 
 def timestamps(us: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
-    return pa.array(np.asarray(us, dtype=np.int64), type=ARROW_TYPES[ColType.TIMESTAMP], mask=missing)
+    return pa.array(
+        np.asarray(us, dtype=np.int64), type=ARROW_TYPES[ColType.TIMESTAMP], mask=missing
+    )
 
 
 def ints(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:

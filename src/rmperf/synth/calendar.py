@@ -33,9 +33,7 @@ def to_date(day: int) -> date:
 
 def local_us(days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     """UTC microseconds of a bank-local day number and second of day."""
-    return (
-        days.astype(np.int64) * DAY_US + seconds.astype(np.int64) * 1_000_000 - BANK_OFFSET_US
-    )
+    return days.astype(np.int64) * DAY_US + seconds.astype(np.int64) * 1_000_000 - BANK_OFFSET_US
 
 
 def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
@@ -47,7 +45,9 @@ def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
     dom = (d - m.astype("datetime64[D]")).astype(np.int64)
     ny = y + np.asarray(years, dtype=np.int64)
     nm = ny.astype("datetime64[M]") + month_in_year
-    last = ((nm + np.timedelta64(1, "M")).astype("datetime64[D]") - nm.astype("datetime64[D]")).astype(np.int64) - 1
+    last = (
+        (nm + np.timedelta64(1, "M")).astype("datetime64[D]") - nm.astype("datetime64[D]")
+    ).astype(np.int64) - 1
     out = nm.astype("datetime64[D]") + np.minimum(dom, last)
     return np.asarray(out.astype(np.int64))
 
@@ -70,7 +70,9 @@ class Calendar:
         last = np.datetime64(to_date(self.end), "M")
         months = np.arange(first, last + np.timedelta64(1, "M"))
         self.month_start = months.astype("datetime64[D]").astype(np.int64)
-        self.month_end = (months + np.timedelta64(1, "M")).astype("datetime64[D]").astype(np.int64) - 1
+        self.month_end = (months + np.timedelta64(1, "M")).astype("datetime64[D]").astype(
+            np.int64
+        ) - 1
         self.labels = [str(m) for m in months]
         month_no = months.astype(np.int64) % 12  # 0 = January
         self.quarter_end = month_no % 3 == 2

@@ -96,15 +96,25 @@ def generate(
     pop, customer_cols = build_population(sc, seed, cal, org)
     shelf = Shelf()
     mrng = stream(seed, "market")
-    market = np.exp(np.cumsum(np.concatenate(([0.0], mrng.normal(0.004, 0.045,
-                                                                  cal.n_months - 1)))))
-    world = act.World(seed=seed, cal=cal, org=org, pop=pop, shelf=shelf, market=market,
-                      turnaround=cal.start + int(0.4 * (cal.end - cal.start)))
+    market = np.exp(np.cumsum(np.concatenate(([0.0], mrng.normal(0.004, 0.045, cal.n_months - 1)))))
+    world = act.World(
+        seed=seed,
+        cal=cal,
+        org=org,
+        pop=pop,
+        shelf=shelf,
+        market=market,
+        turnaround=cal.start + int(0.4 * (cal.end - cal.start)),
+    )
 
     writer = LakeWriter(out, fmt, parts=sc.parts)
-    for name, cols in (("org_units", org.unit_columns), ("staff", org.staff_columns),
-                       ("customers", customer_cols), ("assignments", assignment_columns(pop, org)),
-                       ("products", product_columns())):
+    for name, cols in (
+        ("org_units", org.unit_columns),
+        ("staff", org.staff_columns),
+        ("customers", customer_cols),
+        ("assignments", assignment_columns(pop, org)),
+        ("products", product_columns()),
+    ):
         writer.write(name, cols)
         report(name, 1, 1)
 
@@ -122,32 +132,47 @@ def generate(
         if buffered >= chunk_customers or number == n_blocks - 1:
             for name, tables in buffers.items():
                 merged = pa.concat_tables(tables).combine_chunks()
-                writer.write(name, {c: merged.column(c).combine_chunks()
-                                    for c in merged.column_names})
+                writer.write(
+                    name, {c: merged.column(c).combine_chunks() for c in merged.column_names}
+                )
             buffers.clear()
             buffered = 0
             for name in FACT_TABLES:
                 report(name, last, pop.n)
 
     fb = staff_feedback(seed, cal, org)
-    writer.write("feedback", {
-        "staff_id": org.staff_ids.take(pa.array(fb["staff"])),
-        "customer_id": pa.nulls(fb["staff"].size, pa.string()),
-        "date": dates(fb["day"]),
-        "kind": pick(FEEDBACK_KINDS, fb["kind"]),
-        "score": decimal(fb["score"], ColType.SCORE),
-    })
+    writer.write(
+        "feedback",
+        {
+            "staff_id": org.staff_ids.take(pa.array(fb["staff"])),
+            "customer_id": pa.nulls(fb["staff"].size, pa.string()),
+            "date": dates(fb["day"]),
+            "kind": pick(FEEDBACK_KINDS, fb["kind"]),
+            "score": decimal(fb["score"], ColType.SCORE),
+        },
+    )
     tr = trainings(seed, cal, org)
-    writer.write("trainings", {
-        "staff_id": org.staff_ids.take(pa.array(tr["staff"])),
-        "date": dates(tr["day"]),
-        "kind": pick(TRAINING_KINDS, tr["kind"]),
-        "name": pick(COURSES + CERTIFICATIONS, tr["name"]),
-        "hours": decimal(tr["hours"], ColType.HOURS),
-    })
+    writer.write(
+        "trainings",
+        {
+            "staff_id": org.staff_ids.take(pa.array(tr["staff"])),
+            "date": dates(tr["day"]),
+            "kind": pick(TRAINING_KINDS, tr["kind"]),
+            "name": pick(COURSES + CERTIFICATIONS, tr["name"]),
+            "hours": decimal(tr["hours"], ColType.HOURS),
+        },
+    )
     rows = writer.close()
-    return GenerateReport(scale=sc.name, seed=seed, out=out, fmt=fmt, start=start, end=end,
-                          rows=rows, seconds=time.perf_counter() - t0)
+    return GenerateReport(
+        scale=sc.name,
+        seed=seed,
+        out=out,
+        fmt=fmt,
+        start=start,
+        end=end,
+        rows=rows,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def _block_tables(b: act.Block, counters: dict[str, int]) -> dict[str, dict[str, pa.Array]]:
@@ -203,14 +228,23 @@ def _block_tables(b: act.Block, counters: dict[str, int]) -> dict[str, dict[str,
         "month_end_balance": money(bal["end"]),
     }
     # Loans are holdings too (the product the customer holds).
-    lh = {"c": ln["c"], "prod": ln["prod"], "amount": ln["amount"], "start": ln["day"],
-          "maturity": ln["maturity"], "staff": ln["staff"]}
+    lh = {
+        "c": ln["c"],
+        "prod": ln["prod"],
+        "amount": ln["amount"],
+        "start": ln["day"],
+        "maturity": ln["maturity"],
+        "staff": ln["staff"],
+    }
     hc = {k: np.concatenate([hold[k], lh[k]]) for k in lh}
     order = np.lexsort((hc["start"], hc["prod"], hc["c"]))
     hc = {k: v[order] for k, v in hc.items()}
     dup = np.zeros(order.size, dtype=bool)
-    dup[1:] = ((hc["c"][1:] == hc["c"][:-1]) & (hc["prod"][1:] == hc["prod"][:-1])
-               & (hc["start"][1:] == hc["start"][:-1]))
+    dup[1:] = (
+        (hc["c"][1:] == hc["c"][:-1])
+        & (hc["prod"][1:] == hc["prod"][:-1])
+        & (hc["start"][1:] == hc["start"][:-1])
+    )
     hc = {k: v[~dup] for k, v in hc.items()}
     out["holdings"] = {
         "customer_id": cust(hc["c"]),

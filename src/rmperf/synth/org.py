@@ -120,7 +120,9 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
                 rms_by_branch[b].extend(hire("rm", tid, b, team_no) for _ in range(n_rm))
                 team_no += 1
             tellers.append([hire("teller", bid, b) for _ in range(scale.tellers_per_branch)])
-            wms.append([hire("wealth_manager", bid, b) for _ in range(scale.wealth_managers_per_branch)])
+            wms.append(
+                [hire("wealth_manager", bid, b) for _ in range(scale.wealth_managers_per_branch)]
+            )
 
     n = len(roles)
     role = np.array(roles, dtype=np.int64)

@@ -111,7 +111,9 @@ class Shelf:
         self._by: dict[tuple[str, bool], np.ndarray] = {}
         for cat in PRODUCT_CATEGORIES:
             for corp in (False, True):
-                members = [i for i, p in enumerate(SHELF) if p.category == cat and p.corporate == corp]
+                members = [
+                    i for i, p in enumerate(SHELF) if p.category == cat and p.corporate == corp
+                ]
                 if not members and corp:
                     members = [i for i, p in enumerate(SHELF) if p.category == cat]
                 members.sort(key=lambda i: SHELF[i].risk)

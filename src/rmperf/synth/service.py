@@ -34,13 +34,26 @@ from .rng import stream
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 COURSES = (
-    "开户业务操作规范", "理财产品销售技巧", "反洗钱合规培训", "客户关系管理(CRM)系统操作",
-    "个人贷款贷前调查实务", "消费者权益保护", "适当性管理与风险揭示", "企业财务报表分析",
-    "绿色金融与ESG", "普惠金融产品知识", "营销话术与异议处理", "数据安全与个人信息保护",
+    "开户业务操作规范",
+    "理财产品销售技巧",
+    "反洗钱合规培训",
+    "客户关系管理(CRM)系统操作",
+    "个人贷款贷前调查实务",
+    "消费者权益保护",
+    "适当性管理与风险揭示",
+    "企业财务报表分析",
+    "绿色金融与ESG",
+    "普惠金融产品知识",
+    "营销话术与异议处理",
+    "数据安全与个人信息保护",
 )
 CERTIFICATIONS = (
-    "银行业专业人员职业资格(初级)", "银行业专业人员职业资格(中级)", "基金从业资格",
-    "AFP金融理财师", "CFP国际金融理财师", "保险代理从业资格",
+    "银行业专业人员职业资格(初级)",
+    "银行业专业人员职业资格(中级)",
+    "基金从业资格",
+    "AFP金融理财师",
+    "CFP国际金融理财师",
+    "保险代理从业资格",
 )
 
 
@@ -68,8 +81,13 @@ def requests(b: Block) -> dict[str, np.ndarray]:
     end_us = local_us(np.array([cal.end]), np.array([86_399]))[0]
     open_ = (rng.random(c.size) < 0.03) | (resolved > end_us)
     order = np.lexsort((received, c))
-    return {"c": c[order], "staff": staff[order], "received": received[order],
-            "resolved": resolved[order], "open": open_[order]}
+    return {
+        "c": c[order],
+        "staff": staff[order],
+        "received": received[order],
+        "resolved": resolved[order],
+        "open": open_[order],
+    }
 
 
 def referrals(b: Block, inq_bl: np.ndarray) -> dict[str, np.ndarray]:
@@ -127,8 +145,12 @@ def referrals(b: Block, inq_bl: np.ndarray) -> dict[str, np.ndarray]:
     ignored = (rng.random(n) < 0.08) | (delay > 7 * DAY_US)
     responded = created + _whole_seconds(delay)
     contacted = responded + _whole_seconds(rng.uniform(0.2, 3.0, n) * DAY_US)
-    progress = np.clip((created - local_us(np.array([cal.start]), np.array([0]))[0])
-                       / max(end_us - local_us(np.array([cal.start]), np.array([0]))[0], 1), 0, 1)
+    progress = np.clip(
+        (created - local_us(np.array([cal.start]), np.array([0]))[0])
+        / max(end_us - local_us(np.array([cal.start]), np.array([0]))[0], 1),
+        0,
+        1,
+    )
     p_conv = np.clip(0.10 + 0.35 * progress + 0.05 * org.skill[to], 0.02, 0.9)
     converts = rng.random(n) < p_conv
     converted = contacted + _whole_seconds(np.exp(rng.normal(np.log(7.0), 0.6, n)) * DAY_US)
@@ -141,10 +163,17 @@ def referrals(b: Block, inq_bl: np.ndarray) -> dict[str, np.ndarray]:
     status = np.where((status == 2) & converts & (converted <= end_us), 3, status)
     status = np.where((status == 2) & ~converts & (lost_at <= end_us), 4, status)
     order = np.lexsort((created, c))
-    return {"c": c[order], "from": frm[order], "to": to[order], "need": need[order],
-            "created": created[order], "status": status[order],
-            "responded": responded[order], "has_response": answered[order],
-            "converted": converted[order]}
+    return {
+        "c": c[order],
+        "from": frm[order],
+        "to": to[order],
+        "need": need[order],
+        "created": created[order],
+        "status": status[order],
+        "responded": responded[order],
+        "has_response": answered[order],
+        "converted": converted[order],
+    }
 
 
 def nps(b: Block, complaints: np.ndarray) -> dict[str, np.ndarray]:
@@ -155,7 +184,7 @@ def nps(b: Block, complaints: np.ndarray) -> dict[str, np.ndarray]:
     staff = b.rm_at(c, day)
     ok = org.hired[staff] <= day
     c, m, day, staff = c[ok], m[ok], day[ok], staff[ok]
-    unhappy = complaints[c, : ].sum(axis=1) > 0 if c.size else np.zeros(0, dtype=bool)
+    unhappy = complaints[c, :].sum(axis=1) > 0 if c.size else np.zeros(0, dtype=bool)
     mean = 8.2 + 0.6 * b.skill_at(staff, day) - 2.0 * unhappy
     score = np.clip(np.round(rng.normal(mean, 1.8)), 0, 10).astype(np.int64)
     return {"c": c, "staff": staff, "day": day, "score": score * 100}
@@ -169,8 +198,15 @@ def staff_feedback(seed: int, cal: Calendar, org: Org) -> dict[str, np.ndarray]:
     q_hi = np.minimum(cal.month_end[quarters], cal.end)
     staff_parts, day_parts, kind_parts, score_parts = [], [], [], []
 
-    def add(staff: np.ndarray, lo: np.ndarray, hi: np.ndarray, kind: int,
-            mean: np.ndarray, sd: float, step: float) -> None:
+    def add(
+        staff: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        kind: int,
+        mean: np.ndarray,
+        sd: float,
+        step: float,
+    ) -> None:
         lo = np.maximum(lo, org.hired[staff])
         ok = lo <= hi
         staff, lo, hi, mean = staff[ok], lo[ok], hi[ok], mean[ok]
@@ -181,24 +217,36 @@ def staff_feedback(seed: int, cal: Calendar, org: Org) -> dict[str, np.ndarray]:
         kind_parts.append(np.full(staff.size, kind))
         score_parts.append(np.round(score * 100).astype(np.int64))
 
-    front = np.flatnonzero(np.isin(org.role, [ROLE["rm"], ROLE["teller"],
-                                              ROLE["wealth_manager"]]))
+    front = np.flatnonzero(np.isin(org.role, [ROLE["rm"], ROLE["teller"], ROLE["wealth_manager"]]))
     for q in range(quarters.size):
         # Two mystery-shopper visits per branch and quarter.
         for branch in range(org.n_branches):
             pool = front[org.branch[front] == branch]
             who = pool[rng.integers(0, pool.size, 2)]
-            add(who, np.full(2, q_lo[q]), np.full(2, q_hi[q]), 1,
-                82 + 5 * org.skill[who], 6.0, 0.5)
+            add(who, np.full(2, q_lo[q]), np.full(2, q_hi[q]), 1, 82 + 5 * org.skill[who], 6.0, 0.5)
         rms = np.flatnonzero(org.role == ROLE["rm"])
-        add(rms, np.full(rms.size, q_lo[q]), np.full(rms.size, q_hi[q]), 3,
-            85 + 5 * org.care[rms], 6.0, 1.0)
+        add(
+            rms,
+            np.full(rms.size, q_lo[q]),
+            np.full(rms.size, q_hi[q]),
+            3,
+            85 + 5 * org.care[rms],
+            6.0,
+            1.0,
+        )
         if q % 2 == 1:
             everyone = np.arange(org.role.size)
             raters = rng.integers(2, 5, everyone.size)
             who = np.repeat(everyone, raters)
-            add(who, np.full(who.size, q_lo[q]), np.full(who.size, q_hi[q]), 2,
-                80 + 4 * org.skill[who], 7.0, 0.1)
+            add(
+                who,
+                np.full(who.size, q_lo[q]),
+                np.full(who.size, q_hi[q]),
+                2,
+                80 + 4 * org.skill[who],
+                7.0,
+                0.1,
+            )
     staff = np.concatenate(staff_parts)
     day = np.concatenate(day_parts)
     kind = np.concatenate(kind_parts)
@@ -215,14 +263,23 @@ def trainings(seed: int, cal: Calendar, org: Org) -> dict[str, np.ndarray]:
     courses = rng.poisson(4.0 * years)
     certs = rng.poisson(0.15 * years)
     who = np.concatenate([np.repeat(np.arange(n), courses), np.repeat(np.arange(n), certs)])
-    kind = np.concatenate([np.zeros(courses.sum(), dtype=np.int64),
-                           np.ones(certs.sum(), dtype=np.int64)])
+    kind = np.concatenate(
+        [np.zeros(courses.sum(), dtype=np.int64), np.ones(certs.sum(), dtype=np.int64)]
+    )
     day = lo[who] + (rng.random(who.size) * (cal.end - lo[who] + 1)).astype(np.int64)
     course_name = rng.integers(0, len(COURSES), who.size)
     cert_name = rng.integers(0, len(CERTIFICATIONS), who.size) + len(COURSES)
     name = np.where(kind == 0, course_name, cert_name)
-    hours = np.where(kind == 0, np.array([2, 4, 8, 16])[rng.integers(0, 4, who.size)],
-                     rng.integers(20, 61, who.size))
+    hours = np.where(
+        kind == 0,
+        np.array([2, 4, 8, 16])[rng.integers(0, 4, who.size)],
+        rng.integers(20, 61, who.size),
+    )
     order = np.lexsort((name, day, who))
-    return {"staff": who[order], "day": day[order], "kind": kind[order], "name": name[order],
-            "hours": hours[order] * 100}
+    return {
+        "staff": who[order],
+        "day": day[order],
+        "kind": kind[order],
+        "name": name[order],
+        "hours": hours[order] * 100,
+    }

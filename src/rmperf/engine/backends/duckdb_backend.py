@@ -36,9 +36,7 @@ class DuckDBBackend:
             source = f"read_parquet({_path_list(files)}, union_by_name = true)"
         else:
             # Every column as text, so nothing is coerced before validation sees it.
-            cols = ", ".join(
-                f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.columns().names
-            )
+            cols = ", ".join(f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.columns().names)
             source = (
                 f"read_csv({_path_list(files)}, header = true, auto_detect = false, "
                 f"delim = ',', quote = '\"', escape = '\"', columns = {{{cols}}}, "
