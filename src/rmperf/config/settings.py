@@ -143,6 +143,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+# Amounts grouped by three with commas in both languages (see config/formats/).
+FORMAT_MODULE_PATH = ["rmperf.config.formats"]
 TIME_ZONE = env_str("RMPERF_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
