@@ -239,12 +239,6 @@ def test_segment_gives_back_the_drawn_rfm_and_its_tier(
         assert row["tier"] == classify(policy, p), row["customer_id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a policy without tier rules passes validation, but rfm._tier_case builds "
-    "ibis.cases() with no branch and fails; the policy should be refused or every "
-    "customer given the fallback",
-)
 def test_a_policy_without_rules_gives_everyone_the_fallback(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

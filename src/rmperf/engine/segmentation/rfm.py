@@ -125,7 +125,12 @@ def current_rm_expr(as_of: dt.date) -> Any:
 
 
 def _tier_case(rows: Any, policy: SegmentationPolicy) -> Any:
-    """The policy's rules as one CASE expression, first match wins."""
+    """The policy's rules as one CASE expression, first match wins.
+
+    A policy with no tier rules puts every customer in the fallback tier.
+    """
+    if not policy.tiers:
+        return ibis.literal(policy.fallback.value, type="string")
     case = ibis.cases(
         *[(_rule_predicate(rows, r), r.tier.value) for r in policy.tiers],
         else_=policy.fallback.value,
