@@ -57,3 +57,9 @@ def refer(
         deposit=Decimal(deposit),
         now=now,
     )
+
+
+def referral_in_alices_scope(bank: Bank) -> Referral:
+    """terry → alice for C900 (made once per test bank): the generic access suite's object."""
+    existing = Referral.objects.filter(customer_id="C900").first()
+    return existing if existing is not None else refer(bank)

@@ -73,7 +73,7 @@ class ReferralListOut(Schema):
 
 
 class TransitionIn(Schema):
-    action: str = Field(description="accept, contact, convert or lose")
+    action: str = Field("", description="accept, contact, convert or lose")
     lost_reason: str = ""
     lost_detail: str = ""
 

@@ -110,14 +110,7 @@ class Referral(models.Model):
     expiry_reason = models.CharField(
         _("reason expired"), max_length=16, choices=ExpiryReason.choices, blank=True
     )
-    product = models.ForeignKey(
-        "customers.Product",
-        verbose_name=_("product bought"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    product_id = models.CharField(_("product bought"), max_length=64, blank=True)
     purchase_amount = models.DecimalField(
         _("purchase amount"), max_digits=18, decimal_places=2, null=True, blank=True
     )

@@ -22,7 +22,7 @@ from rmperf.referrals.models import (
     State,
 )
 
-_RELATED = ("customer", "from_staff", "to_staff", "escalated_to", "product")
+_RELATED = ("customer", "from_staff", "to_staff", "escalated_to")
 
 
 def referral_list(

@@ -18,13 +18,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, staff_of
 from rmperf.core.audit import audit_record
-from rmperf.customers.models import Assignment, Customer, Product, current_on
+from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.lake import Lake
 from rmperf.engine.policy import LoadedPolicy
 from rmperf.engine.referrals import (
@@ -373,15 +374,13 @@ def referral_transition(
     """Accept, record contact, convert (a purchase must be in the lake) or close as lost
     (a reason is required): only the receiving colleague may, and only from the right state."""
     now = now or timezone.now()
-    if action not in TRANSITIONS:
-        raise TransitionError({"action": [_("Unknown action.")]})
-    src, dst = TRANSITIONS[action]
     with transaction.atomic(durable=True):
         referral = Referral.objects.restrict(actor).filter(pk=referral_id).first()
         if referral is None:
-            from django.http import Http404
-
             raise Http404
+        if action not in TRANSITIONS:
+            raise TransitionError({"action": [_("Unknown action.")]})
+        src, dst = TRANSITIONS[action]
         staff = staff_of(actor)
         if staff is None or staff.pk != referral.to_staff_id or staff.role not in REFERRER_ROLES:
             raise TransitionError(
@@ -424,10 +423,13 @@ def referral_transition(
                         ]
                     }
                 )
+        # The update is conditional on the state this actor saw, not on any state the
+        # action may leave from: a click made on a stale page must not win after another.
+        seen = (referral.state,)
         if purchase is not None:
-            referral = _convert(referral, purchase, src=src, now=now)
+            referral = _convert(referral, purchase, src=seen, now=now)
         else:
-            referral = _conditional(referral, src, **changes)
+            referral = _conditional(referral, seen, **changes)
         audit_record(
             actor=actor,
             verb=f"referral.{action}",
@@ -475,13 +477,12 @@ def _convert(
 ) -> Referral:
     """Record the purchase, close the referral and credit the referrer (one transaction)."""
     points = referral_policy().policy.points.points_for(purchase.amount)
-    product = Product.objects.filter(pk=purchase.product_id).first()
     referral = _conditional(
         referral,
         src,
         state=State.CONVERTED,
         closed_at=now,
-        product=product,
+        product_id=purchase.product_id,
         purchase_amount=purchase.amount,
         purchase_date=purchase.start_date,
         points=points,
@@ -607,8 +608,6 @@ def redemption_decide(
             Redemption.objects.restrict(actor, Action.CHANGE).filter(pk=redemption_id).first()
         )
         if red is None:
-            from django.http import Http404
-
             raise Http404
         if red.staff_id == staff.pk:
             raise PointsError({"__all__": [_("Another manager must decide your own request.")]})
@@ -734,7 +733,9 @@ def referrals_sweep(*, actor: Any = None, now: dt.datetime | None = None) -> Swe
     result.lake = lake is not None
     if lake is None:
         return result
-    waiting = list(Referral.objects.filter(state__in=(State.ACCEPTED, State.CONTACTED)))
+    waiting = list(
+        Referral.objects.filter(state__in=(State.ACCEPTED, State.CONTACTED)).order_by("pk")
+    )
     found = match_purchases(
         lake,
         [OpenReferral(str(r.pk), r.customer_id, r.referred_on, r.rule_id) for r in waiting],
@@ -745,7 +746,7 @@ def referrals_sweep(*, actor: Any = None, now: dt.datetime | None = None) -> Swe
         if purchase is not None:
             with transaction.atomic(durable=True):
                 try:
-                    r = _convert(r, purchase, src=(State.ACCEPTED, State.CONTACTED), now=now)
+                    r = _convert(r, purchase, src=(r.state,), now=now)
                 except TransitionError:
                     continue  # the receiver closed it in the meantime
                 audit_record(
@@ -760,7 +761,7 @@ def referrals_sweep(*, actor: Any = None, now: dt.datetime | None = None) -> Swe
         elif window_end(policy, r.referred_on) < today and _system_move(
             r,
             verb="referral.expire",
-            src=(State.ACCEPTED, State.CONTACTED),
+            src=(r.state,),
             actor=actor,
             state=State.EXPIRED,
             expiry_reason=ExpiryReason.NO_PURCHASE,
