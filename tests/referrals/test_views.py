@@ -1,4 +1,5 @@
-"""The pages: quick entry, inbox, detail actions, funnel, cases that worked, points."""
+"""The pages: quick entry, inbox, detail actions, funnel, cases that worked, points.
+Pages answer in the default language, zh-hans."""
 
 from __future__ import annotations
 
@@ -24,13 +25,13 @@ def test_quick_entry_checks_and_creates(bank: Bank, client_as: Callable[[str], C
     assert 'name="viewport"' in page and "referrals.css" in page
     data = {"customer": "C900", "need": "wealth", "deposit": "50,000"}
     response = terry.post("/referrals/new/", {**data, "op": "check"})
-    assert "Meets the rule" in response.content.decode()
+    assert "符合规则“新开户大额存款且咨询理财”。" in response.content.decode()
     assert not Referral.objects.exists()
     response = terry.post("/referrals/new/", {**data, "op": "create"})
     assert response.status_code == 302
     assert Referral.objects.get().to_staff_id == "S-ALICE"
     response = terry.post("/referrals/new/", {**data, "deposit": "", "op": "create"})
-    assert "already has an open referral" in response.content.decode()
+    assert "该客户此项需求已有进行中的转介" in response.content.decode()
 
 
 def test_inbox_and_detail_actions(bank: Bank, client_as: Callable[[str], Client]) -> None:
@@ -43,7 +44,7 @@ def test_inbox_and_detail_actions(bank: Bank, client_as: Callable[[str], Client]
     assert alice.post(f"/referrals/{r.pk}/", {"action": "accept"}).status_code == 302
     assert Referral.objects.get().state == State.ACCEPTED
     response = alice.post(f"/referrals/{r.pk}/", {"action": "lose"})
-    assert "Choose why the referral was lost." in response.content.decode()
+    assert "请选择流失原因。" in response.content.decode()
     assert client_as("bob").get(f"/referrals/{r.pk}/").status_code == 404
 
 

@@ -38,6 +38,16 @@ def register(sub: Any) -> None:
     )
     sweep.set_defaults(handler=cmd_referrals_sweep)
 
+    export = sub.add_parser(
+        "referrals-export",
+        help="write the app's referrals as the lake's referrals table (CSV)",
+        description="Write every referral made in the app as rows of the lake contract's "
+        "`referrals` table (referral_id APP-<id>), for the next import to feed the "
+        "collaboration indicators (docs/referrals.md).",
+    )
+    export.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    export.set_defaults(handler=cmd_referrals_export)
+
 
 def cmd_referral_candidates(args: argparse.Namespace) -> int:
     from rmperf.engine.lake import Lake
@@ -78,4 +88,24 @@ def cmd_referrals_sweep(args: argparse.Namespace) -> int:
         f"({result.points} points awarded)"
         + ("" if result.lake else "; no lake imported yet: purchases not matched")
     )
+    return 0
+
+
+def cmd_referrals_export(args: argparse.Namespace) -> int:
+    import csv
+
+    if args.out.suffix.lower() != ".csv" or not args.out.parent.is_dir():
+        print(f"error: {args.out}: give a .csv file in an existing folder", file=sys.stderr)
+        return 2
+    setup_django()
+    from rmperf.referrals.selectors import LAKE_COLUMNS, referrals_lake_rows
+
+    rows = referrals_lake_rows()
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(LAKE_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(args.out)
+    print(f"{len(rows):,} referrals; wrote {args.out}")
     return 0

@@ -184,3 +184,45 @@ def redemptions_of(*, actor: Any, staff_id: str) -> QuerySet[Redemption]:
         .select_related("decided_by")
         .order_by("-requested_at")
     )
+
+
+#: The lake contract's `referrals` columns, in order (engine/contract.py).
+LAKE_COLUMNS = (
+    "referral_id",
+    "from_staff_id",
+    "to_staff_id",
+    "customer_id",
+    "need",
+    "created_at",
+    "status",
+    "responded_at",
+    "converted_at",
+)
+
+
+def referrals_lake_rows(*, prefix: str = "APP-") -> list[dict[str, str]]:
+    """Every app referral as a row of the lake's `referrals` table, so the next import feeds
+    the collaboration indicators (docs/referrals.md): responded_at is when the receiver first
+    answered (accepted, or closed as lost without accepting), converted_at is set exactly for
+    converted rows. For the batch export; no actor, no masking (ids only)."""
+
+    def iso(value: dt.datetime | None) -> str:
+        return timezone.localtime(value).isoformat() if value is not None else ""
+
+    rows = []
+    for r in Referral.objects.order_by("pk").iterator(chunk_size=2000):
+        responded = r.accepted_at or (r.closed_at if r.state == State.LOST else None)
+        rows.append(
+            {
+                "referral_id": f"{prefix}{r.pk}",
+                "from_staff_id": r.from_staff_id,
+                "to_staff_id": r.to_staff_id,
+                "customer_id": r.customer_id,
+                "need": r.need,
+                "created_at": iso(r.created_at),
+                "status": r.state,
+                "responded_at": iso(responded),
+                "converted_at": iso(r.closed_at) if r.state == State.CONVERTED else "",
+            }
+        )
+    return rows
