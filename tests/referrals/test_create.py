@@ -98,6 +98,11 @@ def test_self_referral_is_refused(bank: Bank) -> None:
         Referral.objects.filter(pk=r.pk).update(to_staff_id="S-TERRY")
 
 
+def test_an_rm_must_name_the_receiver(bank: Bank) -> None:
+    errors = _errors(bank, "alice", customer_id="C001", need="family_trust", deposit=None)
+    assert errors == {"to_staff": ["You are the customer's RM: name the colleague to refer to."]}
+
+
 def test_a_duplicate_open_referral_for_the_same_need_is_refused(bank: Bank) -> None:
     first = refer(bank)
     errors = _errors(bank)

@@ -205,9 +205,13 @@ def referral_check(
         if check.to_staff is None:
             check.add("to_staff", _("No colleague with staff id %(id)s.") % {"id": to_staff_id})
     elif check.customer is not None:
-        check.to_staff = _current_rm(check.customer, today)
-        if check.to_staff is None:
+        rm = _current_rm(check.customer, today)
+        if rm is None:
             check.add("to_staff", _("The customer has no RM: name the colleague to refer to."))
+        elif rm.pk == staff.pk:
+            check.add("to_staff", _("You are the customer's RM: name the colleague to refer to."))
+        else:
+            check.to_staff = rm
     if check.to_staff is not None and check.to_staff.pk == staff.pk:
         check.add("to_staff", _("You cannot refer a customer to yourself."))
     if check.customer is not None and need in Need.values:
