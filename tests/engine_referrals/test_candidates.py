@@ -235,3 +235,20 @@ def test_conversion_window_boundaries(tmp_path: Path) -> None:
     # c: two trusts on the same day, the larger amount converts
     assert (found["c"].product_id, found["c"].amount) == ("TRU2", Decimal("500000.00"))
     assert "d" not in found
+
+
+def test_a_bank_policy_changes_the_threshold(tmp_path: Path) -> None:
+    from rmperf.engine.policy import load_policy_text
+    from rmperf.engine.referrals.policy import RULES, ReferralPolicy
+
+    text = (
+        Path(__file__).resolve().parents[2] / "src/rmperf/policies/defaults/referrals.yaml"
+    ).read_text(encoding="utf-8")
+    text = text.replace('deposit_min: "50000.00"', 'deposit_min: "60000.00"')
+    policy = load_policy_text(text, ReferralPolicy, rules=RULES).policy
+    table = referral_candidates(build(tmp_path), as_of=D, policy=policy)
+    teller = [
+        r["customer_id"] for r in table.to_pylist() if r["rule_id"] == "teller_new_account_wealth"
+    ]
+    # N1 deposited 50,000.00 < 60,000; N3 deposited exactly 60,000.00
+    assert teller == ["N3"]
