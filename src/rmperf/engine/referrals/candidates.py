@@ -73,6 +73,16 @@ def _bdate(expr: str, tz: str) -> str:
     return DUCKDB.business_date(expr, tz)
 
 
+def _ts_range(expr: str, as_of: dt.date, days: int, tz: str) -> str:
+    """A plain timestamp range implied by the business-date window D − days + 1 … D, so the
+    scan can skip row groups by their statistics (the business-date test stays exact)."""
+    first = (as_of - dt.timedelta(days=days - 1)).isoformat()
+    after = (as_of + dt.timedelta(days=1)).isoformat()
+    return (
+        f"{expr} >= {DUCKDB.start_of_day(first, tz)} AND {expr} < {DUCKDB.start_of_day(after, tz)}"
+    )
+
+
 def _rule_sql(rule: ReferralRule, *, as_of: dt.date, tz: str) -> str:
     v = valid_view_name
     d = _lit(as_of.isoformat())
@@ -92,6 +102,7 @@ def _rule_sql(rule: ReferralRule, *, as_of: dt.date, tz: str) -> str:
             f"JOIN {v('products')} p ON p.product_id = x.product_id "
             f"JOIN {v('customers')} cc ON cc.customer_id = x.customer_id "
             f"WHERE x.direction = 'credit' AND p.category IN {_in(t.deposit_categories)} "
+            f"AND {_ts_range('x.ts', as_of, t.opened_within_days or 1, tz)} "
             f"AND {_bdate('x.ts', tz)} BETWEEN cc.opened_on AND {d} GROUP BY x.customer_id)"
         )
         joins.append("JOIN dep ON dep.customer_id = c.customer_id")
@@ -110,7 +121,8 @@ def _rule_sql(rule: ReferralRule, *, as_of: dt.date, tz: str) -> str:
             f"{_bdate('e.ts', tz)} AS day, e.staff_id, "
             f"row_number() OVER (PARTITION BY e.customer_id, {need_case} "
             f"ORDER BY e.ts DESC, e.kind) AS rn FROM {v('events')} e "
-            f"WHERE {_kind_match('e.kind', t.event_kinds)} AND {_bdate('e.ts', tz)} "
+            f"WHERE {_kind_match('e.kind', t.event_kinds)} "
+            f"AND {_ts_range('e.ts', as_of, t.window_days, tz)} AND {_bdate('e.ts', tz)} "
             f"BETWEEN CAST({d} AS DATE) - {t.window_days - 1} AND {d})"
         )
         joins.append("JOIN ev ON ev.customer_id = c.customer_id AND ev.rn = 1")
