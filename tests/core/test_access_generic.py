@@ -15,12 +15,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from tests.factories import Bank
+from tests.referrals.helpers import referral_in_alices_scope
 
 #: For each URL kwarg, the object in alice's scope (and out of bob's) it takes.
 URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "customer_id": lambda bank: bank.c001.customer_id,
     "unit_id": lambda bank: bank.team_a1.unit_id,
     "staff_id": lambda bank: bank.alice.staff_id,
+    "referral_id": lambda bank: str(referral_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -54,6 +56,10 @@ CASES: dict[str, Case] = {
     "set_language": Case(method="post", public=True, ok_status=302),
     "core:audit_log": Case(in_scope="audrey", out_of_scope="bob"),
     "customers:reveal": Case(method="post", out_of_scope="bob"),
+    # A POST without a JSON body is refused before any lookup (400); scope of the transition
+    # endpoint with a body: tests/referrals/test_api.py.
+    "api:referral_check": Case(method="post", ok_status=400),
+    "api:referral_transition": Case(method="post", ok_status=400),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -65,6 +65,15 @@
         series: [{ type: "bar", data: d.penetration.map(function (r) { return r.share; }) }]
       };
     },
+    // Referral funnel: made → accepted → contacted → converted.
+    "funnel": function (d) {
+      return {
+        tooltip: { trigger: "item", formatter: "{b}: {c}" },
+        series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", top: 8, bottom: 8,
+                   label: { show: true, position: "inside", formatter: "{b} {c}" },
+                   data: d.stages }]
+      };
+    },
     // How many customers made how many transactions in the frequency window.
     "frequency": function (d) {
       return {

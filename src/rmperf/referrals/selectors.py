@@ -1,0 +1,228 @@
+"""Reads about referrals and points, always through `restrict(actor)` first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from rmperf.core.access import staff_of
+from rmperf.referrals.filters import ReferralFilterSet
+from rmperf.referrals.models import (
+    PointsEntry,
+    Redemption,
+    RedemptionState,
+    Referral,
+    State,
+)
+
+_RELATED = ("customer", "from_staff", "to_staff", "escalated_to")
+
+
+def referral_list(
+    *, actor: Any, box: str = "all", filters: Mapping[str, Any] | None = None
+) -> ReferralFilterSet:
+    """Referrals the actor may see: `inbox` those made to them (or escalated to them),
+    `sent` those they made, `all` everything in scope; narrowed by the filters."""
+    qs = Referral.objects.restrict(actor).select_related(*_RELATED, "to_staff__unit")
+    staff = staff_of(actor)
+    if box == "inbox":
+        qs = qs.filter(to_staff=staff) | qs.filter(escalated_to=staff)
+    elif box == "sent":
+        qs = qs.filter(from_staff=staff)
+    return ReferralFilterSet(data=filters if filters is not None else {}, queryset=qs)
+
+
+def referral_get(*, actor: Any, referral_id: int) -> Referral:
+    """One referral in scope; out of scope answers 404 like a missing one."""
+    referral: Referral = get_object_or_404(
+        Referral.objects.restrict(actor).select_related(*_RELATED), pk=referral_id
+    )
+    return referral
+
+
+def inbox_counts(*, actor: Any) -> dict[str, int]:
+    """Open referrals waiting for the actor: to accept, overdue (past the SLA), in progress."""
+    staff = staff_of(actor)
+    if staff is None:
+        return {"new": 0, "overdue": 0, "open": 0}
+    mine = Referral.objects.restrict(actor).filter(to_staff=staff)
+    now = timezone.now()
+    return {
+        "new": mine.filter(state=State.CREATED).count(),
+        "overdue": mine.filter(state=State.CREATED, due_at__lt=now).count(),
+        "open": mine.filter(state__in=(State.ACCEPTED, State.CONTACTED)).count(),
+    }
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    """One referrer (person, team or branch): how far its referrals got, and the success
+    rate = converted ÷ made (the referral_success_rate indicator's definition)."""
+
+    key: str
+    name: str
+    made: int
+    accepted: int
+    contacted: int
+    converted: int
+    lost: int
+    expired: int
+
+    @property
+    def success_rate(self) -> Decimal | None:
+        if not self.made:
+            return None
+        return (Decimal(self.converted) / Decimal(self.made)).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        )
+
+
+GROUPS = ("person", "team", "branch")
+
+
+def referral_funnel(
+    *, actor: Any, group: str, start: dt.date, end: dt.date
+) -> tuple[FunnelRow, list[FunnelRow]]:
+    """Referrals made from `start` to `end` (both included, bank dates) by referrer, grouped
+    by person, team (the referrer's unit) or branch (the team's parent; a referrer working in
+    a branch directly counts there); the total first. A referral counts as accepted once it
+    was accepted, whatever happened after."""
+    if group not in GROUPS:
+        raise ValueError(f"group must be one of {GROUPS}")
+    rows = (
+        Referral.objects.restrict(actor)
+        .filter(referred_on__gte=start, referred_on__lte=end)
+        .values_list(
+            "from_staff_id",
+            "from_staff__name",
+            "from_staff__unit_id",
+            "from_staff__unit__name",
+            "from_staff__unit__kind",
+            "from_staff__unit__parent_id",
+            "from_staff__unit__parent__name",
+            "state",
+            "accepted_at",
+            "contacted_at",
+        )
+    )
+    counts: dict[tuple[str, str], list[int]] = {}
+    total = [0] * 6
+    for sid, sname, uid, uname, ukind, pid, pname, state, acc, con in rows:
+        if group == "person":
+            key = (sid, sname)
+        elif group == "team" or ukind != "team":
+            key = (uid, uname)
+        else:
+            key = (pid or uid, pname or uname)
+        c = counts.setdefault(key, [0] * 6)
+        flags = (
+            1,
+            1 if acc is not None else 0,
+            1 if con is not None else 0,
+            1 if state == State.CONVERTED else 0,
+            1 if state == State.LOST else 0,
+            1 if state == State.EXPIRED else 0,
+        )
+        for i, f in enumerate(flags):
+            c[i] += f
+            total[i] += f
+    out = [FunnelRow(k, n, *c) for (k, n), c in counts.items()]
+    out.sort(key=lambda r: (-(r.success_rate or Decimal(-1)), -r.made, r.key))
+    return FunnelRow("", "", *total), out
+
+
+def cases_that_worked(*, actor: Any, month: str) -> QuerySet[Referral]:
+    """Referrals converted in `month` (YYYY-MM, bank time), best first: the morning
+    meeting's three-minute case review (seed 000)."""
+    year, mon = (int(p) for p in month.split("-"))
+    first = dt.date(year, mon, 1)
+    after = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    stop = dt.datetime.combine(after, dt.time(), tzinfo=tz)
+    return (
+        Referral.objects.restrict(actor)
+        .filter(state=State.CONVERTED, closed_at__gte=start, closed_at__lt=stop)
+        .select_related(*_RELATED)
+        .order_by("-points", "-purchase_amount", "pk")
+    )
+
+
+def points_ledger(*, actor: Any, staff_id: str) -> QuerySet[PointsEntry]:
+    """A person's points entries in scope, newest first."""
+    return (
+        PointsEntry.objects.restrict(actor)
+        .filter(account__staff_id=staff_id)
+        .select_related("referral", "redemption")
+        .order_by("-seq")
+    )
+
+
+def redemptions_pending(*, actor: Any) -> QuerySet[Redemption]:
+    """Requests waiting for a decision by the actor (others' requests in their scope)."""
+    staff = staff_of(actor)
+    return (
+        Redemption.objects.restrict(actor)
+        .filter(state=RedemptionState.REQUESTED)
+        .exclude(staff=staff)
+        .select_related("staff")
+        .order_by("requested_at")
+    )
+
+
+def redemptions_of(*, actor: Any, staff_id: str) -> QuerySet[Redemption]:
+    return (
+        Redemption.objects.restrict(actor)
+        .filter(staff_id=staff_id)
+        .select_related("decided_by")
+        .order_by("-requested_at")
+    )
+
+
+#: The lake contract's `referrals` columns, in order (engine/contract.py).
+LAKE_COLUMNS = (
+    "referral_id",
+    "from_staff_id",
+    "to_staff_id",
+    "customer_id",
+    "need",
+    "created_at",
+    "status",
+    "responded_at",
+    "converted_at",
+)
+
+
+def referrals_lake_rows(*, prefix: str = "APP-") -> list[dict[str, str]]:
+    """Every app referral as a row of the lake's `referrals` table, so the next import feeds
+    the collaboration indicators (docs/referrals.md): responded_at is when the receiver first
+    answered (accepted, or closed as lost without accepting), converted_at is set exactly for
+    converted rows. For the batch export; no actor, no masking (ids only)."""
+
+    def iso(value: dt.datetime | None) -> str:
+        return timezone.localtime(value).isoformat() if value is not None else ""
+
+    rows = []
+    for r in Referral.objects.order_by("pk").iterator(chunk_size=2000):
+        responded = r.accepted_at or (r.closed_at if r.state == State.LOST else None)
+        rows.append(
+            {
+                "referral_id": f"{prefix}{r.pk}",
+                "from_staff_id": r.from_staff_id,
+                "to_staff_id": r.to_staff_id,
+                "customer_id": r.customer_id,
+                "need": r.need,
+                "created_at": iso(r.created_at),
+                "status": r.state,
+                "responded_at": iso(responded),
+                "converted_at": iso(r.closed_at) if r.state == State.CONVERTED else "",
+            }
+        )
+    return rows

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from rmperf.referrals import views
+
+app_name = "referrals"
+urlpatterns = [
+    path("", views.referral_inbox_view, name="inbox"),
+    path("new/", views.referral_new_view, name="new"),
+    path("<int:referral_id>/", views.referral_detail_view, name="detail"),
+    path("funnel/", views.referral_funnel_view, name="funnel"),
+    path("cases/", views.referral_cases_view, name="cases"),
+    path("points/", views.points_view, name="points"),
+]

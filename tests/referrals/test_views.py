@@ -1,0 +1,84 @@
+"""The pages: quick entry, inbox, detail actions, funnel, cases that worked, points.
+Pages answer in the default language, zh-hans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from rmperf.referrals.models import Referral, State
+from tests.factories import Bank
+from tests.referrals.helpers import new_customer, refer
+from tests.referrals.test_points import give
+
+pytestmark = pytest.mark.django_db
+
+
+def test_quick_entry_checks_and_creates(bank: Bank, client_as: Callable[[str], Client]) -> None:
+    new_customer(bank)
+    terry = client_as("terry")
+    page = terry.get("/referrals/new/").content.decode()
+    assert 'name="viewport"' in page and "referrals.css" in page
+    data = {"customer": "C900", "need": "wealth", "deposit": "50,000"}
+    response = terry.post("/referrals/new/", {**data, "op": "check"})
+    assert "符合规则“新开户大额存款且咨询理财”。" in response.content.decode()
+    assert not Referral.objects.exists()
+    response = terry.post("/referrals/new/", {**data, "op": "create"})
+    assert response.status_code == 302
+    assert Referral.objects.get().to_staff_id == "S-ALICE"
+    response = terry.post("/referrals/new/", {**data, "deposit": "", "op": "create"})
+    assert "该客户此项需求已有进行中的转介" in response.content.decode()
+
+
+def test_inbox_and_detail_actions(bank: Bank, client_as: Callable[[str], Client]) -> None:
+    r = refer(bank)
+    alice = client_as("alice")
+    assert f"#{r.pk}" in alice.get("/referrals/").content.decode()
+    page = alice.get(f"/referrals/{r.pk}/").content.decode()
+    assert 'value="accept"' in page
+    assert 'value="accept"' not in client_as("terry").get(f"/referrals/{r.pk}/").content.decode()
+    assert alice.post(f"/referrals/{r.pk}/", {"action": "accept"}).status_code == 302
+    assert Referral.objects.get().state == State.ACCEPTED
+    response = alice.post(f"/referrals/{r.pk}/", {"action": "lose"})
+    assert "请选择流失原因。" in response.content.decode()
+    assert client_as("bob").get(f"/referrals/{r.pk}/").status_code == 404
+
+
+def test_funnel_and_cases(bank: Bank, client_as: Callable[[str], Client]) -> None:
+    r = refer(bank)
+    Referral.objects.filter(pk=r.pk).update(
+        state=State.CONVERTED,
+        accepted_at=timezone.now(),
+        purchase_date=timezone.localdate(),
+        purchase_amount="95000.00",
+        product_id="WMP",
+        points=19,
+        closed_at=timezone.now(),
+    )
+    mike = client_as("mike")
+    page = mike.get("/referrals/funnel/?group=branch").content.decode()
+    assert 'data-chart="funnel"' in page and "Branch A" in page and "100%" in page
+    month = timezone.localdate().strftime("%Y-%m")
+    page = mike.get(f"/referrals/cases/?month={month}").content.decode()
+    assert "WMP" in page and "95000.00" in page
+    last_year = (timezone.localdate() - dt.timedelta(days=400)).strftime("%Y-%m")
+    assert "WMP" not in mike.get(f"/referrals/cases/?month={last_year}").content.decode()
+
+
+def test_points_page_request_and_approval(bank: Bank, client_as: Callable[[str], Client]) -> None:
+    give("S-ALICE", 300)
+    alice = client_as("alice")
+    assert 'id="balance">300<' in alice.get("/referrals/points/").content.decode()
+    alice.post("/referrals/points/", {"op": "redeem", "item": "training_course"})
+    tina = client_as("tina")
+    page = tina.get("/referrals/points/").content.decode()
+    assert "Alice An" in page
+    from rmperf.referrals.models import Redemption
+
+    red = Redemption.objects.get()
+    tina.post("/referrals/points/", {"op": "decide", "redemption": red.pk, "decision": "approve"})
+    assert 'id="balance">100<' in alice.get("/referrals/points/").content.decode()
