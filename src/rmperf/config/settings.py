@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rmperf.lakes",
     "rmperf.policies",
     "rmperf.segments",
+    "rmperf.tasks",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "rmperf.core.context_processors.actor",
+                "rmperf.tasks.context_processors.task_nav",
             ],
         },
     }

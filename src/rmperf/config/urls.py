@@ -23,6 +23,7 @@ urlpatterns = [
     path("segments/", include("rmperf.segments.urls")),
     path("policies/", include("rmperf.policies.urls")),
     path("org/", include("rmperf.org.urls")),
+    path("tasks/", include("rmperf.tasks.urls")),
     path("", include("rmperf.core.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
