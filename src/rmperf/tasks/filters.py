@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.tasks.models import Task, TaskKind
 
 
-class TaskFilterSet(django_filters.FilterSet):
+class TaskFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     """Filter the inbox by kind, customer (id or name) and due date."""
 
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=TaskKind.choices)

@@ -29,7 +29,9 @@ class TaskActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any integer is offered; the service checks each id is the actor's open task.
         raw = self.data.getlist("task") if hasattr(self.data, "getlist") else []
-        self.fields["task"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        field = self.fields["task"]
+        if isinstance(field, forms.TypedMultipleChoiceField):
+            field.choices = [(v, v) for v in raw if str(v).isdigit()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -59,4 +61,6 @@ class InteractionForm(forms.Form):
     def __init__(self, *args: Any, tasks: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if tasks is not None:
-            self.fields["task"].queryset = tasks
+            field = self.fields["task"]
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = tasks

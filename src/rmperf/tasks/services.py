@@ -34,8 +34,8 @@ from rmperf.tasks.models import (
     CloseReason,
     Interaction,
     Task,
-    TaskRun,
     TaskKind,
+    TaskRun,
     TaskStatus,
 )
 
@@ -203,7 +203,7 @@ def _close_vanished(
     )
     vanished = [t for t in open_tasks if _Key(t[1], t[2], t[3], t[4]) not in proposed]
     current = _current_rms({t[2] for t in vanished}, as_of)
-    by_reason: dict[str, list[int]] = {}
+    by_reason: dict[CloseReason, list[int]] = {}
     for pk, staff_id, customer_id, kind, _key, due in vanished:
         if kind in WINDOWED_KINDS and due < as_of:
             # The date went by without action: it stays overdue until it expires.
@@ -216,10 +216,10 @@ def _close_vanished(
             reason = CAUSE_GONE[kind]
         by_reason.setdefault(reason, []).append(pk)
     closed = 0
-    for reason, pks in by_reason.items():
+    for why, pks in by_reason.items():
         for start in range(0, len(pks), CHUNK):
             closed += Task.objects.filter(pk__in=pks[start : start + CHUNK]).update(
-                status=TaskStatus.CLOSED, close_reason=reason, closed_on=as_of
+                status=TaskStatus.CLOSED, close_reason=why, closed_on=as_of
             )
     return closed
 
@@ -232,9 +232,7 @@ def _own_open(actor: Any, task_ids: Iterable[int]) -> list[Task]:
     ids = sorted({int(i) for i in task_ids})
     if not ids:
         raise ValidationError(_("Choose at least one task."))
-    found = list(
-        Task.objects.restrict(actor, Action.CHANGE).select_for_update().filter(pk__in=ids)
-    )
+    found = list(Task.objects.restrict(actor, Action.CHANGE).select_for_update().filter(pk__in=ids))
     if len(found) != len(ids):
         raise PermissionDenied
     closed = [t for t in found if t.status != TaskStatus.OPEN]

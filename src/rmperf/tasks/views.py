@@ -47,13 +47,14 @@ def _section(request: HttpRequest) -> str:
 
 def _inbox_context(request: HttpRequest, section: str) -> dict[str, object]:
     filterset = task_inbox(actor=request.user, section=section, filters=request.GET)
-    tasks = list(filterset.qs[:PAGE_SIZE]) if filterset.is_valid() else []
-    total = filterset.qs.count() if filterset.is_valid() else 0
+    valid = not filterset.is_bound or filterset.is_valid()
+    tasks = list(filterset.qs[:PAGE_SIZE]) if valid else []
+    total = filterset.qs.count() if valid else 0
     mask = not may_see_customer_names(request.user)
     staff = staff_of(request.user)
     for task in tasks:
-        task.display_name = display_name(task.customer, mask_names=mask)  # type: ignore[attr-defined]
-        task.mine = staff is not None and task.staff_id == staff.staff_id  # type: ignore[attr-defined]
+        task.display_name = display_name(task.customer, mask_names=mask)
+        task.mine = staff is not None and task.staff_id == staff.staff_id
     query = request.GET.copy()
     query.pop("section", None)
     return {
@@ -94,7 +95,7 @@ def task_action_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     else:
         data = form.cleaned_data
         try:
@@ -116,8 +117,7 @@ def task_action_view(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        ngettext("%(n)d task dismissed.", "%(n)d tasks dismissed.", n)
-                        % {"n": n},
+                        ngettext("%(n)d task dismissed.", "%(n)d tasks dismissed.", n) % {"n": n},
                     )
         except PermissionDenied:
             raise Http404 from None
