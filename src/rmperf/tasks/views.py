@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,10 +34,10 @@ from rmperf.tasks.services import interaction_log, task_dismiss, task_done, task
 
 PAGE_SIZE = 100
 SECTION_LABELS = {
-    "today": _("Today"),
-    "overdue": _("Overdue"),
-    "upcoming": _("Upcoming"),
-    "snoozed": _("Snoozed"),
+    "today": gettext_lazy("Today"),
+    "overdue": gettext_lazy("Overdue"),
+    "upcoming": gettext_lazy("Upcoming"),
+    "snoozed": gettext_lazy("Snoozed"),
 }
 
 
