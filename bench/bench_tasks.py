@@ -32,7 +32,7 @@ def run_once(lake: Path, as_of: str, out: Path) -> tuple[float, float, str]:
     cmd = [str(RMPERF), "tasks", "--lake", str(lake), "--as-of", as_of, "--today",
            "2026-10-01", "--out", str(out)]  # fmt: skip
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     stdout = proc.stdout.read().decode() if proc.stdout else ""
@@ -44,13 +44,13 @@ def run_once(lake: Path, as_of: str, out: Path) -> tuple[float, float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lake", type=Path, default=Path("/tmp/bank-medium"))
+    parser.add_argument("--lake", type=Path, default=Path("/tmp/bank-medium"))  # noqa: S108 - the shared medium lake
     parser.add_argument("--as-of", action="append", dest="dates")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     dates = args.dates or ["2026-09-30", "2026-09-28"]
     if not args.lake.is_dir():
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [str(RMPERF), "generate", "--scale", "medium", "--seed", "7", "--out", str(args.lake)],
             check=True,
         )
