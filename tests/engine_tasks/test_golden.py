@@ -283,3 +283,32 @@ def test_cli_rejects_bad_output(tmp_path: Path, capsys: pytest.CaptureFixture[st
                  "--out", str(tmp_path / "x.txt")])  # fmt: skip
     assert code == 2
     assert "must end in .csv or .parquet" in capsys.readouterr().err
+
+
+def test_given_segmentation_gives_the_same_tasks(tmp_path: Path) -> None:
+    # Tiers read from a segmentation result of the same day equal tiers computed here,
+    # on a Wednesday (wake-up only) and on a Monday (the high-potential list too).
+    from rmperf.engine.segmentation import segment
+
+    lake = Lake(build().write(tmp_path / "lake"), today=TODAY)
+    for as_of in (D, dt.date(2026, 9, 28)):
+        computed = generate_tasks(lake, as_of=as_of, policy=POLICY, segmentation=SEG)
+        segments = segment(lake, as_of=as_of, policy=SEG)
+        given = generate_tasks(lake, as_of=as_of, policy=POLICY, segmentation=SEG, tiers=segments)
+        assert given.tasks.equals(computed.tasks)
+        assert computed.tasks.num_rows > 0
+    with pytest.raises(ValueError, match="lacks column"):
+        generate_tasks(lake, as_of=D, policy=POLICY, segmentation=SEG,
+                       tiers=segments.select(["customer_id"]))  # fmt: skip
+
+
+def test_cli_reads_a_segment_result(tmp_path: Path) -> None:
+    lake = build().write(tmp_path / "lake")
+    seg = tmp_path / "seg.csv"
+    assert main(["segment", "--lake", str(lake), "--as-of", "2026-09-30", "--today",
+                 "2026-11-23", "--out", str(seg)]) == 0  # fmt: skip
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    args = ["tasks", "--lake", str(lake), "--as-of", "2026-09-30", "--today", "2026-11-23"]
+    assert main([*args, "--out", str(a)]) == 0
+    assert main([*args, "--segments", str(seg), "--out", str(b)]) == 0
+    assert a.read_text() == b.read_text()

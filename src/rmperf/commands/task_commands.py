@@ -28,9 +28,28 @@ def register(sub: Any) -> None:
         help="segmentation policy YAML for tiers, offers and the high-potential list "
         "(default: shipped)",
     )
+    p.add_argument(
+        "--segments",
+        type=Path,
+        help="a `rmperf segment` result (.csv or .parquet) of the same as-of date and "
+        "segmentation policy: its tiers are used instead of computing R/F/M again",
+    )
     p.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
     p.set_defaults(handler=cmd_tasks)
+
+
+def _read_segments(path: Path) -> Any:
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    if path.suffix.lower() == ".parquet":
+        return pq.read_table(path)
+    if path.suffix.lower() == ".csv":
+        types = {"customer_id": pa.string(), "rm_id": pa.string(), "recency_days": pa.int64()}
+        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types=types))
+    raise ValueError("a segmentation result ends in .csv or .parquet")
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -51,10 +70,19 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     if not args.lake.is_dir():
         print(f"error: {args.lake} is not a directory", file=sys.stderr)
         return 2
+    tiers = None
+    if args.segments is not None:
+        try:
+            tiers = _read_segments(args.segments)
+        except (OSError, ValueError) as exc:
+            print(f"error: {args.segments}: {exc}", file=sys.stderr)
+            return 2
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
     try:
-        run = generate_tasks(lake, as_of=args.as_of, policy=loaded.policy, segmentation=seg.policy)
-    except ValueSourceError as exc:
+        run = generate_tasks(
+            lake, as_of=args.as_of, policy=loaded.policy, segmentation=seg.policy, tiers=tiers
+        )
+    except (ValueSourceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     write_result(run.tasks, args.out)

@@ -336,11 +336,25 @@ def _risk_sql(policy: TasksPolicy, seg: SegmentationPolicy, as_of: dt.date) -> s
     )
 
 
+#: The columns of a segmentation result the wake-up kind needs (SEGMENT_SCHEMA has them).
+TIER_COLUMNS = ("customer_id", "rm_id", "recency_days", "tier")
+#: What the high-potential list reads from a segmentation result.
+POTENTIAL_COLUMNS = (*TIER_COLUMNS, "frequency", "monetary", "product_count", "contribution")
+
+
 def _high_potential_rows(
-    lake: Lake, policy: TasksPolicy, seg: SegmentationPolicy, as_of: dt.date
+    lake: Lake,
+    policy: TasksPolicy,
+    seg: SegmentationPolicy,
+    as_of: dt.date,
+    given: pa.Table | None,
 ) -> tuple[pa.Table, pa.Table]:
-    """The week's high-potential tasks and the segmentation they came from."""
-    segments = segment(lake, as_of=as_of, policy=seg)
+    """The week's high-potential tasks and the segmentation they came from (the given
+    segmentation when it has every column the list needs, else computed now)."""
+    if given is not None and all(c in given.column_names for c in POTENTIAL_COLUMNS):
+        segments = given
+    else:
+        segments = segment(lake, as_of=as_of, policy=seg)
     listed = high_potential(segments, policy=seg)
     rule = policy.high_potential
     year, week, _ = as_of.isocalendar()
@@ -371,16 +385,28 @@ def generate_tasks(
     as_of: dt.date,
     policy: TasksPolicy,
     segmentation: SegmentationPolicy,
+    tiers: pa.Table | None = None,
 ) -> TaskRun:
-    """Every task of `as_of` (TASK_SCHEMA), ordered by staff, due date, kind, customer, key."""
+    """Every task of `as_of` (TASK_SCHEMA), ordered by staff, due date, kind, customer, key.
+
+    `tiers`: the segmentation of the same as-of date under the same policy, when the
+    caller has it already (a `rmperf segment` result, the app's stored run); then the
+    wake-up kind reads its tiers instead of scanning every transaction again, which is
+    most of the cost on a large lake (bench/tasks.md). Without it R/F/M are computed here.
+    """
     kinds = [k for k in TaskKind if policy.rule_for(k).enabled]
     hp_day = as_of.isoweekday() == policy.high_potential.weekday
     if TaskKind.HIGH_POTENTIAL in kinds and not hp_day:
         kinds.remove(TaskKind.HIGH_POTENTIAL)
     extra: list[pa.Table] = []
-    tiers: pa.Table | None = None
+    given = tiers
+    if tiers is not None:
+        missing = [c for c in TIER_COLUMNS if c not in tiers.column_names]
+        if missing:
+            raise ValueError(f"the segmentation result lacks column(s) {', '.join(missing)}")
+        tiers = tiers.select(list(TIER_COLUMNS))
     if TaskKind.HIGH_POTENTIAL in kinds:
-        hp_rows, segments = _high_potential_rows(lake, policy, segmentation, as_of)
+        hp_rows, segments = _high_potential_rows(lake, policy, segmentation, as_of, given)
         extra.append(hp_rows)
         tiers = segments.select(["customer_id", "rm_id", "recency_days", "tier"])
     engine = DuckDBBackend()
