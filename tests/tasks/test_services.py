@@ -227,3 +227,30 @@ def test_actions_only_on_own_open_tasks_all_or_nothing(bank: Bank) -> None:
     task_done(actor=bank.user("alice"), task_ids=[mine.pk])
     with pytest.raises(ValidationError):  # already done
         task_dismiss(actor=bank.user("alice"), task_ids=[mine.pk], reason="x")
+
+
+def test_run_reuses_the_days_stored_segmentation(bank: Bank, tmp_path: Path) -> None:
+    # The stored run says C001 is sleeping (the lake says active): the wake-up task comes
+    # from the stored tiers, which shows they were read instead of recomputed.
+    from decimal import Decimal
+
+    from rmperf.policies.kinds import PolicyKind
+    from rmperf.policies.selectors import policy_active
+    from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+
+    today = timezone.localdate()
+    lake = persona_lake(today).write(tmp_path / "lake")
+    version = policy_active(PolicyKind.SEGMENTATION)
+    run = SegmentRun.objects.create(
+        as_of=today, policy_version=version, lake_path=str(lake.resolve()),
+        status=RunStatus.SUCCEEDED, finished_at=timezone.now(),
+    )  # fmt: skip
+    CustomerSegment.objects.create(
+        run=run, policy_version=version, as_of=today, customer=bank.c001, unit=bank.branch_a,
+        rm=bank.alice, recency_days=200, frequency=0, monetary=Decimal("0.00"), tier="sleeping",
+        product_count=0, contribution=Decimal("0.00"),
+    )  # fmt: skip
+    task_run(actor=None, as_of=today, lake_dir=lake)
+    wake = Task.objects.get(kind="wake_up")
+    assert (wake.staff_id, wake.customer_id) == ("S-ALICE", "C001")
+    assert wake.source_key == f"since:{iso(today - dt.timedelta(days=200))}"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -29,6 +30,7 @@ from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_active, policy_loaded
+from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
 from rmperf.tasks.models import (
     CAUSE_GONE,
     CloseReason,
@@ -83,6 +85,44 @@ class _Key:
     source_key: str
 
 
+#: The stored segmentation columns the engine can reuse (engine POTENTIAL_COLUMNS).
+_SEGMENT_SCHEMA = pa.schema(
+    [
+        pa.field("customer_id", pa.string()),
+        pa.field("rm_id", pa.string()),
+        pa.field("recency_days", pa.int64()),
+        pa.field("tier", pa.string()),
+        pa.field("frequency", pa.int64()),
+        pa.field("monetary", pa.decimal128(18, 2)),
+        pa.field("product_count", pa.int64()),
+        pa.field("contribution", pa.decimal128(18, 2)),
+    ]
+)
+
+
+def stored_segments(*, as_of: dt.date, version: Any, lake_path: str) -> pa.Table | None:
+    """The app's segmentation of `as_of` under the active policy on the same lake, when a
+    run succeeded: the daily task run reuses its tiers instead of scanning every
+    transaction again (docs/tasks.md "Performance")."""
+    run = (
+        SegmentRun.objects.filter(
+            as_of=as_of,
+            status=RunStatus.SUCCEEDED,
+            policy_version=version,
+            lake_path=lake_path,
+        )
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if run is None:
+        return None
+    rows = list(CustomerSegment.objects.filter(run=run).values_list(*_SEGMENT_SCHEMA.names))
+    columns = [[r[i] for r in rows] for i in range(len(_SEGMENT_SCHEMA.names))]
+    return pa.table(
+        {f.name: pa.array(col, f.type) for f, col in zip(_SEGMENT_SCHEMA, columns, strict=True)}
+    )
+
+
 def _existing_customers(customer_ids: Iterable[str]) -> set[str]:
     ids = list(customer_ids)
     found: set[str] = set()
@@ -113,10 +153,17 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
     if lake_dir is None:
         raise TaskRunError(_("No lake has been imported yet."))
     policy = tasks_policy()
-    seg = policy_loaded(policy_active(PolicyKind.SEGMENTATION))
+    version = policy_active(PolicyKind.SEGMENTATION)
+    seg = policy_loaded(version)
     started = timezone.now()
     lake = Lake(lake_dir, today=max(as_of, timezone.localdate()), time_zone=policy.time_zone)
-    result = generate_tasks(lake, as_of=as_of, policy=policy, segmentation=seg.policy)
+    result = generate_tasks(
+        lake,
+        as_of=as_of,
+        policy=policy,
+        segmentation=seg.policy,
+        tiers=stored_segments(as_of=as_of, version=version, lake_path=str(lake.path)),
+    )
     rows = result.tasks.to_pylist()
 
     staff_ids = set(Staff.objects.values_list("staff_id", flat=True))
