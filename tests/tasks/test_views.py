@@ -130,3 +130,18 @@ def test_interaction_page_logs_and_completes_task(
 def test_customer_360_links_to_the_log(bank: Bank, client_as: Callable[[str], Client]) -> None:
     page = client_as("alice").get("/customers/C001/").content.decode()
     assert "/tasks/customers/C001/" in page
+
+
+def test_api_lists_own_section_and_counts(bank: Bank, client_as: Callable[[str], Client]) -> None:
+    today = timezone.localdate()
+    make_task(staff=bank.alice, customer=bank.c001, key="a", due=today)
+    make_task(staff=bank.alice, customer=bank.c002, key="b", due=today - dt.timedelta(days=1))
+    make_task(staff=bank.bob, customer=bank.c100, key="c", due=today)
+    alice = client_as("alice")
+    body = alice.get("/api/tasks/?section=overdue").json()
+    assert (body["count"], body["items"][0]["customer_id"]) == (1, "C002")
+    assert alice.get("/api/tasks/counts/").json() == {"today": 1, "overdue": 1}
+    assert alice.get("/api/tasks/?section=nonsense").status_code == 422
+    assert [i["customer_id"] for i in client_as("bob").get("/api/tasks/").json()["items"]] == [
+        "C100"
+    ]
