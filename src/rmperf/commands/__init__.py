@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "rmperf.commands.migration_commands",
     "rmperf.commands.score_commands",
     "rmperf.commands.referral_commands",
+    "rmperf.commands.task_commands",
 )
 
 

@@ -15,6 +15,7 @@ from rmperf.customers.api import router as customers_router
 from rmperf.org.api import router as org_router
 from rmperf.referrals.api import router as referrals_router
 from rmperf.segments.api import router as segments_router
+from rmperf.tasks.api import router as tasks_router
 
 api = NinjaAPI(
     title="RM Perf API",
@@ -58,4 +59,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/customers", customers_router)
 api.add_router("/segments", segments_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/tasks", tasks_router)
 api.add_router("/", org_router)

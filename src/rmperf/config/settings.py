@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rmperf.policies",
     "rmperf.segments",
     "rmperf.referrals",
+    "rmperf.tasks",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "rmperf.core.context_processors.actor",
+                "rmperf.tasks.context_processors.task_nav",
             ],
         },
     }

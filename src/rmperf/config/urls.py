@@ -24,6 +24,7 @@ urlpatterns = [
     path("policies/", include("rmperf.policies.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
+    path("tasks/", include("rmperf.tasks.urls")),
     path("", include("rmperf.core.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
