@@ -116,6 +116,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     seg_run = segment_run_latest(actor=None)
     print(f"  as of {seg_run.as_of}: {seg_run.customer_count:,} customers, {seg_run.tier_counts}")
+    print("building today's reminders and tasks for every RM …")
+    from rmperf.tasks.services import task_run
+
+    today = _bank_today()
+    tasks = task_run(actor=None, as_of=today)
+    print(f"  as of {today}: {tasks.created:,} new tasks, {tasks.closed:,} closed")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
