@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -82,3 +83,43 @@ def test_points_page_request_and_approval(bank: Bank, client_as: Callable[[str],
     red = Redemption.objects.get()
     tina.post("/referrals/points/", {"op": "decide", "redemption": red.pk, "decision": "approve"})
     assert 'id="balance">100<' in alice.get("/referrals/points/").content.decode()
+
+
+def test_inbox_filters_answer_htmx_with_the_table_only(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    r = refer(bank)
+    alice = client_as("alice")
+    partial = alice.get("/referrals/?box=inbox&state=created", HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "<html" not in body and f"#{r.pk}" in body
+    body = alice.get("/referrals/?box=inbox&state=lost", HTTP_HX_REQUEST="true").content.decode()
+    assert f"#{r.pk}" not in body
+
+
+def test_funnel_orders_by_success_rate(bank: Bank) -> None:
+    from rmperf.referrals.selectors import referral_funnel
+    from tests.factories import make_staff
+
+    ted = make_staff(
+        staff_id="S-TED", name="Ted", role="teller", unit=bank.branch_a, username="ted"
+    ).user
+    a = refer(bank)  # terry's, converted below
+    refer(bank, new_customer(bank, "C901"))  # terry's, still open
+    from rmperf.referrals.services import referral_create
+
+    new_customer(bank, "C902")
+    referral_create(actor=ted, customer_id="C902", need="wealth", deposit="60000")
+    Referral.objects.filter(pk=a.pk).update(
+        state=State.CONVERTED, purchase_date=timezone.localdate(), accepted_at=timezone.now()
+    )
+    today = timezone.localdate()
+    total, rows = referral_funnel(
+        actor=bank.user("mike"), group="person", start=today - dt.timedelta(days=1), end=today
+    )
+    # terry: 1 converted of 2 made = 0.5; ted: 0 of 1 = 0
+    assert [(r.key, r.made, r.converted, r.success_rate) for r in rows] == [
+        ("S-TERRY", 2, 1, Decimal("0.5000")),
+        ("S-TED", 1, 0, Decimal("0.0000")),
+    ]
+    assert (total.made, total.accepted, total.converted) == (3, 1, 1)

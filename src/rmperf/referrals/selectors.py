@@ -134,7 +134,9 @@ def referral_funnel(
             c[i] += f
             total[i] += f
     out = [FunnelRow(k, n, *c) for (k, n), c in counts.items()]
-    out.sort(key=lambda r: (-(r.success_rate or Decimal(-1)), -r.made, r.key))
+    out.sort(
+        key=lambda r: (-(r.success_rate if r.success_rate is not None else -1), -r.made, r.key)
+    )
     return FunnelRow("", "", *total), out
 
 
