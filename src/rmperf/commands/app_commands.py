@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -73,15 +74,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     return int(run.exit_status)
 
 
-def _demo_lake(home: Path, *, scale: str, seed: int) -> Path:
+def _demo_lake(home: Path, *, scale: str, seed: int, end: dt.date) -> Path:
+    """The demo bank's lake, its history ending `end` (yesterday: banks' lakes are T+1).
+
+    Regenerated when the scale, seed or end date changed, so the demo's reminders,
+    referral rules ("opened in the last 30 days") and SLAs line up with today.
+    """
     from rmperf.synth import generate
 
     lake = home / f"demo-lake-{scale}-{seed}"
     marker = lake / "_rmperf_demo.json"
-    wanted = {"scale": scale, "seed": seed}
+    wanted = {"scale": scale, "seed": seed, "end": end.isoformat()}
     if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
         print(f"demo bank already generated at {lake}")
         return lake
+    if lake.exists():
+        shutil.rmtree(lake)
+    print(f"generating the demo bank ({scale}, seed {seed}, history to {end}) into {lake} …")
+    report = generate(scale=scale, seed=seed, out=lake, end=end, progress=progress_printer())
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    print(f"  {sum(report.rows.values()):,} rows in {report.seconds:.1f} s")
+    return lake
     if lake.exists():
         shutil.rmtree(lake)
     print(f"generating the demo bank ({scale}, seed {seed}) into {lake} …")
@@ -103,7 +116,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     home = Path(settings.HOME_DIR)
     home.mkdir(parents=True, exist_ok=True)
-    lake = _demo_lake(home, scale=args.scale, seed=args.seed)
+    lake = _demo_lake(
+        home, scale=args.scale, seed=args.seed, end=_bank_today() - dt.timedelta(days=1)
+    )
     print("migrating the database …")
     call_command("migrate", interactive=False, verbosity=0)
     print("importing the demo bank …")
