@@ -21,6 +21,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "customer_id": lambda bank: bank.c001.customer_id,
     "unit_id": lambda bank: bank.team_a1.unit_id,
     "staff_id": lambda bank: bank.alice.staff_id,
+    "period_key": lambda bank: "2026Q3",
+    "year": lambda bank: "2026",
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -54,6 +56,18 @@ CASES: dict[str, Case] = {
     "set_language": Case(method="post", public=True, ok_status=302),
     "core:audit_log": Case(in_scope="audrey", out_of_scope="bob"),
     "customers:reveal": Case(method="post", out_of_scope="bob"),
+    # Every signed-in person has a performance index, period page and export of their own.
+    "performance:period": Case(out_of_scope=None),
+    "performance:export": Case(out_of_scope=None),
+    "performance:period_action": Case(
+        method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
+    ),
+    "performance:calibrate": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
+    "performance:targets_approve": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

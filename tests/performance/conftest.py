@@ -135,7 +135,8 @@ class PerfBank:
     users: dict[str, User]
 
     def client(self, who: str) -> Client:
-        client = Client()
+        """Signed in as `who`, reading English (the tests assert English text)."""
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(self.users[who])
         return client
 

@@ -17,11 +17,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from rmperf.core.access import Action
+from rmperf.core.access import Action, scope_of
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
+    MANAGER_ROLES,
     TIER_ORDER,
     Calibration,
     LineResult,
@@ -114,7 +115,11 @@ def staff_visible(*, actor: Any, staff_id: str) -> Staff:
         .select_related("unit")
         .first()
     )
-    if staff is None:
+    scope = scope_of(actor)
+    # Tellers and wealth managers see the branch's staff list, not their ratings.
+    if staff is None or scope is None:
+        raise Http404
+    if scope.unit_path is not None and scope.role not in MANAGER_ROLES:
         raise Http404
     return staff
 
