@@ -12,12 +12,14 @@ each). Average daily deposits, Q2 2026 (Apr–Jun) vs Q3 (Jul–Sep), one custom
   + 20.00 = 60.00, competent. With an approved annual target of 600,000 (Q3: 150,000)
   the completion is 1 → 80.00 + 20.00 = 100.00, outstanding.
 - RM3 / C3: 100,000 → 100,000: growth 0 → 0.00; + 20.00 = 20.00, not competent.
+
+Forced distribution: at most 67% outstanding, rounded down: 3 × 0.67 = 2.01 → 2 RMs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 
 from rmperf.lakes.services import lake_import
 from rmperf.org.models import Staff
@@ -42,6 +45,9 @@ lines:
     method: ratio
     target: {source: per_person, basis: annual, value: "1200000"}
   - {indicator: complaints, weight: 20, method: deduction, per_occurrence: "5"}
+rating:
+  forced_distribution:
+    caps: [{tier: outstanding, max_share: "0.67"}]
 """
 
 PEOPLE = {
@@ -127,6 +133,13 @@ def _engine_once(
 
     monkeypatch.setattr(services, "score_lake", score_lake)
     monkeypatch.setattr(services, "load_scorecards", load_scorecards)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the product's default is zh-hans; the tests assert English)."""
+    with translation.override("en"):
+        yield
 
 
 @dataclass(frozen=True)

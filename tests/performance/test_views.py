@@ -162,3 +162,21 @@ def test_excel_export_is_formula_safe_scoped_and_audited(
     event = AuditEvent.objects.get(verb="performance.export")
     assert event.after["rows"] == 2
     assert Decimal(str(results[1][8])) == Decimal("100")
+
+
+def test_distribution_guidance_flags_calibrations_over_the_cap(
+    perf_bank: PerfBank, perf_client: Clients
+) -> None:
+    period_run(actor=None, key="2026Q3")
+    bm1 = perf_client("bm1")
+    body = bm1.get("/performance/2026Q3/").content.decode()
+    # 3 RMs on the card × 0.67 = 2.01 → at most 2 outstanding; now RM1 only
+    assert "test_retail: at most 2 of 3 RMs Outstanding (share 0.67); now 1." in body
+    assert "Over the cap" not in body
+    url = "/performance/2026Q3/staff/{}/calibrate/"
+    bm1.post(url.format("RM2"), {"tier": "outstanding", "reason": "r"})
+    perf_client("bm2").post(url.format("RM3"), {"tier": "outstanding", "reason": "r"})
+    body = bm1.get("/performance/2026Q3/").content.decode()
+    assert "now 3." in body
+    assert "Over the cap: review the calibrations." in body
+    assert "RM3" not in body  # counts only: RM3 is in BR2

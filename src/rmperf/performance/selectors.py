@@ -102,6 +102,64 @@ def tier_counts(
     return [(t, str(labels[t]), counts[t]) for t in TIER_ORDER]
 
 
+@dataclass(frozen=True)
+class Guidance:
+    """A scorecard's forced-distribution cap (DOMAIN §5) beside the period's final tiers,
+    counted over every RM on the card (its peer group), whatever the reader's scope."""
+
+    scorecard: str
+    tier: str
+    tier_label: str
+    max_share: Decimal
+    rms: int
+    allowed: int
+    actual: int
+
+    @property
+    def over(self) -> bool:
+        return self.actual > self.allowed
+
+
+def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -> list[Guidance]:
+    """For the cards of the shown results: each tier cap, how many it allows, how many hold
+    that tier after calibration. Counts only, no names (the cap spans the whole card)."""
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.scoring.score import allowed_count
+    from rmperf.performance import services
+
+    if period is None or not cards_shown:
+        return []
+    try:
+        cards = services.scorecards_current()
+    except PolicyError:
+        return []
+    labels = dict(Tier.choices)
+    everyone = list(
+        RmResult.objects.filter(period=period).only("scorecard", "tier", "calibrated_tier")
+    )
+    out = []
+    for name in sorted(cards_shown):
+        card = cards.get(name)
+        fd = card.policy.rating.forced_distribution if card is not None else None
+        if fd is None:
+            continue
+        on_card = [r for r in everyone if r.scorecard == name]
+        for cap in fd.caps:
+            tier = str(cap.tier)
+            out.append(
+                Guidance(
+                    scorecard=name,
+                    tier=tier,
+                    tier_label=str(labels[tier]),
+                    max_share=cap.max_share,
+                    rms=len(on_card),
+                    allowed=allowed_count(len(on_card), cap.max_share, fd.count_rounding),
+                    actual=sum(1 for r in on_card if r.final_tier == tier),
+                )
+            )
+    return out
+
+
 def result_get(*, actor: Any, period: PerfPeriod, staff_id: str) -> RmResult | None:
     found: RmResult | None = results(actor=actor, period=period).filter(staff_id=staff_id).first()
     return found

@@ -212,6 +212,11 @@ def _lake_import(lake_dir: Path) -> LakeImport | None:
     return found
 
 
+def scorecards_current(path: Path | None = None) -> Cards:
+    """The scorecards a run uses: `path` (a YAML file or folder), else the shipped ones."""
+    return load_scorecards(path, library=default_library())
+
+
 @dataclass(frozen=True)
 class RunInputs:
     """What a run reads, resolved before anything is written."""
@@ -233,7 +238,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
         raise PerformanceError(_("No lake has been imported yet: run `rmperf import` first."))
     run_import = _lake_import(lake_dir)
     today = run_import.today if run_import is not None else timezone.localdate()
-    cards = load_scorecards(scorecards, library=default_library())
+    cards = scorecards_current(scorecards)
     targets, targets_digest = approved_targets(year=period.start.year)
     policy_digest = _digest({name: c.digest for name, c in sorted(cards.items())})
     tables = {name: t.digest for name, t in sorted(registered_tables(lake_dir=lake_dir).items())}

@@ -108,6 +108,9 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
         "tiers": tiers,
         "groups": groups,
         "chart": _chart(tiers, groups),
+        "guidance": sel.distribution_guidance(
+            period=period, cards_shown={r.scorecard for r in rows}
+        ),
         "may_manage": performance_may_manage(actor=request.user),
         "may_calibrate": performance_may_calibrate(actor=request.user),
         "expected": engine_period.time_progress(_today()),
