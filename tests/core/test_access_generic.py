@@ -59,6 +59,7 @@ CASES: dict[str, Case] = {
     # Every signed-in person has a performance index, period page and export of their own.
     "performance:period": Case(out_of_scope=None),
     "performance:export": Case(out_of_scope=None),
+    "api:performance_results": Case(out_of_scope=None),
     "performance:period_action": Case(
         method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
     ),
