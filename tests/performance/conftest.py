@@ -11,7 +11,8 @@ each). Average daily deposits, Q2 2026 (Apr–Jun) vs Q3 (Jul–Sep), one custom
 - RM2 / C2: 100,000 → 250,000: growth 150,000; 150,000 ÷ 300,000 = 0.5 → 40.00;
   + 20.00 = 60.00, competent. With an approved annual target of 600,000 (Q3: 150,000)
   the completion is 1 → 80.00 + 20.00 = 100.00, outstanding.
-- RM3 / C3: 100,000 → 100,000: growth 0 → 0.00; + 20.00 = 20.00, not competent.
+- RM3 / C3: 100,000 → 100,000: growth 0 → 0.00; + 20.00 = base 20.00; one certification
+  in Q3 × 1 point = bonus 1.00 (cap 2); total 21.00, not competent.
 
 Forced distribution: at most 67% outstanding, rounded down: 3 × 0.67 = 2.01 → 2 RMs.
 """
@@ -45,7 +46,15 @@ lines:
     method: ratio
     target: {source: per_person, basis: annual, value: "1200000"}
   - {indicator: complaints, weight: 20, method: deduction, per_occurrence: "5"}
+adjustments:
+  - {id: certifications, kind: bonus, indicator: certifications, per_unit: "1", max: "2"}
+bonus_cap: "2"
 rating:
+  bands:
+    - {tier: outstanding, min: 90, max: 102}
+    - {tier: good, min: 75, max: 90}
+    - {tier: competent, min: 60, max: 75}
+    - {tier: not_competent, min: 0, max: 60}
   forced_distribution:
     caps: [{tier: outstanding, max_share: "0.67"}]
 """
@@ -88,6 +97,11 @@ def build_lake() -> LakeBuilder:
             b.balance(cid, month, "deposit", q2)
         for month in ("2026-07", "2026-08", "2026-09"):
             b.balance(cid, month, "deposit", q3)
+    b.add(
+        "trainings",
+        {"staff_id": "RM3", "date": "2026-08-20", "kind": "certification", "name": "AFP",
+         "hours": "16"},
+    )  # fmt: skip
     return b
 
 

@@ -42,8 +42,14 @@ def test_a_run_persists_one_result_per_rm_and_one_row_per_line(perf_bank: PerfBa
     assert _totals() == {
         "RM1": (Decimal("100.00"), "outstanding"),
         "RM2": (Decimal("60.00"), "competent"),
-        "RM3": (Decimal("20.00"), "not_competent"),
+        "RM3": (Decimal("21.00"), "not_competent"),
     }
+    rm3 = RmResult.objects.get(period__key="2026Q3", staff_id="RM3")
+    assert (rm3.base, rm3.bonus) == (Decimal("20.00"), Decimal("1.00"))
+    (item,) = rm3.adjustments.all()
+    assert (item.item, item.kind, item.value, item.points) == (
+        "certifications", "bonus", Decimal("1.000000"), Decimal("1.00"),
+    )  # fmt: skip
     rm2 = RmResult.objects.get(period__key="2026Q3", staff_id="RM2")
     lines = {ln.indicator: ln for ln in rm2.lines.all()}
     growth = lines["deposit_avg_growth"]
@@ -266,3 +272,11 @@ def test_verify_detects_a_deleted_result(perf_bank: PerfBank) -> None:
     LineResult.objects.filter(result__staff_id="RM1").delete()
     RmResult.objects.filter(staff_id="RM1").delete()
     assert chain_verify() == ["period 2026Q3: its results do not match the close digest"]
+
+
+def test_verify_detects_a_modified_bonus_item(perf_bank: PerfBank) -> None:
+    from rmperf.performance.models import AdjustmentResult
+
+    _close("2026Q3")
+    AdjustmentResult.objects.filter(result__staff_id="RM3").update(points=Decimal("2.00"))
+    assert "period 2026Q3: the result of RM3 changed after the close" in chain_verify()

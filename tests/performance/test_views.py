@@ -180,3 +180,16 @@ def test_distribution_guidance_flags_calibrations_over_the_cap(
     assert "now 3." in body
     assert "Over the cap: review the calibrations." in body
     assert "RM3" not in body  # counts only: RM3 is in BR2
+
+
+def test_bonus_items_are_shown_and_explained(perf_bank: PerfBank, perf_client: Clients) -> None:
+    period_run(actor=None, key="2026Q3")
+    bm2 = perf_client("bm2")
+    body = bm2.get("/performance/2026Q3/staff/RM3/").content.decode()
+    items = body[body.index('id="adjustments"') :]
+    assert "certifications" in items
+    assert "1.00" in items  # one certification × 1 point
+    explanation = body[body.index('id="explanation"') :]
+    assert "bonus 1.00" in explanation
+    why = bm2.get("/performance/2026Q3/staff/RM3/?why=certifications").content.decode()
+    assert "trainings" in why[why.index('id="why-rows"') :]  # the source table of the row

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from rmperf.core.admin import RestrictedAdmin
 from rmperf.performance.models import (
+    AdjustmentResult,
     Calibration,
     LineResult,
     PerfPeriod,
@@ -72,3 +73,9 @@ class TargetSheetAdmin(_ReadOnly):
 @admin.register(TargetLine)
 class TargetLineAdmin(_ReadOnly):
     list_display = ("sheet", "indicator", "annual", "q1", "q2", "q3", "q4")
+
+
+@admin.register(AdjustmentResult)
+class AdjustmentResultAdmin(_ReadOnly):
+    list_display = ("result", "item", "kind", "value", "points")
+    list_select_related = ("result",)

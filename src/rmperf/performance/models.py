@@ -298,6 +298,38 @@ class LineResult(models.Model):
         return _result_scope_q("result__staff__", scope, action)
 
 
+class AdjustmentResult(models.Model):
+    """One bonus or deduction item of one RM's result: the value it read and its points."""
+
+    result = models.ForeignKey(
+        RmResult, verbose_name=_("result"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    item = models.CharField(_("item"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16)
+    indicator = models.CharField(_("indicator"), max_length=64, blank=True)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bonus or deduction item")
+        verbose_name_plural = _("bonus and deduction items")
+        ordering = ("result", "kind", "item")
+        constraints = (
+            models.UniqueConstraint(fields=("result", "item"), name="perf_adjustment_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.item} {self.points}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        return _result_scope_q("result__staff__", scope, action)
+
+
 class Calibration(models.Model):
     """One calibration decision: before and after, by whom and why (never edited)."""
 

@@ -45,6 +45,7 @@ from rmperf.lakes.models import ImportStatus, LakeImport
 from rmperf.lakes.selectors import lake_current, registered_tables
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
+    AdjustmentResult,
     Calibration,
     LineResult,
     PerfPeriod,
@@ -379,6 +380,22 @@ def period_run(
                 )
             )
         LineResult.objects.bulk_create(lines, batch_size=2000)
+        AdjustmentResult.objects.filter(result__period=period).delete()
+        AdjustmentResult.objects.bulk_create(
+            [
+                AdjustmentResult(
+                    result=results[a.staff_id],
+                    item=a.item[:64],
+                    kind=a.kind[:16],
+                    indicator=(a.indicator or "")[:64],
+                    value=_fit_line("value", a.value),
+                    points=a.points,
+                )
+                for a in scored.result.adjustments
+                if a.staff_id in results
+            ],
+            batch_size=2000,
+        )
         run.result_count = len(results)
         run.save(update_fields=["result_count"])
         period.status = PeriodStatus.COMPUTED
@@ -556,7 +573,11 @@ def _money(value: Decimal | None, places: str) -> str | None:
     return None if value is None else f"{Decimal(value).quantize(Decimal(places))}"
 
 
-def result_digest(result: RmResult, lines: Iterable[LineResult]) -> str:
+def result_digest(
+    result: RmResult,
+    lines: Iterable[LineResult],
+    adjustments: Iterable[AdjustmentResult] = (),
+) -> str:
     """SHA-256 of one closed result: the engine's and the calibrated figures, and every
     line, in a canonical form that reads the same on SQLite and PostgreSQL."""
     payload = {
@@ -582,6 +603,10 @@ def result_digest(result: RmResult, lines: Iterable[LineResult]) -> str:
             ]
             for ln in sorted(lines, key=lambda x: x.position)
         ],
+        "adjustments": [
+            [a.item, a.kind, a.indicator, _money(a.value, "0.000001"), _money(a.points, "0.01")]
+            for a in sorted(adjustments, key=lambda x: x.item)
+        ],
     }
     return _digest(payload)
 
@@ -597,7 +622,10 @@ def _row_digests(period: PerfPeriod) -> dict[str, str]:
     lines: dict[int, list[LineResult]] = {}
     for ln in LineResult.objects.filter(result__period=period):
         lines.setdefault(ln.result_id, []).append(ln)
-    return {r.staff_id: result_digest(r, lines.get(r.pk, [])) for r in results}
+    items: dict[int, list[AdjustmentResult]] = {}
+    for a in AdjustmentResult.objects.filter(result__period=period):
+        items.setdefault(a.result_id, []).append(a)
+    return {r.staff_id: result_digest(r, lines.get(r.pk, []), items.get(r.pk, [])) for r in results}
 
 
 def period_close(*, actor: Any, key: str) -> PerfPeriod:

@@ -29,7 +29,7 @@ from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.score import ScoringError
 from rmperf.performance import selectors as sel
 from rmperf.performance.export import XLSX, results_export
-from rmperf.performance.models import RmResult, TargetSheet, Tier
+from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
 from rmperf.performance.services import (
     PerformanceError,
     TargetInput,
@@ -170,7 +170,8 @@ def _why(
     from rmperf.engine.lake import Lake
     from rmperf.engine.scoring.library import default_library
 
-    if not result.lines.filter(indicator=indicator).exclude(method="manual").exists():
+    behind = result.lines.filter(indicator=indicator).exclude(method="manual").exists()
+    if not behind and not result.adjustments.filter(indicator=indicator).exists():
         return None
     info = default_library().get(indicator)
     run = result.run
@@ -202,11 +203,13 @@ def _why(
     return out
 
 
-def _explanation(result: RmResult, lines: list[sel.LineView]) -> str:
+def _explanation(
+    result: RmResult, lines: list[sel.LineView], adjustments: list[AdjustmentResult]
+) -> str:
     """The engine's plain-text explanation, rebuilt from the stored rows."""
     from rmperf.engine.scoring.explain import explain_text
     from rmperf.engine.scoring.policy import Tier as EngineTier
-    from rmperf.engine.scoring.score import LineScore, RmScore, ScoreResult
+    from rmperf.engine.scoring.score import AdjustmentScore, LineScore, RmScore, ScoreResult
 
     total = RmScore(
         staff_id=result.staff_id,
@@ -247,7 +250,19 @@ def _explanation(result: RmResult, lines: list[sel.LineView]) -> str:
         )
         for v in lines
     )
-    return explain_text(ScoreResult((total,), scores), result.staff_id)
+    items = tuple(
+        AdjustmentScore(
+            staff_id=result.staff_id,
+            scorecard=result.scorecard,
+            item=a.item,
+            kind=a.kind,
+            value=a.value,
+            points=a.points,
+            indicator=a.indicator,
+        )
+        for a in adjustments
+    )
+    return explain_text(ScoreResult((total,), scores, items), result.staff_id)
 
 
 @login_required
@@ -274,6 +289,15 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         if result is not None
         else []
     )
+    adjustments = (
+        list(
+            AdjustmentResult.objects.restrict(request.user, Action.VIEW)
+            .filter(result=result)
+            .order_by("kind", "item")
+        )
+        if result is not None
+        else []
+    )
     why = None
     wanted = request.GET.get("why", "")
     if result is not None and wanted:
@@ -291,7 +315,8 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         "period": period,
         "result": result,
         "lines": lines,
-        "explanation": _explanation(result, lines) if result is not None else "",
+        "adjustments": adjustments,
+        "explanation": _explanation(result, lines, adjustments) if result is not None else "",
         "expected": engine_period.time_progress(today),
         "today": today,
         "why": why,
