@@ -193,3 +193,14 @@ def test_bonus_items_are_shown_and_explained(perf_bank: PerfBank, perf_client: C
     assert "bonus 1.00" in explanation
     why = bm2.get("/performance/2026Q3/staff/RM3/?why=certifications").content.decode()
     assert "trainings" in why[why.index('id="why-rows"') :]  # the source table of the row
+
+
+def test_the_scorecard_shows_the_trend_of_earlier_quarters(
+    perf_bank: PerfBank, perf_client: Clients
+) -> None:
+    period_run(actor=None, key="2026Q2")
+    period_run(actor=None, key="2026Q3")
+    body = perf_client("rm1").get("/performance/2026Q3/staff/RM1/").content.decode()
+    trend = body[body.index('id="trend"') : body.index("</table>", body.index('id="trend"'))]
+    assert trend.index("2026Q2") < trend.index("2026Q3")
+    assert "2026Q3/staff/RM1/" in trend

@@ -165,6 +165,17 @@ def result_get(*, actor: Any, period: PerfPeriod, staff_id: str) -> RmResult | N
     return found
 
 
+def trend(*, actor: Any, staff: Staff, period: Period, limit: int = 8) -> list[RmResult]:
+    """The RM's results in periods of the same kind up to this one, oldest first."""
+    rows = (
+        RmResult.objects.restrict(actor, Action.VIEW)
+        .filter(staff=staff, period__kind=str(period.kind), period__start__lte=period.start)
+        .select_related("period")
+        .order_by("-period__start")[:limit]
+    )
+    return list(reversed(rows))
+
+
 def staff_visible(*, actor: Any, staff_id: str) -> Staff:
     """An RM the actor may see (themself, or one in their subtree for managers), else 404."""
     staff: Staff | None = (

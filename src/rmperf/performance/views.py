@@ -316,6 +316,7 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         "result": result,
         "lines": lines,
         "adjustments": adjustments,
+        "trend": sel.trend(actor=request.user, staff=staff, period=engine_period),
         "explanation": _explanation(result, lines, adjustments) if result is not None else "",
         "expected": engine_period.time_progress(today),
         "today": today,
