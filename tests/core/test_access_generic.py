@@ -23,6 +23,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "unit_id": lambda bank: bank.team_a1.unit_id,
     "staff_id": lambda bank: bank.alice.staff_id,
     "referral_id": lambda bank: str(referral_in_alices_scope(bank).pk),
+    "period_key": lambda bank: "2026Q3",
+    "year": lambda bank: "2026",
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -61,6 +63,19 @@ CASES: dict[str, Case] = {
     "api:referral_check": Case(method="post", ok_status=400),
     "api:referral_transition": Case(method="post", ok_status=400),
     "tasks:act": Case(method="post", ok_status=302),  # nothing ticked: back to the inbox
+    # Every signed-in person has a performance index, period page and export of their own.
+    "performance:period": Case(out_of_scope=None),
+    "performance:export": Case(out_of_scope=None),
+    "api:performance_results": Case(out_of_scope=None),
+    "performance:period_action": Case(
+        method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
+    ),
+    "performance:calibrate": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
+    "performance:targets_approve": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "rmperf.commands.score_commands",
     "rmperf.commands.referral_commands",
     "rmperf.commands.task_commands",
+    "rmperf.commands.performance_commands",
 )
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rmperf.segments",
     "rmperf.referrals",
     "rmperf.tasks",
+    "rmperf.performance",
 ]
 
 MIDDLEWARE = [

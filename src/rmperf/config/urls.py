@@ -22,6 +22,7 @@ urlpatterns = [
     path("customers/", include("rmperf.segments.customer_urls")),
     path("segments/", include("rmperf.segments.urls")),
     path("policies/", include("rmperf.policies.urls")),
+    path("performance/", include("rmperf.performance.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),

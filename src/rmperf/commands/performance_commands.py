@@ -1,0 +1,168 @@
+"""`rmperf period-open|period-run|period-confirm|period-close|period-show` and `rmperf verify`.
+
+The application side of scoring: the same engine as `rmperf score`, on the imported
+lake with the approved target sheets, persisted per period (rmperf.performance). These
+commands act as the system (the audit log names "system").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rmperf.commands import setup_django
+
+
+def register(sub: Any) -> None:
+    for name, helptext, handler in (
+        ("period-open", "open a performance period (2026-09, 2026Q3, 2026H1, 2026)", cmd_open),
+        (
+            "period-run",
+            "score every RM for a period on the imported lake and store the results "
+            "(repeatable until the period is closed)",
+            cmd_run,
+        ),
+        (
+            "period-confirm",
+            "confirm a computed period's ratings (computed → calibrated) so it can close",
+            cmd_confirm,
+        ),
+        (
+            "period-close",
+            "close a calibrated period: freeze its results and chain its digest",
+            cmd_close,
+        ),
+        ("period-show", "a period's status, last run and tier distribution", cmd_show),
+    ):
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        p.add_argument("period", help="2026-09, 2026Q3, 2026H1 or 2026")
+        if name == "period-run":
+            p.add_argument(
+                "--scorecard",
+                type=Path,
+                help="scorecard YAML or folder (default: the shipped cards)",
+            )
+            p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+        p.set_defaults(handler=handler)
+    v = sub.add_parser(
+        "verify",
+        help="check the closed periods' digest chain and the audit log for tampering",
+        description="Recompute every closed period's result digests and the chain between "
+        "closes, and the audit log's hash chain. Exit 0: intact; 1: problems (listed).",
+    )
+    v.set_defaults(handler=cmd_verify)
+
+
+def _fail(message: object) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.scoring.score import ScoringError
+    from rmperf.performance.services import PerformanceError
+
+    try:
+        return fn(*args, **kwargs)
+    except (PerformanceError, PolicyError, ScoringError) as exc:
+        return exc
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.performance.services import period_open
+
+    out = _guard(period_open, actor=None, key=args.period)
+    if isinstance(out, Exception):
+        return _fail(out)
+    print(f"period {out.key} ({out.start} – {out.end}): {out.status}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.performance.selectors import tier_counts
+    from rmperf.performance.services import period_run
+
+    run = _guard(
+        period_run, actor=None, key=args.period, scorecards=args.scorecard, backend=args.engine
+    )
+    if isinstance(run, Exception):
+        return _fail(run)
+    for staff_id, why in sorted(run.skipped.items()):
+        print(f"warning: {staff_id} not scored: {why}", file=sys.stderr)
+    counts = ", ".join(f"{tier} {n:,}" for tier, _label, n in tier_counts(period=run.period))
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(run.policy_versions.items()))
+    print(
+        f"period {run.period.key}: {run.result_count:,} RMs scored ({counts}); run {run.run_id}; "
+        f"scorecards {versions}; lake import #{run.lake_import_id}; "
+        f"inputs {run.inputs_digest[:12]}"
+    )
+    return 0
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.performance.services import period_confirm_calibration
+
+    out = _guard(period_confirm_calibration, actor=None, key=args.period)
+    if isinstance(out, Exception):
+        return _fail(out)
+    print(f"period {out.key}: {out.status}")
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.performance.services import period_close
+
+    out = _guard(period_close, actor=None, key=args.period)
+    if isinstance(out, Exception):
+        return _fail(out)
+    print(f"period {out.key}: closed (#{out.close_seq}), digest {out.digest}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.engine.periods import Period
+    from rmperf.performance.models import PerfPeriod
+    from rmperf.performance.selectors import tier_counts
+
+    try:
+        key = Period.parse(args.period).key
+    except ValueError as exc:
+        return _fail(exc)
+    period = PerfPeriod.objects.filter(key=key).first()
+    if period is None:
+        return _fail(f"period {key} is not open")
+    run = period.runs.filter(status="succeeded").first()
+    print(f"period {period.key} ({period.start} – {period.end}): {period.status}")
+    if run is not None:
+        print(f"  last run {run.run_id} at {run.finished_at:%Y-%m-%d %H:%M} by {run.actor_label}")
+        print(f"  inputs digest {run.inputs_digest}")
+    for tier, _label, n in tier_counts(period=period):
+        print(f"  {tier:<14} {n:>6,}")
+    if period.digest:
+        print(f"  close digest {period.digest}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.core.audit import audit_verify
+    from rmperf.performance.models import PerfPeriod
+    from rmperf.performance.services import chain_verify
+
+    problems = chain_verify() + [f"audit log: {p}" for p in audit_verify()]
+    closed = PerfPeriod.objects.filter(status="closed").count()
+    if problems:
+        for p in problems:
+            print(f"TAMPERED: {p}")
+        print(f"{len(problems)} problem(s) in {closed} closed period(s) and the audit log")
+        return 1
+    print(f"ok: {closed} closed period(s) and the audit log verify")
+    return 0

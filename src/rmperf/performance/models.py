@@ -1,0 +1,467 @@
+"""Performance periods, their scoring runs and results, calibration, and target sheets.
+
+DOMAIN §5 (100-point composite, four tiers, calibration logged), §7 (一人一表 annual
+targets co-set with the manager, time-progress) and §8/§9 (closed periods are immutable:
+each close records a digest chained to the previous close, checked by `rmperf verify`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rmperf.core.access import Action, Scope
+from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    HALF = "half", _("Half-year")
+    YEAR = "year", _("Year")
+
+
+class PeriodStatus(models.TextChoices):
+    """open → computed (a run) → calibrated (a person finalised the ratings) → closed."""
+
+    OPEN = "open", _("Open")
+    COMPUTED = "computed", _("Computed")
+    CALIBRATED = "calibrated", _("Calibrated")
+    CLOSED = "closed", _("Closed")
+
+
+class Tier(models.TextChoices):
+    """Rating tiers, best first (DOMAIN §5); the values are the engine's."""
+
+    OUTSTANDING = "outstanding", _("Outstanding")
+    GOOD = "good", _("Good")
+    COMPETENT = "competent", _("Competent")
+    NOT_COMPETENT = "not_competent", _("Not competent")
+
+
+TIER_ORDER: tuple[str, ...] = tuple(Tier.values)
+
+
+def _user_fk(verbose: Any, *, null: bool = True) -> models.ForeignKey[Any, Any]:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose,
+        null=null,
+        blank=null,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
+class PerfPeriod(models.Model):
+    """A scoring period (2026-09, 2026Q3, 2026H1, 2026) and where it is in its lifecycle.
+
+    Closing stores `digest`: SHA-256 over the previous close's digest and every result row's
+    digest, so a later edit of a closed result (or of the chain) is detectable.
+    """
+
+    key = models.CharField(_("period"), max_length=8, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=PeriodKind.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = _user_fk(_("opened by"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = _user_fk(_("closed by"))
+    close_seq = models.PositiveIntegerField(_("close sequence"), null=True, blank=True, unique=True)
+    prev_digest = models.CharField(_("previous close digest"), max_length=64, blank=True)
+    digest = models.CharField(_("close digest"), max_length=64, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("performance period")
+        verbose_name_plural = _("performance periods")
+        ordering = ("-start", "kind")
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == PeriodStatus.CLOSED
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Periods (keys, dates, status) are open to everyone signed in; the services say
+        who may open, run, calibrate and close them."""
+        return None if action is Action.VIEW else NOTHING
+
+
+class RunStatus(models.TextChoices):
+    SUCCEEDED = "succeeded", _("Succeeded")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class ScoringRun(models.Model):
+    """One scoring of a period: the lake import, scorecards and targets it read.
+
+    `inputs_digest` covers the lake's registered files, the scorecards' digests, the
+    approved targets and the period; two runs with the same digest give the same results.
+    """
+
+    run_id = models.UUIDField(_("run id"), default=uuid.uuid4, unique=True, editable=False)
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="runs"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.SUCCEEDED
+    )
+    lake_path = models.CharField(_("lake path"), max_length=1000)
+    lake_import = models.ForeignKey(
+        "lakes.LakeImport",
+        verbose_name=_("lake import"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: scorecard name → policy version (short digest) of every card loaded.
+    policy_versions = models.JSONField(_("scorecard versions"), default=dict)
+    policy_digest = models.CharField(_("scorecards digest"), max_length=64)
+    targets_digest = models.CharField(_("targets digest"), max_length=64)
+    inputs_digest = models.CharField(_("inputs digest"), max_length=64, db_index=True)
+    result_count = models.PositiveIntegerField(_("RMs scored"), default=0)
+    #: staff_id → why the RM was not scored.
+    skipped = models.JSONField(_("RMs not scored"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    actor = _user_fk(_("actor"))
+    actor_label = models.CharField(_("actor label"), max_length=150)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ("-finished_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.run_id}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        return None if action is Action.VIEW else NOTHING
+
+
+#: Unit-scoped roles that read the results of the RMs in their subtree.
+MANAGER_ROLES = frozenset({"team_leader", "branch_manager"})
+
+
+def _result_scope_q(prefix: str, scope: Scope, action: Action) -> models.Q:
+    """An RM sees their own result; managers their subtree's; only a branch manager may
+    change (calibrate) one, within their branch."""
+    if action is Action.VIEW:
+        if scope.unit_path is not None:
+            # Tellers, wealth managers and risk officers work in a branch but do not
+            # read their colleagues' ratings.
+            if scope.role not in MANAGER_ROLES:
+                return NOTHING
+            return unit_prefix_q(f"{prefix}unit__path", scope)
+        return models.Q(**{f"{prefix}staff_id": scope.staff_id})
+    if action is Action.CHANGE and scope.role == "branch_manager":
+        return unit_prefix_q(f"{prefix}unit__path", scope)
+    return NOTHING
+
+
+class RmResult(models.Model):
+    """One RM's score for a period as the engine computed it, and its calibration.
+
+    The engine's `total` and `tier` are never overwritten by a person: a calibration sets
+    `calibrated_*` with a reason (the original stays beside it; DOMAIN §5, PIPL art. 24).
+    """
+
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="results"
+    )
+    run = models.ForeignKey(
+        ScoringRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="results"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scorecard = models.CharField(_("scorecard"), max_length=64)
+    policy_version = models.CharField(_("policy version"), max_length=64)
+    base = models.DecimalField(_("base"), max_digits=8, decimal_places=2)
+    bonus = models.DecimalField(_("bonus"), max_digits=8, decimal_places=2)
+    deduction = models.DecimalField(_("deduction"), max_digits=8, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=8, decimal_places=2)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    rated_tier = models.CharField(_("tier from the bands"), max_length=16, choices=Tier.choices)
+    veto = models.CharField(_("veto"), max_length=200, blank=True)
+    engine_note = models.CharField(_("engine note"), max_length=500, blank=True)
+    calibrated_total = models.DecimalField(
+        _("calibrated total"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    calibrated_tier = models.CharField(
+        _("calibrated tier"), max_length=16, choices=Tier.choices, blank=True
+    )
+    calibration_reason = models.TextField(_("calibration reason"), blank=True)
+    calibrated_by = _user_fk(_("calibrated by"))
+    calibrated_at = models.DateTimeField(_("calibrated at"), null=True, blank=True)
+    #: Set when the period closes: SHA-256 of the row and its lines (see services.result_digest).
+    digest = models.CharField(_("digest"), max_length=64, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("RM result")
+        verbose_name_plural = _("RM results")
+        ordering = ("period", "staff_id")
+        constraints = (
+            models.UniqueConstraint(fields=("period", "staff"), name="perf_result_one_per_rm"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.staff_id} {self.final_total}"
+
+    @property
+    def final_total(self) -> Decimal:
+        return self.calibrated_total if self.calibrated_total is not None else self.total
+
+    @property
+    def final_tier(self) -> str:
+        return self.calibrated_tier or self.tier
+
+    @property
+    def is_calibrated(self) -> bool:
+        return bool(self.calibrated_tier)
+
+    def get_final_tier_display(self) -> str:
+        return str(dict(Tier.choices)[self.final_tier])
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        return _result_scope_q("staff__", scope, action)
+
+
+class LineResult(models.Model):
+    """One scorecard line of one RM's result: value, target, completion, method, points."""
+
+    result = models.ForeignKey(
+        RmResult, verbose_name=_("result"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    line = models.CharField(_("line"), max_length=64)
+    indicator = models.CharField(_("indicator"), max_length=64)
+    method = models.CharField(_("method"), max_length=16)
+    weight = models.DecimalField(_("weight"), max_digits=10, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    target = models.DecimalField(
+        _("target"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    target_source = models.CharField(_("target source"), max_length=300, blank=True)
+    completion = models.DecimalField(
+        _("completion"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    share = models.DecimalField(_("share"), max_digits=14, decimal_places=4, null=True, blank=True)
+    effective_weight = models.DecimalField(
+        _("effective weight"), max_digits=10, decimal_places=4, null=True, blank=True
+    )
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, null=True, blank=True)
+    used = models.BooleanField(_("used"), default=True)
+    breach = models.BooleanField(_("breach"), default=False)
+    warning = models.BooleanField(_("warning"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scorecard line result")
+        verbose_name_plural = _("scorecard line results")
+        ordering = ("result", "position")
+        constraints = (models.UniqueConstraint(fields=("result", "line"), name="perf_line_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.line} {self.points}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        return _result_scope_q("result__staff__", scope, action)
+
+
+class AdjustmentResult(models.Model):
+    """One bonus or deduction item of one RM's result: the value it read and its points."""
+
+    result = models.ForeignKey(
+        RmResult, verbose_name=_("result"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    item = models.CharField(_("item"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16)
+    indicator = models.CharField(_("indicator"), max_length=64, blank=True)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bonus or deduction item")
+        verbose_name_plural = _("bonus and deduction items")
+        ordering = ("result", "kind", "item")
+        constraints = (
+            models.UniqueConstraint(fields=("result", "item"), name="perf_adjustment_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.item} {self.points}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        return _result_scope_q("result__staff__", scope, action)
+
+
+class Calibration(models.Model):
+    """One calibration decision: before and after, by whom and why (never edited)."""
+
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    before_total = models.DecimalField(_("total before"), max_digits=8, decimal_places=2)
+    before_tier = models.CharField(_("tier before"), max_length=16, choices=Tier.choices)
+    after_total = models.DecimalField(_("total after"), max_digits=8, decimal_places=2)
+    after_tier = models.CharField(_("tier after"), max_length=16, choices=Tier.choices)
+    reason = models.TextField(_("reason"))
+    actor = _user_fk(_("calibrated by"))
+    actor_label = models.CharField(_("actor label"), max_length=150)
+    at = models.DateTimeField(_("at"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calibration")
+        verbose_name_plural = _("calibrations")
+        ordering = ("period", "staff_id", "at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.staff_id} {self.before_tier}→{self.after_tier}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        return _result_scope_q("staff__", scope, action)
+
+
+class SheetStatus(models.TextChoices):
+    """proposed (by the RM or their leader) → approved (by a manager, not the proposer)."""
+
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+
+
+class TargetSheet(models.Model):
+    """An RM's annual target sheet (一人一表, DOMAIN §7); runs use approved sheets only."""
+
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=SheetStatus.choices, default=SheetStatus.PROPOSED
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    proposed_by = _user_fk(_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed at"))
+    approved_by = _user_fk(_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("target sheet")
+        verbose_name_plural = _("target sheets")
+        ordering = ("-year", "staff_id")
+        constraints = (
+            models.UniqueConstraint(fields=("staff", "year"), name="perf_sheet_one_per_year"),
+            # Maker-checker (ASVS level 3 on pay): nobody approves their own proposal.
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True)
+                | models.Q(proposed_by__isnull=True)
+                | ~models.Q(approved_by=models.F("proposed_by")),
+                name="perf_sheet_maker_is_not_checker",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.year} ({self.status})"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """An RM sees and proposes their own sheet; leaders and managers their subtree's."""
+        if scope.unit_path is not None:
+            if scope.role in MANAGER_ROLES:
+                return unit_prefix_q("staff__unit__path", scope)
+            return NOTHING
+        if action in (Action.VIEW, Action.ADD, Action.CHANGE):
+            return models.Q(staff_id=scope.staff_id)
+        return NOTHING
+
+
+class TargetLine(models.Model):
+    """One indicator's annual target on a sheet, with its four quarter figures."""
+
+    sheet = models.ForeignKey(
+        TargetSheet, verbose_name=_("target sheet"), on_delete=models.CASCADE, related_name="lines"
+    )
+    indicator = models.CharField(_("indicator"), max_length=64)
+    annual = models.DecimalField(_("annual target"), max_digits=20, decimal_places=2)
+    q1 = models.DecimalField(_("Q1"), max_digits=20, decimal_places=2)
+    q2 = models.DecimalField(_("Q2"), max_digits=20, decimal_places=2)
+    q3 = models.DecimalField(_("Q3"), max_digits=20, decimal_places=2)
+    q4 = models.DecimalField(_("Q4"), max_digits=20, decimal_places=2)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("target line")
+        verbose_name_plural = _("target lines")
+        ordering = ("sheet", "indicator")
+        constraints = (
+            models.UniqueConstraint(fields=("sheet", "indicator"), name="perf_target_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id} {self.indicator} {self.annual}"
+
+    @property
+    def quarters(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        return (self.q1, self.q2, self.q3, self.q4)
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        if scope.unit_path is not None:
+            if scope.role in MANAGER_ROLES:
+                return unit_prefix_q("sheet__staff__unit__path", scope)
+            return NOTHING
+        return models.Q(sheet__staff_id=scope.staff_id)

@@ -1,0 +1,356 @@
+"""Performance reads, always through restrict(): periods, results, lines, targets.
+
+The balanced-scorecard view groups a result's lines by the indicator's BSC perspective
+(financial / customer / process / learning, DOMAIN §5) from the indicator library;
+time-progress (序时进度) is the engine's `Period.time_progress` beside each completion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from rmperf.core.access import Action, scope_of
+from rmperf.engine.periods import Period
+from rmperf.engine.scoring.library import default_library
+from rmperf.org.models import Staff
+from rmperf.performance.models import (
+    MANAGER_ROLES,
+    TIER_ORDER,
+    Calibration,
+    LineResult,
+    PerfPeriod,
+    RmResult,
+    RunStatus,
+    ScoringRun,
+    TargetSheet,
+    Tier,
+)
+
+PERSPECTIVES: tuple[tuple[str, Any], ...] = (
+    ("financial", _("Financial")),
+    ("customer", _("Customer")),
+    ("process", _("Internal process")),
+    ("learning", _("Learning and growth")),
+)
+
+
+def period_key(text: str) -> Period:
+    """The engine period of a URL's key; an unreadable key is a missing page."""
+    try:
+        return Period.parse(text)
+    except ValueError:
+        raise Http404 from None
+
+
+def periods(*, actor: Any) -> QuerySet[PerfPeriod]:
+    return PerfPeriod.objects.restrict(actor, Action.VIEW).order_by("-start", "kind")
+
+
+def period_find(*, actor: Any, key: str) -> tuple[Period, PerfPeriod | None]:
+    """The engine period for `key` and its record, None while it is not open."""
+    engine_period = period_key(key)
+    found = periods(actor=actor).filter(key=engine_period.key).first()
+    return engine_period, found
+
+
+def period_last_run(*, period: PerfPeriod) -> ScoringRun | None:
+    run: ScoringRun | None = (
+        period.runs.filter(status=RunStatus.SUCCEEDED).select_related("lake_import").first()
+    )
+    return run
+
+
+def results(*, actor: Any, period: PerfPeriod | None) -> QuerySet[RmResult]:
+    """The period's results the actor may see, best first (calibrated figures count)."""
+    if period is None:
+        return RmResult.objects.none()
+    return (
+        RmResult.objects.restrict(actor, Action.VIEW)
+        .filter(period=period)
+        .select_related("staff", "staff__unit", "period")
+        .order_by("staff_id")
+    )
+
+
+def ranked(rows: Sequence[RmResult]) -> list[tuple[int, RmResult]]:
+    """Competition ranking on the final total (1, 2, 2, 4), ties by staff id."""
+    ordered = sorted(rows, key=lambda r: (-r.final_total, r.staff_id))
+    out: list[tuple[int, RmResult]] = []
+    for i, r in enumerate(ordered):
+        rank = out[-1][0] if out and out[-1][1].final_total == r.final_total else i + 1
+        out.append((rank, r))
+    return out
+
+
+def tier_counts(
+    *, period: PerfPeriod, rows: Sequence[RmResult] | None = None
+) -> list[tuple[str, str, int]]:
+    """(tier, label, RMs) best first, on the final (calibrated) tiers."""
+    source = rows if rows is not None else list(RmResult.objects.filter(period=period))
+    labels = dict(Tier.choices)
+    counts = {t: 0 for t in TIER_ORDER}
+    for r in source:
+        counts[r.final_tier] += 1
+    return [(t, str(labels[t]), counts[t]) for t in TIER_ORDER]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """A scorecard's forced-distribution cap (DOMAIN §5) beside the period's final tiers,
+    counted over every RM on the card (its peer group), whatever the reader's scope."""
+
+    scorecard: str
+    tier: str
+    tier_label: str
+    max_share: Decimal
+    rms: int
+    allowed: int
+    actual: int
+
+    @property
+    def over(self) -> bool:
+        return self.actual > self.allowed
+
+
+def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -> list[Guidance]:
+    """For the cards of the shown results: each tier cap, how many it allows, how many hold
+    that tier after calibration. Counts only, no names (the cap spans the whole card)."""
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.scoring.score import allowed_count
+    from rmperf.performance import services
+
+    if period is None or not cards_shown:
+        return []
+    try:
+        cards = services.scorecards_current()
+    except PolicyError:
+        return []
+    labels = dict(Tier.choices)
+    everyone = list(
+        RmResult.objects.filter(period=period).only("scorecard", "tier", "calibrated_tier")
+    )
+    out = []
+    for name in sorted(cards_shown):
+        card = cards.get(name)
+        fd = card.policy.rating.forced_distribution if card is not None else None
+        if fd is None:
+            continue
+        on_card = [r for r in everyone if r.scorecard == name]
+        for cap in fd.caps:
+            tier = str(cap.tier)
+            out.append(
+                Guidance(
+                    scorecard=name,
+                    tier=tier,
+                    tier_label=str(labels[tier]),
+                    max_share=cap.max_share,
+                    rms=len(on_card),
+                    allowed=allowed_count(len(on_card), cap.max_share, fd.count_rounding),
+                    actual=sum(1 for r in on_card if r.final_tier == tier),
+                )
+            )
+    return out
+
+
+def result_get(*, actor: Any, period: PerfPeriod, staff_id: str) -> RmResult | None:
+    found: RmResult | None = results(actor=actor, period=period).filter(staff_id=staff_id).first()
+    return found
+
+
+def trend(*, actor: Any, staff: Staff, period: Period, limit: int = 8) -> list[RmResult]:
+    """The RM's results in periods of the same kind up to this one, oldest first."""
+    rows = (
+        RmResult.objects.restrict(actor, Action.VIEW)
+        .filter(staff=staff, period__kind=str(period.kind), period__start__lte=period.start)
+        .select_related("period")
+        .order_by("-period__start")[:limit]
+    )
+    return list(reversed(rows))
+
+
+def staff_visible(*, actor: Any, staff_id: str) -> Staff:
+    """An RM the actor may see (themself, or one in their subtree for managers), else 404."""
+    staff: Staff | None = (
+        Staff.objects.restrict(actor, Action.VIEW)
+        .filter(staff_id=staff_id, role="rm")
+        .select_related("unit")
+        .first()
+    )
+    scope = scope_of(actor)
+    # Tellers and wealth managers see the branch's staff list, not their ratings.
+    if staff is None or scope is None:
+        raise Http404
+    if scope.unit_path is not None and scope.role not in MANAGER_ROLES:
+        raise Http404
+    return staff
+
+
+def calibrations(*, actor: Any, period: PerfPeriod, staff_id: str) -> QuerySet[Calibration]:
+    return (
+        Calibration.objects.restrict(actor, Action.VIEW)
+        .filter(period=period, staff_id=staff_id)
+        .order_by("at", "pk")
+    )
+
+
+@dataclass
+class LineView:
+    """A line as the score page shows it: the stored figures, names and time-progress."""
+
+    line: LineResult
+    name: str
+    unit: str
+    perspective: str
+    expected: Decimal | None
+    bar: int  # completion as a percentage for the bar, 0–150
+
+    @property
+    def behind(self) -> bool:
+        c = self.line.completion
+        return self.expected is not None and c is not None and c < self.expected
+
+
+def _name(indicator: str, language: str) -> tuple[str, str, str]:
+    info = default_library().get(indicator)
+    if info is None:
+        return indicator, "", ""
+    name = info.name_zh if language.startswith("zh") else info.name_en
+    return name, info.unit, str(getattr(info, "perspective", ""))
+
+
+def line_views(
+    *, actor: Any, result: RmResult, engine_period: Period, today: dt.date, language: str
+) -> list[LineView]:
+    """The result's lines with time-progress at `today` (shown on lines with a target)."""
+    expected = engine_period.time_progress(today)
+    out = []
+    lines = LineResult.objects.restrict(actor, Action.VIEW).filter(result=result)
+    for ln in lines.order_by("position"):
+        name, unit, perspective = _name(ln.indicator, language)
+        pct = int((ln.completion or Decimal(0)) * 100)
+        out.append(
+            LineView(
+                line=ln,
+                name=name,
+                unit=unit,
+                perspective=perspective,
+                expected=expected if ln.target is not None else None,
+                bar=max(0, min(150, pct)),
+            )
+        )
+    return out
+
+
+@dataclass
+class PerspectiveGroup:
+    key: str
+    label: str
+    weight: Decimal = Decimal(0)
+    points: Decimal = Decimal(0)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def share(self) -> Decimal | None:
+        """Points earned of the weight available, 4 places."""
+        if not self.weight:
+            return None
+        return (self.points / self.weight).quantize(Decimal("0.0001"))
+
+
+def bsc_groups(*, actor: Any, rows: Sequence[RmResult], language: str) -> list[PerspectiveGroup]:
+    """Effective weight and points of the shown results' used lines, per BSC perspective."""
+    groups = {k: PerspectiveGroup(k, str(label)) for k, label in PERSPECTIVES}
+    lines = LineResult.objects.restrict(actor, Action.VIEW).filter(
+        result__in=[r.pk for r in rows], used=True
+    )
+    for ln in lines.only("indicator", "effective_weight", "points"):
+        name, _unit, perspective = _name(ln.indicator, language)
+        group = groups.get(perspective)
+        if group is None:
+            continue
+        group.weight += ln.effective_weight or Decimal(0)
+        group.points += ln.points or Decimal(0)
+        if name not in group.lines:
+            group.lines.append(name)
+    return list(groups.values())
+
+
+def target_sheet(*, actor: Any, staff: Staff, year: int) -> TargetSheet | None:
+    found: TargetSheet | None = (
+        TargetSheet.objects.restrict(actor, Action.VIEW)
+        .filter(staff=staff, year=year)
+        .select_related("proposed_by", "approved_by")
+        .first()
+    )
+    return found
+
+
+@dataclass
+class TargetProgress:
+    """One target line for today: the year's and quarter's targets, expected and actual."""
+
+    indicator: str
+    name: str
+    annual: Decimal
+    quarters: tuple[Decimal, Decimal, Decimal, Decimal]
+    quarter_key: str
+    quarter_target: Decimal
+    expected: Decimal
+    actual: Decimal | None
+    completion: Decimal | None
+
+    @property
+    def behind(self) -> bool:
+        return self.completion is not None and self.completion < self.expected
+
+
+def target_progress(
+    *, actor: Any, sheet: TargetSheet, today: dt.date, language: str
+) -> list[TargetProgress]:
+    """序时进度 of each line in today's quarter: the elapsed share of the quarter beside the
+    completion of the quarter's latest stored result (value ÷ the sheet's quarter target)."""
+    from rmperf.engine.periods import PeriodKind
+
+    day = min(max(today, dt.date(sheet.year, 1, 1)), dt.date(sheet.year, 12, 31))
+    quarter = Period.containing(day, PeriodKind.QUARTER)
+    expected = quarter.time_progress(today)
+    actuals: dict[str, Decimal | None] = {}
+    result = (
+        RmResult.objects.restrict(actor, Action.VIEW)
+        .filter(period__key=quarter.key, staff=sheet.staff)
+        .first()
+    )
+    if result is not None:
+        for ln in result.lines.all():
+            actuals[ln.indicator] = ln.value
+    out = []
+    q_index = (quarter.start.month - 1) // 3
+    for ln in sheet.lines.order_by("indicator"):
+        name, _unit, _p = _name(ln.indicator, language)
+        target = ln.quarters[q_index]
+        actual = actuals.get(ln.indicator)
+        completion = (
+            (actual / target).quantize(Decimal("0.0001")) if actual is not None and target else None
+        )
+        out.append(
+            TargetProgress(
+                indicator=ln.indicator,
+                name=name,
+                annual=ln.annual,
+                quarters=ln.quarters,
+                quarter_key=quarter.key,
+                quarter_target=target,
+                expected=expected,
+                actual=actual,
+                completion=completion,
+            )
+        )
+    return out

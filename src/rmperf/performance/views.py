@@ -1,0 +1,457 @@
+"""Performance pages: periods, ranking with tier distribution and BSC view, an RM's
+scorecard with time-progress and "why this score", calibration, target sheets, export.
+
+Thin views over selectors and services; refusals for scope answer 404, workflow
+refusals come back as a message on the page they were made from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rmperf.core.access import Action, scope_of, staff_of
+from rmperf.engine.periods import Period
+from rmperf.engine.policy import PolicyError
+from rmperf.engine.scoring.score import ScoringError
+from rmperf.performance import selectors as sel
+from rmperf.performance.export import XLSX, results_export
+from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
+from rmperf.performance.services import (
+    PerformanceError,
+    TargetInput,
+    performance_may_calibrate,
+    performance_may_manage,
+    period_close,
+    period_confirm_calibration,
+    period_open,
+    period_run,
+    result_calibrate,
+    target_sheet_approve,
+    target_sheet_propose,
+)
+
+ROWS_SHOWN = 50
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+@login_required
+@require_GET
+def index_view(request: HttpRequest) -> HttpResponse:
+    """Every period with its status; managers open new ones; an RM's links go to their
+    own scorecard and target sheet."""
+    wanted = request.GET.get("p", "").strip()
+    if wanted:
+        try:
+            key = Period.parse(wanted).key
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("performance:period", period_key=key)
+    staff = staff_of(request.user)
+    own = staff.staff_id if staff is not None and staff.role == "rm" else None
+    today = _today()
+    context = {
+        "periods": list(sel.periods(actor=request.user)),
+        "may_manage": performance_may_manage(actor=request.user),
+        "own": own,
+        "year": today.year,
+        "suggested": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+    }
+    return render(request, "performance/index.html", context)
+
+
+def _chart(tiers: list[tuple[str, str, int]], groups: list[sel.PerspectiveGroup]) -> dict[str, Any]:
+    return {
+        "labels": {"rms": _("RMs"), "weight": _("Weight"), "points": _("Points")},
+        "tiers": [{"tier": t, "name": label, "count": n} for t, label, n in tiers],
+        "bsc": [
+            {"name": g.label, "weight": str(g.weight), "points": str(g.points)} for g in groups
+        ],
+    }
+
+
+@login_required
+@require_GET
+def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
+    """The ranking of the RMs in the actor's scope (an RM: their own row), the tier
+    distribution, the balanced-scorecard view and, for HR, the workflow buttons."""
+    engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    rows = list(sel.results(actor=request.user, period=period))
+    tiers = sel.tier_counts(period=period, rows=rows) if period is not None else []
+    groups = sel.bsc_groups(actor=request.user, rows=rows, language=_language())
+    context = {
+        "engine_period": engine_period,
+        "period": period,
+        "run": sel.period_last_run(period=period) if period is not None else None,
+        "ranked": sel.ranked(rows),
+        "tiers": tiers,
+        "groups": groups,
+        "chart": _chart(tiers, groups),
+        "guidance": sel.distribution_guidance(
+            period=period, cards_shown={r.scorecard for r in rows}
+        ),
+        "may_manage": performance_may_manage(actor=request.user),
+        "may_calibrate": performance_may_calibrate(actor=request.user),
+        "expected": engine_period.time_progress(_today()),
+    }
+    return render(request, "performance/period.html", context)
+
+
+@login_required
+@require_POST
+def period_action_view(request: HttpRequest, period_key: str) -> HttpResponse:
+    """open / run / confirm / close a period (HR and superusers)."""
+    if not performance_may_manage(actor=request.user):
+        raise Http404
+    engine_period = sel.period_key(period_key)
+    action = request.POST.get("action", "")
+    steps: dict[str, tuple[Callable[..., Any], str]] = {
+        "open": (period_open, _("Period %(key)s is open.")),
+        "run": (period_run, _("Period %(key)s was computed.")),
+        "confirm": (period_confirm_calibration, _("The ratings of %(key)s are confirmed.")),
+        "close": (period_close, _("Period %(key)s is closed.")),
+    }
+    if action not in steps:
+        messages.error(request, _("Unknown action."))
+    else:
+        step, done = steps[action]
+        try:
+            step(actor=request.user, key=engine_period.key)
+        except (PerformanceError, PolicyError, ScoringError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done % {"key": engine_period.key})
+    return redirect("performance:period", period_key=engine_period.key)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_view(request: HttpRequest, period_key: str) -> HttpResponse:
+    """GET: how many results the actor may export; POST: the Excel file of the results
+    and lines they may see (formula-safe, audited)."""
+    engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    rows = list(sel.results(actor=request.user, period=period))
+    if request.method == "POST":
+        export = results_export(actor=request.user, period_key=engine_period.key, results=rows)
+        response = HttpResponse(export.content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["X-Content-SHA256"] = export.sha256
+        return response
+    context = {"engine_period": engine_period, "period": period, "count": len(rows)}
+    return render(request, "performance/export.html", context)
+
+
+def _why(
+    request: HttpRequest, result: RmResult, indicator: str, engine_period: Any
+) -> dict[str, Any] | None:
+    """The rows behind one line's value (engine `indicator_rows`), flagged rows first."""
+    from rmperf.engine.indicators import indicator_rows
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.scoring.library import default_library
+
+    behind = result.lines.filter(indicator=indicator).exclude(method="manual").exists()
+    if not behind and not result.adjustments.filter(indicator=indicator).exists():
+        return None
+    info = default_library().get(indicator)
+    run = result.run
+    lake_dir = Path(run.lake_path)
+    out: dict[str, Any] = {"indicator": indicator, "info": info, "rows": [], "total": 0}
+    if not lake_dir.is_dir():
+        out["problem"] = _("The lake this result was computed from is no longer there.")
+        return out
+    today = run.lake_import.today if run.lake_import is not None else _today()
+    table = indicator_rows(
+        Lake(lake_dir, today=today),
+        period=engine_period,
+        staff_id=result.staff_id,
+        indicator=indicator,
+    )
+    rows = table.to_pylist()
+
+    def weight(row: dict[str, Any]) -> tuple[int, Decimal]:
+        part = row.get("contribution")
+        if not isinstance(part, Decimal):
+            part = row.get("numerator")
+        return (
+            0 if row.get("flag") else 1,
+            -abs(part) if isinstance(part, Decimal) else Decimal(0),
+        )
+
+    rows.sort(key=weight)
+    out.update(rows=rows[:ROWS_SHOWN], total=len(rows), columns=table.column_names)
+    return out
+
+
+def _explanation(
+    result: RmResult, lines: list[sel.LineView], adjustments: list[AdjustmentResult]
+) -> str:
+    """The engine's plain-text explanation, rebuilt from the stored rows."""
+    from rmperf.engine.scoring.explain import explain_text
+    from rmperf.engine.scoring.policy import Tier as EngineTier
+    from rmperf.engine.scoring.score import AdjustmentScore, LineScore, RmScore, ScoreResult
+
+    total = RmScore(
+        staff_id=result.staff_id,
+        scorecard=result.scorecard,
+        policy_version=result.policy_version,
+        period=result.period.key,
+        base=result.base,
+        bonus=result.bonus,
+        deduction=result.deduction,
+        total=result.total,
+        tier=EngineTier(result.tier),
+        rated_tier=EngineTier(result.rated_tier),
+        veto=result.veto,
+        demoted=result.tier != result.rated_tier,
+        reason=result.engine_note,
+        lines_used=sum(1 for v in lines if v.line.used),
+        lines_unused=sum(1 for v in lines if not v.line.used),
+    )
+    scores = tuple(
+        LineScore(
+            staff_id=result.staff_id,
+            scorecard=result.scorecard,
+            line=v.line.line,
+            indicator=v.line.indicator,
+            method=v.line.method,
+            weight=v.line.weight,
+            value=v.line.value,
+            target=v.line.target,
+            target_source=v.line.target_source,
+            completion=v.line.completion,
+            share=v.line.share,
+            effective_weight=v.line.effective_weight,
+            points=v.line.points,
+            used=v.line.used,
+            breach=v.line.breach,
+            warning=v.line.warning,
+            note=v.line.note,
+        )
+        for v in lines
+    )
+    items = tuple(
+        AdjustmentScore(
+            staff_id=result.staff_id,
+            scorecard=result.scorecard,
+            item=a.item,
+            kind=a.kind,
+            value=a.value,
+            points=a.points,
+            indicator=a.indicator,
+        )
+        for a in adjustments
+    )
+    return explain_text(ScoreResult((total,), scores, items), result.staff_id)
+
+
+@login_required
+@require_GET
+def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpResponse:
+    """An RM's scorecard for a period: lines, points, completion against time-progress,
+    calibration and its history, and why each line scored what it did (?why=indicator)."""
+    staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    result = (
+        sel.result_get(actor=request.user, period=period, staff_id=staff.staff_id)
+        if period
+        else None
+    )
+    today = _today()
+    lines = (
+        sel.line_views(
+            actor=request.user,
+            result=result,
+            engine_period=engine_period,
+            today=today,
+            language=_language(),
+        )
+        if result is not None
+        else []
+    )
+    adjustments = (
+        list(
+            AdjustmentResult.objects.restrict(request.user, Action.VIEW)
+            .filter(result=result)
+            .order_by("kind", "item")
+        )
+        if result is not None
+        else []
+    )
+    why = None
+    wanted = request.GET.get("why", "")
+    if result is not None and wanted:
+        why = _why(request, result, wanted, engine_period)
+    may_calibrate = (
+        result is not None
+        and period is not None
+        and period.status in ("computed", "calibrated")
+        and performance_may_calibrate(actor=request.user)
+        and RmResult.objects.restrict(request.user, Action.CHANGE).filter(pk=result.pk).exists()
+    )
+    context = {
+        "staff": staff,
+        "engine_period": engine_period,
+        "period": period,
+        "result": result,
+        "lines": lines,
+        "adjustments": adjustments,
+        "trend": sel.trend(actor=request.user, staff=staff, period=engine_period),
+        "explanation": _explanation(result, lines, adjustments) if result is not None else "",
+        "expected": engine_period.time_progress(today),
+        "today": today,
+        "why": why,
+        "may_calibrate": may_calibrate,
+        "tiers": [(t, label) for t, label in Tier.choices],
+        "calibrations": (
+            list(sel.calibrations(actor=request.user, period=period, staff_id=staff.staff_id))
+            if period is not None
+            else []
+        ),
+    }
+    return render(request, "performance/scorecard.html", context)
+
+
+@login_required
+@require_POST
+def calibrate_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpResponse:
+    """A branch manager's calibration of one RM (reason required)."""
+    staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    if not performance_may_calibrate(actor=request.user):
+        raise Http404
+    engine_period = sel.period_key(period_key)
+    try:
+        result_calibrate(
+            actor=request.user,
+            key=engine_period.key,
+            staff_id=staff.staff_id,
+            tier=request.POST.get("tier", ""),
+            total=request.POST.get("total", "") or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except PerformanceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The calibration was recorded."))
+    return redirect("performance:scorecard", period_key=engine_period.key, staff_id=staff.staff_id)
+
+
+def _target_inputs(post: Any) -> list[TargetInput]:
+    """Rows indicator_N / annual_N / q1_N … q4_N of the form; blank rows are skipped."""
+    out = []
+    for i in range(int(post.get("rows", "0") or 0)):
+        indicator = (post.get(f"indicator_{i}") or "").strip()
+        annual_text = (post.get(f"annual_{i}") or "").strip()
+        if not indicator and not annual_text:
+            continue
+        try:
+            annual = Decimal(annual_text)
+            qs = [(post.get(f"q{q}_{i}") or "").strip() for q in (1, 2, 3, 4)]
+            quarters = None
+            if any(qs):
+                q = [Decimal(x) for x in qs]
+                quarters = (q[0], q[1], q[2], q[3])
+        except InvalidOperation:
+            raise PerformanceError(
+                _("Row %(row)s: the targets must be numbers.") % {"row": i + 1}
+            ) from None
+        out.append(TargetInput(indicator, annual, quarters))
+    return out
+
+
+FORM_ROWS = 3
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def targets_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse:
+    """An RM's annual target sheet (一人一表): the lines, quarters, time-progress today,
+    and the form to propose (or re-propose) it."""
+    staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    if request.method == "POST":
+        try:
+            target_sheet_propose(
+                actor=request.user,
+                staff_id=staff.staff_id,
+                year=year,
+                lines=_target_inputs(request.POST),
+                note=request.POST.get("note", ""),
+            )
+        except PerformanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The target sheet was proposed."))
+        return redirect("performance:targets", year=year, staff_id=staff.staff_id)
+    from rmperf.engine.scoring.library import default_library
+
+    sheet: TargetSheet | None = sel.target_sheet(actor=request.user, staff=staff, year=year)
+    progress = (
+        sel.target_progress(actor=request.user, sheet=sheet, today=_today(), language=_language())
+        if sheet is not None
+        else []
+    )
+    scope = scope_of(request.user)
+    own = scope is not None and scope.staff_id == staff.staff_id
+    lang = _language()
+    indicators = sorted(
+        (i.id, i.name_zh if lang.startswith("zh") else i.name_en)
+        for i in default_library().values()
+    )
+    rows = [
+        {"indicator": p.indicator, "annual": p.annual, "quarters": list(p.quarters)}
+        for p in progress
+    ] + [{"indicator": "", "annual": "", "quarters": ["", "", "", ""]}] * FORM_ROWS
+    context = {
+        "staff": staff,
+        "year": year,
+        "sheet": sheet,
+        "progress": progress,
+        "indicators": indicators,
+        "form_rows": list(enumerate(rows)),
+        "may_approve": (
+            sheet is not None
+            and sheet.status == "proposed"
+            and not own
+            and scope is not None
+            and not scope.read_only
+            and (scope.superuser or scope.role in ("branch_manager", "hr"))
+            and sheet.proposed_by_id != request.user.pk
+        ),
+        "may_propose": scope is not None
+        and not scope.read_only
+        and (own or scope.superuser or scope.role in ("team_leader", "branch_manager", "hr")),
+    }
+    return render(request, "performance/targets.html", context)
+
+
+@login_required
+@require_POST
+def targets_approve_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse:
+    staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    try:
+        target_sheet_approve(actor=request.user, staff_id=staff.staff_id, year=year)
+    except PerformanceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The target sheet was approved."))
+    return redirect(reverse("performance:targets", kwargs={"year": year, "staff_id": staff_id}))
