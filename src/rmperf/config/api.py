@@ -13,8 +13,8 @@ from ninja.security import django_auth
 
 from rmperf.customers.api import router as customers_router
 from rmperf.org.api import router as org_router
-from rmperf.referrals.api import router as referrals_router
 from rmperf.performance.api import router as performance_router
+from rmperf.referrals.api import router as referrals_router
 from rmperf.segments.api import router as segments_router
 from rmperf.tasks.api import router as tasks_router
 
