@@ -155,7 +155,8 @@ class Block:
         self.la = np.log(p.aum[self.g] / 60_000)
         self.age_now = p.age_end[self.g]
         ms = cal.month_start[None, :]
-        me = cal.month_end[None, :]
+        # The last month may be cut short by the window's end (a T+1 lake ends yesterday).
+        me = np.minimum(cal.month_end, cal.end)[None, :]
         # Cell (customer, month) ranges: present = the customer exists; active = may
         # transact (before last activity, outside a dormant spell).
         self.lo_present = np.maximum(ms, self.start[:, None])
