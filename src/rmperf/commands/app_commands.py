@@ -74,6 +74,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return int(run.exit_status)
 
 
+def _last_closed_quarter(today: dt.date) -> str:
+    """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
+    q = (today.month - 1) // 3  # quarters before this one in the year
+    return f"{today.year}Q{q}" if q else f"{today.year - 1}Q4"
+
+
 def _demo_lake(home: Path, *, scale: str, seed: int, end: dt.date) -> Path:
     """The demo bank's lake, its history ending `end` (yesterday: banks' lakes are T+1).
 
@@ -137,6 +143,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     today = _bank_today()
     tasks = task_run(actor=None, as_of=today)
     print(f"  as of {today}: {tasks.created:,} new tasks, {tasks.closed:,} closed")
+    from rmperf.performance.services import period_run
+
+    quarter = _last_closed_quarter(today)
+    print(f"scoring every RM for {quarter} on the scorecards …")
+    scored = period_run(actor=None, key=quarter)
+    print(f"  {scored.period.key}: {scored.results.count():,} RMs scored")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
