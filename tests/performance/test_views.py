@@ -70,11 +70,12 @@ def test_the_branch_manager_ranks_the_rms_of_the_branch(
     assert "Outstanding</span> 1" in counts
     assert "Competent</span> 1" in counts
     assert "Not competent</span> 0" in counts
-    # BSC: both lines of RM1 and RM2 are used: financial weight 80 + 80 = 160,
-    # points 80 + 40 = 120; process (complaints) weight 20 + 20 = 40, points 40.
+    # BSC, averaged over the two RMs shown: financial weight (80 + 80) / 2 = 80.00,
+    # points (80 + 40) / 2 = 60.00; process (complaints) weight (20 + 20) / 2 = 20.00.
     bsc = body[body.index('id="bsc-table"') :]
-    assert "160.00" in bsc
-    assert "120.00" in bsc
+    assert "80.00" in bsc
+    assert "60.00" in bsc
+    assert "160.00" not in bsc
     # an RM sees only their own row
     body = perf_client("rm2").get("/performance/2026Q3/").content.decode()
     assert "RM2" in body

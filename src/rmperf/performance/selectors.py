@@ -266,7 +266,11 @@ class PerspectiveGroup:
 
 
 def bsc_groups(*, actor: Any, rows: Sequence[RmResult], language: str) -> list[PerspectiveGroup]:
-    """Effective weight and points of the shown results' used lines, per BSC perspective."""
+    """Effective weight and points per BSC perspective, averaged over the shown results.
+
+    Each RM's card weighs 100, so the averages read like one card: a branch's
+    financial perspective at weight 52.6 and 47.2 points earned, not a sum over RMs.
+    """
     groups = {k: PerspectiveGroup(k, str(label)) for k, label in PERSPECTIVES}
     lines = LineResult.objects.restrict(actor, Action.VIEW).filter(
         result__in=[r.pk for r in rows], used=True
@@ -280,6 +284,11 @@ def bsc_groups(*, actor: Any, rows: Sequence[RmResult], language: str) -> list[P
         group.points += ln.points or Decimal(0)
         if name not in group.lines:
             group.lines.append(name)
+    if len(rows) > 1:
+        n = Decimal(len(rows))
+        for group in groups.values():
+            group.weight /= n
+            group.points /= n
     return list(groups.values())
 
 
