@@ -74,6 +74,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     return int(run.exit_status)
 
 
+def _demo_referral(logins: list[tuple[str, str, str]]) -> None:
+    """The worked referral of seed 000 between the demo's teller and RM logins."""
+    from django.contrib.auth import get_user_model
+
+    from rmperf.referrals.demo import demo_referral_story
+
+    users = {role: username for role, username, _name in logins}
+    if "teller" not in users or "rm" not in users:
+        return
+    user_model = get_user_model()
+    teller = user_model.objects.get(username=users["teller"])
+    rm = user_model.objects.get(username=users["rm"])
+    story = demo_referral_story(teller=teller, rm=rm)
+    if story is not None:
+        print(
+            f"worked referral #{story.pk}: {story.customer_id} from {users['teller']} to "
+            f"{users['rm']}, {story.state}"
+        )
+
+
 def _last_closed_quarter(today: dt.date) -> str:
     """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
     q = (today.month - 1) // 3  # quarters before this one in the year
@@ -151,6 +171,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  {scored.period.key}: {scored.results.count():,} RMs scored")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
+    _demo_referral(logins)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")
     for role, username, name in logins:
