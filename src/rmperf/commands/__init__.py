@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "rmperf.commands.segment_commands",
     "rmperf.commands.migration_commands",
     "rmperf.commands.score_commands",
+    "rmperf.commands.recommend_commands",
 )
 
 
