@@ -54,6 +54,7 @@ CASES: dict[str, Case] = {
     "set_language": Case(method="post", public=True, ok_status=302),
     "core:audit_log": Case(in_scope="audrey", out_of_scope="bob"),
     "customers:reveal": Case(method="post", out_of_scope="bob"),
+    "recommend:offer": Case(method="post", out_of_scope="bob", ok_status=400),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rmperf.commands import parse_date, system_today
+from rmperf.commands import parse_date, setup_django, system_today
 
 
 def _common(p: Any) -> None:
@@ -59,6 +59,25 @@ def register(sub: Any) -> None:
     ev.add_argument("--test-until", type=parse_date, required=True)
     ev.add_argument("--report", type=Path, help="also write the report as Markdown here")
     ev.set_defaults(handler=cmd_evaluate)
+
+    run = sub.add_parser(
+        "recommend-run",
+        help="store today's recommendations and withheld pairs in the app (database)",
+        description="Run `recommend` on the lake in use (or --lake) and store the result for "
+        "the RM panel and the workbench; audited.",
+    )
+    run.add_argument("--as-of", type=parse_date, required=True, help="as-of date YYYY-MM-DD")
+    run.add_argument("--lake", type=Path, help="lake directory (default: the lake in use)")
+    run.add_argument("--policy", type=Path, help="recommendation policy YAML")
+    run.add_argument("--model", type=Path, help="propensity model from recommend-train")
+    run.set_defaults(handler=cmd_run)
+
+    att = sub.add_parser(
+        "recommend-attribute",
+        help="attribute accepted offers whose product appeared in the lake (database)",
+    )
+    att.add_argument("--lake", type=Path, help="lake directory (default: the lake in use)")
+    att.set_defaults(handler=cmd_attribute)
 
 
 def _setup(args: argparse.Namespace, outputs: list[Path]) -> tuple[Any, Any] | int:
@@ -175,4 +194,41 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(text)
     if args.report is not None:
         args.report.write_text(text, encoding="utf-8")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.recommend.model import ModelError
+    from rmperf.recommend.services import RecommendRunError, recommendation_run
+
+    try:
+        run = recommendation_run(
+            actor=None,
+            as_of=args.as_of,
+            lake_dir=args.lake,
+            policy_path=args.policy,
+            model_path=args.model,
+        )
+    except (RecommendRunError, PolicyError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"run {run.pk}: {run.recommended:,} recommendations, {run.withheld:,} withheld "
+        f"findings; policy {run.policy_version}"
+    )
+    return 0
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.recommend.services import RecommendRunError, offer_attribute
+
+    try:
+        done = offer_attribute(actor=None, lake_dir=args.lake)
+    except RecommendRunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{done:,} accepted offers attributed to purchases")
     return 0

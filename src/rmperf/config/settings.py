@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rmperf.lakes",
     "rmperf.policies",
     "rmperf.segments",
+    "rmperf.recommend",
 ]
 
 MIDDLEWARE = [

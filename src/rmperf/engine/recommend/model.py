@@ -8,6 +8,7 @@ within the policy's horizon, learned from the lake's history with a time split.
   i × step, so every label window ends on or before `train_until`: nothing after it is
   seen in training. Evaluation scores the snapshot D = train_until against purchases in
   (train_until, test_until].
+- Negatives are sampled (policy `negative_share`, weighted back) to keep training fast.
 - The classifier is scikit-learn's HistGradientBoostingClassifier with the category as a
   categorical feature; the model file keeps the training window, the feature list, the
   categories and the policy version, and a sidecar `<file>.sha256` its digest.
@@ -77,12 +78,15 @@ class PropensityModel:
 
     def predict(self, table: pa.Table) -> np.ndarray:
         """P(purchase) per customer row × category (shape customers × categories)."""
+        from threadpoolctl import threadpool_limits
+
         base = customer_matrix(table)
         n = base.shape[0]
         out = np.zeros((n, len(self.categories)))
-        for j in range(len(self.categories)):
-            x = np.column_stack([base, np.full(n, j, dtype=np.float64)])
-            out[:, j] = self.estimator.predict_proba(x)[:, 1]
+        with threadpool_limits(1):
+            for j in range(len(self.categories)):
+                x = np.column_stack([base, np.full(n, j, dtype=np.float64)])
+                out[:, j] = self.estimator.predict_proba(x)[:, 1]
         return out
 
 
@@ -155,17 +159,26 @@ def fit(
     baseline).
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
 
     cats = tuple(policy.training.categories)
+    rng = np.random.default_rng(0)
+    keep_share = policy.training.negative_share
     horizon = policy.training.horizon_days
     xs, ys = [], []
+    counted: list[tuple[int, int]] = []
     for d in snapshot_dates(train_until, policy):
         table = customer_features(backend, as_of=d, policy=policy)
         bought = purchases(backend, after=d, until=d + dt.timedelta(days=horizon))
         x, y = _stack(customer_matrix(table), labels(table, bought, cats))
-        xs.append(x)
-        ys.append(y)
+        positives_total = int(y.sum())
+        keep = y | (rng.random(y.size) < keep_share)
+        xs.append(x[keep])
+        ys.append(y[keep])
+        counted.append((y.size, positives_total))
     x_all, y_all = np.vstack(xs), np.concatenate(ys)
+    # Negatives are sampled; each kept one stands for 1 / share, so rates stay calibrated.
+    weight = np.where(y_all, 1.0, 1.0 / keep_share)
     if y_all.sum() == 0:
         raise ModelError("no purchases in the training window: nothing to learn from")
     categorical = np.zeros(x_all.shape[1], dtype=bool)
@@ -178,9 +191,14 @@ def fit(
         early_stopping=False,
         random_state=0,
     )
-    est.fit(x_all, y_all)
-    n = x_all.shape[0] // len(cats)
-    popularity = {c: float(y_all[j * n : (j + 1) * n].mean()) for j, c in enumerate(cats)}
+    # One thread: on a shared machine OpenMP's spinning threads cost more than they give.
+    with threadpool_limits(1):
+        est.fit(x_all, y_all, sample_weight=weight)
+    cat_col = x_all[:, -1]
+    popularity = {
+        c: float((weight * y_all)[cat_col == j].sum() / weight[cat_col == j].sum())
+        for j, c in enumerate(cats)
+    }
     dates = snapshot_dates(train_until, policy)
     model = PropensityModel(
         estimator=est,
@@ -190,8 +208,8 @@ def fit(
         train_until=train_until,
         horizon_days=horizon,
         policy_version=policy_version,
-        rows=int(x_all.shape[0]),
-        positives=int(y_all.sum()),
+        rows=sum(n for n, _ in counted),
+        positives=sum(p for _, p in counted),
     )
     return model, popularity
 

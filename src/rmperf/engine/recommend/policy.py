@@ -160,6 +160,7 @@ class Training(PolicyModel):
     snapshot_step_days: int = Field(30, ge=1, le=366)
     categories: tuple[str, ...]
     eval_k: int = Field(3, ge=1, le=20)
+    negative_share: float = Field(0.2, gt=0, le=1)
 
 
 class AttributionPolicy(PolicyModel):
