@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -29,6 +30,7 @@ from rmperf.engine.recommend.core import (
     score,
 )
 from rmperf.engine.recommend.features import (
+    balance_months,
     customer_features,
     lake_connection,
     maturities,
@@ -93,24 +95,48 @@ class RecommendResult:
 def _customers(
     table: pa.Table, maturing: Mapping[str, tuple[str, ...]], policy: RecommendPolicy
 ) -> dict[str, Customer]:
-    cols = table.to_pydict()
     counted = [r.id for r in policy.rules if r.when.events is not None]
+
+    def col(name: str) -> list[Any]:
+        return table.column(name).to_pylist()
+
+    holds_cols = [(c, col(f"holds_{c}")) for c in PRODUCT_CATEGORIES]
+    ever_cols = [(c, col(f"ever_{c}")) for c in PRODUCT_CATEGORIES]
+    count_cols = [(r, col(rule_count_column(r))) for r in counted]
+    n = table.num_rows
+    holds = [frozenset(c for c, v in holds_cols if v[i]) for i in range(n)]
+    ever = [frozenset(c for c, v in ever_cols if v[i]) for i in range(n)]
+    counts = [{r: v[i] for r, v in count_cols} for i in range(n)]
     out: dict[str, Customer] = {}
-    for i, cid in enumerate(cols["customer_id"]):
+    for i, (cid, kind, unit, rm, age, risk, current, opt_out, aum, dom) in enumerate(
+        zip(
+            col("customer_id"),
+            col("kind"),
+            col("unit_id"),
+            col("rm_id"),
+            col("age"),
+            col("risk"),
+            col("assessment_current"),
+            col("opt_out"),
+            col("aum"),
+            col("payroll_dom"),
+            strict=True,
+        )
+    ):
         out[cid] = Customer(
             customer_id=cid,
-            kind=cols["kind"][i],
-            unit_id=cols["unit_id"][i],
-            rm_id=cols["rm_id"][i],
-            age=cols["age"][i],
-            risk=cols["risk"][i],
-            assessment_current=bool(cols["assessment_current"][i]),
-            opt_out=bool(cols["opt_out"][i]),
-            aum=cols["aum"][i],
-            holds=frozenset(c for c in PRODUCT_CATEGORIES if cols[f"holds_{c}"][i]),
-            ever=frozenset(c for c in PRODUCT_CATEGORIES if cols[f"ever_{c}"][i]),
-            rule_counts={r: cols[rule_count_column(r)][i] for r in counted},
-            payroll_dom=cols["payroll_dom"][i],
+            kind=kind,
+            unit_id=unit,
+            rm_id=rm,
+            age=age,
+            risk=risk,
+            assessment_current=bool(current),
+            opt_out=bool(opt_out),
+            aum=aum,
+            holds=holds[i],
+            ever=ever[i],
+            rule_counts=counts[i],
+            payroll_dom=dom,
             maturing=maturing.get(cid, ()),
         )
     return out
@@ -130,34 +156,45 @@ def _risk(level: int, prefix: str) -> str | None:
 
 
 def recommendation_table(recs: list[Recommendation], version: str) -> pa.Table:
-    rows = []
+    names = RECOMMENDATION_SCHEMA.names
+    cols: dict[str, list[Any]] = {n: [] for n in names}
+    reasons: dict[tuple[int, ...], tuple[str, str, str, str, str]] = {}
     for r in recs:
         s = r.scored
-        rows.append(
-            {
-                "customer_id": s.customer.customer_id,
-                "unit_id": s.customer.unit_id,
-                "rm_id": s.customer.rm_id,
-                "rank": r.rank,
-                "product_id": s.product.product_id,
-                "product_name": s.product.name,
-                "category": s.product.category,
-                "product_risk": f"R{s.product.risk}",
-                "customer_risk": _risk(s.customer.risk, "C"),
-                "propensity": round(s.propensity, 6),
-                "propensity_source": s.source,
-                "expected_value": s.expected_value,
-                "rule_ids": ";".join(x.id for x in s.rules),
-                "families": family_names(s.rules),
-                "reason_en": "; ".join(x.reason.en for x in s.rules),
-                "reason_zh": "；".join(x.reason.zh for x in s.rules),
-                "flags": ";".join(f.rule for f in r.flags),
-                "flag_reason_en": "; ".join(f.reason_en for f in r.flags),
-                "flag_reason_zh": "；".join(f.reason_zh for f in r.flags),
-                "policy_version": version,
-            }
-        )
-    return pa.Table.from_pylist(rows, schema=RECOMMENDATION_SCHEMA)
+        key = tuple(id(x) for x in s.rules)
+        if key not in reasons:
+            reasons[key] = (
+                ";".join(x.id for x in s.rules),
+                family_names(s.rules),
+                "; ".join(x.reason.en for x in s.rules),
+                "；".join(x.reason.zh for x in s.rules),
+                "",
+            )
+        rule_ids, families, reason_en, reason_zh, _ = reasons[key]
+        cols["customer_id"].append(s.customer.customer_id)
+        cols["unit_id"].append(s.customer.unit_id)
+        cols["rm_id"].append(s.customer.rm_id)
+        cols["rank"].append(r.rank)
+        cols["product_id"].append(s.product.product_id)
+        cols["product_name"].append(s.product.name)
+        cols["category"].append(s.product.category)
+        cols["product_risk"].append(f"R{s.product.risk}")
+        cols["customer_risk"].append(_risk(s.customer.risk, "C"))
+        cols["propensity"].append(round(s.propensity, 6))
+        cols["propensity_source"].append(s.source)
+        cols["expected_value"].append(s.expected_value)
+        cols["rule_ids"].append(rule_ids)
+        cols["families"].append(families)
+        cols["reason_en"].append(reason_en)
+        cols["reason_zh"].append(reason_zh)
+        cols["flags"].append(";".join(f.rule for f in r.flags))
+        cols["flag_reason_en"].append("; ".join(f.reason_en for f in r.flags))
+        cols["flag_reason_zh"].append("；".join(f.reason_zh for f in r.flags))
+        cols["policy_version"].append(version)
+    return pa.table(
+        {n: pa.array(cols[n], type=RECOMMENDATION_SCHEMA.field(n).type) for n in names},
+        schema=RECOMMENDATION_SCHEMA,
+    )
 
 
 def blocked_table(blocked: list[Blocked], version: str) -> pa.Table:
@@ -203,7 +240,7 @@ def recommend(
         ),
         default=-1,
     )
-    with lake_connection(lake) as backend:
+    with lake_connection(lake, months=balance_months([as_of])) as backend:
         table = customer_features(backend, as_of=as_of, policy=policy)
         shelf = shelf_from(products(backend))
         maturing: dict[str, tuple[str, ...]] = {}

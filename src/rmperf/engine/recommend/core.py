@@ -249,17 +249,23 @@ def score(
     merged: dict[tuple[str, str], list[CandidateRule]] = {}
     for cand in cands:
         rules = merged.setdefault((cand.customer_id, cand.product_id), [])
-        if cand.rule not in rules:
+        # Identity, not equality: comparing pydantic rules field by field is slow.
+        if not any(r is cand.rule for r in rules):
             rules.append(cand.rule)
+    priors = {id(r): float(r.prior) for r in policy.rules}
+    values: dict[tuple[float, str], Decimal] = {}
     out = []
     for (cid, pid), rules in merged.items():
         c, p = customers[cid], shelf[pid]
         learned = propensity(c, p) if propensity is not None else None
         if learned is None:
-            prob, source = float(max(r.prior for r in rules)), "rules"
+            prob, source = max(priors[id(r)] for r in rules), "rules"
         else:
             prob, source = learned, "model"
-        out.append(Scored(c, p, tuple(rules), prob, source, expected_value(prob, p, policy)))
+        key = (prob, pid)
+        if key not in values:
+            values[key] = expected_value(prob, p, policy)
+        out.append(Scored(c, p, tuple(rules), prob, source, values[key]))
     return out
 
 

@@ -25,6 +25,7 @@ from rmperf.engine.lake import Lake
 from rmperf.engine.recommend import _customers, shelf_from
 from rmperf.engine.recommend.core import candidates
 from rmperf.engine.recommend.features import (
+    balance_months,
     customer_features,
     lake_connection,
     products,
@@ -36,6 +37,7 @@ from rmperf.engine.recommend.model import (
     fit,
     labels,
     purchases,
+    snapshot_dates,
 )
 from rmperf.engine.recommend.policy import RecommendPolicy
 
@@ -127,7 +129,8 @@ def evaluate(
     if test_until <= train_until:
         raise ValueError(f"--test-until {test_until} must be after --train-until {train_until}")
     k = policy.training.eval_k
-    with lake_connection(lake) as backend:
+    months = balance_months([*snapshot_dates(train_until, policy), train_until])
+    with lake_connection(lake, months=months) as backend:
         started = time.perf_counter()
         model, popularity = fit(
             backend, train_until=train_until, policy=policy, policy_version=policy_version

@@ -21,7 +21,7 @@ Semantics, each stated once:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import pyarrow as pa
@@ -73,13 +73,33 @@ def rule_count_column(rule_id: str) -> str:
     return f"rule_n__{rule_id}"
 
 
+def balance_months(days: Iterable[dt.date]) -> list[str]:
+    """The YYYY-MM keys the AUM of these as-of dates reads (3 months each)."""
+    return sorted(
+        {_month(add_months(dt.date(d.year, d.month, 1), -i)) for d in days for i in range(3)}
+    )
+
+
 @contextmanager
-def lake_connection(lake: Lake) -> Iterator[DuckDBBackend]:
-    """A DuckDB connection with the recommender's tables attached as valid views."""
+def lake_connection(lake: Lake, *, months: Iterable[str] | None = None) -> Iterator[DuckDBBackend]:
+    """A DuckDB connection with the recommender's tables attached as valid views.
+
+    With `months`, the raw balances are narrowed to rows whose month starts with one of
+    them before validation. That is exact for those months: balances' primary key
+    (customer_id, month, category) includes the month, so duplicates never span months,
+    and the other checks are per row. It saves validating years of balances.
+    """
     backend = DuckDBBackend()
     try:
         backend.execute("SET enable_progress_bar = false")
         attach_lake(backend, lake, list(TABLES))
+        if months is not None and lake.files("balances").readable:
+            keys = ", ".join(lit(m) for m in months) or "NULL"
+            backend.execute("ALTER VIEW rm_raw_balances RENAME TO rm_raw_balances_all")
+            backend.execute(
+                "CREATE TEMP VIEW rm_raw_balances AS SELECT * FROM rm_raw_balances_all "
+                f"WHERE left(CAST(month AS VARCHAR), 7) IN ({keys})"
+            )
         yield backend
     finally:
         backend.close()

@@ -32,6 +32,7 @@ from rmperf.engine.contract import PRODUCT_CATEGORIES
 from rmperf.engine.lake import Lake
 from rmperf.engine.recommend.features import (
     FEATURE_EVENT_KINDS,
+    balance_months,
     customer_features,
     event_column,
     lake_connection,
@@ -217,7 +218,8 @@ def fit(
 def train(
     lake: Lake, *, train_until: dt.date, policy: RecommendPolicy, policy_version: str
 ) -> PropensityModel:
-    with lake_connection(lake) as backend:
+    months = balance_months(snapshot_dates(train_until, policy))
+    with lake_connection(lake, months=months) as backend:
         model, _ = fit(
             backend, train_until=train_until, policy=policy, policy_version=policy_version
         )
