@@ -48,10 +48,8 @@ def test_bad_policy_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFi
     policy = tmp_path / "p.yaml"
     policy.write_text("time_zone: Asia/Shanghai\nrules: []\nranking: {}\n", encoding="utf-8")
     out = tmp_path / "rec.csv"
-    status = main(
-        ["recommend", "--lake", str(lake(tmp_path)), "--as-of", "2026-09-30"]
-        + ["--policy", str(policy), "--out", str(out)]
-    )
+    args = ["recommend", "--lake", str(lake(tmp_path)), "--as-of", "2026-09-30"]
+    status = main([*args, "--policy", str(policy), "--out", str(out)])
     assert status == 2
     err = capsys.readouterr().err
     assert f"{policy}:2" in err and "rules" in err
@@ -59,8 +57,6 @@ def test_bad_policy_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_top_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(
-        ["recommend", "--lake", str(tmp_path), "--as-of", "2026-09-30", "--top", "0"]
-        + ["--out", str(tmp_path / "r.csv")]
-    )
+    args = ["recommend", "--lake", str(tmp_path), "--as-of", "2026-09-30", "--top", "0"]
+    status = main([*args, "--out", str(tmp_path / "r.csv")])
     assert status == 2 and "--top must be at least 1" in capsys.readouterr().err
