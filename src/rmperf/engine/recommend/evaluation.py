@@ -236,7 +236,10 @@ def report_markdown(ev: Evaluation, *, lake: str, command: str) -> str:
         ("rules only (policy priors)", ev.rules),
         ("popularity", ev.popularity),
     ):
-        lines.append(f"| {name} | {s.auc:.3f} | {s.precision_at_k:.4f} | {s.recall_at_k:.3f} |")
+        lines.append(
+            f"| {name} | {s.auc:.3f} | {s.precision_at_k:.4f} | {s.recall_at_k:.3f} | "
+            f"{s.precision_top_share:.4f} |"
+        )
     lines += [
         "",
         f"Lift of precision@{ev.k}: over popularity {ev.lift_over_popularity:.2f}×, "
