@@ -98,7 +98,8 @@ def _customers(
     counted = [r.id for r in policy.rules if r.when.events is not None]
 
     def col(name: str) -> list[Any]:
-        return table.column(name).to_pylist()
+        values: list[Any] = table.column(name).to_pylist()
+        return values
 
     holds_cols = [(c, col(f"holds_{c}")) for c in PRODUCT_CATEGORIES]
     ever_cols = [(c, col(f"ever_{c}")) for c in PRODUCT_CATEGORIES]
@@ -158,7 +159,7 @@ def _risk(level: int, prefix: str) -> str | None:
 def recommendation_table(recs: list[Recommendation], version: str) -> pa.Table:
     names = RECOMMENDATION_SCHEMA.names
     cols: dict[str, list[Any]] = {n: [] for n in names}
-    reasons: dict[tuple[int, ...], tuple[str, str, str, str, str]] = {}
+    reasons: dict[tuple[int, ...], tuple[str, str, str, str]] = {}
     for r in recs:
         s = r.scored
         key = tuple(id(x) for x in s.rules)
@@ -168,9 +169,8 @@ def recommendation_table(recs: list[Recommendation], version: str) -> pa.Table:
                 family_names(s.rules),
                 "; ".join(x.reason.en for x in s.rules),
                 "；".join(x.reason.zh for x in s.rules),
-                "",
             )
-        rule_ids, families, reason_en, reason_zh, _ = reasons[key]
+        rule_ids, families, reason_en, reason_zh = reasons[key]
         cols["customer_id"].append(s.customer.customer_id)
         cols["unit_id"].append(s.customer.unit_id)
         cols["rm_id"].append(s.customer.rm_id)
