@@ -129,3 +129,13 @@ def test_accepted_offer_is_attributed_when_the_product_shows_up(
     offer = Offer.objects.get()
     assert offer.outcome == Outcome.ACCEPTED and offer.purchased_on == today
     assert AuditEvent.objects.filter(verb="recommend.attribute").count() == 1
+
+
+def test_api_lists_the_same_rows_apart(run_done: Path, client_as: Callable[[str], Client]) -> None:
+    body = client_as("alice").get("/api/recommend/customers/C001").json()
+    assert [r["product_id"] for r in body["recommendations"]] == ["F3"]
+    assert body["recommendations"][0]["expected_value"] == "9.00"
+    assert [(w["product_id"], w["rule"]) for w in body["withheld"]] == [
+        ("F4", "risk_above_tolerance")
+    ]
+    assert client_as("bob").get("/api/recommend/customers/C001").status_code == 404

@@ -13,6 +13,7 @@ from ninja.security import django_auth
 
 from rmperf.customers.api import router as customers_router
 from rmperf.org.api import router as org_router
+from rmperf.recommend.api import router as recommend_router
 from rmperf.segments.api import router as segments_router
 
 api = NinjaAPI(
@@ -56,4 +57,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/customers", customers_router)
 api.add_router("/segments", segments_router)
+api.add_router("/recommend", recommend_router)
 api.add_router("/", org_router)
