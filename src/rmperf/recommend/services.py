@@ -31,8 +31,13 @@ class RecommendRunError(Exception):
 
 
 def _known(ids: Iterable[str | None], model: Any) -> set[str]:
-    wanted = {i for i in ids if i}
-    return set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    """The ids the app knows, asked in chunks (SQLite bounds the variables per query)."""
+    wanted = sorted({i for i in ids if i})
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+    return found
 
 
 def recommendation_run(
