@@ -116,6 +116,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     seg_run = segment_run_latest(actor=None)
     print(f"  as of {seg_run.as_of}: {seg_run.customer_count:,} customers, {seg_run.tier_counts}")
+    print("recommending products (rules, suitability filter) …")
+    from rmperf.recommend.services import recommendation_run
+
+    rec_run = recommendation_run(actor=None, as_of=seg_run.as_of)
+    print(f"  {rec_run.recommended:,} recommendations, {rec_run.withheld:,} withheld")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
