@@ -76,6 +76,7 @@ CASES: dict[str, Case] = {
     "performance:targets_approve": Case(
         method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
     ),
+    "recommend:offer": Case(method="post", out_of_scope="bob", ok_status=400),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "rmperf.commands.referral_commands",
     "rmperf.commands.task_commands",
     "rmperf.commands.performance_commands",
+    "rmperf.commands.recommend_commands",
 )
 
 

@@ -169,6 +169,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"scoring every RM for {quarter} on the scorecards …")
     scored = period_run(actor=None, key=quarter)
     print(f"  {scored.period.key}: {scored.results.count():,} RMs scored")
+    print("recommending products (rules, suitability filter) …")
+    from rmperf.recommend.services import recommendation_run
+
+    rec_run = recommendation_run(actor=None, as_of=seg_run.as_of)
+    print(f"  {rec_run.recommended:,} recommendations, {rec_run.withheld:,} withheld")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     _demo_referral(logins)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rmperf.referrals",
     "rmperf.tasks",
     "rmperf.performance",
+    "rmperf.recommend",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     # The customer pages show segmentation results, so the segments app serves them.
     path("customers/", include("rmperf.segments.customer_urls")),
     path("segments/", include("rmperf.segments.urls")),
+    path("recommend/", include("rmperf.recommend.urls")),
     path("policies/", include("rmperf.policies.urls")),
     path("performance/", include("rmperf.performance.urls")),
     path("org/", include("rmperf.org.urls")),
