@@ -470,7 +470,7 @@ def markdown(report: dict[str, Any]) -> str:
         tiers = ", ".join(f"{k} {v:,}" for k, v in sorted(e["tiers"].items()))
         agree = f"all {len(KINDS)} results equal" if e["agree"] else "RESULTS DIFFER"
         lines.append(f"- {scale} ({e['lake']}): {agree} per customer; {tiers}.")
-        for kind in ("engine", "pandas"):
+        for kind in ("engine", "sql", "sql_days", "pandas"):
             phases = ", ".join(f"{k} {v:.2f}" for k, v in e[kind]["phases"].items())
             lines.append(f"  - {kind} phases (median s): {phases}")
         walls = "; ".join(f"{k} " + ", ".join(f"{w:.2f}" for w in e[k]["walls"]) for k in KINDS)
@@ -577,6 +577,7 @@ def main() -> None:
     ap.add_argument("--scales", nargs="+", default=["tiny", "small", "medium"])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument("--from-json", type=Path, help="only print the report of saved results")
     ap.add_argument("--lake", action="append", default=[], metavar="SCALE=DIR",
                     help="use this existing lake for SCALE")  # fmt: skip
     ap.add_argument("--spark-parity", metavar="SCALE", help="compare DuckDB and Spark files")
@@ -589,6 +590,9 @@ def main() -> None:
     if args.child:
         kind, lake, out = args.child
         print(json.dumps(child(kind, Path(lake), Path(out))))
+        return
+    if args.from_json:
+        print(markdown(json.loads(args.from_json.read_text())), end="")
         return
     if args.spark_parity:
         spark_parity(args.spark_parity)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import pyarrow as pa
 
 from rmperf.engine import contract
-from rmperf.engine.lake import Lake, TableFiles, dependencies
+from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies
 from rmperf.engine.valid_cache import ValidCache, files_fingerprint, open_cache
 from rmperf.engine.validity import (
     CheckedQuery,
@@ -143,7 +143,13 @@ def _cached_valid_rows(
             log.warning("valid-row cache: cannot write in %s (%s)", cache.directory, exc)
             return None
         try:
-            backend.write_parquet(sql, tmp)
+            try:
+                backend.write_parquet(sql, tmp)
+            except duckdb.Error as exc:
+                problem = csv_problem(files)
+                if problem is None:
+                    raise
+                raise type(exc)(f"{name}: unreadable file: {problem}") from exc
             if files_fingerprint(files, lake.path) != fingerprint:
                 log.warning("valid-row cache: %s changed while it was read; not cached", name)
                 return None

@@ -112,8 +112,8 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
 def current_rm_expr(as_of: dt.date) -> Any:
     """The RM assigned to each customer on `as_of` (valid_to inclusive, open = still valid).
 
-    Overlapping assignments are a data error the contract cannot see; the latest start
-    wins so every customer has at most one RM.
+    Validation rejects overlapping slices, so at most one valid slice covers `as_of`; the
+    latest start would win otherwise.
     """
     asg = contract_table("assignments")
     day = ibis.literal(as_of)
