@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -160,7 +161,8 @@ def child(kind: str, lake: Path, period_key: str, out: Path) -> None:
     out.write_text(json.dumps({"seconds": seconds, "rss_mib": rss, "result": result}))
 
 
-def run_child(kind: str, lake: Path, period_key: str) -> dict[str, object]:
+def run_child(kind: str, lake: Path, period_key: str, cache: str) -> dict[str, object]:
+    """Run one measurement with the valid-row cache in `cache` ("off": none)."""
     out = Path(tempfile.gettempdir()) / f"bench_indicators_{kind}_{os.getpid()}.json"
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -177,6 +179,7 @@ def run_child(kind: str, lake: Path, period_key: str) -> dict[str, object]:
             str(out),
         ],
         cwd=ROOT,
+        env={**os.environ, "RMPERF_VALID_CACHE": cache},
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -254,17 +257,30 @@ def main() -> None:
             check=True,
         )
     runs: dict[str, list[dict[str, object]]] = {
+        "library_off": [],
+        "library_cold": [],
         "library": [],
         "library3": [],
         "sql": [],
         "sql_valid": [],
     }
+    scratch = Path(tempfile.mkdtemp(prefix="bench-indicators-"))
+    warm = scratch / "warm"
+    run_child("library", args.lake, args.period, str(warm))  # fills the cache, unmeasured
     load_before = os.getloadavg()[0]
     for i in range(args.runs):
         for kind in runs:
-            r = run_child(kind, args.lake, args.period)
+            if kind == "library_off":
+                r = run_child("library", args.lake, args.period, "off")
+            elif kind == "library_cold":
+                cold = scratch / f"cold-{i}"
+                r = run_child("library", args.lake, args.period, str(cold))
+                shutil.rmtree(cold)
+            else:
+                r = run_child(kind, args.lake, args.period, str(warm))
             runs[kind].append(r)
             print(f"run {i + 1} {kind}: {r['seconds']:.2f} s, {r['peak_rss_mib']} MiB", flush=True)
+    shutil.rmtree(scratch)
     rms = check(runs["library3"][0]["result"], runs["sql"][0]["result"])  # type: ignore[arg-type]
     check(runs["library"][0]["result"], runs["sql"][0]["result"])  # type: ignore[arg-type]
     check(runs["library3"][0]["result"], runs["sql_valid"][0]["result"])  # type: ignore[arg-type]
@@ -284,8 +300,8 @@ def main() -> None:
         "",
         f"Machine: {machine()}.",
         "",
-        f"Lake: the medium synthetic bank (`rmperf generate --scale medium --seed 1`, Parquet; "
-        f"21.8 M transactions, 9 M balance rows), period {args.period}, {rms} RMs. Medians of "
+        f"Lake: {args.lake}, a medium synthetic bank (`rmperf generate --scale medium`, "
+        f"Parquet; ~21.7 M transactions, ~9 M balance rows), period {args.period}, {rms} RMs. Medians of "
         f"{args.runs} runs, each in a fresh process (1-minute load average {load_before:.1f} "
         f"before, {os.getloadavg()[0]:.1f} after); compute = time inside the process around "
         "the computation, process = the whole child including imports; peak RSS = the "
@@ -295,10 +311,12 @@ def main() -> None:
         "|---|---:|---:|---:|",
     ]
     labels = {
-        "library": "library, all indicators (`compute_indicators`)",
-        "library3": "library, the 3 indicators below",
+        "library_off": "library, all indicators, no valid-row cache (before)",
+        "library_cold": "library, all indicators, empty cache (first run: validates, caches)",
+        "library": "library, all indicators (`compute_indicators`), cache filled",
+        "library3": "library, the 3 indicators below, cache filled",
         "sql": "one hand-written DuckDB query, the same 3 indicators, on the files",
-        "sql_valid": "the same query on the engine's valid views (`rm_valid_*`)",
+        "sql_valid": "the same query on the engine's valid views (`rm_valid_*`), cache filled",
     }
     for kind, label in labels.items():
         lines.append(
@@ -308,11 +326,15 @@ def main() -> None:
     ratio3 = med("library3", "seconds") / med("sql", "seconds")
     ratio_all = med("library", "seconds") / med("sql", "seconds")
     ratio_valid = med("library3", "seconds") / med("sql_valid", "seconds")
+    ratio_off = med("library_off", "seconds") / med("library", "seconds")
+    ratio_cold = med("library_cold", "seconds") / med("library_off", "seconds")
     lines += [
         "",
         f"Ratios (compute): library for the same 3 indicators ÷ hand query = **{ratio3:.2f}×**; "
         f"whole library ÷ hand query = {ratio_all:.2f}×. On the same validated rows: library "
-        f"for the 3 ÷ hand query on the valid views = **{ratio_valid:.2f}×**.",
+        f"for the 3 ÷ hand query on the valid views = **{ratio_valid:.2f}×**. The valid-row "
+        f"cache: whole library without it ÷ with it filled = {ratio_off:.2f}×; a first run "
+        f"(empty cache) ÷ no cache = {ratio_cold:.2f}×.",
         "",
         "The 3 indicators: `deposit_avg_balance` (daily averages split by assignment days), "
         "`online_share` (transactions by business date in bank time, credited by date) and "

@@ -7,10 +7,15 @@ unless a generator is already writing it. Every measured run is its own subproce
 time is measured around the child, and peak RSS is that child's ru_maxrss, which os.wait4
 reports per child.
 
-There are two runs:
-- `engine`: `score_lake` with the shipped scorecards. It covers staff and business lines,
-  `compute_indicators` for the indicators of the cards in use (on the validated views),
-  and the pure scorer. The child also reports its phases.
+The engine is measured three ways, by the valid-row cache (rmperf.engine.valid_cache)
+it is given through RMPERF_VALID_CACHE:
+- `engine_off`: no cache: every run validates the tables it reads (the engine before
+  the cache);
+- `engine_cold`: an empty cache directory per run: validates and writes the valid rows;
+- `engine`: the cache filled by an unmeasured run first: the usual case.
+Each runs `score_lake`'s steps with the shipped scorecards: staff and business lines,
+`compute_indicators` for the indicators of the cards in use (on the validated views),
+and the pure scorer. The child also reports its phases.
 - `sql`: one hand-written DuckDB query over the raw Parquet files. It computes the same
   indicators with the same crediting rules (time-sliced assignments) in a long
   staff_id, indicator, value table. It is a cost reference, not a parity oracle. It
@@ -26,9 +31,11 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -249,11 +256,16 @@ ORDER BY staff_id, indicator
 """
 
 
-def run_measured(code: str, *args: str) -> tuple[float, int, dict[str, object]]:
+def run_measured(code: str, *args: str, cache: str = "off") -> tuple[float, int, dict[str, object]]:
     """(wall seconds, the child's own peak RSS in MiB via os.wait4, its JSON line)."""
+    env = {**os.environ, "RMPERF_VALID_CACHE": cache}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [str(PY), "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(PY), "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None and proc.stderr is not None
     out = proc.stdout.read()
@@ -300,37 +312,57 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     ensure_lake(args.lake)
-    engine: list[tuple[float, int, dict[str, object]]] = []
-    sql: list[tuple[float, int, dict[str, object]]] = []
+    scratch = Path(tempfile.mkdtemp(prefix="bench-score-"))
+    warm = str(scratch / "warm")
+    run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=warm)  # fills the cache
+    kinds = ("engine_off", "engine_cold", "engine", "sql")
+    runs: dict[str, list[tuple[float, int, dict[str, object]]]] = {k: [] for k in kinds}
+    load_before = os.getloadavg()[0]
     for i in range(args.runs):
-        # Alternate so both see the same page cache and the same neighbours on the machine.
-        engine.append(run_measured(ENGINE_CHILD, str(args.lake), args.period))
-        sql.append(run_measured(SQL_CHILD, str(args.lake), args.period, str(HERE)))
-        print(f"run {i + 1}: engine {engine[-1][0]:.1f} s, sql {sql[-1][0]:.1f} s", file=sys.stderr)
-    e_wall = statistics.median(r[0] for r in engine)
-    s_wall = statistics.median(r[0] for r in sql)
-    e_rss = max(r[1] for r in engine)
-    s_rss = max(r[1] for r in sql)
-    info = engine[0][2]
-    phases = {
-        k: statistics.median(float(r[2][k]) for r in engine)  # type: ignore[arg-type]
-        for k in ("setup", "staff", "indicators_s", "scoring")
+        # Alternate so all see the same page cache and the same neighbours on the machine.
+        runs["engine_off"].append(run_measured(ENGINE_CHILD, str(args.lake), args.period))
+        cold = scratch / f"cold-{i}"
+        runs["engine_cold"].append(
+            run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=str(cold))
+        )
+        shutil.rmtree(cold)
+        runs["engine"].append(run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=warm))
+        runs["sql"].append(run_measured(SQL_CHILD, str(args.lake), args.period, str(HERE)))
+        print(
+            f"run {i + 1}: " + ", ".join(f"{k} {runs[k][-1][0]:.1f} s" for k in kinds),
+            file=sys.stderr,
+        )
+    shutil.rmtree(scratch)
+    wall = {k: statistics.median(r[0] for r in runs[k]) for k in kinds}
+    rss = {k: max(r[1] for r in runs[k]) for k in kinds}
+    info = runs["engine"][0][2]
+    labels = {
+        "engine_off": "engine, no valid-row cache (before)",
+        "engine_cold": "engine, empty cache (first run: validates, caches)",
+        "engine": "engine, cache filled (later runs)",
+        "sql": "hand-written DuckDB query, same indicators",
     }
     print(f"machine: {machine()}")
     print(
         f"lake: {args.lake}, period {args.period}, {info['rms']} RMs, {info['lines']} lines, "
-        f"{len(info['indicators'])} indicators; {args.runs} runs, medians"
-    )  # type: ignore[arg-type]
+        f"{len(info['indicators'])} indicators; {args.runs} runs, medians; "  # type: ignore[arg-type]
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     print()
-    print("| run | wall s (median) | peak RSS MiB (max) |")
-    print("|---|---|---|")
-    print(f"| engine: `score_lake` (staff + indicators + scoring) | {e_wall:.1f} | {e_rss} |")
-    print(f"| hand-written DuckDB query, same indicators | {s_wall:.1f} | {s_rss} |")
-    print(f"| ratio engine / query | {e_wall / s_wall:.2f}× | {e_rss / max(s_rss, 1):.2f}× |")
+    print("| run | wall s (median) | peak RSS MiB (max) | ratio to the query |")
+    print("|---|---:|---:|---:|")
+    for k in kinds:
+        print(f"| {labels[k]} | {wall[k]:.1f} | {rss[k]:,} | {wall[k] / wall['sql']:.2f}× |")
     print()
-    print("engine phases (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
-    print("per-run wall s: engine " + ", ".join(f"{r[0]:.1f}" for r in engine)
-          + "; query " + ", ".join(f"{r[0]:.1f}" for r in sql))  # fmt: skip
+    for k in kinds[:3]:
+        phases = {
+            p: statistics.median(float(r[2][p]) for r in runs[k])  # type: ignore[arg-type]
+            for p in ("setup", "staff", "indicators_s", "scoring")
+        }
+        print(f"{k} phases (median s): " + ", ".join(f"{p} {v:.2f}" for p, v in phases.items()))
+    print("per-run wall s: " + "; ".join(
+        f"{k} " + ", ".join(f"{r[0]:.1f}" for r in runs[k]) for k in kinds
+    ))  # fmt: skip
 
 
 if __name__ == "__main__":

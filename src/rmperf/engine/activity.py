@@ -11,7 +11,9 @@ DuckDB `timezone(zone, ts)`, Spark `convert_timezone(zone, ts)`
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -58,6 +60,32 @@ def business_date(backend: BackendName, ts: Any, time_zone: str) -> Any:
             return _duckdb_local_time(time_zone, ts).date()
         case "spark":
             return _spark_local_time(time_zone, ts).date()
+
+
+def day_start(day: date, time_zone: str) -> Any:
+    """The instant `day` begins in `time_zone`, as a UTC timestamp literal.
+
+    A midnight that does not exist (a clock change at 00:00) starts the day at the
+    change; an ambiguous one at its first occurrence (Python's fold=0), as the
+    validation's day bounds do.
+    """
+    start = datetime.combine(day, time(), ZoneInfo(time_zone)).astimezone(UTC)
+    return ibis.literal(start, type=dt.Timestamp(timezone="UTC"))
+
+
+def on_days(ts: Any, first: date | None, last: date | None, time_zone: str) -> Any:
+    """`ts` falls on a business date in first … last (bank time; None: unbounded).
+
+    The same as comparing `business_date(ts)` with the bounds, since the business date
+    never decreases as time goes on, but compares instants: converting every row to a
+    local date costs ten times more than the rest of an R/F/M query on 20M rows.
+    """
+    pred = ibis.literal(True)
+    if first is not None:
+        pred &= ts >= day_start(first, time_zone)
+    if last is not None:
+        pred &= ts < day_start(last + timedelta(days=1), time_zone)
+    return pred
 
 
 def activity_expr(backend: BackendName, time_zone: str) -> Any:

@@ -103,6 +103,59 @@ def _shape(fmt: Format, files: tuple[Path, ...], root: Path) -> SourceShape:
     return SourceShape(tuple(cols))
 
 
+def mixed_line_endings(path: Path) -> str | None:
+    """How `path` mixes CRLF and LF line endings ("line 1 ends with CRLF, line 3 with
+    LF"), or None. Quoted values are not told apart: this explains a read error, it is
+    not a rule of its own."""
+    first: dict[bytes, int] = {}
+    line = 1  # the line the next byte is on
+    prev = b""
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            start = 0
+            while len(first) < 2:
+                nl = chunk.find(b"\n", start)
+                if nl < 0:
+                    break
+                before = chunk[nl - 1 : nl] if nl > 0 else prev
+                kind = b"CRLF" if before == b"\r" else b"LF"
+                first.setdefault(kind, line + chunk.count(b"\n", 0, nl))
+                start = nl + 1
+                if kind in first and len(first) == 1:
+                    # skip ahead to the first line ending of the other kind
+                    other = chunk.find(b"\r\n", start) if kind == b"LF" else _bare_lf(chunk, start)
+                    if other < 0:
+                        break
+                    start = other + (1 if kind == b"LF" else 0)
+            if len(first) == 2:
+                break
+            line += chunk.count(b"\n")
+            prev = chunk[-1:]
+    if len(first) < 2:
+        return None
+    crlf, lf = first[b"CRLF"], first[b"LF"]
+    return (
+        f"{path.name} mixes line endings: line {crlf} ends with CRLF, line {lf} with LF; "
+        "save it with one kind of line ending throughout"
+    )
+
+
+def csv_problem(files: TableFiles) -> str | None:
+    """What makes a table's CSV files unreadable when the reader gives up, if known."""
+    if files.format != "csv":
+        return None
+    return next((m for f in files.files if (m := mixed_line_endings(f)) is not None), None)
+
+
+def _bare_lf(chunk: bytes, start: int) -> int:
+    """The index of the first LF not preceded by CR at or after `start` (-1: none)."""
+    while True:
+        nl = chunk.find(b"\n", start)
+        if nl <= 0 or chunk[nl - 1 : nl] != b"\r":
+            return nl
+        start = nl + 1
+
+
 def find_table_files(root: Path, table: str) -> TableFiles:
     """Locate one table's files in the lake at `root` and read their column names."""
     candidates = [

@@ -23,7 +23,7 @@ import duckdb
 from rmperf.engine import contract
 from rmperf.engine.backends import attach_lake
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
-from rmperf.engine.lake import Lake, TableFiles, dependencies, table_digest
+from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies, table_digest
 from rmperf.engine.validity import (
     DUCKDB,
     CheckedQuery,
@@ -127,7 +127,7 @@ class _Validator:
                 self.check(query, keep_valid=keep_valid, wanted=wanted)
                 return
             except duckdb.Error as exc:
-                message = str(exc).splitlines()[0]
+                message = csv_problem(files) or str(exc).splitlines()[0]
                 self.problems.append(f"{name}: unreadable file: {message}")
         self.db.execute(
             f"CREATE OR REPLACE TEMP TABLE {valid_view_name(name)} AS "

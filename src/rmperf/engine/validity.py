@@ -209,6 +209,9 @@ _TS_LOCAL_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}$"
 _TS_OFFSET_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$"
 
 ORG_TABLE = "org_units"
+ASSIGNMENT_TABLE = "assignments"
+#: The end of an open assignment slice (valid_to empty: still valid), for comparisons.
+OPEN_END = "9999-12-31"
 #: The parent kind each org-unit kind must have (the tree is bank → region → branch → team).
 ORG_PARENT_KIND: dict[str, str] = {
     child: parent for parent, child in zip(contract.ORG_KINDS, contract.ORG_KINDS[1:], strict=False)
@@ -786,6 +789,8 @@ class _Builder:
         last = "r"
         if t.name == ORG_TABLE:
             last = self.org_stages(stages)
+        if t.name == ASSIGNMENT_TABLE:
+            last = self.assignment_stages(stages)
         all_rules = [r for _, _, r in self.rules]
         ordered = sorted(range(len(all_rules)), key=lambda k: (self.rules[k][0], self.rules[k][1]))
         messages = ", ".join(
@@ -882,6 +887,52 @@ class _Builder:
         )
         stages.append(("h", f"SELECT g.*, {conds} FROM g"))
         return "h"
+
+    def assignment_stages(self, stages: list[tuple[str, str]]) -> str:
+        """A customer's assignment slices must not overlap (valid_to inclusive, empty =
+        open): on a shared day the customer would have two RMs in charge. Every slice
+        that overlaps another valid slice of the same customer is rejected; slices
+        rejected for their own values take no part."""
+        d = self.d
+        own = len(self.rules)
+        own_bad = " OR ".join(f"__c_{k}" for k in range(own)) or "FALSE"
+        stages.append(("ao", f"SELECT r.*, ({own_bad}) AS __own_bad FROM r"))
+        end = f"COALESCE(valid_to, DATE {d.lit(OPEN_END)})"
+        window = "PARTITION BY customer_id ORDER BY valid_from"
+        stages.append(
+            (
+                "aw",
+                f"SELECT ao.*, "
+                f"MAX(CASE WHEN NOT __own_bad THEN {end} END) OVER ({window} "
+                f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS __prev_end, "
+                f"MIN(CASE WHEN NOT __own_bad THEN valid_from END) OVER ({window} "
+                f"ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS __next_from "
+                f"FROM ao",
+            )
+        )
+        i_from = self.index["valid_from"]
+        shown_to = f"COALESCE({self.display(self.index['valid_to'])}, 'open')"
+        self.add(
+            "valid_from",
+            "overlaps another assignment",
+            f"NOT __own_bad AND (__prev_end >= valid_from OR __next_from <= {end})",
+            self.msg(
+                "valid_from",
+                d.lit("the slice "),
+                self.display(i_from),
+                d.lit(" … "),
+                shown_to,
+                d.lit(" overlaps another assignment of customer "),
+                self.display(self.index["customer_id"]),
+                d.lit(" (one RM in charge per day: end the earlier slice before the next starts)"),
+            ),
+        )
+        all_rules = [r for _, _, r in self.rules]
+        conds = ", ".join(
+            f"COALESCE(({all_rules[k].cond}), FALSE) AS __c_{k}" for k in range(own, len(all_rules))
+        )
+        stages.append(("ah", f"SELECT aw.*, {conds} FROM aw"))
+        return "ah"
 
 
 def checked_query(

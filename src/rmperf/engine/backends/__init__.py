@@ -7,13 +7,16 @@ expressions compiled to that SQL (rmperf.engine.ibis_tables, docs/adr/0001-engin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pyarrow as pa
 
 from rmperf.engine import contract
-from rmperf.engine.lake import Lake, TableFiles, dependencies
+from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies
+from rmperf.engine.valid_cache import ValidCache, files_fingerprint, open_cache
 from rmperf.engine.validity import (
     CheckedQuery,
     Dialect,
@@ -23,7 +26,12 @@ from rmperf.engine.validity import (
     valid_view_name,
 )
 
+if TYPE_CHECKING:
+    from rmperf.engine.backends.duckdb_backend import DuckDBBackend
+
 BackendName = Literal["duckdb", "spark"]
+
+log = logging.getLogger(__name__)
 
 
 class Backend(Protocol):
@@ -54,6 +62,10 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     A table without usable files gets an empty valid view, so rows referencing it are
     rejected rather than trusted. Tables that others reference are computed once, so a
     fact table's query does not carry its dimensions' whole validation inline.
+
+    On DuckDB, each valid view reads the table's valid rows from the lake's valid-row
+    cache (rmperf.engine.valid_cache), which validates them first when the files, the
+    validation day, the rules or a referenced table changed.
     """
     queries: dict[str, CheckedQuery] = {}
     order = dependencies(tables)
@@ -63,6 +75,9 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
         for col in contract.table(name).columns
         if col.references is not None and not col.references.startswith(f"{name}.")
     }
+    duck = _as_duckdb(backend)
+    cache = open_cache(lake) if duck is not None else None  # Spark validates on its own
+    keys: dict[str, str] = {}
     for name in order:
         files = lake.files(name)
         if files.readable:
@@ -70,17 +85,82 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
             query = checked_query(
                 name, files.columns(), backend.dialect, today=lake.today, time_zone=lake.time_zone
             )
-            backend.create_view(
-                valid_view_name(name),
-                valid_sql(query, backend.dialect),
-                materialize=name in referenced,
-            )
+            sql = valid_sql(query, backend.dialect)
+            cached = None
+            if cache is not None and duck is not None:
+                cached = _cached_valid_rows(cache, duck, lake, files, query, sql, keys)
+            if cached is None:
+                backend.create_view(valid_view_name(name), sql, materialize=name in referenced)
             queries[name] = query
         else:
+            keys[name] = f"absent: {files.problem}"
             backend.create_view(
                 valid_view_name(name), typed_columns_sql(contract.table(name), backend.dialect)
             )
     return queries
+
+
+def _as_duckdb(backend: Backend) -> DuckDBBackend | None:
+    from rmperf.engine.backends.duckdb_backend import DuckDBBackend
+
+    return backend if isinstance(backend, DuckDBBackend) else None
+
+
+def _cached_valid_rows(
+    cache: ValidCache,
+    backend: DuckDBBackend,
+    lake: Lake,
+    files: TableFiles,
+    query: CheckedQuery,
+    sql: str,
+    keys: dict[str, str],
+) -> Path | None:
+    """Point the valid view at the cached rows (writing them first on a miss).
+
+    Records the table's key in `keys`; returns the entry, or None when the rows could
+    not be cached (the caller then creates the in-line valid view).
+    """
+    import duckdb
+
+    from rmperf.engine.backends.duckdb_backend import source_sql
+
+    name = query.table.name
+    fingerprint = files_fingerprint(files, lake.path)
+    key = cache.key(
+        name,
+        valid_sql=sql,
+        source_sql=source_sql(files),
+        engine_version=duckdb.__version__,
+        fingerprint=fingerprint,
+        reference_keys=[f"{ref}={keys[ref]}" for ref in query.references],
+    )
+    keys[name] = key
+    entry = cache.lookup(name, key)
+    if entry is None:
+        try:
+            tmp = cache.new_temp(name)
+        except OSError as exc:
+            log.warning("valid-row cache: cannot write in %s (%s)", cache.directory, exc)
+            return None
+        try:
+            try:
+                backend.write_parquet(sql, tmp)
+            except duckdb.Error as exc:
+                problem = csv_problem(files)
+                if problem is None:
+                    raise
+                raise type(exc)(f"{name}: unreadable file: {problem}") from exc
+            if files_fingerprint(files, lake.path) != fingerprint:
+                log.warning("valid-row cache: %s changed while it was read; not cached", name)
+                return None
+            entry = cache.publish(tmp, name, key)
+        except OSError as exc:
+            log.warning("valid-row cache: cannot keep %s (%s)", name, exc)
+            return None
+        finally:
+            tmp.unlink(missing_ok=True)
+    backend.parquet_view(valid_view_name(name), entry, query.table.column_names)
+    return entry
 
 
 def read_valid(

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -15,6 +17,19 @@ from rmperf.engine.validity import DUCKDB, DuckDBDialect, raw_view_name
 
 def _path_list(files: TableFiles) -> str:
     return "[" + ", ".join(DUCKDB.lit(str(f)) for f in files.files) + "]"
+
+
+def source_sql(files: TableFiles) -> str:
+    """How a table's files are read as they are (the raw view's source)."""
+    if files.format == "parquet":
+        return f"read_parquet({_path_list(files)}, union_by_name = true)"
+    # Every column as text, so nothing is coerced before validation sees it.
+    cols = ", ".join(f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.columns().names)
+    return (
+        f"read_csv({_path_list(files)}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', escape = '\"', columns = {{{cols}}}, "
+        f"null_padding = false, strict_mode = true)"
+    )
 
 
 class DuckDBBackend:
@@ -32,21 +47,27 @@ class DuckDBBackend:
 
     def register_files(self, files: TableFiles) -> None:
         view = raw_view_name(files.table)
-        if files.format == "parquet":
-            source = f"read_parquet({_path_list(files)}, union_by_name = true)"
-        else:
-            # Every column as text, so nothing is coerced before validation sees it.
-            cols = ", ".join(f"{DUCKDB.lit(c)}: 'VARCHAR'" for c in files.columns().names)
-            source = (
-                f"read_csv({_path_list(files)}, header = true, auto_detect = false, "
-                f"delim = ',', quote = '\"', escape = '\"', columns = {{{cols}}}, "
-                f"null_padding = false, strict_mode = true)"
-            )
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source_sql(files)}")
 
     def create_view(self, name: str, sql: str, *, materialize: bool = False) -> None:
         kind = "TABLE" if materialize else "VIEW"
         self.con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's rows to one Parquet file (row order is not kept)."""
+        self.con.execute("SET preserve_insertion_order = false")
+        try:
+            self.con.execute(f"COPY ({sql}) TO {DUCKDB.lit(str(path))} (FORMAT parquet)")
+        finally:
+            self.con.execute("RESET preserve_insertion_order")
+
+    def parquet_view(self, name: str, path: Path, columns: Sequence[str]) -> None:
+        """Name the rows of one Parquet file, with `columns` in that order."""
+        cols = ", ".join(DUCKDB.ident(c) for c in columns)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS "
+            f"SELECT {cols} FROM read_parquet({DUCKDB.lit(str(path))})"
+        )
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)

@@ -77,8 +77,9 @@ assignments start; book-at-start indicators are undefined (NULL) for them.
   - book indicators by the book on one day: the period's last day (cross-sell,
     sci-tech customers) or its first day (high-net-worth retention, sleeping wake-up:
     the customers the RM started the period with).
-  A customer assigned to nobody on the day counts for nobody; overlapping assignments of
-  one customer (a data error the import reports) credit each RM in full.
+  A customer assigned to nobody on the day counts for nobody; overlapping assignment
+  slices of one customer are rejected by validation, so on their days the customer is
+  assigned to nobody.
 - **Growth of balances**: the base moves with the customer (基数随客户划转). The
   previous period's average of a customer is charged to the RMs in charge this period in
   proportion to their days; a customer assigned to nobody this period keeps the base with

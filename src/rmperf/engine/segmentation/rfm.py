@@ -26,7 +26,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rmperf.engine.activity import business_date
+from rmperf.engine.activity import business_date, on_days
 from rmperf.engine.backends import BackendName
 from rmperf.engine.ibis_tables import contract_table
 from rmperf.engine.segmentation.policy import SegmentationPolicy
@@ -59,16 +59,18 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
     bal = contract_table("balances")
 
     day_d = ibis.literal(as_of)
-    day = business_date(backend, txn.ts, policy.time_zone)
-    txn = txn.select(customer_id=txn.customer_id, day=day, cents=(txn.amount * 100).cast("int64"))
-    txn = txn.filter(txn.day <= day_d)
-    f_start = ibis.literal(as_of - dt.timedelta(days=policy.frequency_window_days - 1))
-    m_start = ibis.literal(as_of - dt.timedelta(days=policy.monetary.window_days - 1))
+    tz = policy.time_zone
+    # Windows on business dates are compared as instants, and only each customer's
+    # last timestamp is converted to a date (on_days explains why that is the same).
+    txn = txn.filter(on_days(txn.ts, None, as_of, tz))
+    f_start = as_of - dt.timedelta(days=policy.frequency_window_days - 1)
+    m_start = as_of - dt.timedelta(days=policy.monetary.window_days - 1)
     per_txn = txn.group_by("customer_id").aggregate(
-        last_day=txn.day.max(),
-        frequency=txn.count(where=txn.day >= f_start),
-        txn_cents=txn.cents.sum(where=txn.day >= m_start),
+        last_ts=txn.ts.max(),
+        frequency=txn.count(where=on_days(txn.ts, f_start, None, tz)),
+        txn_cents=(txn.amount * 100).cast("int64").sum(where=on_days(txn.ts, m_start, None, tz)),
     )
+    per_txn = per_txn.mutate(last_day=business_date(backend, per_txn.last_ts, tz))
 
     monetary = policy.monetary
     months = monetary.months
@@ -110,8 +112,8 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
 def current_rm_expr(as_of: dt.date) -> Any:
     """The RM assigned to each customer on `as_of` (valid_to inclusive, open = still valid).
 
-    Overlapping assignments are a data error the contract cannot see; the latest start
-    wins so every customer has at most one RM.
+    Validation rejects overlapping slices, so at most one valid slice covers `as_of`; the
+    latest start would win otherwise.
     """
     asg = contract_table("assignments")
     day = ibis.literal(as_of)

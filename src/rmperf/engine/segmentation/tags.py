@@ -36,7 +36,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rmperf.engine.activity import business_date
+from rmperf.engine.activity import on_days
 from rmperf.engine.backends import BackendName
 from rmperf.engine.contract import CUSTOMER_KINDS, PRODUCT_CATEGORIES
 from rmperf.engine.ibis_tables import contract_table
@@ -94,18 +94,14 @@ def _event_counts_expr(
     longest = max(r.window_days or 1 for r in rules)
     kinds = tuple(sorted({k for r in rules for k in r.kinds}))
     ev = contract_table("events")
-    ev = ev.select(
-        customer_id=ev.customer_id, kind=ev.kind, day=business_date(backend, ev.ts, time_zone)
-    )
     ev = ev.filter(
-        (ev.day <= ibis.literal(as_of))
-        & (ev.day >= ibis.literal(as_of - dt.timedelta(days=longest - 1)))
+        on_days(ev.ts, as_of - dt.timedelta(days=longest - 1), as_of, time_zone)
         & _kind_matches(ev.kind, kinds)
     )
     counts = {
         f"n__{r.id}": ev.count(
             where=_kind_matches(ev.kind, r.kinds)
-            & (ev.day >= ibis.literal(as_of - dt.timedelta(days=(r.window_days or 1) - 1)))
+            & on_days(ev.ts, as_of - dt.timedelta(days=(r.window_days or 1) - 1), None, time_zone)
         )
         for r in rules
     }

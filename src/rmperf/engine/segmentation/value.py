@@ -32,7 +32,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from rmperf.engine.activity import business_date
+from rmperf.engine.activity import on_days
 from rmperf.engine.backends import Backend, BackendName
 from rmperf.engine.contract import CUSTOMER_KINDS
 from rmperf.engine.ibis_tables import compile_sql, contract_table
@@ -171,9 +171,8 @@ def value_parts_expr(
 
     # Settlement: transactions in the last `months` months (business date, bank time).
     txn = contract_table("transactions")
-    txn_day = business_date(backend, txn.ts, policy.time_zone)
-    since = ibis.literal(add_months(as_of, -value.settlement.months))
-    txn = txn.filter((txn_day > since) & (txn_day <= day))
+    since = add_months(as_of, -value.settlement.months)  # excluded
+    txn = txn.filter(on_days(txn.ts, since + dt.timedelta(days=1), as_of, policy.time_zone))
     settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
 
     joined = (

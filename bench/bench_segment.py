@@ -1,0 +1,610 @@
+"""Benchmark `rmperf segment` beside a hand-written DuckDB query and a pandas version.
+
+    .venv/bin/python bench/bench_segment.py --scales tiny small medium [--runs 3]
+    .venv/bin/python bench/bench_segment.py --spark-parity small
+
+For each scale, in the same run and alternating, each measured once per repetition in
+its own subprocess (wall time around the child; peak RSS = the child's ru_maxrss from
+os.wait4):
+- `cli_cold`: `rmperf segment --lake L --as-of D --today T --out F.parquet` with an empty
+  valid-row cache (a fresh RMPERF_VALID_CACHE directory per run): imports, policy,
+  validation of every table it reads (written to the cache), the query, the file;
+- `cli`: the same command with the valid rows already cached (the usual case: the lake
+  and the validation day have not changed since the last command);
+- `engine`: `segment(with_tags=False)`'s calls in-process with phase timings (attach =
+  the valid views, from the cache; the R/F/M/tier query), warm;
+- `sql`: ONE hand-written DuckDB query over the Parquet files computing the same columns
+  (customer, branch, RM in charge, R, F, M, tier), comparing business-date windows as
+  instants like the engine: the engine's own limit;
+- `sql_days`: the same query converting every transaction's timestamp to its bank-time
+  date first (the obvious way to write it);
+- `pandas`: pyarrow reads the Parquet files into pandas, groupby does the rest.
+Every side writes its result; afterwards the results are compared customer by customer
+(R, F, M, tier, RM), so the speeds are of equal answers. The hand queries and pandas do
+not validate rows; on a generated lake no row is rejected, so the answers agree.
+
+--spark-parity SCALE writes the tier file with `--engine duckdb` and `--engine spark` as
+CSV and Parquet and compares their sha256.
+
+Lakes: `--lake SCALE=DIR` uses an existing lake; otherwise tiny and small are generated
+with seed 1 into /tmp/seg-bench/<scale>, and medium reuses /tmp/medium (seed 1, shared
+with the scoring benchmark) when it is complete, or generates /tmp/seg-medium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = ROOT / ".venv" / "bin" / "python"
+RMPERF = ROOT / ".venv" / "bin" / "rmperf"
+AS_OF = dt.date(2026, 9, 30)
+TODAY = dt.date(2026, 11, 23)
+OUT = Path("/tmp/seg-bench")  # noqa: S108 - scratch space for lakes and results
+TABLES = ("customers", "transactions", "balances", "assignments")
+KINDS = ("cli_cold", "cli", "engine", "sql", "sql_days", "pandas")
+#: Sides that run with an empty valid-row cache (a fresh directory per run).
+COLD = {"cli_cold"}
+
+
+# ---- lakes ----------------------------------------------------------------------------
+
+
+def complete(lake: Path) -> bool:
+    """A generated lake whose last-written table (trainings) is present."""
+    return all(
+        (lake / f"{t}.parquet").exists() or (lake / t).is_dir()
+        for t in ("staff", "transactions", "trainings")
+    )
+
+
+LAKES: dict[str, Path] = {}  # --lake SCALE=DIR
+
+
+def lake_for(scale: str) -> Path:
+    if scale in LAKES:
+        if not complete(LAKES[scale]):
+            raise SystemExit(f"{LAKES[scale]} is not a complete lake")
+        return LAKES[scale]
+    if scale == "medium" and complete(Path("/tmp/medium")):  # noqa: S108 - the shared lake
+        return Path("/tmp/medium")  # noqa: S108
+    lake = Path("/tmp/seg-medium") if scale == "medium" else OUT / scale  # noqa: S108
+    if not complete(lake):
+        print(f"generating the {scale} lake into {lake} …", file=sys.stderr)
+        subprocess.run(
+            [str(RMPERF), "generate", "--scale", scale, "--seed", "1", "--out", str(lake),
+             "--quiet"],
+            check=True,
+        )  # fmt: skip
+    return lake
+
+
+def snapshot(lake: Path) -> list[tuple[str, int, int]]:
+    """Name, size and mtime of every data file (not `_rejects/`, `_valid/`): a shared
+    lake must not change during a run."""
+    return sorted(
+        (str(p.relative_to(lake)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in lake.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(("_", ".")) for part in p.relative_to(lake).parts)
+    )
+
+
+def src(lake: Path, table: str) -> str:
+    folder = lake / table
+    if folder.is_dir():
+        return f"read_parquet('{folder}/*.parquet')"
+    return f"read_parquet('{lake / table}.parquet')"
+
+
+def files(lake: Path, table: str) -> list[str]:
+    folder = lake / table
+    return (
+        sorted(str(p) for p in folder.glob("*.parquet"))
+        if folder.is_dir()
+        else [str(lake / f"{table}.parquet")]
+    )
+
+
+# ---- the hand-written query -------------------------------------------------------------
+
+
+def month_key(day: dt.date, back: int = 0) -> str:
+    i = day.year * 12 + day.month - 1 - back
+    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+
+
+def day_start(day: dt.date) -> str:
+    """The instant `day` begins in bank time, as a DuckDB literal."""
+    return f"TIMESTAMPTZ '{day} 00:00:00 Asia/Shanghai'"
+
+
+def hand_sql(lake: Path, d: dt.date, *, per_row_dates: bool = False) -> str:
+    """R/F/M/tier at `d` with the default policy, in one statement over the raw files.
+
+    By default the business-date windows are compared as instants and only each
+    customer's last timestamp becomes a date (what the engine does); `per_row_dates`
+    converts every transaction's timestamp to its bank-time date first, the obvious way.
+    """
+    f_start = d - dt.timedelta(days=89)
+    if per_row_dates:
+        t = f"""t AS (SELECT customer_id, max(day) AS last_day,
+             count(*) FILTER (WHERE day >= DATE '{f_start}') AS frequency
+      FROM (SELECT customer_id, timezone('Asia/Shanghai', ts)::DATE AS day
+            FROM {src(lake, "transactions")})
+      WHERE day <= DATE '{d}'
+      GROUP BY customer_id),"""
+    else:
+        t = f"""t AS (SELECT customer_id, timezone('Asia/Shanghai', max(ts))::DATE AS last_day,
+             count(*) FILTER (WHERE ts >= {day_start(f_start)}) AS frequency
+      FROM {src(lake, "transactions")}
+      WHERE ts < {day_start(d + dt.timedelta(days=1))}
+      GROUP BY customer_id),"""
+    return f"""
+WITH
+c AS (SELECT customer_id, unit_id, opened_on FROM {src(lake, "customers")}
+      WHERE opened_on <= DATE '{d}'),
+{t}
+b AS (SELECT customer_id, sum((avg_daily_balance * 100)::BIGINT) AS cents
+      FROM {src(lake, "balances")}
+      WHERE category IN ('deposit', 'wealth', 'fund', 'insurance')
+        AND month BETWEEN '{month_key(d, 2)}' AND '{month_key(d)}'
+      GROUP BY customer_id),
+a AS (SELECT customer_id, staff_id AS rm_id FROM {src(lake, "assignments")}
+      WHERE valid_from <= DATE '{d}' AND (valid_to IS NULL OR valid_to >= DATE '{d}')
+      QUALIFY row_number() OVER (PARTITION BY customer_id
+                                 ORDER BY valid_from DESC, staff_id) = 1),
+r AS (SELECT c.customer_id, c.unit_id, a.rm_id,
+             (DATE '{d}' - coalesce(t.last_day, c.opened_on))::BIGINT AS recency_days,
+             coalesce(t.frequency, 0)::BIGINT AS frequency,
+             -- mean of 3 months, half up to the cent, in integer cents
+             ((2 * coalesce(b.cents, 0) + 3) // 6)::BIGINT AS m_cents
+      FROM c LEFT JOIN t USING (customer_id) LEFT JOIN b USING (customer_id)
+             LEFT JOIN a USING (customer_id))
+SELECT customer_id, unit_id, rm_id, recency_days, frequency, m_cents,
+       CASE WHEN recency_days <= 30 AND frequency >= 5 AND m_cents >= 50000000 THEN 'core'
+            WHEN recency_days <= 60 AND frequency >= 3 AND m_cents >= 20000000 THEN 'potential'
+            WHEN recency_days <= 90 AND frequency >= 2 AND m_cents >= 5000000 THEN 'basic'
+            WHEN recency_days >= 180 THEN 'sleeping'
+            ELSE 'other' END AS tier
+FROM r ORDER BY customer_id
+"""
+
+
+# ---- children ---------------------------------------------------------------------------
+
+
+def child(kind: str, lake: Path, out: Path) -> dict[str, Any]:
+    """Runs inside the measured subprocess; returns its phase timings."""
+    t0 = time.perf_counter()
+    if kind in ("sql", "sql_days"):
+        import duckdb
+        import pyarrow.parquet as pq
+
+        con = duckdb.connect()
+        sql = hand_sql(lake, AS_OF, per_row_dates=kind == "sql_days")
+        table = con.sql(sql).to_arrow_table()
+        t1 = time.perf_counter()
+        pq.write_table(table, out)
+        return {"query": t1 - t0, "rows": table.num_rows}
+    if kind == "pandas":
+        return pandas_child(lake, out)
+    from rmperf.engine.backends import attach_lake
+    from rmperf.engine.backends.duckdb_backend import DuckDBBackend
+    from rmperf.engine.ibis_tables import compile_sql
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.output import write_result
+    from rmperf.engine.segmentation import load_segmentation_policy
+    from rmperf.engine.segmentation.rfm import RFM_TABLES, rfm_expr
+
+    policy = load_segmentation_policy().policy
+    t1 = time.perf_counter()
+    engine = DuckDBBackend()
+    the_lake = Lake(lake, today=TODAY, time_zone=policy.time_zone)
+    attach_lake(engine, the_lake, list(RFM_TABLES))
+    t2 = time.perf_counter()
+    sql = compile_sql(rfm_expr("duckdb", as_of=AS_OF, policy=policy), "duckdb")
+    t3 = time.perf_counter()
+    table = engine.to_arrow(sql)
+    t4 = time.perf_counter()
+    write_result(table, out)
+    return {
+        "imports": t1 - t0,
+        "attach": t2 - t1,
+        "compile": t3 - t2,
+        "query": t4 - t3,
+        "rows": table.num_rows,
+    }
+
+
+def pandas_child(lake: Path, out: Path) -> dict[str, Any]:
+    """The straightforward pandas version: read what is needed, filter, groupby, merge."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    d = pd.Timestamp(AS_OF)
+
+    def read(table: str, columns: list[str]) -> pd.DataFrame:
+        return pq.read_table(files(lake, table), columns=columns).to_pandas()
+
+    customers = read("customers", ["customer_id", "unit_id", "opened_on"])
+    customers["opened_on"] = pd.to_datetime(customers["opened_on"])
+    customers = customers[customers["opened_on"] <= d]
+
+    txn = read("transactions", ["customer_id", "ts"])
+    txn["day"] = txn["ts"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.normalize()
+    txn = txn[txn["day"] <= d]
+    last = txn.groupby("customer_id")["day"].max().rename("last_day")
+    recent = txn[txn["day"] >= d - pd.Timedelta(days=89)]
+    freq = recent.groupby("customer_id").size().rename("frequency")
+    t1 = time.perf_counter()
+
+    bal = read("balances", ["customer_id", "month", "category", "avg_daily_balance"])
+    months = [month_key(AS_OF, 2), month_key(AS_OF, 1), month_key(AS_OF)]
+    bal = bal[bal["category"].isin(["deposit", "wealth", "fund", "insurance"])]
+    bal = bal[bal["month"].isin(months)]
+    cents = (bal["avg_daily_balance"].astype(float) * 100).round().astype("int64")
+    aum = cents.groupby(bal["customer_id"]).sum().rename("cents")
+
+    asg = read("assignments", ["customer_id", "staff_id", "valid_from", "valid_to"])
+    asg["valid_from"] = pd.to_datetime(asg["valid_from"])
+    asg["valid_to"] = pd.to_datetime(asg["valid_to"])
+    live = asg[(asg["valid_from"] <= d) & (asg["valid_to"].isna() | (asg["valid_to"] >= d))]
+    live = live.sort_values(
+        ["customer_id", "valid_from", "staff_id"], ascending=[True, False, True]
+    )
+    rm = live.drop_duplicates("customer_id").set_index("customer_id")["staff_id"].rename("rm_id")
+
+    df = customers.set_index("customer_id").join([last, freq, aum, rm])
+    df["recency_days"] = (d - df["last_day"].fillna(df["opened_on"])).dt.days.astype("int64")
+    df["frequency"] = df["frequency"].fillna(0).astype("int64")
+    total = df["cents"].fillna(0).astype("int64")
+    df["m_cents"] = (2 * total + 3) // 6
+    r, f, m = df["recency_days"], df["frequency"], df["m_cents"]
+    df["tier"] = np.select(
+        [
+            (r <= 30) & (f >= 5) & (m >= 50_000_000),
+            (r <= 60) & (f >= 3) & (m >= 20_000_000),
+            (r <= 90) & (f >= 2) & (m >= 5_000_000),
+            r >= 180,
+        ],
+        ["core", "potential", "basic", "sleeping"],
+        default="other",
+    )
+    result = df.reset_index()[
+        ["customer_id", "unit_id", "rm_id", "recency_days", "frequency", "m_cents", "tier"]
+    ].sort_values("customer_id")
+    t2 = time.perf_counter()
+    result.to_parquet(out, index=False)
+    return {"transactions": t1 - t0, "rest": t2 - t1, "rows": len(result)}
+
+
+# ---- measuring --------------------------------------------------------------------------
+
+
+def run_child(argv: list[str], cache: Path) -> tuple[float, int, dict[str, Any]]:
+    """(wall s, this child's own peak RSS in MiB via os.wait4, its last JSON line or {}).
+
+    The child keeps its valid-row cache in `cache` (RMPERF_VALID_CACHE), never in the lake.
+    """
+    env = {**os.environ, "RMPERF_VALID_CACHE": str(cache)}
+    with tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"child failed ({proc.returncode}): {' '.join(argv)}\n{err.read()}")
+    lines = [ln for ln in out.strip().splitlines() if ln.startswith("{")]
+    return wall, usage.ru_maxrss // 1024, json.loads(lines[-1]) if lines else {}
+
+
+def argv_for(kind: str, lake: Path, out: Path) -> list[str]:
+    if kind in ("cli", "cli_cold"):
+        return [str(RMPERF), "segment", "--lake", str(lake), "--as-of", AS_OF.isoformat(),
+                "--today", TODAY.isoformat(), "--out", str(out)]  # fmt: skip
+    return [str(PY), str(Path(__file__).resolve()), "--child", kind, str(lake), str(out)]
+
+
+def results_agree(outs: dict[str, Path]) -> tuple[bool, dict[str, int]]:
+    """Every side's rows, as (customer, RM, R, F, M cents, tier), are the same."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    keyed = {}
+    for kind, path in outs.items():
+        t = pq.read_table(path)
+        if "monetary" in t.column_names:  # the engine's decimal(18,2) → cents
+            cents = pc.cast(pc.multiply(t["monetary"], 100), "int64")
+        elif "monetary_cents" in t.column_names:
+            cents = t["monetary_cents"]
+        else:
+            cents = t["m_cents"]
+        keyed[kind] = list(
+            zip(
+                t["customer_id"].to_pylist(), t["rm_id"].to_pylist(),
+                t["recency_days"].to_pylist(), t["frequency"].to_pylist(),
+                cents.to_pylist(), t["tier"].to_pylist(), strict=True,
+            )
+        )  # fmt: skip
+    first = next(iter(keyed.values()))
+    counts: dict[str, int] = {}
+    for row in first:
+        counts[row[-1]] = counts.get(row[-1], 0) + 1
+    return all(rows == first for rows in keyed.values()), counts
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        m = re.search(r"^model name\s*:\s*(.+)$", info.read_text(), re.M)
+        cpu = m.group(1).strip() if m else cpu
+    mem = "?"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        m = re.search(r"^MemTotal:\s*(\d+) kB", meminfo.read_text(), re.M)
+        mem = f"{int(m.group(1)) / 1024**2:.1f} GiB" if m else mem
+    import duckdb
+    import pandas
+    import pyarrow
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem} RAM, Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}, pandas {pandas.__version__}, pyarrow {pyarrow.__version__}"
+    )
+
+
+def bench(scales: list[str], runs: int) -> dict[str, Any]:
+    report: dict[str, Any] = {"machine": machine(), "as_of": AS_OF.isoformat(), "scales": {}}
+    for scale in scales:
+        lake = lake_for(scale)
+        before = snapshot(lake)
+        work = OUT / f"results-{scale}"
+        work.mkdir(parents=True, exist_ok=True)
+        outs = {k: work / f"{k}.parquet" for k in KINDS}
+        warm = OUT / f"cache-{scale}"
+        shutil.rmtree(warm, ignore_errors=True)
+        # Fill the warm cache once, unmeasured (the CLI validates every table it reads).
+        run_child(argv_for("cli", lake, outs["cli"]), warm)
+        samples: dict[str, list[tuple[float, int, dict[str, Any]]]] = {k: [] for k in KINDS}
+        for i in range(runs):
+            for kind in KINDS:  # alternating: every side sees the same neighbours
+                if kind in COLD:
+                    cold = Path(tempfile.mkdtemp(prefix=f"cold-{scale}-", dir=OUT))
+                    samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), cold))
+                    shutil.rmtree(cold)
+                else:
+                    samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), warm))
+            print(
+                f"{scale} run {i + 1}: "
+                + ", ".join(f"{k} {samples[k][-1][0]:.2f} s" for k in KINDS),
+                file=sys.stderr,
+            )
+        agree, counts = results_agree(outs)
+        if snapshot(lake) != before:
+            raise SystemExit(f"{lake} changed during the run; measure again")
+        entry: dict[str, Any] = {"lake": str(lake), "agree": agree, "tiers": counts}
+        for kind in KINDS:
+            walls = [s[0] for s in samples[kind]]
+            entry[kind] = {
+                "wall_s": statistics.median(walls),
+                "walls": walls,
+                "rss_mib": statistics.median(s[1] for s in samples[kind]),
+                "phases": {
+                    k: statistics.median(float(s[2][k]) for s in samples[kind])
+                    for k in samples[kind][0][2]
+                    if k != "rows"
+                },
+            }
+        report["scales"][scale] = entry
+    return report
+
+
+LABELS = {
+    "cli_cold": "`rmperf segment`, cold (empty valid-row cache: validates every table)",
+    "cli": "`rmperf segment`, warm (valid rows cached)",
+    "engine": "engine R/F/M/tier only, warm (`segment(with_tags=False)` calls, in-process)",
+    "sql": "hand-written DuckDB query (instant bounds, as the engine)",
+    "sql_days": "hand-written DuckDB query (per-row bank-time dates)",
+    "pandas": "pandas",
+}
+
+
+def markdown(report: dict[str, Any]) -> str:
+    scales = report["scales"]
+    lines = [f"machine: {report['machine']}", f"as-of {report['as_of']}, default policy", ""]
+    lines += ["| wall s, median of runs | " + " | ".join(scales) + " |"]
+    lines += ["|---|" + "---:|" * len(scales)]
+    for kind in KINDS:
+        lines.append(
+            f"| {LABELS[kind]} | " + " | ".join(f"{e[kind]['wall_s']:.2f}" for e in scales.values())
+            + " |"
+        )  # fmt: skip
+    lines += ["", "| peak RSS MiB, median | " + " | ".join(scales) + " |"]
+    lines += ["|---|" + "---:|" * len(scales)]
+    for kind in KINDS:
+        lines.append(
+            f"| {LABELS[kind]} | "
+            + " | ".join(f"{e[kind]['rss_mib']:,.0f}" for e in scales.values()) + " |"
+        )  # fmt: skip
+
+    def ratio(e: dict[str, Any], a: str, b: str) -> str:
+        return f"{e[a]['wall_s'] / e[b]['wall_s']:.2f}×"
+
+    lines += ["", "| ratio (of median wall s) | " + " | ".join(scales) + " |"]
+    lines += ["|---|" + "---:|" * len(scales)]
+    for a, b, label in (
+        ("cli", "sql", "`rmperf segment` warm / hand SQL (target ≤ 1.3× on medium)"),
+        ("cli_cold", "sql", "`rmperf segment` cold / hand SQL"),
+        ("engine", "sql", "engine R/F/M/tier warm / hand SQL"),
+        ("engine", "sql_days", "engine R/F/M/tier warm / hand SQL with per-row dates"),
+        ("pandas", "cli", "pandas / `rmperf segment` warm (target ≥ 10× on medium)"),
+        ("pandas", "cli_cold", "pandas / `rmperf segment` cold"),
+        ("pandas", "engine", "pandas / engine R/F/M/tier warm"),
+    ):
+        lines.append(f"| {label} | " + " | ".join(ratio(e, a, b) for e in scales.values()) + " |")
+    lines.append("")
+    for scale, e in scales.items():
+        tiers = ", ".join(f"{k} {v:,}" for k, v in sorted(e["tiers"].items()))
+        agree = f"all {len(KINDS)} results equal" if e["agree"] else "RESULTS DIFFER"
+        lines.append(f"- {scale} ({e['lake']}): {agree} per customer; {tiers}.")
+        for kind in ("engine", "sql", "sql_days", "pandas"):
+            phases = ", ".join(f"{k} {v:.2f}" for k, v in e[kind]["phases"].items())
+            lines.append(f"  - {kind} phases (median s): {phases}")
+        walls = "; ".join(f"{k} " + ", ".join(f"{w:.2f}" for w in e[k]["walls"]) for k in KINDS)
+        lines.append(f"  - per-run wall s: {walls}")
+    return "\n".join(lines) + "\n"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def spark_parity(scale: str) -> None:
+    lake = lake_for(scale)
+    work = OUT / f"parity-{scale}"
+    work.mkdir(parents=True, exist_ok=True)
+    hashes: dict[str, dict[str, str]] = {}
+    for engine in ("duckdb", "spark"):
+        for suffix in ("csv", "parquet"):
+            out = work / f"{engine}.{suffix}"
+            t = time.perf_counter()
+            subprocess.run(
+                [str(RMPERF), "segment", "--lake", str(lake), "--as-of", AS_OF.isoformat(),
+                 "--today", TODAY.isoformat(), "--engine", engine, "--out", str(out)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            hashes.setdefault(engine, {})[suffix] = sha256(out)
+            print(f"{engine} {suffix}: {time.perf_counter() - t:.1f} s, {sha256(out)[:16]}")
+    for suffix in ("csv", "parquet"):
+        same = hashes["duckdb"][suffix] == hashes["spark"][suffix]
+        print(f"{scale} {suffix}: {'identical' if same else 'DIFFERENT'} sha256 "
+              f"{hashes['duckdb'][suffix]}")  # fmt: skip
+
+
+# ---- where validation time goes ---------------------------------------------------------
+
+# Text surgery on the generated valid-view SQL, to time it without one kind of check.
+WITHOUT = {
+    "regexes": [(r"NOT regexp_full_match\([^()]*\)", "FALSE")],
+    "duplicate keys": [
+        (r"LEFT JOIN dd ON (?:c\.\"\w+\" = dd\.\"\w+\"(?: AND )?)+", ""),
+        (r"dd\.__dup AS __dup", "NULL::BIGINT AS __dup"),
+    ],
+    "references": [
+        (r"LEFT JOIN \(SELECT DISTINCT [^()]*\) f\d+ ON \S+ = f\d+\.__k", ""),
+        (r"f(\d+)\.__k AS __fk_\1", "'x' AS __fk_\\1"),
+    ],
+}
+
+
+def profile_validation(scale: str, runs: int) -> None:
+    """Time each valid view the R/F/M query reads, whole and without each kind of check."""
+    import duckdb
+
+    from rmperf.engine.backends import attach_lake
+    from rmperf.engine.backends.duckdb_backend import DuckDBBackend
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.segmentation.rfm import RFM_TABLES
+    from rmperf.engine.validity import DUCKDB, checked_query, raw_view_name, valid_sql
+
+    os.environ["RMPERF_VALID_CACHE"] = "off"  # time the validation itself
+    lake = Lake(lake_for(scale), today=TODAY)
+    engine = DuckDBBackend()
+    t = time.perf_counter()
+    attach_lake(engine, lake, list(RFM_TABLES))
+    print(f"{scale}: attach (materialises referenced tables) {time.perf_counter() - t:.2f} s")
+    con: duckdb.DuckDBPyConnection = engine.con
+
+    def timed(sql: str) -> float:
+        walls = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            con.sql(sql).to_arrow_table()
+            walls.append(time.perf_counter() - t0)
+        return statistics.median(walls)
+
+    for table, cols in (
+        ("transactions", "max(ts), sum(amount)"),
+        ("balances", "sum(avg_daily_balance)"),
+    ):
+        files = lake.files(table)
+        full = valid_sql(
+            checked_query(
+                table, files.columns(), DUCKDB, today=lake.today, time_zone=lake.time_zone
+            ),
+            DUCKDB,
+        )
+        probe = f"SELECT count(*), {cols} FROM ({{}})"
+        print(f"  {table}: raw {timed(probe.format(f'SELECT * FROM {raw_view_name(table)}')):.2f} s,"
+              f" validated {timed(probe.format(full)):.2f} s")  # fmt: skip
+        everything = full
+        for label, subs in WITHOUT.items():
+            sql = full
+            for pattern, repl in subs:
+                sql, n = re.subn(pattern, repl, sql)
+                everything = re.sub(pattern, repl, everything)
+                if n == 0:
+                    print(f"    (no {label} in {table})")
+            print(f"    without {label}: {timed(probe.format(sql)):.2f} s")
+        print(f"    without all three: {timed(probe.format(everything)):.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--scales", nargs="+", default=["tiny", "small", "medium"])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument("--from-json", type=Path, help="only print the report of saved results")
+    ap.add_argument("--lake", action="append", default=[], metavar="SCALE=DIR",
+                    help="use this existing lake for SCALE")  # fmt: skip
+    ap.add_argument("--spark-parity", metavar="SCALE", help="compare DuckDB and Spark files")
+    ap.add_argument("--profile-validation", metavar="SCALE", help="time the valid views")
+    ap.add_argument("--child", nargs=3, metavar=("KIND", "LAKE", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    for item in args.lake:
+        scale, _, path = item.partition("=")
+        LAKES[scale] = Path(path).resolve()
+    if args.child:
+        kind, lake, out = args.child
+        print(json.dumps(child(kind, Path(lake), Path(out))))
+        return
+    if args.from_json:
+        print(markdown(json.loads(args.from_json.read_text())), end="")
+        return
+    if args.spark_parity:
+        spark_parity(args.spark_parity)
+        return
+    if args.profile_validation:
+        profile_validation(args.profile_validation, args.runs)
+        return
+    report = bench(args.scales, args.runs)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(markdown(report), end="")
+
+
+if __name__ == "__main__":
+    main()
