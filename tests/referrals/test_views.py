@@ -123,3 +123,18 @@ def test_funnel_orders_by_success_rate(bank: Bank) -> None:
         ("S-TED", 1, 0, Decimal("0.0000")),
     ]
     assert (total.made, total.accepted, total.converted) == (3, 1, 1)
+
+
+def test_the_customer_360_panel_lists_the_customers_app_referrals(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    r = refer(bank)  # terry → alice for C900
+    body = client_as("alice").get("/referrals/customer/C900/").content.decode()
+    assert f"#{r.pk}" in body
+    assert "Terry" in body or r.from_staff.name in body
+    assert "已创建" in body or r.get_state_display() in body
+    # the panel is loaded by the customer 360 page
+    page = client_as("alice").get("/customers/C900/").content.decode()
+    assert "/referrals/customer/C900/" in page
+    # out of scope: 404, like the customer itself
+    assert client_as("bob").get("/referrals/customer/C900/").status_code == 404

@@ -39,6 +39,16 @@ def referral_list(
     return ReferralFilterSet(data=filters if filters is not None else {}, queryset=qs)
 
 
+def customer_referrals(*, actor: Any, customer_id: str) -> QuerySet[Referral]:
+    """The app's referrals of one customer the actor may see, newest first."""
+    return (
+        Referral.objects.restrict(actor)
+        .filter(customer_id=customer_id)
+        .select_related("from_staff", "to_staff")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def referral_get(*, actor: Any, referral_id: int) -> Referral:
     """One referral in scope; out of scope answers 404 like a missing one."""
     referral: Referral = get_object_or_404(

@@ -10,4 +10,5 @@ urlpatterns = [
     path("funnel/", views.referral_funnel_view, name="funnel"),
     path("cases/", views.referral_cases_view, name="cases"),
     path("points/", views.points_view, name="points"),
+    path("customer/<str:customer_id>/", views.customer_referrals_view, name="customer"),
 ]

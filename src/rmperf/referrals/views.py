@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,11 +21,13 @@ from django_tables2 import RequestConfig
 
 from rmperf.core.access import may_see_customer_names, staff_of
 from rmperf.core.htmx import render_page_or_partial
+from rmperf.customers.models import Customer
 from rmperf.customers.tables import display_name
 from rmperf.referrals.forms import DecisionForm, QuickReferralForm, RedemptionForm, TransitionForm
 from rmperf.referrals.selectors import (
     GROUPS,
     cases_that_worked,
+    customer_referrals,
     inbox_counts,
     points_ledger,
     redemptions_of,
@@ -302,3 +304,12 @@ def points_view(request: HttpRequest) -> HttpResponse:
         "formula": referral_policy().policy.points,
     }
     return render(request, "referrals/points.html", context)
+
+
+@login_required
+@require_GET
+def customer_referrals_view(request: HttpRequest, customer_id: str) -> HttpResponse:
+    """The customer 360's panel of referrals made in the app (the lake's are beside it)."""
+    customer = get_object_or_404(Customer.objects.restrict(request.user), pk=customer_id)
+    rows = customer_referrals(actor=request.user, customer_id=customer.pk)
+    return render(request, "referrals/_customer_referrals.html", {"rows": rows[:20]})
