@@ -280,3 +280,25 @@ def test_verify_detects_a_modified_bonus_item(perf_bank: PerfBank) -> None:
     _close("2026Q3")
     AdjustmentResult.objects.filter(result__staff_id="RM3").update(points=Decimal("2.00"))
     assert "period 2026Q3: the result of RM3 changed after the close" in chain_verify()
+
+
+def test_a_year_goes_through_the_same_lifecycle_with_the_annual_target(
+    perf_bank: PerfBank,
+) -> None:
+    # The year 2026 uses the card's per-person annual target whole (1,200,000), where a
+    # quarter uses a quarter of it (300,000); the quarters' own results stay as they are.
+    period_run(actor=None, key="2026Q3")
+    q3 = _totals()
+    run = period_run(actor=None, key="2026")
+    assert (run.period.key, run.period.kind, run.period.status) == ("2026", "year", "computed")
+    targets = {
+        ln.result.staff_id: ln.target
+        for ln in LineResult.objects.filter(
+            result__period__key="2026", indicator="deposit_avg_growth"
+        )
+    }
+    assert targets == {s: Decimal("1200000.000000") for s in ("RM1", "RM2", "RM3")}
+    period_confirm_calibration(actor=None, key="2026")
+    assert period_close(actor=None, key="2026").status == "closed"
+    assert _totals("2026Q3") == q3
+    assert chain_verify() == []
