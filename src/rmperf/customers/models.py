@@ -102,23 +102,29 @@ class Customer(models.Model):
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
         """An RM sees the customers assigned to them today; managers those of their
         subtree: customers homed in it or looked after by someone who works in it."""
-        today = timezone.localdate()
-        if scope.unit_path is None:
-            return models.Q(
-                models.Exists(
-                    Assignment.objects.filter(
-                        current_on(today), customer=models.OuterRef("pk"), staff_id=scope.staff_id
-                    )
-                )
-            )
-        looked_after_here = models.Exists(
-            Assignment.objects.filter(
-                current_on(today),
-                customer=models.OuterRef("pk"),
-                staff__unit__path__startswith=scope.unit_path,
+        return customer_scope_q(scope)
+
+
+def customer_scope_q(scope: Scope, customer: str = "") -> models.Q:
+    """Today's access to a customer, for Customer itself (`customer=""`) or for rows that
+    point at one (`customer="customer"`): an RM the customers assigned to them today;
+    managers those homed in their subtree or looked after by someone who works in it.
+    Every model whose rows follow their customer's access uses this one rule."""
+    today = timezone.localdate()
+    ref = models.OuterRef(f"{customer}_id" if customer else "pk")
+    if scope.unit_path is None:
+        return models.Q(
+            models.Exists(
+                Assignment.objects.filter(current_on(today), customer=ref, staff_id=scope.staff_id)
             )
         )
-        return unit_prefix_q("unit__path", scope) | models.Q(looked_after_here)
+    looked_after_here = models.Exists(
+        Assignment.objects.filter(
+            current_on(today), customer=ref, staff__unit__path__startswith=scope.unit_path
+        )
+    )
+    path = f"{customer}__unit__path" if customer else "unit__path"
+    return unit_prefix_q(path, scope) | models.Q(looked_after_here)
 
 
 class Assignment(models.Model):

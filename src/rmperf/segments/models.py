@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
-from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
-from rmperf.customers.models import Assignment, current_on
+from rmperf.core.querysets import NOTHING, RestrictedQuerySet
+from rmperf.customers.models import customer_scope_q
 
 
 class Tier(models.TextChoices):
@@ -191,22 +191,4 @@ class CustomerSegment(models.Model):
         written by runs only."""
         if action is not Action.VIEW:
             return NOTHING
-        today = timezone.localdate()
-        if scope.unit_path is None:
-            return models.Q(
-                models.Exists(
-                    Assignment.objects.filter(
-                        current_on(today),
-                        customer=models.OuterRef("customer_id"),
-                        staff_id=scope.staff_id,
-                    )
-                )
-            )
-        looked_after_here = models.Exists(
-            Assignment.objects.filter(
-                current_on(today),
-                customer=models.OuterRef("customer_id"),
-                staff__unit__path__startswith=scope.unit_path,
-            )
-        )
-        return unit_prefix_q("customer__unit__path", scope) | models.Q(looked_after_here)
+        return customer_scope_q(scope, "customer")
