@@ -162,9 +162,9 @@ def test_create_is_audited_and_limited_to_branch_managers(branch: Bank, tmp_path
             )  # fmt: skip
     with pytest.raises(CampaignError, match="ends_on"):
         create(branch, path, ends_on=START - dt.timedelta(days=1))
-    with pytest.raises(CampaignError, match="tiers: unknown gold"):
+    with pytest.raises(CampaignError, match=r"tiers: .*gold"):
         create(branch, path, tiers=["gold"])
-    with pytest.raises(CampaignError, match="product_id: product 'NOPE'"):
+    with pytest.raises(CampaignError, match=r"product_id: .*NOPE"):
         create(branch, path, product_id="NOPE")
     assert Campaign.objects.count() == 1  # nothing half-written
     assert AuditEvent.objects.filter(verb="recommend.campaign_create").count() == 1
@@ -258,7 +258,7 @@ def test_scope_bob_and_other_branch(
 
 def test_offers_only_while_the_campaign_runs(branch: Bank, tmp_path: Path) -> None:
     campaign = create(branch, lake(tmp_path), starts_on=TODAY + dt.timedelta(days=1))
-    with pytest.raises(CampaignError, match="not running"):
+    with pytest.raises(CampaignError, match="Autumn fund drive"):
         campaign_offer_log(
             actor=branch.user("alice"), target_id=_target(campaign, "C001"), outcome="offered"
         )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of, staff_of
 from rmperf.core.audit import audit_record
@@ -62,14 +63,16 @@ def _check(
     ends_on: dt.date,
 ) -> None:
     if not name.strip():
-        raise CampaignError("name: required")
+        raise CampaignError("name: " + _("a name is required"))
     unknown = sorted(set(tiers) - set(Tier.values))
     if unknown:
-        raise CampaignError(f"tiers: unknown {', '.join(unknown)}")
+        raise CampaignError("tiers: " + _("unknown tier %(tiers)s") % {"tiers": ", ".join(unknown)})
     if gap_category and gap_category not in PRODUCT_CATEGORIES:
-        raise CampaignError(f"gap_category: unknown category {gap_category!r}")
+        raise CampaignError(
+            "gap_category: " + _("unknown category %(category)s") % {"category": gap_category}
+        )
     if ends_on < starts_on:
-        raise CampaignError("ends_on: before starts_on")
+        raise CampaignError("ends_on: " + _("The campaign cannot end before it starts."))
 
 
 def campaign_create(
@@ -94,10 +97,10 @@ def campaign_create(
     _check(name, tiers, gap_category, starts_on, ends_on)
     run = segment_run_current()
     if run is None:
-        raise CampaignError("no segmentation run yet: run the segmentation first")
+        raise CampaignError(_("No segmentation run yet: run the segmentation first."))
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
-        raise CampaignError("no lake has been imported yet")
+        raise CampaignError(_("No lake has been imported yet."))
     rows = CustomerSegment.objects.restrict(actor).filter(run=run)
     if tiers:
         rows = rows.filter(tier__in=list(tiers))
@@ -116,8 +119,11 @@ def campaign_create(
             product_id=product_id,
             customer_ids=segment,
         )
-    except CampaignListError as exc:
-        raise CampaignError(f"product_id: {exc}") from None
+    except CampaignListError:
+        raise CampaignError(
+            "product_id: "
+            + _("product %(product)s is not in the lake's products") % {"product": product_id}
+        ) from None
     today = timezone.localdate()
     rm_today = dict(
         Assignment.objects.filter(current_on(today), customer_id__in=list(segment)).values_list(
@@ -203,7 +209,9 @@ def campaign_offer_log(*, actor: Any, target_id: int, outcome: str) -> CampaignT
     the customer's records do so; a target out of scope is the same as a missing one."""
     staff = staff_of(actor)
     if outcome not in Outcome.values:
-        raise CampaignError(f"outcome: one of {', '.join(Outcome.values)}")
+        raise CampaignError(
+            "outcome: " + _("one of %(values)s") % {"values": ", ".join(Outcome.values)}
+        )
     target: CampaignTarget | None = (
         CampaignTarget.objects.restrict(actor)
         .select_related("campaign")
@@ -216,7 +224,7 @@ def campaign_offer_log(*, actor: Any, target_id: int, outcome: str) -> CampaignT
     today = timezone.localdate()
     c = target.campaign
     if c.status != CampaignStatus.ACTIVE or not c.starts_on <= today <= c.ends_on:
-        raise CampaignError(f"campaign {c.name!r} is not running today")
+        raise CampaignError(_("Campaign %(name)s is not running today.") % {"name": c.name})
     with transaction.atomic(durable=True):
         target = CampaignTarget.objects.select_for_update().get(pk=target.pk)
         before = {"outcome": target.outcome} if target.outcome else None
@@ -254,7 +262,7 @@ def campaign_track(*, actor: Any, lake_dir: Path | None = None) -> int:
     date lies in the campaign's dates. Returns how many targets changed."""
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
-        raise CampaignError("no lake has been imported yet")
+        raise CampaignError(_("No lake has been imported yet."))
     loaded = load_recommend_policy()
     window = loaded.policy.attribution.window_days
     zone = ZoneInfo(loaded.policy.time_zone)
