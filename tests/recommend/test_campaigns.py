@@ -281,3 +281,17 @@ def test_create_page_posts_a_campaign(
     assert response.status_code == 302 and response["Location"].endswith(f"/{campaign.pk}/")
     assert campaign.tiers == ["core", "other"]
     assert campaign.targets.count() == 3
+
+
+def test_cli_campaign_track(
+    branch: Bank, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rmperf.cli import main
+
+    create(branch, lake(tmp_path))
+    # No offers logged: only complaints move, C001's and C020's (2 targets).
+    assert main(["campaign-track", "--lake", str(lake(tmp_path, after=True))]) == 0
+    assert "2 campaign targets updated" in capsys.readouterr().out
+    assert main(["campaign-track", "--lake", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere is not a directory" in capsys.readouterr().err
+    assert AuditEvent.objects.filter(verb="recommend.campaign_track").count() == 1
