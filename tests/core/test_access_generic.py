@@ -81,6 +81,9 @@ CASES: dict[str, Case] = {
     "recommend:offer": Case(method="post", out_of_scope="bob", ok_status=400),
     "recommend:campaign_create": Case(in_scope="mike", out_of_scope="bob"),
     "recommend:campaign_offer": Case(method="post", out_of_scope="bob", ok_status=400),
+    "recommend:campaign_close": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -295,3 +295,23 @@ def test_cli_campaign_track(
     assert main(["campaign-track", "--lake", str(tmp_path / "nowhere")]) == 2
     assert "nowhere is not a directory" in capsys.readouterr().err
     assert AuditEvent.objects.filter(verb="recommend.campaign_track").count() == 1
+
+
+def test_close_stops_offers_and_is_audited(
+    branch: Bank, tmp_path: Path, client_as: Callable[[str], Client]
+) -> None:
+    campaign = create(branch, lake(tmp_path))
+    close = f"/recommend/campaigns/{campaign.pk}/close/"
+    # alice sees the campaign (her targets) but may not close it; bob does not see it.
+    assert client_as("alice").post(close).status_code == 404
+    assert client_as("bob").post(close).status_code == 404
+    assert client_as("mike").post(close).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == "closed"
+    assert AuditEvent.objects.filter(verb="recommend.campaign_close").count() == 1
+    assert client_as("mike").post(close).status_code == 404  # closed already
+    with pytest.raises(CampaignError, match="Autumn fund drive"):
+        campaign_offer_log(
+            actor=branch.user("alice"), target_id=_target(campaign, "C001"), outcome="offered"
+        )
+    assert "C001" not in client_as("alice").get("/recommend/campaigns/mine/").content.decode()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("campaigns/mine/", views.campaign_mine_view, name="campaign_mine"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail_view, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/offer/", views.campaign_offer_view, name="campaign_offer"),
+    path("campaigns/<int:campaign_id>/close/", views.campaign_close_view, name="campaign_close"),
 ]

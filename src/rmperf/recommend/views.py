@@ -18,11 +18,12 @@ from rmperf.core.access import Action
 from rmperf.customers.models import Customer, Product, ProductCategory
 from rmperf.recommend.campaigns import (
     CampaignError,
+    campaign_close,
     campaign_create,
     campaign_may_create,
     campaign_offer_log,
 )
-from rmperf.recommend.models import CampaignTarget, Outcome
+from rmperf.recommend.models import CampaignStatus, CampaignTarget, Outcome
 from rmperf.recommend.selectors import (
     campaign_get,
     campaign_results,
@@ -185,6 +186,8 @@ def campaign_detail_view(request: HttpRequest, campaign_id: int) -> HttpResponse
             "chart": results.chart,
             "targets": campaign_targets(actor=request.user, campaign=campaign),
             "withheld": campaign_withheld(actor=request.user, campaign=campaign),
+            "may_close": campaign.status == CampaignStatus.ACTIVE
+            and campaign_may_create(actor=request.user),
             "zh": _zh(),
         },
     )
@@ -224,3 +227,11 @@ def campaign_offer_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
     except CampaignError as exc:
         return HttpResponseBadRequest(str(exc))
     return redirect("recommend:campaign_mine")
+
+
+@login_required
+@require_POST
+def campaign_close_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign_get(actor=request.user, campaign_id=campaign_id)
+    campaign_close(actor=request.user, campaign_id=campaign_id)
+    return redirect("recommend:campaign_detail", campaign_id=campaign_id)
