@@ -315,3 +315,15 @@ def test_close_stops_offers_and_is_audited(
             actor=branch.user("alice"), target_id=_target(campaign, "C001"), outcome="offered"
         )
     assert "C001" not in client_as("alice").get("/recommend/campaigns/mine/").content.decode()
+
+
+def test_team_leader_sees_the_campaign_through_the_team_targets(
+    branch: Bank, tmp_path: Path, client_as: Callable[[str], Client]
+) -> None:
+    campaign = create(branch, lake(tmp_path))
+    # tina leads team A1 (alice's): the campaign is branch A's, but alice's customers
+    # C001 and C020 are on it, so tina sees it with those two targets only.
+    page = client_as("tina").get(f"/recommend/campaigns/{campaign.pk}/")
+    assert page.status_code == 200
+    assert page.context["results"].total.targeted == 2
+    assert client_as("tina").post(f"/recommend/campaigns/{campaign.pk}/close/").status_code == 404

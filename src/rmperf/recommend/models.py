@@ -278,24 +278,14 @@ class Campaign(models.Model):
 
     @classmethod
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
-        """Managers: campaigns of units in their subtree. An RM: campaigns with a target
-        looked after by them today (to view only)."""
-        if scope.unit_path is not None:
-            return unit_prefix_q("unit__path", scope)
+        """Viewed by managers of the campaign's unit (or above) and by anyone who may see
+        one of its targets (a team leader, an RM: their customers'); changed (closed) only
+        within the unit's subtree."""
+        own_unit = unit_prefix_q("unit__path", scope)
         if action is not Action.VIEW:
-            return NOTHING
-        today = timezone.localdate()
-        mine = CampaignTarget.objects.filter(
-            models.Exists(
-                Assignment.objects.filter(
-                    current_on(today),
-                    customer=models.OuterRef("customer_id"),
-                    staff_id=scope.staff_id,
-                )
-            ),
-            campaign=models.OuterRef("pk"),
-        )
-        return models.Q(models.Exists(mine))
+            return own_unit if scope.unit_path is not None else NOTHING
+        seen = CampaignTarget.objects.filter(_customer_scope(scope), campaign=models.OuterRef("pk"))
+        return own_unit | models.Q(models.Exists(seen))
 
 
 class CampaignTarget(models.Model):
