@@ -154,6 +154,7 @@ def test_create_is_audited_and_limited_to_branch_managers(branch: Bank, tmp_path
     assert event.after["targeted"] == 3 and event.after["withheld_customers"] == 3
     assert event.after["unit_id"] == "BA" and event.actor_label == "mike"
     assert campaign.unit_id == "BA" and campaign.created_by_id == "S-MIKE"
+    assert (campaign.product_name, campaign.revenue_rate) == ("产品F3", Decimal("0.006000"))
     for persona in ("alice", "bob", "audrey", "hannah"):
         with pytest.raises(Http404):
             campaign_create(
@@ -166,6 +167,8 @@ def test_create_is_audited_and_limited_to_branch_managers(branch: Bank, tmp_path
         create(branch, path, tiers=["gold"])
     with pytest.raises(CampaignError, match=r"product_id: .*NOPE"):
         create(branch, path, product_id="NOPE")
+    with pytest.raises(CampaignError):  # nobody in branch A carries this tag
+        create(branch, path, tags=["no.such.tag"])
     assert Campaign.objects.count() == 1  # nothing half-written
     assert AuditEvent.objects.filter(verb="recommend.campaign_create").count() == 1
 

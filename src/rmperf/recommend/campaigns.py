@@ -109,6 +109,8 @@ def campaign_create(
     if gap_category:
         rows = rows.exclude(holdings__contains=f";{gap_category};")
     segment = {r.customer_id: r for r in rows.order_by("customer_id")}
+    if not segment:
+        raise CampaignError(_("No customer in your scope matches this segment."))
     loaded = load_recommend_policy()
     lake = Lake(lake_dir, today=timezone.localdate(), time_zone=loaded.policy.time_zone)
     try:
@@ -130,18 +132,14 @@ def campaign_create(
             "customer_id", "staff_id"
         )
     )
-    product = (
-        listed.targets[0].scored.product
-        if listed.targets
-        else (listed.blocked[0].scored.product if listed.blocked else None)
-    )
+    product = listed.product
     with transaction.atomic(durable=True):
         campaign = Campaign.objects.create(
             name=name.strip(),
             product_id=product_id,
-            product_name=product.name if product else product_id,
-            category=product.category if product else "",
-            revenue_rate=product.revenue_rate if product else Decimal("0"),
+            product_name=product.name,
+            category=product.category,
+            revenue_rate=product.revenue_rate,
             tiers=sorted(tiers),
             tags=sorted(tags),
             gap_category=gap_category,

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from rmperf.engine.lake import Lake
 from rmperf.engine.recommend import _customers, shelf_from
-from rmperf.engine.recommend.core import Blocked, Recommendation, Scored, present
+from rmperf.engine.recommend.core import Blocked, Product, Recommendation, Scored, present
 from rmperf.engine.recommend.features import (
     balance_months,
     customer_features,
@@ -31,6 +31,7 @@ class CampaignList:
     """Who may be offered the product (with any safeguards), who may not and why, and
     which of the asked customers the lake does not know at D."""
 
+    product: Product
     targets: list[Recommendation]
     blocked: list[Blocked]
     unknown: list[str]
@@ -60,4 +61,4 @@ def campaign_list(
         if cid in known
     ]
     targets, blocked = present(scored, policy=policy, top_n=1)
-    return CampaignList(targets, blocked, [cid for cid in wanted if cid not in known])
+    return CampaignList(product, targets, blocked, [cid for cid in wanted if cid not in known])
