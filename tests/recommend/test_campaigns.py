@@ -330,3 +330,31 @@ def test_team_leader_sees_the_campaign_through_the_team_targets(
     assert page.status_code == 200
     assert page.context["results"].total.targeted == 2
     assert client_as("tina").post(f"/recommend/campaigns/{campaign.pk}/close/").status_code == 404
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_campaign_pages_make_no_query_per_target(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    from tests.factories import add_customers
+    from tests.recommend.campaign_helpers import campaign_in_alices_scope
+
+    campaign = campaign_in_alices_scope(bank)
+    mike, alice = client_as("mike"), client_as("alice")
+    pages = [(mike, f"/recommend/campaigns/{campaign.pk}/"), (mike, "/recommend/campaigns/"),
+             (alice, "/recommend/campaigns/mine/")]  # fmt: skip
+    [_queries(c, u) for c, u in pages]  # warm up (session, per-process caches)
+    before = [_queries(c, u) for c, u in pages]
+    for c in add_customers(staff=bank.alice, count=20, prefix="Q"):
+        CampaignTarget.objects.create(
+            campaign=campaign, customer=c, rm=bank.alice, unit=bank.branch_a, tier="basic"
+        )
+    assert [_queries(c, u) for c, u in pages] == before
