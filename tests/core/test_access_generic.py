@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from tests.factories import Bank
+from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
 
 #: For each URL kwarg, the object in alice's scope (and out of bob's) it takes.
@@ -25,6 +26,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "referral_id": lambda bank: str(referral_in_alices_scope(bank).pk),
     "period_key": lambda bank: "2026Q3",
     "year": lambda bank: "2026",
+    "campaign_id": lambda bank: str(campaign_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -77,6 +79,11 @@ CASES: dict[str, Case] = {
         method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
     ),
     "recommend:offer": Case(method="post", out_of_scope="bob", ok_status=400),
+    "recommend:campaign_create": Case(in_scope="mike", out_of_scope="bob"),
+    "recommend:campaign_offer": Case(method="post", out_of_scope="bob", ok_status=400),
+    "recommend:campaign_close": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

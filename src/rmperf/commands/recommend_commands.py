@@ -79,6 +79,16 @@ def register(sub: Any) -> None:
     att.add_argument("--lake", type=Path, help="lake directory (default: the lake in use)")
     att.set_defaults(handler=cmd_attribute)
 
+    track = sub.add_parser(
+        "campaign-track",
+        help="refresh campaign results from the lake: purchases and complaints (database)",
+        description="Attribute accepted campaign offers whose product appeared in the "
+        "holdings within the policy window, and count targets' complaints in each "
+        "campaign's dates; audited.",
+    )
+    track.add_argument("--lake", type=Path, help="lake directory (default: the lake in use)")
+    track.set_defaults(handler=cmd_campaign_track)
+
 
 def _setup(args: argparse.Namespace, outputs: list[Path]) -> tuple[Any, Any] | int:
     from rmperf.engine.lake import Lake
@@ -231,4 +241,20 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{done:,} accepted offers attributed to purchases")
+    return 0
+
+
+def cmd_campaign_track(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.recommend.campaigns import CampaignError, campaign_track
+
+    if args.lake is not None and not args.lake.is_dir():
+        print(f"error: {args.lake} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        changed = campaign_track(actor=None, lake_dir=args.lake)
+    except CampaignError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{changed:,} campaign targets updated")
     return 0

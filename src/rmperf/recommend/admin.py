@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from rmperf.recommend.models import Offer, RecommendationRun
+from rmperf.recommend.models import Campaign, Offer, RecommendationRun
 
 
 @admin.register(RecommendationRun)
@@ -18,6 +18,24 @@ class OfferAdmin(admin.ModelAdmin[Offer]):
 
     list_display = ("customer", "product_id", "outcome", "offered_on", "purchased_on")
     list_filter = ("outcome",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin[Campaign]):
+    """Campaigns are created on their page (target list through the suitability gate,
+    audited): read-only here."""
+
+    list_display = ("name", "product_id", "unit", "starts_on", "ends_on", "status")
+    list_filter = ("status",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

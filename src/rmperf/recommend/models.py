@@ -202,3 +202,180 @@ class Offer(models.Model):
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
         """Offers follow the customer; only RMs and their managers in scope log them."""
         return _customer_scope(scope)
+
+
+class CampaignStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    CLOSED = "closed", _("closed")
+
+
+class Campaign(models.Model):
+    """A branch manager offers one product to a segment of their branch (tiers, tags, a
+    product gap). The target list is fixed when the campaign is created, from the latest
+    segmentation run, and every target passed the suitability gate."""
+
+    name = models.CharField(_("name"), max_length=200)
+    product_id = models.CharField(_("product"), max_length=64)
+    product_name = models.CharField(_("product name"), max_length=200)
+    category = models.CharField(_("category"), max_length=32)
+    revenue_rate = models.DecimalField(_("revenue rate"), max_digits=9, decimal_places=6)
+    tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    gap_category = models.CharField(_("product gap (not holding)"), max_length=32, blank=True)
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "org.Staff", verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    segment_run = models.ForeignKey(
+        "segments.SegmentRun",
+        verbose_name=_("segmentation run"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    tracked_at = models.DateTimeField(_("results tracked at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ("-starts_on", "-pk")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Viewed by managers of the campaign's unit (or above) and by anyone who may see
+        one of its targets (a team leader, an RM: their customers'); changed (closed) only
+        within the unit's subtree."""
+        own_unit = unit_prefix_q("unit__path", scope)
+        if action is not Action.VIEW:
+            return own_unit if scope.unit_path is not None else NOTHING
+        seen = CampaignTarget.objects.filter(_customer_scope(scope), campaign=models.OuterRef("pk"))
+        return own_unit | models.Q(models.Exists(seen))
+
+
+class CampaignTarget(models.Model):
+    """A customer on a campaign's list (the product is suitable for them at the run's
+    date), the offer outcome their RM logs, and what the lake later shows."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="targets"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="campaign_targets",
+    )
+    rm = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("home branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    tier = models.CharField(_("tier"), max_length=16)
+    flags = models.CharField(_("safeguards"), max_length=400, blank=True)
+    flag_reason_en = models.TextField(_("safeguard (English)"), blank=True)
+    flag_reason_zh = models.TextField(_("safeguard (Chinese)"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    offered_by = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("offered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    offered_on = models.DateField(_("offered on"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    purchased_on = models.DateField(_("purchase seen in the lake on"), null=True, blank=True)
+    purchase_amount = models.DecimalField(
+        _("purchase amount"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    revenue = models.DecimalField(
+        _("revenue estimate"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    complaints = models.PositiveIntegerField(_("complaints"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign target")
+        verbose_name_plural = _("campaign targets")
+        ordering = ("campaign", "customer")
+        constraints = (
+            models.UniqueConstraint(fields=("campaign", "customer"), name="campaign_target_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.customer_id}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Targets follow the customer (like offers); written by services only."""
+        return _customer_scope(scope)
+
+
+class CampaignWithheld(models.Model):
+    """A customer of the segment for whom suitability blocks the campaign's product: never
+    on the target list; one row per blocking rule, with the reason."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="withheld"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rm = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    product_risk = models.CharField(_("product risk"), max_length=2)
+    customer_risk = models.CharField(_("risk tolerance"), max_length=2, blank=True)
+    rule = models.CharField(_("suitability rule"), max_length=64)
+    reason_en = models.TextField(_("reason (English)"))
+    reason_zh = models.TextField(_("reason (Chinese)"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign exclusion")
+        verbose_name_plural = _("campaign exclusions")
+        ordering = ("campaign", "customer", "rule")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.customer_id} {self.rule}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        return _customer_scope(scope)

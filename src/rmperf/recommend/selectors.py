@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from rmperf.customers.models import Customer
-from rmperf.recommend.models import Offer, Recommendation, RecommendationRun, Withheld
+from rmperf.core.access import staff_of
+from rmperf.customers.models import Assignment, Customer, current_on
+from rmperf.recommend.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    CampaignWithheld,
+    Offer,
+    Outcome,
+    Recommendation,
+    RecommendationRun,
+    Withheld,
+)
 
 
 @dataclass(frozen=True)
@@ -54,4 +69,131 @@ def workbench_list(*, actor: Any, limit: int = 200) -> QuerySet[Recommendation]:
         .filter(run=run, rank=1)
         .select_related("customer")
         .order_by("-expected_value", "customer_id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    """A campaign's results for one group (everyone, an RM, a branch) of targets in scope."""
+
+    key: str
+    name: str
+    targeted: int
+    offered: int
+    accepted: int
+    purchased: int
+    revenue: Decimal
+    complaints: int
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    total: FunnelRow
+    by_rm: list[FunnelRow]
+    by_branch: list[FunnelRow]
+
+    @property
+    def chart(self) -> dict[str, Any]:
+        """The funnel block of static/rmperf/charts.js: stages targeted → purchased."""
+        t = self.total
+        return {
+            "stages": [
+                {"name": str(_("Targeted")), "value": t.targeted},
+                {"name": str(_("Offered")), "value": t.offered},
+                {"name": str(_("Accepted")), "value": t.accepted},
+                {"name": str(_("Purchased")), "value": t.purchased},
+            ]
+        }
+
+
+_FUNNEL = {
+    "targeted": Count("pk"),
+    "offered": Count("pk", filter=~Q(outcome="")),
+    "accepted": Count("pk", filter=Q(outcome=Outcome.ACCEPTED)),
+    "purchased": Count("pk", filter=Q(purchased_on__isnull=False)),
+    "revenue": Sum("revenue"),
+    "complaints": Sum("complaints"),
+}
+
+
+def _row(key: str, name: str, agg: dict[str, Any]) -> FunnelRow:
+    return FunnelRow(
+        key=key,
+        name=name,
+        targeted=agg["targeted"],
+        offered=agg["offered"],
+        accepted=agg["accepted"],
+        purchased=agg["purchased"],
+        revenue=agg["revenue"] or Decimal("0.00"),
+        complaints=agg["complaints"] or 0,
+    )
+
+
+def campaigns_visible(*, actor: Any) -> QuerySet[Campaign]:
+    return Campaign.objects.restrict(actor).select_related("unit", "created_by")
+
+
+def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
+    """A campaign in the actor's scope, or 404 (missing and out of scope alike)."""
+    campaign: Campaign = get_object_or_404(campaigns_visible(actor=actor), pk=campaign_id)
+    return campaign
+
+
+def campaign_targets(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignTarget]:
+    return (
+        CampaignTarget.objects.restrict(actor)
+        .filter(campaign=campaign)
+        .select_related("customer", "rm", "unit")
+        .order_by("customer_id")
+    )
+
+
+def campaign_withheld(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignWithheld]:
+    return (
+        CampaignWithheld.objects.restrict(actor)
+        .filter(campaign=campaign)
+        .select_related("customer")
+        .order_by("customer_id", "rule")
+    )
+
+
+def campaign_results(*, actor: Any, campaign: Campaign) -> CampaignResults:
+    """Targeted → offered → accepted → purchased, revenue and complaints, over the
+    targets the actor may see: in total, per RM and per branch."""
+    rows = CampaignTarget.objects.restrict(actor).filter(campaign=campaign)
+    total = _row("", str(_("Total")), rows.aggregate(**_FUNNEL))
+    by_rm = [
+        _row(a["rm_id"] or "", a["rm__name"] or str(_("No RM")), a)
+        for a in rows.order_by().values("rm_id", "rm__name").annotate(**_FUNNEL).order_by("rm_id")
+    ]
+    by_branch = [
+        _row(a["unit_id"], a["unit__name"], a)
+        for a in rows.order_by()
+        .values("unit_id", "unit__name")
+        .annotate(**_FUNNEL)
+        .order_by("unit_id")
+    ]
+    return CampaignResults(total, by_rm, by_branch)
+
+
+def rm_campaign_targets(*, actor: Any) -> QuerySet[CampaignTarget]:
+    """The targets of running campaigns looked after by the actor (RM view)."""
+    today = timezone.localdate()
+    staff = staff_of(actor)
+    if staff is None:
+        return CampaignTarget.objects.none()
+    return (
+        CampaignTarget.objects.restrict(actor)
+        .filter(
+            Exists(
+                Assignment.objects.filter(
+                    current_on(today), customer=OuterRef("customer_id"), staff=staff
+                )
+            ),
+            campaign__status=CampaignStatus.ACTIVE,
+            campaign__starts_on__lte=today,
+            campaign__ends_on__gte=today,
+        )
+        .select_related("campaign", "customer")
+        .order_by("campaign__ends_on", "campaign_id", "customer_id")
     )

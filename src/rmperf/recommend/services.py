@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -192,20 +193,14 @@ def offer_attribute(*, actor: Any, lake_dir: Path | None = None) -> int:
     )
     if not pending:
         return 0
-    lake = Lake(lake_dir, today=timezone.localdate())
-    starts: dict[tuple[str, str], list[dt.date]] = {}
-    for row in lake.valid_rows("holdings").to_pylist():
-        starts.setdefault((row["customer_id"], row["product_id"]), []).append(row["start_date"])
+    starts = holding_starts(Lake(lake_dir, today=timezone.localdate()))
     done = 0
     with transaction.atomic(durable=True):
         for offer in pending:
-            end = offer.offered_on + dt.timedelta(days=window)
-            seen = sorted(
-                d
-                for d in starts.get((offer.customer_id, offer.product_id), [])
-                if offer.offered_on <= d <= end
+            seen = first_purchase(
+                starts, offer.customer_id, offer.product_id, offer.offered_on, window
             )
-            if seen:
+            if seen is not None:
                 offer.purchased_on = seen[0]
                 offer.save(update_fields=["purchased_on"])
                 audit_record(
@@ -218,3 +213,27 @@ def offer_attribute(*, actor: Any, lake_dir: Path | None = None) -> int:
                 )
                 done += 1
     return done
+
+
+Starts = dict[tuple[str, str], list[tuple[dt.date, Decimal]]]
+
+
+def holding_starts(lake: Lake) -> Starts:
+    """(customer, product) → every holding's (start date, amount) in the lake."""
+    starts: Starts = {}
+    for row in lake.valid_rows("holdings").to_pylist():
+        key = (row["customer_id"], row["product_id"])
+        starts.setdefault(key, []).append((row["start_date"], row["amount"]))
+    return starts
+
+
+def first_purchase(
+    starts: Starts, customer_id: str, product_id: str, since: dt.date, window_days: int
+) -> tuple[dt.date, Decimal] | None:
+    """The earliest holding of the product starting from `since` to `since` + window
+    (the attribution rule of offers and campaigns alike); None when there is none."""
+    end = since + dt.timedelta(days=window_days)
+    seen = sorted(
+        (d, amount) for d, amount in starts.get((customer_id, product_id), []) if since <= d <= end
+    )
+    return seen[0] if seen else None
