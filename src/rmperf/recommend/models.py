@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
-from rmperf.core.querysets import NOTHING, RestrictedQuerySet
+from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
 from rmperf.customers.models import customer_scope_q
 
 
