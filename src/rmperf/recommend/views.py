@@ -98,7 +98,7 @@ def offer_view(request: HttpRequest, customer_id: str) -> HttpResponse:
 class CampaignForm(forms.Form):
     """What a branch manager picks: the product and the segment (tiers, tags, gap)."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Campaign name"), max_length=200)
     product_id = forms.ChoiceField(label=_("Product"))
     tiers = forms.MultipleChoiceField(
         label=_("Tiers (none: every tier)"),
