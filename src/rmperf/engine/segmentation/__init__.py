@@ -10,16 +10,11 @@ import pyarrow as pa
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.ibis_tables import compile_sql
 from rmperf.engine.lake import Lake
+from rmperf.engine.segmentation.finish import finish
 from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
-from rmperf.engine.segmentation.rfm import RFM_TABLES, cents_to_money, rfm_expr
-from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr, tags_column
-from rmperf.engine.segmentation.value import (
-    PART_COLUMNS,
-    VALUE_TABLES,
-    contribution_column,
-    resolve_spreads,
-    value_parts_expr,
-)
+from rmperf.engine.segmentation.rfm import RFM_TABLES, rfm_expr
+from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr
+from rmperf.engine.segmentation.value import VALUE_TABLES, resolve_spreads, value_parts_expr
 
 #: The R/F/M/tier columns, first and unchanged in every segmentation result.
 RFM_FIELDS = [
@@ -81,22 +76,10 @@ def segment(
         raw = engine.to_arrow(compile_sql(expr, backend))
     finally:
         engine.close()
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "customer_id": raw["customer_id"],
-        "unit_id": raw["unit_id"],
-        "rm_id": raw["rm_id"],
-        "recency_days": raw["recency_days"],
-        "frequency": raw["frequency"],
-        "monetary": cents_to_money(raw["monetary_cents"]),
-        "tier": raw["tier"],
-    }
-    if not with_tags:
-        return pa.table(columns).cast(RFM_SCHEMA)
-    for name in (*HOLDS_COLUMNS, "product_count", "risk_level", "risk_assessment_current"):
-        columns[name] = raw[name]
-    columns["tags"] = tags_column(raw, policy)
-    columns["contribution"] = contribution_column(raw.select(list(PART_COLUMNS)), policy)
-    return pa.table(columns).cast(SEGMENT_SCHEMA)
+    # Money, tags and the contribution: one vectorised, exact pass (finish.py).
+    return finish(
+        raw, policy, with_tags=with_tags, schema=SEGMENT_SCHEMA if with_tags else RFM_SCHEMA
+    )
 
 
 __all__ = [

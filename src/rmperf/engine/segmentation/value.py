@@ -19,7 +19,8 @@ what it leaves out are in docs/customer-value.md; in short
 Exactness: the backend sums integer products of cents and micro-rates (units of 10⁻⁸
 yuan, 64-bit, an overflow is an error, never a wrong number); the one division (the
 average over months, and the settlement annualisation) and the single ROUND_HALF_UP to
-the cent happen at the end in Python integers. No float anywhere.
+the cent happen at the end in exact integers (`contribution_cents`; vectorised in 128-bit
+integers, segmentation/finish.py). No float anywhere.
 """
 
 from __future__ import annotations
@@ -219,19 +220,9 @@ def contribution_cents(
 
 
 def contribution_column(parts: pa.Table, policy: SegmentationPolicy) -> pa.Array:
-    """Contribution as exact decimal(18,2) for each row of value_parts_expr's result."""
-    columns = {name: parts[name].to_pylist() for name in PART_COLUMNS}
-    cents = [
-        contribution_cents(
-            deposit_e8=int(dep),
-            deposit_months=int(months),
-            fee_e8=int(fee),
-            loan_e8=int(loan),
-            settlement_count=int(count),
-            policy=policy,
-        )
-        for dep, months, fee, loan, count in zip(
-            *(columns[name] for name in PART_COLUMNS), strict=True
-        )
-    ]
-    return pa.array([Decimal(c).scaleb(-2) for c in cents], pa.decimal128(18, 2))
+    """Contribution as exact decimal(18,2) for each row of value_parts_expr's result:
+    `contribution_cents` of every row, vectorised (128-bit integers in DuckDB, finish.py)."""
+    from rmperf.engine.segmentation.finish import contribution_only_sql, run_finish
+
+    table = run_finish(contribution_only_sql(policy), parts.select(list(PART_COLUMNS)))
+    return table["contribution"].combine_chunks()
