@@ -129,18 +129,19 @@ def value_parts_expr(
         (cust.kind == "retail", spreads["retail"]), else_=spreads["corporate"]
     ).cast("int64")
     cust = cust.mutate(spread=spread)
+    # The months counted are compared as YYYY-MM keys (the contract's format), so nothing
+    # is computed per balance row: ≥ the window's first month (filter) and ≥ the opening
+    # month (a key computed once per customer).
+    cust = cust.mutate(opened_key=cust.opened_on.strftime("%Y-%m"))
     bal = contract_table("balances")
     bal = bal.filter(
         bal.category.isin(list(value.deposit.categories))
         & (bal.month <= month_key(as_of))
         & (bal.month >= month_key(add_months(as_of, 1 - value.deposit.months)))
     )
-    bal = bal.mutate(
-        month_index=_month_index(bal.month.substr(0, 4), bal.month.substr(5, 2)),
-        cents=_cents(bal.avg_daily_balance),
-    )
-    dep = bal.join(cust.select("customer_id", "first_month", "spread"), "customer_id")
-    dep = dep.filter(dep.month_index >= dep.first_month)
+    bal = bal.mutate(cents=_cents(bal.avg_daily_balance))
+    dep = bal.join(cust.select("customer_id", "opened_key", "spread"), "customer_id")
+    dep = dep.filter(dep.month >= dep.opened_key)
     deposit = dep.group_by("customer_id").aggregate(deposit_e8=(dep.cents * dep.spread).sum())
 
     # Fees: holdings of a fee category held on D × the product's revenue rate.
@@ -156,12 +157,14 @@ def value_parts_expr(
     fees = hold.group_by("customer_id").aggregate(fee_e8=(_cents(hold.amount) * hold.micros).sum())
 
     # Loans: the latest status month ≤ D's month of each loan live on D, if it earns.
+    # (loan_id, month) is loan_status's primary key: the latest month's row is the one
+    # joining its loan's max(month) (an aggregate, far cheaper than a window).
     status = contract_table("loan_status")
     status = status.filter(status.month <= month_key(as_of))
-    status = status.mutate(
-        n=ibis.row_number().over(group_by=status.loan_id, order_by=status.month.desc())
-    )
-    latest = status.filter(status.n == 0).select("loan_id", "balance", "grade")
+    last = status.group_by("loan_id").aggregate(last_month=status.month.max())
+    latest = status.join(
+        last, (status.loan_id == last.loan_id) & (status.month == last.last_month)
+    ).select("loan_id", "balance", "grade")
     loans = contract_table("loans")
     loans = loans.filter((loans.disbursed_on <= day) & (loans.maturity_date >= day))
     loans = loans.join(latest, "loan_id").join(products, "product_id")
