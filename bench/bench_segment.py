@@ -379,8 +379,9 @@ def machine() -> str:
 def bench(
     scales: list[str], runs: int, kinds: tuple[str, ...] = KINDS, warm_cache: Path | None = None
 ) -> dict[str, Any]:
-    """`kinds`: the sides to run (default all). `warm_cache`: an already filled valid-row
-    cache to use as is for the warm sides (default: a fresh one, filled unmeasured)."""
+    """`kinds`: the sides to run (default all). `warm_cache`: a valid-row cache directory
+    (RMPERF_VALID_CACHE, entries per lake in a subdirectory) already filled, used as is by
+    the warm sides (default: a fresh one, filled once, unmeasured)."""
     report: dict[str, Any] = {"machine": machine(), "as_of": AS_OF.isoformat(), "scales": {}}
     for scale in scales:
         lake = lake_for(scale)
@@ -595,8 +596,9 @@ def main() -> None:
     ap.add_argument("--sides", nargs="+", choices=KINDS, default=list(KINDS),
                     help="the sides to run (default: all)")  # fmt: skip
     ap.add_argument("--warm-cache", type=Path, metavar="DIR",
-                    help="an already filled valid-row cache for the warm sides (e.g. the "
-                    "lake's _valid; default: a fresh one filled once, unmeasured)")  # fmt: skip
+                    help="a valid-row cache directory (RMPERF_VALID_CACHE) already filled by "
+                    "an earlier run of this script, for the warm sides (default: a fresh one, "
+                    "filled once, unmeasured)")  # fmt: skip
     ap.add_argument("--child", nargs=3, metavar=("KIND", "LAKE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     for item in args.lake:
