@@ -12,9 +12,14 @@ from rmperf.engine.ibis_tables import compile_sql
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation.finish import finish
 from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
-from rmperf.engine.segmentation.rfm import RFM_TABLES, rfm_expr
+from rmperf.engine.segmentation.rfm import RFM_TABLES, rfm_counting_expr, rfm_expr
 from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr
-from rmperf.engine.segmentation.value import VALUE_TABLES, resolve_spreads, value_parts_expr
+from rmperf.engine.segmentation.value import (
+    VALUE_TABLES,
+    resolve_spreads,
+    settlement_since,
+    value_parts_expr,
+)
 
 #: The R/F/M/tier columns, first and unchanged in every segmentation result.
 RFM_FIELDS = [
@@ -63,9 +68,13 @@ def segment(
             attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
             spreads = resolve_spreads(engine, backend, policy)
             profile = profile_expr(backend, as_of=as_of, policy=policy)
-            parts = value_parts_expr(backend, as_of=as_of, policy=policy, spreads=spreads)
+            # The settlement count comes from the R/F/M pass over the transactions.
+            parts = value_parts_expr(
+                backend, as_of=as_of, policy=policy, spreads=spreads, with_settlement=False
+            )
+            since = settlement_since(as_of, policy)
             expr = (
-                rfm_expr(backend, as_of=as_of, policy=policy)
+                rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since)
                 .inner_join(profile, "customer_id")
                 .inner_join(parts, "customer_id")
                 .order_by("customer_id")

@@ -113,8 +113,12 @@ def value_parts_expr(
     as_of: dt.date,
     policy: SegmentationPolicy,
     spreads: Mapping[str, int],
+    with_settlement: bool = True,
 ) -> Any:
-    """Per customer opened on or before `as_of`: the exact parts of the contribution."""
+    """Per customer opened on or before `as_of`: the exact parts of the contribution.
+
+    `with_settlement=False` leaves out `settlement_count` (segment() counts it in the
+    R/F/M pass over the transactions, `rfm.rfm_counting_expr` from `settlement_since`)."""
     value = policy.value
     day = ibis.literal(as_of)
     cust = contract_table("customers")
@@ -173,26 +177,32 @@ def value_parts_expr(
         loan_e8=(_cents(loans.balance) * loans.micros).sum()
     )
 
-    # Settlement: transactions in the last `months` months (business date, bank time).
-    txn = contract_table("transactions")
-    since = add_months(as_of, -value.settlement.months)  # excluded
-    txn = txn.filter(on_days(txn.ts, since + dt.timedelta(days=1), as_of, policy.time_zone))
-    settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
-
     joined = (
         cust.left_join(deposit, "customer_id")
         .left_join(fees, "customer_id")
         .left_join(interest, "customer_id")
-        .left_join(settled, "customer_id")
     )
+    settlement: dict[str, Any] = {}
+    if with_settlement:
+        # Settlement: transactions in the last `months` months (business date, bank time).
+        txn = contract_table("transactions")
+        txn = txn.filter(on_days(txn.ts, settlement_since(as_of, policy), as_of, policy.time_zone))
+        settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
+        joined = joined.left_join(settled, "customer_id")
+        settlement["settlement_count"] = joined.settlement_count.fill_null(0).cast("int64")
     return joined.select(
         customer_id=joined.customer_id,
         deposit_e8=joined.deposit_e8.fill_null(0),
         deposit_months=(d_index - joined.first_month + 1).cast("int64"),
         fee_e8=joined.fee_e8.fill_null(0),
         loan_e8=joined.loan_e8.fill_null(0),
-        settlement_count=joined.settlement_count.fill_null(0).cast("int64"),
+        **settlement,
     )
+
+
+def settlement_since(as_of: dt.date, policy: SegmentationPolicy) -> dt.date:
+    """The first business date of the settlement window: D − months (excluded) + 1 day."""
+    return add_months(as_of, -policy.value.settlement.months) + dt.timedelta(days=1)
 
 
 def contribution_cents(
