@@ -3,7 +3,7 @@
 Written once in Ibis over the lake's valid views and run on DuckDB or Spark. Money is
 carried as integer cents inside the backend, so every comparison with a threshold is
 exact on both engines (Ibis has no portable exact decimal division); the cents become
-decimal(18,2) at the edge with exact Arrow arithmetic.
+decimal(18,2) at the edge, exactly (segmentation/finish.py; `cents_to_money` in Arrow).
 
 Semantics, each a policy setting:
 - R: days from the last transaction on or before D (business date in bank time) to D;
