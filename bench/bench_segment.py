@@ -376,21 +376,29 @@ def machine() -> str:
     )
 
 
-def bench(scales: list[str], runs: int) -> dict[str, Any]:
+def bench(
+    scales: list[str], runs: int, kinds: tuple[str, ...] = KINDS, warm_cache: Path | None = None
+) -> dict[str, Any]:
+    """`kinds`: the sides to run (default all). `warm_cache`: a valid-row cache directory
+    (RMPERF_VALID_CACHE, entries per lake in a subdirectory) already filled, used as is by
+    the warm sides (default: a fresh one, filled once, unmeasured)."""
     report: dict[str, Any] = {"machine": machine(), "as_of": AS_OF.isoformat(), "scales": {}}
     for scale in scales:
         lake = lake_for(scale)
         before = snapshot(lake)
         work = OUT / f"results-{scale}"
         work.mkdir(parents=True, exist_ok=True)
-        outs = {k: work / f"{k}.parquet" for k in KINDS}
-        warm = OUT / f"cache-{scale}"
-        shutil.rmtree(warm, ignore_errors=True)
-        # Fill the warm cache once, unmeasured (the CLI validates every table it reads).
-        run_child(argv_for("cli", lake, outs["cli"]), warm)
-        samples: dict[str, list[tuple[float, int, dict[str, Any]]]] = {k: [] for k in KINDS}
+        outs = {k: work / f"{k}.parquet" for k in kinds}
+        if warm_cache is not None:
+            warm = warm_cache
+        else:
+            warm = OUT / f"cache-{scale}"
+            shutil.rmtree(warm, ignore_errors=True)
+            # Fill the warm cache once, unmeasured (the CLI validates every table it reads).
+            run_child(argv_for("cli", lake, work / "fill.parquet"), warm)
+        samples: dict[str, list[tuple[float, int, dict[str, Any]]]] = {k: [] for k in kinds}
         for i in range(runs):
-            for kind in KINDS:  # alternating: every side sees the same neighbours
+            for kind in kinds:  # alternating: every side sees the same neighbours
                 if kind in COLD:
                     cold = Path(tempfile.mkdtemp(prefix=f"cold-{scale}-", dir=OUT))
                     samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), cold))
@@ -399,14 +407,14 @@ def bench(scales: list[str], runs: int) -> dict[str, Any]:
                     samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), warm))
             print(
                 f"{scale} run {i + 1}: "
-                + ", ".join(f"{k} {samples[k][-1][0]:.2f} s" for k in KINDS),
+                + ", ".join(f"{k} {samples[k][-1][0]:.2f} s" for k in kinds),
                 file=sys.stderr,
             )
         agree, counts = results_agree(outs)
         if snapshot(lake) != before:
             raise SystemExit(f"{lake} changed during the run; measure again")
         entry: dict[str, Any] = {"lake": str(lake), "agree": agree, "tiers": counts}
-        for kind in KINDS:
+        for kind in kinds:
             walls = [s[0] for s in samples[kind]]
             entry[kind] = {
                 "wall_s": statistics.median(walls),
@@ -434,17 +442,18 @@ LABELS = {
 
 def markdown(report: dict[str, Any]) -> str:
     scales = report["scales"]
+    present = [k for k in KINDS if all(k in e for e in scales.values())]
     lines = [f"machine: {report['machine']}", f"as-of {report['as_of']}, default policy", ""]
     lines += ["| wall s, median of runs | " + " | ".join(scales) + " |"]
     lines += ["|---|" + "---:|" * len(scales)]
-    for kind in KINDS:
+    for kind in present:
         lines.append(
             f"| {LABELS[kind]} | " + " | ".join(f"{e[kind]['wall_s']:.2f}" for e in scales.values())
             + " |"
         )  # fmt: skip
     lines += ["", "| peak RSS MiB, median | " + " | ".join(scales) + " |"]
     lines += ["|---|" + "---:|" * len(scales)]
-    for kind in KINDS:
+    for kind in present:
         lines.append(
             f"| {LABELS[kind]} | "
             + " | ".join(f"{e[kind]['rss_mib']:,.0f}" for e in scales.values()) + " |"
@@ -464,16 +473,18 @@ def markdown(report: dict[str, Any]) -> str:
         ("pandas", "cli_cold", "pandas / `rmperf segment` cold"),
         ("pandas", "engine", "pandas / engine R/F/M/tier warm"),
     ):
-        lines.append(f"| {label} | " + " | ".join(ratio(e, a, b) for e in scales.values()) + " |")
+        if a in present and b in present:
+            row = " | ".join(ratio(e, a, b) for e in scales.values())
+            lines.append(f"| {label} | {row} |")
     lines.append("")
     for scale, e in scales.items():
         tiers = ", ".join(f"{k} {v:,}" for k, v in sorted(e["tiers"].items()))
-        agree = f"all {len(KINDS)} results equal" if e["agree"] else "RESULTS DIFFER"
+        agree = f"all {len(present)} results equal" if e["agree"] else "RESULTS DIFFER"
         lines.append(f"- {scale} ({e['lake']}): {agree} per customer; {tiers}.")
-        for kind in ("engine", "sql", "sql_days", "pandas"):
+        for kind in (k for k in ("engine", "sql", "sql_days", "pandas") if k in present):
             phases = ", ".join(f"{k} {v:.2f}" for k, v in e[kind]["phases"].items())
             lines.append(f"  - {kind} phases (median s): {phases}")
-        walls = "; ".join(f"{k} " + ", ".join(f"{w:.2f}" for w in e[k]["walls"]) for k in KINDS)
+        walls = "; ".join(f"{k} " + ", ".join(f"{w:.2f}" for w in e[k]["walls"]) for k in present)
         lines.append(f"  - per-run wall s: {walls}")
     return "\n".join(lines) + "\n"
 
@@ -582,6 +593,12 @@ def main() -> None:
                     help="use this existing lake for SCALE")  # fmt: skip
     ap.add_argument("--spark-parity", metavar="SCALE", help="compare DuckDB and Spark files")
     ap.add_argument("--profile-validation", metavar="SCALE", help="time the valid views")
+    ap.add_argument("--sides", nargs="+", choices=KINDS, default=list(KINDS),
+                    help="the sides to run (default: all)")  # fmt: skip
+    ap.add_argument("--warm-cache", type=Path, metavar="DIR",
+                    help="a valid-row cache directory (RMPERF_VALID_CACHE) already filled by "
+                    "an earlier run of this script, for the warm sides (default: a fresh one, "
+                    "filled once, unmeasured)")  # fmt: skip
     ap.add_argument("--child", nargs=3, metavar=("KIND", "LAKE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     for item in args.lake:
@@ -600,7 +617,8 @@ def main() -> None:
     if args.profile_validation:
         profile_validation(args.profile_validation, args.runs)
         return
-    report = bench(args.scales, args.runs)
+    kinds = tuple(k for k in KINDS if k in args.sides)
+    report = bench(args.scales, args.runs, kinds, args.warm_cache)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report), end="")

@@ -210,3 +210,47 @@ def test_value_policy_is_validated_with_file_and_line() -> None:
 def test_rates_have_at_most_six_places() -> None:
     issues = _issues(TIERS + 'value: {deposit: {spread: {retail: {rate: "0.0150001"}}}}\n')
     assert issues and issues[0][0].startswith("schema.")
+
+
+def test_the_vectorised_column_is_the_reference_formula_row_by_row() -> None:
+    # segment() computes the contribution of every row at once (128-bit integers in
+    # DuckDB, finish.py); it must agree with contribution_cents on each row, including
+    # halves, negative parts (floor, not truncation) and parts whose products pass 2⁶³.
+    import pyarrow as pa
+
+    from rmperf.engine.segmentation.value import PART_COLUMNS, contribution_column
+
+    rows = [
+        (0, 12, 0, 0, 0),
+        (12 * 400_000, 12, 400_000, 400_000, 0),  # 0.004 × 3 → 0.01 (see above)
+        (0, 12, 500_000, 0, 0),  # 0.005 → 0.01
+        (0, 12, 499_999, 0, 0),  # 0.00499999 → 0.00
+        (0, 12, -500_000, 0, 0),  # −0.005 → −0.00 (half up: floor(−0.005 + 0.005) = 0)
+        (0, 12, -500_001, 0, 0),  # −0.00500001 → −0.01
+        (36_000_000 * 15_000, 12, 0, 0, 0),  # 450.00 (see above)
+        (0, 12, 0, 0, 3),  # 3 × 0.50 = 1.50
+        (0, 1, 0, 0, 1),  # a customer opened in D's month: deposit over 1 month
+        # 9 × 10¹⁸ × 10⁻⁸ yuan = 9 × 10¹⁰ yuan of deposit spread over 12 months:
+        # 7.5 × 10⁹ yuan a year. The numerator 9 × 10¹⁸ × 6 (settlement months)
+        # overflows 64 bits on the way; the result fits.
+        (9 * 10**18, 12, 0, 0, 0),
+    ]
+    parts = pa.table(
+        {
+            name: pa.array(col, pa.int64())
+            for name, col in zip(PART_COLUMNS, zip(*rows, strict=True), strict=True)
+        }
+    )
+    got = contribution_column(parts, POLICY).to_pylist()
+    expected = [
+        Decimal(
+            contribution_cents(**dict(zip(PART_COLUMNS, row, strict=True)), policy=POLICY)
+        ).scaleb(-2)
+        for row in rows
+    ]
+    assert got == expected
+    assert got[1] == Decimal("0.01")
+    assert got[4] == Decimal("0.00")
+    assert got[5] == Decimal("-0.01")
+    assert got[7] == Decimal("1.50")
+    assert got[9] == Decimal("7500000000.00")  # 9 × 10¹⁰ / 12

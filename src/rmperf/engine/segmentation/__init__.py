@@ -10,14 +10,14 @@ import pyarrow as pa
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.ibis_tables import compile_sql
 from rmperf.engine.lake import Lake
+from rmperf.engine.segmentation.finish import finish
 from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
-from rmperf.engine.segmentation.rfm import RFM_TABLES, cents_to_money, rfm_expr
-from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr, tags_column
+from rmperf.engine.segmentation.rfm import RFM_TABLES, rfm_counting_expr, rfm_expr
+from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr
 from rmperf.engine.segmentation.value import (
-    PART_COLUMNS,
     VALUE_TABLES,
-    contribution_column,
     resolve_spreads,
+    settlement_since,
     value_parts_expr,
 )
 
@@ -68,9 +68,13 @@ def segment(
             attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
             spreads = resolve_spreads(engine, backend, policy)
             profile = profile_expr(backend, as_of=as_of, policy=policy)
-            parts = value_parts_expr(backend, as_of=as_of, policy=policy, spreads=spreads)
+            # The settlement count comes from the R/F/M pass over the transactions.
+            parts = value_parts_expr(
+                backend, as_of=as_of, policy=policy, spreads=spreads, with_settlement=False
+            )
+            since = settlement_since(as_of, policy)
             expr = (
-                rfm_expr(backend, as_of=as_of, policy=policy)
+                rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since)
                 .inner_join(profile, "customer_id")
                 .inner_join(parts, "customer_id")
                 .order_by("customer_id")
@@ -81,22 +85,10 @@ def segment(
         raw = engine.to_arrow(compile_sql(expr, backend))
     finally:
         engine.close()
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "customer_id": raw["customer_id"],
-        "unit_id": raw["unit_id"],
-        "rm_id": raw["rm_id"],
-        "recency_days": raw["recency_days"],
-        "frequency": raw["frequency"],
-        "monetary": cents_to_money(raw["monetary_cents"]),
-        "tier": raw["tier"],
-    }
-    if not with_tags:
-        return pa.table(columns).cast(RFM_SCHEMA)
-    for name in (*HOLDS_COLUMNS, "product_count", "risk_level", "risk_assessment_current"):
-        columns[name] = raw[name]
-    columns["tags"] = tags_column(raw, policy)
-    columns["contribution"] = contribution_column(raw.select(list(PART_COLUMNS)), policy)
-    return pa.table(columns).cast(SEGMENT_SCHEMA)
+    # Money, tags and the contribution: one vectorised, exact pass (finish.py).
+    return finish(
+        raw, policy, with_tags=with_tags, schema=SEGMENT_SCHEMA if with_tags else RFM_SCHEMA
+    )
 
 
 __all__ = [

@@ -3,7 +3,7 @@
 Written once in Ibis over the lake's valid views and run on DuckDB or Spark. Money is
 carried as integer cents inside the backend, so every comparison with a threshold is
 exact on both engines (Ibis has no portable exact decimal division); the cents become
-decimal(18,2) at the edge with exact Arrow arithmetic.
+decimal(18,2) at the edge, exactly (segmentation/finish.py; `cents_to_money` in Arrow).
 
 Semantics, each a policy setting:
 - R: days from the last transaction on or before D (business date in bank time) to D;
@@ -54,6 +54,15 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
 
     An expression over the valid views of RFM_TABLES; compile it for `backend`.
     """
+    return rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=None)
+
+
+def rfm_counting_expr(
+    backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy, count_since: dt.date | None
+) -> Any:
+    """rfm_expr, plus (when `count_since` is a date) `settlement_count`: the customer's
+    transactions with business date in count_since … as_of, counted in the same pass
+    over the transactions (the customer value needs it; a second scan cost more)."""
     customers = contract_table("customers")
     txn = contract_table("transactions")
     bal = contract_table("balances")
@@ -65,10 +74,14 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
     txn = txn.filter(on_days(txn.ts, None, as_of, tz))
     f_start = as_of - dt.timedelta(days=policy.frequency_window_days - 1)
     m_start = as_of - dt.timedelta(days=policy.monetary.window_days - 1)
+    counts: dict[str, Any] = {}
+    if count_since is not None:
+        counts["settlement_count"] = txn.count(where=on_days(txn.ts, count_since, None, tz))
     per_txn = txn.group_by("customer_id").aggregate(
         last_ts=txn.ts.max(),
         frequency=txn.count(where=on_days(txn.ts, f_start, None, tz)),
         txn_cents=(txn.amount * 100).cast("int64").sum(where=on_days(txn.ts, m_start, None, tz)),
+        **counts,
     )
     per_txn = per_txn.mutate(last_day=business_date(backend, per_txn.last_ts, tz))
 
@@ -105,6 +118,7 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
         recency_days=recency.cast("int64"),
         frequency=joined.frequency.fill_null(0).cast("int64"),
         monetary_cents=m_cents.cast("int64"),
+        **{c: joined[c].fill_null(0).cast("int64") for c in counts},
     )
     return rows.mutate(tier=_tier_case(rows, policy)).order_by("customer_id")
 

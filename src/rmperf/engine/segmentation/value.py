@@ -19,7 +19,8 @@ what it leaves out are in docs/customer-value.md; in short
 Exactness: the backend sums integer products of cents and micro-rates (units of 10⁻⁸
 yuan, 64-bit, an overflow is an error, never a wrong number); the one division (the
 average over months, and the settlement annualisation) and the single ROUND_HALF_UP to
-the cent happen at the end in Python integers. No float anywhere.
+the cent happen at the end in exact integers (`contribution_cents`; vectorised in 128-bit
+integers, segmentation/finish.py). No float anywhere.
 """
 
 from __future__ import annotations
@@ -112,8 +113,12 @@ def value_parts_expr(
     as_of: dt.date,
     policy: SegmentationPolicy,
     spreads: Mapping[str, int],
+    with_settlement: bool = True,
 ) -> Any:
-    """Per customer opened on or before `as_of`: the exact parts of the contribution."""
+    """Per customer opened on or before `as_of`: the exact parts of the contribution.
+
+    `with_settlement=False` leaves out `settlement_count` (segment() counts it in the
+    R/F/M pass over the transactions, `rfm.rfm_counting_expr` from `settlement_since`)."""
     value = policy.value
     day = ibis.literal(as_of)
     cust = contract_table("customers")
@@ -128,18 +133,19 @@ def value_parts_expr(
         (cust.kind == "retail", spreads["retail"]), else_=spreads["corporate"]
     ).cast("int64")
     cust = cust.mutate(spread=spread)
+    # The months counted are compared as YYYY-MM keys (the contract's format), so nothing
+    # is computed per balance row: ≥ the window's first month (filter) and ≥ the opening
+    # month (a key computed once per customer).
+    cust = cust.mutate(opened_key=cust.opened_on.strftime("%Y-%m"))
     bal = contract_table("balances")
     bal = bal.filter(
         bal.category.isin(list(value.deposit.categories))
         & (bal.month <= month_key(as_of))
         & (bal.month >= month_key(add_months(as_of, 1 - value.deposit.months)))
     )
-    bal = bal.mutate(
-        month_index=_month_index(bal.month.substr(0, 4), bal.month.substr(5, 2)),
-        cents=_cents(bal.avg_daily_balance),
-    )
-    dep = bal.join(cust.select("customer_id", "first_month", "spread"), "customer_id")
-    dep = dep.filter(dep.month_index >= dep.first_month)
+    bal = bal.mutate(cents=_cents(bal.avg_daily_balance))
+    dep = bal.join(cust.select("customer_id", "opened_key", "spread"), "customer_id")
+    dep = dep.filter(dep.month >= dep.opened_key)
     deposit = dep.group_by("customer_id").aggregate(deposit_e8=(dep.cents * dep.spread).sum())
 
     # Fees: holdings of a fee category held on D × the product's revenue rate.
@@ -155,12 +161,14 @@ def value_parts_expr(
     fees = hold.group_by("customer_id").aggregate(fee_e8=(_cents(hold.amount) * hold.micros).sum())
 
     # Loans: the latest status month ≤ D's month of each loan live on D, if it earns.
+    # (loan_id, month) is loan_status's primary key: the latest month's row is the one
+    # joining its loan's max(month) (an aggregate, far cheaper than a window).
     status = contract_table("loan_status")
     status = status.filter(status.month <= month_key(as_of))
-    status = status.mutate(
-        n=ibis.row_number().over(group_by=status.loan_id, order_by=status.month.desc())
-    )
-    latest = status.filter(status.n == 0).select("loan_id", "balance", "grade")
+    last = status.group_by("loan_id").aggregate(last_month=status.month.max())
+    latest = status.join(
+        last, (status.loan_id == last.loan_id) & (status.month == last.last_month)
+    ).select("loan_id", "balance", "grade")
     loans = contract_table("loans")
     loans = loans.filter((loans.disbursed_on <= day) & (loans.maturity_date >= day))
     loans = loans.join(latest, "loan_id").join(products, "product_id")
@@ -169,26 +177,32 @@ def value_parts_expr(
         loan_e8=(_cents(loans.balance) * loans.micros).sum()
     )
 
-    # Settlement: transactions in the last `months` months (business date, bank time).
-    txn = contract_table("transactions")
-    since = add_months(as_of, -value.settlement.months)  # excluded
-    txn = txn.filter(on_days(txn.ts, since + dt.timedelta(days=1), as_of, policy.time_zone))
-    settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
-
     joined = (
         cust.left_join(deposit, "customer_id")
         .left_join(fees, "customer_id")
         .left_join(interest, "customer_id")
-        .left_join(settled, "customer_id")
     )
+    settlement: dict[str, Any] = {}
+    if with_settlement:
+        # Settlement: transactions in the last `months` months (business date, bank time).
+        txn = contract_table("transactions")
+        txn = txn.filter(on_days(txn.ts, settlement_since(as_of, policy), as_of, policy.time_zone))
+        settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
+        joined = joined.left_join(settled, "customer_id")
+        settlement["settlement_count"] = joined.settlement_count.fill_null(0).cast("int64")
     return joined.select(
         customer_id=joined.customer_id,
         deposit_e8=joined.deposit_e8.fill_null(0),
         deposit_months=(d_index - joined.first_month + 1).cast("int64"),
         fee_e8=joined.fee_e8.fill_null(0),
         loan_e8=joined.loan_e8.fill_null(0),
-        settlement_count=joined.settlement_count.fill_null(0).cast("int64"),
+        **settlement,
     )
+
+
+def settlement_since(as_of: dt.date, policy: SegmentationPolicy) -> dt.date:
+    """The first business date of the settlement window: D − months (excluded) + 1 day."""
+    return add_months(as_of, -policy.value.settlement.months) + dt.timedelta(days=1)
 
 
 def contribution_cents(
@@ -219,19 +233,9 @@ def contribution_cents(
 
 
 def contribution_column(parts: pa.Table, policy: SegmentationPolicy) -> pa.Array:
-    """Contribution as exact decimal(18,2) for each row of value_parts_expr's result."""
-    columns = {name: parts[name].to_pylist() for name in PART_COLUMNS}
-    cents = [
-        contribution_cents(
-            deposit_e8=int(dep),
-            deposit_months=int(months),
-            fee_e8=int(fee),
-            loan_e8=int(loan),
-            settlement_count=int(count),
-            policy=policy,
-        )
-        for dep, months, fee, loan, count in zip(
-            *(columns[name] for name in PART_COLUMNS), strict=True
-        )
-    ]
-    return pa.array([Decimal(c).scaleb(-2) for c in cents], pa.decimal128(18, 2))
+    """Contribution as exact decimal(18,2) for each row of value_parts_expr's result:
+    `contribution_cents` of every row, vectorised (128-bit integers in DuckDB, finish.py)."""
+    from rmperf.engine.segmentation.finish import contribution_only_sql, run_finish
+
+    table = run_finish(contribution_only_sql(policy), parts.select(list(PART_COLUMNS)))
+    return table["contribution"].combine_chunks()
