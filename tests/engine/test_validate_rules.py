@@ -100,6 +100,12 @@ VALUE_ERRORS = [
     ("transactions", "direction", "sideways", "direction: sideways is not one of credit, debit"),
     ("transactions", "direction", "Credit", "direction: Credit is not one of credit, debit"),
     ("customers", "risk_level", "C6", "risk_level: C6 is not one of C1, C2, C3, C4, C5"),
+    (
+        "staff",
+        "business_line",
+        "Corporate",
+        "business_line: Corporate is not one of retail, corporate, sci_tech",
+    ),
     # pattern (whole string)
     ("customers", "phone", "call me", r"phone: call me does not match ^\+?[0-9][0-9 -]{5,19}$"),
     (
@@ -240,6 +246,11 @@ ROW_CHECKS = [
         "rank: an RM must have a rank (role=rm, rank=empty)",
     ),
     (
+        "staff",
+        row("staff", staff_id="S8", role="teller", rank="", business_line="retail"),
+        "business_line: only RMs have a business line (role=teller, business_line=retail)",
+    ),
+    (
         "customers",
         row("customers", customer_id="C9", birth_date="2021-01-01"),
         "birth_date: birth_date is after opened_on (birth_date=2021-01-01, opened_on=2020-01-02)",
@@ -323,6 +334,7 @@ def test_every_contract_row_check_is_covered() -> None:
     covered = {
         "root_is_bank",
         "rm_has_rank",
+        "line_only_for_rms",
         "birth_before_open",
         "assessment_has_level",
         "valid_range",

@@ -86,6 +86,29 @@ def test_staff_and_card_assignment(lake_dir: Path) -> None:
     ) == ["RM1"]
 
 
+def test_staff_business_line_picks_the_card(tmp_path: Path) -> None:
+    """The staff table's business_line wins over the book's kinds; empty falls back to them."""
+    b = LakeBuilder()
+    for row in b.tables["staff"]:
+        row["business_line"] = {"RM1": "sci_tech"}.get(row["staff_id"], "")
+    # RM2 looks after one corporate customer only, and has no line of their own.
+    b.add("customers", {**_customer("C1"), "kind": "corporate"})
+    b.add(
+        "assignments",
+        {"customer_id": "C1", "staff_id": "RM2", "valid_from": "2020-01-01", "valid_to": ""},
+    )
+    b.write(tmp_path / "lake")
+    staff = staff_info(Lake(tmp_path / "lake", today=TODAY), period=Period.parse("2026Q3"))
+    assert (staff["RM1"].business_line, staff["RM1"].business_line_source) == (
+        "sci_tech",
+        "staff.business_line",
+    )
+    assert (staff["RM2"].business_line, staff["RM2"].business_line_source) == (
+        "corporate",
+        "customers: 1 corporate, 0 retail",
+    )
+
+
 def test_reassigned_customer_and_joiner(lake_dir: Path) -> None:
     cards = load_scorecards(lake_dir / "card.yaml")
     scored = score_lake(

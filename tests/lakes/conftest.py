@@ -50,6 +50,7 @@ BASE: Rows = {
             "rank": "intermediate",
             "unit_id": "TM2",
             "hired_on": "2019-05-01",
+            "business_line": "sci_tech",
         },
         {
             "staff_id": "S4",

@@ -100,6 +100,8 @@ def test_values_are_mapped_to_the_models_empty_values(lake: Path) -> None:
     s4 = Staff.objects.get(pk="S4")
     assert (s4.role, s4.rank, s4.unit_id, s4.user_id) == ("team_leader", "", "TM1", None)
     assert Staff.objects.get(pk="S1").rank == "senior"
+    assert Staff.objects.get(pk="S3").business_line == "sci_tech"
+    assert Staff.objects.get(pk="S1").business_line == ""  # empty: decided from the book
     p1, p2 = Product.objects.get(pk="P1"), Product.objects.get(pk="P2")
     assert (p1.term_days, p1.revenue_rate) == (None, Decimal("0.003"))
     assert (p2.term_days, p2.revenue_rate) == (180, Decimal("0.012"))

@@ -119,3 +119,61 @@ def test_loan_book_quality(con: duckdb.DuckDBPyConnection) -> None:
     npl = sum(grades.get(g, 0) for g in ("substandard", "doubtful", "loss"))
     assert {"normal", "special_mention", "substandard"} <= set(grades)
     assert 0.002 <= npl / total <= 0.05
+
+
+def test_business_lines_and_their_books(con: duckdb.DuckDBPyConnection) -> None:
+    """Branches with five or more RMs have a corporate RM (and every second one a sci-tech
+    RM) who serve the branch's corporate customers; retail RMs keep the retail customers."""
+    lines = dict(
+        con.execute(
+            "SELECT business_line, count(*) FROM staff WHERE role = 'rm' GROUP BY 1"
+        ).fetchall()
+    )
+    (branches_with_five,) = one(
+        con,
+        """SELECT count(*) FROM (SELECT u.parent_id FROM staff s
+        JOIN org_units u ON u.unit_id = s.unit_id WHERE s.role = 'rm'
+        GROUP BY 1 HAVING count(*) >= 5)""",
+    )
+    assert lines["corporate"] == branches_with_five
+    assert 1 <= lines["sci_tech"] <= lines["corporate"]
+    (non_rm_lines,) = one(
+        con, "SELECT count(*) FROM staff WHERE role <> 'rm' AND business_line IS NOT NULL"
+    )
+    assert non_rm_lines == 0
+    # Every assignment slice puts a customer with an RM of its line (the case RM's own book
+    # is left as seed 000 describes it, with its few corporate customers).
+    mismatched = con.execute(
+        f"""SELECT s.business_line, c.kind, count(*) FROM assignments a
+        JOIN staff s USING (staff_id) JOIN customers c USING (customer_id)
+        JOIN org_units t ON t.unit_id = s.unit_id
+        WHERE a.staff_id <> '{CASE_RM_STAFF_ID}'
+          AND (c.kind = 'corporate') <> (s.business_line IN ('corporate', 'sci_tech'))
+          AND t.parent_id IN (SELECT t2.parent_id FROM staff s2
+              JOIN org_units t2 ON t2.unit_id = s2.unit_id WHERE s2.business_line = 'corporate')
+        GROUP BY ALL"""
+    ).fetchall()
+    assert mismatched == []
+    # Sci-tech enterprises of a branch with a sci-tech RM are all with that RM.
+    (sci_elsewhere,) = one(
+        con,
+        """SELECT count(*) FROM assignments a JOIN staff s USING (staff_id)
+        JOIN customers c USING (customer_id) JOIN org_units t ON t.unit_id = s.unit_id
+        WHERE c.sci_tech AND s.business_line <> 'sci_tech'
+          AND t.parent_id IN (SELECT t2.parent_id FROM staff s2
+              JOIN org_units t2 ON t2.unit_id = s2.unit_id WHERE s2.business_line = 'sci_tech')""",
+    )
+    assert sci_elsewhere == 0
+
+
+def test_compliance_breaches_are_rare_and_on_customers(con: duckdb.DuckDBPyConnection) -> None:
+    n, details, outside = one(
+        con,
+        f"""SELECT count(*), count(DISTINCT detail),
+        count(*) FILTER (WHERE CAST(ts AS DATE) > {D})
+        FROM events WHERE kind = 'compliance.breach'""",
+    )
+    # 0.35 a year per 800 customers: about 24 over 2.75 years for 20,000 customers.
+    assert 8 <= n <= 60  # type: ignore[operator]
+    assert details == 3
+    assert outside == 0

@@ -133,6 +133,8 @@ ROLES = (
     "auditor",
 )
 RANKS = ("assistant", "junior", "intermediate", "senior")
+#: An RM's business line: which scorecard family applies (DOMAIN §5).
+BUSINESS_LINES = ("retail", "corporate", "sci_tech")
 CUSTOMER_KINDS = ("retail", "corporate")
 RISK_TOLERANCES = ("C1", "C2", "C3", "C4", "C5")
 PRODUCT_RISKS = ("R1", "R2", "R3", "R4", "R5")
@@ -235,11 +237,28 @@ TABLES: tuple[Table, ...] = (
                 zh="所属机构",
             ),
             Column("hired_on", ColType.DATE, description="Hire date", zh="入职日期"),
+            Column(
+                "business_line",
+                ColType.STRING,
+                required=False,
+                enum=BUSINESS_LINES,
+                description=(
+                    "RM's business line, which picks the scorecard (empty: from the book's "
+                    "customer kinds)"
+                ),
+                zh="条线",
+            ),
         ),
         ("staff_id",),
         checks=(
             RowCheck(
                 "rm_has_rank", "rank", "role <> 'rm' OR rank IS NOT NULL", "an RM must have a rank"
+            ),
+            RowCheck(
+                "line_only_for_rms",
+                "business_line",
+                "role = 'rm' OR business_line IS NULL",
+                "only RMs have a business line",
             ),
         ),
         description="Everyone who appears in the lake: RMs, tellers, managers, HR, auditors.",

@@ -21,6 +21,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "rank": "intermediate",
         "unit_id": "TM0101",
         "hired_on": "2019-07-01",
+        "business_line": "retail",
     },
     "customers": {
         "customer_id": "C00000001",

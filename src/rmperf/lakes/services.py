@@ -106,6 +106,8 @@ def _staff_values(row: Row) -> Row:
         "rank": _blank(row["rank"]),
         "unit_id": row["unit_id"],
         "hired_on": row["hired_on"],
+        # Optional in the lake (contract.BUSINESS_LINES); empty: decided from the book.
+        "business_line": _blank(row.get("business_line")),
     }
 
 
@@ -161,7 +163,7 @@ SPECS: dict[str, _Spec] = {
         Staff,
         "staff",
         ("staff_id",),
-        ("name", "role", "rank", "unit_id", "hired_on"),
+        ("name", "role", "rank", "unit_id", "hired_on", "business_line"),
         _staff_values,
     ),
     "customers": _Spec(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
@@ -94,6 +95,14 @@ class OrgUnit(models.Model):
         return models.Q(staff__staff_id=scope.staff_id)
 
 
+class BusinessLine(models.TextChoices):
+    """An RM's line (DOMAIN.md §5), which picks their scorecard."""
+
+    RETAIL = "retail", pgettext_lazy("business line", "Retail")
+    CORPORATE = "corporate", pgettext_lazy("business line", "Corporate")
+    SCI_TECH = "sci_tech", pgettext_lazy("business line", "Sci-tech finance")
+
+
 class Staff(models.Model):
     """A person in the bank; RMs carry a rank. A login user may be linked to one staff record."""
 
@@ -105,6 +114,13 @@ class Staff(models.Model):
         OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="staff"
     )
     hired_on = models.DateField(_("hired on"))
+    business_line = models.CharField(
+        _("business line"),
+        max_length=16,
+        choices=BusinessLine.choices,
+        blank=True,
+        help_text=_("Empty: the scorecard follows the kinds of the RM's customers."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login user"),

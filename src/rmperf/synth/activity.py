@@ -37,6 +37,11 @@ class follows them (GRADE_BOUNDS), so grades only age forward; an overdue loan k
 reporting after its maturity. Healthy loans amortise (mortgage and consumer loans,
 equal principal) or are repaid at maturity (business loans, bullet) and stop reporting
 in their maturity month.
+
+Compliance breaches (`compliance.breach` events, 合规违规: no dual recording, signing for
+the customer, an unsuitable sale) are rare: BREACH_RATE per customer-month, × e^(-0.8·care)
+of the customer's RM, from their own stream (so adding them changed no other row). The
+scorecards' veto line counts them for the RM in charge on the day.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ EVENT_KINDS = (
     "payroll.credit",
     "mortgage.disbursed",
     "complaint",
+    "compliance.breach",
 )
 EK = {k: i for i, k in enumerate(EVENT_KINDS)}
 CHANNELS = ("counter", "atm", "mobile", "online", "pos", "transfer")
@@ -320,7 +326,32 @@ def event_rows(
                 "text": np.full(c.size, -1),
             }
         )
+    parts.append(compliance_breaches(b))
     return cat(parts)
+
+
+#: Compliance breaches (合规违规) per customer-month under an RM of average care: about
+#: 0.35 a year for a book of 800 customers, i.e. a quarter of the RMs have one a year.
+BREACH_RATE = 3.5e-5
+
+
+def compliance_breaches(b: Block) -> dict[str, np.ndarray]:
+    """Rare breaches on a customer's business (no dual recording, signing for the customer,
+    an unsuitable sale), rarer under careful RMs; drawn from their own stream."""
+    rng = b.rng("events.compliance")
+    rm = b.w.pop.rm0[b.g]
+    lam = BREACH_RATE * np.exp(-0.8 * b.w.org.care[rm])
+    c, m = explode(rng.poisson(lam[:, None] * b.present))
+    day = b.cell_days(rng, c, m, active=False)
+    ts = local_us(day, seconds_of_day(rng, np.ones(c.size, dtype=bool)))
+    kind = "compliance.breach"
+    return {
+        "c": c,
+        "ts": ts,
+        "kind": np.full(c.size, EK[kind]),
+        "detail": rng.integers(0, 3, c.size) + DETAIL_OFFSET[kind],
+        "text": np.full(c.size, -1),
+    }
 
 
 # Details are chosen from a small vocabulary per kind; -1 = free text given separately.
@@ -344,6 +375,9 @@ DETAILS = (
     "fees",
     "waiting_time",
     "salary",
+    "no_dual_recording",
+    "signed_for_customer",
+    "unsuitable_sale",
 )
 DETAIL_OFFSET = {
     "page_view.mortgage": 0,
@@ -353,6 +387,7 @@ DETAIL_OFFSET = {
     "inquiry.business_loan": 12,
     "complaint": 15,
     "payroll.credit": 18,
+    "compliance.breach": 19,
 }
 
 

@@ -15,23 +15,29 @@ Shapes (all drawn once for the whole population, so they do not depend on blocks
   at least 181 days before `end` (the case RM's book: exactly 22 %); their last activity
   is uniform over their history, 15 % of them never transact in the window. 10 % of
   active customers sleep for 190-300 days in mid-history and wake up again.
+- business lines: in a branch with a corporate RM (see org), every corporate customer is
+  served by the corporate or the sci-tech RM (sci-tech enterprises by the sci-tech RM when
+  the branch has one, other corporate customers half and half), and retail customers by
+  the retail RMs (drawn from their own stream, so nothing else changes). The case RM's
+  book is left as it is.
 - reassignment: 4 % of customers (never the case RM's) move to another RM of the same
-  branch; the old slice ends the day before the new one starts.
+  branch and business line; the old slice ends the day before the new one starts.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-from rmperf.engine.contract import RISK_TOLERANCES
+from rmperf.engine.contract import BUSINESS_LINES, RISK_TOLERANCES
 
 from .arrow import bools, dates, ids, pick
 from .calendar import Calendar, add_years
 from .names import company_names, credit_codes, landlines, mobiles, person_names, resident_ids
-from .org import Org
+from .org import LINE, Org
 from .rng import stream
 from .scales import CASE_SLEEPING_SHARE, Scale
 
@@ -71,6 +77,40 @@ class Population:
         return np.asarray(np.where(day >= self.switch[idx], self.rm1[idx], self.rm0[idx]))
 
 
+def _route_by_line(
+    rm0: np.ndarray,
+    org: Org,
+    *,
+    branch: np.ndarray,
+    corporate: np.ndarray,
+    sci_tech: np.ndarray,
+    case: np.ndarray,
+    seed: int,
+) -> None:
+    """Move customers (in place) to an RM of their business line, inside their branch."""
+    rng = stream(seed, "customers.line")
+    n = rm0.size
+    half, u = rng.random(n) < 0.5, rng.random(n)
+    for b in range(org.n_branches):
+        rms = org.rms_by_branch[b]
+        lines = org.line[rms]
+        corp_rms = rms[lines == LINE["corporate"]]
+        if corp_rms.size == 0:
+            continue
+        sci_rms = rms[lines == LINE["sci_tech"]]
+        retail_rms = rms[(lines == LINE["retail"]) & (rms != org.case_rm)]
+        here = (branch == b) & ~case
+        to_sci = here & corporate & (sci_tech | half) if sci_rms.size else here & False
+        to_corp = here & corporate & ~to_sci
+        for sel, target in (
+            (to_sci, sci_rms),
+            (to_corp, corp_rms),
+            (here & ~corporate, retail_rms),
+        ):
+            idx = np.flatnonzero(sel & ~np.isin(rm0, target))
+            rm0[idx] = target[(u[idx] * target.size).astype(np.int64)]
+
+
 def build_population(
     scale: Scale, seed: int, cal: Calendar, org: Org
 ) -> tuple[Population, dict[str, pa.Array]]:
@@ -97,6 +137,10 @@ def build_population(
             rms = rms[rms != org.case_rm]
         w = rng.dirichlet(np.full(rms.size, 8.0))
         rm0[members] = rms[rng.choice(rms.size, members.size, p=w)]
+    sci_tech = corporate & (stream(seed, "customers.sci_tech").random(n) < 0.10)
+    _route_by_line(
+        rm0, org, branch=branch, corporate=corporate, sci_tech=sci_tech, case=case, seed=seed
+    )
     city = org.branch_city[branch]
 
     # Opening and age.
@@ -169,12 +213,12 @@ def build_population(
     move = ~case & (rng.random(n) < 0.04)
     pick_u = rng.random(n)
     day_u = rng.random(n)
-    for b in range(org.n_branches):
+    for b, line_no in itertools.product(range(org.n_branches), range(len(BUSINESS_LINES))):
         rms = org.rms_by_branch[b]
-        rms = rms[rms != org.case_rm]
+        rms = rms[(rms != org.case_rm) & (org.line[rms] == line_no)]
         if rms.size < 2:
             continue
-        sel = np.flatnonzero(move & (branch == b))
+        sel = np.flatnonzero(move & (branch == b) & (org.line[rm0] == line_no))
         if sel.size == 0:
             continue
         pos = np.searchsorted(rms, rm0[sel])  # rms are sorted staff indices
@@ -230,7 +274,6 @@ def build_population(
     columns = _customer_columns(pop, rng, birth, female, verified, verified_missing, opt_out)
     # Sci-tech enterprises (科技型企业): a tenth of the corporate customers, from their own
     # stream so every other column stays as it was.
-    sci_tech = corporate & (stream(seed, "customers.sci_tech").random(n) < 0.10)
     columns["sci_tech"] = bools(sci_tech)
     return pop, columns
 

@@ -12,6 +12,12 @@ contact frequency and speeds up request and referral responses; `care` lowers de
 rates of the loans an RM originates and raises the risk department's due-diligence
 score; `dressing` is the share of an RM's customers who show month-end 冲量 spikes
 (most RMs 2 %, a third of them 15 %).
+
+Business lines (DOMAIN §5, which scorecard applies): a branch with at least
+`LINE_MIN_RMS` RMs has one corporate RM (its last RM); every second such branch (odd
+branch index) also has a sci-tech finance RM (its second-last). Everyone else is retail.
+The case RM is always retail. No random draw is involved, so the staff stream and
+everything drawn from it are the same as before lines existed.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from rmperf.engine.contract import RANKS, ROLES
+from rmperf.engine.contract import BUSINESS_LINES, RANKS, ROLES
 
 from .arrow import dates, ids, pick
 from .calendar import Calendar
@@ -30,6 +36,9 @@ from .rng import stream
 from .scales import CASE_RM_STAFF_ID, Scale
 
 ROLE = {r: i for i, r in enumerate(ROLES)}
+LINE = {x: i for i, x in enumerate(BUSINESS_LINES)}
+#: A branch needs this many RMs before one of them serves corporate customers only.
+LINE_MIN_RMS = 5
 _TEAM_ORD = "一二三四五六七八九十"
 
 
@@ -54,6 +63,7 @@ class Org:
     risk_officer: np.ndarray  # per branch
     branch_manager: np.ndarray  # per branch
     case_rm: int
+    line: np.ndarray  # index into BUSINESS_LINES (RMs; 0 = retail for everyone else)
 
     @property
     def n_branches(self) -> int:
@@ -148,6 +158,16 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
     # The case RM starts below average: a quiet book that the turnaround wakes up.
     skill[case_rm], diligence[case_rm], dressing[case_rm] = -0.3, 0.2, 0.02
 
+    line = np.zeros(n, dtype=np.int64)
+    for b, rms in enumerate(rms_by_branch):
+        if len(rms) < LINE_MIN_RMS:
+            continue
+        line[rms[-1]] = LINE["corporate"]
+        if b % 2 == 1:
+            line[rms[-2]] = LINE["sci_tech"]
+    if line[case_rm] != LINE["retail"]:
+        raise AssertionError("the case RM must be a retail RM")
+
     staff_columns = {
         "staff_id": staff_ids,
         "name": names,
@@ -155,6 +175,7 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
         "rank": pick(RANKS, rank, missing=~is_rm),
         "unit_id": pa.array(unit_of),
         "hired_on": dates(hired),
+        "business_line": pick(BUSINESS_LINES, line, missing=~is_rm),
     }
     unit_columns = {
         "unit_id": pa.array(unit_id),
@@ -180,4 +201,5 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
         risk_officer=np.array(risk_officer, dtype=np.int64),
         branch_manager=np.array(manager, dtype=np.int64),
         case_rm=case_rm,
+        line=line,
     )

@@ -3,8 +3,8 @@ staff-side feedback and training records (once per bank).
 
 - requests: retail 3 %, corporate 8 % a month while active; 80 % handled by the
   customer's RM, the rest by a teller. Resolution time log-normal (median 3 h, faster
-  for diligent staff, ~7 % over 24 h), 3 % never resolved; a resolution after `end`
-  is not known yet (empty).
+  for diligent staff, ~7 % over 24 h); 3 % get stuck and are resolved 3-20 days later
+  (nothing stays open for ever); a resolution after `end` is not known yet (empty).
 - referrals follow the default rule book: teller → RM when a new account opens with a
   deposit of 50,000 or more and the customer asks about wealth products; WM → RM for a
   corporate loan (a quarter of business-loan inquiries) or corporate settlement; RM →
@@ -79,7 +79,11 @@ def requests(b: Block) -> dict[str, np.ndarray]:
     hours = np.exp(rng.normal(np.log(3.0) - 0.25 * org.diligence[staff], 1.4))
     resolved = received + _whole_seconds(hours * HOUR_US)
     end_us = local_us(np.array([cal.end]), np.array([86_399]))[0]
-    open_ = (rng.random(c.size) < 0.03) | (resolved > end_us)
+    # 3 % get stuck (escalated, waiting on a document …) and are resolved 3-20 days later.
+    stuck = rng.random(c.size) < 0.03
+    late = b.rng("requests.late").uniform(3.0, 20.0, c.size) * 24 * HOUR_US
+    resolved = np.where(stuck, received + _whole_seconds(late), resolved)
+    open_ = resolved > end_us
     order = np.lexsort((received, c))
     return {
         "c": c[order],

@@ -39,7 +39,7 @@ from rmperf.engine.scoring.score import (
     values_from_table,
 )
 from rmperf.engine.scoring.targets import EMPTY_SHEET, TargetSheet, round_half_up
-from rmperf.engine.validity import raw_view_name, valid_view_name
+from rmperf.engine.validity import valid_view_name
 
 STAFF_TABLES = ("staff", "org_units", "customers", "assignments")
 
@@ -52,22 +52,11 @@ def staff_info(
     lake: Lake, *, period: Period, backend: BackendName = "duckdb"
 ) -> dict[str, StaffInfo]:
     """Every RM hired by the period's end: team, branch, hire date and business line."""
-    has_line = (
-        lake.files("staff").readable and "business_line" in lake.files("staff").columns().names
-    )
     engine = open_backend(backend)
     try:
         attach_lake(engine, lake, list(STAFF_TABLES))
         s, o = valid_view_name("staff"), valid_view_name("org_units")
         c, a = valid_view_name("customers"), valid_view_name("assignments")
-        line_col = "bl.business_line" if has_line else "CAST(NULL AS STRING)"
-        line_join = (
-            f"LEFT JOIN (SELECT CAST(staff_id AS STRING) AS staff_id, "
-            f"CAST(business_line AS STRING) AS business_line FROM {raw_view_name('staff')}) bl "
-            "ON bl.staff_id = r.staff_id"
-            if has_line
-            else ""
-        )
         sql = f"""
             WITH kinds AS (
               SELECT x.staff_id,
@@ -79,11 +68,10 @@ def staff_info(
               JOIN {c} cu ON cu.customer_id = x.customer_id
               GROUP BY x.staff_id)
             SELECT r.staff_id, r.unit_id, u.kind AS unit_kind, u.parent_id, r.hired_on,
-                   k.corporate, k.retail, {line_col} AS business_line
+                   k.corporate, k.retail, r.business_line
             FROM {s} r
             LEFT JOIN {o} u ON u.unit_id = r.unit_id
             LEFT JOIN kinds k ON k.staff_id = r.staff_id
-            {line_join}
             WHERE r.role = 'rm' AND r.hired_on <= {_date_sql(period.end)}
             ORDER BY r.staff_id
         """
@@ -97,7 +85,7 @@ def staff_info(
         branch = (
             row["parent_id"] if kind == "team" else (row["unit_id"] if kind == "branch" else None)
         )
-        line = (row["business_line"] or "").strip().lower() or None
+        line = row["business_line"]  # validated against contract.BUSINESS_LINES
         if line is not None:
             source = "staff.business_line"
         else:
