@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refused object requests (403/404 of a signed-in user) go to the audit chain.
+    "rmperf.core.security.DeniedRequestLogMiddleware",
     "rmperf.core.middleware.IdleSessionTimeoutMiddleware",
     "rmperf.core.middleware.NoStoreForSignedInMiddleware",
     "rmperf.core.middleware.HtmxLoginRedirectMiddleware",

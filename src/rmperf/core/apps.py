@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "rmperf.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Sign-in, sign-out and sign-in failure receivers (the audit chain's security events).
+        from rmperf.core import security  # noqa: F401
