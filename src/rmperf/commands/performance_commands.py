@@ -42,7 +42,8 @@ def register(sub: Any) -> None:
             p.add_argument(
                 "--scorecard",
                 type=Path,
-                help="scorecard YAML or folder (default: the shipped cards)",
+                help="scorecard YAML or folder (default: the active scorecard set of the policies "
+                "app, the shipped cards until another is activated)",
             )
             p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
         p.set_defaults(handler=handler)
@@ -98,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     versions = ", ".join(f"{k} {v}" for k, v in sorted(run.policy_versions.items()))
     print(
         f"period {run.period.key}: {run.result_count:,} RMs scored ({counts}); run {run.run_id}; "
-        f"scorecards {versions}; lake import #{run.lake_import_id}; "
+        f"scorecards {run.policy_label or '—'} ({versions}); lake import #{run.lake_import_id}; "
         f"inputs {run.inputs_digest[:12]}"
     )
     return 0

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 
 from rmperf.core.access import Action, scope_of
 from rmperf.engine.policy import LoadedPolicy
+from rmperf.engine.scoring.load import Cards
 from rmperf.policies.kinds import KINDS, PolicyKind
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 
@@ -29,13 +30,31 @@ def policy_active(kind: str) -> PolicyVersion:
 
 
 @functools.lru_cache(maxsize=32)
-def _load(kind: str, digest: str, text: str) -> LoadedPolicy[Any]:
+def _load(kind: str, digest: str, text: str) -> Any:
     return KINDS[kind].load(text, f"{kind}.yaml")
 
 
 def policy_loaded(version: PolicyVersion) -> LoadedPolicy[Any]:
     """The engine's validated policy object of a stored version (parsed once per process)."""
-    return _load(version.kind, version.digest, version.yaml_text)
+    if version.kind == PolicyKind.SCORECARDS:
+        raise TypeError("a scorecard set loads with policy_cards()")
+    loaded: LoadedPolicy[Any] = _load(version.kind, version.digest, version.yaml_text)
+    return loaded
+
+
+def policy_cards(version: PolicyVersion) -> Cards:
+    """The scorecards of a stored scorecard set, by card name (parsed once per process)."""
+    if version.kind != PolicyKind.SCORECARDS:
+        raise TypeError(f"{version.kind} is not a scorecard set")
+    cards: Cards = _load(version.kind, version.digest, version.yaml_text)
+    return cards
+
+
+def policy_in_force(kind: str) -> tuple[PolicyVersion, Any]:
+    """The active version of `kind` and its engine value (a LoadedPolicy, or the Cards of
+    the scorecard set): what a run uses and records."""
+    version = policy_active(kind)
+    return version, _load(version.kind, version.digest, version.yaml_text)
 
 
 def policy_may_edit(*, actor: Any) -> bool:

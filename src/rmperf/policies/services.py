@@ -33,7 +33,7 @@ def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> s
         loaded = spec.load(yaml_text, source)
     except PolicyError as exc:
         raise ValidationError([str(issue) for issue in exc.issues]) from None
-    return loaded.digest
+    return spec.digest_of(loaded)
 
 
 def _writable(actor: Any, version_id: int) -> PolicyVersion:
@@ -110,7 +110,10 @@ def policy_version_approve(*, actor: Any, version_id: int) -> PolicyVersion:
         if version.created_by_id is not None and version.created_by_id == actor.pk:
             raise ValidationError(_("A policy must be approved by someone other than its author."))
         # The text may not have changed since it was validated: check again.
-        if policy_validate(kind=version.kind, yaml_text=version.yaml_text) != version.digest:
+        source = f"{version.kind}.yaml"
+        if policy_validate(kind=version.kind, yaml_text=version.yaml_text, source=source) != (
+            version.digest
+        ):
             raise ValidationError(_("The policy text does not match its digest."))
         before = {"status": version.status}
         version.status = PolicyStatus.APPROVED
