@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -102,3 +103,50 @@ def policy_overview(*, actor: Any) -> list[KindVersions]:
         )
         for k, vs in by_kind.items()
     ]
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a unified diff: `same`, `removed` or `added`, with its line numbers in
+    the old and the new text (None on the side it is missing from)."""
+
+    change: str
+    old_no: int | None
+    new_no: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class DiffHunk:
+    old_start: int
+    new_start: int
+    lines: list[DiffLine]
+
+
+def policy_diff(old_text: str, new_text: str, *, context: int = 3) -> list[DiffHunk]:
+    """The changed regions of two policy texts (difflib, `context` unchanged lines around
+    each change). Plain values: the template escapes every line."""
+    old = old_text.splitlines()
+    new = new_text.splitlines()
+    hunks: list[DiffHunk] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        lines: list[DiffLine] = []
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines.extend(
+                    DiffLine("same", i + 1, j + 1, old[i])
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                )
+                continue
+            if tag in ("replace", "delete"):
+                lines.extend(DiffLine("removed", i + 1, None, old[i]) for i in range(i1, i2))
+            if tag in ("replace", "insert"):
+                lines.extend(DiffLine("added", None, j + 1, new[j]) for j in range(j1, j2))
+        hunks.append(DiffHunk(old_start=group[0][1] + 1, new_start=group[0][3] + 1, lines=lines))
+    return hunks
+
+
+def policy_numbered(text: str, bad_lines: set[int]) -> list[tuple[int, str, bool]]:
+    """(line number, text, has an error) of every line, for the editor's error view."""
+    return [(n, line, n in bad_lines) for n, line in enumerate(text.splitlines(), 1)]

@@ -127,6 +127,15 @@ def _card_documents(text: str) -> list[tuple[int, str]]:
     return docs
 
 
+def _key_line(doc: str, key: str, default: int) -> int:
+    """The line of a card's top-level `key` (the card's first line if it has none)."""
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for n, line in enumerate(doc.splitlines(), 1):
+        if pattern.match(line):
+            return n
+    return default
+
+
 def load_scorecards_text(
     text: str, *, source: str = "scorecards.yaml", library: Library | None = None
 ) -> Cards:
@@ -143,7 +152,8 @@ def load_scorecards_text(
     first: dict[str, int] = {}
     by_line: dict[str, tuple[str, int]] = {}
     issues: list[PolicyIssue] = []
-    for start, doc in docs:
+    for begin, doc in docs:
+        start = _key_line(doc, "name", begin)
         try:
             loaded = load_scorecard_text(doc, source=source, library=lib)
         except PolicyError as exc:
@@ -171,7 +181,7 @@ def load_scorecards_text(
                     "one_card_per_business_line",
                     f"{bl} already has the card {other!r} (line {line})",
                     source,
-                    start,
+                    _key_line(doc, "applies_to", start),
                     ("applies_to", "business_line"),
                 )
             )
