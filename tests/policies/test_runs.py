@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from rmperf.core.models import AuditEvent
@@ -103,3 +104,26 @@ def test_referrals_record_the_rule_book_version_and_the_sweep_names_it(bank: Ban
         "policy"
     ] == ("referrals v2")
     assert referrals_sweep(actor=None).policy_label == "referrals v2"
+
+
+def test_a_campaign_records_the_recommend_rules_it_was_listed_with(
+    bank: Bank, tmp_path: Path
+) -> None:
+    from tests.factories import make_assignment, make_customer
+    from tests.recommend import test_campaigns as tc
+    from tests.segments.factories import make_run
+
+    long_ago = tc.TODAY - dt.timedelta(days=400)
+    for cid, rm in (("C020", bank.alice), ("C030", bank.carol), ("C031", bank.carol)):
+        c = make_customer(customer_id=cid, name=f"客户{cid}", unit=bank.branch_a)
+        make_assignment(customer=c, staff=rm, valid_from=long_ago)
+    make_run()
+    v2 = _activate(bank, "recommend", "typical_ticket:", "typical_ticket:  # 2027")
+    campaign = tc.create(bank, tc.lake(tmp_path))
+    assert campaign.policy == v2 and campaign.policy_label == "recommend v2"
+    event = AuditEvent.objects.get(verb="recommend.campaign_create")
+    assert event.after["policy"] == "recommend v2"
+    page = Client()
+    page.force_login(bank.user("mike"))
+    body = page.get(f"/recommend/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Rules: recommend v2" in body.content.decode()
