@@ -162,3 +162,33 @@ def test_an_unknown_kind_or_version_is_not_found(
     assert hannah.get("/policies/999999/").status_code == 404
     other = policy_active("tasks")
     assert hannah.get(f"/policies/new/?kind=referrals&from={other.pk}").status_code == 404
+
+
+def test_the_list_runs_as_many_queries_for_many_versions_as_for_few(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rmperf.policies.services import policy_version_create
+
+    hannah = client_as("hannah")
+
+    def grow(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            text = TASKS + f"# draft {i}\n"
+            policy_version_create(
+                actor=bank.user("hannah"), kind="tasks", yaml_text=text, label=f"d{i}"
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert hannah.get("/policies/").status_code == 200
+        return len(ctx.captured_queries)
+
+    policy_active("tasks")
+    grow(0, 2)
+    count()  # the first request of a session warms caches
+    few = count()
+    grow(2, 10)
+    assert count() == few

@@ -122,6 +122,8 @@ def policy_detail_view(request: HttpRequest, version_id: int) -> HttpResponse:
 def policy_diff_view(request: HttpRequest) -> HttpResponse:
     """The lines that changed from version `a` to version `b` (`?a=ID&b=ID`)."""
     _reader(request)
+    if not request.GET.get("a") and not request.GET.get("b"):
+        return redirect("policies:list")  # nothing chosen yet: the versions to choose from
     old = policy_version_get(actor=request.user, version_id=_int(request.GET.get("a")))
     new = policy_version_get(actor=request.user, version_id=_int(request.GET.get("b")))
     context = {
@@ -157,6 +159,8 @@ def policy_new_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     source = request.POST if request.method == "POST" else request.GET
     kind = source.get("kind", "")
+    if not kind:
+        return redirect("policies:list")  # each kind's section links here with its kind
     if kind not in KINDS:
         raise Http404
     base: PolicyVersion | None = None
