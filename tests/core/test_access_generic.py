@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from rmperf.policies.selectors import policy_active
 from tests.factories import Bank
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
@@ -27,6 +28,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "period_key": lambda bank: "2026Q3",
     "year": lambda bank: "2026",
     "campaign_id": lambda bank: str(campaign_in_alices_scope(bank).pk),
+    "version_id": lambda bank: str(policy_active("segmentation").pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -84,6 +86,11 @@ CASES: dict[str, Case] = {
     "recommend:campaign_close": Case(
         method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
     ),
+    # Everyone signed in reads every policy version; only HR (hannah) opens the editor,
+    # which without a kind sends her to the list; the diff without versions does too.
+    "policies:detail": Case(out_of_scope=None),
+    "policies:diff": Case(ok_status=302, out_of_scope=None),
+    "policies:new": Case(in_scope="hannah", ok_status=302, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

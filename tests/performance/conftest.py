@@ -180,7 +180,24 @@ def perf_bank(db: None, perf_paths: tuple[Path, Path]) -> PerfBank:
         Staff.objects.filter(pk=staff_id).update(user=user)
         users[username] = user
     users["root"] = User.objects.create(username="root", is_superuser=True, is_staff=True)
+    _activate_test_card()
     return PerfBank(path=path, users=users)
+
+
+def _activate_test_card() -> None:
+    """The bank's scorecard set in force is CARD (the shipped cards are for real lakes):
+    stored as the active `scorecards` policy version, as HR would after maker-checker."""
+    from django.utils import timezone
+
+    from rmperf.policies.models import PolicyStatus, PolicyVersion
+    from rmperf.policies.services import policy_validate
+
+    now = timezone.now()
+    PolicyVersion.objects.create(
+        kind="scorecards", label="test-card", yaml_text=CARD,
+        digest=policy_validate(kind="scorecards", yaml_text=CARD), status=PolicyStatus.ACTIVE,
+        created_at=now, approved_at=now, activated_at=now,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.test import Client
 from django.utils import translation
 
 from rmperf.core.models import AuditEvent
@@ -109,35 +108,3 @@ def test_an_invalid_policy_is_refused_with_its_line(bank: Bank) -> None:
 def test_only_hr_writes_policies(bank: Bank, persona: str) -> None:
     with pytest.raises(Http404):
         policy_version_create(actor=bank.user(persona), kind="segmentation", yaml_text=DEFAULT)
-
-
-def test_the_page_lists_versions_and_hr_acts_on_them(
-    bank: Bank, client_as: Callable[[str], Client]
-) -> None:
-    policy_active("segmentation")
-    alice = client_as("alice")
-    body = alice.get("/policies/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Customer segmentation" in body and "shipped default" in body
-    assert 'name="yaml_text"' not in body and 'value="approve"' not in body
-    assert alice.post("/policies/", {"action": "create"}).status_code == 404
-    hannah = client_as("hannah")
-    assert "New draft" in hannah.get("/policies/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    bad = hannah.post(
-        "/policies/",
-        {"action": "create", "kind": "segmentation", "yaml_text": "tiers: 3", "label": "bad"},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-    assert bad.status_code == 400 and "The policy was not saved" in bad.content.decode()
-    ok = hannah.post(
-        "/policies/",
-        {"action": "create", "kind": "segmentation", "yaml_text": STRICTER, "label": "v2"},
-    )
-    assert ok.status_code == 302
-    draft = PolicyVersion.objects.get(label="v2")
-    refused = hannah.post("/policies/", {"action": "approve", "version": draft.pk})
-    assert refused.status_code == 400  # her own draft
-    root = Client()
-    root.force_login(_superuser())  # type: ignore[arg-type]
-    assert root.post("/policies/", {"action": "approve", "version": draft.pk}).status_code == 302
-    assert hannah.post("/policies/", {"action": "activate", "version": draft.pk}).status_code == 302
-    assert policy_active("segmentation").label == "v2"

@@ -42,7 +42,8 @@ def register(sub: Any) -> None:
             p.add_argument(
                 "--scorecard",
                 type=Path,
-                help="scorecard YAML or folder (default: the shipped cards)",
+                help="scorecard YAML or folder (default: the active scorecard set of the policies "
+                "app, the shipped cards until another is activated)",
             )
             p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
         p.set_defaults(handler=handler)
@@ -96,9 +97,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"warning: {staff_id} not scored: {why}", file=sys.stderr)
     counts = ", ".join(f"{tier} {n:,}" for tier, _label, n in tier_counts(period=run.period))
     versions = ", ".join(f"{k} {v}" for k, v in sorted(run.policy_versions.items()))
+    used = run.policy.label if run.policy is not None else run.policy_label
     print(
         f"period {run.period.key}: {run.result_count:,} RMs scored ({counts}); run {run.run_id}; "
-        f"scorecards {versions}; lake import #{run.lake_import_id}; "
+        f"scorecards {used} ({versions}); lake import #{run.lake_import_id}; "
         f"inputs {run.inputs_digest[:12]}"
     )
     return 0

@@ -68,7 +68,11 @@ def register(sub: Any) -> None:
     )
     run.add_argument("--as-of", type=parse_date, required=True, help="as-of date YYYY-MM-DD")
     run.add_argument("--lake", type=Path, help="lake directory (default: the lake in use)")
-    run.add_argument("--policy", type=Path, help="recommendation policy YAML")
+    run.add_argument(
+        "--policy",
+        type=Path,
+        help="recommendation policy YAML (default: the active `recommend` policy version)",
+    )
     run.add_argument("--model", type=Path, help="propensity model from recommend-train")
     run.set_defaults(handler=cmd_run)
 
@@ -226,7 +230,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     print(
         f"run {run.pk}: {run.recommended:,} recommendations, {run.withheld:,} withheld "
-        f"findings; policy {run.policy_version}"
+        f"findings; policy {run.policy_label} ({run.policy_version})"
     )
     return 0
 

@@ -85,7 +85,7 @@ def cmd_referrals_sweep(args: argparse.Namespace) -> int:
     result = referrals_sweep(actor=None)
     print(
         f"{result.escalated} escalated, {result.expired} expired, {result.converted} converted "
-        f"({result.points} points awarded)"
+        f"({result.points} points awarded); rule book {result.policy_label}"
         + ("" if result.lake else "; no lake imported yet: purchases not matched")
     )
     return 0

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
+from rmperf.policies.models import policy_label_field, policy_version_fk
 
 
 class PeriodKind(models.TextChoices):
@@ -132,6 +133,9 @@ class ScoringRun(models.Model):
     #: scorecard name → policy version (short digest) of every card loaded.
     policy_versions = models.JSONField(_("scorecard versions"), default=dict)
     policy_digest = models.CharField(_("scorecards digest"), max_length=64)
+    #: the stored scorecard set the run used (empty with `--scorecard PATH`).
+    policy = policy_version_fk()
+    policy_label = policy_label_field()
     targets_digest = models.CharField(_("targets digest"), max_length=64)
     inputs_digest = models.CharField(_("inputs digest"), max_length=64, db_index=True)
     result_count = models.PositiveIntegerField(_("RMs scored"), default=0)

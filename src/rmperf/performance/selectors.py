@@ -33,6 +33,7 @@ from rmperf.performance.models import (
     TargetSheet,
     Tier,
 )
+from rmperf.policies.selectors import policy_cards
 
 PERSPECTIVES: tuple[tuple[str, Any], ...] = (
     ("financial", _("Financial")),
@@ -129,8 +130,14 @@ def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -
 
     if period is None or not cards_shown:
         return []
+    # The caps of the scorecard set the results were computed with; the set in force only
+    # for a run that used a card file (or predates stored sets).
+    run = period.runs.filter(status=RunStatus.SUCCEEDED).select_related("policy").first()
     try:
-        cards = services.scorecards_current()
+        if run is not None and run.policy is not None:
+            cards = policy_cards(run.policy)
+        else:
+            cards = services.scorecards_current()
     except PolicyError:
         return []
     labels = dict(Tier.choices)

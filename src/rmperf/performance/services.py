@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Case, Max, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +58,9 @@ from rmperf.performance.models import (
     TargetSheet,
     Tier,
 )
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.models import PolicyStatus, PolicyVersion
+from rmperf.policies.selectors import policy_in_force
 
 #: Roles that run the period workflow (besides superusers and the system).
 PERIOD_ROLES = frozenset({"hr"})
@@ -214,8 +217,30 @@ def _lake_import(lake_dir: Path) -> LakeImport | None:
 
 
 def scorecards_current(path: Path | None = None) -> Cards:
-    """The scorecards a run uses: `path` (a YAML file or folder), else the shipped ones."""
-    return load_scorecards(path, library=default_library())
+    """The scorecards a run uses: `path` (a YAML file or folder, the CLI's `--scorecard`),
+    else the active scorecard set of the policies app (the shipped cards until a bank
+    approves and activates its own)."""
+    if path is not None:
+        return load_scorecards(path, library=default_library())
+    _version, cards = policy_in_force(PolicyKind.SCORECARDS)
+    found: Cards = cards
+    return found
+
+
+def scorecards_version(
+    *, path: Path | None, policy_digest: str
+) -> tuple[PolicyVersion | None, str]:
+    """The stored scorecard set a run used and how the run names it: the version whose
+    digest is the run's (the active one first), or `file PATH` for a card file given on
+    the command line."""
+    if path is not None:
+        return None, f"file {path}"
+    found: PolicyVersion | None = (
+        PolicyVersion.objects.filter(kind=PolicyKind.SCORECARDS, digest=policy_digest)
+        .order_by(Case(When(status=PolicyStatus.ACTIVE, then=0), default=1), "-created_at", "-pk")
+        .first()
+    )
+    return found, found.run_label if found is not None else ""
 
 
 @dataclass(frozen=True)
@@ -284,6 +309,7 @@ def period_run(
     if existing is not None:
         _refuse_closed(existing)
     inputs = run_inputs(period=engine_period, scorecards=scorecards)
+    policy, policy_label = scorecards_version(path=scorecards, policy_digest=inputs.policy_digest)
     started = timezone.now()
     # The engine reads files only; it runs before the transaction so no lock is held
     # while DuckDB works.
@@ -316,6 +342,8 @@ def period_run(
             lake_import=inputs.lake_import,
             policy_versions={n: c.version for n, c in sorted(inputs.cards.items())},
             policy_digest=inputs.policy_digest,
+            policy=policy,
+            policy_label=policy_label,
             targets_digest=inputs.targets_digest,
             inputs_digest=inputs.inputs_digest,
             result_count=0,
@@ -411,6 +439,7 @@ def period_run(
                 "run_id": str(run.run_id),
                 "inputs_digest": run.inputs_digest,
                 "policy_versions": run.policy_versions,
+                "policy": run.policy_label,
                 "lake_import": run.lake_import_id,
                 "results": run.result_count,
                 "skipped": len(skipped),

@@ -1,7 +1,15 @@
-"""The kinds of policy the app stores, each with the engine loader that validates it."""
+"""The kinds of policy the app stores, each with the engine loader that validates it.
+
+A kind's stored text is one YAML document, except the scorecards: one version is the
+whole set of cards as one YAML stream (cards separated by `---` lines), because the
+set has rules of its own (one card per business line, card names unique) and a run
+scores every RM with the set in force (docs/policies.md).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -10,34 +18,109 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rmperf.engine.policy import LoadedPolicy, load_policy_text
+from rmperf.engine.policy import LoadedPolicy, PolicyModel, Rule, load_policy_text
+from rmperf.engine.recommend.policy import DEFAULT_FILE as RECOMMEND_FILE
+from rmperf.engine.recommend.policy import RULES as RECOMMEND_RULES
+from rmperf.engine.recommend.policy import RecommendPolicy
+from rmperf.engine.referrals.policy import DEFAULT_FILE as REFERRALS_FILE
+from rmperf.engine.referrals.policy import RULES as REFERRALS_RULES
+from rmperf.engine.referrals.policy import ReferralPolicy
+from rmperf.engine.scoring.library import default_library
+from rmperf.engine.scoring.load import DEFAULT_DIR as SCORECARDS_DIR
+from rmperf.engine.scoring.load import Cards, load_scorecards_text, scorecard_set_text
 from rmperf.engine.segmentation.policy import DEFAULT_FILE as SEGMENTATION_FILE
 from rmperf.engine.segmentation.policy import RULES as SEGMENTATION_RULES
 from rmperf.engine.segmentation.policy import SegmentationPolicy
+from rmperf.engine.tasks.policy import DEFAULT_FILE as TASKS_FILE
+from rmperf.engine.tasks.policy import RULES as TASKS_RULES
+from rmperf.engine.tasks.policy import TasksPolicy
 
 
 class PolicyKind(models.TextChoices):
     """What a policy governs; one version of each kind is active at a time."""
 
     SEGMENTATION = "segmentation", _("Customer segmentation")
+    SCORECARDS = "scorecards", _("RM scorecards")
+    RECOMMEND = "recommend", _("Recommendation and suitability rules")
+    REFERRALS = "referrals", _("Referral rule book")
+    TASKS = "tasks", _("Task and reminder rules")
 
 
 @dataclass(frozen=True)
 class KindSpec:
-    """How to validate a kind's YAML and where its shipped default lives."""
+    """How to validate a kind's YAML, what identifies a valid text (its digest) and where
+    its shipped default lives."""
 
     default_file: str
-    load: Callable[[str, str], LoadedPolicy[Any]]
+    load: Callable[[str, str], Any]
+    digest_of: Callable[[Any], str]
+    read_default: Callable[[], str]
 
     def default_text(self) -> str:
-        ref = resources.files("rmperf.policies").joinpath("defaults", self.default_file)
+        return self.read_default()
+
+
+def _shipped(name: str) -> Callable[[], str]:
+    def read() -> str:
+        ref = resources.files("rmperf.policies").joinpath("defaults", name)
         return ref.read_text(encoding="utf-8")
 
+    return read
 
-def _load_segmentation(text: str, source: str) -> LoadedPolicy[Any]:
-    return load_policy_text(text, SegmentationPolicy, source=source, rules=SEGMENTATION_RULES)
+
+def _document[P: PolicyModel](
+    model: type[P], rules: tuple[Rule[P], ...]
+) -> Callable[[str, str], LoadedPolicy[P]]:
+    def load(text: str, source: str) -> LoadedPolicy[P]:
+        return load_policy_text(text, model, source=source, rules=rules)
+
+    return load
+
+
+def _document_digest(loaded: LoadedPolicy[Any]) -> str:
+    return loaded.digest
+
+
+def _load_scorecards(text: str, source: str) -> Cards:
+    return load_scorecards_text(text, source=source, library=default_library())
+
+
+def scorecards_digest(cards: Cards) -> str:
+    """The set's digest: the same value performance runs record as `policy_digest`."""
+    payload = {name: c.digest for name, c in sorted(cards.items())}
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 KINDS: dict[str, KindSpec] = {
-    PolicyKind.SEGMENTATION: KindSpec(default_file=SEGMENTATION_FILE, load=_load_segmentation),
+    PolicyKind.SEGMENTATION: KindSpec(
+        default_file=SEGMENTATION_FILE,
+        load=_document(SegmentationPolicy, tuple(SEGMENTATION_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(SEGMENTATION_FILE),
+    ),
+    PolicyKind.SCORECARDS: KindSpec(
+        default_file=f"{SCORECARDS_DIR}/",
+        load=_load_scorecards,
+        digest_of=scorecards_digest,
+        read_default=scorecard_set_text,
+    ),
+    PolicyKind.RECOMMEND: KindSpec(
+        default_file=RECOMMEND_FILE,
+        load=_document(RecommendPolicy, tuple(RECOMMEND_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(RECOMMEND_FILE),
+    ),
+    PolicyKind.REFERRALS: KindSpec(
+        default_file=REFERRALS_FILE,
+        load=_document(ReferralPolicy, tuple(REFERRALS_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(REFERRALS_FILE),
+    ),
+    PolicyKind.TASKS: KindSpec(
+        default_file=TASKS_FILE,
+        load=_document(TasksPolicy, tuple(TASKS_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(TASKS_FILE),
+    ),
 }

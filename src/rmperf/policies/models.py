@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,24 @@ class PolicyStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     ACTIVE = "active", _("Active")
     RETIRED = "retired", _("Retired")
+
+
+def policy_version_fk() -> models.ForeignKey[Any, Any]:
+    """The stored policy version a run or record used (empty: a policy file given on the
+    command line, named in the matching `policy_label`)."""
+    return models.ForeignKey(
+        "policies.PolicyVersion",
+        verbose_name=_("policy version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
+def policy_label_field() -> models.CharField[Any, Any]:
+    """How a run names the policy it used: the kind and version label, or `file PATH`."""
+    return models.CharField(_("policy used"), max_length=300, blank=True)
 
 
 class PolicyVersion(models.Model):
@@ -77,6 +97,11 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.label} ({self.get_status_display()})"
+
+    @property
+    def run_label(self) -> str:
+        """How runs name this version: `<kind> <label>`."""
+        return f"{self.kind} {self.label}"
 
     @property
     def short_digest(self) -> str:

@@ -16,24 +16,33 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action
 from rmperf.core.audit import audit_record
-from rmperf.engine.policy import PolicyError
+from rmperf.engine.policy import PolicyError, PolicyIssue
 from rmperf.policies.kinds import KINDS
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 
 OBJECT_TYPE = "policy_version"
 
 
+class PolicyInvalid(ValidationError):
+    """A policy text the engine refuses; `issues` keeps each finding's rule and line for
+    the editor (the messages are the issues' text: file, line, rule, message)."""
+
+    def __init__(self, issues: list[PolicyIssue]) -> None:
+        self.issues = issues
+        super().__init__([str(issue) for issue in issues])
+
+
 def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> str:
-    """The digest of a valid policy text; ValidationError listing every problem (with its
-    line) otherwise."""
+    """The digest of a valid policy text; PolicyInvalid (a ValidationError) listing every
+    problem, each naming file, line and rule, otherwise."""
     spec = KINDS.get(kind)
     if spec is None:
         raise ValidationError(_("Unknown policy kind %(kind)s.") % {"kind": kind})
     try:
         loaded = spec.load(yaml_text, source)
     except PolicyError as exc:
-        raise ValidationError([str(issue) for issue in exc.issues]) from None
-    return loaded.digest
+        raise PolicyInvalid(exc.issues) from None
+    return spec.digest_of(loaded)
 
 
 def _writable(actor: Any, version_id: int) -> PolicyVersion:
@@ -110,7 +119,10 @@ def policy_version_approve(*, actor: Any, version_id: int) -> PolicyVersion:
         if version.created_by_id is not None and version.created_by_id == actor.pk:
             raise ValidationError(_("A policy must be approved by someone other than its author."))
         # The text may not have changed since it was validated: check again.
-        if policy_validate(kind=version.kind, yaml_text=version.yaml_text) != version.digest:
+        source = f"{version.kind}.yaml"
+        if policy_validate(kind=version.kind, yaml_text=version.yaml_text, source=source) != (
+            version.digest
+        ):
             raise ValidationError(_("The policy text does not match its digest."))
         before = {"status": version.status}
         version.status = PolicyStatus.APPROVED
@@ -150,35 +162,49 @@ def policy_default_record(*, kind: str) -> PolicyVersion:
     spec = KINDS[kind]
     text = spec.default_text()
     digest = policy_validate(kind=kind, yaml_text=text, source=f"defaults/{spec.default_file}")
-    with transaction.atomic():
-        active = PolicyVersion.objects.select_for_update().filter(
+    try:
+        with transaction.atomic():
+            return _default_record(kind=kind, text=text, digest=digest, note=spec.default_file)
+    except IntegrityError:
+        # Another request recorded it first (the label and the one-active constraint
+        # are unique): use theirs.
+        found: PolicyVersion | None = PolicyVersion.objects.filter(
             kind=kind, status=PolicyStatus.ACTIVE
+        ).first()
+        if found is None:
+            raise
+        return found
+
+
+def _default_record(*, kind: str, text: str, digest: str, note: str) -> PolicyVersion:
+    """The active version of `kind`, else its shipped default made active (a re-used row
+    if that text was recorded before); the database's unique constraints settle races."""
+    active = PolicyVersion.objects.select_for_update().filter(kind=kind, status=PolicyStatus.ACTIVE)
+    found: PolicyVersion | None = active.first()
+    if found is not None:
+        return found
+    now = timezone.now()
+    label = f"default-{digest[:12]}"
+    version = PolicyVersion.objects.filter(kind=kind, label=label).first()
+    if version is None:
+        version = PolicyVersion(
+            kind=kind,
+            label=label,
+            yaml_text=text,
+            digest=digest,
+            status=PolicyStatus.ACTIVE,
+            is_default=True,
+            note=f"defaults/{note}",
+            created_at=now,
+            approved_at=now,
+            activated_at=now,
         )
-        found: PolicyVersion | None = active.first()
-        if found is not None:
-            return found
-        now = timezone.now()
-        label = f"default-{digest[:12]}"
-        version = PolicyVersion.objects.filter(kind=kind, label=label).first()
-        if version is None:
-            version = PolicyVersion(
-                kind=kind,
-                label=label,
-                yaml_text=text,
-                digest=digest,
-                status=PolicyStatus.ACTIVE,
-                is_default=True,
-                note=f"defaults/{spec.default_file}",
-                created_at=now,
-                approved_at=now,
-                activated_at=now,
-            )
-            version.full_clean()
-            version.save()
-        else:
-            version.status = PolicyStatus.ACTIVE
-            version.activated_at = now
-            version.retired_at = None
-            version.save(update_fields=["status", "activated_at", "retired_at"])
-        _audit(actor=None, verb="policy.default", version=version, before=None)
+        version.full_clean()
+        version.save()
+    else:
+        version.status = PolicyStatus.ACTIVE
+        version.activated_at = now
+        version.retired_at = None
+        version.save(update_fields=["status", "activated_at", "retired_at"])
+    _audit(actor=None, verb="policy.default", version=version, before=None)
     return version

@@ -8,7 +8,14 @@ from rmperf.recommend.models import Campaign, Offer, RecommendationRun
 
 @admin.register(RecommendationRun)
 class RecommendationRunAdmin(admin.ModelAdmin[RecommendationRun]):
-    list_display = ("as_of", "policy_version", "recommended", "withheld", "created_at")
+    list_display = (
+        "as_of",
+        "policy_label",
+        "policy_version",
+        "recommended",
+        "withheld",
+        "created_at",
+    )
     readonly_fields = ("as_of", "policy_version", "lake_path", "recommended", "withheld")
 
 

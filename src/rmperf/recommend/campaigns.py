@@ -23,8 +23,9 @@ from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.contract import PRODUCT_CATEGORIES
 from rmperf.engine.lake import Lake
 from rmperf.engine.recommend.campaign import CampaignListError, campaign_list
-from rmperf.engine.recommend.policy import load_recommend_policy
 from rmperf.lakes.selectors import lake_current
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.selectors import policy_in_force
 from rmperf.recommend.models import (
     Campaign,
     CampaignStatus,
@@ -111,7 +112,7 @@ def campaign_create(
     segment = {r.customer_id: r for r in rows.order_by("customer_id")}
     if not segment:
         raise CampaignError(_("No customer in your scope matches this segment."))
-    loaded = load_recommend_policy()
+    policy, loaded = policy_in_force(PolicyKind.RECOMMEND)
     lake = Lake(lake_dir, today=timezone.localdate(), time_zone=loaded.policy.time_zone)
     try:
         listed = campaign_list(
@@ -146,6 +147,8 @@ def campaign_create(
             unit=staff.unit,
             created_by=staff,
             segment_run=run,
+            policy=policy,
+            policy_label=policy.run_label,
             starts_on=starts_on,
             ends_on=ends_on,
         )
@@ -193,6 +196,7 @@ def campaign_create(
                 "starts_on": starts_on.isoformat(),
                 "ends_on": ends_on.isoformat(),
                 "segment_run": str(run.run_id),
+                "policy": campaign.policy_label,
                 "targeted": len(listed.targets),
                 "withheld_customers": len(listed.blocked),
                 "not_in_lake": len(listed.unknown),
@@ -261,7 +265,7 @@ def campaign_track(*, actor: Any, lake_dir: Path | None = None) -> int:
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
         raise CampaignError(_("No lake has been imported yet."))
-    loaded = load_recommend_policy()
+    _policy, loaded = policy_in_force(PolicyKind.RECOMMEND)
     window = loaded.policy.attribution.window_days
     zone = ZoneInfo(loaded.policy.time_zone)
     lake = Lake(lake_dir, today=timezone.localdate(), time_zone=loaded.policy.time_zone)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
 from rmperf.customers.models import customer_scope_q
+from rmperf.policies.models import policy_label_field, policy_version_fk
 
 
 class RecommendationRun(models.Model):
@@ -20,6 +21,8 @@ class RecommendationRun(models.Model):
 
     as_of = models.DateField(_("as of"))
     policy_version = models.CharField(_("policy version"), max_length=64)
+    policy = policy_version_fk()
+    policy_label = policy_label_field()
     lake_path = models.CharField(_("lake"), max_length=500)
     model_used = models.BooleanField(_("propensity model used"), default=False)
     started_by = models.ForeignKey(
@@ -240,6 +243,9 @@ class Campaign(models.Model):
         _("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    #: the recommendation rules (suitability, window) the target list was built with.
+    policy = policy_version_fk()
+    policy_label = policy_label_field()
     tracked_at = models.DateTimeField(_("results tracked at"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()

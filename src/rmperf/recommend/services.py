@@ -22,6 +22,8 @@ from rmperf.engine.recommend.model import load_model
 from rmperf.engine.recommend.policy import load_recommend_policy
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.selectors import policy_in_force
 from rmperf.recommend.models import Offer, Outcome, Recommendation, RecommendationRun, Withheld
 
 CHUNK = 2000
@@ -57,7 +59,12 @@ def recommendation_run(
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
         raise RecommendRunError("no lake has been imported yet")
-    loaded = load_recommend_policy(policy_path)
+    if policy_path is not None:
+        loaded = load_recommend_policy(policy_path)
+        policy, policy_label = None, f"file {policy_path}"
+    else:
+        policy, loaded = policy_in_force(PolicyKind.RECOMMEND)
+        policy_label = policy.run_label
     model = load_model(model_path) if model_path is not None else None
     lake = Lake(lake_dir, today=timezone.localdate(), time_zone=loaded.policy.time_zone)
     result = recommend(
@@ -71,6 +78,8 @@ def recommendation_run(
         run = RecommendationRun.objects.create(
             as_of=as_of,
             policy_version=loaded.version,
+            policy=policy,
+            policy_label=policy_label,
             lake_path=str(lake_dir),
             model_used=model is not None,
             started_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -130,6 +139,7 @@ def recommendation_run(
             after={
                 "as_of": as_of.isoformat(),
                 "policy_version": loaded.version,
+                "policy": policy_label,
                 "recommended": len(shown),
                 "withheld": len(withheld),
                 "unknown_customer_rows": len(recs) + len(blocked) - len(shown) - len(withheld),
@@ -187,7 +197,7 @@ def offer_attribute(*, actor: Any, lake_dir: Path | None = None) -> int:
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
         raise RecommendRunError("no lake has been imported yet")
-    window = load_recommend_policy().policy.attribution.window_days
+    window = policy_in_force(PolicyKind.RECOMMEND)[1].policy.attribution.window_days
     pending = list(
         Offer.objects.filter(outcome=Outcome.ACCEPTED, purchased_on__isnull=True).order_by("pk")
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
+from rmperf.policies.models import policy_label_field, policy_version_fk
 
 
 class Need(models.TextChoices):
@@ -80,6 +81,8 @@ class Referral(models.Model):
     need = models.CharField(_("need"), max_length=32, choices=Need.choices)
     rule_id = models.CharField(_("rule met"), max_length=64)
     policy_version = models.CharField(_("rule book version"), max_length=12)
+    policy = policy_version_fk()
+    policy_label = policy_label_field()
     deposit = models.DecimalField(
         _("deposit"), max_digits=18, decimal_places=2, null=True, blank=True
     )

@@ -9,7 +9,6 @@ at or above zero (DOMAIN §4: balances never go negative).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -37,11 +36,13 @@ from rmperf.engine.referrals import (
     ReferralPolicy,
     ReferralRule,
     check_referral,
-    load_referral_policy,
     match_purchases,
     window_end,
 )
 from rmperf.org.models import OrgUnit, Role, Staff
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.models import PolicyVersion
+from rmperf.policies.selectors import policy_in_force
 from rmperf.referrals.models import (
     OPEN_STATES,
     EntryKind,
@@ -62,10 +63,16 @@ REFERRER_ROLES = frozenset({Role.TELLER, Role.WEALTH_MANAGER, Role.RM})
 APPROVER_ROLES = frozenset({Role.TEAM_LEADER, Role.BRANCH_MANAGER})
 
 
-@functools.lru_cache(maxsize=1)
+def referral_policy_version() -> tuple[PolicyVersion, LoadedPolicy[ReferralPolicy]]:
+    """The rule book in force and its stored version: the active `referrals` policy (the
+    shipped default until another is approved and activated; docs/referrals.md)."""
+    version, loaded = policy_in_force(PolicyKind.REFERRALS)
+    return version, loaded
+
+
 def referral_policy() -> LoadedPolicy[ReferralPolicy]:
-    """The rule book in force: the shipped default (docs/referrals.md)."""
-    return load_referral_policy()
+    """The rule book in force (parsed once per version and process)."""
+    return referral_policy_version()[1]
 
 
 def rule_name(rule: ReferralRule) -> str:
@@ -256,7 +263,7 @@ def referral_create(
 ) -> Referral:
     """Make a referral that meets the rule book; raise ValidationError (per field) if not."""
     now = now or timezone.now()
-    policy = referral_policy()
+    version, policy = referral_policy_version()
     with transaction.atomic(durable=True):
         check = referral_check(
             actor=actor,
@@ -277,6 +284,8 @@ def referral_create(
             need=need,
             rule_id=check.rule.id,
             policy_version=policy.version,
+            policy=version,
+            policy_label=version.run_label,
             deposit=check.deposit,
             note=(note or "").strip()[:500],
             state=State.CREATED,
@@ -313,6 +322,7 @@ def _snapshot(r: Referral) -> dict[str, Any]:
         "need": r.need,
         "rule": r.rule_id,
         "policy_version": r.policy_version,
+        "policy": r.policy_label,
     }
 
 
@@ -662,6 +672,8 @@ class SweepResult:
     converted: int = 0
     points: int = 0
     lake: bool = False
+    #: the rule book version the sweep applied (`referrals <label>`).
+    policy_label: str = ""
 
 
 def escalation_target(staff: Staff, role: str) -> Staff | None:
@@ -702,8 +714,9 @@ def referrals_sweep(*, actor: Any = None, now: dt.datetime | None = None) -> Swe
     purchase is in the current lake, and expire those whose conversion window has passed."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    policy = referral_policy().policy
-    result = SweepResult()
+    version, loaded = referral_policy_version()
+    policy = loaded.policy
+    result = SweepResult(policy_label=version.run_label)
     for r in Referral.objects.filter(
         state=State.CREATED, escalated_at__isnull=True, due_at__lt=now
     ).select_related("to_staff__unit"):
@@ -758,7 +771,7 @@ def referrals_sweep(*, actor: Any = None, now: dt.datetime | None = None) -> Swe
                     verb="referral.convert",
                     object_type="referral",
                     object_id=str(r.pk),
-                    after=_transition_after(r),
+                    after={**_transition_after(r), "policy": result.policy_label},
                 )
             result.converted += 1
             result.points += r.points

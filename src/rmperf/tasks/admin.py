@@ -5,7 +5,9 @@ from rmperf.tasks.models import Interaction, Task, TaskRun
 
 @admin.register(TaskRun)
 class TaskRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("as_of", "proposed", "created", "closed", "skipped", "started_at")
+    list_display = (
+        "as_of", "proposed", "created", "closed", "skipped", "policy_label", "started_at",
+    )  # fmt: skip
     readonly_fields = tuple(f.name for f in TaskRun._meta.fields)
 
 

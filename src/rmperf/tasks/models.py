@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
+from rmperf.policies.models import policy_label_field, policy_version_fk
 
 
 class TaskKind(models.TextChoices):
@@ -71,6 +72,8 @@ class TaskRun(models.Model):
     as_of = models.DateField(_("as of"))
     lake_path = models.CharField(_("lake"), max_length=500)
     policy_digest = models.CharField(_("tasks policy"), max_length=64)
+    policy = policy_version_fk()
+    policy_label = policy_label_field()
     kinds = models.JSONField(_("kinds computed"), default=list)
     proposed = models.PositiveIntegerField(_("tasks proposed"), default=0)
     created = models.PositiveIntegerField(_("tasks created"), default=0)

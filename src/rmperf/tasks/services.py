@@ -24,12 +24,12 @@ from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation.tags import add_months
-from rmperf.engine.tasks import WINDOWED_KINDS, TasksPolicy, generate_tasks, load_tasks_policy
+from rmperf.engine.tasks import WINDOWED_KINDS, TasksPolicy, generate_tasks
 from rmperf.engine.tasks import TaskKind as EngineKind
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.policies.kinds import PolicyKind
-from rmperf.policies.selectors import policy_active, policy_loaded
+from rmperf.policies.selectors import policy_active, policy_in_force, policy_loaded
 from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
 from rmperf.tasks.models import (
     CAUSE_GONE,
@@ -50,8 +50,11 @@ class TaskRunError(Exception):
 
 
 def tasks_policy() -> TasksPolicy:
-    """The tasks policy in force: the shipped default (docs/tasks.md "Policy")."""
-    return load_tasks_policy().policy
+    """The tasks policy in force: the active version of the policies app (the shipped
+    default until another is activated; docs/tasks.md "Policy")."""
+    loaded = policy_in_force(PolicyKind.TASKS)[1]
+    found: TasksPolicy = loaded.policy
+    return found
 
 
 def _app_verified(customer_ids: Iterable[str]) -> dict[str, dt.date]:
@@ -152,7 +155,8 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
         raise TaskRunError(_("No lake has been imported yet."))
-    policy = tasks_policy()
+    tasks_version, tasks_loaded = policy_in_force(PolicyKind.TASKS)
+    policy: TasksPolicy = tasks_loaded.policy
     version = policy_active(PolicyKind.SEGMENTATION)
     seg = policy_loaded(version)
     started = timezone.now()
@@ -189,7 +193,9 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
         run = TaskRun.objects.create(
             as_of=as_of,
             lake_path=str(lake.path),
-            policy_digest=load_tasks_policy().digest,
+            policy_digest=tasks_loaded.digest,
+            policy=tasks_version,
+            policy_label=tasks_version.run_label,
             kinds=[k.value for k in result.kinds],
             proposed=len(proposed),
             skipped=skipped,
@@ -232,6 +238,7 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
                 "closed": run.closed,
                 "skipped": run.skipped,
                 "policy": run.policy_digest,
+                "policy_version": run.policy_label,
             },
         )
     return run

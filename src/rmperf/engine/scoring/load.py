@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -104,6 +105,115 @@ def load_scorecards(path: Path | str | None = None, *, library: Library | None =
     if issues:
         raise PolicyError(issues)
     return _check_set(cards)
+
+
+#: A line that starts a card in a scorecard set (a YAML document start marker).
+_DOC_START = re.compile(r"^---(?:[ \t].*)?$")
+
+
+def _card_documents(text: str) -> list[tuple[int, str]]:
+    """(first line, text) of each card of a set written as a YAML stream: cards separated
+    by `---` lines. Each card text keeps its lines where they were (blank lines before it)
+    so an error names the line of the whole set, not of the card."""
+    lines = text.splitlines()
+    starts = [0] + [i for i, ln in enumerate(lines) if _DOC_START.match(ln) and i > 0]
+    docs: list[tuple[int, str]] = []
+    for n, begin in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        body = lines[begin:end]
+        if all(not ln.strip() or ln.lstrip().startswith("#") or ln.strip() == "---" for ln in body):
+            continue
+        docs.append((begin + 1, "\n" * begin + "\n".join(body) + "\n"))
+    return docs
+
+
+def _key_line(doc: str, key: str, default: int) -> int:
+    """The line of a card's top-level `key` (the card's first line if it has none)."""
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for n, line in enumerate(doc.splitlines(), 1):
+        if pattern.match(line):
+            return n
+    return default
+
+
+def load_scorecards_text(
+    text: str, *, source: str = "scorecards.yaml", library: Library | None = None
+) -> Cards:
+    """Cards by name from one scorecard set: cards separated by `---` lines (the form the
+    app stores as one policy version). Every card and the set are checked; all problems
+    are reported together, each with the set's file name and its line."""
+    lib = library if library is not None else default_library()
+    docs = _card_documents(text)
+    if not docs:
+        raise PolicyError(
+            [PolicyIssue(Severity.ERROR, "scorecards_empty", "the set holds no card", source, 1)]
+        )
+    cards: Cards = {}
+    first: dict[str, int] = {}
+    by_line: dict[str, tuple[str, int]] = {}
+    issues: list[PolicyIssue] = []
+    for begin, doc in docs:
+        start = _key_line(doc, "name", begin)
+        try:
+            loaded = load_scorecard_text(doc, source=source, library=lib)
+        except PolicyError as exc:
+            issues.extend(exc.issues)
+            continue
+        name = loaded.policy.name
+        if name in cards:
+            issues.append(
+                PolicyIssue(
+                    Severity.ERROR,
+                    "card_unique",
+                    f"a card called {name!r} is also on line {first[name]}",
+                    source,
+                    start,
+                    ("name",),
+                )
+            )
+            continue
+        bl = loaded.policy.applies_to.business_line
+        if bl in by_line:
+            other, line = by_line[bl]
+            issues.append(
+                PolicyIssue(
+                    Severity.ERROR,
+                    "one_card_per_business_line",
+                    f"{bl} already has the card {other!r} (line {line})",
+                    source,
+                    _key_line(doc, "applies_to", start),
+                    ("applies_to", "business_line"),
+                )
+            )
+            continue
+        cards[name] = loaded
+        first[name] = start
+        by_line[bl] = (name, start)
+    if issues:
+        raise PolicyError(issues)
+    return cards
+
+
+def scorecard_set_text(path: Path | str | None = None) -> str:
+    """One scorecard set text (cards separated by `---`) from a file, a folder of card
+    files (sorted by name) or the shipped defaults (None): the stored form of the set."""
+    texts: list[str] = []
+    if path is None:
+        folder = resources.files("rmperf.policies").joinpath("defaults", DEFAULT_DIR)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".yaml", ".yml")):
+                texts.append(entry.read_text("utf-8"))
+    else:
+        p = Path(path)
+        files = (
+            sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml")) if p.is_dir() else [p]
+        )
+        for f in files:
+            try:
+                texts.append(f.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise _file_issue(str(f), f"cannot read scorecard: {exc.strerror}") from None
+    return "\n---\n".join(t.strip("\n") for t in texts) + "\n"
 
 
 def scorecard_json_schema() -> dict[str, object]:

@@ -27,5 +27,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"task run {run.pk} at {run.as_of}: {run.proposed:,} proposed, {run.created:,} "
-            f"created, {run.closed:,} closed, {run.skipped:,} skipped ({', '.join(run.kinds)})"
+            f"created, {run.closed:,} closed, {run.skipped:,} skipped ({', '.join(run.kinds)}); "
+            f"policy {run.policy_label}"
         )
