@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
+from rmperf.engine.indicators.offers import Offers
+from rmperf.engine.indicators.params import DEFAULT_PARAMS
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
@@ -58,6 +60,8 @@ from rmperf.performance.models import (
     TargetSheet,
     Tier,
 )
+from rmperf.recommend.selectors import offers_input
+from rmperf.recommend.services import run_offers_write
 
 #: Roles that run the period workflow (besides superusers and the system).
 PERIOD_ROLES = frozenset({"hr"})
@@ -230,6 +234,7 @@ class RunInputs:
     policy_digest: str
     targets_digest: str
     inputs_digest: str
+    offers: Offers | None = None  # the period's offers (recommend app), also in the file
 
 
 def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
@@ -243,8 +248,11 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
     targets, targets_digest = approved_targets(year=period.start.year)
     policy_digest = _digest({name: c.digest for name, c in sorted(cards.items())})
     tables = {name: t.digest for name, t in sorted(registered_tables(lake_dir=lake_dir).items())}
+    window = dt.timedelta(days=DEFAULT_PARAMS.offer_window_days)  # earlier offers convert later
+    offers = offers_input(first=period.start - window, last=period.end)
     inputs = _digest(
         {
+            "offers": offers.digest,
             "period": period.key,
             "lake": str(lake_dir),
             "tables": tables,
@@ -253,6 +261,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
             "targets": targets_digest,
         }
     )
+    run_offers_write(inputs, offers)  # the run's offers input: `rmperf score --offers` it
     return RunInputs(
         lake_dir=lake_dir,
         lake_import=run_import,
@@ -262,6 +271,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
         policy_digest=policy_digest,
         targets_digest=targets_digest,
         inputs_digest=inputs,
+        offers=offers,
     )
 
 
@@ -293,6 +303,7 @@ def period_run(
         cards=inputs.cards,
         targets=inputs.targets,
         backend=backend,  # type: ignore[arg-type]
+        offers=inputs.offers,
     )
     with transaction.atomic(durable=True):
         period = _open(actor, engine_period.key)
