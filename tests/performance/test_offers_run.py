@@ -175,3 +175,20 @@ def test_why_this_score_lists_the_offers(offers_bank: tuple[Path, Path]) -> None
     offer = Offer.objects.get()
     assert f"rec-{offer.pk}" in text
     assert "product WM, logged accepted, bought 2026-07-10" in text
+
+
+def test_an_offer_the_lake_cannot_place_stops_the_run_with_why(
+    offers_bank: tuple[Path, Path],
+) -> None:
+    from rmperf.performance.models import ScoringRun
+    from rmperf.performance.services import PerformanceError
+
+    _lake, card = offers_bank
+    rec = Recommendation.objects.get()
+    gone = Offer.objects.create(
+        recommendation=rec, customer_id="C1", product_id="GONE", offered_by_id="RM1",
+        offered_on=dt.date(2026, 7, 4), outcome="offered",
+    )  # fmt: skip
+    with pytest.raises(PerformanceError, match=f"offer rec-{gone.pk}: product_id 'GONE'"):
+        period_run(actor=None, key="2026Q3", scorecards=card)
+    assert not ScoringRun.objects.exists()

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
-from rmperf.engine.indicators.offers import Offers
+from rmperf.engine.indicators.offers import Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
@@ -297,14 +297,17 @@ def period_run(
     started = timezone.now()
     # The engine reads files only; it runs before the transaction so no lock is held
     # while DuckDB works.
-    scored = score_lake(
-        inputs.lake,
-        period=engine_period,
-        cards=inputs.cards,
-        targets=inputs.targets,
-        backend=backend,  # type: ignore[arg-type]
-        offers=inputs.offers,
-    )
+    try:
+        scored = score_lake(
+            inputs.lake,
+            period=engine_period,
+            cards=inputs.cards,
+            targets=inputs.targets,
+            backend=backend,  # type: ignore[arg-type]
+            offers=inputs.offers,
+        )
+    except OffersError as exc:  # e.g. an offer of a customer the lake no longer has
+        raise PerformanceError(str(exc)) from None
     with transaction.atomic(durable=True):
         period = _open(actor, engine_period.key)
         _refuse_closed(period)  # closed meanwhile
