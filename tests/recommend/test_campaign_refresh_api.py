@@ -21,6 +21,7 @@ from unittest import mock
 import pytest
 from django.http import Http404
 from django.test import Client
+from django.utils import translation
 
 from rmperf.core.models import AuditEvent
 from rmperf.engine.lake import Lake
@@ -102,8 +103,10 @@ def test_refresh_adds_withdraws_and_keeps_logged_offers(branch: Bank, tmp_path: 
         ("C020", "risk_above_tolerance"),
     }
     assert "C020" not in {t.customer_id for t in rm_campaign_targets(actor=alice)}
-    with pytest.raises(CampaignError, match="withdrawn"):
+    with translation.override("en"), pytest.raises(CampaignError, match="C020 was withdrawn"):
         campaign_offer_log(actor=alice, target_id=c020.pk, outcome="declined")
+    with translation.override("zh-hans"), pytest.raises(CampaignError, match=r"已被移出.*C2"):
+        campaign_offer_log(actor=alice, target_id=c020.pk, outcome="declined")  # 中文原因
     campaign.refresh_from_db()
     assert campaign.refreshed_at is not None and campaign.segment_run.as_of == AS_OF + dt.timedelta(
         days=31
