@@ -29,6 +29,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "year": lambda bank: "2026",
     "campaign_id": lambda bank: str(campaign_in_alices_scope(bank).pk),
     "version_id": lambda bank: str(policy_active("segmentation").pk),
+    "target_id": lambda bank: str(campaign_in_alices_scope(bank).targets.get().pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -91,6 +92,13 @@ CASES: dict[str, Case] = {
     "policies:detail": Case(out_of_scope=None),
     "policies:diff": Case(ok_status=302, out_of_scope=None),
     "policies:new": Case(in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    # No lake in the walk: mike's refresh is refused with why (page 400, API 422).
+    "recommend:campaign_refresh": Case(
+        method="post", in_scope="mike", ok_status=400, out_of_scope="bob"
+    ),
+    "api:campaign_refresh": Case(method="post", in_scope="mike", ok_status=422, out_of_scope="bob"),
+    "api:campaign_create": Case(method="post", ok_status=400),
+    "api:campaign_offer": Case(method="post", ok_status=400),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

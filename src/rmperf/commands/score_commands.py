@@ -25,6 +25,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, help="annual target sheet, CSV or YAML (一人一表)")
     p.add_argument("--manual", type=Path, help="manual scores CSV: staff_id, key, score (0-100)")
     p.add_argument("--assign", type=Path, help="CSV staff_id, scorecard: which card scores whom")
+    p.add_argument(
+        "--offers",
+        type=Path,
+        help="offers file, CSV or Parquet (offer_id, staff_id, customer_id, product_id, "
+        "offered_at with offset, outcome[, campaign_id]) for the offer_* indicators; "
+        "see docs/indicators.md",
+    )
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
 
@@ -69,6 +76,7 @@ def _fail(message: object) -> int:
 
 def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | int:
     """Load and check every input, then score; an int is the exit status of a failure."""
+    from rmperf.engine.indicators.offers import OffersError, load_offers
     from rmperf.engine.lake import Lake
     from rmperf.engine.output import check_output_path
     from rmperf.engine.periods import Period
@@ -104,6 +112,7 @@ def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | in
         manual = (
             load_manual_scores(args.manual, period=period.key) if args.manual is not None else None
         )
+        offers = load_offers(args.offers) if args.offers is not None else None
         explicit = None
         if args.assign is not None:
             try:
@@ -128,7 +137,10 @@ def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | in
             only=only,
             backend=args.engine,
             library=library,
+            offers=offers,
         )
+    except OffersError as exc:
+        return _fail(exc)
     except KeyError:
         return _fail(f"unknown staff {only!r}: no RM with that staff_id in {args.lake} by {period}")
     except ScoringError as exc:
@@ -170,6 +182,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from rmperf.engine.indicators import ROWS_SCHEMA, indicator_rows
+    from rmperf.engine.indicators.offers import load_offers
     from rmperf.engine.lake import Lake
     from rmperf.engine.output import write_result
     from rmperf.engine.periods import Period
@@ -186,11 +199,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
     lake = Lake(args.lake, today=args.today or system_today())
     period = Period.parse(args.period)
     rows: dict[str, pa.Table] = {}
+    offers = load_offers(args.offers) if args.offers is not None else None
     wanted = [ln.indicator for ln in result.lines_of(args.staff) if ln.method != "manual"]
     wanted += [a.indicator for a in result.adjustments if a.staff_id == args.staff and a.indicator]
     for indicator in dict.fromkeys(wanted):
         rows[indicator] = indicator_rows(
-            lake, period=period, staff_id=args.staff, indicator=indicator, backend=args.engine
+            lake,
+            period=period,
+            staff_id=args.staff,
+            indicator=indicator,
+            backend=args.engine,
+            offers=offers,
         )
     print(explain_text(result, args.staff, rows=rows, top=args.top), end="")
     if args.out is not None:

@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
+from rmperf.engine.indicators.offers import Offers, OffersError
+from rmperf.engine.indicators.params import DEFAULT_PARAMS
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
@@ -61,6 +63,8 @@ from rmperf.performance.models import (
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 from rmperf.policies.selectors import policy_in_force
+from rmperf.recommend.selectors import offers_input
+from rmperf.recommend.services import run_offers_write
 
 #: Roles that run the period workflow (besides superusers and the system).
 PERIOD_ROLES = frozenset({"hr"})
@@ -255,6 +259,7 @@ class RunInputs:
     policy_digest: str
     targets_digest: str
     inputs_digest: str
+    offers: Offers | None = None  # the period's offers (recommend app), also in the file
 
 
 def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
@@ -268,8 +273,11 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
     targets, targets_digest = approved_targets(year=period.start.year)
     policy_digest = _digest({name: c.digest for name, c in sorted(cards.items())})
     tables = {name: t.digest for name, t in sorted(registered_tables(lake_dir=lake_dir).items())}
+    window = dt.timedelta(days=DEFAULT_PARAMS.offer_window_days)  # earlier offers convert later
+    offers = offers_input(first=period.start - window, last=period.end)
     inputs = _digest(
         {
+            "offers": offers.digest,
             "period": period.key,
             "lake": str(lake_dir),
             "tables": tables,
@@ -278,6 +286,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
             "targets": targets_digest,
         }
     )
+    run_offers_write(inputs, offers)  # the run's offers input: `rmperf score --offers` it
     return RunInputs(
         lake_dir=lake_dir,
         lake_import=run_import,
@@ -287,6 +296,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
         policy_digest=policy_digest,
         targets_digest=targets_digest,
         inputs_digest=inputs,
+        offers=offers,
     )
 
 
@@ -313,13 +323,17 @@ def period_run(
     started = timezone.now()
     # The engine reads files only; it runs before the transaction so no lock is held
     # while DuckDB works.
-    scored = score_lake(
-        inputs.lake,
-        period=engine_period,
-        cards=inputs.cards,
-        targets=inputs.targets,
-        backend=backend,  # type: ignore[arg-type]
-    )
+    try:
+        scored = score_lake(
+            inputs.lake,
+            period=engine_period,
+            cards=inputs.cards,
+            targets=inputs.targets,
+            backend=backend,  # type: ignore[arg-type]
+            offers=inputs.offers,
+        )
+    except OffersError as exc:  # e.g. an offer of a customer the lake no longer has
+        raise PerformanceError(str(exc)) from None
     with transaction.atomic(durable=True):
         period = _open(actor, engine_period.key)
         _refuse_closed(period)  # closed meanwhile

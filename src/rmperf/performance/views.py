@@ -167,8 +167,10 @@ def _why(
 ) -> dict[str, Any] | None:
     """The rows behind one line's value (engine `indicator_rows`), flagged rows first."""
     from rmperf.engine.indicators import indicator_rows
+    from rmperf.engine.indicators.definitions import SPECS
     from rmperf.engine.lake import Lake
     from rmperf.engine.scoring.library import default_library
+    from rmperf.recommend.services import run_offers_load
 
     behind = result.lines.filter(indicator=indicator).exclude(method="manual").exists()
     if not behind and not result.adjustments.filter(indicator=indicator).exists():
@@ -181,11 +183,18 @@ def _why(
         out["problem"] = _("The lake this result was computed from is no longer there.")
         return out
     today = run.lake_import.today if run.lake_import is not None else _today()
+    offers = None
+    if SPECS[indicator].offers:  # offers live in the app: the run kept the ones it used
+        offers = run_offers_load(run.inputs_digest)
+        if offers is None:
+            out["problem"] = _("The offers this result was computed from are no longer there.")
+            return out
     table = indicator_rows(
         Lake(lake_dir, today=today),
         period=engine_period,
         staff_id=result.staff_id,
         indicator=indicator,
+        offers=offers,
     )
     rows = table.to_pylist()
 

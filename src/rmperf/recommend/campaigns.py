@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of, staff_of
@@ -34,7 +36,7 @@ from rmperf.recommend.models import (
     Outcome,
 )
 from rmperf.recommend.services import first_purchase, holding_starts
-from rmperf.segments.models import CustomerSegment, Tier
+from rmperf.segments.models import CustomerSegment, SegmentRun, Tier
 from rmperf.segments.selectors import segment_run_current
 
 CENT = Decimal("0.01")
@@ -76,6 +78,20 @@ def _check(
         raise CampaignError("ends_on: " + _("The campaign cannot end before it starts."))
 
 
+def _segment(
+    actor: Any, run: SegmentRun, tiers: Sequence[str], tags: Sequence[str], gap_category: str
+) -> dict[str, CustomerSegment]:
+    """The segment's rows of `run` in the actor's scope, by customer id."""
+    rows = CustomerSegment.objects.restrict(actor).filter(run=run)
+    if tiers:
+        rows = rows.filter(tier__in=list(tiers))
+    for tag in tags:
+        rows = rows.filter(tags__contains=f";{tag};")
+    if gap_category:
+        rows = rows.exclude(holdings__contains=f";{gap_category};")
+    return {r.customer_id: r for r in rows.order_by("customer_id")}
+
+
 def campaign_create(
     *,
     actor: Any,
@@ -102,14 +118,7 @@ def campaign_create(
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
         raise CampaignError(_("No lake has been imported yet."))
-    rows = CustomerSegment.objects.restrict(actor).filter(run=run)
-    if tiers:
-        rows = rows.filter(tier__in=list(tiers))
-    for tag in tags:
-        rows = rows.filter(tags__contains=f";{tag};")
-    if gap_category:
-        rows = rows.exclude(holdings__contains=f";{gap_category};")
-    segment = {r.customer_id: r for r in rows.order_by("customer_id")}
+    segment = _segment(actor, run, tiers, tags, gap_category)
     if not segment:
         raise CampaignError(_("No customer in your scope matches this segment."))
     policy, loaded = policy_in_force(PolicyKind.RECOMMEND)
@@ -227,15 +236,28 @@ def campaign_offer_log(*, actor: Any, target_id: int, outcome: str) -> CampaignT
     c = target.campaign
     if c.status != CampaignStatus.ACTIVE or not c.starts_on <= today <= c.ends_on:
         raise CampaignError(_("Campaign %(name)s is not running today.") % {"name": c.name})
+    if target.withdrawn_on is not None:
+        raise CampaignError(
+            _("%(customer)s was withdrawn from the campaign: %(reason)s")
+            % {
+                "customer": target.customer_id,
+                "reason": target.withdrawn_reason_zh
+                if (get_language() or "").startswith("zh")
+                else target.withdrawn_reason_en,
+            }
+        )
     with transaction.atomic(durable=True):
         target = CampaignTarget.objects.select_for_update().get(pk=target.pk)
         before = {"outcome": target.outcome} if target.outcome else None
         if not target.outcome:
             target.offered_by = staff
             target.offered_on = today
+            target.offered_at = timezone.now()
         target.outcome = outcome
         target.updated_at = timezone.now()
-        target.save(update_fields=["outcome", "offered_by", "offered_on", "updated_at"])
+        target.save(
+            update_fields=["outcome", "offered_by", "offered_on", "offered_at", "updated_at"]
+        )
         audit_record(
             actor=actor,
             verb="recommend.campaign_offer",
@@ -319,6 +341,168 @@ def campaign_track(*, actor: Any, lake_dir: Path | None = None) -> int:
     return changed
 
 
+@dataclass(frozen=True)
+class RefreshResult:
+    """What a refresh changed on a campaign's list."""
+
+    campaign: Campaign
+    added: list[str]
+    withdrawn: list[str]
+    reinstated: list[str]
+    withheld: int  # customers of the segment left off (blocked), new and old
+    not_in_lake: int
+
+
+def _reasons(findings: Sequence[Any]) -> dict[str, str]:
+    return {
+        "withdrawn_rule": ";".join(f.rule for f in findings)[:200],
+        "withdrawn_reason_en": "; ".join(f.reason_en for f in findings),
+        "withdrawn_reason_zh": "；".join(f.reason_zh for f in findings),
+    }
+
+
+def campaign_refresh(
+    *, actor: Any, campaign_id: int, lake_dir: Path | None = None
+) -> RefreshResult:
+    """Re-evaluate a running campaign's segment on the latest segmentation run and lake:
+    customers who now match and pass the suitability gate are added; targets for whom
+    the product is no longer suitable are withdrawn with the rule and the reason (an
+    offer already logged, and its results, stay); withdrawn targets that are suitable
+    again come back. Targets who merely left the segment (e.g. they bought the product)
+    stay. Only a branch manager of the campaign's unit; atomic and audited."""
+    campaign: Campaign | None = (
+        Campaign.objects.restrict(actor, Action.CHANGE)
+        .filter(pk=campaign_id, status=CampaignStatus.ACTIVE)
+        .first()
+    )
+    if campaign is None or not campaign_may_create(actor=actor):
+        raise Http404
+    run = segment_run_current()
+    if run is None:
+        raise CampaignError(_("No segmentation run yet: run the segmentation first."))
+    lake_dir = lake_dir or lake_current()
+    if lake_dir is None:
+        raise CampaignError(_("No lake has been imported yet."))
+    segment = _segment(actor, run, campaign.tiers, campaign.tags, campaign.gap_category)
+    existing = {
+        t.customer_id: t
+        for t in CampaignTarget.objects.restrict(actor).filter(campaign=campaign).order_by("pk")
+    }
+    loaded = load_recommend_policy()
+    lake = Lake(lake_dir, today=timezone.localdate(), time_zone=loaded.policy.time_zone)
+    try:
+        listed = campaign_list(
+            lake,
+            as_of=run.as_of,
+            policy=loaded.policy,
+            product_id=campaign.product_id,
+            customer_ids=sorted(set(segment) | set(existing)),
+        )
+    except CampaignListError:
+        raise CampaignError(
+            _("product %(product)s is not in the lake's products")
+            % {"product": campaign.product_id}
+        ) from None
+    suitable = {t.scored.customer.customer_id: t for t in listed.targets}
+    blocked = {b.scored.customer.customer_id: b for b in listed.blocked}
+    today = timezone.localdate()
+    rm_today = dict(
+        Assignment.objects.filter(
+            current_on(today), customer_id__in=sorted(set(segment) | set(existing))
+        ).values_list("customer_id", "staff_id")
+    )
+    added: list[str] = []
+    withdrawn: list[str] = []
+    reinstated: list[str] = []
+    with transaction.atomic(durable=True):
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        before = {"segment_run": str(campaign.segment_run.run_id), "targets": len(existing)}
+        for cid, t in sorted(suitable.items()):
+            flags = {
+                "flags": ";".join(f.rule for f in t.flags),
+                "flag_reason_en": "; ".join(f.reason_en for f in t.flags),
+                "flag_reason_zh": "；".join(f.reason_zh for f in t.flags),
+            }
+            target = existing.get(cid)
+            if target is None:
+                if cid not in segment:
+                    continue
+                row = segment[cid]
+                CampaignTarget.objects.create(
+                    campaign=campaign,
+                    customer_id=cid,
+                    rm_id=rm_today.get(cid) or row.rm_id,
+                    unit_id=row.unit_id,
+                    tier=row.tier,
+                    added_on=today,
+                    **flags,
+                )
+                added.append(cid)
+                continue
+            fields = [k for k, v in flags.items() if getattr(target, k) != v]
+            for k in fields:
+                setattr(target, k, flags[k])
+            if target.withdrawn_on is not None:
+                target.withdrawn_on = None
+                for k in _reasons(()):
+                    setattr(target, k, "")
+                fields += ["withdrawn_on", *_reasons(())]
+                reinstated.append(cid)
+            if fields:
+                target.save(update_fields=fields)
+        for cid, b in sorted(blocked.items()):
+            target = existing.get(cid)
+            if target is not None and target.withdrawn_on is None:
+                target.withdrawn_on = today
+                for k, v in _reasons(b.findings).items():
+                    setattr(target, k, v)
+                target.save(update_fields=["withdrawn_on", *_reasons(b.findings)])
+                withdrawn.append(cid)
+            if target is None and cid not in segment:
+                continue
+            have = set(
+                CampaignWithheld.objects.filter(campaign=campaign, customer_id=cid).values_list(
+                    "rule", flat=True
+                )
+            )
+            CampaignWithheld.objects.bulk_create(
+                CampaignWithheld(
+                    campaign=campaign,
+                    customer_id=cid,
+                    rm_id=rm_today.get(cid) or (segment[cid].rm_id if cid in segment else None),
+                    product_risk=f"R{b.scored.product.risk}",
+                    customer_risk=f"C{b.scored.customer.risk}" if b.scored.customer.risk else "",
+                    rule=f.rule,
+                    reason_en=f.reason_en,
+                    reason_zh=f.reason_zh,
+                )
+                for f in b.findings
+                if f.rule not in have
+            )
+        # Customers on the list now are no longer "left off".
+        listed_now = [c for c in suitable if c in existing or c in added]
+        CampaignWithheld.objects.filter(campaign=campaign, customer_id__in=listed_now).delete()
+        campaign.segment_run = run
+        campaign.refreshed_at = timezone.now()
+        campaign.save(update_fields=["segment_run", "refreshed_at"])
+        audit_record(
+            actor=actor,
+            verb="recommend.campaign_refresh",
+            object_type="recommend.Campaign",
+            object_id=str(campaign.pk),
+            before=before,
+            after={
+                "segment_run": str(run.run_id),
+                "added": added,
+                "withdrawn": withdrawn,
+                "reinstated": reinstated,
+                "withheld_customers": len(blocked),
+                "not_in_lake": len(listed.unknown),
+            },
+        )
+    return RefreshResult(campaign, added, withdrawn, reinstated, len(blocked), len(listed.unknown))
+
+
 def campaign_close(*, actor: Any, campaign_id: int) -> Campaign:
     """Close a campaign of the actor's scope (no more offers logged)."""
     campaign: Campaign | None = (
@@ -349,5 +533,6 @@ __all__ = [
     "campaign_create",
     "campaign_may_create",
     "campaign_offer_log",
+    "campaign_refresh",
     "campaign_track",
 ]

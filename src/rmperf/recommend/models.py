@@ -186,6 +186,9 @@ class Offer(models.Model):
         "org.Staff", verbose_name=_("offered by"), on_delete=models.PROTECT, related_name="+"
     )
     offered_on = models.DateField(_("offered on"))
+    #: When the offer was first logged (rows from before this column: the start of
+    #: offered_on in bank time, set by the migration).
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     purchased_on = models.DateField(_("purchase seen in the lake on"), null=True, blank=True)
@@ -214,8 +217,9 @@ class CampaignStatus(models.TextChoices):
 
 class Campaign(models.Model):
     """A branch manager offers one product to a segment of their branch (tiers, tags, a
-    product gap). The target list is fixed when the campaign is created, from the latest
-    segmentation run, and every target passed the suitability gate."""
+    product gap). The target list is made when the campaign is created, from the latest
+    segmentation run, and every target passed the suitability gate; a refresh re-runs
+    the segment on a newer run (new customers added, unsuitable ones withdrawn)."""
 
     name = models.CharField(_("name"), max_length=200)
     product_id = models.CharField(_("product"), max_length=64)
@@ -247,6 +251,7 @@ class Campaign(models.Model):
     policy = policy_version_fk()
     policy_label = policy_label_field()
     tracked_at = models.DateTimeField(_("results tracked at"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("list refreshed at"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -314,7 +319,16 @@ class CampaignTarget(models.Model):
         related_name="+",
     )
     offered_on = models.DateField(_("offered on"), null=True, blank=True)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    #: Set when a refresh added the customer (empty: on the list since creation).
+    added_on = models.DateField(_("added on"), null=True, blank=True)
+    #: Set when a refresh found the product no longer suitable: the customer leaves the
+    #: list (no more offers); an offer already logged and its results stay.
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_rule = models.CharField(_("withdrawn by rule"), max_length=200, blank=True)
+    withdrawn_reason_en = models.TextField(_("withdrawal reason (English)"), blank=True)
+    withdrawn_reason_zh = models.TextField(_("withdrawal reason (Chinese)"), blank=True)
     purchased_on = models.DateField(_("purchase seen in the lake on"), null=True, blank=True)
     purchase_amount = models.DecimalField(
         _("purchase amount"), max_digits=18, decimal_places=2, null=True, blank=True

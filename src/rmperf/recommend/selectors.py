@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import staff_of
 from rmperf.customers.models import Assignment, Customer, current_on
+from rmperf.engine.indicators.offers import Offer as EngineOffer
+from rmperf.engine.indicators.offers import Offers
 from rmperf.recommend.models import (
     Campaign,
     CampaignStatus,
@@ -140,9 +143,10 @@ def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
 
 
 def campaign_targets(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignTarget]:
+    """The campaign's list (targets a refresh withdrew are not on it)."""
     return (
         CampaignTarget.objects.restrict(actor)
-        .filter(campaign=campaign)
+        .filter(campaign=campaign, withdrawn_on__isnull=True)
         .select_related("customer", "rm", "unit")
         .order_by("customer_id")
     )
@@ -191,9 +195,73 @@ def rm_campaign_targets(*, actor: Any) -> QuerySet[CampaignTarget]:
                 )
             ),
             campaign__status=CampaignStatus.ACTIVE,
+            withdrawn_on__isnull=True,
             campaign__starts_on__lte=today,
             campaign__ends_on__gte=today,
         )
         .select_related("campaign", "customer")
         .order_by("campaign__ends_on", "campaign_id", "customer_id")
     )
+
+
+def campaign_withdrawn(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignTarget]:
+    """Targets a refresh withdrew (no longer suitable), with the rule and the reason; an
+    offer logged before stays with them."""
+    return (
+        CampaignTarget.objects.restrict(actor)
+        .filter(campaign=campaign, withdrawn_on__isnull=False)
+        .select_related("customer", "rm")
+        .order_by("customer_id")
+    )
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in bank time (offers logged before offered_at was recorded)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_default_timezone())
+
+
+def offers_input(*, first: dt.date, last: dt.date) -> Offers:
+    """Every offer logged with offered_on in first … last, from the RM panel and from
+    campaigns, as the engine's offers input (docs/indicators.md). Not restricted: it is
+    the input of a bank-wide performance run, like the lake. Ids: `rec-<pk>` for panel
+    offers, `cmp-<pk>` for campaign targets; the offering staff member is credited."""
+    rows: list[EngineOffer] = []
+    panel = Offer.objects.filter(offered_on__gte=first, offered_on__lte=last).order_by("pk")
+    for o in panel.values_list(
+        "pk", "offered_by_id", "customer_id", "product_id", "offered_at", "offered_on", "outcome"
+    ):
+        pk, staff_id, customer_id, product_id, at, on, outcome = o
+        rows.append(
+            EngineOffer(
+                f"rec-{pk}", staff_id, customer_id, product_id, at or _start_of(on), outcome
+            )
+        )
+    targets = (
+        CampaignTarget.objects.filter(offered_on__gte=first, offered_on__lte=last)
+        .exclude(outcome="")
+        .exclude(offered_by__isnull=True)
+        .order_by("pk")
+    )
+    for t in targets.values_list(
+        "pk",
+        "offered_by_id",
+        "customer_id",
+        "campaign__product_id",
+        "offered_at",
+        "offered_on",
+        "outcome",
+        "campaign_id",
+    ):
+        pk, staff_id, customer_id, product_id, at, on, outcome, campaign_id = t
+        rows.append(
+            EngineOffer(
+                f"cmp-{pk}",
+                staff_id,
+                customer_id,
+                product_id,
+                at or _start_of(on),
+                outcome,
+                str(campaign_id),
+            )
+        )
+    return Offers(tuple(rows), f"app offers {first.isoformat()} … {last.isoformat()}")

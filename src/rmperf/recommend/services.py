@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -16,6 +17,8 @@ from django.utils import timezone
 from rmperf.core.access import Action, staff_of
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Customer
+from rmperf.engine.indicators.offers import Offers as EngineOffers
+from rmperf.engine.indicators.offers import load_offers, write_offers
 from rmperf.engine.lake import Lake
 from rmperf.engine.recommend import recommend
 from rmperf.engine.recommend.model import load_model
@@ -169,6 +172,7 @@ def offer_log(*, actor: Any, recommendation_id: int, outcome: str) -> Offer:
                 product_id=rec.product_id,
                 offered_by=staff,
                 offered_on=timezone.localdate(),
+                offered_at=timezone.now(),
                 outcome=outcome,
             )
         else:
@@ -247,3 +251,21 @@ def first_purchase(
         (d, amount) for d, amount in starts.get((customer_id, product_id), []) if since <= d <= end
     )
     return seen[0] if seen else None
+
+
+def run_offers_path(inputs_digest: str) -> Path:
+    """Where a performance run keeps the offers it was computed from (its inputs)."""
+    return Path(settings.HOME_DIR) / "runs" / inputs_digest / "offers.parquet"
+
+
+def run_offers_write(inputs_digest: str, offers: EngineOffers) -> Path:
+    """Write a run's offers input (idempotent: same digest, same content)."""
+    path = run_offers_path(inputs_digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_offers(offers.rows, path)
+
+
+def run_offers_load(inputs_digest: str) -> EngineOffers | None:
+    """The offers a run used, or None when its file is gone."""
+    path = run_offers_path(inputs_digest)
+    return load_offers(path) if path.is_file() else None

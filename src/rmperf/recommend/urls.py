@@ -13,4 +13,9 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.campaign_detail_view, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/offer/", views.campaign_offer_view, name="campaign_offer"),
     path("campaigns/<int:campaign_id>/close/", views.campaign_close_view, name="campaign_close"),
+    path(
+        "campaigns/<int:campaign_id>/refresh/",
+        views.campaign_refresh_view,
+        name="campaign_refresh",
+    ),
 ]

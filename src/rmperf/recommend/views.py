@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,12 +23,14 @@ from rmperf.recommend.campaigns import (
     campaign_create,
     campaign_may_create,
     campaign_offer_log,
+    campaign_refresh,
 )
 from rmperf.recommend.models import CampaignStatus, CampaignTarget, Outcome
 from rmperf.recommend.selectors import (
     campaign_get,
     campaign_results,
     campaign_targets,
+    campaign_withdrawn,
     campaign_withheld,
     campaigns_visible,
     customer_panel,
@@ -186,6 +189,7 @@ def campaign_detail_view(request: HttpRequest, campaign_id: int) -> HttpResponse
             "chart": results.chart,
             "targets": campaign_targets(actor=request.user, campaign=campaign),
             "withheld": campaign_withheld(actor=request.user, campaign=campaign),
+            "withdrawn": campaign_withdrawn(actor=request.user, campaign=campaign),
             "may_close": campaign.status == CampaignStatus.ACTIVE
             and campaign_may_create(actor=request.user),
             "zh": _zh(),
@@ -234,4 +238,27 @@ def campaign_offer_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def campaign_close_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign_get(actor=request.user, campaign_id=campaign_id)
     campaign_close(actor=request.user, campaign_id=campaign_id)
+    return redirect("recommend:campaign_detail", campaign_id=campaign_id)
+
+
+@login_required
+@require_POST
+def campaign_refresh_view(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Re-evaluate the list on the latest segmentation run and lake (branch manager)."""
+    campaign_get(actor=request.user, campaign_id=campaign_id)
+    try:
+        done = campaign_refresh(actor=request.user, campaign_id=campaign_id)
+    except CampaignError as exc:
+        return HttpResponseBadRequest(str(exc))
+    messages.success(
+        request,
+        gettext(
+            "List refreshed: %(added)d added, %(withdrawn)d withdrawn, %(back)d back on the list."
+        )
+        % {
+            "added": len(done.added),
+            "withdrawn": len(done.withdrawn),
+            "back": len(done.reinstated),
+        },
+    )
     return redirect("recommend:campaign_detail", campaign_id=campaign_id)

@@ -22,6 +22,7 @@ from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backe
 from rmperf.engine.ibis_tables import compile_sql, contract_table
 from rmperf.engine.indicators.definitions import SPECS, Spec
 from rmperf.engine.indicators.library import LIBRARY
+from rmperf.engine.indicators.offers import OFFERS_VIEW, Offers, OffersError, offers_table
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
 from rmperf.engine.indicators.sources import Context, next_month
 from rmperf.engine.lake import Lake
@@ -82,12 +83,57 @@ def _six(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(SIX, context=_CONTEXT)
 
 
-def _resolve(indicators: Sequence[str] | None) -> list[str]:
-    ids = list(LIBRARY) if indicators is None else list(dict.fromkeys(indicators))
+def _resolve(indicators: Sequence[str] | None, offers: Offers | None = None) -> list[str]:
+    """The ids to compute; None: the whole library, without the offers indicators when
+    no offers input is given. Asking for an offers indicator without offers is an error."""
+    if indicators is None:
+        return [i for i in LIBRARY if offers is not None or not SPECS[i].offers]
+    ids = list(dict.fromkeys(indicators))
     unknown = [i for i in ids if i not in LIBRARY]
     if unknown:
         raise KeyError(f"unknown indicator(s) {unknown}; known: {', '.join(LIBRARY)}")
+    if offers is None:
+        need = [i for i in ids if SPECS[i].offers]
+        if need:
+            raise OffersError(
+                f"indicator(s) {', '.join(need)} need the offers input (offers are recorded "
+                "in the app, not the lake): pass --offers FILE, see docs/indicators.md"
+            )
     return ids
+
+
+def _attach_offers(engine: Backend, offers: Offers, time_zone: str) -> None:
+    """Register the offers as `OFFERS_VIEW` and refuse offers the lake cannot place."""
+    rows = offers.view_rows(time_zone)
+    arrow = pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [(n, pa.date32() if n == "day" else pa.string()) for n in offers_table().columns]
+        ),
+    )
+    duck = getattr(engine, "con", None)
+    if duck is not None:
+        duck.register("rm_input_offers_rows", arrow)
+        engine.create_view(OFFERS_VIEW, "SELECT * FROM rm_input_offers_rows", materialize=True)
+        duck.unregister("rm_input_offers_rows")
+    else:
+        session = engine.session  # type: ignore[attr-defined]
+        frame = session.createDataFrame(arrow.to_pandas())
+        frame.createOrReplaceTempView(OFFERS_VIEW)
+    o = offers_table()
+    missing = []
+    for table, column in (
+        ("staff", "staff_id"),
+        ("customers", "customer_id"),
+        ("products", "product_id"),
+    ):
+        known = contract_table(table).select(k=contract_table(table)[column])
+        j = o.left_join(known, o[column] == known.k)
+        gone = j.filter(j.k.isnull()).select("offer_id", column).order_by("offer_id").limit(5)
+        for r in engine.to_arrow(compile_sql(gone, engine.name)).to_pylist():
+            missing.append(f"offer {r['offer_id']}: {column} {r[column]!r} is not in the lake")
+    if missing:
+        raise OffersError(f"{offers.source}: " + "; ".join(missing))
 
 
 def _scalar(engine: Backend, backend: BackendName, expr: Any) -> Any:
@@ -158,6 +204,7 @@ def _open(
     specs: Sequence[Spec],
     period: Period,
     params: IndicatorParams,
+    offers: Offers | None = None,
 ) -> Backend:
     """A backend with the lake attached and the big fact tables computed once.
 
@@ -177,6 +224,8 @@ def _open(
                 staged, compile_sql(_staging(name, period, params), backend), materialize=True
             )
             engine.create_view(valid_view_name(name), f"SELECT * FROM {staged}")  # noqa: S608
+        if offers is not None and any(spec.offers for spec in specs):
+            _attach_offers(engine, offers, lake.time_zone)
     except BaseException:
         engine.close()
         raise
@@ -201,15 +250,18 @@ def compute_indicators(
     indicators: Sequence[str] | None = None,
     backend: BackendName = "duckdb",
     params: IndicatorParams = DEFAULT_PARAMS,
+    offers: Offers | None = None,
 ) -> pa.Table:
     """One row per (RM employed in the period, indicator), even with no activity.
 
     Columns: staff_id, indicator, value, numerator, denominator (decimal(24,6); value NULL
     when undefined, e.g. a ratio over nothing). See docs/indicators.md for each id.
+    `offers` (engine.indicators.offers) feeds the offer_* indicators; without it they
+    are left out of `indicators=None` and refused when named.
     """
-    ids = _resolve(indicators)
+    ids = _resolve(indicators, offers)
     specs = [SPECS[i] for i in ids]
-    engine = _open(lake, backend, specs, period, params)
+    engine = _open(lake, backend, specs, period, params, offers)
     try:
         ctx = _context(engine, backend, lake, period, params)
         rms = rms_in_period(engine, backend, period)
@@ -259,6 +311,7 @@ def indicator_rows(
     indicator: str,
     backend: BackendName = "duckdb",
     params: IndicatorParams = DEFAULT_PARAMS,
+    offers: Offers | None = None,
 ) -> pa.Table:
     """The rows behind one RM's value of one indicator, with their part of it.
 
@@ -274,6 +327,7 @@ def indicator_rows(
         indicators=[indicator],
         backend=backend,
         params=params,
+        offers=offers,
     )
     return rows[indicator]
 
@@ -286,11 +340,12 @@ def indicator_rows_many(
     indicators: Sequence[str] | None = None,
     backend: BackendName = "duckdb",
     params: IndicatorParams = DEFAULT_PARAMS,
+    offers: Offers | None = None,
 ) -> dict[str, pa.Table]:
     """`indicator_rows` for several indicators of one RM, reading the lake once."""
-    ids = _resolve(indicators)
+    ids = _resolve(indicators, offers)
     specs = [SPECS[i] for i in ids]
-    engine = _open(lake, backend, specs, period, params)
+    engine = _open(lake, backend, specs, period, params, offers)
     found: dict[str, list[dict[str, Any]]] = {}
     try:
         ctx = _context(engine, backend, lake, period, params)

@@ -22,10 +22,12 @@ from typing import Any
 import ibis
 
 from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.indicators.offers import offers_table
 from rmperf.engine.indicators.params import (
     AUM_CATEGORIES,
     FEE_CATEGORIES,
     NPL_GRADES,
+    OFFER_SALES_CATEGORIES,
     ONLINE_CHANNELS,
 )
 from rmperf.engine.indicators.sources import (
@@ -822,6 +824,132 @@ def _referral_points(ctx: Context, staff: str | None) -> Any:
     )
 
 
+# ---------------------------------------------------------------------- offers
+
+
+def _offers_in(ctx: Context, staff: str | None) -> Any:
+    """Offers made in the period (business date of offered_at in bank time)."""
+    o = offers_table()
+    return _for(o.filter(_in_period(ctx, o.day)), staff)
+
+
+def _within(later: Any, day: Any, days: int) -> Any:
+    """`later` lies from `day` to `days` days after it, both included."""
+    return (later >= day) & (later.delta(day, unit="day") <= days)
+
+
+def _offer_conversion(ctx: Context, staff: str | None) -> Any:
+    o = _offers_in(ctx, staff)
+    h = contract_table("holdings")
+    h = h.select(h_customer=h.customer_id, h_product=h.product_id, h_start=h.start_date)
+    m = o.join(
+        h,
+        [
+            o.customer_id == h.h_customer,
+            o.product_id == h.h_product,
+            _within(h.h_start, o.day, ctx.params.offer_window_days),
+        ],
+    )
+    first = m.group_by(f_offer=m.offer_id).aggregate(f_day=m.h_start.min())
+    j = o.left_join(first, o.offer_id == first.f_offer)
+    bought = j.f_day.notnull()
+    note = (
+        "product "
+        + j.product_id
+        + ", logged "
+        + j.outcome
+        + ibis.ifelse(bought, ", bought " + j.f_day.cast("string"), ", not bought")
+    )
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="offers",
+        ref_id=j.offer_id,
+        customer_id=j.customer_id,
+        day=j.day,
+        a=ibis.ifelse(bought, 1, 0),
+        b=1,
+        flag=ibis.ifelse(bought, "purchased", _STR_NULL),
+        note=note,
+    )
+
+
+def _offer_sales(ctx: Context, staff: str | None) -> Any:
+    hp = _holdings_products()
+    hp = hp.filter(hp.category.isin(list(OFFER_SALES_CATEGORIES)) & _in_period(ctx, hp.start_date))
+    h = hp.select(
+        h_customer=hp.customer_id,
+        h_product=hp.product_id,
+        h_start=hp.start_date,
+        h_amount=hp.amount,
+    )
+    o = offers_table()  # an offer before the period can convert in it
+    m = h.join(
+        o,
+        [
+            o.customer_id == h.h_customer,
+            o.product_id == h.h_product,
+            _within(h.h_start, o.day, ctx.params.offer_window_days),
+        ],
+    )
+    # A holding is one sale: it goes to the earliest offer that covers it.
+    first = ibis.row_number().over(
+        group_by=[m.h_customer, m.h_product, m.h_start], order_by=[m.offered_utc, m.offer_id]
+    )
+    m = m.mutate(rn=first)
+    m = _for(m.filter(m.rn == 0), staff)
+    return detail(
+        m,
+        staff_id=m.staff_id,
+        source="holdings",
+        ref_id=m.h_product,
+        customer_id=m.h_customer,
+        day=m.h_start,
+        a=cents(m.h_amount),
+        note="offer " + m.offer_id + " on " + m.day.cast("string") + ", logged " + m.outcome,
+    )
+
+
+def _offer_complaints(ctx: Context, staff: str | None) -> Any:
+    o = _offers_in(ctx, staff)
+    ev = contract_table("events")
+    ev = ev.filter((ev.kind == "complaint") | ev.kind.startswith("complaint."))
+    e = ev.select(e_customer=ev.customer_id, e_day=ctx.bdate(ev.ts))
+    m = o.join(
+        e,
+        [
+            o.customer_id == e.e_customer,
+            _within(e.e_day, o.day, ctx.params.offer_complaint_days),
+        ],
+    )
+    first = m.group_by(f_offer=m.offer_id).aggregate(f_day=m.e_day.min(), f_n=m.e_day.count())
+    j = o.left_join(first, o.offer_id == first.f_offer)
+    hit = j.f_day.notnull()
+    note = (
+        "product "
+        + j.product_id
+        + ", logged "
+        + j.outcome
+        + ibis.ifelse(
+            hit,
+            ", " + j.f_n.cast("string") + " complaint(s) from " + j.f_day.cast("string"),
+            "",
+        )
+    )
+    return detail(
+        j,
+        staff_id=j.staff_id,
+        source="offers",
+        ref_id=j.offer_id,
+        customer_id=j.customer_id,
+        day=j.day,
+        a=ibis.ifelse(hit, 1, 0),
+        b=1,
+        flag=ibis.ifelse(hit, "complaint", _STR_NULL),
+        note=note,
+    )
+
+
 # ---------------------------------------------------------------------- finishers
 
 
@@ -866,12 +994,15 @@ class Spec:
     finish: Finish
     #: The denominator shared by every RM for `combine = sum` indicators (None: none).
     const_den: Callable[[Context], Decimal | None] = _no_const
+    #: Reads the offers input (`offers.OFFERS_VIEW`) besides the lake.
+    offers: bool = False
 
 
 _BAL = ("balances", "assignments")
 _HOLD = ("holdings", "products", "assignments", "customers")
 _LOAN = ("loans",)
 _LS = ("loans", "loan_status", "products")
+_OFFER = ("holdings", "products", "customers", "staff")
 
 SPECS: dict[str, Spec] = {
     "deposit_avg_balance": Spec(_BAL, _level(("deposit",)), _finish_level, _const_days),
@@ -923,4 +1054,9 @@ SPECS: dict[str, Spec] = {
     "referral_points": Spec(("referrals", "balances"), _referral_points, _finish_count),
     "green_credit_share": Spec(_LOAN, _green_share, _finish_cents_ratio),
     "inclusive_first_loans": Spec(_LOAN, _inclusive_first, _finish_count),
+    "offer_conversion_rate": Spec(_OFFER, _offer_conversion, _finish_ratio, offers=True),
+    "offer_wealth_sales": Spec(_OFFER, _offer_sales, _finish_cents, offers=True),
+    "offer_complaint_rate": Spec(
+        (*_OFFER, "events"), _offer_complaints, _finish_ratio, offers=True
+    ),
 }

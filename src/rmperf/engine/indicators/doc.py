@@ -14,6 +14,7 @@ from rmperf.engine.indicators.params import (
     DEFAULT_PARAMS,
     FEE_CATEGORIES,
     NPL_GRADES,
+    OFFER_SALES_CATEGORIES,
     ONLINE_CHANNELS,
 )
 
@@ -56,6 +57,38 @@ Optional lake columns the library reads (docs/data-format.md): `loans.applied_on
 approval time), `loans.supply_chain` (supply-chain finance), `customers.sci_tech`
 (sci-tech customers), `events.staff_id` (the person a `compliance.breach` event names).
 A lake without them gets 0 or NULL for those indicators, never an error.
+
+## The offers input (precision-marketing results)
+
+Offers and their outcomes are recorded in the application (the RM panel's offer log and
+campaign targets), not in the lake. The `offer_*` indicators read them from an offers
+file joined with the lake: `compute_indicators(..., offers=load_offers(path))`,
+`rmperf score|explain --offers FILE`. The app's performance run writes the period's
+offers into the run's inputs (`<RMPERF_HOME>/runs/<inputs digest>/offers.parquet`, part of
+the inputs digest), so `rmperf score --offers` on that file gives what the app stored.
+Without an offers input, `indicators=None` leaves the `offer_*` indicators out and naming
+one is an error (never a silent 0).
+
+| column | type | required | meaning |
+|---|---|---|---|
+| offer_id | text | yes | unique in the file |
+| staff_id | text | yes | the offering RM: the offers indicators credit them |
+| customer_id | text | yes | `customers.customer_id` |
+| product_id | text | yes | `products.product_id` |
+| offered_at | timestamp with offset | yes | CSV: ISO 8601 with an offset (`2026-07-03T10:00:00+08:00`, `…Z`); Parquet: timestamp with a time zone |
+| outcome | text | yes | offered, accepted, declined, no_answer (as the RM logged it) |
+| campaign_id | text | no | empty for an offer from the RM panel |
+
+An offer's day is the business date of `offered_at` in bank time. Refused, with the file
+and row: missing or unknown columns, empty required values, a timestamp without an
+offset, an unknown outcome, a repeated offer_id; and, when the indicators run, a staff
+member, customer or product the lake does not know. Purchases are holdings of the
+offered product starting from the offer day to {window} days after it (the recommend
+policy's attribution window, `recommend-attribute` and `campaign-track` use the same
+rule); complaints are events of kind `complaint` or `complaint.*` from the offer day to
+{complaint} days after it. The logged outcome never decides a value (the lake does); it is
+shown in the drill-down. Suitability needs no indicator: a blocked (customer, product)
+pair cannot be offered by any path of the app.
 
 ## Who is in the result
 
@@ -143,6 +176,9 @@ a later policy can override any of them without touching the formulas):
 | overdue | ≥ {overdue} day |
 | NPS | promoter ≥ {promoter}, detractor ≤ {detractor} |
 | referral points | {ref_base} + 1 per {ref_step} of AUM, at most {ref_cap} per referral |
+| offers: purchase window | {window} days from the offer day |
+| offers: complaint window | {complaint} days from the offer day |
+| offers: wealth-sales categories | {offer_sales} |
 | AUM categories | {aum} |
 | fee categories | {fee} |
 | online channels | {online} |
@@ -191,6 +227,9 @@ def render() -> str:
             ref_base=p.referral_points_base,
             ref_step=p.referral_points_step,
             ref_cap=p.referral_points_cap,
+            window=p.offer_window_days,
+            complaint=p.offer_complaint_days,
+            offer_sales=", ".join(OFFER_SALES_CATEGORIES),
             aum=", ".join(AUM_CATEGORIES),
             fee=", ".join(FEE_CATEGORIES),
             online=", ".join(ONLINE_CHANNELS),

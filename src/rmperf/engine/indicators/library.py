@@ -883,6 +883,107 @@ _DEFS: tuple[IndicatorDef, ...] = (
         aggregation="flow",
         numerator="loans",
     ),
+    # ------------------------------------------------------------------ offers input
+    IndicatorDef(
+        id="offer_conversion_rate",
+        name_zh="营销转化率",
+        name_en="Offer conversion rate",
+        unit="ratio",
+        direction="higher",
+        perspective="customer",
+        category="business",
+        family="result",
+        balance_based=False,
+        definition=(
+            "Of the offers the RM made in the period (recommendation panel and campaigns; "
+            "the offers input, not the lake), the share whose product the customer bought: "
+            "a holding of the offered product starting from the offer day to the "
+            "attribution window after it. The lake decides, not the outcome the RM logged."
+        ),
+        sources=("holdings",),
+        formula=(
+            "offers with a holdings row of the same customer and product, offer day ≤ "
+            "start_date ≤ offer day + offer_window_days ÷ offers with offer day (business "
+            "date of offered_at, bank time) in the period"
+        ),
+        crediting="the offering RM (`staff_id` of the offer)",
+        edge_cases=(
+            "No offers: undefined (NULL). A purchase after the period's end still converts "
+            "an offer of the period when the lake has it (a re-run before close picks it up). "
+            "Two offers of one product to one customer are two offers; one purchase converts "
+            "both. Blocked (unsuitable) pairs cannot be offered in the app, so every offer "
+            "counted passed the suitability gate."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="offers converted",
+        denominator="offers made",
+    ),
+    IndicatorDef(
+        id="offer_wealth_sales",
+        name_zh="营销转化财富销售额",
+        name_en="Wealth sales from offers",
+        unit="CNY",
+        direction="higher",
+        perspective="financial",
+        category="business",
+        family="result",
+        balance_based=False,
+        definition=(
+            "The amount of new wealth, fund, insurance and trust holdings started in the "
+            "period that an offer (the offers input) led to: the customer was offered that "
+            "product from 0 to the attribution window days before the holding started."
+        ),
+        sources=("holdings", "products"),
+        formula=(
+            "Σ holdings.amount with start_date in the period, category in "
+            "wealth/fund/insurance/trust, and an offer of the same customer and product "
+            "with offer day ≤ start_date ≤ offer day + offer_window_days"
+        ),
+        crediting=(
+            "the offering RM of the earliest offer (by offered_at, then offer_id) that "
+            "covers the holding; that offer may be from the previous period"
+        ),
+        edge_cases=(
+            "A holding is counted once however many offers cover it. Loans, deposits and "
+            "cards are not wealth sales. No offers: 0."
+        ),
+        combine="sum",
+        aggregation="flow",
+        numerator="CNY",
+    ),
+    IndicatorDef(
+        id="offer_complaint_rate",
+        name_zh="营销投诉率",
+        name_en="Mis-selling complaint rate",
+        unit="ratio",
+        direction="lower",
+        perspective="customer",
+        category="compliance",
+        family="quality",
+        balance_based=False,
+        definition=(
+            "Of the offers the RM made in the period (the offers input), the share whose "
+            "customer complained (events of kind `complaint` or `complaint.*`) from the "
+            "offer day to offer_complaint_days after it: a sign of mis-selling "
+            "(DOMAIN §2, seed 000)."
+        ),
+        sources=("events",),
+        formula=(
+            "offers with a complaint event of the customer, offer day ≤ business date ≤ "
+            "offer day + offer_complaint_days ÷ offers with offer day in the period"
+        ),
+        crediting="the offering RM (`staff_id` of the offer)",
+        edge_cases=(
+            "No offers: undefined (NULL). An offer counts once however many complaints "
+            "follow; one complaint counts against every offer to that customer in the "
+            "window. The complaint need not name the product (the lake's events do not)."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="offers followed by a complaint",
+        denominator="offers made",
+    ),
 )
 
 LIBRARY: dict[str, IndicatorDef] = {d.id: d for d in _DEFS}

@@ -37,6 +37,8 @@ DEFAULT_RISK_CAPITAL: Mapping[str, Decimal] = MappingProxyType(
 FEE_CATEGORIES = ("wealth", "fund", "insurance", "trust")
 #: Balance categories counted as assets under management (DOMAIN §1 default).
 AUM_CATEGORIES = ("deposit", "wealth", "fund", "insurance")
+#: Categories whose offer-attributed purchases count as wealth sales (财富类).
+OFFER_SALES_CATEGORIES = ("wealth", "fund", "insurance", "trust")
 #: Transaction channels that count as online processing.
 ONLINE_CHANNELS = ("mobile", "online")
 #: Five-grade classes that make a loan non-performing.
@@ -74,6 +76,13 @@ class IndicatorParams:
     referral_points_base: int = 10
     referral_points_step: Decimal = Decimal("10000.00")
     referral_points_cap: int = 100
+    #: Offers (the offers input): a purchase of the offered product is attributed to an
+    #: offer when its holding starts from the offer day to `offer_window_days` after it
+    #: (the recommend policy's attribution window, default 60) …
+    offer_window_days: int = 60
+    #: … and a complaint of the customer from the offer day to `offer_complaint_days`
+    #: after it counts against the offer (mis-selling complaint rate).
+    offer_complaint_days: int = 30
     pd_by_grade: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_PD_BY_GRADE)
     risk_capital: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_RISK_CAPITAL)
 
@@ -89,6 +98,8 @@ class IndicatorParams:
             _six_places(self.expected_loss_rate(grade), f"PD({grade}) × LGD")
         _six_places(self.capital_charge_rate, "capital_ratio × cost_of_capital")
         _six_places(self.capital_ratio, "capital_ratio")
+        if self.offer_window_days < 0 or self.offer_complaint_days < 0:
+            raise ValueError("offer_window_days and offer_complaint_days must be 0 or more")
         if self.spike_factor <= 1:
             raise ValueError("spike_factor must exceed 1")
 

@@ -24,6 +24,7 @@ from decimal import Decimal
 import pyarrow as pa
 
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
+from rmperf.engine.indicators.offers import Offers
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.policy import LoadedPolicy
@@ -161,11 +162,13 @@ def score_lake(
     only: str | None = None,
     backend: BackendName = "duckdb",
     library: Library | None = None,
+    offers: Offers | None = None,
 ) -> LakeScore:
     """Compute the cards' indicators for `period` on `lake`, then score every RM.
 
     With `only`, the indicators are still computed for everyone (peer groups need them)
-    but the caller is told when that staff_id is no RM of the lake.
+    but the caller is told when that staff_id is no RM of the lake. `offers` (the
+    offers input) feeds the offer_* indicators; a card naming one needs it.
     """
     lib = library if library is not None else default_library()
     staff = staff_info(lake, period=period, backend=backend)
@@ -178,7 +181,7 @@ def score_lake(
     used = {name: cards[name] for name in sorted(set(assignment.values()))}
     wanted = needed_indicators(used)
     values = (
-        compute_indicators(lake, period=period, indicators=wanted, backend=backend)
+        compute_indicators(lake, period=period, indicators=wanted, backend=backend, offers=offers)
         if wanted
         else pa.table({"staff_id": [], "indicator": [], "value": []})
     )
