@@ -388,7 +388,8 @@ def campaign_refresh(
         t.customer_id: t
         for t in CampaignTarget.objects.restrict(actor).filter(campaign=campaign).order_by("pk")
     }
-    loaded = load_recommend_policy()
+    # The rules in force today decide suitability (they may be stricter than at creation).
+    policy, loaded = policy_in_force(PolicyKind.RECOMMEND)
     lake = Lake(lake_dir, today=timezone.localdate(), time_zone=loaded.policy.time_zone)
     try:
         listed = campaign_list(
@@ -416,7 +417,11 @@ def campaign_refresh(
     reinstated: list[str] = []
     with transaction.atomic(durable=True):
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        before = {"segment_run": str(campaign.segment_run.run_id), "targets": len(existing)}
+        before = {
+            "segment_run": str(campaign.segment_run.run_id),
+            "targets": len(existing),
+            "policy": campaign.policy_label,
+        }
         for cid, t in sorted(suitable.items()):
             flags = {
                 "flags": ";".join(f.rule for f in t.flags),
@@ -484,7 +489,8 @@ def campaign_refresh(
         CampaignWithheld.objects.filter(campaign=campaign, customer_id__in=listed_now).delete()
         campaign.segment_run = run
         campaign.refreshed_at = timezone.now()
-        campaign.save(update_fields=["segment_run", "refreshed_at"])
+        campaign.policy, campaign.policy_label = policy, policy.run_label
+        campaign.save(update_fields=["segment_run", "refreshed_at", "policy", "policy_label"])
         audit_record(
             actor=actor,
             verb="recommend.campaign_refresh",
@@ -493,6 +499,7 @@ def campaign_refresh(
             before=before,
             after={
                 "segment_run": str(run.run_id),
+                "policy": policy.run_label,
                 "added": added,
                 "withdrawn": withdrawn,
                 "reinstated": reinstated,
