@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.core.access import Action, scope_of
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
+from rmperf.engine.scoring.policy import Scorecard
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
     MANAGER_ROLES,
@@ -120,18 +121,24 @@ class Guidance:
         return self.actual > self.allowed
 
 
+def run_cards(run: ScoringRun | None) -> dict[str, Scorecard] | None:
+    """The scorecards a run used, as the run stored them; None for a run made before
+    runs stored their cards (its cards are then unknown, not today's files)."""
+    if run is None or not run.cards:
+        return None
+    return {name: Scorecard.model_validate(c["policy"]) for name, c in run.cards.items()}
+
+
 def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -> list[Guidance]:
     """For the cards of the shown results: each tier cap, how many it allows, how many hold
-    that tier after calibration. Counts only, no names (the cap spans the whole card)."""
-    from rmperf.engine.policy import PolicyError
+    that tier after calibration. Counts only, no names (the cap spans the whole card).
+    The caps are those of the cards the period's last run used (stored with the run)."""
     from rmperf.engine.scoring.score import allowed_count
-    from rmperf.performance import services
 
     if period is None or not cards_shown:
         return []
-    try:
-        cards = services.scorecards_current()
-    except PolicyError:
+    cards = run_cards(period_last_run(period=period))
+    if cards is None:
         return []
     labels = dict(Tier.choices)
     everyone = list(
@@ -140,7 +147,7 @@ def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -
     out = []
     for name in sorted(cards_shown):
         card = cards.get(name)
-        fd = card.policy.rating.forced_distribution if card is not None else None
+        fd = card.rating.forced_distribution if card is not None else None
         if fd is None:
             continue
         on_card = [r for r in everyone if r.scorecard == name]
