@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.http import Http404
+
 from rmperf.core.access import Action, scope_of
 from rmperf.engine.scoring.load import Cards, parse_manual_scores
 from rmperf.engine.scoring.policy import ManualLine
@@ -25,7 +27,6 @@ from rmperf.engine.scoring.score import ManualScores
 from rmperf.engine.scoring.targets import round_half_up
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
-    MANAGER_ROLES,
     ManualKind,
     ManualReviewer,
     ManualScore,
@@ -239,8 +240,32 @@ def manual_assigned_to_me(*, actor: Any, period: PerfPeriod) -> list[ManualRevie
     )
 
 
-def manager_reads(actor: Any) -> bool:
+def manual_keys_current() -> dict[str, ManualKind]:
+    """The manual keys of the current scorecards (what can be scored now)."""
+    from rmperf.performance.services import scorecards_current
+
+    return card_manual_keys(scorecards_current())
+
+
+def manual_page_staff(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> Staff:
+    """The RM whose manual scores the actor may open: one whose scorecard they read
+    (themself, their subtree, HR), or one they hold a reviewer's seat for; else 404."""
+    from rmperf.performance.selectors import staff_visible
+
+    try:
+        return staff_visible(actor=actor, staff_id=staff_id)
+    except Http404:
+        pass
     scope = scope_of(actor)
-    return scope is not None and (
-        scope.everything or scope.superuser or scope.role in MANAGER_ROLES
+    if period is None or scope is None or not scope.staff_id:
+        raise Http404
+    seat = (
+        ManualReviewer.objects.restrict(actor, Action.VIEW)
+        .filter(period=period, staff_id=staff_id, reviewer_id=scope.staff_id)
+        .select_related("staff", "staff__unit")
+        .first()
     )
+    if seat is None:
+        raise Http404
+    staff: Staff = seat.staff
+    return staff

@@ -762,7 +762,8 @@ def period_reopen(*, actor: Any, key: str, reason: str) -> PerfPeriod:
         head = _chain_head()
         prev = head.digest if head is not None else GENESIS
         seq = (head.seq if head is not None else 0) + 1
-        snapshot = {"results": _payloads(period), "manual": period_manual_rows(period)}
+        manual_rows = period_manual_rows(period)
+        snapshot = {"results": _payloads(period), "manual": manual_rows}
         digest = reopen_digest(prev, period.key, reason, snapshot)
         now = timezone.now()
         ChainEntry.objects.create(
@@ -771,7 +772,7 @@ def period_reopen(*, actor: Any, key: str, reason: str) -> PerfPeriod:
             kind=ChainKind.REOPEN,
             prev_digest=prev,
             digest=digest,
-            manual_digest=manual_rows_digest(snapshot["manual"]),
+            manual_digest=manual_rows_digest(manual_rows),
             reason=reason,
             snapshot=snapshot,
             actor=_user(actor),
