@@ -194,9 +194,7 @@ def perf_client(perf_bank: PerfBank) -> Callable[[str], Client]:
 
 
 @pytest.fixture
-def swap_cards(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Callable[[str], Path]:
+def swap_cards(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], Path]:
     """Make `text` the current scorecard (what runs and manual keys read from now on)."""
     from rmperf.engine.scoring.load import load_scorecards as real_load
     from rmperf.performance import services

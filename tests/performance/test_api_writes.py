@@ -42,8 +42,8 @@ def test_run_is_for_hr_and_needs_the_csrf_token(
     assert body["policy_versions"].keys() == {"test_retail"}
     anonymous = Client()
     assert post(anonymous, "/api/performance/2026Q3/run")[0] == 401
-    status, body = post(perf_client("hr1"), "/api/performance/2026Q9/run")
-    assert status == 422 and "2026Q9" in body["message"]
+    # An unreadable period answers like a missing object.
+    assert post(perf_client("hr1"), "/api/performance/2026Q9/run")[0] == 404
 
 
 def test_calibrate_confirm_close_and_reopen(
@@ -55,6 +55,9 @@ def test_calibrate_confirm_close_and_reopen(
     # BM2 runs BR2: RM2 (BR1) is out of scope; an RM never calibrates.
     assert post(perf_client("bm2"), url, body)[0] == 404
     assert post(perf_client("rm2"), url, body)[0] == 404
+    status, out = post(perf_client("bm1"), url, {"reason": "no tier"})
+    assert (status, out["message"]) == (422, "Invalid request.")
+    assert out["detail"][0]["loc"] == ["tier"]
     status, out = post(perf_client("bm1"), url, {**body, "reason": ""})
     assert (status, out["message"]) == (422, "A calibration needs a reason.")
     status, out = post(perf_client("bm1"), url, {**body, "tier": "stellar"})

@@ -93,9 +93,12 @@ def test_what_the_rm_peers_and_others_see(
     page = rm1.get(URL).content.decode()
     assert "The scores given to you are shown once the period is computed." in page
     assert "稳健" not in page and "乐于助人" not in page
-    assert rm1.post(
-        URL, {"action": "score", "key": "self_review", "score": "100", "comment": "me"}
-    ).status_code == 404
+    assert (
+        rm1.post(
+            URL, {"action": "score", "key": "self_review", "score": "100", "comment": "me"}
+        ).status_code
+        == 404
+    )
     # … and after it, the panel by name and the peer anonymously.
     period_run(actor=None, key="2026Q3")
     page = rm1.get(URL).content.decode()
@@ -115,7 +118,7 @@ def test_the_score_page_names_the_missing_manual_inputs(
     assert 'id="manual-missing"' in page
     assert "Peer feedback" in page
     assert (
-        "Peer feedback <span class=\"muted\">peer_feedback</span>: no score, left out; the "
+        'Peer feedback <span class="muted">peer_feedback</span>: no score, left out; the '
         "other lines' weights were renormalised." in page
     )
     assert "self_review</span>: no score" not in page

@@ -12,6 +12,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import ValidationError as PydanticValidationError
 
 from rmperf.core.access import Action
 from rmperf.core.schemas import ErrorOut
@@ -22,6 +23,8 @@ from rmperf.performance.models import LineResult, PerfPeriod, RmResult, TargetSh
 from rmperf.performance.services import (
     PerformanceError,
     TargetInput,
+    performance_may_calibrate,
+    performance_may_manage,
     period_close,
     period_confirm_calibration,
     period_reopen,
@@ -160,6 +163,45 @@ def _refused(exc: Exception) -> tuple[int, dict[str, Any]]:
     return 422, {"message": str(exc), "detail": None}
 
 
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _body_doc(model: type[Schema]) -> dict[str, Any]:
+    """The OpenAPI request body of a write whose JSON body is read by `_body`."""
+    schema = model.model_json_schema()
+    inline = _inline(schema, schema.get("$defs", {}))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline}}}}
+
+
+class BodyError(Exception):
+    def __init__(self, detail: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _body[M: Schema](request: HttpRequest, model: type[M]) -> M:
+    """The write's JSON body, read after the lookups, so that a missing or out-of-scope
+    object answers 404 before a missing or malformed body answers 422."""
+    try:
+        return model.model_validate_json(request.body or b"")
+    except PydanticValidationError as exc:
+        raise BodyError(
+            exc.errors(include_url=False, include_context=False, include_input=False)
+        ) from None
+
+
+def _bad_body(exc: BodyError) -> tuple[int, dict[str, Any]]:
+    return 422, {"message": str(_("Invalid request.")), "detail": exc.detail}
+
+
 class PeriodOut(Schema):
     key: str
     status: str
@@ -201,6 +243,7 @@ def _period_out(p: PerfPeriod) -> dict[str, Any]:
 def run_period(request: HttpRequest, period_key: str) -> Any:
     """Score every RM on the imported lake with the shipped cards, the approved targets
     and the manual scores (HR and superusers; repeatable until the period closes)."""
+    sel.period_key(period_key)
     try:
         run = period_run(actor=request.user, key=period_key)
     except REFUSED as exc:
@@ -222,9 +265,19 @@ def run_period(request: HttpRequest, period_key: str) -> Any:
     response={200: ResultOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="performance_calibrate",
     summary="Calibrate one RM's result",
+    openapi_extra=_body_doc(CalibrateIn),
 )
-def calibrate(request: HttpRequest, period_key: str, staff_id: str, payload: CalibrateIn) -> Any:
-    """A branch manager's calibration of an RM in their branch; a reason is required."""
+def calibrate(request: HttpRequest, period_key: str, staff_id: str) -> Any:
+    """A branch manager's calibration of an RM in their branch; a reason is required.
+    Body: `{"tier": …, "reason": …, "total": … (optional)}`."""
+    sel.period_key(period_key)
+    sel.staff_visible(actor=request.user, staff_id=staff_id)
+    if not performance_may_calibrate(actor=request.user):
+        raise Http404
+    try:
+        payload = _body(request, CalibrateIn)
+    except BodyError as exc:
+        return _bad_body(exc)
     try:
         result = result_calibrate(
             actor=request.user,
@@ -240,6 +293,9 @@ def calibrate(request: HttpRequest, period_key: str, staff_id: str, payload: Cal
 
 
 def _step(request: HttpRequest, step: Any, **kwargs: Any) -> Any:
+    sel.period_key(kwargs["key"])
+    if not performance_may_manage(actor=request.user):
+        raise Http404
     try:
         return _period_out(step(actor=request.user, **kwargs))
     except REFUSED as exc:
@@ -276,9 +332,18 @@ def close(request: HttpRequest, period_key: str) -> Any:
     response=_PERIOD_RESPONSES,
     url_name="performance_reopen",
     summary="Reopen a closed period",
+    openapi_extra=_body_doc(ReopenIn),
 )
-def reopen(request: HttpRequest, period_key: str, payload: ReopenIn) -> Any:
-    """Reopen a closed period with a reason (HR); the chain records it."""
+def reopen(request: HttpRequest, period_key: str) -> Any:
+    """Reopen a closed period with a reason (HR); the chain records it. Body:
+    `{"reason": …}`."""
+    sel.period_key(period_key)
+    if not performance_may_manage(actor=request.user):
+        raise Http404
+    try:
+        payload = _body(request, ReopenIn)
+    except BodyError as exc:
+        return _bad_body(exc)
     return _step(request, period_reopen, key=period_key, reason=payload.reason)
 
 
@@ -344,10 +409,18 @@ def get_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     response=_SHEET_RESPONSES,
     url_name="performance_targets_propose",
     summary="Propose an RM's annual target sheet",
+    openapi_extra=_body_doc(SheetIn),
 )
-def propose_targets(request: HttpRequest, year: int, staff_id: str, payload: SheetIn) -> Any:
+def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     """The RM for themself, or a leader/manager/HR for an RM in scope. Quarters left out
-    are the annual figure split evenly (the fourth takes the remainder)."""
+    are the annual figure split evenly (the fourth takes the remainder). Body:
+    `{"lines": [{"indicator": …, "annual": …, "quarters": [q1, q2, q3, q4] (optional)}],
+    "note": …}`."""
+    sel.staff_visible(actor=request.user, staff_id=staff_id)
+    try:
+        payload = _body(request, SheetIn)
+    except BodyError as exc:
+        return _bad_body(exc)
     lines = []
     for ln in payload.lines:
         if ln.quarters is not None and len(ln.quarters) != 4:
