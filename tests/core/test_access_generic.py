@@ -81,6 +81,30 @@ CASES: dict[str, Case] = {
     "performance:targets_approve": Case(
         method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
     ),
+    # Performance API writes: HR's steps on a period nobody opened or ran (the bank has
+    # no lake) are refused with the reason (422), bob gets 404; a POST without its JSON
+    # body is refused (422) after the lookups. With bodies: tests/performance/test_api_writes.py.
+    "api:performance_run": Case(
+        method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"
+    ),
+    "api:performance_confirm": Case(
+        method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"
+    ),
+    "api:performance_close": Case(
+        method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"
+    ),
+    "api:performance_reopen": Case(
+        method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"
+    ),
+    "api:performance_calibrate": Case(
+        method="post", in_scope="mike", ok_status=422, out_of_scope="bob"
+    ),
+    "api:performance_targets_propose": Case(method="post", ok_status=422, out_of_scope="bob"),
+    # alice has no target sheet: 404 for her too (a sheet: tests/performance/test_api_writes.py).
+    "api:performance_targets": Case(ok_status=404, out_of_scope="bob"),
+    "api:performance_targets_approve": Case(
+        method="post", in_scope="mike", ok_status=422, out_of_scope="bob"
+    ),
     "recommend:offer": Case(method="post", out_of_scope="bob", ok_status=400),
     "recommend:campaign_create": Case(in_scope="mike", out_of_scope="bob"),
     "recommend:campaign_offer": Case(method="post", out_of_scope="bob", ok_status=400),

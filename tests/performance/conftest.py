@@ -1,7 +1,7 @@
 """A hand-built lake for the performance app, imported through the real importer.
 
-Org: BR1 (team TM1: RM1, RM2, team leader TL1; branch manager BM1) and BR2 (team TM2:
-RM3; branch manager BM2); HR1 at the bank. The card (CARD below, retail) has two lines:
+Org: BR1 (team TM1: RM1, RM2, team leader TL1; branch manager BM1, teller TE1, risk
+officer RO1) and BR2 (team TM2: RM3; branch manager BM2); HR1 at the bank. The card (CARD below, retail) has two lines:
 deposit growth (ratio, weight 80, per-person annual target, default 1,200,000 → a
 quarter's target 1,200,000 ÷ 4 = 300,000) and complaints (deduction, weight 20, 5 points
 each). Average daily deposits, Q2 2026 (Apr–Jun) vs Q3 (Jul–Sep), one customer each:
@@ -68,6 +68,7 @@ PEOPLE = {
     "bm2": "BM2",
     "hr1": "HR1",
     "te1": "TE1",
+    "ro1": "RO1",
 }
 
 
@@ -86,6 +87,8 @@ def build_lake() -> LakeBuilder:
          "unit_id": "BR2", "hired_on": "2012-01-01"},
         {"staff_id": "HR1", "name": "吴八", "role": "hr", "rank": "", "unit_id": "BANK",
          "hired_on": "2011-01-01"},
+        {"staff_id": "RO1", "name": "郑九", "role": "risk_officer", "rank": "", "unit_id": "BR1",
+         "hired_on": "2016-01-01"},
     )  # fmt: skip
     for cid, rm, q2, q3 in (
         ("C1", "RM1", "100000.00", "400000.00"),
@@ -135,11 +138,13 @@ def _engine_once(
         return real_load(path if path is not None else card_dir, **kw)
 
     def score_lake(lake: Any, *, period: Any, cards: Any, targets: Any, **kw: Any) -> Any:
+        manual = kw.get("manual")
         key = (
             str(lake.path),
             period.key,
             tuple(sorted((n, c.digest) for n, c in cards.items())),
             tuple(sorted((k, r.annual, r.quarters) for k, r in targets.rows.items())),
+            tuple(sorted(manual.scores.items())) if manual is not None else (),
         )
         if key not in _SCORED:
             _SCORED[key] = real_score(lake, period=period, cards=cards, targets=targets, **kw)
@@ -203,3 +208,23 @@ def _activate_test_card() -> None:
 @pytest.fixture
 def perf_client(perf_bank: PerfBank) -> Callable[[str], Client]:
     return perf_bank.client
+
+
+@pytest.fixture
+def swap_cards(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], Path]:
+    """Make `text` the current scorecard (what runs and manual keys read from now on)."""
+    from rmperf.engine.scoring.load import load_scorecards as real_load
+    from rmperf.performance import services
+
+    def swap(text: str) -> Path:
+        folder = tmp_path / f"cards{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        (folder / "card.yaml").write_text(text, encoding="utf-8")
+
+        def load_scorecards(path: Any = None, **kw: Any) -> Any:
+            return real_load(path if path is not None else folder, **kw)
+
+        monkeypatch.setattr(services, "load_scorecards", load_scorecards)
+        return folder
+
+    return swap

@@ -12,6 +12,7 @@ from rmperf.core.audit import audit_verify
 from rmperf.core.models import AuditEvent
 from rmperf.performance.models import (
     Calibration,
+    ChainEntry,
     LineResult,
     PerfPeriod,
     RmResult,
@@ -259,9 +260,9 @@ def test_verify_detects_a_modified_line_and_a_rewritten_digest(perf_bank: PerfBa
     digests = _row_digests(q3)
     for staff_id, d in digests.items():
         RmResult.objects.filter(staff_id=staff_id).update(digest=d)
-    PerfPeriod.objects.filter(pk=q3.pk).update(
-        digest=chain_digest(q3.prev_digest, "2026Q3", digests)
-    )
+    forged = chain_digest(q3.prev_digest, "2026Q3", digests)
+    PerfPeriod.objects.filter(pk=q3.pk).update(digest=forged)
+    ChainEntry.objects.filter(period=q3, kind="close").update(digest=forged)
     assert chain_verify() == [
         "period 2026Q3: the close digest differs from the one in the audit log"
     ]

@@ -1,4 +1,5 @@
-"""`rmperf period-open|period-run|period-confirm|period-close|period-show` and `rmperf verify`.
+"""`rmperf period-open|period-run|period-confirm|period-close|period-reopen|period-show` and
+`rmperf verify`.
 
 The application side of scoring: the same engine as `rmperf score`, on the imported
 lake with the approved target sheets, persisted per period (rmperf.performance). These
@@ -34,6 +35,11 @@ def register(sub: Any) -> None:
             "close a calibrated period: freeze its results and chain its digest",
             cmd_close,
         ),
+        (
+            "period-reopen",
+            "reopen a closed period with a reason (appended to the digest chain)",
+            cmd_reopen,
+        ),
         ("period-show", "a period's status, last run and tier distribution", cmd_show),
     ):
         p = sub.add_parser(name, help=helptext, description=helptext)
@@ -46,6 +52,8 @@ def register(sub: Any) -> None:
                 "app, the shipped cards until another is activated)",
             )
             p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+        if name == "period-reopen":
+            p.add_argument("--reason", required=True, help="why the period is reopened")
         p.set_defaults(handler=handler)
     v = sub.add_parser(
         "verify",
@@ -128,6 +136,18 @@ def cmd_close(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reopen(args: argparse.Namespace) -> int:
+    setup_django()
+    from rmperf.performance.services import period_reopen
+
+    out = _guard(period_reopen, actor=None, key=args.period, reason=args.reason)
+    if isinstance(out, Exception):
+        return _fail(out)
+    entry = out.chain.order_by("-seq").first()
+    print(f"period {out.key}: reopened (#{entry.seq}), {out.status}; digest {entry.digest}")
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     setup_django()
     from rmperf.engine.periods import Period
@@ -146,25 +166,34 @@ def cmd_show(args: argparse.Namespace) -> int:
     if run is not None:
         print(f"  last run {run.run_id} at {run.finished_at:%Y-%m-%d %H:%M} by {run.actor_label}")
         print(f"  inputs digest {run.inputs_digest}")
+        if run.manual_digest:
+            print(f"  manual scores digest {run.manual_digest}")
     for tier, _label, n in tier_counts(period=period):
         print(f"  {tier:<14} {n:>6,}")
     if period.digest:
         print(f"  close digest {period.digest}")
+    for entry in period.chain.order_by("seq"):
+        why = f": {entry.reason}" if entry.reason else ""
+        print(f"  #{entry.seq} {entry.kind} {entry.at:%Y-%m-%d %H:%M} by {entry.actor_label}{why}")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     setup_django()
     from rmperf.core.audit import audit_verify
-    from rmperf.performance.models import PerfPeriod
+    from rmperf.performance.models import ChainEntry, PerfPeriod
     from rmperf.performance.services import chain_verify
 
     problems = chain_verify() + [f"audit log: {p}" for p in audit_verify()]
     closed = PerfPeriod.objects.filter(status="closed").count()
+    links = ChainEntry.objects.count()
     if problems:
         for p in problems:
             print(f"TAMPERED: {p}")
-        print(f"{len(problems)} problem(s) in {closed} closed period(s) and the audit log")
+        print(
+            f"{len(problems)} problem(s) in {closed} closed period(s), {links} close/reopen "
+            "entries and the audit log"
+        )
         return 1
-    print(f"ok: {closed} closed period(s) and the audit log verify")
+    print(f"ok: {closed} closed period(s), {links} close/reopen entries and the audit log verify")
     return 0

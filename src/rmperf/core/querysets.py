@@ -17,7 +17,9 @@ class RestrictedQuerySet(models.QuerySet[Any]):
 
         The rules, in order (each model states its own in classmethods):
         1. no scope (anonymous, inactive, no staff record) → nothing;
-        2. read-only roles (auditor, risk officer) → nothing for any action but view;
+        2. read-only roles (auditor, risk officer) → nothing for any action but view,
+           unless the model names the role in `read_only_writers` (a risk officer
+           writes the due-diligence scores they are appointed for);
         3. a model with `restrict_roles` is visible only to those roles (and superusers);
         4. bank-wide scope → every row;
         5. otherwise the model's `restrict_q(scope, action)` Q (None: every row); a model
@@ -28,7 +30,9 @@ class RestrictedQuerySet(models.QuerySet[Any]):
             return self.none()
         action = Action(action)
         if action is not Action.VIEW and scope.read_only:
-            return self.none()
+            writers: frozenset[str] = getattr(self.model, "read_only_writers", frozenset())
+            if scope.role not in writers:
+                return self.none()
         roles: frozenset[str] | None = getattr(self.model, "restrict_roles", None)
         if roles is not None and not scope.superuser and scope.role not in roles:
             return self.none()

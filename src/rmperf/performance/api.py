@@ -1,18 +1,38 @@
 """Performance endpoints: a period's results and one RM's scorecard, as the pages show
-them (restricted the same way; out of scope answers 404)."""
+them, and the writes the pages make (run, calibrate, confirm, close, reopen, target
+sheets), through the same services and access rules. Session auth with Django's CSRF
+check on writes (the API root's `django_auth`); out of scope answers 404 exactly like
+missing; a step the workflow refuses answers 422 with the reason."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import ValidationError as PydanticValidationError
 
 from rmperf.core.access import Action
 from rmperf.core.schemas import ErrorOut
+from rmperf.engine.policy import PolicyError
+from rmperf.engine.scoring.score import ScoringError
 from rmperf.performance import selectors as sel
-from rmperf.performance.models import LineResult, RmResult
+from rmperf.performance.models import LineResult, PerfPeriod, RmResult, TargetSheet
+from rmperf.performance.services import (
+    PerformanceError,
+    TargetInput,
+    performance_may_calibrate,
+    performance_may_manage,
+    period_close,
+    period_confirm_calibration,
+    period_reopen,
+    period_run,
+    result_calibrate,
+    target_sheet_approve,
+    target_sheet_propose,
+)
 
 router = Router(tags=["performance"])
 
@@ -132,3 +152,303 @@ def get_scorecard(request: HttpRequest, period_key: str, staff_id: str) -> dict[
             for ln in lines
         ],
     }
+
+
+# --- writes -----------------------------------------------------------------------------
+
+REFUSED = (PerformanceError, PolicyError, ScoringError)
+
+
+def _refused(exc: Exception) -> tuple[int, dict[str, Any]]:
+    return 422, {"message": str(exc), "detail": None}
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _body_doc(model: type[Schema]) -> dict[str, Any]:
+    """The OpenAPI request body of a write whose JSON body is read by `_body`."""
+    schema = model.model_json_schema()
+    inline = _inline(schema, schema.get("$defs", {}))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline}}}}
+
+
+class BodyError(Exception):
+    def __init__(self, detail: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _body[M: Schema](request: HttpRequest, model: type[M]) -> M:
+    """The write's JSON body, read after the lookups, so that a missing or out-of-scope
+    object answers 404 before a missing or malformed body answers 422."""
+    try:
+        return model.model_validate_json(request.body or b"")
+    except PydanticValidationError as exc:
+        raise BodyError(
+            exc.errors(include_url=False, include_context=False, include_input=False)
+        ) from None
+
+
+def _bad_body(exc: BodyError) -> tuple[int, dict[str, Any]]:
+    return 422, {"message": str(_("Invalid request.")), "detail": exc.detail}
+
+
+class PeriodOut(Schema):
+    key: str
+    status: str
+    close_seq: int | None
+    digest: str
+
+
+class RunOut(Schema):
+    period: str
+    status: str
+    run_id: str
+    inputs_digest: str
+    manual_digest: str
+    policy_versions: dict[str, str]
+    results: int
+    skipped: dict[str, str]
+
+
+class CalibrateIn(Schema):
+    tier: str
+    reason: str
+    total: Decimal | None = None
+
+
+class ReopenIn(Schema):
+    reason: str
+
+
+def _period_out(p: PerfPeriod) -> dict[str, Any]:
+    return {"key": p.key, "status": p.status, "close_seq": p.close_seq, "digest": p.digest}
+
+
+@router.post(
+    "/{period_key}/run",
+    response={200: RunOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="performance_run",
+    summary="Compute a period",
+)
+def run_period(request: HttpRequest, period_key: str) -> Any:
+    """Score every RM on the imported lake with the shipped cards, the approved targets
+    and the manual scores (HR and superusers; repeatable until the period closes)."""
+    sel.period_key(period_key)
+    try:
+        run = period_run(actor=request.user, key=period_key)
+    except REFUSED as exc:
+        return _refused(exc)
+    return {
+        "period": run.period.key,
+        "status": run.period.status,
+        "run_id": str(run.run_id),
+        "inputs_digest": run.inputs_digest,
+        "manual_digest": run.manual_digest,
+        "policy_versions": run.policy_versions,
+        "results": run.result_count,
+        "skipped": run.skipped,
+    }
+
+
+@router.post(
+    "/{period_key}/staff/{staff_id}/calibrate",
+    response={200: ResultOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="performance_calibrate",
+    summary="Calibrate one RM's result",
+    openapi_extra=_body_doc(CalibrateIn),
+)
+def calibrate(request: HttpRequest, period_key: str, staff_id: str) -> Any:
+    """A branch manager's calibration of an RM in their branch; a reason is required.
+    Body: `{"tier": …, "reason": …, "total": … (optional)}`."""
+    sel.period_key(period_key)
+    sel.staff_visible(actor=request.user, staff_id=staff_id)
+    if not performance_may_calibrate(actor=request.user):
+        raise Http404
+    try:
+        payload = _body(request, CalibrateIn)
+    except BodyError as exc:
+        return _bad_body(exc)
+    try:
+        result = result_calibrate(
+            actor=request.user,
+            key=period_key,
+            staff_id=staff_id,
+            tier=payload.tier,
+            reason=payload.reason,
+            total=payload.total,
+        )
+    except REFUSED as exc:
+        return _refused(exc)
+    return _result(result)
+
+
+def _step(request: HttpRequest, step: Any, **kwargs: Any) -> Any:
+    sel.period_key(kwargs["key"])
+    if not performance_may_manage(actor=request.user):
+        raise Http404
+    try:
+        return _period_out(step(actor=request.user, **kwargs))
+    except REFUSED as exc:
+        return _refused(exc)
+
+
+_PERIOD_RESPONSES = {200: PeriodOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/{period_key}/confirm",
+    response=_PERIOD_RESPONSES,
+    url_name="performance_confirm",
+    summary="Confirm a period's ratings",
+)
+def confirm(request: HttpRequest, period_key: str) -> Any:
+    """computed → calibrated: a person confirms the ratings (HR and superusers)."""
+    return _step(request, period_confirm_calibration, key=period_key)
+
+
+@router.post(
+    "/{period_key}/close",
+    response=_PERIOD_RESPONSES,
+    url_name="performance_close",
+    summary="Close a period",
+)
+def close(request: HttpRequest, period_key: str) -> Any:
+    """Freeze a calibrated period and append its close to the digest chain (HR)."""
+    return _step(request, period_close, key=period_key)
+
+
+@router.post(
+    "/{period_key}/reopen",
+    response=_PERIOD_RESPONSES,
+    url_name="performance_reopen",
+    summary="Reopen a closed period",
+    openapi_extra=_body_doc(ReopenIn),
+)
+def reopen(request: HttpRequest, period_key: str) -> Any:
+    """Reopen a closed period with a reason (HR); the chain records it. Body:
+    `{"reason": …}`."""
+    sel.period_key(period_key)
+    if not performance_may_manage(actor=request.user):
+        raise Http404
+    try:
+        payload = _body(request, ReopenIn)
+    except BodyError as exc:
+        return _bad_body(exc)
+    return _step(request, period_reopen, key=period_key, reason=payload.reason)
+
+
+# --- target sheets ----------------------------------------------------------------------
+
+
+class TargetLineIO(Schema):
+    indicator: str
+    annual: Decimal
+    quarters: list[Decimal] | None = None
+
+
+class SheetIn(Schema):
+    lines: list[TargetLineIO]
+    note: str = ""
+
+
+class SheetOut(Schema):
+    staff_id: str
+    year: int
+    status: str
+    note: str
+    proposed_by: str | None
+    approved_by: str | None
+    lines: list[TargetLineIO]
+
+
+def _sheet_out(sheet: TargetSheet) -> dict[str, Any]:
+    return {
+        "staff_id": sheet.staff_id,
+        "year": sheet.year,
+        "status": sheet.status,
+        "note": sheet.note,
+        "proposed_by": sheet.proposed_by.get_username() if sheet.proposed_by else None,
+        "approved_by": sheet.approved_by.get_username() if sheet.approved_by else None,
+        "lines": [
+            {"indicator": ln.indicator, "annual": ln.annual, "quarters": list(ln.quarters)}
+            for ln in sheet.lines.order_by("indicator")
+        ],
+    }
+
+
+_SHEET_RESPONSES = {200: SheetOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.get(
+    "/targets/{int:year}/staff/{staff_id}",
+    response={200: SheetOut, 401: ErrorOut, 404: ErrorOut},
+    url_name="performance_targets",
+    summary="An RM's annual target sheet",
+)
+def get_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
+    """The sheet (一人一表) of an RM the caller may see; 404 when there is none."""
+    staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    sheet = sel.target_sheet(actor=request.user, staff=staff, year=year)
+    if sheet is None:
+        raise Http404
+    return _sheet_out(sheet)
+
+
+@router.post(
+    "/targets/{int:year}/staff/{staff_id}",
+    response=_SHEET_RESPONSES,
+    url_name="performance_targets_propose",
+    summary="Propose an RM's annual target sheet",
+    openapi_extra=_body_doc(SheetIn),
+)
+def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
+    """The RM for themself, or a leader/manager/HR for an RM in scope. Quarters left out
+    are the annual figure split evenly (the fourth takes the remainder). Body:
+    `{"lines": [{"indicator": …, "annual": …, "quarters": [q1, q2, q3, q4] (optional)}],
+    "note": …}`."""
+    sel.staff_visible(actor=request.user, staff_id=staff_id)
+    try:
+        payload = _body(request, SheetIn)
+    except BodyError as exc:
+        return _bad_body(exc)
+    lines = []
+    for ln in payload.lines:
+        if ln.quarters is not None and len(ln.quarters) != 4:
+            return 422, {
+                "message": str(_("Give four quarters or none.")),
+                "detail": {"indicator": ln.indicator},
+            }
+        quarters = tuple(ln.quarters) if ln.quarters is not None else None
+        lines.append(TargetInput(ln.indicator, ln.annual, quarters))  # type: ignore[arg-type]
+    try:
+        sheet = target_sheet_propose(
+            actor=request.user, staff_id=staff_id, year=year, lines=lines, note=payload.note
+        )
+    except REFUSED as exc:
+        return _refused(exc)
+    return _sheet_out(sheet)
+
+
+@router.post(
+    "/targets/{int:year}/staff/{staff_id}/approve",
+    response=_SHEET_RESPONSES,
+    url_name="performance_targets_approve",
+    summary="Approve a proposed target sheet",
+)
+def approve_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
+    """A branch manager over the RM, or HR; never the proposer nor the RM (maker-checker)."""
+    try:
+        sheet = target_sheet_approve(actor=request.user, staff_id=staff_id, year=year)
+    except REFUSED as exc:
+        return _refused(exc)
+    return _sheet_out(sheet)

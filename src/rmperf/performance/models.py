@@ -80,6 +80,8 @@ class PerfPeriod(models.Model):
     close_seq = models.PositiveIntegerField(_("close sequence"), null=True, blank=True, unique=True)
     prev_digest = models.CharField(_("previous close digest"), max_length=64, blank=True)
     digest = models.CharField(_("close digest"), max_length=64, blank=True)
+    #: Set at the close: digest of the manual-score entries (empty when there are none).
+    manual_digest = models.CharField(_("manual scores digest"), max_length=64, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -137,6 +139,11 @@ class ScoringRun(models.Model):
     policy = policy_version_fk()
     policy_label = policy_label_field()
     targets_digest = models.CharField(_("targets digest"), max_length=64)
+    #: The manual-score entries the run fed to the engine (empty when there were none).
+    manual_digest = models.CharField(_("manual scores digest"), max_length=64, blank=True)
+    #: scorecard name → {"digest": …, "policy": the validated card as JSON}: the cards the
+    #: run used, so later pages (distribution guidance) read them, not today's files.
+    cards = models.JSONField(_("scorecards used"), default=dict, blank=True)
     inputs_digest = models.CharField(_("inputs digest"), max_length=64, db_index=True)
     result_count = models.PositiveIntegerField(_("RMs scored"), default=0)
     #: staff_id → why the RM was not scored.
@@ -469,3 +476,203 @@ class TargetLine(models.Model):
                 return unit_prefix_q("sheet__staff__unit__path", scope)
             return NOTHING
         return models.Q(sheet__staff_id=scope.staff_id)
+
+
+# --- manual (qualitative) scores: the self-review panel, peers, the risk department ------
+
+
+class ManualKind(models.TextChoices):
+    """Who gives a manual score (DOMAIN §5 360 feedback, §7 述职 panel)."""
+
+    PANEL = "panel", _("Self-review panel")
+    PEER = "peer", _("Peer feedback")
+    RISK = "risk", _("Risk department")
+
+
+def manual_kind(key: str) -> ManualKind:
+    """The kind of reviewer a scorecard's manual key asks for: keys starting with `peer`
+    are peers' 360 feedback, with `risk` the risk department's score, any other key
+    (e.g. `self_review`) the self-review panel."""
+    if key.startswith("peer"):
+        return ManualKind.PEER
+    if key.startswith("risk"):
+        return ManualKind.RISK
+    return ManualKind.PANEL
+
+
+#: Period statuses in which an RM reads the manual scores given to them.
+MANUAL_VISIBLE_TO_RM = ("computed", "calibrated", "closed")
+
+
+class ManualReviewer(models.Model):
+    """A person appointed to score one manual key of one RM for a period.
+
+    The RM's branch manager sits on the self-review panel by right (the services seat
+    them on their first score); HR or the branch manager appoint the others. Nobody
+    scores themself (a check constraint). Risk officers are read-only elsewhere but
+    write the risk department's scores they are appointed for (`read_only_writers`).
+    """
+
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key = models.CharField(_("manual score"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=ManualKind.choices)
+    reviewer = models.ForeignKey(
+        "org.Staff", verbose_name=_("reviewer"), on_delete=models.PROTECT, related_name="+"
+    )
+    appointed_by = _user_fk(_("appointed by"))
+    appointed_by_label = models.CharField(_("appointed by"), max_length=150)
+    appointed_at = models.DateTimeField(_("appointed at"))
+
+    read_only_writers = frozenset({"risk_officer"})
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("manual-score reviewer")
+        verbose_name_plural = _("manual-score reviewers")
+        ordering = ("period", "staff_id", "key", "reviewer_id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("period", "staff", "key", "reviewer"), name="perf_reviewer_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("staff")), name="perf_reviewer_not_self"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.staff_id} {self.key} {self.reviewer_id}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """A reviewer sees and scores their own seats; a branch manager (and team
+        leaders, reading) the seats of their subtree's RMs; a branch manager appoints."""
+        own = models.Q(reviewer_id=scope.staff_id)
+        if action is Action.VIEW:
+            if scope.unit_path is not None and scope.role in MANAGER_ROLES:
+                return unit_prefix_q("staff__unit__path", scope) | own
+            return own
+        if action is Action.CHANGE:
+            return own
+        if scope.role == "branch_manager":
+            return unit_prefix_q("staff__unit__path", scope)
+        return NOTHING
+
+
+class ManualScore(models.Model):
+    """One reviewer's 0–100 score of one RM's manual key, with a comment.
+
+    The RM's manual score for the key is the mean of the reviewers' scores, rounded half
+    up to 2 places; it reaches the engine as `rmperf score --manual FILE` does.
+    """
+
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key = models.CharField(_("manual score"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=ManualKind.choices)
+    reviewer = models.ForeignKey(
+        "org.Staff", verbose_name=_("reviewer"), on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    comment = models.TextField(_("comment"), blank=True)
+    entered_by = _user_fk(_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("manual score")
+        verbose_name_plural = _("manual scores")
+        ordering = ("period", "staff_id", "key", "reviewer_id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("period", "staff", "key", "reviewer"), name="perf_manual_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("staff")), name="perf_manual_not_self"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
+                name="perf_manual_0_100",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.staff_id} {self.key} {self.score}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Reviewers read what they gave; managers their subtree's; an RM the scores
+        given to them once the period is computed (the selectors hide peers' names).
+        Writes go through the reviewer's seat (ManualReviewer), never this queryset."""
+        if action is not Action.VIEW:
+            return NOTHING
+        own = models.Q(reviewer_id=scope.staff_id)
+        if scope.unit_path is not None:
+            if scope.role in MANAGER_ROLES:
+                return unit_prefix_q("staff__unit__path", scope) | own
+            return own
+        return own | models.Q(staff_id=scope.staff_id, period__status__in=MANUAL_VISIBLE_TO_RM)
+
+
+# --- the close chain --------------------------------------------------------------------
+
+
+class ChainKind(models.TextChoices):
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Reopened")
+
+
+class ChainEntry(models.Model):
+    """One link of the append-only chain of closes and reopenings (DOMAIN §9).
+
+    Each entry's digest covers the previous entry's. A close covers the period's result
+    rows and manual scores; a reopening covers its reason and a snapshot of the results
+    and manual scores as they were closed (`snapshot`), so the earlier close still
+    verifies and its figures stay readable after a re-run. Entries are never edited.
+    """
+
+    seq = models.PositiveIntegerField(_("sequence"), unique=True)
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="chain"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=ChainKind.choices)
+    prev_digest = models.CharField(_("previous digest"), max_length=64)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    manual_digest = models.CharField(_("manual scores digest"), max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    #: For a reopening: {"results": {staff_id: canonical result}, "manual": [[…], …]}.
+    snapshot = models.JSONField(_("results as closed"), default=dict, blank=True)
+    actor = _user_fk(_("actor"))
+    actor_label = models.CharField(_("actor label"), max_length=150)
+    at = models.DateTimeField(_("at"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("close chain entry")
+        verbose_name_plural = _("close chain entries")
+        ordering = ("seq",)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.period_id}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Closes and reopenings (dates, reasons, digests) are open to everyone signed in;
+        the snapshot's rows are filtered per reader by the selectors."""
+        return None if action is Action.VIEW else NOTHING

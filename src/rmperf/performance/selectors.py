@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.core.access import Action, scope_of
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
+from rmperf.engine.scoring.policy import Scorecard
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
     MANAGER_ROLES,
@@ -33,7 +34,6 @@ from rmperf.performance.models import (
     TargetSheet,
     Tier,
 )
-from rmperf.policies.selectors import policy_cards
 
 PERSPECTIVES: tuple[tuple[str, Any], ...] = (
     ("financial", _("Financial")),
@@ -121,24 +121,24 @@ class Guidance:
         return self.actual > self.allowed
 
 
+def run_cards(run: ScoringRun | None) -> dict[str, Scorecard] | None:
+    """The scorecards a run used, as the run stored them; None for a run made before
+    runs stored their cards (its cards are then unknown, not today's files)."""
+    if run is None or not run.cards:
+        return None
+    return {name: Scorecard.model_validate(c["policy"]) for name, c in run.cards.items()}
+
+
 def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -> list[Guidance]:
     """For the cards of the shown results: each tier cap, how many it allows, how many hold
-    that tier after calibration. Counts only, no names (the cap spans the whole card)."""
-    from rmperf.engine.policy import PolicyError
+    that tier after calibration. Counts only, no names (the cap spans the whole card).
+    The caps are those of the cards the period's last run used (stored with the run)."""
     from rmperf.engine.scoring.score import allowed_count
-    from rmperf.performance import services
 
     if period is None or not cards_shown:
         return []
-    # The caps of the scorecard set the results were computed with; the set in force only
-    # for a run that used a card file (or predates stored sets).
-    run = period.runs.filter(status=RunStatus.SUCCEEDED).select_related("policy").first()
-    try:
-        if run is not None and run.policy is not None:
-            cards = policy_cards(run.policy)
-        else:
-            cards = services.scorecards_current()
-    except PolicyError:
+    cards = run_cards(period_last_run(period=period))
+    if cards is None:
         return []
     labels = dict(Tier.choices)
     everyone = list(
@@ -147,7 +147,7 @@ def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -
     out = []
     for name in sorted(cards_shown):
         card = cards.get(name)
-        fd = card.policy.rating.forced_distribution if card is not None else None
+        fd = card.rating.forced_distribution if card is not None else None
         if fd is None:
             continue
         on_card = [r for r in everyone if r.scorecard == name]
@@ -369,4 +369,122 @@ def target_progress(
                 completion=completion,
             )
         )
+    return out
+
+
+def may_see_scorecard(*, actor: Any, staff: Staff) -> bool:
+    try:
+        staff_visible(actor=actor, staff_id=staff.staff_id)
+    except Http404:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class MissingManual:
+    """A manual line of a result that had no score: left out (weights renormalised) or
+    counted as 0, as the card's `when_undefined` says."""
+
+    line: str
+    key: str
+    kind_label: str
+    counted_as_zero: bool
+
+
+def manual_missing(*, result: RmResult | None, lines: Sequence[LineResult]) -> list[MissingManual]:
+    """The manual inputs the run had no score for (the score page names them)."""
+    from rmperf.performance.models import ManualKind, manual_kind
+
+    if result is None:
+        return []
+    return [
+        MissingManual(
+            line=ln.line,
+            key=ln.indicator,
+            kind_label=str(ManualKind(manual_kind(ln.indicator)).label),
+            counted_as_zero=ln.used,
+        )
+        for ln in lines
+        if ln.method == "manual" and ln.value is None
+    ]
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    """One RM's result as it was closed, beside the result now."""
+
+    staff_id: str
+    total: str
+    tier: str
+    final_total: str
+    final_tier: str
+    now_total: Decimal | None
+    now_tier: str | None
+
+    @property
+    def final_tier_label(self) -> str:
+        return str(dict(Tier.choices).get(self.final_tier, self.final_tier))
+
+    @property
+    def now_tier_label(self) -> str:
+        return str(dict(Tier.choices).get(self.now_tier or "", self.now_tier or ""))
+
+    @property
+    def changed(self) -> bool:
+        return self.now_total is None or (
+            Decimal(self.final_total) != self.now_total or self.final_tier != self.now_tier
+        )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A close or a reopening of the period; a reopening carries the results as closed
+    (only the rows the reader may see)."""
+
+    entry: Any
+    rows: list[SnapshotRow]
+
+
+def period_history(*, actor: Any, period: PerfPeriod | None) -> list[HistoryEntry]:
+    """The period's closes and reopenings, oldest first, with the before/after results."""
+    from rmperf.performance.models import ChainEntry
+
+    if period is None:
+        return []
+    entries = list(ChainEntry.objects.restrict(actor, Action.VIEW).filter(period=period))
+    if not entries:
+        return []
+    now = {r.staff_id: r for r in results(actor=actor, period=period)}
+    visible = set(now)
+    scope = scope_of(actor)
+    wanted: set[str] = set()
+    for e in entries:
+        wanted.update((e.snapshot or {}).get("results", {}))
+    if scope is not None and (scope.unit_path is None or scope.role in MANAGER_ROLES):
+        # RMs no longer scored still count when the reader may see them.
+        visible |= set(
+            Staff.objects.restrict(actor, Action.VIEW)
+            .filter(staff_id__in=sorted(wanted))
+            .values_list("staff_id", flat=True)
+        )
+    out = []
+    for e in entries:
+        rows = []
+        for staff_id, p in sorted((e.snapshot or {}).get("results", {}).items()):
+            if staff_id not in visible:
+                continue
+            cur = now.get(staff_id)
+            final_tier = p["calibrated_tier"] or p["tier"]
+            rows.append(
+                SnapshotRow(
+                    staff_id=staff_id,
+                    total=p["total"],
+                    tier=p["tier"],
+                    final_total=p["calibrated_total"] or p["total"],
+                    final_tier=final_tier,
+                    now_total=cur.final_total if cur is not None else None,
+                    now_tier=cur.final_tier if cur is not None else None,
+                )
+            )
+        out.append(HistoryEntry(entry=e, rows=rows))
     return out

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Max, When
+from django.db.models import Case, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,9 +46,17 @@ from rmperf.engine.scoring.targets import TargetSheet as EngineSheet
 from rmperf.lakes.models import ImportStatus, LakeImport
 from rmperf.lakes.selectors import lake_current, registered_tables
 from rmperf.org.models import Staff
+from rmperf.performance.manual_selectors import (
+    ManualFeed,
+    manual_feed,
+    manual_rows_digest,
+    period_manual_rows,
+)
 from rmperf.performance.models import (
     AdjustmentResult,
     Calibration,
+    ChainEntry,
+    ChainKind,
     LineResult,
     PerfPeriod,
     PeriodStatus,
@@ -220,6 +228,14 @@ def _lake_import(lake_dir: Path) -> LakeImport | None:
     return found
 
 
+def cards_snapshot(cards: Cards) -> dict[str, Any]:
+    """The cards as a run stores them: each card's digest and its validated policy."""
+    return {
+        name: {"digest": c.digest, "policy": c.policy.model_dump(mode="json")}
+        for name, c in sorted(cards.items())
+    }
+
+
 def scorecards_current(path: Path | None = None) -> Cards:
     """The scorecards a run uses: `path` (a YAML file or folder, the CLI's `--scorecard`),
     else the active scorecard set of the policies app (the shipped cards until a bank
@@ -260,6 +276,8 @@ class RunInputs:
     targets_digest: str
     inputs_digest: str
     offers: Offers | None = None  # the period's offers (recommend app), also in the file
+    #: The manual scores (panel means) and the digest of the entries behind them.
+    manual: ManualFeed | None = None
 
 
 def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
@@ -275,6 +293,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
     tables = {name: t.digest for name, t in sorted(registered_tables(lake_dir=lake_dir).items())}
     window = dt.timedelta(days=DEFAULT_PARAMS.offer_window_days)  # earlier offers convert later
     offers = offers_input(first=period.start - window, last=period.end)
+    manual = manual_feed(period_key=period.key)
     inputs = _digest(
         {
             "offers": offers.digest,
@@ -284,6 +303,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
             "today": today.isoformat(),
             "scorecards": policy_digest,
             "targets": targets_digest,
+            "manual": manual.digest,
         }
     )
     run_offers_write(inputs, offers)  # the run's offers input: `rmperf score --offers` it
@@ -297,6 +317,7 @@ def run_inputs(*, period: Period, scorecards: Path | None = None) -> RunInputs:
         targets_digest=targets_digest,
         inputs_digest=inputs,
         offers=offers,
+        manual=manual,
     )
 
 
@@ -329,6 +350,7 @@ def period_run(
             period=engine_period,
             cards=inputs.cards,
             targets=inputs.targets,
+            manual=inputs.manual.scores if inputs.manual is not None else None,
             backend=backend,  # type: ignore[arg-type]
             offers=inputs.offers,
         )
@@ -359,6 +381,8 @@ def period_run(
             policy=policy,
             policy_label=policy_label,
             targets_digest=inputs.targets_digest,
+            manual_digest=inputs.manual.digest if inputs.manual is not None else "",
+            cards=cards_snapshot(inputs.cards),
             inputs_digest=inputs.inputs_digest,
             result_count=0,
             skipped=skipped,
@@ -456,6 +480,8 @@ def period_run(
                 "policy": run.policy_label,
                 "lake_import": run.lake_import_id,
                 "results": run.result_count,
+                "manual_digest": run.manual_digest,
+                "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
                 "skipped": len(skipped),
                 "calibrations_cleared": cleared,
             },
@@ -609,21 +635,21 @@ def period_confirm_calibration(*, actor: Any, key: str) -> PerfPeriod:
     return period
 
 
-# --- closing and the chain --------------------------------------------------------------
+# --- closing, reopening and the chain ---------------------------------------------------
 
 
 def _money(value: Decimal | None, places: str) -> str | None:
     return None if value is None else f"{Decimal(value).quantize(Decimal(places))}"
 
 
-def result_digest(
+def result_payload(
     result: RmResult,
     lines: Iterable[LineResult],
     adjustments: Iterable[AdjustmentResult] = (),
-) -> str:
-    """SHA-256 of one closed result: the engine's and the calibrated figures, and every
-    line, in a canonical form that reads the same on SQLite and PostgreSQL."""
-    payload = {
+) -> dict[str, Any]:
+    """One result in canonical form (strings, reading the same on SQLite and PostgreSQL):
+    the engine's and the calibrated figures, every line and every bonus/deduction item."""
+    return {
         "period": result.period_id and result.period.key,
         "staff_id": result.staff_id,
         "scorecard": result.scorecard,
@@ -651,16 +677,34 @@ def result_digest(
             for a in sorted(adjustments, key=lambda x: x.item)
         ],
     }
-    return _digest(payload)
 
 
-def chain_digest(prev: str, key: str, row_digests: Mapping[str, str]) -> str:
-    """A close's digest: the previous close's, the period and each RM's row digest."""
+def result_digest(
+    result: RmResult,
+    lines: Iterable[LineResult],
+    adjustments: Iterable[AdjustmentResult] = (),
+) -> str:
+    """SHA-256 of one closed result's canonical form (`result_payload`)."""
+    return _digest(result_payload(result, lines, adjustments))
+
+
+def chain_digest(prev: str, key: str, row_digests: Mapping[str, str], manual: str = "") -> str:
+    """A close's digest: the previous chain entry's, the period, each RM's row digest and,
+    when the period has manual-score entries, their digest."""
     body = "\n".join(f"{staff}:{d}" for staff, d in sorted(row_digests.items()))
-    return hashlib.sha256(f"{prev}\n{key}\n{body}".encode()).hexdigest()
+    tail = f"\nmanual:{manual}" if manual else ""
+    return hashlib.sha256(f"{prev}\n{key}\n{body}{tail}".encode()).hexdigest()
 
 
-def _row_digests(period: PerfPeriod) -> dict[str, str]:
+def reopen_digest(prev: str, key: str, reason: str, snapshot: Mapping[str, Any]) -> str:
+    """A reopening's digest: the previous entry's, the period, the reason and the
+    snapshot of the results and manual scores as they were closed."""
+    return hashlib.sha256(
+        f"{prev}\nreopen\n{key}\n{reason}\n{_digest(snapshot)}".encode()
+    ).hexdigest()
+
+
+def _payloads(period: PerfPeriod) -> dict[str, dict[str, Any]]:
     results = RmResult.objects.filter(period=period).select_related("period")
     lines: dict[int, list[LineResult]] = {}
     for ln in LineResult.objects.filter(result__period=period):
@@ -668,12 +712,25 @@ def _row_digests(period: PerfPeriod) -> dict[str, str]:
     items: dict[int, list[AdjustmentResult]] = {}
     for a in AdjustmentResult.objects.filter(result__period=period):
         items.setdefault(a.result_id, []).append(a)
-    return {r.staff_id: result_digest(r, lines.get(r.pk, []), items.get(r.pk, [])) for r in results}
+    return {
+        r.staff_id: result_payload(r, lines.get(r.pk, []), items.get(r.pk, [])) for r in results
+    }
+
+
+def _row_digests(period: PerfPeriod) -> dict[str, str]:
+    return {staff_id: _digest(p) for staff_id, p in _payloads(period).items()}
+
+
+def _chain_head() -> ChainEntry | None:
+    """The last entry of the chain, locked (closes and reopenings queue behind it)."""
+    head: ChainEntry | None = ChainEntry.objects.select_for_update().order_by("-seq").first()
+    return head
 
 
 def period_close(*, actor: Any, key: str) -> PerfPeriod:
-    """Close a calibrated period: its results freeze, each gets its digest, and the period
-    records a digest chained to the previous close (DOMAIN §8, §9)."""
+    """Close a calibrated period: its results freeze, each gets its digest, and a close
+    entry is appended to the chain, its digest covering the previous entry's, the result
+    rows and the manual scores (DOMAIN §8, §9)."""
     _require_manager(actor)
     with transaction.atomic(durable=True):
         period = _locked(key)
@@ -684,75 +741,208 @@ def period_close(*, actor: Any, key: str) -> PerfPeriod:
                 % {"key": period.key}
             )
         before = _period_state(period)
-        last = (
-            PerfPeriod.objects.select_for_update()
-            .filter(status=PeriodStatus.CLOSED)
-            .order_by("-close_seq")
-            .first()
-        )
-        prev = last.digest if last is not None else GENESIS
+        head = _chain_head()
+        prev = head.digest if head is not None else GENESIS
+        seq = (head.seq if head is not None else 0) + 1
         digests = _row_digests(period)
+        manual = manual_rows_digest(period_manual_rows(period))
         for staff_id, d in digests.items():
             RmResult.objects.filter(period=period, staff_id=staff_id).update(digest=d)
-        top = PerfPeriod.objects.aggregate(m=Max("close_seq"))["m"] or 0
-        period.close_seq = top + 1
+        now = timezone.now()
+        period.close_seq = seq
         period.prev_digest = prev
-        period.digest = chain_digest(prev, period.key, digests)
+        period.manual_digest = manual
+        period.digest = chain_digest(prev, period.key, digests, manual)
         period.status = PeriodStatus.CLOSED
-        period.closed_at = timezone.now()
+        period.closed_at = now
         period.closed_by = _user(actor)
         period.save()
+        ChainEntry.objects.create(
+            seq=seq,
+            period=period,
+            kind=ChainKind.CLOSE,
+            prev_digest=prev,
+            digest=period.digest,
+            manual_digest=manual,
+            actor=_user(actor),
+            actor_label=_label(actor),
+            at=now,
+        )
         audit_record(
             actor=actor,
             verb="performance.period.close",
             object_type="performance.period",
             object_id=period.key,
             before=before,
-            after={**_period_state(period), "prev_digest": prev, "results": len(digests)},
+            after={
+                **_period_state(period),
+                "seq": seq,
+                "prev_digest": prev,
+                "manual_digest": manual,
+                "results": len(digests),
+            },
         )
     return period
 
 
-def chain_verify() -> list[str]:
-    """Problems in the chain of closed periods (empty when intact): a closed result
-    changed, added or removed, a close digest edited, or a broken link."""
+def period_reopen(*, actor: Any, key: str, reason: str) -> PerfPeriod:
+    """Reopen a closed period (HR, superusers, the CLI) with a mandatory reason.
+
+    Nothing is edited: a reopen entry is appended to the chain, holding the results and
+    manual scores as they were closed (so that close still verifies, and its figures stay
+    readable beside any new ones). The period goes back to calibrated: it may be computed
+    again, calibrated and closed again (a new close entry)."""
+    _require_manager(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PerformanceError(_("Reopening a closed period needs a reason."))
+    with transaction.atomic(durable=True):
+        period = _locked(key)
+        if not period.is_closed:
+            raise PerformanceError(
+                _("Period %(key)s is not closed: there is nothing to reopen.") % {"key": period.key}
+            )
+        before = _period_state(period)
+        head = _chain_head()
+        prev = head.digest if head is not None else GENESIS
+        seq = (head.seq if head is not None else 0) + 1
+        manual_rows = period_manual_rows(period)
+        snapshot = {"results": _payloads(period), "manual": manual_rows}
+        digest = reopen_digest(prev, period.key, reason, snapshot)
+        now = timezone.now()
+        ChainEntry.objects.create(
+            seq=seq,
+            period=period,
+            kind=ChainKind.REOPEN,
+            prev_digest=prev,
+            digest=digest,
+            manual_digest=manual_rows_digest(manual_rows),
+            reason=reason,
+            snapshot=snapshot,
+            actor=_user(actor),
+            actor_label=_label(actor),
+            at=now,
+        )
+        RmResult.objects.filter(period=period).update(digest="")
+        closed_digest = period.digest
+        period.status = PeriodStatus.CALIBRATED
+        period.close_seq = None
+        period.prev_digest = ""
+        period.digest = ""
+        period.manual_digest = ""
+        period.closed_at = None
+        period.closed_by = None
+        period.save()
+        audit_record(
+            actor=actor,
+            verb="performance.period.reopen",
+            object_type="performance.period",
+            object_id=period.key,
+            before=before,
+            after={
+                **_period_state(period),
+                "seq": seq,
+                "digest": digest,
+                "prev_digest": prev,
+                "reopened_close": closed_digest,
+                "reason": reason,
+                "results": len(snapshot["results"]),
+            },
+        )
+    return period
+
+
+def _audited_digests() -> dict[tuple[str, str], set[str]]:
+    """(verb, period) → the digests the hash-chained audit log recorded for it."""
     from rmperf.core.models import AuditEvent
 
+    out: dict[tuple[str, str], set[str]] = {}
+    events = AuditEvent.objects.filter(
+        verb__in=("performance.period.close", "performance.period.reopen"),
+        object_type="performance.period",
+    ).values_list("verb", "object_id", "after")
+    for verb, object_id, after in events:
+        digest = (after or {}).get("digest")
+        if digest:
+            out.setdefault((verb, object_id), set()).add(digest)
+    return out
+
+
+def chain_verify() -> list[str]:
+    """Problems in the chain of closes and reopenings (empty when intact): a closed result
+    or manual score changed, added or removed, a digest edited, a broken link, an entry
+    missing from the audit log, or a closed period outside the chain."""
     problems: list[str] = []
     prev = GENESIS
-    closed = PerfPeriod.objects.filter(status=PeriodStatus.CLOSED).order_by("close_seq")
-    for period in closed:
-        if period.prev_digest != prev:
-            problems.append(
-                _("period %(key)s does not link to the close before it") % {"key": period.key}
-            )
-        stored = dict(RmResult.objects.filter(period=period).values_list("staff_id", "digest"))
-        digests = _row_digests(period)
-        for staff_id, d in sorted(digests.items()):
-            if stored.get(staff_id) != d:
-                problems.append(
-                    _("period %(key)s: the result of %(staff)s changed after the close")
-                    % {"key": period.key, "staff": staff_id}
+    entries = list(ChainEntry.objects.select_related("period").order_by("seq"))
+    audited = _audited_digests()
+    for i, entry in enumerate(entries):
+        period = entry.period
+        key = period.key
+        if entry.prev_digest != prev:
+            problems.append(_("period %(key)s does not link to the close before it") % {"key": key})
+        later = next((e for e in entries[i + 1 :] if e.period_id == entry.period_id), None)
+        if entry.kind == ChainKind.CLOSE:
+            if later is not None and later.kind == ChainKind.REOPEN:
+                # Reopened since: the close is checked against what the reopening kept.
+                results = (later.snapshot or {}).get("results", {})
+                digests = {staff_id: _digest(p) for staff_id, p in results.items()}
+                manual = manual_rows_digest((later.snapshot or {}).get("manual", []))
+            elif later is None and period.is_closed:
+                stored = dict(
+                    RmResult.objects.filter(period=period).values_list("staff_id", "digest")
                 )
-        if chain_digest(period.prev_digest, period.key, digests) != period.digest:
+                digests = _row_digests(period)
+                for staff_id, d in sorted(digests.items()):
+                    if stored.get(staff_id) != d:
+                        problems.append(
+                            _("period %(key)s: the result of %(staff)s changed after the close")
+                            % {"key": key, "staff": staff_id}
+                        )
+                manual = manual_rows_digest(period_manual_rows(period))
+                if manual != period.manual_digest:
+                    problems.append(
+                        _("period %(key)s: a manual score changed after the close") % {"key": key}
+                    )
+                if period.digest != entry.digest:
+                    problems.append(
+                        _("period %(key)s: its close digest differs from the chain") % {"key": key}
+                    )
+            else:
+                problems.append(
+                    _("period %(key)s: a close is followed by no reopening") % {"key": key}
+                )
+                digests, manual = {}, ""
+            if chain_digest(entry.prev_digest, key, digests, manual) != entry.digest:
+                problems.append(
+                    _("period %(key)s: its results do not match the close digest") % {"key": key}
+                )
+            if entry.digest not in audited.get(("performance.period.close", key), set()):
+                problems.append(
+                    _("period %(key)s: the close digest differs from the one in the audit log")
+                    % {"key": key}
+                )
+        else:
+            snapshot = entry.snapshot or {}
+            if reopen_digest(entry.prev_digest, key, entry.reason, snapshot) != entry.digest:
+                problems.append(
+                    _("period %(key)s: the reopening #%(seq)s was altered")
+                    % {"key": key, "seq": entry.seq}
+                )
+            if entry.digest not in audited.get(("performance.period.reopen", key), set()):
+                problems.append(
+                    _("period %(key)s: the reopening #%(seq)s is not in the audit log")
+                    % {"key": key, "seq": entry.seq}
+                )
+        prev = entry.digest
+    in_chain = {e.period_id for e in entries}
+    for period in PerfPeriod.objects.filter(status=PeriodStatus.CLOSED).order_by("key"):
+        last = next((e for e in reversed(entries) if e.period_id == period.pk), None)
+        if period.pk not in in_chain or last is None or last.kind != ChainKind.CLOSE:
             problems.append(
-                _("period %(key)s: its results do not match the close digest") % {"key": period.key}
-            )
-        event = (
-            AuditEvent.objects.filter(
-                verb="performance.period.close",
-                object_type="performance.period",
-                object_id=period.key,
-            )
-            .order_by("-seq")
-            .first()
-        )
-        if event is None or (event.after or {}).get("digest") != period.digest:
-            problems.append(
-                _("period %(key)s: the close digest differs from the one in the audit log")
+                _("period %(key)s is closed but its close is not in the chain")
                 % {"key": period.key}
             )
-        prev = period.digest
     return problems
 
 

@@ -24,6 +24,11 @@ urlpatterns = [
         name="scorecard",
     ),
     path(
+        "<str:period_key>/staff/<str:staff_id>/manual/",
+        views.manual_view,
+        name="manual",
+    ),
+    path(
         "<str:period_key>/staff/<str:staff_id>/calibrate/",
         views.calibrate_view,
         name="calibrate",

@@ -24,11 +24,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rmperf.core.access import Action, scope_of, staff_of
+from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.engine.periods import Period
 from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.score import ScoringError
+from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
 from rmperf.performance.export import XLSX, results_export
+from rmperf.performance.manual_services import (
+    manual_reviewer_appoint,
+    manual_reviewer_remove,
+    manual_score_enter,
+)
 from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
 from rmperf.performance.services import (
     PerformanceError,
@@ -38,6 +45,7 @@ from rmperf.performance.services import (
     period_close,
     period_confirm_calibration,
     period_open,
+    period_reopen,
     period_run,
     result_calibrate,
     target_sheet_approve,
@@ -114,6 +122,10 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
         "may_manage": performance_may_manage(actor=request.user),
         "may_calibrate": performance_may_calibrate(actor=request.user),
         "expected": engine_period.time_progress(_today()),
+        "history": sel.period_history(actor=request.user, period=period),
+        "my_seats": msel.manual_assigned_to_me(actor=request.user, period=period)
+        if period is not None
+        else [],
     }
     return render(request, "performance/period.html", context)
 
@@ -121,7 +133,7 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
 @login_required
 @require_POST
 def period_action_view(request: HttpRequest, period_key: str) -> HttpResponse:
-    """open / run / confirm / close a period (HR and superusers)."""
+    """open / run / confirm / close / reopen a period (HR and superusers)."""
     if not performance_may_manage(actor=request.user):
         raise Http404
     engine_period = sel.period_key(period_key)
@@ -131,13 +143,15 @@ def period_action_view(request: HttpRequest, period_key: str) -> HttpResponse:
         "run": (period_run, _("Period %(key)s was computed.")),
         "confirm": (period_confirm_calibration, _("The ratings of %(key)s are confirmed.")),
         "close": (period_close, _("Period %(key)s is closed.")),
+        "reopen": (period_reopen, _("Period %(key)s is reopened.")),
     }
     if action not in steps:
         messages.error(request, _("Unknown action."))
     else:
         step, done = steps[action]
+        extra = {"reason": request.POST.get("reason", "")} if action == "reopen" else {}
         try:
-            step(actor=request.user, key=engine_period.key)
+            step(actor=request.user, key=engine_period.key, **extra)
         except (PerformanceError, PolicyError, ScoringError) as exc:
             messages.error(request, str(exc))
         else:
@@ -323,6 +337,7 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         "engine_period": engine_period,
         "period": period,
         "result": result,
+        "manual_missing": sel.manual_missing(result=result, lines=[v.line for v in lines]),
         "lines": lines,
         "adjustments": adjustments,
         "trend": sel.trend(actor=request.user, staff=staff, period=engine_period),
@@ -363,6 +378,95 @@ def calibrate_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
     else:
         messages.success(request, _("The calibration was recorded."))
     return redirect("performance:scorecard", period_key=engine_period.key, staff_id=staff.staff_id)
+
+
+def _manual_context(request: HttpRequest, period_key: str, staff_id: str) -> dict[str, Any]:
+    engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    staff = msel.manual_page_staff(actor=request.user, period=period, staff_id=staff_id)
+    keys = msel.manual_keys_current()
+    views = msel.manual_views(actor=request.user, period=period, staff=staff, keys=keys)
+    may_appoint = (
+        period is not None
+        and not period.is_closed
+        and msel.may_appoint(actor=request.user, staff=staff)
+    )
+    candidates = (
+        {
+            kind: msel.reviewer_candidates(actor=request.user, staff=staff, kind=kind)
+            for kind in {v.kind for v in views}
+        }
+        if may_appoint
+        else {}
+    )
+    return {
+        "engine_period": engine_period,
+        "period": period,
+        "staff": staff,
+        "keys": [(v, candidates.get(v.kind, [])) for v in views],
+        "may_appoint": may_appoint,
+        "is_rm": getattr(scope_of(request.user), "staff_id", None) == staff.staff_id,
+        "may_see_scorecard": sel.may_see_scorecard(actor=request.user, staff=staff),
+        "partial": wants_partial(request),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manual_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpResponse:
+    """The manual (qualitative) scores of one RM for a period: the self-review panel,
+    peers' 360 feedback, the risk department's score. Reviewers score from their seat;
+    HR and the RM's branch manager appoint reviewers. An htmx post answers the section."""
+    engine_period = sel.period_key(period_key)
+    if request.method == "POST":
+        # Access is checked by the services (404 out of scope); the page is re-read after.
+        msel.manual_page_staff(
+            actor=request.user,
+            period=sel.period_find(actor=request.user, key=period_key)[1],
+            staff_id=staff_id,
+        )
+        action = request.POST.get("action", "")
+        manual_key = request.POST.get("key", "")
+        try:
+            if action == "score":
+                manual_score_enter(
+                    actor=request.user,
+                    key=engine_period.key,
+                    staff_id=staff_id,
+                    manual_key=manual_key,
+                    score=request.POST.get("score", ""),
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("Your score was recorded."))
+            elif action == "appoint":
+                manual_reviewer_appoint(
+                    actor=request.user,
+                    key=engine_period.key,
+                    staff_id=staff_id,
+                    manual_key=manual_key,
+                    reviewer_id=request.POST.get("reviewer", ""),
+                )
+                messages.success(request, _("The reviewer was appointed."))
+            elif action == "remove":
+                manual_reviewer_remove(
+                    actor=request.user,
+                    key=engine_period.key,
+                    staff_id=staff_id,
+                    manual_key=manual_key,
+                    reviewer_id=request.POST.get("reviewer", ""),
+                )
+                messages.success(request, _("The reviewer was removed."))
+            else:
+                messages.error(request, _("Unknown action."))
+        except (PerformanceError, PolicyError) as exc:
+            messages.error(request, str(exc))
+        if not request.headers.get("HX-Request"):
+            return redirect("performance:manual", period_key=engine_period.key, staff_id=staff_id)
+    return render_page_or_partial(
+        request,
+        page="performance/manual.html",
+        partial="performance/_manual.html",
+        context=_manual_context(request, engine_period.key, staff_id),
+    )
 
 
 def _target_inputs(post: Any) -> list[TargetInput]:

@@ -1,0 +1,276 @@
+"""Manual (qualitative) scores, written: reviewers' seats and their scores.
+
+DOMAIN §5 (360 feedback: peers, the risk department's due-diligence score) and §7 (the
+述职 self-review scored by a panel). Who may do what:
+- appoint or remove a reviewer: HR and superusers bank-wide, a branch manager for the RMs
+  of their branch; the reviewer must be in the appointer's scope and of a role that fits
+  the key (REVIEWER_ROLES) and never the RM themself;
+- score: the reviewer in their seat; the RM's branch manager sits on the self-review
+  panel by right (seated, audited, on their first score);
+- nothing changes once the period is closed (reopen it first).
+Each write is one durable transaction with its audit event. Out of scope answers 404.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rmperf.core.access import Action, scope_of
+from rmperf.core.audit import audit_record
+from rmperf.org.models import Staff
+from rmperf.performance.manual_selectors import card_manual_keys, may_appoint
+from rmperf.performance.models import (
+    ManualKind,
+    ManualReviewer,
+    ManualScore,
+    PerfPeriod,
+    manual_kind,
+)
+
+#: Which roles may sit on which kind of manual key.
+REVIEWER_ROLES: dict[ManualKind, frozenset[str]] = {
+    ManualKind.PANEL: frozenset({"team_leader", "branch_manager", "hr"}),
+    ManualKind.PEER: frozenset({"rm", "team_leader"}),
+    ManualKind.RISK: frozenset({"risk_officer"}),
+}
+
+
+def _services() -> Any:
+    from rmperf.performance import services
+
+    return services
+
+
+def _period(key: str) -> PerfPeriod:
+    """The open (not closed) period, locked; PerformanceError when missing or closed."""
+    svc = _services()
+    engine_period = svc.parse_period(key)
+    period: PerfPeriod | None = (
+        PerfPeriod.objects.select_for_update().filter(key=engine_period.key).first()
+    )
+    if period is None:
+        raise svc.PerformanceError(_("Period %(key)s is not open.") % {"key": engine_period.key})
+    svc._refuse_closed(period)
+    return period
+
+
+def _rm(actor: Any, staff_id: str) -> Staff:
+    staff: Staff | None = (
+        Staff.objects.restrict(actor, Action.VIEW).filter(staff_id=staff_id, role="rm").first()
+    )
+    if staff is None:
+        raise Http404
+    return staff
+
+
+def _key(key: str) -> ManualKind:
+    """The kind of a manual key the current scorecards read; PerformanceError otherwise."""
+    svc = _services()
+    keys = card_manual_keys(svc.scorecards_current())
+    if key not in keys:
+        raise svc.PerformanceError(
+            _("%(key)r is not a manual score on the scorecards (they read: %(keys)s).")
+            % {"key": key, "keys": ", ".join(keys) or "—"}
+        )
+    return keys[key]
+
+
+def _seat_state(seat: ManualReviewer) -> dict[str, Any]:
+    return {"key": seat.key, "kind": seat.kind, "reviewer": seat.reviewer_id}
+
+
+def manual_reviewer_appoint(
+    *, actor: Any, key: str, staff_id: str, manual_key: str, reviewer_id: str
+) -> ManualReviewer:
+    """Seat `reviewer_id` to score `manual_key` of the RM `staff_id` for the period."""
+    svc = _services()
+    staff = _rm(actor, staff_id)
+    if not may_appoint(actor=actor, staff=staff):
+        raise Http404
+    kind = _key(manual_key)
+    reviewer: Staff | None = (
+        Staff.objects.restrict(actor, Action.VIEW).filter(staff_id=reviewer_id).first()
+    )
+    if reviewer is None:
+        raise svc.PerformanceError(
+            _("%(who)s is not a member of staff in your scope.") % {"who": reviewer_id}
+        )
+    if reviewer.pk == staff.pk:
+        raise svc.PerformanceError(_("Nobody scores themself."))
+    if reviewer.role not in REVIEWER_ROLES[kind]:
+        raise svc.PerformanceError(
+            _("A %(role)s cannot give the %(kind)s score.")
+            % {"role": reviewer.get_role_display(), "kind": ManualKind(kind).label}
+        )
+    with transaction.atomic(durable=True):
+        period = _period(key)
+        seat, created = ManualReviewer.objects.get_or_create(
+            period=period,
+            staff=staff,
+            key=manual_key,
+            reviewer=reviewer,
+            defaults={
+                "kind": kind,
+                "appointed_by": svc._user(actor),
+                "appointed_by_label": svc._label(actor),
+                "appointed_at": timezone.now(),
+            },
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                verb="performance.manual.appoint",
+                object_type="performance.manual",
+                object_id=f"{period.key}/{staff.staff_id}/{manual_key}",
+                after=_seat_state(seat),
+            )
+    return seat
+
+
+def manual_reviewer_remove(
+    *, actor: Any, key: str, staff_id: str, manual_key: str, reviewer_id: str
+) -> None:
+    """Take a reviewer off the key; their score, if any, goes with them (audited)."""
+    staff = _rm(actor, staff_id)
+    if not may_appoint(actor=actor, staff=staff):
+        raise Http404
+    with transaction.atomic(durable=True):
+        period = _period(key)
+        seat: ManualReviewer | None = (
+            ManualReviewer.objects.select_for_update()
+            .filter(period=period, staff=staff, key=manual_key, reviewer_id=reviewer_id)
+            .first()
+        )
+        if seat is None:
+            raise Http404
+        score = ManualScore.objects.filter(
+            period=period, staff=staff, key=manual_key, reviewer_id=reviewer_id
+        ).first()
+        before = {
+            **_seat_state(seat),
+            "score": score.score if score is not None else None,
+            "comment": score.comment if score is not None else None,
+        }
+        if score is not None:
+            score.delete()
+        seat.delete()
+        audit_record(
+            actor=actor,
+            verb="performance.manual.remove",
+            object_type="performance.manual",
+            object_id=f"{period.key}/{staff.staff_id}/{manual_key}",
+            before=before,
+        )
+
+
+def parse_score(text: Any) -> Decimal:
+    """A 0–100 score with at most 2 decimals; PerformanceError says what is wrong."""
+    svc = _services()
+    try:
+        value = Decimal(str(text if text is not None else "").strip())
+    except InvalidOperation:
+        raise svc.PerformanceError(
+            _("The score %(value)r is not a number.") % {"value": text}
+        ) from None
+    if not value.is_finite():
+        raise svc.PerformanceError(_("The score %(value)r is not a number.") % {"value": text})
+    if not Decimal(0) <= value <= Decimal(100):
+        raise svc.PerformanceError(
+            _("The score must be from 0 to 100, not %(value)s.") % {"value": value}
+        )
+    if value != value.quantize(Decimal("0.01")):
+        raise svc.PerformanceError(
+            _("The score %(value)s has more than two decimals.") % {"value": value}
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def manual_score_enter(
+    *, actor: Any, key: str, staff_id: str, manual_key: str, score: Any, comment: str
+) -> ManualScore:
+    """The actor's score (0–100, with a comment) of an RM's manual key, from their seat.
+    A second entry replaces the first (both are in the audit log)."""
+    svc = _services()
+    scope = scope_of(actor)
+    if scope is None or not scope.staff_id:
+        raise Http404
+    staff = Staff.objects.filter(staff_id=staff_id, role="rm").first()
+    if staff is None:
+        raise Http404
+    if staff.staff_id == scope.staff_id:
+        # An RM never scores themself, whatever seat a mistake gave them.
+        raise Http404
+    value = parse_score(score)
+    comment = (comment or "").strip()
+    if not comment:
+        raise svc.PerformanceError(_("A score needs a comment."))
+    with transaction.atomic(durable=True):
+        period = _period(key)
+        seat: ManualReviewer | None = (
+            ManualReviewer.objects.restrict(actor, Action.CHANGE)
+            .select_for_update()
+            .filter(period=period, staff=staff, key=manual_key, reviewer_id=scope.staff_id)
+            .first()
+        )
+        if seat is None:
+            by_right = (
+                scope.role == "branch_manager"
+                and not scope.read_only
+                and Staff.objects.restrict(actor, Action.VIEW).filter(pk=staff.pk).exists()
+            )
+            if not by_right:
+                raise Http404
+            kind = _key(manual_key)
+            if kind != ManualKind.PANEL:
+                raise Http404
+            seat = ManualReviewer.objects.create(
+                period=period,
+                staff=staff,
+                key=manual_key,
+                kind=kind,
+                reviewer_id=scope.staff_id,
+                appointed_by=svc._user(actor),
+                appointed_by_label=svc._label(actor),
+                appointed_at=timezone.now(),
+            )
+            audit_record(
+                actor=actor,
+                verb="performance.manual.appoint",
+                object_type="performance.manual",
+                object_id=f"{period.key}/{staff.staff_id}/{manual_key}",
+                after={**_seat_state(seat), "by_right": "branch manager"},
+            )
+        found: ManualScore | None = (
+            ManualScore.objects.select_for_update()
+            .filter(period=period, staff=staff, key=manual_key, reviewer_id=scope.staff_id)
+            .first()
+        )
+        before = None if found is None else {"score": found.score, "comment": found.comment}
+        entry = found or ManualScore(
+            period=period,
+            staff=staff,
+            key=manual_key,
+            kind=manual_kind(manual_key),
+            reviewer_id=scope.staff_id,
+        )
+        entry.score = value
+        entry.comment = comment
+        entry.entered_by = svc._user(actor)
+        entry.entered_at = timezone.now()
+        entry.full_clean()
+        entry.save()
+        audit_record(
+            actor=actor,
+            verb="performance.manual.score",
+            object_type="performance.manual",
+            object_id=f"{period.key}/{staff.staff_id}/{manual_key}/{scope.staff_id}",
+            before=before,
+            after={"score": value, "comment": comment, "kind": entry.kind},
+        )
+    return entry
