@@ -1,6 +1,8 @@
 """Benchmark scoring a quarter for every RM of the medium bank, beside a hand-written query.
 
     .venv/bin/python bench/bench_score.py [--lake /tmp/medium] [--period 2026Q3] [--runs 3]
+        [--sides engine_off engine_cold engine cli_before cli sql] [--warm-cache DIR]
+        [--before SRC]
 
 If the lake is absent, it is generated first (`rmperf generate --scale medium --seed 1`),
 unless a generator is already writing it. Every measured run is its own subprocess. Wall
@@ -16,6 +18,9 @@ it is given through RMPERF_VALID_CACHE:
 Each runs `score_lake`'s steps with the shipped scorecards: staff and business lines,
 `compute_indicators` for the indicators of the cards in use (on the validated views),
 and the pure scorer. The child also reports its phases.
+- `cli`: the command itself, `rmperf score --lake L --period P --out … --lines …`, with
+  the cache filled (what a user runs); `cli_before` the same with an earlier source tree
+  (`--before SRC`, same venv), and the two commands' files are compared byte for byte.
 - `sql`: one hand-written DuckDB query over the raw Parquet files. It computes the same
   indicators with the same crediting rules (time-sliced assignments) in a long
   staff_id, indicator, value table. It is a cost reference, not a parity oracle. It
@@ -42,6 +47,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = ROOT / ".venv" / "bin" / "python"
+RMPERF = ROOT / ".venv" / "bin" / "rmperf"
+KINDS = ("engine_off", "engine_cold", "engine", "cli_before", "cli", "sql")
 
 ENGINE_CHILD = """
 import datetime as dt, json, sys, time
@@ -256,12 +263,20 @@ ORDER BY staff_id, indicator
 """
 
 
-def run_measured(code: str, *args: str, cache: str = "off") -> tuple[float, int, dict[str, object]]:
-    """(wall seconds, the child's own peak RSS in MiB via os.wait4, its JSON line)."""
+def run_measured(
+    code: str | None, *args: str, cache: str = "off", pythonpath: Path | None = None
+) -> tuple[float, int, dict[str, object]]:
+    """(wall seconds, the child's own peak RSS in MiB via os.wait4, its JSON line).
+
+    `code` None: run `rmperf ARGS…` (the command itself; its JSON is {}). `pythonpath`: a
+    source tree imported instead of the installed one (the `cli_before` side)."""
     env = {**os.environ, "RMPERF_VALID_CACHE": cache}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     start = time.perf_counter()
+    argv = [str(RMPERF), *args] if code is None else [str(PY), "-c", code, *args]
     proc = subprocess.Popen(
-        [str(PY), "-c", code, *args],
+        argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -275,7 +290,9 @@ def run_measured(code: str, *args: str, cache: str = "off") -> tuple[float, int,
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"child failed ({proc.returncode}):\n{err}")
-    return wall, usage.ru_maxrss // 1024, json.loads(out.strip().splitlines()[-1])
+    found = json.loads(out.strip().splitlines()[-1]) if code is not None else {}
+    found["cpu_s"] = usage.ru_utime + usage.ru_stime  # all threads; less load-dependent
+    return wall, usage.ru_maxrss // 1024, found
 
 
 def ensure_lake(lake: Path) -> None:
@@ -305,63 +322,118 @@ def machine() -> str:
     )
 
 
+def cli_args(lake: Path, period: str, out: Path) -> list[str]:
+    return ["score", "--lake", str(lake), "--period", period, "--today", "2026-11-23",
+            "--out", str(out / "totals.parquet"), "--lines", str(out / "lines.parquet")]  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lake", type=Path, default=Path("/tmp/medium"))  # noqa: S108 - shared lake
     ap.add_argument("--period", default="2026Q3")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sides", nargs="+", choices=KINDS, default=["engine_off", "engine_cold",
+                    "engine", "sql"], help="the sides to run")  # fmt: skip
+    ap.add_argument("--warm-cache", type=Path, metavar="DIR",
+                    help="a valid-row cache directory already filled, for the warm sides "
+                    "(default: a fresh one, filled by an unmeasured run)")  # fmt: skip
+    ap.add_argument(
+        "--before",
+        type=Path,
+        metavar="SRC",
+        help="for cli_before: a source tree (src/ of an earlier commit)",
+    )
     args = ap.parse_args()
     ensure_lake(args.lake)
+    kinds = tuple(k for k in KINDS if k in args.sides)
+    if "cli_before" in kinds and args.before is None:
+        ap.error("the cli_before side needs --before SRC")
     scratch = Path(tempfile.mkdtemp(prefix="bench-score-"))
-    warm = str(scratch / "warm")
-    run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=warm)  # fills the cache
-    kinds = ("engine_off", "engine_cold", "engine", "sql")
+    warm = str(args.warm_cache or scratch / "warm")
+    if args.warm_cache is None:
+        run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=warm)  # fills the cache
+    outs = {k: scratch / k for k in ("cli_before", "cli")}
+    for out in outs.values():
+        out.mkdir()
     runs: dict[str, list[tuple[float, int, dict[str, object]]]] = {k: [] for k in kinds}
     load_before = os.getloadavg()[0]
     for i in range(args.runs):
         # Alternate so all see the same page cache and the same neighbours on the machine.
-        runs["engine_off"].append(run_measured(ENGINE_CHILD, str(args.lake), args.period))
-        cold = scratch / f"cold-{i}"
-        runs["engine_cold"].append(
-            run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=str(cold))
-        )
-        shutil.rmtree(cold)
-        runs["engine"].append(run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=warm))
-        runs["sql"].append(run_measured(SQL_CHILD, str(args.lake), args.period, str(HERE)))
+        for kind in kinds:
+            if kind == "engine_off":
+                runs[kind].append(run_measured(ENGINE_CHILD, str(args.lake), args.period))
+            elif kind == "engine_cold":
+                cold = scratch / f"cold-{i}"
+                runs[kind].append(
+                    run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=str(cold))
+                )
+                shutil.rmtree(cold)
+            elif kind == "engine":
+                runs[kind].append(
+                    run_measured(ENGINE_CHILD, str(args.lake), args.period, cache=warm)
+                )
+            elif kind in ("cli", "cli_before"):
+                before = args.before.resolve() if kind == "cli_before" else None
+                argv = cli_args(args.lake, args.period, outs[kind])
+                runs[kind].append(run_measured(None, *argv, cache=warm, pythonpath=before))
+            else:
+                runs[kind].append(run_measured(SQL_CHILD, str(args.lake), args.period, str(HERE)))
         print(
             f"run {i + 1}: " + ", ".join(f"{k} {runs[k][-1][0]:.1f} s" for k in kinds),
             file=sys.stderr,
         )
+    same = None
+    if "cli" in kinds and "cli_before" in kinds:
+        same = all(
+            (outs["cli"] / f).read_bytes() == (outs["cli_before"] / f).read_bytes()
+            for f in ("totals.parquet", "lines.parquet")
+        )
     shutil.rmtree(scratch)
     wall = {k: statistics.median(r[0] for r in runs[k]) for k in kinds}
     rss = {k: max(r[1] for r in runs[k]) for k in kinds}
-    info = runs["engine"][0][2]
     labels = {
         "engine_off": "engine, no valid-row cache (before)",
         "engine_cold": "engine, empty cache (first run: validates, caches)",
         "engine": "engine, cache filled (later runs)",
+        "cli_before": "`rmperf score`, cache filled, before this change (`--before`)",
+        "cli": "`rmperf score`, cache filled",
         "sql": "hand-written DuckDB query, same indicators",
     }
     print(f"machine: {machine()}")
+    engine_info = next((runs[k][0][2] for k in ("engine", "engine_off") if k in kinds), None)
+    detail = ""
+    if engine_info:
+        detail = (
+            f", {engine_info['rms']} RMs, {engine_info['lines']} lines, "
+            f"{len(engine_info['indicators'])} indicators"  # type: ignore[arg-type]
+        )
     print(
-        f"lake: {args.lake}, period {args.period}, {info['rms']} RMs, {info['lines']} lines, "
-        f"{len(info['indicators'])} indicators; {args.runs} runs, medians; "  # type: ignore[arg-type]
+        f"lake: {args.lake}, period {args.period}{detail}; {args.runs} runs, medians; "
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
+    if same is not None:
+        print(f"`rmperf score` files before and after byte-identical: {same}")
     print()
-    print("| run | wall s (median) | peak RSS MiB (max) | ratio to the query |")
-    print("|---|---:|---:|---:|")
+    cpu = {k: statistics.median(float(r[2]["cpu_s"]) for r in runs[k]) for k in kinds}  # type: ignore[arg-type]
+    print(
+        "| run | wall s (median) | ratio to the query | CPU s (median) | CPU ratio | peak RSS MiB (max) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for k in kinds:
-        print(f"| {labels[k]} | {wall[k]:.1f} | {rss[k]:,} | {wall[k] / wall['sql']:.2f}× |")
+        ratio = f"{wall[k] / wall['sql']:.2f}×" if "sql" in kinds else "–"
+        cpu_ratio = f"{cpu[k] / cpu['sql']:.2f}×" if "sql" in kinds else "–"
+        print(
+            f"| {labels[k]} | {wall[k]:.1f} | {ratio} | {cpu[k]:.1f} | {cpu_ratio} | {rss[k]:,} |"
+        )
     print()
-    for k in kinds[:3]:
+    for k in (k for k in kinds if k.startswith("engine")):
         phases = {
             p: statistics.median(float(r[2][p]) for r in runs[k])  # type: ignore[arg-type]
             for p in ("setup", "staff", "indicators_s", "scoring")
         }
         print(f"{k} phases (median s): " + ", ".join(f"{p} {v:.2f}" for p, v in phases.items()))
     print("per-run wall s: " + "; ".join(
-        f"{k} " + ", ".join(f"{r[0]:.1f}" for r in runs[k]) for k in kinds
+        f"{k} " + ", ".join(f"{r[0]:.2f}" for r in runs[k]) for k in kinds
     ))  # fmt: skip
 
 

@@ -57,7 +57,9 @@ AS_OF = dt.date(2026, 9, 30)
 TODAY = dt.date(2026, 11, 23)
 OUT = Path("/tmp/seg-bench")  # noqa: S108 - scratch space for lakes and results
 TABLES = ("customers", "transactions", "balances", "assignments")
-KINDS = ("cli_cold", "cli", "engine", "sql", "sql_days", "pandas")
+KINDS = ("cli_cold", "cli_before", "cli_compile", "cli", "engine", "sql", "sql_days", "pandas")
+#: --before SRC: the source tree (a checkout of an earlier commit) `cli_before` runs.
+BEFORE: dict[str, Path] = {}
 #: Sides that run with an empty valid-row cache (a fresh directory per run).
 COLD = {"cli_cold"}
 
@@ -299,12 +301,17 @@ def pandas_child(lake: Path, out: Path) -> dict[str, Any]:
 # ---- measuring --------------------------------------------------------------------------
 
 
-def run_child(argv: list[str], cache: Path) -> tuple[float, int, dict[str, Any]]:
+def run_child(
+    argv: list[str], cache: Path, *, pythonpath: Path | None = None
+) -> tuple[float, int, dict[str, Any]]:
     """(wall s, this child's own peak RSS in MiB via os.wait4, its last JSON line or {}).
 
     The child keeps its valid-row cache in `cache` (RMPERF_VALID_CACHE), never in the lake.
+    `pythonpath`: a source tree imported instead of the installed one (`cli_before`).
     """
     env = {**os.environ, "RMPERF_VALID_CACHE": str(cache)}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     with tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
@@ -317,11 +324,15 @@ def run_child(argv: list[str], cache: Path) -> tuple[float, int, dict[str, Any]]
             err.seek(0)
             raise SystemExit(f"child failed ({proc.returncode}): {' '.join(argv)}\n{err.read()}")
     lines = [ln for ln in out.strip().splitlines() if ln.startswith("{")]
-    return wall, usage.ru_maxrss // 1024, json.loads(lines[-1]) if lines else {}
+    found: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    # CPU seconds of the child (user + system, all threads): less moved by neighbours on a
+    # loaded machine than wall time.
+    found["cpu_s"] = usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss // 1024, found
 
 
 def argv_for(kind: str, lake: Path, out: Path) -> list[str]:
-    if kind in ("cli", "cli_cold"):
+    if kind in ("cli", "cli_cold", "cli_before", "cli_compile"):
         return [str(RMPERF), "segment", "--lake", str(lake), "--as-of", AS_OF.isoformat(),
                 "--today", TODAY.isoformat(), "--out", str(out)]  # fmt: skip
     return [str(PY), str(Path(__file__).resolve()), "--child", kind, str(lake), str(out)]
@@ -403,6 +414,14 @@ def bench(
                     cold = Path(tempfile.mkdtemp(prefix=f"cold-{scale}-", dir=OUT))
                     samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), cold))
                     shutil.rmtree(cold)
+                elif kind == "cli_before":
+                    argv = argv_for(kind, lake, outs[kind])
+                    samples[kind].append(run_child(argv, warm, pythonpath=BEFORE["src"]))
+                elif kind == "cli_compile":
+                    # Valid rows cached, compiled SQL not (a new as-of date or policy).
+                    for sql_dir in warm.glob("*/sql"):
+                        shutil.rmtree(sql_dir)
+                    samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), warm))
                 else:
                     samples[kind].append(run_child(argv_for(kind, lake, outs[kind]), warm))
             print(
@@ -411,6 +430,9 @@ def bench(
                 file=sys.stderr,
             )
         agree, counts = results_agree(outs)
+        # The command's file is the same, byte for byte, whichever way it was computed.
+        clis = [outs[k] for k in ("cli_cold", "cli_before", "cli_compile", "cli") if k in outs]
+        agree = agree and len({p.read_bytes() for p in clis}) <= 1
         if snapshot(lake) != before:
             raise SystemExit(f"{lake} changed during the run; measure again")
         entry: dict[str, Any] = {"lake": str(lake), "agree": agree, "tiers": counts}
@@ -432,7 +454,9 @@ def bench(
 
 LABELS = {
     "cli_cold": "`rmperf segment`, cold (empty valid-row cache: validates every table)",
-    "cli": "`rmperf segment`, warm (valid rows cached)",
+    "cli_before": "`rmperf segment`, warm, before this change (`--before` source tree)",
+    "cli_compile": "`rmperf segment`, valid rows cached, SQL compiled (first run of an as-of)",
+    "cli": "`rmperf segment`, warm (valid rows and compiled SQL cached)",
     "engine": "engine R/F/M/tier only, warm (`segment(with_tags=False)` calls, in-process)",
     "sql": "hand-written DuckDB query (instant bounds, as the engine)",
     "sql_days": "hand-written DuckDB query (per-row bank-time dates)",
@@ -466,6 +490,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["|---|" + "---:|" * len(scales)]
     for a, b, label in (
         ("cli", "sql", "`rmperf segment` warm / hand SQL (target ≤ 1.3× on medium)"),
+        ("cli_compile", "sql", "`rmperf segment` warm, SQL compiled / hand SQL"),
+        ("cli_before", "sql", "`rmperf segment` warm before / hand SQL"),
+        ("cli_before", "cli", "before / after (`rmperf segment` warm)"),
         ("cli_cold", "sql", "`rmperf segment` cold / hand SQL"),
         ("engine", "sql", "engine R/F/M/tier warm / hand SQL"),
         ("engine", "sql_days", "engine R/F/M/tier warm / hand SQL with per-row dates"),
@@ -481,7 +508,7 @@ def markdown(report: dict[str, Any]) -> str:
         tiers = ", ".join(f"{k} {v:,}" for k, v in sorted(e["tiers"].items()))
         agree = f"all {len(present)} results equal" if e["agree"] else "RESULTS DIFFER"
         lines.append(f"- {scale} ({e['lake']}): {agree} per customer; {tiers}.")
-        for kind in (k for k in ("engine", "sql", "sql_days", "pandas") if k in present):
+        for kind in present:
             phases = ", ".join(f"{k} {v:.2f}" for k, v in e[kind]["phases"].items())
             lines.append(f"  - {kind} phases (median s): {phases}")
         walls = "; ".join(f"{k} " + ", ".join(f"{w:.2f}" for w in e[k]["walls"]) for k in present)
@@ -599,6 +626,9 @@ def main() -> None:
                     help="a valid-row cache directory (RMPERF_VALID_CACHE) already filled by "
                     "an earlier run of this script, for the warm sides (default: a fresh one, "
                     "filled once, unmeasured)")  # fmt: skip
+    ap.add_argument("--before", type=Path, metavar="SRC",
+                    help="for the cli_before side: a source tree (src/ of a checkout of an "
+                    "earlier commit) run with the same venv")  # fmt: skip
     ap.add_argument("--child", nargs=3, metavar=("KIND", "LAKE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     for item in args.lake:
@@ -618,6 +648,10 @@ def main() -> None:
         profile_validation(args.profile_validation, args.runs)
         return
     kinds = tuple(k for k in KINDS if k in args.sides)
+    if "cli_before" in kinds:
+        if args.before is None:
+            ap.error("the cli_before side needs --before SRC")
+        BEFORE["src"] = args.before.resolve()
     report = bench(args.scales, args.runs, kinds, args.warm_cache)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -7,6 +7,7 @@ D − 89 … D = 2026-07-03 … 2026-09-30; M's months are 2026-07, 2026-08, 202
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -265,3 +266,29 @@ def test_rm_in_charge_on_the_as_of_date(tmp_path: Path) -> None:
         for r in segment(lake, as_of=D - dt.timedelta(days=1), policy=POLICY).to_pylist()
     }
     assert before["MOVED"] == "RM1"
+
+
+def test_m_is_exact_past_the_doubles_53_bits(tmp_path: Path) -> None:
+    """M's half-up division is integer arithmetic: with a sum of 2^55 cents a double
+    division (what `//` used to compile to) rounds the wrong way.
+
+    Four wealth balances of 90,071,992,547,409.92 (2^53 cents each; the engine computes
+    in 64-bit cents, so a single balance must stay under 10^14) sum to
+    360,287,970,189,639.68 = 2^55 cents; / 3 = 120,095,990,063,213.2266… → ….23.
+    HUGE_DOWN has 0.01 less: 360,287,970,189,639.67 / 3 = ….2233… → ….22.
+    """
+    b = LakeBuilder()
+    for cid, last in (("HUGE", "90071992547409.92"), ("HUGE_DOWN", "90071992547409.91")):
+        with_txns(b, cid, [0])
+        b.balance(cid, "2026-07", "wealth", "90071992547409.92")
+        b.balance(cid, "2026-08", "wealth", "90071992547409.92")
+        b.balance(cid, "2026-09", "wealth", "90071992547409.92")
+        b.balance(cid, "2026-09", "fund", last)
+    lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
+    for with_tags in (False, True):
+        got = rows_by_id(segment(lake, as_of=D, policy=POLICY, with_tags=with_tags))
+        assert got["HUGE"]["monetary"] == Decimal("120095990063213.23")
+        assert got["HUGE_DOWN"]["monetary"] == Decimal("120095990063213.22")
+    # A double division (each side a double, as SQL's `/` on integers) gets the first
+    # wrong: the case is one that matters.
+    assert math.floor(float(2 * 2**55 + 3) / float(6)) == 12009599006321322

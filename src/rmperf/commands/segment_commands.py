@@ -52,7 +52,7 @@ def _segments(args: argparse.Namespace) -> tuple[Any, Any] | int:
     from rmperf.engine.output import check_output_path
     from rmperf.engine.policy import PolicyError
     from rmperf.engine.segmentation import load_segmentation_policy, segment
-    from rmperf.engine.segmentation.value import ValueSourceError
+    from rmperf.engine.segmentation.names import ValueSourceError
 
     try:
         check_output_path(args.out)

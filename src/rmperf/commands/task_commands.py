@@ -57,7 +57,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from rmperf.engine.output import check_output_path, write_result
     from rmperf.engine.policy import PolicyError
     from rmperf.engine.segmentation import load_segmentation_policy
-    from rmperf.engine.segmentation.value import ValueSourceError
+    from rmperf.engine.segmentation.names import ValueSourceError
     from rmperf.engine.tasks import generate_tasks, load_tasks_policy
 
     try:

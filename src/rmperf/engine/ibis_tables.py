@@ -8,6 +8,9 @@ UTC and, on Spark, convert results through pandas.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from typing import Any
 
 import ibis
@@ -42,5 +45,36 @@ def contract_table(name: str) -> Any:
 
 
 def compile_sql(expr: Any, backend: BackendName) -> str:
-    sql: str = ibis.to_sql(expr, dialect=IBIS_DIALECTS[backend])
-    return sql
+    """The expression as the backend's SQL text (what `ibis.to_sql` gives), compiled with
+    that backend's compiler only."""
+    compiler = _compiler(IBIS_DIALECTS[backend])
+    out = compiler.to_sqlglot(expr.unbind())
+    queries = out if isinstance(out, list) else [out]
+    return ";\n".join(q.sql(dialect=compiler.dialect, pretty=True) for q in queries)
+
+
+def _compiler(dialect: str) -> Any:
+    """Ibis's SQL compiler for `dialect`, importing only that one.
+
+    `ibis.to_sql` imports the package `ibis.backends.sql.compilers`, whose __init__
+    imports all twenty compilers Ibis ships (about half a second). Unless that package
+    is already loaded, it is registered here unexecuted: its submodules import as usual,
+    and the first access to any other name of it runs its real __init__ then (so
+    `ibis.to_sql` and Ibis's own backends still work in the same process).
+    """
+    package = "ibis.backends.sql.compilers"
+    if package not in sys.modules:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+            raise ImportError(package)
+        module = importlib.util.module_from_spec(spec)
+        loader = spec.loader
+
+        def load_all(name: str) -> Any:
+            del module.__dict__["__getattr__"]
+            loader.exec_module(module)
+            return getattr(module, name)
+
+        module.__dict__["__getattr__"] = load_all
+        sys.modules[package] = module
+    return importlib.import_module(f"{package}.{dialect}").compiler

@@ -18,6 +18,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
+from rmperf.engine.arrow_rows import table_from_columns
 from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
 from rmperf.engine.ibis_tables import compile_sql, contract_table
 from rmperf.engine.indicators.definitions import SPECS, Spec
@@ -300,7 +301,7 @@ def compute_indicators(
             out["value"].append(divide(n, d))
             out["numerator"].append(_six(n))
             out["denominator"].append(_six(d))
-    return pa.table(out, schema=VALUES_SCHEMA)
+    return table_from_columns(out, VALUES_SCHEMA)  # no pandas import (arrow_rows.py)
 
 
 def indicator_rows(

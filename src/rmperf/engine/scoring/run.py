@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from rmperf.engine.arrow_rows import table_from_rows
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.indicators.offers import Offers
 from rmperf.engine.lake import Lake
@@ -275,7 +276,7 @@ def totals_table(result: ScoreResult) -> pa.Table:
         }
         for t in result.totals
     ]
-    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+    return table_from_rows(rows, TOTALS_SCHEMA)  # no pandas import (arrow_rows.py)
 
 
 def lines_table(
@@ -317,4 +318,4 @@ def lines_table(
         }
         for ln in result.lines
     ]
-    return pa.Table.from_pylist(rows, schema=LINES_SCHEMA)
+    return table_from_rows(rows, LINES_SCHEMA)

@@ -4,22 +4,24 @@ tags beside them (holdings, risk, behaviour and life events) and the value estim
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pyarrow as pa
 
-from rmperf.engine.backends import BackendName, attach_lake, open_backend
-from rmperf.engine.ibis_tables import compile_sql
+from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
+from rmperf.engine.contract import CUSTOMER_KINDS
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation.finish import finish
-from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
-from rmperf.engine.segmentation.rfm import RFM_TABLES, rfm_counting_expr, rfm_expr
-from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_TABLES, profile_expr
-from rmperf.engine.segmentation.value import (
+from rmperf.engine.segmentation.names import (
+    HOLDS_COLUMNS,
+    RFM_TABLES,
+    TAG_TABLES,
     VALUE_TABLES,
-    resolve_spreads,
-    settlement_since,
-    value_parts_expr,
+    ValueSourceError,
+    rate_micros,
 )
+from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
+from rmperf.engine.sql_cache import SqlCache
 
 #: The R/F/M/tier columns, first and unchanged in every segmentation result.
 RFM_FIELDS = [
@@ -63,26 +65,29 @@ def segment(
     need no more (a migration matrix) and should not pay for the tags.
     """
     engine = open_backend(backend)
+    # The query's SQL is compiled once per set of inputs (sql_cache.py); only the DuckDB
+    # backend keeps it, beside its valid-row cache.
+    sqls = SqlCache.for_lake(lake) if backend == "duckdb" else SqlCache(None)
+    inputs: dict[str, Any] = {
+        "backend": backend,
+        "as_of": as_of.isoformat(),
+        "policy": policy.model_dump(mode="json"),
+    }
     try:
         if with_tags:
             attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
-            spreads = resolve_spreads(engine, backend, policy)
-            profile = profile_expr(backend, as_of=as_of, policy=policy)
-            # The settlement count comes from the R/F/M pass over the transactions.
-            parts = value_parts_expr(
-                backend, as_of=as_of, policy=policy, spreads=spreads, with_settlement=False
-            )
-            since = settlement_since(as_of, policy)
-            expr = (
-                rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since)
-                .inner_join(profile, "customer_id")
-                .inner_join(parts, "customer_id")
-                .order_by("customer_id")
+            spreads = _spreads(engine, backend, policy, sqls)
+            sql = sqls.sql(
+                "segment",
+                {**inputs, "spreads": spreads},
+                lambda: _compile(_segment_expr(backend, as_of, policy, spreads), backend),
             )
         else:
             attach_lake(engine, lake, list(RFM_TABLES))
-            expr = rfm_expr(backend, as_of=as_of, policy=policy)
-        raw = engine.to_arrow(compile_sql(expr, backend))
+            sql = sqls.sql(
+                "segment-rfm", inputs, lambda: _compile(_rfm_expr(backend, as_of, policy), backend)
+            )
+        raw = engine.to_arrow(sql)
     finally:
         engine.close()
     # Money, tags and the contribution: one vectorised, exact pass (finish.py).
@@ -91,12 +96,83 @@ def segment(
     )
 
 
+def _compile(expr: Any, backend: BackendName) -> str:
+    from rmperf.engine.ibis_tables import compile_sql
+
+    return compile_sql(expr, backend)
+
+
+def _rfm_expr(backend: BackendName, as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    from rmperf.engine.segmentation.rfm import rfm_expr
+
+    return rfm_expr(backend, as_of=as_of, policy=policy)
+
+
+def _segment_expr(
+    backend: BackendName, as_of: dt.date, policy: SegmentationPolicy, spreads: dict[str, int]
+) -> Any:
+    """R/F/M/tier, holdings, risk, tag flags and the value parts, one row per customer."""
+    from rmperf.engine.segmentation.rfm import rfm_counting_expr
+    from rmperf.engine.segmentation.tags import profile_expr
+    from rmperf.engine.segmentation.value import settlement_since, value_parts_expr
+
+    profile = profile_expr(backend, as_of=as_of, policy=policy)
+    # The settlement count comes from the R/F/M pass over the transactions.
+    parts = value_parts_expr(
+        backend,
+        as_of=as_of,
+        policy=policy,
+        spreads=spreads,
+        with_settlement=False,
+    )
+    since = settlement_since(as_of, policy)
+    return (
+        rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since)
+        .inner_join(profile, "customer_id")
+        .inner_join(parts, "customer_id")
+        .order_by("customer_id")
+    )
+
+
+def _spreads(
+    engine: Backend, backend: BackendName, policy: SegmentationPolicy, sqls: SqlCache
+) -> dict[str, int]:
+    """The deposit spread of each customer kind in micro-units, reading products if asked."""
+    spreads: dict[str, int] = {}
+    wanted: dict[str, str] = {}
+    for kind in CUSTOMER_KINDS:
+        source = policy.value.deposit.spread.for_kind(kind)
+        if source.rate is not None:
+            spreads[kind] = rate_micros(source.rate)
+        elif source.product_id is not None:
+            wanted[kind] = source.product_id
+    if wanted:
+        ids = sorted(set(wanted.values()))
+
+        def build() -> str:
+            from rmperf.engine.segmentation.value import spreads_expr
+
+            return _compile(spreads_expr(ids), backend)
+
+        sql = sqls.sql("spreads", {"backend": backend, "products": ids}, build)
+        found = {row["product_id"]: int(row["micros"]) for row in engine.to_arrow(sql).to_pylist()}
+        for kind, product_id in wanted.items():
+            if product_id not in found:
+                raise ValueSourceError(
+                    f"value.deposit.spread.{kind}: product {product_id!r} is not among the "
+                    "lake's valid products"
+                )
+            spreads[kind] = found[product_id]
+    return spreads
+
+
 __all__ = [
     "RFM_FIELDS",
     "RFM_SCHEMA",
     "SEGMENT_SCHEMA",
     "SegmentationPolicy",
     "Tier",
+    "ValueSourceError",
     "load_segmentation_policy",
     "segment",
 ]

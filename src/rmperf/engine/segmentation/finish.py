@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from rmperf.engine.segmentation.names import HOLDS_COLUMNS, MICRO, TAG_SEPARATOR, flag_column
 from rmperf.engine.segmentation.policy import SegmentationPolicy
-from rmperf.engine.segmentation.tags import HOLDS_COLUMNS, TAG_SEPARATOR, flag_column
-from rmperf.engine.segmentation.value import MICRO
 from rmperf.engine.validity import DUCKDB
 
 RFM_COLUMNS = ("customer_id", "unit_id", "rm_id", "recency_days", "frequency")

@@ -23,15 +23,15 @@ from decimal import Decimal
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as ibis_dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from rmperf.engine.activity import business_date, on_days
 from rmperf.engine.backends import BackendName
 from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.segmentation.names import RFM_TABLES as RFM_TABLES
 from rmperf.engine.segmentation.policy import SegmentationPolicy
-
-RFM_TABLES = ("customers", "transactions", "balances", "assignments")
 
 
 def month_key(day: dt.date) -> str:
@@ -57,8 +57,36 @@ def rfm_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy
     return rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=None)
 
 
+def floor_div(backend: BackendName, numerator: Any, denominator: int) -> Any:
+    """floor(numerator / denominator) for an int64 `numerator` and a positive constant,
+    in integer arithmetic on both engines (Ibis compiles `//` to FLOOR of a double
+    division, wrong past 2^53): the numerator minus its non-negative remainder is an
+    exact multiple, divided with the backend's integer division."""
+    if denominator <= 0:
+        raise ValueError(f"floor_div by {denominator}")
+    remainder = ((numerator % denominator) + denominator) % denominator
+    exact = (numerator - remainder).cast("int64")
+    divide = _duckdb_int_div if backend == "duckdb" else _spark_int_div
+    return divide(exact, ibis.literal(denominator, type="int64"))
+
+
+def _int_div(a: int, b: int) -> int:
+    """Integer division truncating towards zero (a backend builtin)."""
+    raise NotImplementedError
+
+
+# DuckDB: divide(BIGINT, BIGINT) -> BIGINT (the `//` operator). Spark: div(a, b) -> long.
+_INT_DIV_SIGNATURE = ((ibis_dt.int64, ibis_dt.int64), ibis_dt.int64)
+_duckdb_int_div = ibis.udf.scalar.builtin(_int_div, name="divide", signature=_INT_DIV_SIGNATURE)
+_spark_int_div = ibis.udf.scalar.builtin(_int_div, name="div", signature=_INT_DIV_SIGNATURE)
+
+
 def rfm_counting_expr(
-    backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy, count_since: dt.date | None
+    backend: BackendName,
+    *,
+    as_of: dt.date,
+    policy: SegmentationPolicy,
+    count_since: dt.date | None,
 ) -> Any:
     """rfm_expr, plus (when `count_since` is a date) `settlement_count`: the customer's
     transactions with business date in count_since … as_of, counted in the same pass
@@ -106,9 +134,10 @@ def rfm_counting_expr(
     )
     recency = day_d.delta(joined.last_day.fill_null(joined.opened_on), unit="day")
     if monetary.measure == "aum":
-        # Half-up rounding of a non-negative quotient: floor((2·sum + n) / (2·n)).
-        total = joined.aum_cents.fill_null(0)
-        m_cents = (total * 2 + months) // (2 * months)
+        # Half up (away from zero at .5 for a non-negative sum): floor((2·sum + n) / (2·n)),
+        # in integers.
+        total = joined.aum_cents.fill_null(0).cast("int64")
+        m_cents = floor_div(backend, total * 2 + months, 2 * months)
     else:
         m_cents = joined.txn_cents.fill_null(0)
     rows = joined.select(

@@ -40,11 +40,15 @@ from rmperf.engine.activity import on_days
 from rmperf.engine.backends import BackendName
 from rmperf.engine.contract import CUSTOMER_KINDS, PRODUCT_CATEGORIES
 from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.segmentation.names import (
+    HOLDS_COLUMNS,
+    TAG_SEPARATOR,
+    flag_column,
+)
+from rmperf.engine.segmentation.names import (
+    TAG_TABLES as TAG_TABLES,
+)
 from rmperf.engine.segmentation.policy import SegmentationPolicy, TagRule, TagSource
-
-TAG_TABLES = ("customers", "holdings", "products", "loans", "events")
-HOLDS_COLUMNS = tuple(f"holds_{c}" for c in PRODUCT_CATEGORIES)
-TAG_SEPARATOR = ";"
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -53,11 +57,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return dt.date(year, month + 1, min(day.day, last))
-
-
-def flag_column(tag: TagRule) -> str:
-    """The internal boolean column of one tag rule."""
-    return f"tag__{tag.id}"
 
 
 def holdings_expr(as_of: dt.date) -> Any:

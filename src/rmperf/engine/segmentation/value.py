@@ -27,36 +27,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
 from rmperf.engine.activity import on_days
-from rmperf.engine.backends import Backend, BackendName
-from rmperf.engine.contract import CUSTOMER_KINDS
-from rmperf.engine.ibis_tables import compile_sql, contract_table
+from rmperf.engine.backends import BackendName
+from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.segmentation.names import (
+    MICRO,
+    PART_COLUMNS,
+)
+from rmperf.engine.segmentation.names import (
+    VALUE_TABLES as VALUE_TABLES,
+)
+from rmperf.engine.segmentation.names import (
+    ValueSourceError as ValueSourceError,
+)
 from rmperf.engine.segmentation.policy import SegmentationPolicy
 from rmperf.engine.segmentation.rfm import month_key
 from rmperf.engine.segmentation.tags import add_months
-
-VALUE_TABLES = (
-    "customers",
-    "balances",
-    "holdings",
-    "products",
-    "loans",
-    "loan_status",
-    "transactions",
-)
-MICRO = 1_000_000  # rates are decimal(12,6): integer millionths
-#: Columns of value_parts_expr, in units of 10⁻⁸ yuan (cents × micro-rate).
-PART_COLUMNS = ("deposit_e8", "deposit_months", "fee_e8", "loan_e8", "settlement_count")
-
-
-class ValueSourceError(ValueError):
-    """A rate the policy points at is not in the lake (a missing or rejected product)."""
 
 
 def _cents(money: Any) -> Any:
@@ -71,40 +62,12 @@ def _month_index(year: Any, month: Any) -> Any:
     return year.cast("int64") * 12 + month.cast("int64")
 
 
-def rate_micros(rate: Decimal) -> int:
-    """A rate with at most 6 places as integer millionths (policy validation checks it)."""
-    return int(rate * MICRO)
-
-
-def resolve_spreads(
-    engine: Backend, backend: BackendName, policy: SegmentationPolicy
-) -> dict[str, int]:
-    """The deposit spread of each customer kind in micro-units, reading products if asked."""
-    spreads: dict[str, int] = {}
-    wanted: dict[str, str] = {}
-    for kind in CUSTOMER_KINDS:
-        source = policy.value.deposit.spread.for_kind(kind)
-        if source.rate is not None:
-            spreads[kind] = rate_micros(source.rate)
-        elif source.product_id is not None:
-            wanted[kind] = source.product_id
-    if wanted:
-        prod = contract_table("products")
-        expr = prod.filter(prod.product_id.isin(sorted(set(wanted.values())))).select(
-            "product_id", micros=_micros(prod.revenue_rate)
-        )
-        found = {
-            row["product_id"]: int(row["micros"])
-            for row in engine.to_arrow(compile_sql(expr, backend)).to_pylist()
-        }
-        for kind, product_id in wanted.items():
-            if product_id not in found:
-                raise ValueSourceError(
-                    f"value.deposit.spread.{kind}: product {product_id!r} is not among the "
-                    "lake's valid products"
-                )
-            spreads[kind] = found[product_id]
-    return spreads
+def spreads_expr(product_ids: list[str]) -> Any:
+    """product_id, micros: the revenue rate (integer millionths) of each product named."""
+    prod = contract_table("products")
+    return prod.filter(prod.product_id.isin(product_ids)).select(
+        "product_id", micros=_micros(prod.revenue_rate)
+    )
 
 
 def value_parts_expr(
