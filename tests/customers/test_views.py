@@ -145,7 +145,7 @@ def test_reveal_shows_full_values_once_and_is_audited(
     assert response.status_code == 200
     assert "13812341234" in body and "110101199001011234" in body
     assert "no-store" in response["Cache-Control"]
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(verb="customer.reveal_pi")
     assert (event.verb, event.object_type, event.object_id) == (
         "customer.reveal_pi", "customer", "C001",
     )  # fmt: skip
@@ -168,7 +168,10 @@ def test_reveal_over_htmx_swaps_the_personal_data_block(
 def test_reveal_is_refused_like_not_found(client_as: Callable[[str], Client], persona: str) -> None:
     response = client_as(persona).post("/customers/C001/reveal/")
     assert response.status_code == 404
-    assert not AuditEvent.objects.exists()
+    # Nothing was revealed; the refused attempt itself is on record (docs/security.md).
+    assert not AuditEvent.objects.filter(verb="customer.reveal_pi").exists()
+    (denied,) = AuditEvent.objects.filter(verb="authz.denied")
+    assert (denied.object_type, denied.object_id) == ("customers:reveal", "customer_id=C001")
 
 
 def test_reveal_needs_post(client_as: Callable[[str], Client]) -> None:

@@ -211,20 +211,28 @@ def perf_client(perf_bank: PerfBank) -> Callable[[str], Client]:
 
 
 @pytest.fixture
-def swap_cards(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], Path]:
-    """Make `text` the current scorecard (what runs and manual keys read from now on)."""
-    from rmperf.engine.scoring.load import load_scorecards as real_load
-    from rmperf.performance import services
+def swap_cards(db: None, tmp_path: Path) -> Callable[[str], Path]:
+    """Make `text` the scorecard set in force (what runs and manual keys read from now on):
+    the active `scorecards` version is retired and `text` stored as the new active one, as
+    HR would after maker-checker. Returns a folder holding the card, for the CLI."""
+    from django.utils import timezone
+
+    from rmperf.policies.models import PolicyStatus, PolicyVersion
+    from rmperf.policies.services import policy_validate
 
     def swap(text: str) -> Path:
         folder = tmp_path / f"cards{len(list(tmp_path.iterdir()))}"
         folder.mkdir()
         (folder / "card.yaml").write_text(text, encoding="utf-8")
-
-        def load_scorecards(path: Any = None, **kw: Any) -> Any:
-            return real_load(path if path is not None else folder, **kw)
-
-        monkeypatch.setattr(services, "load_scorecards", load_scorecards)
+        now = timezone.now()
+        PolicyVersion.objects.filter(kind="scorecards", status=PolicyStatus.ACTIVE).update(
+            status=PolicyStatus.RETIRED
+        )
+        PolicyVersion.objects.create(
+            kind="scorecards", label=f"test-{folder.name}", yaml_text=text,
+            digest=policy_validate(kind="scorecards", yaml_text=text), status=PolicyStatus.ACTIVE,
+            created_at=now, approved_at=now, activated_at=now,
+        )  # fmt: skip
         return folder
 
     return swap
