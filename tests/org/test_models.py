@@ -25,3 +25,14 @@ def test_a_sibling_with_a_longer_id_is_not_in_the_subtree(bank: Bank) -> None:
 def test_ids_with_a_slash_are_refused() -> None:
     with pytest.raises(ValueError, match="may not contain"):
         unit_path("/BANK/", "A/B")
+
+
+def test_business_lines_are_the_contracts_everywhere() -> None:
+    """The lake contract, the scorecards' `applies_to` and the app's choices name the same
+    lines, so a validated lake value always picks a card and always fits the model."""
+    from rmperf.engine.contract import BUSINESS_LINES
+    from rmperf.engine.scoring.policy import BusinessLine as CardLine
+    from rmperf.org.models import BusinessLine
+
+    assert tuple(BusinessLine.values) == BUSINESS_LINES
+    assert tuple(str(x) for x in CardLine) == BUSINESS_LINES
