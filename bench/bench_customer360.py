@@ -25,27 +25,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from _shared import p95, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        con.execute(f'CREATE DATABASE "{name}"')
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * pct
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def main() -> int:
@@ -75,7 +58,7 @@ def main() -> int:
         )  # fmt: skip
 
     if not args.reuse:
-        _recreate_database(args.database)
+        recreate_database(args.database)
     os.environ["DATABASE_URL"] = args.database
     os.environ.setdefault("RMPERF_HOME", str(Path(tempfile.gettempdir()) / "bench360-home"))
     os.environ.setdefault("RMPERF_LOG_LEVEL", "WARNING")
@@ -199,10 +182,10 @@ def _measure(args: argparse.Namespace) -> None:
     print(f"| first render (cold DuckDB, cold caches) | {cold * 1000:.0f} ms |")
     print(f"| renders | {args.renders} |")
     print(f"| p50 | {statistics.median(times):.1f} ms |")
-    print(f"| p95 | {_percentile(times, 0.95):.1f} ms |")
+    print(f"| p95 | {p95(times):.1f} ms |")
     print(f"| max | {max(times):.1f} ms |")
     print(
-        f"| lake reads alone, p50 / p95 | {statistics.median(lake_times):.1f} / {_percentile(lake_times, 0.95):.1f} ms |"
+        f"| lake reads alone, p50 / p95 | {statistics.median(lake_times):.1f} / {p95(lake_times):.1f} ms |"
     )
     print(
         f"| lake reads from | {'the customer index ' + str(files.index_path.name) if files.index_path and files.index_path.exists() else 'the Parquet files'} |"

@@ -29,28 +29,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from _shared import p95, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 9, 30)
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        con.execute(f'CREATE DATABASE "{name}"')
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * pct
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def main() -> int:
@@ -74,7 +57,7 @@ def main() -> int:
             check=True,
         )  # fmt: skip
     if not args.reuse:
-        _recreate_database(args.database)
+        recreate_database(args.database)
     os.environ["DATABASE_URL"] = args.database
     os.environ.setdefault("RMPERF_HOME", str(Path(tempfile.gettempdir()) / "home-mktresults"))
     os.environ.setdefault("RMPERF_LOG_LEVEL", "WARNING")
@@ -178,7 +161,7 @@ def _measure(args: argparse.Namespace) -> None:
     print(f"| first render | {cold * 1000:.0f} ms |")
     print(f"| renders | {args.renders} |")
     print(f"| p50 | {statistics.median(times):.1f} ms |")
-    print(f"| p95 | {_percentile(times, 0.95):.1f} ms |")
+    print(f"| p95 | {p95(times):.1f} ms |")
     print(f"| max | {max(times):.1f} ms |")
 
 
