@@ -11,7 +11,7 @@ import pyarrow as pa
 from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
 from rmperf.engine.contract import CUSTOMER_KINDS
 from rmperf.engine.lake import Lake
-from rmperf.engine.segmentation.finish import finish
+from rmperf.engine.segmentation.finish import finish_sql, run_finish, with_schema
 from rmperf.engine.segmentation.names import (
     HOLDS_COLUMNS,
     RFM_TABLES,
@@ -73,6 +73,11 @@ def segment(
         "as_of": as_of.isoformat(),
         "policy": policy.model_dump(mode="json"),
     }
+    schema = SEGMENT_SCHEMA if with_tags else RFM_SCHEMA
+    # Money, tags and the contribution: one vectorised, exact projection (finish.py) that
+    # also sorts the rows. On DuckDB it wraps the query itself, so the rows leave the
+    # engine once; Spark's rows are finished by an in-memory DuckDB over their Arrow.
+    final = finish_sql(policy, with_tags=with_tags, source="raw")
     try:
         if with_tags:
             attach_lake(engine, lake, sorted({*RFM_TABLES, *TAG_TABLES, *VALUE_TABLES}))
@@ -87,13 +92,12 @@ def segment(
             sql = sqls.sql(
                 "segment-rfm", inputs, lambda: _compile(_rfm_expr(backend, as_of, policy), backend)
             )
+        if backend == "duckdb":
+            return with_schema(engine.to_arrow(f"WITH raw AS ({sql}) {final}"), schema)
         raw = engine.to_arrow(sql)
     finally:
         engine.close()
-    # Money, tags and the contribution: one vectorised, exact pass (finish.py).
-    return finish(
-        raw, policy, with_tags=with_tags, schema=SEGMENT_SCHEMA if with_tags else RFM_SCHEMA
-    )
+    return with_schema(run_finish(final, raw), schema)
 
 
 def _compile(expr: Any, backend: BackendName) -> str:
@@ -103,15 +107,17 @@ def _compile(expr: Any, backend: BackendName) -> str:
 
 
 def _rfm_expr(backend: BackendName, as_of: dt.date, policy: SegmentationPolicy) -> Any:
-    from rmperf.engine.segmentation.rfm import rfm_expr
+    from rmperf.engine.segmentation.rfm import rfm_counting_expr
 
-    return rfm_expr(backend, as_of=as_of, policy=policy)
+    # Unsorted: the finishing projection sorts once.
+    return rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=None, ordered=False)
 
 
 def _segment_expr(
     backend: BackendName, as_of: dt.date, policy: SegmentationPolicy, spreads: dict[str, int]
 ) -> Any:
-    """R/F/M/tier, holdings, risk, tag flags and the value parts, one row per customer."""
+    """R/F/M/tier, holdings, risk, tag flags and the value parts, one row per customer
+    (unsorted: the finishing projection sorts)."""
     from rmperf.engine.segmentation.rfm import rfm_counting_expr
     from rmperf.engine.segmentation.tags import profile_expr
     from rmperf.engine.segmentation.value import settlement_since, value_parts_expr
@@ -127,10 +133,9 @@ def _segment_expr(
     )
     since = settlement_since(as_of, policy)
     return (
-        rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since)
+        rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since, ordered=False)
         .inner_join(profile, "customer_id")
         .inner_join(parts, "customer_id")
-        .order_by("customer_id")
     )
 
 

@@ -87,10 +87,14 @@ def rfm_counting_expr(
     as_of: dt.date,
     policy: SegmentationPolicy,
     count_since: dt.date | None,
+    ordered: bool = True,
 ) -> Any:
     """rfm_expr, plus (when `count_since` is a date) `settlement_count`: the customer's
     transactions with business date in count_since … as_of, counted in the same pass
-    over the transactions (the customer value needs it; a second scan cost more)."""
+    over the transactions (the customer value needs it; a second scan cost more).
+
+    `ordered=False` leaves the rows unsorted, for callers that join them further and
+    sort once at the end (a sort inside the query is work the outer sort repeats)."""
     customers = contract_table("customers")
     txn = contract_table("transactions")
     bal = contract_table("balances")
@@ -149,7 +153,8 @@ def rfm_counting_expr(
         monetary_cents=m_cents.cast("int64"),
         **{c: joined[c].fill_null(0).cast("int64") for c in counts},
     )
-    return rows.mutate(tier=_tier_case(rows, policy)).order_by("customer_id")
+    rows = rows.mutate(tier=_tier_case(rows, policy))
+    return rows.order_by("customer_id") if ordered else rows
 
 
 def current_rm_expr(as_of: dt.date) -> Any:
