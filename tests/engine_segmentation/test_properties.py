@@ -2,7 +2,7 @@
 
 Three properties, each with random valid policies (any subset and order of tier rules, any
 bounds, any fallback, windows and month counts):
-- the engine's tier CASE (rfm._tier_case compiled to DuckDB SQL, run over a table of
+- the engine's tier CASE (rfm.tier_case compiled to DuckDB SQL, run over a table of
   (R, F, M) points) agrees with SegmentationPolicy.classify for every point;
 - a lake built so that each customer has exactly a drawn (R, F, M) gives those R, F, M
   back from segment(), and the tier classify gives: nothing but R, F, M decides the tier;
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation import segment
 from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier, load_segmentation_policy
-from rmperf.engine.segmentation.rfm import _tier_case
+from rmperf.engine.segmentation.rfm import tier_case
 from tests.lakebuilder import LakeBuilder
 
 DEFAULT = load_segmentation_policy().policy
@@ -97,7 +97,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def case_sql(policy: SegmentationPolicy) -> str:
     """The engine's tier CASE for `policy` over the table rfm_points, as DuckDB SQL."""
-    sql: str = ibis.to_sql(POINTS.mutate(tier=_tier_case(POINTS, policy)).order_by("i"), "duckdb")
+    sql: str = ibis.to_sql(POINTS.mutate(tier=tier_case(POINTS, policy)).order_by("i"), "duckdb")
     return sql
 
 

@@ -67,6 +67,15 @@ def build() -> LakeBuilder:
     b.balance("NEWV", "2026-08", "deposit", "10000.00")
     b.balance("NEWV", "2026-09", "deposit", "20000.00")
 
+    # Opened in the window's first month: that month counts (12 months).
+    b.customer("FIRSTM", opened_on="2025-10-20")
+    b.balance("FIRSTM", "2025-10", "deposit", "12000.00")
+    # Opened on the first day of the window's second month: a balance dated in the first
+    # month predates the opening and is left out (11 months).
+    b.customer("SECONDM", opened_on="2025-11-01")
+    b.balance("SECONDM", "2025-10", "deposit", "50000.00")
+    b.balance("SECONDM", "2025-11", "deposit", "11000.00")
+
     # A corporate customer: the corporate spread.
     b.customer("CORPV", kind="corporate", birth_date="")
     b.balance("CORPV", "2026-09", "deposit", "1200000.00")
@@ -87,6 +96,10 @@ EXPECTED = {
     "VAL": Decimal("18126.81"),
     # (10,000.00 + 20,000.00) / 2 × 0.015 = 225.00.
     "NEWV": Decimal("225.00"),
+    # 12,000.00 / 12 × 0.015 = 15.00.
+    "FIRSTM": Decimal("15.00"),
+    # 11,000.00 / 11 × 0.015 = 15.00 (the 50,000.00 of 2025-10 would make it 83.18).
+    "SECONDM": Decimal("15.00"),
     # 1,200,000.00 / 12 × 0.012 = 1,200.00.
     "CORPV": Decimal("1200.00"),
     "TIE": Decimal("0.01"),

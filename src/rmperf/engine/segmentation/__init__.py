@@ -118,25 +118,9 @@ def _segment_expr(
 ) -> Any:
     """R/F/M/tier, holdings, risk, tag flags and the value parts, one row per customer
     (unsorted: the finishing projection sorts)."""
-    from rmperf.engine.segmentation.rfm import rfm_counting_expr
-    from rmperf.engine.segmentation.tags import profile_expr
-    from rmperf.engine.segmentation.value import settlement_since, value_parts_expr
+    from rmperf.engine.segmentation.combined import segment_expr
 
-    profile = profile_expr(backend, as_of=as_of, policy=policy)
-    # The settlement count comes from the R/F/M pass over the transactions.
-    parts = value_parts_expr(
-        backend,
-        as_of=as_of,
-        policy=policy,
-        spreads=spreads,
-        with_settlement=False,
-    )
-    since = settlement_since(as_of, policy)
-    return (
-        rfm_counting_expr(backend, as_of=as_of, policy=policy, count_since=since, ordered=False)
-        .inner_join(profile, "customer_id")
-        .inner_join(parts, "customer_id")
-    )
+    return segment_expr(backend, as_of=as_of, policy=policy, spreads=spreads)
 
 
 def _spreads(

@@ -29,7 +29,8 @@ VALUE_TABLES = (
 HOLDS_COLUMNS = tuple(f"holds_{c}" for c in PRODUCT_CATEGORIES)
 TAG_SEPARATOR = ";"
 MICRO = 1_000_000  # rates are decimal(12,6): integer millionths
-#: Columns of value_parts_expr, in units of 10⁻⁸ yuan (cents × micro-rate).
+#: The value estimate's parts per customer (value.value_columns and the settlement
+#: count), money in units of 10⁻⁸ yuan (cents × micro-rate).
 PART_COLUMNS = ("deposit_e8", "deposit_months", "fee_e8", "loan_e8", "settlement_count")
 
 

@@ -96,10 +96,38 @@ def rfm_counting_expr(
     `ordered=False` leaves the rows unsorted, for callers that join them further and
     sort once at the end (a sort inside the query is work the outer sort repeats)."""
     customers = contract_table("customers")
-    txn = contract_table("transactions")
-    bal = contract_table("balances")
+    base = customers.filter(customers.opened_on <= ibis.literal(as_of)).select(
+        "customer_id", "opened_on", "unit_id"
+    )
+    joined = (
+        base.left_join(
+            transaction_summary(backend, as_of=as_of, policy=policy, count_since=count_since),
+            "customer_id",
+        )
+        .left_join(aum_expr(as_of, policy), "customer_id")
+        .left_join(current_rm_expr(as_of), "customer_id")
+    )
+    rows = joined.select(
+        customer_id=joined.customer_id,
+        unit_id=joined.unit_id,
+        rm_id=joined.rm_id,
+        **rfm_columns(joined, backend, as_of=as_of, policy=policy, with_counts=count_since),
+    )
+    rows = rows.mutate(tier=tier_case(rows, policy))
+    return rows.order_by("customer_id") if ordered else rows
 
-    day_d = ibis.literal(as_of)
+
+def transaction_summary(
+    backend: BackendName,
+    *,
+    as_of: dt.date,
+    policy: SegmentationPolicy,
+    count_since: dt.date | None,
+) -> Any:
+    """Per customer with a transaction on or before `as_of`: last_ts, last_day (its
+    business date), frequency, txn_cents (the M window's amounts) and, when `count_since`
+    is a date, settlement_count — one pass over the transactions."""
+    txn = contract_table("transactions")
     tz = policy.time_zone
     # Windows on business dates are compared as instants, and only each customer's
     # last timestamp is converted to a date (on_days explains why that is the same).
@@ -115,46 +143,57 @@ def rfm_counting_expr(
         txn_cents=(txn.amount * 100).cast("int64").sum(where=on_days(txn.ts, m_start, None, tz)),
         **counts,
     )
-    per_txn = per_txn.mutate(last_day=business_date(backend, per_txn.last_ts, tz))
+    return per_txn.mutate(last_day=business_date(backend, per_txn.last_ts, tz))
 
+
+def aum_filter(bal: Any, as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """The balance rows M (aum) sums: asset categories, the `months` months to D's."""
     monetary = policy.monetary
-    months = monetary.months
-    bal = bal.filter(
+    return (
         bal.category.isin(list(monetary.asset_categories))
-        & (bal.month >= months_back(as_of, months))
+        & (bal.month >= months_back(as_of, monetary.months))
         & (bal.month <= month_key(as_of))
     )
-    per_bal = bal.group_by("customer_id").aggregate(
+
+
+def aum_expr(as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """Per customer with balances in M's months: aum_cents, their sum in cents."""
+    bal = contract_table("balances")
+    bal = bal.filter(aum_filter(bal, as_of, policy))
+    return bal.group_by("customer_id").aggregate(
         aum_cents=(bal.avg_daily_balance * 100).cast("int64").sum()
     )
 
-    base = customers.filter(customers.opened_on <= day_d).select(
-        "customer_id", "opened_on", "unit_id"
-    )
-    joined = (
-        base.left_join(per_txn, "customer_id")
-        .left_join(per_bal, "customer_id")
-        .left_join(current_rm_expr(as_of), "customer_id")
-    )
+
+def rfm_columns(
+    joined: Any,
+    backend: BackendName,
+    *,
+    as_of: dt.date,
+    policy: SegmentationPolicy,
+    with_counts: dt.date | None,
+) -> dict[str, Any]:
+    """recency_days, frequency, monetary_cents (and settlement_count when `with_counts`)
+    of customer rows left-joined with transaction_summary and an `aum_cents` column."""
+    day_d = ibis.literal(as_of)
     recency = day_d.delta(joined.last_day.fill_null(joined.opened_on), unit="day")
+    monetary = policy.monetary
     if monetary.measure == "aum":
         # Half up (away from zero at .5 for a non-negative sum): floor((2·sum + n) / (2·n)),
         # in integers.
+        months = monetary.months
         total = joined.aum_cents.fill_null(0).cast("int64")
         m_cents = floor_div(backend, total * 2 + months, 2 * months)
     else:
         m_cents = joined.txn_cents.fill_null(0)
-    rows = joined.select(
-        customer_id=joined.customer_id,
-        unit_id=joined.unit_id,
-        rm_id=joined.rm_id,
-        recency_days=recency.cast("int64"),
-        frequency=joined.frequency.fill_null(0).cast("int64"),
-        monetary_cents=m_cents.cast("int64"),
-        **{c: joined[c].fill_null(0).cast("int64") for c in counts},
-    )
-    rows = rows.mutate(tier=_tier_case(rows, policy))
-    return rows.order_by("customer_id") if ordered else rows
+    columns = {
+        "recency_days": recency.cast("int64"),
+        "frequency": joined.frequency.fill_null(0).cast("int64"),
+        "monetary_cents": m_cents.cast("int64"),
+    }
+    if with_counts is not None:
+        columns["settlement_count"] = joined.settlement_count.fill_null(0).cast("int64")
+    return columns
 
 
 def current_rm_expr(as_of: dt.date) -> Any:
@@ -174,7 +213,7 @@ def current_rm_expr(as_of: dt.date) -> Any:
     return ranked.filter(ranked.n == 0).select("customer_id", rm_id=ranked.staff_id)
 
 
-def _tier_case(rows: Any, policy: SegmentationPolicy) -> Any:
+def tier_case(rows: Any, policy: SegmentationPolicy) -> Any:
     """The policy's rules as one CASE expression, first match wins.
 
     A policy with no tier rules puts every customer in the fallback tier.

@@ -42,6 +42,7 @@ from rmperf.engine.contract import CUSTOMER_KINDS, PRODUCT_CATEGORIES
 from rmperf.engine.ibis_tables import contract_table
 from rmperf.engine.segmentation.names import (
     HOLDS_COLUMNS,
+    MICRO,
     TAG_SEPARATOR,
     flag_column,
 )
@@ -59,23 +60,34 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
-def holdings_expr(as_of: dt.date) -> Any:
-    """Per customer holding anything at `as_of`: one boolean per product category."""
+def holdings_expr(as_of: dt.date, fee_categories: tuple[str, ...] | None = None) -> Any:
+    """Per customer holding anything at `as_of`: one boolean per product category, and
+    (when `fee_categories` is given) fee_e8, Σ amount in cents × the product's revenue
+    rate in micros over the holdings (not loans) of those categories held on `as_of` —
+    the value estimate's fee income, summed in the same pass over holdings and loans."""
     day = ibis.literal(as_of)
     hold = contract_table("holdings")
     loans = contract_table("loans")
     products = contract_table("products")
     live = hold.filter(
         (hold.start_date <= day) & (hold.maturity_date.isnull() | (hold.maturity_date >= day))
-    ).select("customer_id", "product_id")
+    ).select("customer_id", "product_id", "amount", is_holding=ibis.literal(True))
     live_loans = loans.filter((loans.disbursed_on <= day) & (loans.maturity_date >= day)).select(
-        "customer_id", "product_id"
+        "customer_id", "product_id", "amount", is_holding=ibis.literal(False)
     )
     held = live.union(live_loans, distinct=False)
-    held = held.join(products.select("product_id", "category"), "product_id")
-    return held.group_by("customer_id").aggregate(
-        **{f"holds_{c}": (held.category == c).any() for c in PRODUCT_CATEGORIES}
+    held = held.join(
+        products.select(
+            "product_id", "category", micros=(products.revenue_rate * MICRO).cast("int64")
+        ),
+        "product_id",
     )
+    aggregates = {f"holds_{c}": (held.category == c).any() for c in PRODUCT_CATEGORIES}
+    if fee_categories is not None:
+        fee = held.is_holding & held.category.isin(list(fee_categories))
+        cents = (held.amount * 100).cast("int64")
+        aggregates["fee_e8"] = (cents * held.micros).sum(where=fee)
+    return held.group_by("customer_id").aggregate(**aggregates)
 
 
 def _kind_matches(kind: Any, kinds: tuple[str, ...]) -> Any:
@@ -144,16 +156,16 @@ def _dimension_flag(cust: Any, tag: TagRule, as_of: dt.date) -> Any:
             raise ValueError("event tags are counted from events")
 
 
-def profile_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPolicy) -> Any:
-    """One row per customer opened on or before `as_of`: holdings, risk and tag flags."""
-    cust = contract_table("customers")
-    cust = cust.filter(cust.opened_on <= ibis.literal(as_of))
-    joined = cust.left_join(holdings_expr(as_of), "customer_id")
-    event_rules = tuple(t for t in policy.tags if t.source is TagSource.EVENTS)
-    if event_rules:
-        joined = joined.left_join(
-            _event_counts_expr(backend, as_of, event_rules, policy.time_zone), "customer_id"
-        )
+def event_counts_expr(backend: BackendName, as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """Per customer with a matching event: n__<rule id> for each event tag rule (None when
+    the policy has no event rules)."""
+    rules = tuple(t for t in policy.tags if t.source is TagSource.EVENTS)
+    return _event_counts_expr(backend, as_of, rules, policy.time_zone) if rules else None
+
+
+def profile_columns(joined: Any, *, as_of: dt.date, policy: SegmentationPolicy) -> dict[str, Any]:
+    """Holdings, product_count, risk and the tag flags of customer rows (all the
+    customers' columns) left-joined with holdings_expr and event_counts_expr."""
     holds = {c: joined[c].fill_null(False) for c in HOLDS_COLUMNS}
     product_count = ibis.literal(0)
     for flag in holds.values():
@@ -167,16 +179,15 @@ def profile_expr(backend: BackendName, *, as_of: dt.date, policy: SegmentationPo
         if set(tag.customer_kinds) != set(CUSTOMER_KINDS):
             flag = flag & joined.kind.isin(list(tag.customer_kinds))
         flags[flag_column(tag)] = flag
-    return joined.select(
-        customer_id=joined.customer_id,
+    return {
         **holds,
-        product_count=product_count.cast("int64"),
-        risk_level=joined.risk_level,
-        risk_assessment_current=_known_within(
+        "product_count": product_count.cast("int64"),
+        "risk_level": joined.risk_level,
+        "risk_assessment_current": _known_within(
             joined.risk_assessed_on, as_of, policy.risk_assessment_valid_months
         ),
         **flags,
-    )
+    }
 
 
 def tags_column(table: pa.Table, policy: SegmentationPolicy) -> pa.Array | pa.ChunkedArray:

@@ -32,8 +32,6 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from rmperf.engine.activity import on_days
-from rmperf.engine.backends import BackendName
 from rmperf.engine.ibis_tables import contract_table
 from rmperf.engine.segmentation.names import (
     MICRO,
@@ -70,60 +68,44 @@ def spreads_expr(product_ids: list[str]) -> Any:
     )
 
 
-def value_parts_expr(
-    backend: BackendName,
-    *,
-    as_of: dt.date,
-    policy: SegmentationPolicy,
-    spreads: Mapping[str, int],
-    with_settlement: bool = True,
-) -> Any:
-    """Per customer opened on or before `as_of`: the exact parts of the contribution.
+def deposit_window(as_of: dt.date, policy: SegmentationPolicy) -> tuple[int, int]:
+    """(index of D's month, index of the window's first month), months as year × 12 + month."""
+    d_index = as_of.year * 12 + as_of.month
+    return d_index, d_index - policy.value.deposit.months + 1
 
-    `with_settlement=False` leaves out `settlement_count` (segment() counts it in the
-    R/F/M pass over the transactions, `rfm.rfm_counting_expr` from `settlement_since`)."""
+
+def deposit_filter(bal: Any, as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """The balance rows the deposit spread income may count: the deposit categories in
+    the `months` months ending with D's (the opening month is checked per customer)."""
+    deposit = policy.value.deposit
+    return (
+        bal.category.isin(list(deposit.categories))
+        & (bal.month <= month_key(as_of))
+        & (bal.month >= month_key(add_months(as_of, 1 - deposit.months)))
+    )
+
+
+def recent_openings_expr(as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """customer_id, opened_key (YYYY-MM) of the customers opened after the deposit
+    window's first month and on or before D: the only ones whose balances in the window
+    can predate their opening month. Everyone else counts every month of the window."""
+    first = add_months(as_of, 1 - policy.value.deposit.months)
+    after_first = add_months(dt.date(first.year, first.month, 1), 1)
+    cust = contract_table("customers")
+    cust = cust.filter(
+        (cust.opened_on >= ibis.literal(after_first)) & (cust.opened_on <= ibis.literal(as_of))
+    )
+    return cust.select("customer_id", opened_key=cust.opened_on.strftime("%Y-%m"))
+
+
+def loan_interest_expr(as_of: dt.date, policy: SegmentationPolicy) -> Any:
+    """Per customer with an earning loan live on D: loan_e8, Σ the latest status month's
+    balance in cents × the product's revenue rate in micros."""
     value = policy.value
     day = ibis.literal(as_of)
-    cust = contract_table("customers")
-    cust = cust.filter(cust.opened_on <= day).select("customer_id", "kind", "opened_on")
-
-    # Deposits: Σ ADB × spread over the months from max(window start, opening month) to D's.
-    d_index = as_of.year * 12 + as_of.month
-    first_index = d_index - value.deposit.months + 1
-    opened_index = _month_index(cust.opened_on.year(), cust.opened_on.month())
-    cust = cust.mutate(first_month=ibis.greatest(opened_index, first_index))
-    spread = ibis.cases(
-        (cust.kind == "retail", spreads["retail"]), else_=spreads["corporate"]
-    ).cast("int64")
-    cust = cust.mutate(spread=spread)
-    # The months counted are compared as YYYY-MM keys (the contract's format), so nothing
-    # is computed per balance row: ≥ the window's first month (filter) and ≥ the opening
-    # month (a key computed once per customer).
-    cust = cust.mutate(opened_key=cust.opened_on.strftime("%Y-%m"))
-    bal = contract_table("balances")
-    bal = bal.filter(
-        bal.category.isin(list(value.deposit.categories))
-        & (bal.month <= month_key(as_of))
-        & (bal.month >= month_key(add_months(as_of, 1 - value.deposit.months)))
-    )
-    bal = bal.mutate(cents=_cents(bal.avg_daily_balance))
-    dep = bal.join(cust.select("customer_id", "opened_key", "spread"), "customer_id")
-    dep = dep.filter(dep.month >= dep.opened_key)
-    deposit = dep.group_by("customer_id").aggregate(deposit_e8=(dep.cents * dep.spread).sum())
-
-    # Fees: holdings of a fee category held on D × the product's revenue rate.
     products = contract_table("products").select(
-        "product_id", "category", micros=_micros(contract_table("products").revenue_rate)
+        "product_id", micros=_micros(contract_table("products").revenue_rate)
     )
-    hold = contract_table("holdings")
-    hold = hold.filter(
-        (hold.start_date <= day) & (hold.maturity_date.isnull() | (hold.maturity_date >= day))
-    )
-    hold = hold.join(products, "product_id")
-    hold = hold.filter(hold.category.isin(list(value.fee_categories)))
-    fees = hold.group_by("customer_id").aggregate(fee_e8=(_cents(hold.amount) * hold.micros).sum())
-
-    # Loans: the latest status month ≤ D's month of each loan live on D, if it earns.
     # (loan_id, month) is loan_status's primary key: the latest month's row is the one
     # joining its loan's max(month) (an aggregate, far cheaper than a window).
     status = contract_table("loan_status")
@@ -136,31 +118,33 @@ def value_parts_expr(
     loans = loans.filter((loans.disbursed_on <= day) & (loans.maturity_date >= day))
     loans = loans.join(latest, "loan_id").join(products, "product_id")
     loans = loans.filter(loans.grade.isin(list(value.loan_earning_grades)))
-    interest = loans.group_by("customer_id").aggregate(
+    return loans.group_by("customer_id").aggregate(
         loan_e8=(_cents(loans.balance) * loans.micros).sum()
     )
 
-    joined = (
-        cust.left_join(deposit, "customer_id")
-        .left_join(fees, "customer_id")
-        .left_join(interest, "customer_id")
-    )
-    settlement: dict[str, Any] = {}
-    if with_settlement:
-        # Settlement: transactions in the last `months` months (business date, bank time).
-        txn = contract_table("transactions")
-        txn = txn.filter(on_days(txn.ts, settlement_since(as_of, policy), as_of, policy.time_zone))
-        settled = txn.group_by("customer_id").aggregate(settlement_count=txn.count())
-        joined = joined.left_join(settled, "customer_id")
-        settlement["settlement_count"] = joined.settlement_count.fill_null(0).cast("int64")
-    return joined.select(
-        customer_id=joined.customer_id,
-        deposit_e8=joined.deposit_e8.fill_null(0),
-        deposit_months=(d_index - joined.first_month + 1).cast("int64"),
-        fee_e8=joined.fee_e8.fill_null(0),
-        loan_e8=joined.loan_e8.fill_null(0),
-        **settlement,
-    )
+
+def value_columns(
+    joined: Any, *, as_of: dt.date, policy: SegmentationPolicy, spreads: Mapping[str, int]
+) -> dict[str, Any]:
+    """deposit_e8, deposit_months, fee_e8 and loan_e8 (PART_COLUMNS but the settlement
+    count) of customer rows (kind, opened_on) left-joined with `deposit_cents` (Σ cents
+    of deposit_filter's rows from the opening month on), holdings_expr's fee_e8 and
+    loan_interest_expr.
+
+    Deposits: Σ ADB × spread over the months from max(window start, opening month) to
+    D's; the spread is the customer's, so it multiplies the sum of cents exactly."""
+    d_index, first_index = deposit_window(as_of, policy)
+    opened_index = _month_index(joined.opened_on.year(), joined.opened_on.month())
+    first_month = ibis.greatest(opened_index, first_index)
+    spread = ibis.cases(
+        (joined.kind == "retail", spreads["retail"]), else_=spreads["corporate"]
+    ).cast("int64")
+    return {
+        "deposit_e8": joined.deposit_cents.fill_null(0) * spread,
+        "deposit_months": (d_index - first_month + 1).cast("int64"),
+        "fee_e8": joined.fee_e8.fill_null(0),
+        "loan_e8": joined.loan_e8.fill_null(0),
+    }
 
 
 def settlement_since(as_of: dt.date, policy: SegmentationPolicy) -> dt.date:
@@ -196,7 +180,7 @@ def contribution_cents(
 
 
 def contribution_column(parts: pa.Table, policy: SegmentationPolicy) -> pa.Array:
-    """Contribution as exact decimal(18,2) for each row of value_parts_expr's result:
+    """Contribution as exact decimal(18,2) for each row of a table of PART_COLUMNS:
     `contribution_cents` of every row, vectorised (128-bit integers in DuckDB, finish.py)."""
     from rmperf.engine.segmentation.finish import contribution_only_sql, run_finish
 
