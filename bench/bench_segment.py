@@ -57,7 +57,9 @@ AS_OF = dt.date(2026, 9, 30)
 TODAY = dt.date(2026, 11, 23)
 OUT = Path("/tmp/seg-bench")  # noqa: S108 - scratch space for lakes and results
 TABLES = ("customers", "transactions", "balances", "assignments")
-KINDS = ("cli_cold", "cli_before", "cli_compile", "cli", "engine", "sql", "sql_days", "pandas")
+KINDS = (
+    "cli_cold", "cli_before", "cli_compile", "cli", "engine", "sql", "sql_full", "sql_days", "pandas",
+)  # fmt: skip
 #: --before SRC: the source tree (a checkout of an earlier commit) `cli_before` runs.
 BEFORE: dict[str, Path] = {}
 #: Sides that run with an empty valid-row cache (a fresh directory per run).
@@ -188,18 +190,164 @@ FROM r ORDER BY customer_id
 """
 
 
+CATEGORIES = (
+    "deposit", "time_deposit", "wealth", "fund", "insurance", "credit_card", "mortgage",
+    "consumer_loan", "business_loan", "payroll", "fx", "trust",
+)  # fmt: skip
+#: The default policy's event tags: id, event kind, window in days, minimum count.
+EVENT_TAGS = (
+    ("viewed_mortgage", "page_view.mortgage", 30, 2),
+    ("asked_business_loan", "inquiry.business_loan", 30, 1),
+    ("asked_wealth", "inquiry.wealth", 30, 1),
+    ("payroll_client", "payroll.credit", 60, 1),
+    ("complained", "complaint", 90, 1),
+    ("mortgage_disbursed", "mortgage.disbursed", 90, 1),
+)
+
+
+def hand_sql_full(lake: Path, d: dt.date) -> str:
+    """Every column `rmperf segment` writes, with the default policy, in one statement
+    over the raw files: R/F/M/tier as hand_sql, then holdings, risk, the ten tags and the
+    contribution (docs/customer-value.md), money exact (integer cents, HUGEINT)."""
+    day = dt.timedelta(days=1)
+    end = day_start(d + day)
+    kind_match = " OR ".join(
+        f"kind = '{k}' OR starts_with(kind, '{k}.')" for _, k, _, _ in EVENT_TAGS
+    )
+    events = ",\n".join(
+        f"count(*) FILTER (WHERE (kind = '{k}' OR starts_with(kind, '{k}.')) "
+        f"AND ts >= {day_start(d - (w - 1) * day)}) >= {n} AS {tag}"
+        for tag, k, w, n in EVENT_TAGS
+    )
+    # Birthdays in D … D + 29 as month × 100 + day (a 29 February birthday is kept on the
+    # 28th in common years).
+    keys = set()
+    for i in range(30):
+        b = d + i * day
+        keys.add(b.month * 100 + b.day)
+        if (b.month, b.day) == (2, 28) and b.year % 4 != 0:
+            keys.add(229)
+    holds = ",\n".join(f"bool_or(category = '{c}') AS holds_{c}" for c in CATEGORIES)
+    holds_out = ", ".join(f"coalesce(holds_{c}, false) AS holds_{c}" for c in CATEGORIES)
+    count = " + ".join(f"coalesce(holds_{c}, false)::INT" for c in CATEGORIES)
+    tags = sorted(
+        [tag for tag, *_ in EVENT_TAGS]
+        + ["birthday_soon", "new_customer", "contact_stale", "marketing_opt_out"]
+    )
+    d_index = d.year * 12 + d.month
+    first_key = month_key(d, 11)
+    six_months_ago = dt.date(d.year if d.month > 6 else d.year - 1, (d.month - 7) % 12 + 1, d.day)
+    return f"""
+WITH
+c AS (SELECT * FROM {src(lake, "customers")} WHERE opened_on <= DATE '{d}'),
+t AS (SELECT customer_id, timezone('Asia/Shanghai', max(ts))::DATE AS last_day,
+             count(*) FILTER (WHERE ts >= {day_start(d - 89 * day)}) AS frequency,
+             count(*) FILTER (WHERE ts >= {day_start(d.replace(year=d.year - 1) + day)})
+               AS settled
+      FROM {src(lake, "transactions")} WHERE ts < {end} GROUP BY customer_id),
+b AS (SELECT customer_id,
+             sum((avg_daily_balance * 100)::BIGINT) FILTER (
+               WHERE category IN ('deposit', 'wealth', 'fund', 'insurance')
+                 AND month >= '{month_key(d, 2)}') AS aum_cents,
+             sum((avg_daily_balance * 100)::BIGINT) FILTER (
+               WHERE category = 'deposit' AND month >= coalesce(opened_key, '')) AS dep_cents
+      FROM {src(lake, "balances")}
+      LEFT JOIN (SELECT customer_id, strftime(opened_on, '%Y-%m') AS opened_key FROM c
+                 WHERE opened_on > last_day(DATE '{first_key}-01')) USING (customer_id)
+      WHERE month BETWEEN '{first_key}' AND '{month_key(d)}'
+        AND category IN ('deposit', 'wealth', 'fund', 'insurance')
+      GROUP BY customer_id),
+a AS (SELECT customer_id, staff_id AS rm_id FROM {src(lake, "assignments")}
+      WHERE valid_from <= DATE '{d}' AND (valid_to IS NULL OR valid_to >= DATE '{d}')
+      QUALIFY row_number() OVER (PARTITION BY customer_id
+                                 ORDER BY valid_from DESC, staff_id) = 1),
+p AS (SELECT product_id, category, (revenue_rate * 1000000)::BIGINT AS micros
+      FROM {src(lake, "products")}),
+h AS (SELECT customer_id, {holds},
+             sum((amount * 100)::BIGINT * micros) FILTER (
+               WHERE holding AND category IN ('wealth', 'fund', 'insurance', 'trust')) AS fee_e8
+      FROM (SELECT customer_id, product_id, amount, true AS holding
+            FROM {src(lake, "holdings")} WHERE start_date <= DATE '{d}'
+              AND (maturity_date IS NULL OR maturity_date >= DATE '{d}')
+            UNION ALL
+            SELECT customer_id, product_id, amount, false FROM {src(lake, "loans")}
+            WHERE disbursed_on <= DATE '{d}' AND maturity_date >= DATE '{d}')
+      JOIN p USING (product_id) GROUP BY customer_id),
+e AS (SELECT customer_id, {events}
+      FROM {src(lake, "events")}
+      WHERE ts >= {day_start(d - 89 * day)} AND ts < {end} AND ({kind_match})
+      GROUP BY customer_id),
+s AS (SELECT loan_id, balance, grade FROM {src(lake, "loan_status")}
+      WHERE month <= '{month_key(d)}'
+      QUALIFY month = max(month) OVER (PARTITION BY loan_id)),
+l AS (SELECT customer_id, sum((s.balance * 100)::BIGINT * p.micros) AS loan_e8
+      FROM {src(lake, "loans")} JOIN s USING (loan_id) JOIN p USING (product_id)
+      WHERE disbursed_on <= DATE '{d}' AND maturity_date >= DATE '{d}'
+        AND grade IN ('normal', 'special_mention')
+      GROUP BY customer_id),
+r AS (SELECT c.*, a.rm_id, h.* EXCLUDE (customer_id), e.* EXCLUDE (customer_id),
+             (DATE '{d}' - coalesce(t.last_day, c.opened_on))::BIGINT AS recency_days,
+             coalesce(t.frequency, 0)::BIGINT AS frequency,
+             ((2 * coalesce(b.aum_cents, 0) + 3) // 6)::BIGINT AS m_cents,
+             coalesce(b.dep_cents, 0)::HUGEINT
+               * CASE WHEN c.kind = 'retail' THEN 15000 ELSE 12000 END AS dep_e8,
+             {d_index} - greatest(year(c.opened_on) * 12 + month(c.opened_on),
+                                  {d_index - 11}) + 1 AS dep_months,
+             coalesce(h.fee_e8, 0)::HUGEINT + coalesce(l.loan_e8, 0) AS fee_loan_e8,
+             coalesce(t.settled, 0)::HUGEINT * 50 * 1000000 AS settle_e8
+      FROM c LEFT JOIN t USING (customer_id) LEFT JOIN b USING (customer_id)
+             LEFT JOIN a USING (customer_id) LEFT JOIN h USING (customer_id)
+             LEFT JOIN e USING (customer_id) LEFT JOIN l USING (customer_id)),
+f AS (SELECT *,
+             coalesce(viewed_mortgage, false) AS tag_viewed_mortgage,
+             coalesce(asked_business_loan, false) AS tag_asked_business_loan,
+             coalesce(asked_wealth, false) AS tag_asked_wealth,
+             coalesce(payroll_client, false) AS tag_payroll_client,
+             coalesce(complained, false) AS tag_complained,
+             coalesce(mortgage_disbursed, false) AS tag_mortgage_disbursed,
+             kind = 'retail' AND month(birth_date) * 100 + day(birth_date)
+               IN ({", ".join(str(k) for k in sorted(keys))}) AS tag_birthday_soon,
+             opened_on >= DATE '{d - 89 * day}' AS tag_new_customer,
+             NOT coalesce(contact_verified_on BETWEEN DATE '{six_months_ago}' AND DATE '{d}',
+                          false) AS tag_contact_stale,
+             coalesce(marketing_opt_out, false) AS tag_marketing_opt_out,
+             -- contribution: (dep_e8 / months + fees + loans + settlement) in 1e-8 yuan,
+             -- half up to the cent over one denominator
+             dep_e8 + (fee_loan_e8 + settle_e8) * dep_months AS num,
+             dep_months::HUGEINT * 1000000 AS den
+      FROM r)
+SELECT customer_id, unit_id, rm_id, recency_days, frequency,
+       (m_cents::DECIMAL(18, 0) * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2) AS monetary,
+       CASE WHEN recency_days <= 30 AND frequency >= 5 AND m_cents >= 50000000 THEN 'core'
+            WHEN recency_days <= 60 AND frequency >= 3 AND m_cents >= 20000000 THEN 'potential'
+            WHEN recency_days <= 90 AND frequency >= 2 AND m_cents >= 5000000 THEN 'basic'
+            WHEN recency_days >= 180 THEN 'sleeping'
+            ELSE 'other' END AS tier,
+       {holds_out}, ({count})::BIGINT AS product_count, risk_level,
+       coalesce(risk_assessed_on > DATE '{d.replace(year=d.year - 1)}'
+                AND risk_assessed_on <= DATE '{d}', false) AS risk_assessment_current,
+       concat_ws(';', {", ".join(f"CASE WHEN tag_{x} THEN '{x}' END" for x in tags)}) AS tags,
+       (((2 * num + den) // (2 * den))::DECIMAL(18, 0) * 0.01::DECIMAL(3, 2))::DECIMAL(18, 2)
+         AS contribution
+FROM f ORDER BY customer_id
+"""
+
+
 # ---- children ---------------------------------------------------------------------------
 
 
 def child(kind: str, lake: Path, out: Path) -> dict[str, Any]:
     """Runs inside the measured subprocess; returns its phase timings."""
     t0 = time.perf_counter()
-    if kind in ("sql", "sql_days"):
+    if kind in ("sql", "sql_days", "sql_full"):
         import duckdb
         import pyarrow.parquet as pq
 
         con = duckdb.connect()
-        sql = hand_sql(lake, AS_OF, per_row_dates=kind == "sql_days")
+        if kind == "sql_full":
+            sql = hand_sql_full(lake, AS_OF)
+        else:
+            sql = hand_sql(lake, AS_OF, per_row_dates=kind == "sql_days")
         table = con.sql(sql).to_arrow_table()
         t1 = time.perf_counter()
         pq.write_table(table, out)
@@ -366,6 +514,20 @@ def results_agree(outs: dict[str, Path]) -> tuple[bool, dict[str, int]]:
     return all(rows == first for rows in keyed.values()), counts
 
 
+def same_columns(a: Path, b: Path) -> bool:
+    """The two files hold the same columns with the same values, row for row."""
+    import pyarrow.parquet as pq
+
+    ta, tb = pq.read_table(a), pq.read_table(b)
+    if ta.column_names != tb.column_names:
+        print(f"columns differ: {ta.column_names} / {tb.column_names}", file=sys.stderr)
+        return False
+    differ = [n for n in ta.column_names if ta[n].to_pylist() != tb[n].to_pylist()]
+    if differ:
+        print(f"{a.name} and {b.name} differ in {differ}", file=sys.stderr)
+    return not differ
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     info = Path("/proc/cpuinfo")
@@ -433,6 +595,9 @@ def bench(
         # The command's file is the same, byte for byte, whichever way it was computed.
         clis = [outs[k] for k in ("cli_cold", "cli_before", "cli_compile", "cli") if k in outs]
         agree = agree and len({p.read_bytes() for p in clis}) <= 1
+        if clis and "sql_full" in outs:
+            # Every column of the command, not only R/F/M/tier, equals the full hand query.
+            agree = agree and same_columns(clis[0], outs["sql_full"])
         if snapshot(lake) != before:
             raise SystemExit(f"{lake} changed during the run; measure again")
         entry: dict[str, Any] = {"lake": str(lake), "agree": agree, "tiers": counts}
@@ -459,6 +624,7 @@ LABELS = {
     "cli": "`rmperf segment`, warm (valid rows and compiled SQL cached)",
     "engine": "engine R/F/M/tier only, warm (`segment(with_tags=False)` calls, in-process)",
     "sql": "hand-written DuckDB query (instant bounds, as the engine)",
+    "sql_full": "hand-written DuckDB query, every column of the command (tags, contribution)",
     "sql_days": "hand-written DuckDB query (per-row bank-time dates)",
     "pandas": "pandas",
 }
@@ -490,6 +656,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["|---|" + "---:|" * len(scales)]
     for a, b, label in (
         ("cli", "sql", "`rmperf segment` warm / hand SQL (target ≤ 1.3× on medium)"),
+        ("cli", "sql_full", "`rmperf segment` warm / hand SQL of every column (same work)"),
+        ("sql_full", "sql", "hand SQL of every column / hand SQL of R/F/M/tier"),
         ("cli_compile", "sql", "`rmperf segment` warm, SQL compiled / hand SQL"),
         ("cli_before", "sql", "`rmperf segment` warm before / hand SQL"),
         ("cli_before", "cli", "before / after (`rmperf segment` warm)"),
