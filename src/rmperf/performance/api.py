@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from rmperf.core.access import Action
@@ -159,8 +159,8 @@ def get_scorecard(request: HttpRequest, period_key: str, staff_id: str) -> dict[
 REFUSED = (PerformanceError, PolicyError, ScoringError)
 
 
-def _refused(exc: Exception) -> tuple[int, dict[str, Any]]:
-    return 422, {"message": str(exc), "detail": None}
+def _refused(exc: Exception) -> Status[dict[str, Any]]:
+    return Status(422, {"message": str(exc), "detail": None})
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -198,8 +198,8 @@ def _body[M: Schema](request: HttpRequest, model: type[M]) -> M:
         ) from None
 
 
-def _bad_body(exc: BodyError) -> tuple[int, dict[str, Any]]:
-    return 422, {"message": str(_("Invalid request.")), "detail": exc.detail}
+def _bad_body(exc: BodyError) -> Status[dict[str, Any]]:
+    return Status(422, {"message": str(_("Invalid request.")), "detail": exc.detail})
 
 
 class PeriodOut(Schema):
@@ -424,10 +424,13 @@ def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     lines = []
     for ln in payload.lines:
         if ln.quarters is not None and len(ln.quarters) != 4:
-            return 422, {
-                "message": str(_("Give four quarters or none.")),
-                "detail": {"indicator": ln.indicator},
-            }
+            return Status(
+                422,
+                {
+                    "message": str(_("Give four quarters or none.")),
+                    "detail": {"indicator": ln.indicator},
+                },
+            )
         quarters = tuple(ln.quarters) if ln.quarters is not None else None
         lines.append(TargetInput(ln.indicator, ln.annual, quarters))  # type: ignore[arg-type]
     try:

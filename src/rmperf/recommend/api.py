@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from rmperf.core.schemas import ErrorOut
 from rmperf.customers.selectors import customer_get
@@ -308,8 +308,8 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
             ends_on=payload.ends_on,
         )
     except CampaignError as exc:
-        return 422, {"message": _("Invalid request."), "detail": str(exc)}
-    return 201, _detail(request, c)
+        return Status(422, {"message": _("Invalid request."), "detail": str(exc)})
+    return Status(201, _detail(request, c))
 
 
 def _detail(request: HttpRequest, c: Campaign) -> dict[str, Any]:
@@ -387,8 +387,8 @@ def log_offer(request: HttpRequest, campaign_id: int, target_id: int, payload: O
     try:
         t = campaign_offer_log(actor=request.user, target_id=target_id, outcome=payload.outcome)
     except CampaignError as exc:
-        return 422, {"message": _("Invalid request."), "detail": str(exc)}
-    return 200, _target(t)
+        return Status(422, {"message": _("Invalid request."), "detail": str(exc)})
+    return Status(200, _target(t))
 
 
 @router.post(
@@ -402,12 +402,15 @@ def refresh_campaign(request: HttpRequest, campaign_id: int) -> Any:
     try:
         done = campaign_refresh(actor=request.user, campaign_id=campaign_id)
     except CampaignError as exc:
-        return 422, {"message": _("Invalid request."), "detail": str(exc)}
-    return 200, {
-        "campaign_id": campaign_id,
-        "added": done.added,
-        "withdrawn": done.withdrawn,
-        "reinstated": done.reinstated,
-        "withheld_customers": done.withheld,
-        "not_in_lake": done.not_in_lake,
-    }
+        return Status(422, {"message": _("Invalid request."), "detail": str(exc)})
+    return Status(
+        200,
+        {
+            "campaign_id": campaign_id,
+            "added": done.added,
+            "withdrawn": done.withdrawn,
+            "reinstated": done.reinstated,
+            "withheld_customers": done.withheld,
+            "not_in_lake": done.not_in_lake,
+        },
+    )

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from rmperf.core.schemas import ErrorOut
 from rmperf.referrals.models import Referral
@@ -95,12 +95,14 @@ def list_referrals(request: HttpRequest, filters: Query[ListIn]) -> Any:
     data = filters.model_dump(exclude={"page", "box"})
     fs = referral_list(actor=request.user, box=filters.box, filters=data)
     if not fs.is_valid():
-        return 422, {"message": _("Invalid request."), "detail": fs.errors.get_json_data()}
+        return Status(422, {"message": _("Invalid request."), "detail": fs.errors.get_json_data()})
     pages = Paginator(fs.qs.order_by("-created_at", "-pk"), API_PAGE_SIZE)
     try:
         page = pages.page(filters.page)
     except EmptyPage:
-        return 422, {"message": _("Invalid request."), "detail": {"page": [_("No such page.")]}}
+        return Status(
+            422, {"message": _("Invalid request."), "detail": {"page": [_("No such page.")]}}
+        )
     return {
         "count": pages.count,
         "page": page.number,
@@ -146,8 +148,8 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
             note=payload.note,
         )
     except ValidationError as exc:
-        return 422, {"message": _("Invalid request."), "detail": exc.message_dict}
-    return 201, _out(r)
+        return Status(422, {"message": _("Invalid request."), "detail": exc.message_dict})
+    return Status(201, _out(r))
 
 
 @router.post(
@@ -165,5 +167,5 @@ def transition_referral(request: HttpRequest, referral_id: int, payload: Transit
             lost_detail=payload.lost_detail,
         )
     except ValidationError as exc:
-        return 422, {"message": _("Transition not allowed."), "detail": exc.message_dict}
+        return Status(422, {"message": _("Transition not allowed."), "detail": exc.message_dict})
     return _out(r)
