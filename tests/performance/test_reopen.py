@@ -176,6 +176,35 @@ def test_the_period_page_shows_the_results_as_closed_beside_now(
     assert "<td>RM1</td>" in rm1_page and "<td>RM2</td>" not in rm1_page
 
 
+def test_the_scorecard_says_the_period_was_reopened_and_what_was_closed(
+    perf_bank: PerfBank, perf_client: Callable[[str], Client]
+) -> None:
+    _close()
+    page = perf_client("bm1").get("/performance/2026Q3/staff/RM2/").content.decode()
+    assert 'id="reopened"' not in page  # closed once, never reopened
+    period_reopen(actor=perf_bank.users["hr1"], key="2026Q3", reason="late complaint")
+    result_calibrate(
+        actor=perf_bank.users["bm1"], key="2026Q3", staff_id="RM2", tier="good", total="80",
+        reason="complaint withdrawn",
+    )  # fmt: skip
+    page = perf_client("bm1").get("/performance/2026Q3/staff/RM2/").content.decode()
+    assert 'id="reopened"' in page
+    assert "late complaint" in page
+    # RM2 was 60.00 competent when closed and is 80.00 good now: marked as changed.
+    assert "as closed: 60.00, Competent" in page
+    assert "changed since" in page
+    # RM1 was not recalibrated: the notice is there, without the mark.
+    rm1 = perf_client("rm1").get("/performance/2026Q3/staff/RM1/").content.decode()
+    assert 'id="reopened"' in rm1 and "late complaint" in rm1
+    assert "changed since" not in rm1
+    zh = (
+        perf_client("bm1")
+        .get("/performance/2026Q3/staff/RM2/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .content.decode()
+    )
+    assert "本考核期关闭后已重新开启" in zh
+
+
 def test_the_migration_turns_old_closes_into_chain_entries(perf_bank: PerfBank) -> None:
     # A period closed the old way (digest on the period, no chain entry) …
     period_run(actor=None, key="2026Q3")

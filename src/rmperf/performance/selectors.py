@@ -488,3 +488,23 @@ def period_history(*, actor: Any, period: PerfPeriod | None) -> list[HistoryEntr
             )
         out.append(HistoryEntry(entry=e, rows=rows))
     return out
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """A reopening of the period, with one RM's result as it had been closed (None when
+    the RM was not scored then, or the reader may not see the row)."""
+
+    entry: Any
+    row: SnapshotRow | None
+
+
+def reopenings_for(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> list[Reopening]:
+    """The period's reopenings, oldest first, each with `staff_id`'s result as closed."""
+    from rmperf.performance.models import ChainKind
+
+    return [
+        Reopening(entry=h.entry, row=next((r for r in h.rows if r.staff_id == staff_id), None))
+        for h in period_history(actor=actor, period=period)
+        if h.entry.kind == ChainKind.REOPEN
+    ]

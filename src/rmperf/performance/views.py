@@ -341,6 +341,9 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         "lines": lines,
         "adjustments": adjustments,
         "trend": sel.trend(actor=request.user, staff=staff, period=engine_period),
+        "reopenings": sel.reopenings_for(
+            actor=request.user, period=period, staff_id=staff.staff_id
+        ),
         "explanation": _explanation(result, lines, adjustments) if result is not None else "",
         "expected": engine_period.time_progress(today),
         "today": today,
