@@ -30,6 +30,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "campaign_id": lambda bank: str(campaign_in_alices_scope(bank).pk),
     "version_id": lambda bank: str(policy_active("segmentation").pk),
     "target_id": lambda bank: str(campaign_in_alices_scope(bank).targets.get().pk),
+    "manual_key": lambda bank: "self_review",
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -105,6 +106,11 @@ CASES: dict[str, Case] = {
     "api:performance_targets_approve": Case(
         method="post", in_scope="mike", ok_status=422, out_of_scope="bob"
     ),
+    # Everyone has a list of manual scores to give (empty here). A manual score without its
+    # body is refused (422) before the seat is looked up, the same with or without one; with
+    # bodies and seats: tests/performance/test_manual.py.
+    "api:performance_manual_mine": Case(out_of_scope=None),
+    "api:performance_manual_score": Case(method="post", ok_status=422, out_of_scope=None),
     "recommend:offer": Case(method="post", out_of_scope="bob", ok_status=400),
     "recommend:campaign_create": Case(in_scope="mike", out_of_scope="bob"),
     "recommend:campaign_offer": Case(method="post", out_of_scope="bob", ok_status=400),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from django.http import Http404
+from django.test import Client
 
 from rmperf.core.models import AuditEvent
 from rmperf.performance.manual_selectors import manual_csv, manual_feed, manual_mean
@@ -290,3 +291,62 @@ def test_read_only_writers_let_a_risk_officer_score_only_their_seat(
     # Still read-only everywhere else: no calibration, no result change.
     assert not RmResult.objects.restrict(ro1, "change").exists()
     assert ManualReviewer.objects.restrict(ro1, "change").count() == 1
+
+
+def test_the_api_lists_my_seats_and_enters_scores(
+    manual_bank: PerfBank, perf_client: Callable[[str], Client]
+) -> None:
+    import json
+
+    def post(who: str, url: str, body: object) -> tuple[int, dict[str, object]]:
+        r = perf_client(who).post(url, data=json.dumps(body), content_type="application/json")
+        return r.status_code, r.json()
+
+    _appoint(manual_bank, "bm1", "RM1", "peer_feedback", "RM2")
+    mine = perf_client("rm2").get("/api/performance/2026Q3/manual/mine").json()
+    assert [(m["staff_id"], m["key"], m["kind"], m["score"]) for m in mine] == [
+        ("RM1", "peer_feedback", "peer", None)
+    ]
+    url = "/api/performance/2026Q3/staff/RM1/manual/peer_feedback"
+    # Refusals name what is wrong; nothing is stored.
+    status, out = post("rm2", url, {"score": "101", "comment": "great"})
+    assert (status, out["message"]) == (422, "The score must be from 0 to 100, not 101.")
+    status, out = post("rm2", url, {"score": "70.125", "comment": "great"})
+    assert status == 422 and "more than two decimals" in str(out["message"])
+    status, out = post("rm2", url, {"score": "70", "comment": " "})
+    assert (status, out["message"]) == (422, "A score needs a comment.")
+    status, out = post("rm2", url, {"comment": "no score"})
+    assert (status, out["message"]) == (422, "Invalid request.")
+    assert not ManualScore.objects.exists()
+    # No seat: RM3 is not RM1's peer reviewer; RM1 never scores themself.
+    assert post("rm3", url, {"score": "70", "comment": "x"})[0] == 404
+    assert post("rm1", url, {"score": "70", "comment": "x"})[0] == 404
+    status, out = post("rm2", url, {"score": "70", "comment": "helpful colleague"})
+    assert status == 200
+    assert (out["reviewer_id"], out["score"], out["kind"]) == ("RM2", "70.00", "peer")
+    # A second entry replaces the first, and both are audited.
+    assert post("rm2", url, {"score": 72.5, "comment": "on reflection"})[0] == 200
+    entry = ManualScore.objects.get()
+    assert (entry.score, entry.comment) == (Decimal("72.50"), "on reflection")
+    assert AuditEvent.objects.filter(verb="performance.manual.score").count() == 2
+    mine = perf_client("rm2").get("/api/performance/2026Q3/manual/mine").json()
+    assert [(m["score"], m["comment"]) for m in mine] == [("72.50", "on reflection")]
+    # A branch manager sits on the panel of their RMs by right.
+    status, out = post(
+        "bm1",
+        "/api/performance/2026Q3/staff/RM1/manual/self_review",
+        {"score": 80, "comment": "ok"},
+    )
+    assert (status, out["kind"]) == (200, "panel")
+    # The scores feed the run as the pages' scores do.
+    period_run(actor=manual_bank.users["hr1"], key="2026Q3")
+    line = {
+        ln.line: ln for ln in LineResult.objects.filter(method="manual", result__staff_id="RM1")
+    }
+    # Peer 72.50 → 10 × 0.725 = 7.25; panel 80 → 20 × 0.80 = 16.00.
+    assert (line["peer_feedback"].value, line["peer_feedback"].points) == (
+        Decimal("72.500000"), Decimal("7.25"),
+    )  # fmt: skip
+    assert (line["self_review"].value, line["self_review"].points) == (
+        Decimal("80.000000"), Decimal("16.00"),
+    )  # fmt: skip

@@ -1,11 +1,12 @@
 """Performance endpoints: a period's results and one RM's scorecard, as the pages show
 them, and the writes the pages make (run, calibrate, confirm, close, reopen, target
-sheets), through the same services and access rules. Session auth with Django's CSRF
+sheets, manual scores), through the same services and access rules. Session auth with Django's CSRF
 check on writes (the API root's `django_auth`); out of scope answers 404 exactly like
 missing; a step the workflow refuses answers 422 with the reason."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,15 @@ from rmperf.core.schemas import ErrorOut
 from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.score import ScoringError
 from rmperf.performance import selectors as sel
-from rmperf.performance.models import LineResult, PerfPeriod, RmResult, TargetSheet
+from rmperf.performance.manual_selectors import manual_assigned_to_me
+from rmperf.performance.manual_services import manual_score_enter
+from rmperf.performance.models import (
+    LineResult,
+    ManualScore,
+    PerfPeriod,
+    RmResult,
+    TargetSheet,
+)
 from rmperf.performance.services import (
     PerformanceError,
     TargetInput,
@@ -455,3 +464,111 @@ def approve_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     except REFUSED as exc:
         return _refused(exc)
     return _sheet_out(sheet)
+
+
+# --- manual (qualitative) scores ---------------------------------------------------------
+
+
+class ManualSeatOut(Schema):
+    """A seat the caller holds: the RM, the manual line and the caller's score so far."""
+
+    staff_id: str
+    name: str
+    key: str
+    kind: str
+    score: Decimal | None
+    comment: str
+    entered_at: dt.datetime | None
+
+
+class ManualScoreIn(Schema):
+    score: Decimal
+    comment: str
+
+
+class ManualScoreOut(Schema):
+    period: str
+    staff_id: str
+    key: str
+    kind: str
+    reviewer_id: str
+    score: Decimal
+    comment: str
+    entered_at: dt.datetime
+
+
+@router.get(
+    "/{period_key}/manual/mine",
+    response={200: list[ManualSeatOut], 401: ErrorOut, 404: ErrorOut},
+    url_name="performance_manual_mine",
+    summary="The manual scores the caller is to give in a period",
+)
+def my_manual_seats(request: HttpRequest, period_key: str) -> list[dict[str, Any]]:
+    """Every seat the caller holds (panel, peer or risk reviewer), with the score they
+    entered so far (null until then); empty while the period is not open."""
+    _engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    if period is None:
+        return []
+    seats = manual_assigned_to_me(actor=request.user, period=period)
+    mine = {
+        (e.staff_id, e.key): e
+        for e in ManualScore.objects.restrict(request.user, Action.VIEW).filter(
+            period=period, reviewer_id__in={s.reviewer_id for s in seats}
+        )
+    }
+    out = []
+    for seat in seats:
+        entry = mine.get((seat.staff_id, seat.key))
+        out.append(
+            {
+                "staff_id": seat.staff_id,
+                "name": seat.staff.name,
+                "key": seat.key,
+                "kind": seat.kind,
+                "score": entry.score if entry is not None else None,
+                "comment": entry.comment if entry is not None else "",
+                "entered_at": entry.entered_at if entry is not None else None,
+            }
+        )
+    return out
+
+
+@router.post(
+    "/{period_key}/staff/{staff_id}/manual/{manual_key}",
+    response={200: ManualScoreOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="performance_manual_score",
+    summary="Enter the caller's manual score of an RM",
+    openapi_extra=_body_doc(ManualScoreIn),
+)
+def enter_manual_score(
+    request: HttpRequest, period_key: str, staff_id: str, manual_key: str
+) -> Any:
+    """From a seat the caller holds (a branch manager sits on their RMs' panels by right):
+    a score from 0 to 100 with at most two decimals, and a comment. A second entry
+    replaces the first; both are in the audit log. Body: `{"score": …, "comment": …}`."""
+    engine_period, _period = sel.period_find(actor=request.user, key=period_key)
+    try:
+        payload = _body(request, ManualScoreIn)
+    except BodyError as exc:
+        return _bad_body(exc)
+    try:
+        entry = manual_score_enter(
+            actor=request.user,
+            key=engine_period.key,
+            staff_id=staff_id,
+            manual_key=manual_key,
+            score=payload.score,
+            comment=payload.comment,
+        )
+    except REFUSED as exc:
+        return _refused(exc)
+    return {
+        "period": engine_period.key,
+        "staff_id": entry.staff_id,
+        "key": entry.key,
+        "kind": entry.kind,
+        "reviewer_id": entry.reviewer_id,
+        "score": entry.score,
+        "comment": entry.comment,
+        "entered_at": entry.entered_at,
+    }
