@@ -2,6 +2,9 @@
 object requests (research/regulation-security.md X-09: who, when, where, what; UTC
 timestamps; never the data itself, never a password).
 
+Too many failed sign-ins of one user name from one address lock that pair out for a
+while (django-axes, settings.AXES_*): the lockout is an `auth.locked_out` event.
+
 An object outside a user's scope answers 404, exactly as a missing one does (no id
 probing). The refusal is still recorded: every 403 or 404 answered to a signed-in user
 on a route that exists becomes an `authz.denied` event naming the user, the route (the
@@ -15,9 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from rmperf.core.audit import audit_record
 
@@ -74,6 +80,54 @@ def record_login_failure(
         object_id=_clip(name),
         after={"ip": client_address(request)},
     )
+
+
+@receiver(user_locked_out, dispatch_uid="rmperf.security.locked_out")
+def record_lockout(
+    sender: Any,
+    request: HttpRequest | None,
+    username: str | None,
+    ip_address: str | None,
+    **kwargs: Any,
+) -> None:
+    """django-axes locked a user name at a client address after too many failures.
+
+    axes signals again on every attempt while the pair is locked; those attempts are
+    `auth.login_failed` events already, so the lockout itself is recorded once."""
+    from django.utils import timezone
+
+    from rmperf.core.models import AuditEvent
+
+    name, ip = _clip(str(username or "")), str(ip_address or "")[:64]
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    if AuditEvent.objects.filter(
+        verb="auth.locked_out", object_id=name, after__ip=ip, ts__gte=since
+    ).exists():
+        return
+    audit_record(
+        actor=None,
+        verb="auth.locked_out",
+        object_type="user",
+        object_id=name,
+        after={
+            "ip": ip,
+            "failures": settings.AXES_FAILURE_LIMIT,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )
+
+
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The page a locked-out sign-in gets (429): how many failures, how long to wait."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 class DeniedRequestLogMiddleware:
