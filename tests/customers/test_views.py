@@ -3,11 +3,14 @@ detail page and the audited reveal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from rmperf.core.models import AuditEvent
 from tests.factories import Bank, add_customers
@@ -140,7 +143,9 @@ def test_reveal_shows_full_values_once_and_is_audited(
     bank: Bank, client_as: Callable[[str], Client]
 ) -> None:
     client = client_as("alice")
-    response = client.post("/customers/C001/reveal/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/customers/C001/reveal/", {"purpose": "service_call"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "13812341234" in body and "110101199001011234" in body
@@ -150,6 +155,10 @@ def test_reveal_shows_full_values_once_and_is_audited(
         "customer.reveal_pi", "customer", "C001",
     )  # fmt: skip
     assert event.actor == bank.user("alice")
+    assert event.after == {
+        "fields": ["phone", "id_number", "birth_date"],
+        "purpose": "service_call",
+    }
     assert "13812341234" not in str(event.after)  # the log never holds the values
     # Shown once: the page is masked again on the next visit.
     assert "13812341234" not in client.get("/customers/C001/").content.decode()
@@ -158,7 +167,9 @@ def test_reveal_shows_full_values_once_and_is_audited(
 def test_reveal_over_htmx_swaps_the_personal_data_block(
     client_as: Callable[[str], Client],
 ) -> None:
-    response = client_as("mike").post("/customers/C001/reveal/", HTTP_HX_REQUEST="true")
+    response = client_as("mike").post(
+        "/customers/C001/reveal/", {"purpose": "complaint"}, HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert body.lstrip().startswith('<section class="card revealed" id="personal-data">')
     assert "13812341234" in body
@@ -166,7 +177,7 @@ def test_reveal_over_htmx_swaps_the_personal_data_block(
 
 @pytest.mark.parametrize("persona", ["terry", "hannah", "audrey", "bob", "nostaff"])
 def test_reveal_is_refused_like_not_found(client_as: Callable[[str], Client], persona: str) -> None:
-    response = client_as(persona).post("/customers/C001/reveal/")
+    response = client_as(persona).post("/customers/C001/reveal/", {"purpose": "complaint"})
     assert response.status_code == 404
     # Nothing was revealed; the refused attempt itself is on record (docs/security.md).
     assert not AuditEvent.objects.filter(verb="customer.reveal_pi").exists()
@@ -184,3 +195,45 @@ def test_roles_with_masked_names_cannot_search_by_name(
     assert rows(client_as("hannah").get("/customers/?q=张三丰").content.decode()) == []
     assert rows(client_as("hannah").get("/customers/?q=C001").content.decode()) == ["C001"]
     assert rows(client_as("alice").get("/customers/?q=张三丰").content.decode()) == ["C001"]
+
+
+def test_a_reveal_needs_a_purpose(client_as: Callable[[str], Client]) -> None:
+    client = client_as("alice")
+    for purpose in ("", "curiosity"):
+        response = client.post(
+            "/customers/C001/reveal/", {"purpose": purpose}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "Choose why you need the full personal data." in body
+        assert "13812341234" not in body
+    assert not AuditEvent.objects.filter(verb__startswith="customer.reveal").exists()
+    # The form offers the purposes, in both languages.
+    page = client.get("/customers/C001/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'name="purpose"' in page and "投诉处理" in page
+
+
+def test_reveals_are_limited_per_hour_and_the_refusal_is_recorded(
+    bank: Bank, client_as: Callable[[str], Client], settings: Any
+) -> None:
+    settings.RMPERF_REVEAL_PER_HOUR = 2
+    client = client_as("alice")
+    url = "/customers/C001/reveal/"
+    assert [client.post(url, {"purpose": "complaint"}).status_code for _ in range(2)] == [200, 200]
+    response = client.post(url, {"purpose": "complaint"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "2 times in the last hour" in body and "13812341234" not in body
+    assert AuditEvent.objects.filter(verb="customer.reveal_pi").count() == 2
+    refused = AuditEvent.objects.get(verb="customer.reveal_refused")
+    assert (refused.actor, refused.object_id) == (bank.user("alice"), "C001")
+    assert refused.after == {"purpose": "complaint", "limit": 2, "window_minutes": 60}
+    # Over htmx the block is swapped in with the reason (htmx swaps 2xx answers only).
+    partial = client.post(url, {"purpose": "complaint"}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and 'id="reveal-error"' in partial.content.decode()
+    # An hour later the count has moved on; others were never limited.
+    AuditEvent.objects.filter(verb="customer.reveal_pi").update(
+        ts=timezone.now() - dt.timedelta(hours=1, seconds=1)
+    )
+    assert client.post(url, {"purpose": "complaint"}).status_code == 200
+    assert client_as("mike").post(url, {"purpose": "complaint"}).status_code == 200

@@ -194,6 +194,8 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 #: Customer-list exports above this many rows need HR (DOMAIN.md §9: exports are limited).
 RMPERF_EXPORT_MAX_ROWS = 5000
+# Reveals of a customer's full personal data per person in any hour (docs/security.md).
+RMPERF_REVEAL_PER_HOUR = env_int("RMPERF_REVEAL_PER_HOUR", 20)
 #: Derived per-lake customer indexes the customer 360 reads (rebuilt from the lake at will).
 RMPERF_LAKE_CACHE_DIR = HOME_DIR / "lake-cache"
 

@@ -24,7 +24,12 @@ from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.core.masking import birth_year, mask_id_number, mask_phone
 from rmperf.customers.models import Customer
 from rmperf.customers.selectors import customer_assignments, customer_get
-from rmperf.customers.services import PersonalData, customer_reveal_personal_data
+from rmperf.customers.services import (
+    REVEAL_PURPOSES,
+    PersonalData,
+    RevealRefused,
+    customer_reveal_personal_data,
+)
 from rmperf.customers.tables import display_name
 from rmperf.segments.customer360 import customer_360
 from rmperf.segments.export import XLSX, ExportTooLarge, customer_list_export, export_limit
@@ -141,6 +146,7 @@ def _detail_context(
         "personal": _personal(customer, user, revealed),
         "revealed": revealed is not None,
         "may_reveal": may_reveal_personal_data(user),
+        "reveal_purposes": [(key, str(label)) for key, label in REVEAL_PURPOSES.items()],
     }
     if full:
         c360 = customer_360(actor=user, customer=customer)
@@ -166,11 +172,21 @@ def customer_detail_view(request: HttpRequest, customer_id: str) -> HttpResponse
 @login_required
 @require_POST
 def customer_reveal_view(request: HttpRequest, customer_id: str) -> HttpResponse:
-    """Shows the full personal data once, for permitted roles; the reveal is audited."""
-    customer, revealed = customer_reveal_personal_data(actor=request.user, customer_id=customer_id)
+    """Shows the full personal data once, for permitted roles and a stated purpose; the
+    reveal is audited. A refusal (no purpose, over the hourly limit) shows why."""
     partial = wants_partial(request)
-    context = _detail_context(request, customer, revealed, full=not partial)
     template = "customers/_personal_data.html" if partial else "customers/customer_detail.html"
+    try:
+        customer, revealed = customer_reveal_personal_data(
+            actor=request.user, customer_id=customer_id, purpose=request.POST.get("purpose", "")
+        )
+    except RevealRefused as exc:
+        customer = customer_get(actor=request.user, customer_id=customer_id)
+        context = _detail_context(request, customer, None, full=not partial)
+        context["reveal_error"] = exc.message
+        # htmx swaps only 2xx answers: its block comes back as 200 with the reason in it.
+        return render(request, template, context, status=200 if partial else exc.status)
+    context = _detail_context(request, customer, revealed, full=not partial)
     return render(request, template, context)
 
 
