@@ -24,11 +24,18 @@ from rmperf.engine.segmentation.policy import SegmentationPolicy
 from rmperf.engine.segmentation.rfm import (
     aum_filter,
     current_rm_expr,
+    month_key,
+    months_back,
     rfm_columns,
     tier_case,
     transaction_summary,
 )
-from rmperf.engine.segmentation.tags import event_counts_expr, holdings_expr, profile_columns
+from rmperf.engine.segmentation.tags import (
+    add_months,
+    event_counts_expr,
+    holdings_expr,
+    profile_columns,
+)
 from rmperf.engine.segmentation.value import (
     deposit_filter,
     loan_interest_expr,
@@ -42,9 +49,19 @@ def balance_sums_expr(as_of: dt.date, policy: SegmentationPolicy) -> Any:
     """Per customer with balances in either window: aum_cents (M's rows, rfm.aum_expr)
     and deposit_cents (deposit_filter's rows from the customer's opening month on)."""
     bal = contract_table("balances")
-    in_aum = aum_filter(bal, as_of, policy)
-    in_deposit = deposit_filter(bal, as_of, policy)
-    bal = bal.filter(in_aum | in_deposit)
+    # The rows of either window lie in the box of their categories and months: plain
+    # conjuncts DuckDB pushes into the Parquet scan. Each sum keeps only its own rows, so
+    # the exact (OR of two windows) filter would only cost a pass over every row.
+    categories = {*policy.monetary.asset_categories, *policy.value.deposit.categories}
+    first = min(
+        months_back(as_of, policy.monetary.months),
+        month_key(add_months(as_of, 1 - policy.value.deposit.months)),
+    )
+    bal = bal.filter(
+        bal.category.isin(sorted(categories)),
+        bal.month >= first,
+        bal.month <= month_key(as_of),
+    )
     recent = recent_openings_expr(as_of, policy)
     bal = bal.left_join(recent, "customer_id")
     since_opening = bal.opened_key.isnull() | (bal.month >= bal.opened_key)
