@@ -35,7 +35,7 @@ from rmperf.recommend.campaigns import (
     campaign_refresh,
 )
 from rmperf.recommend.models import Campaign, CampaignTarget, CampaignWithheld
-from rmperf.recommend.selectors import campaign_targets, rm_campaign_targets
+from rmperf.recommend.selectors import campaign_results, campaign_targets, rm_campaign_targets
 from tests.factories import Bank, make_assignment, make_customer
 from tests.lakebuilder import LakeBuilder
 from tests.recommend.test_campaigns import END, START, TODAY, create, lake
@@ -88,6 +88,9 @@ def test_refresh_adds_withdraws_and_keeps_logged_offers(branch: Bank, tmp_path: 
     assert c020.withdrawn_reason_zh == "产品风险等级R3高于客户风险承受能力C2"
     assert (c020.outcome, c020.offered_by_id) == ("accepted", "S-ALICE")  # the offer stays
     mike = branch.user("mike")
+    # The funnel still counts C020 as targeted (and its accepted offer), marked withdrawn.
+    total = campaign_results(actor=mike, campaign=campaign).total
+    assert (total.targeted, total.withdrawn, total.accepted) == (5, 1, 1)
     listed = set(
         campaign_targets(actor=mike, campaign=campaign).values_list("customer_id", flat=True)
     )

@@ -119,6 +119,7 @@ class FunnelOut(Schema):
     key: str
     name: str
     targeted: int
+    withdrawn: int
     offered: int
     accepted: int
     purchased: int
@@ -247,6 +248,7 @@ def _funnel(row: FunnelRow) -> dict[str, Any]:
         "key": row.key,
         "name": row.name,
         "targeted": row.targeted,
+        "withdrawn": row.withdrawn,
         "offered": row.offered,
         "accepted": row.accepted,
         "purchased": row.purchased,

@@ -81,7 +81,11 @@ class FunnelRow:
 
     key: str
     name: str
+    #: Every customer ever on the list, those a refresh withdrew included (their logged
+    #: offers stay counted, so every later stage is a part of this one).
     targeted: int
+    #: Of the targeted, those a refresh withdrew (no longer suitable) and not reinstated.
+    withdrawn: int
     offered: int
     accepted: int
     purchased: int
@@ -111,6 +115,7 @@ class CampaignResults:
 
 _FUNNEL = {
     "targeted": Count("pk"),
+    "withdrawn": Count("pk", filter=Q(withdrawn_on__isnull=False)),
     "offered": Count("pk", filter=~Q(outcome="")),
     "accepted": Count("pk", filter=Q(outcome=Outcome.ACCEPTED)),
     "purchased": Count("pk", filter=Q(purchased_on__isnull=False)),
@@ -124,6 +129,7 @@ def _row(key: str, name: str, agg: dict[str, Any]) -> FunnelRow:
         key=key,
         name=name,
         targeted=agg["targeted"],
+        withdrawn=agg["withdrawn"],
         offered=agg["offered"],
         accepted=agg["accepted"],
         purchased=agg["purchased"],
