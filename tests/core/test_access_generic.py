@@ -31,6 +31,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "version_id": lambda bank: str(policy_active("segmentation").pk),
     "target_id": lambda bank: str(campaign_in_alices_scope(bank).targets.get().pk),
     "manual_key": lambda bank: "self_review",
+    "kind": lambda bank: "segmentation",
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -124,6 +125,15 @@ CASES: dict[str, Case] = {
     "policies:detail": Case(out_of_scope=None),
     "policies:diff": Case(ok_status=302, out_of_scope=None),
     "policies:new": Case(in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    # The policy API: everyone reads and checks (no body: 422); only HR writes, and her
+    # steps on the active shipped default are refused with the reason (422).
+    "api:policy_version": Case(out_of_scope=None),
+    "api:policy_check": Case(method="post", ok_status=422, out_of_scope=None),
+    "api:policy_create": Case(method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"),
+    "api:policy_approve": Case(method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"),
+    "api:policy_activate": Case(
+        method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"
+    ),
     # No lake in the walk: mike's refresh is refused with why (page 400, API 422).
     "recommend:campaign_refresh": Case(
         method="post", in_scope="mike", ok_status=400, out_of_scope="bob"

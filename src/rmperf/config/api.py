@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from rmperf.customers.api import router as customers_router
 from rmperf.org.api import router as org_router
 from rmperf.performance.api import router as performance_router
+from rmperf.policies.api import router as policies_router
 from rmperf.recommend.api import router as recommend_router
 from rmperf.referrals.api import router as referrals_router
 from rmperf.segments.api import router as segments_router
@@ -64,4 +65,5 @@ api.add_router("/referrals", referrals_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/performance", performance_router)
 api.add_router("/recommend", recommend_router)
+api.add_router("/policies", policies_router)
 api.add_router("/", org_router)
