@@ -111,3 +111,43 @@ def test_every_shipped_default_checks_valid(
         {"yaml_text": KINDS[kind].default_text()},
     )
     assert (status, out["valid"]) == (200, True), out["issues"]
+
+
+# potential with core's bounds: every customer it would accept is core already.
+UNREACHABLE = (
+    DEFAULT.replace("recency_max: 60", "recency_max: 30")
+    .replace("frequency_min: 3", "frequency_min: 5")
+    .replace('monetary_min: "200000.00"', 'monetary_min: "500000.00"')
+)
+
+
+def test_a_valid_text_with_warnings_says_so(bank: Bank, client_as: Callable[[str], Client]) -> None:
+    line = next(i for i, t in enumerate(UNREACHABLE.splitlines(), 1) if "tier: potential" in t)
+    status, out = post(
+        client_as("alice"), "/api/policies/segmentation/check", {"yaml_text": UNREACHABLE}
+    )
+    assert (status, out["valid"]) == (200, True)
+    (warning,) = out["issues"]
+    assert (warning["severity"], warning["rule"], warning["line"]) == (
+        "warning", "rule_unreachable", line,
+    )  # fmt: skip
+    # The editor's Check shows it too, beside "valid".
+    page = client_as("hannah").post(
+        "/policies/new/",
+        {"kind": "segmentation", "yaml_text": UNREACHABLE, "action": "check"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="policy-valid"' in body
+    assert 'id="policy-warnings"' in body and "rule_unreachable" in body
+    assert f"line {line}" in body
+    # The shipped default has none.
+    assert (
+        'id="policy-warnings"'
+        not in client_as("hannah")
+        .post(
+            "/policies/new/",
+            {"kind": "segmentation", "yaml_text": DEFAULT, "action": "check"},
+        )
+        .content.decode()
+    )

@@ -23,7 +23,7 @@ from rmperf.policies.models import PolicyVersion
 from rmperf.policies.selectors import policy_may_edit, policy_version_get, policy_versions
 from rmperf.policies.services import (
     PolicyInvalid,
-    policy_validate,
+    policy_check,
     policy_version_activate,
     policy_version_approve,
     policy_version_create,
@@ -177,14 +177,16 @@ def get_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
     summary="Check a policy text without saving it",
 )
 def check_policy(request: HttpRequest, kind: str) -> Any:
-    """The engine's verdict on a text: valid (with its digest) or every finding with its
-    file, line and rule. Nothing is stored. Body: `{"yaml_text": …}`."""
+    """The engine's verdict on a text: valid (with its digest and any warnings) or every
+    finding with its file, line and rule. Nothing is stored. Body: `{"yaml_text": …}`."""
     _kind(kind)
     payload = _body(request, CheckIn)
     if isinstance(payload, Status):
         return payload
     try:
-        digest = policy_validate(kind=kind, yaml_text=payload.yaml_text, source=f"{kind}.yaml")
+        digest, warnings = policy_check(
+            kind=kind, yaml_text=payload.yaml_text, source=f"{kind}.yaml"
+        )
     except PolicyInvalid as exc:
         return {
             "kind": kind,
@@ -192,7 +194,7 @@ def check_policy(request: HttpRequest, kind: str) -> Any:
             "digest": None,
             "issues": [_issue(i) for i in exc.issues],
         }
-    return {"kind": kind, "valid": True, "digest": digest, "issues": []}
+    return {"kind": kind, "valid": True, "digest": digest, "issues": [_issue(w) for w in warnings]}
 
 
 @router.post(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action
 from rmperf.core.audit import audit_record
-from rmperf.engine.policy import PolicyError, PolicyIssue
+from rmperf.engine.policy import LoadedPolicy, PolicyError, PolicyIssue
 from rmperf.policies.kinds import KINDS
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 
@@ -32,8 +32,11 @@ class PolicyInvalid(ValidationError):
         super().__init__([str(issue) for issue in issues])
 
 
-def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> str:
-    """The digest of a valid policy text; PolicyInvalid (a ValidationError) listing every
+def policy_check(
+    *, kind: str, yaml_text: str, source: str = "<policy>"
+) -> tuple[str, list[PolicyIssue]]:
+    """The digest of a valid policy text and the warnings its rules raised (the text is
+    usable; a person should still look); PolicyInvalid (a ValidationError) listing every
     problem, each naming file, line and rule, otherwise."""
     spec = KINDS.get(kind)
     if spec is None:
@@ -42,7 +45,19 @@ def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> s
         loaded = spec.load(yaml_text, source)
     except PolicyError as exc:
         raise PolicyInvalid(exc.issues) from None
-    return spec.digest_of(loaded)
+    if isinstance(loaded, LoadedPolicy):
+        warnings = list(loaded.warnings)
+    else:  # a scorecard set: each card's warnings, in the order of the text
+        warnings = [w for card in loaded.values() for w in card.warnings]
+        warnings.sort(key=lambda w: (w.line or 0, w.rule))
+    return spec.digest_of(loaded), warnings
+
+
+def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> str:
+    """The digest of a valid policy text; PolicyInvalid (a ValidationError) listing every
+    problem, each naming file, line and rule, otherwise."""
+    digest, _warnings = policy_check(kind=kind, yaml_text=yaml_text, source=source)
+    return digest
 
 
 def _writable(actor: Any, version_id: int) -> PolicyVersion:

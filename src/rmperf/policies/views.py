@@ -29,7 +29,7 @@ from rmperf.policies.selectors import (
 )
 from rmperf.policies.services import (
     PolicyInvalid,
-    policy_validate,
+    policy_check,
     policy_version_activate,
     policy_version_approve,
     policy_version_create,
@@ -173,6 +173,7 @@ def policy_new_view(request: HttpRequest) -> HttpResponse:
     text = base.yaml_text
     label = note = ""
     issues: list[PolicyIssue] = []
+    warnings: list[PolicyIssue] = []
     errors: list[str] = []
     checked = ""
     if request.method == "POST":
@@ -181,7 +182,7 @@ def policy_new_view(request: HttpRequest) -> HttpResponse:
         note = request.POST.get("note", "")
         try:
             if request.POST.get("action") == "check":
-                checked = policy_validate(kind=kind, yaml_text=text, source=f"{kind}.yaml")
+                checked, warnings = policy_check(kind=kind, yaml_text=text, source=f"{kind}.yaml")
             else:
                 version = policy_version_create(
                     actor=request.user, kind=kind, yaml_text=text, label=label, note=note
@@ -201,6 +202,7 @@ def policy_new_view(request: HttpRequest) -> HttpResponse:
         "label": label,
         "note": note,
         "issues": _issue_rows(issues),
+        "warnings": _issue_rows(warnings),
         "errors": errors,
         "numbered": policy_numbered(text, bad) if issues else [],
         "checked": checked,
