@@ -20,6 +20,7 @@ from typing import Any
 
 import ibis
 
+from rmperf.engine.activity import on_days
 from rmperf.engine.ibis_tables import contract_table
 from rmperf.engine.indicators.context import Context, month_end, next_month, previous_month
 from rmperf.engine.indicators.offers import offers_table
@@ -486,8 +487,14 @@ def _transactions(ctx: Context) -> Any:
 
 
 def _txns_in_period(ctx: Context) -> Any:
-    t = _transactions(ctx)
-    return t.filter(_in_period(ctx, t.d))
+    """Transactions of the period's business dates, with `d`. The window compares
+    instants (activity.on_days, the same rows): a filter on `d` would convert every
+    row's time to bank time twice."""
+    t = contract_table("transactions")
+    t = t.filter(on_days(t.ts, ctx.period.start, ctx.period.end, ctx.time_zone))
+    return t.select(
+        txn_id=t.txn_id, customer_id=t.customer_id, channel=t.channel, d=ctx.bdate(t.ts)
+    )
 
 
 def _new_valid(ctx: Context, staff: str | None) -> Any:
@@ -505,9 +512,15 @@ def _new_valid(ctx: Context, staff: str | None) -> Any:
     credited = _for(credited, staff)
     opened = new.select(n_id=new.customer_id, opened_on=new.opened_on)
     credited = credited.join(opened, credited.customer_id == opened.n_id)
-    t = _txns_in_period(ctx)
+    # The new customers' transactions of the period from their opening day: the period
+    # by instants (activity.on_days), the opening day by business date, converting only
+    # the new customers' rows to bank time.
+    t = contract_table("transactions")
+    t = t.filter(on_days(t.ts, ctx.period.start, ctx.period.end, ctx.time_zone))
+    t = t.select(t.customer_id, t.ts)
     t_new = new.select(t_id=new.customer_id, t_open=new.opened_on)
     t = t.join(t_new, t.customer_id == t_new.t_id)
+    t = t.mutate(d=ctx.bdate(t.ts))
     t = t.filter(t.d >= t.t_open)
     counts = t.group_by(c_customer=t.customer_id).aggregate(txns=t.count())
     bal = monthly_balances(ctx.period.months, AUM_CATEGORIES)

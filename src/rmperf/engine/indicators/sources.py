@@ -100,7 +100,9 @@ def balance_months(first: str, last: str) -> Any:
     `monthly_balances` reads it. Exact: the same integer cents summed in two steps.
     """
     bal = contract_table("balances")
-    bal = bal.filter((bal.month >= first) & (bal.month <= last))
+    # Rows of no set would only make customer-months whose counts are all 0.
+    used = sorted({c for categories in BALANCE_SETS.values() for c in categories})
+    bal = bal.filter((bal.month >= first) & (bal.month <= last) & bal.category.isin(used))
     sums: dict[str, Any] = {}
     for name, categories in BALANCE_SETS.items():
         inside = bal.category.isin(list(categories))
