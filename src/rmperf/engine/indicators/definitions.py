@@ -34,9 +34,11 @@ from rmperf.engine.indicators.params import (
 from rmperf.engine.indicators.sources import (
     assigned_days,
     assignments,
+    balance_sets_by_month,
     book_on,
     cents,
     credit_by_day,
+    credit_months,
     credited_balances,
     flag_true,
     month_key,
@@ -243,6 +245,60 @@ def _growth(categories: tuple[str, ...]) -> Detail:
         return current.union(base_rows).union(kept_rows)
 
     return build
+
+
+def growth_sums(ctx: Context) -> Any:
+    """Σ a of deposit_avg_growth and aum_avg_growth per (RM, key) in one query:
+    staff_id, key, a_0 (deposit), a_1 (AUM).
+
+    The same rows as `_growth` of each, computed once: the rows of the AUM growth carry
+    both parts, and a row the deposit growth does not have (no deposit balance row, only
+    other AUM categories) carries a deposit part of 0, so every Σ per (RM, key) is that
+    indicator's (an (RM, key) only the AUM growth has sums to 0 for deposit, the value of
+    a missing one).
+    """
+    sets = ("deposit", "aum")
+    months, prev_months = ctx.period.months, ctx.prev_months
+    parts = [f"{name}_avg" for name in sets]
+    cur = credit_months(balance_sets_by_month(months, sets), months, parts)
+    cur_rows = cur.select(
+        staff_id=cur.staff_id,
+        key=ibis.literal("cur"),
+        **{f"a_{i}": cur[part] * cur.days for i, part in enumerate(parts)},
+    )
+    last = month_end(ctx.months[-1]) if ctx.months else ctx.period.start
+    held = assigned_days(ctx.period.start, last)
+    held = held.filter(held.days > 0)
+    prev = balance_sets_by_month(prev_months, sets)
+    prev_days = ibis.cases(*[(prev.month == m, month_end(m).day) for m in prev_months], else_=0)
+    prev = prev.group_by(p_customer=prev.customer_id).aggregate(
+        **{f"p_{i}": (prev[part] * prev_days).sum() for i, part in enumerate(parts)}
+    )
+    if not ctx.months:
+        held = held.filter(ibis.literal(False))
+    base = held.join(prev, held.customer_id == prev.p_customer)
+    base_rows = base.select(
+        staff_id=base.staff_id,
+        key=ibis.literal("base"),
+        **{f"a_{i}": base.days * base[f"p_{i}"] for i in range(len(parts))},
+    )
+    kept = credit_months(balance_sets_by_month(prev_months, sets), prev_months, parts)
+    kept = kept.anti_join(held, kept.customer_id == held.customer_id)
+    kept_rows = kept.select(
+        staff_id=kept.staff_id,
+        key=ibis.literal("base_prev"),
+        **{f"a_{i}": kept[part] * kept.days for i, part in enumerate(parts)},
+    )
+    rows = cur_rows.union(base_rows).union(kept_rows)
+    return rows.group_by("staff_id", "key").aggregate(
+        **{f"a_{i}": rows[f"a_{i}"].sum().cast("int64") for i in range(len(parts))}
+    )
+
+
+#: The query of each of specs.FAMILIES: staff_id, key and a_<i> per id in order (b is 0).
+FAMILY_SUMS: dict[tuple[str, ...], Callable[[Context], Any]] = {
+    ("deposit_avg_growth", "aum_avg_growth"): growth_sums,
+}
 
 
 # ---------------------------------------------------------------------- loans

@@ -87,26 +87,26 @@ BALANCE_SETS: dict[str, tuple[str, ...]] = {"deposit": ("deposit",), "aum": AUM_
 def _balance_months_schema() -> Any:
     columns = {"customer_id": "string", "month": "string"}
     for name in BALANCE_SETS:
-        columns |= {f"{name}_n": "int64", f"{name}_avg": "int64", f"{name}_end": "int64"}
+        columns |= {f"{name}_avg": "int64", f"{name}_end": "int64"}
     return ibis.schema(columns)
 
 
 def balance_months(first: str, last: str) -> Any:
     """Per (customer, month) from month `first` to `last`, for each of BALANCE_SETS: the
-    number of balance rows in its categories (`<set>_n`) and their Σ average and
-    month-end in cents (`<set>_avg`, `<set>_end`).
+    Σ average and month-end in cents of its categories (`<set>_avg`, `<set>_end`), NULL
+    when the customer has no balance row in them that month (the columns are required,
+    so a sum over one row or more is never NULL).
 
     Computed once per command as the staged table BALANCE_MONTHS (indicators.compute);
     `monthly_balances` reads it. Exact: the same integer cents summed in two steps.
     """
     bal = contract_table("balances")
-    # Rows of no set would only make customer-months whose counts are all 0.
+    # Rows of no set would only make customer-months whose sums are all NULL.
     used = sorted({c for categories in BALANCE_SETS.values() for c in categories})
     bal = bal.filter((bal.month >= first) & (bal.month <= last) & bal.category.isin(used))
     sums: dict[str, Any] = {}
     for name, categories in BALANCE_SETS.items():
         inside = bal.category.isin(list(categories))
-        sums[f"{name}_n"] = bal.count(where=inside)
         sums[f"{name}_avg"] = cents(bal.avg_daily_balance).sum(where=inside)
         sums[f"{name}_end"] = cents(bal.month_end_balance).sum(where=inside)
     return bal.group_by(customer_id=bal.customer_id, month=bal.month).aggregate(**sums)
@@ -122,7 +122,9 @@ def monthly_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
     for name, categories_of_set in BALANCE_SETS.items():
         if wanted == categories_of_set:
             staged = ibis.table(_balance_months_schema(), name=BALANCE_MONTHS)
-            staged = staged.filter(staged.month.isin(list(months)) & (staged[f"{name}_n"] > 0))
+            staged = staged.filter(
+                staged.month.isin(list(months)) & staged[f"{name}_avg"].notnull()
+            )
             return staged.select(
                 customer_id=staged.customer_id,
                 month=staged.month,
@@ -142,7 +144,13 @@ def credited_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
 
     Columns: customer_id, month, staff_id, avg_cents, end_cents, days, month_days.
     """
-    per = monthly_balances(months, categories)
+    return credit_months(monthly_balances(months, categories), months, ("avg_cents", "end_cents"))
+
+
+def credit_months(per: Any, months: Sequence[str], keep: Sequence[str]) -> Any:
+    """`per` (customer_id, month of `months`, and the columns `keep`) once per RM in charge
+    of the customer during that month, with the days they were: customer_id, month,
+    staff_id, the `keep` columns, days, month_days."""
     per = per.mutate(
         m_start=_month_case(per.month, {m: month_start(m) for m in months}),
         m_end=_month_case(per.month, {m: month_end(m) for m in months}),
@@ -159,10 +167,25 @@ def credited_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
         customer_id=joined.customer_id,
         month=joined.month,
         staff_id=joined.a_staff,
-        avg_cents=joined.avg_cents,
-        end_cents=joined.end_cents,
+        **{name: joined[name] for name in keep},
         days=(hi.delta(lo, unit="day") + 1).cast("int64"),
         month_days=joined.m_days.cast("int64"),
+    )
+
+
+def balance_sets_by_month(months: Sequence[str], sets: Sequence[str]) -> Any:
+    """Per (customer, month) in `months` with a balance row in any of `sets` (names of
+    BALANCE_SETS, each one's categories within the last one's): customer_id, month and
+    per set `<set>_avg` (Σ average in cents, 0 when none of its categories has a row)."""
+    widest = set(BALANCE_SETS[sets[-1]])
+    if any(not set(BALANCE_SETS[name]) <= widest for name in sets):
+        raise ValueError(f"the balance sets {sets} are not nested in {sets[-1]}")
+    staged = ibis.table(_balance_months_schema(), name=BALANCE_MONTHS)
+    staged = staged.filter(staged.month.isin(list(months)) & staged[f"{sets[-1]}_avg"].notnull())
+    return staged.select(
+        customer_id=staged.customer_id,
+        month=staged.month,
+        **{f"{name}_avg": staged[f"{name}_avg"].fill_null(0) for name in sets},
     )
 
 

@@ -167,3 +167,7 @@ SPECS: dict[str, Spec] = {
     "offer_wealth_sales": Spec(_OFFER, _finish_cents, offers=True),
     "offer_complaint_rate": Spec((*_OFFER, "events"), _finish_ratio, offers=True),
 }
+
+#: Indicators whose sums one query computes together when all of them are asked for
+#: (compute_indicators; the query: definitions.FAMILY_SUMS). Their Σ b is 0.
+FAMILIES: tuple[tuple[str, ...], ...] = (("deposit_avg_growth", "aum_avg_growth"),)
