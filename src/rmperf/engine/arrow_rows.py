@@ -52,10 +52,10 @@ def _unscaled(value: Any, scale: int, precision: int, column: str) -> int | None
     if not d.is_finite():
         raise ValueError(f"{column}: {value} does not fit {scale} decimal places")
     numerator, denominator = d.as_integer_ratio()
-    units, rest = divmod(10**scale, denominator)
+    units, rest = divmod(int(10**scale), denominator)
     if rest:
         raise ValueError(f"{column}: {value} does not fit {scale} decimal places")
-    unscaled = numerator * units
+    unscaled: int = numerator * units
     if abs(unscaled) >= 10**precision:
         raise ValueError(f"{column}: {value} does not fit decimal({precision}, {scale})")
     return unscaled
