@@ -28,7 +28,7 @@ from rmperf.engine.indicators.context import (
 from rmperf.engine.indicators.library import LIBRARY
 from rmperf.engine.indicators.offers import OFFERS_VIEW, VIEW_COLUMNS, Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
-from rmperf.engine.indicators.specs import FAMILIES, SPECS, Spec
+from rmperf.engine.indicators.specs import JOINT_QUERIES, SPECS, Spec
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.sql_cache import SqlCache
@@ -394,10 +394,10 @@ def _grouped(ind: str, ctx: Context) -> Any:
     )
 
 
-def _family_sums(family: tuple[str, ...], ctx: Context) -> Any:
-    from rmperf.engine.indicators.definitions import FAMILY_SUMS
+def _joint_sums(joint: tuple[str, ...], ctx: Context) -> Any:
+    from rmperf.engine.indicators.definitions import JOINT_SUMS
 
-    return FAMILY_SUMS[family](ctx)
+    return JOINT_SUMS[joint](ctx)
 
 
 def compute_indicators(
@@ -428,25 +428,25 @@ def compute_indicators(
         rms = rms_in_period(engine, backend, period, sqls)
         key = ctx.key()
         sums: list[dict[str, Any]] = []
-        # A family's members share one query (specs.FAMILIES); the rest one each:
+        # Indicators of a joint query share it (specs.JOINT_QUERIES); the rest one each:
         # engines plan one wide UNION of them more slowly than they run them one by one
         # over the staged tables.
-        families = [f for f in FAMILIES if set(f) <= set(ids)]
-        in_family = {ind for f in families for ind in f}
-        for family in families:
+        joints = [j for j in JOINT_QUERIES if set(j) <= set(ids)]
+        in_joint = {ind for j in joints for ind in j}
+        for joint in joints:
             sql = sqls.sql(
-                "ind-family-" + "-".join(family),
-                {"indicators": list(family), "context": key},
-                _compiled(backend, partial(_family_sums, family, ctx)),
+                "ind-joint-" + "-".join(joint),
+                {"indicators": list(joint), "context": key},
+                _compiled(backend, partial(_joint_sums, joint, ctx)),
             )
             for r in engine.to_arrow(sql).to_pylist():
-                for i, ind in enumerate(family):
+                for i, ind in enumerate(joint):
                     sums.append(
                         {"staff_id": r["staff_id"], "key": r["key"], "a": r[f"a_{i}"], "b": 0}
                         | {"indicator": ind}
                     )
         for ind in ids:
-            if ind in in_family:
+            if ind in in_joint:
                 continue
             sql = sqls.sql(
                 f"ind-values-{ind}",

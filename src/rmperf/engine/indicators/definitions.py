@@ -295,8 +295,8 @@ def growth_sums(ctx: Context) -> Any:
     )
 
 
-#: The query of each of specs.FAMILIES: staff_id, key and a_<i> per id in order (b is 0).
-FAMILY_SUMS: dict[tuple[str, ...], Callable[[Context], Any]] = {
+#: The query of each of specs.JOINT_QUERIES: staff_id, key and a_<i> per id in order (b is 0).
+JOINT_SUMS: dict[tuple[str, ...], Callable[[Context], Any]] = {
     ("deposit_avg_growth", "aum_avg_growth"): growth_sums,
 }
 

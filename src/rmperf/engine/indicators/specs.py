@@ -169,5 +169,5 @@ SPECS: dict[str, Spec] = {
 }
 
 #: Indicators whose sums one query computes together when all of them are asked for
-#: (compute_indicators; the query: definitions.FAMILY_SUMS). Their Σ b is 0.
-FAMILIES: tuple[tuple[str, ...], ...] = (("deposit_avg_growth", "aum_avg_growth"),)
+#: (compute_indicators; the query: definitions.JOINT_SUMS). Their Σ b is 0.
+JOINT_QUERIES: tuple[tuple[str, ...], ...] = (("deposit_avg_growth", "aum_avg_growth"),)

@@ -1,4 +1,4 @@
-"""Indicators computed together by one query (specs.FAMILIES) give exactly the values
+"""Indicators computed together by one query (specs.JOINT_QUERIES) give exactly the values
 each gives alone, on the hand-built bank and for every kind of period."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from rmperf.engine.indicators import compute_indicators
-from rmperf.engine.indicators.definitions import DETAILS, FAMILY_SUMS
-from rmperf.engine.indicators.specs import FAMILIES, SPECS
+from rmperf.engine.indicators.definitions import DETAILS, JOINT_SUMS
+from rmperf.engine.indicators.specs import JOINT_QUERIES, SPECS
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from tests.engine_indicators import bank
@@ -36,34 +36,34 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Lake:
     return Lake(b.write(tmp_path_factory.mktemp("bank")), bank.TODAY)
 
 
-def test_every_family_has_its_query_and_members() -> None:
-    assert set(FAMILY_SUMS) == set(FAMILIES)
+def test_every_joint_query_has_its_builder_and_members() -> None:
+    assert set(JOINT_SUMS) == set(JOINT_QUERIES)
     assert set(DETAILS) == set(SPECS)
-    for family in FAMILIES:
-        assert set(family) <= set(SPECS)
+    for joint in JOINT_QUERIES:
+        assert set(joint) <= set(SPECS)
 
 
-def _alone(lake: Lake, period: Period, family: tuple[str, ...]) -> pa.Table:
-    parts = [compute_indicators(lake, period=period, indicators=[ind]) for ind in family]
+def _alone(lake: Lake, period: Period, joint: tuple[str, ...]) -> pa.Table:
+    parts = [compute_indicators(lake, period=period, indicators=[ind]) for ind in joint]
     return pa.concat_tables(parts).sort_by([("staff_id", "ascending"), ("indicator", "ascending")])
 
 
 @pytest.mark.parametrize("period", ["2026Q3", "2026-08", "2026H1", "2026", "2026Q4"])
-@pytest.mark.parametrize("family", FAMILIES)
-def test_a_family_gives_each_members_values(
-    lake: Lake, period: str, family: tuple[str, ...]
+@pytest.mark.parametrize("joint", JOINT_QUERIES)
+def test_a_joint_query_gives_each_members_values(
+    lake: Lake, period: str, joint: tuple[str, ...]
 ) -> None:
     p = Period.parse(period)
-    together = compute_indicators(lake, period=p, indicators=list(family))
+    together = compute_indicators(lake, period=p, indicators=list(joint))
     together = together.sort_by([("staff_id", "ascending"), ("indicator", "ascending")])
-    assert together.equals(_alone(lake, p, family))
+    assert together.equals(_alone(lake, p, joint))
     assert together.num_rows > 0
 
 
 def test_without_the_cache_too(lake: Lake, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RMPERF_VALID_CACHE", "off")
     p = Period.parse("2026Q3")
-    for family in FAMILIES:
-        together = compute_indicators(lake, period=p, indicators=list(family))
+    for joint in JOINT_QUERIES:
+        together = compute_indicators(lake, period=p, indicators=list(joint))
         together = together.sort_by([("staff_id", "ascending"), ("indicator", "ascending")])
-        assert together.equals(_alone(lake, p, family))
+        assert together.equals(_alone(lake, p, joint))
