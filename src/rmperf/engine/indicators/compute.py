@@ -2,7 +2,12 @@
 
 The backend (DuckDB or Spark) evaluates each indicator's detail expression and sums its
 integer measures per RM; Python turns the sums into exact Decimal numerators and
-denominators (`definitions.Spec.finish`) and divides once, rounding half up to 6 places.
+denominators (`specs.Spec.finish`) and divides once, rounding half up to 6 places.
+
+The big fact tables are staged once per command (`_open`), a few indicators share one
+query (`specs.JOINT_QUERIES`), and the SQL of every query is compiled from the Ibis
+definitions once per set of inputs and kept (rmperf.engine.sql_cache): a warm command
+imports neither Ibis nor the definitions.
 """
 
 from __future__ import annotations
