@@ -4,6 +4,7 @@ each gives alone, on the hand-built bank and for every kind of period."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -67,3 +68,13 @@ def test_without_the_cache_too(lake: Lake, monkeypatch: pytest.MonkeyPatch, tmp_
         together = compute_indicators(lake, period=p, indicators=list(joint))
         together = together.sort_by([("staff_id", "ascending"), ("indicator", "ascending")])
         assert together.equals(_alone(lake, p, joint))
+
+
+@pytest.mark.spark
+def test_spark_gives_what_duckdb_gives(spark: Any, lake: Lake) -> None:
+    """The joint query and the transaction windows by instants (activity.on_days) on
+    Spark, against DuckDB."""
+    wanted = ["deposit_avg_growth", "aum_avg_growth", "new_valid_customers", "online_share"]
+    q3 = Period.parse("2026Q3")
+    on_spark = compute_indicators(lake, period=q3, indicators=wanted, backend="spark")
+    assert on_spark.equals(compute_indicators(lake, period=q3, indicators=wanted))
