@@ -181,7 +181,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
-    from rmperf.engine.indicators import ROWS_SCHEMA, indicator_rows
+    from rmperf.engine.indicators import ROWS_SCHEMA, indicator_rows_many
     from rmperf.engine.indicators.offers import load_offers
     from rmperf.engine.lake import Lake
     from rmperf.engine.output import write_result
@@ -198,19 +198,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
     result = scored.result
     lake = Lake(args.lake, today=args.today or system_today())
     period = Period.parse(args.period)
-    rows: dict[str, pa.Table] = {}
     offers = load_offers(args.offers) if args.offers is not None else None
     wanted = [ln.indicator for ln in result.lines_of(args.staff) if ln.method != "manual"]
     wanted += [a.indicator for a in result.adjustments if a.staff_id == args.staff and a.indicator]
-    for indicator in dict.fromkeys(wanted):
-        rows[indicator] = indicator_rows(
+    wanted = list(dict.fromkeys(wanted))
+    # The rows behind every value at once: one engine, the lake staged once.
+    rows: dict[str, pa.Table] = (
+        indicator_rows_many(
             lake,
             period=period,
             staff_id=args.staff,
-            indicator=indicator,
+            indicators=wanted,
             backend=args.engine,
             offers=offers,
         )
+        if wanted
+        else {}
+    )
     print(explain_text(result, args.staff, rows=rows, top=args.top), end="")
     if args.out is not None:
         # The rows of every indicator share the library's ROWS_SCHEMA (it names the indicator).

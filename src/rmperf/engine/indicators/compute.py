@@ -2,7 +2,12 @@
 
 The backend (DuckDB or Spark) evaluates each indicator's detail expression and sums its
 integer measures per RM; Python turns the sums into exact Decimal numerators and
-denominators (`definitions.Spec.finish`) and divides once, rounding half up to 6 places.
+denominators (`specs.Spec.finish`) and divides once, rounding half up to 6 places.
+
+The big fact tables are staged once per command (`_open`), a few indicators share one
+query (`specs.JOINT_QUERIES`), and the SQL of every query is compiled from the Ibis
+definitions once per set of inputs and kept (rmperf.engine.sql_cache): a warm command
+imports neither Ibis nor the definitions.
 """
 
 from __future__ import annotations
@@ -10,24 +15,28 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
-import ibis
 import pyarrow as pa
 
 from rmperf.engine.arrow_rows import table_from_columns
 from rmperf.engine.backends import Backend, BackendName, attach_lake, open_backend
-from rmperf.engine.ibis_tables import compile_sql, contract_table
-from rmperf.engine.indicators.definitions import SPECS, Spec
+from rmperf.engine.indicators.context import (
+    BALANCE_MONTHS,
+    Context,
+    next_month,
+)
 from rmperf.engine.indicators.library import LIBRARY
-from rmperf.engine.indicators.offers import OFFERS_VIEW, Offers, OffersError, offers_table
+from rmperf.engine.indicators.offers import OFFERS_VIEW, VIEW_COLUMNS, Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
-from rmperf.engine.indicators.sources import Context, next_month
+from rmperf.engine.indicators.specs import JOINT_QUERIES, SPECS, Spec
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
+from rmperf.engine.sql_cache import SqlCache
 from rmperf.engine.validity import valid_view_name
 
 VALUE = pa.decimal128(24, 6)
@@ -103,14 +112,30 @@ def _resolve(indicators: Sequence[str] | None, offers: Offers | None = None) -> 
     return ids
 
 
-def _attach_offers(engine: Backend, offers: Offers, time_zone: str) -> None:
+def _compiled(backend: BackendName, build: Callable[[], Any]) -> Callable[[], str]:
+    """A builder of the SQL of the Ibis expression `build()` (Ibis is imported only here)."""
+
+    def compile_it() -> str:
+        from rmperf.engine.ibis_tables import compile_sql
+
+        return compile_sql(build(), backend)
+
+    return compile_it
+
+
+def _sql_cache(lake: Lake, backend: BackendName) -> SqlCache:
+    """Compiled SQL kept beside the valid-row cache (DuckDB only, like its valid rows)."""
+    return SqlCache.for_lake(lake) if backend == "duckdb" else SqlCache(None)
+
+
+def _attach_offers(
+    engine: Backend, backend: BackendName, offers: Offers, time_zone: str, sqls: SqlCache
+) -> None:
     """Register the offers as `OFFERS_VIEW` and refuse offers the lake cannot place."""
     rows = offers.view_rows(time_zone)
     arrow = pa.Table.from_pylist(
         rows,
-        schema=pa.schema(
-            [(n, pa.date32() if n == "day" else pa.string()) for n in offers_table().columns]
-        ),
+        schema=pa.schema([(n, pa.date32() if n == "day" else pa.string()) for n in VIEW_COLUMNS]),
     )
     duck = getattr(engine, "con", None)
     if duck is not None:
@@ -121,82 +146,146 @@ def _attach_offers(engine: Backend, offers: Offers, time_zone: str) -> None:
         session = engine.session  # type: ignore[attr-defined]
         frame = session.createDataFrame(arrow.to_pandas())
         frame.createOrReplaceTempView(OFFERS_VIEW)
-    o = offers_table()
     missing = []
     for table, column in (
         ("staff", "staff_id"),
         ("customers", "customer_id"),
         ("products", "product_id"),
     ):
-        known = contract_table(table).select(k=contract_table(table)[column])
-        j = o.left_join(known, o[column] == known.k)
-        gone = j.filter(j.k.isnull()).select("offer_id", column).order_by("offer_id").limit(5)
-        for r in engine.to_arrow(compile_sql(gone, engine.name)).to_pylist():
+        sql = sqls.sql(
+            f"ind-offers-{table}",
+            {"backend": backend, "column": column},
+            _compiled(backend, partial(_offers_not_in, table, column)),
+        )
+        for r in engine.to_arrow(sql).to_pylist():
             missing.append(f"offer {r['offer_id']}: {column} {r[column]!r} is not in the lake")
     if missing:
         raise OffersError(f"{offers.source}: " + "; ".join(missing))
 
 
-def _scalar(engine: Backend, backend: BackendName, expr: Any) -> Any:
-    table = engine.to_arrow(compile_sql(expr, backend))
+def _offers_not_in(table: str, column: str) -> Any:
+    """The first five offers whose `column` is not in the lake's `table`."""
+    from rmperf.engine.ibis_tables import contract_table
+    from rmperf.engine.indicators.offers import offers_table
+
+    o = offers_table()
+    known = contract_table(table).select(k=contract_table(table)[column])
+    j = o.left_join(known, o[column] == known.k)
+    return j.filter(j.k.isnull()).select("offer_id", column).order_by("offer_id").limit(5)
+
+
+def _balance_range(period: Period) -> tuple[str, str]:
+    """The months of balances any definition reads for `period`: from the previous
+    period's first month to the month after the period (spike flags look one ahead)."""
+    return period.previous().months[0], next_month(period.months[-1])
+
+
+def _scalar(engine: Backend, sql: str) -> Any:
+    table = engine.to_arrow(sql)
     return table.column(0)[0].as_py() if table.num_rows else None
 
 
 def _context(
-    engine: Backend, backend: BackendName, lake: Lake, period: Period, params: IndicatorParams
+    engine: Backend,
+    backend: BackendName,
+    lake: Lake,
+    period: Period,
+    params: IndicatorParams,
+    sqls: SqlCache,
 ) -> Context:
-    bal = contract_table("balances")
-    ls = contract_table("loan_status")
-    products = engine.to_arrow(
-        compile_sql(
-            contract_table("products").select("product_id", "category", "revenue_rate"), backend
-        )
+    """The period's context: the products' rates and categories and the lake's latest
+    balance month (within `_balance_range`) and loan month (within the period)."""
+    first, last = _balance_range(period)
+
+    def products() -> Any:
+        from rmperf.engine.ibis_tables import contract_table
+
+        return contract_table("products").select("product_id", "category", "revenue_rate")
+
+    def last_balance() -> Any:
+        from rmperf.engine.ibis_tables import contract_table
+
+        bal = contract_table("balances")
+        bal = bal.filter((bal.month >= first) & (bal.month <= last))
+        return bal.aggregate(m=bal.month.max())
+
+    def last_loan() -> Any:
+        from rmperf.engine.ibis_tables import contract_table
+
+        ls = contract_table("loan_status")
+        ls = ls.filter(ls.month.isin(list(period.months)))
+        return ls.aggregate(m=ls.month.max())
+
+    found = engine.to_arrow(
+        sqls.sql("ind-products", {"backend": backend}, _compiled(backend, products))
     ).to_pylist()
+    last_balance_sql = sqls.sql(
+        "ind-last-balance",
+        {"backend": backend, "first": first, "last": last},
+        _compiled(backend, last_balance),
+    )
+    last_loan_sql = sqls.sql(
+        "ind-last-loan",
+        {"backend": backend, "months": list(period.months)},
+        _compiled(backend, last_loan),
+    )
     return Context(
         backend=backend,
         period=period,
         time_zone=lake.time_zone,
         params=params,
-        last_balance_month=_scalar(engine, backend, bal.aggregate(m=bal.month.max())),
-        last_loan_month=_scalar(engine, backend, ls.aggregate(m=ls.month.max())),
-        rates={p["product_id"]: Decimal(p["revenue_rate"]) for p in products},
-        categories={p["product_id"]: p["category"] for p in products},
+        last_balance_month=_scalar(engine, last_balance_sql),
+        last_loan_month=_scalar(engine, last_loan_sql),
+        rates={p["product_id"]: Decimal(p["revenue_rate"]) for p in found},
+        categories={p["product_id"]: p["category"] for p in found},
     )
 
 
 #: The columns of the big fact tables the definitions read; staging keeps only these,
 #: so a definition that reads another column fails loudly instead of seeing NULLs.
+#: (Balances are staged as sums per customer and month: sources.balance_months.)
 STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "transactions": ("txn_id", "customer_id", "ts", "channel"),
-    "balances": ("customer_id", "month", "category", "avg_daily_balance", "month_end_balance"),
     "holdings": ("customer_id", "product_id", "amount", "start_date", "maturity_date"),
     "loan_status": ("loan_id", "month", "balance", "overdue_days", "grade"),
 }
 
 
-def _staging(table: str, period: Period, params: IndicatorParams) -> Any:
-    """The rows and columns of a fact table any definition can need for `period`.
+def _staging(
+    table: str, period: Period, params: IndicatorParams, *, lookback: bool, source: str
+) -> Any:
+    """The rows and columns of a fact table any of the computed definitions can need
+    for `period`, read from the view `source` (the table's valid rows).
 
-    Transactions: business dates from the sleeping look-back before the period to its
-    end (a day of margin each side for any time zone); balances: the previous period's
-    first month to the month after the period (spike flags look one month ahead);
-    loan_status: the period's months.
+    Transactions: business dates of the period (a day of margin each side for any time
+    zone), from the sleeping look-back before it when `lookback` (a definition reads
+    transactions before the period); loan_status: the period's months.
     """
-    t = contract_table(table)
+    import ibis
+
+    from rmperf.engine.ibis_tables import contract_table
+
+    t = ibis.table(contract_table(table).schema(), name=source)
     match table:
         case "transactions":
-            lo = period.start - dt.timedelta(days=params.sleeping_days + 2)
+            lo = period.start - dt.timedelta(days=(params.sleeping_days if lookback else 0) + 2)
             hi = period.end + dt.timedelta(days=2)
             t = t.filter(
                 (t.ts >= ibis.literal(dt.datetime(lo.year, lo.month, lo.day, tzinfo=dt.UTC)))
                 & (t.ts < ibis.literal(dt.datetime(hi.year, hi.month, hi.day, tzinfo=dt.UTC)))
             )
-        case "balances":
-            months = period.previous().months
-            t = t.filter((t.month >= months[0]) & (t.month <= next_month(period.months[-1])))
         case "loan_status":
             t = t.filter(t.month.isin(list(period.months)))
     return t.select(*STAGED_COLUMNS[table])
+
+
+def _rename_relation(con: Any, old: str, new: str) -> None:
+    """Rename a DuckDB temp view or table (attach_lake makes either)."""
+    found = con.execute(
+        "SELECT 1 FROM duckdb_views() WHERE temporary AND view_name = ?", [old]
+    ).fetchall()
+    kind = "VIEW" if found else "TABLE"
+    con.execute(f"ALTER {kind} {old} RENAME TO {new}")
 
 
 def _open(
@@ -205,43 +294,115 @@ def _open(
     specs: Sequence[Spec],
     period: Period,
     params: IndicatorParams,
+    sqls: SqlCache,
     offers: Offers | None = None,
 ) -> Backend:
-    """A backend with the lake attached and the big fact tables computed once.
+    """A backend with the lake attached and the big fact tables staged once.
 
-    Each valid view carries its table's whole validation; reading it once into a staged
-    table (DuckDB temp table, Spark local checkpoint) instead of once per indicator is
-    what makes computing the library a few scans of the lake.
+    Each valid view carries its table's whole validation (or, with the valid-row cache,
+    reads its Parquet file). A fact table that several computed definitions read is
+    computed once into a staged table (DuckDB temp table, Spark local checkpoint) that
+    replaces its valid view, with the rows and columns `_staging` keeps; one read by a
+    single definition is a view of the same rows on DuckDB, which reads it once anyway.
+    Balances are staged as sums per customer and month (sources.balance_months).
     """
     engine = open_backend(backend)
     tables = {"staff", "products", "balances", "loan_status"}
     for spec in specs:
         tables.update(spec.tables)
+    lookback = any(spec.lookback for spec in specs)
+    duck = getattr(engine, "con", None)
     try:
         attach_lake(engine, lake, sorted(tables))
         for name in sorted(tables & set(STAGED_COLUMNS)):
-            staged = f"rm_ind_{name}"
-            engine.create_view(
-                staged, compile_sql(_staging(name, period, params), backend), materialize=True
+            readers = sum(name in spec.tables for spec in specs)
+            if not readers:
+                continue
+            valid = valid_view_name(name)
+            source = f"rm_src_{name}" if duck is not None else valid
+            inputs = {
+                "backend": backend,
+                "period": [period.start.isoformat(), period.end.isoformat()],
+                "lookback": lookback,
+                "sleeping_days": params.sleeping_days,
+                "source": source,
+            }
+            sql = sqls.sql(
+                f"ind-stage-{name}",
+                inputs,
+                _compiled(
+                    backend,
+                    partial(_staging, name, period, params, lookback=lookback, source=source),
+                ),
             )
-            engine.create_view(valid_view_name(name), f"SELECT * FROM {staged}")  # noqa: S608
+            if duck is not None:
+                _rename_relation(duck, valid, source)
+                engine.create_view(valid, sql, materialize=readers > 1)
+            else:
+                staged = f"rm_ind_{name}"
+                engine.create_view(staged, sql, materialize=True)
+                engine.create_view(valid, f"SELECT * FROM {staged}")  # noqa: S608
+        if any("balances" in spec.tables for spec in specs):
+            first, last = _balance_range(period)
+
+            def months_expr() -> Any:
+                from rmperf.engine.indicators.sources import balance_months
+
+                return balance_months(first, last)
+
+            sql = sqls.sql(
+                "ind-balance-months",
+                {"backend": backend, "first": first, "last": last},
+                _compiled(backend, months_expr),
+            )
+            engine.create_view(BALANCE_MONTHS, sql, materialize=True)
         if offers is not None and any(spec.offers for spec in specs):
-            _attach_offers(engine, offers, lake.time_zone)
+            _attach_offers(engine, backend, offers, lake.time_zone, sqls)
     except BaseException:
         engine.close()
         raise
     return engine
 
 
-def rms_in_period(engine: Backend, backend: BackendName, period: Period) -> list[str]:
+def rms_in_period(
+    engine: Backend, backend: BackendName, period: Period, sqls: SqlCache | None = None
+) -> list[str]:
     """Every RM (role rm) hired on or before the period's last day, sorted.
 
     The contract has no leaving date, so an RM who left still appears (with zeros).
     """
-    staff = contract_table("staff")
-    expr = staff.filter((staff.role == "rm") & (staff.hired_on <= ibis.literal(period.end)))
-    table = engine.to_arrow(compile_sql(expr.select("staff_id"), backend))
+
+    def build() -> Any:
+        import ibis
+
+        from rmperf.engine.ibis_tables import contract_table
+
+        staff = contract_table("staff")
+        expr = staff.filter((staff.role == "rm") & (staff.hired_on <= ibis.literal(period.end)))
+        return expr.select("staff_id")
+
+    cache = sqls if sqls is not None else SqlCache(None)
+    sql = cache.sql(
+        "ind-rms", {"backend": backend, "end": period.end.isoformat()}, _compiled(backend, build)
+    )
+    table = engine.to_arrow(sql)
     return sorted(table.column("staff_id").to_pylist())
+
+
+def _grouped(ind: str, ctx: Context) -> Any:
+    """Σ a and Σ b of an indicator's detail rows per (RM, key)."""
+    from rmperf.engine.indicators.definitions import DETAILS
+
+    rows = DETAILS[ind](ctx, None)
+    return rows.group_by("staff_id", "key").aggregate(
+        a=rows.a.sum().cast("int64"), b=rows.b.sum().cast("int64")
+    )
+
+
+def _joint_sums(joint: tuple[str, ...], ctx: Context) -> Any:
+    from rmperf.engine.indicators.definitions import JOINT_SUMS
+
+    return JOINT_SUMS[joint](ctx)
 
 
 def compute_indicators(
@@ -259,22 +420,45 @@ def compute_indicators(
     when undefined, e.g. a ratio over nothing). See docs/indicators.md for each id.
     `offers` (engine.indicators.offers) feeds the offer_* indicators; without it they
     are left out of `indicators=None` and refused when named.
+
+    The SQL of every query is compiled from the Ibis definitions once per set of inputs
+    and kept (rmperf.engine.sql_cache); a later run with the same inputs imports no Ibis.
     """
     ids = _resolve(indicators, offers)
     specs = [SPECS[i] for i in ids]
-    engine = _open(lake, backend, specs, period, params, offers)
+    sqls = _sql_cache(lake, backend)
+    engine = _open(lake, backend, specs, period, params, sqls, offers)
     try:
-        ctx = _context(engine, backend, lake, period, params)
-        rms = rms_in_period(engine, backend, period)
+        ctx = _context(engine, backend, lake, period, params, sqls)
+        rms = rms_in_period(engine, backend, period, sqls)
+        key = ctx.key()
         sums: list[dict[str, Any]] = []
-        for ind, spec in zip(ids, specs, strict=True):
-            # One query per indicator: engines plan one wide UNION of them more slowly
-            # than they run them one by one over the staged tables.
-            rows = spec.rows(ctx, None)
-            grouped = rows.group_by("staff_id", "key").aggregate(
-                a=rows.a.sum().cast("int64"), b=rows.b.sum().cast("int64")
+        # Indicators of a joint query share it (specs.JOINT_QUERIES); the rest one each:
+        # engines plan one wide UNION of them more slowly than they run them one by one
+        # over the staged tables.
+        joints = [j for j in JOINT_QUERIES if set(j) <= set(ids)]
+        in_joint = {ind for j in joints for ind in j}
+        for joint in joints:
+            sql = sqls.sql(
+                "ind-joint-" + "-".join(joint),
+                {"indicators": list(joint), "context": key},
+                _compiled(backend, partial(_joint_sums, joint, ctx)),
             )
-            found = engine.to_arrow(compile_sql(grouped, backend)).to_pylist()
+            for r in engine.to_arrow(sql).to_pylist():
+                for i, ind in enumerate(joint):
+                    sums.append(
+                        {"staff_id": r["staff_id"], "key": r["key"], "a": r[f"a_{i}"], "b": 0}
+                        | {"indicator": ind}
+                    )
+        for ind in ids:
+            if ind in in_joint:
+                continue
+            sql = sqls.sql(
+                f"ind-values-{ind}",
+                {"indicator": ind, "context": key},
+                _compiled(backend, partial(_grouped, ind, ctx)),
+            )
+            found = engine.to_arrow(sql).to_pylist()
             sums.extend({**r, "indicator": ind} for r in found)
     finally:
         engine.close()
@@ -346,17 +530,29 @@ def indicator_rows_many(
     """`indicator_rows` for several indicators of one RM, reading the lake once."""
     ids = _resolve(indicators, offers)
     specs = [SPECS[i] for i in ids]
-    engine = _open(lake, backend, specs, period, params, offers)
+    sqls = _sql_cache(lake, backend)
+    engine = _open(lake, backend, specs, period, params, sqls, offers)
     found: dict[str, list[dict[str, Any]]] = {}
     try:
-        ctx = _context(engine, backend, lake, period, params)
-        for ind, spec in zip(ids, specs, strict=True):
-            rows = spec.rows(ctx, staff_id)
-            rows = rows.order_by(["day", "ref_id", "key", "customer_id", "a"])
-            found[ind] = engine.to_arrow(compile_sql(rows, backend)).to_pylist()
+        ctx = _context(engine, backend, lake, period, params, sqls)
+        key = ctx.key()
+        for ind in ids:
+            sql = sqls.sql(
+                f"ind-rows-{ind}",
+                {"indicator": ind, "staff_id": staff_id, "context": key},
+                _compiled(backend, partial(_detail_rows, ind, ctx, staff_id)),
+            )
+            found[ind] = engine.to_arrow(sql).to_pylist()
     finally:
         engine.close()
     return {ind: _rows_table(ctx, ind, found[ind]) for ind in ids}
+
+
+def _detail_rows(ind: str, ctx: Context, staff_id: str) -> Any:
+    from rmperf.engine.indicators.definitions import DETAILS
+
+    rows = DETAILS[ind](ctx, staff_id)
+    return rows.order_by(["day", "ref_id", "key", "customer_id", "a"])
 
 
 def _rows_table(ctx: Context, ind: str, found: list[dict[str, Any]]) -> pa.Table:

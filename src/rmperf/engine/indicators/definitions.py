@@ -1,4 +1,5 @@
-"""How each indicator is computed: one detail expression and one linear finisher per id.
+"""How each indicator is computed: one detail expression (here, `DETAILS`) and one linear
+finisher (`specs.SPECS`, without Ibis) per id.
 
 A detail expression (Ibis, portable) yields the rows behind the value, one per customer-
 month, loan, transaction, request … with the crediting already applied and two exact
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import ibis
 
+from rmperf.engine.activity import on_days
 from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.indicators.context import Context, month_end, next_month, previous_month
 from rmperf.engine.indicators.offers import offers_table
 from rmperf.engine.indicators.params import (
     AUM_CATEGORIES,
@@ -31,20 +32,20 @@ from rmperf.engine.indicators.params import (
     ONLINE_CHANNELS,
 )
 from rmperf.engine.indicators.sources import (
-    Context,
     assigned_days,
     assignments,
+    balance_sets_by_month,
     book_on,
     cents,
     credit_by_day,
+    credit_months,
     credited_balances,
     flag_true,
-    month_end,
     month_key,
     monthly_balances,
-    next_month,
-    previous_month,
 )
+from rmperf.engine.indicators.specs import SPECS as SPECS
+from rmperf.engine.indicators.specs import Spec as Spec
 
 DETAIL_COLUMNS = (
     "staff_id",
@@ -61,8 +62,6 @@ DETAIL_COLUMNS = (
     "note",
 )
 
-NumDen = tuple[Decimal, Decimal | None]
-Finish = Callable[[Context, str, int, int], NumDen]
 Detail = Callable[[Context, str | None], Any]
 
 SPIKE = "month_end_spike"  # 时点冲量: month-end jump that falls back the next month
@@ -248,26 +247,58 @@ def _growth(categories: tuple[str, ...]) -> Detail:
     return build
 
 
-def _finish_level(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a) / 100, None
+def growth_sums(ctx: Context) -> Any:
+    """Σ a of deposit_avg_growth and aum_avg_growth per (RM, key) in one query:
+    staff_id, key, a_0 (deposit), a_1 (AUM).
+
+    The same rows as `_growth` of each, computed once: the rows of the AUM growth carry
+    both parts, and a row the deposit growth does not have (no deposit balance row, only
+    other AUM categories) carries a deposit part of 0, so every Σ per (RM, key) is that
+    indicator's (an (RM, key) only the AUM growth has sums to 0 for deposit, the value of
+    a missing one).
+    """
+    sets = ("deposit", "aum")
+    months, prev_months = ctx.period.months, ctx.prev_months
+    parts = [f"{name}_avg" for name in sets]
+    cur = credit_months(balance_sets_by_month(months, sets), months, parts)
+    cur_rows = cur.select(
+        staff_id=cur.staff_id,
+        key=ibis.literal("cur"),
+        **{f"a_{i}": cur[part] * cur.days for i, part in enumerate(parts)},
+    )
+    last = month_end(ctx.months[-1]) if ctx.months else ctx.period.start
+    held = assigned_days(ctx.period.start, last)
+    held = held.filter(held.days > 0)
+    prev = balance_sets_by_month(prev_months, sets)
+    prev_days = ibis.cases(*[(prev.month == m, month_end(m).day) for m in prev_months], else_=0)
+    prev = prev.group_by(p_customer=prev.customer_id).aggregate(
+        **{f"p_{i}": (prev[part] * prev_days).sum() for i, part in enumerate(parts)}
+    )
+    if not ctx.months:
+        held = held.filter(ibis.literal(False))
+    base = held.join(prev, held.customer_id == prev.p_customer)
+    base_rows = base.select(
+        staff_id=base.staff_id,
+        key=ibis.literal("base"),
+        **{f"a_{i}": base.days * base[f"p_{i}"] for i in range(len(parts))},
+    )
+    kept = credit_months(balance_sets_by_month(prev_months, sets), prev_months, parts)
+    kept = kept.anti_join(held, kept.customer_id == held.customer_id)
+    kept_rows = kept.select(
+        staff_id=kept.staff_id,
+        key=ibis.literal("base_prev"),
+        **{f"a_{i}": kept[part] * kept.days for i, part in enumerate(parts)},
+    )
+    rows = cur_rows.union(base_rows).union(kept_rows)
+    return rows.group_by("staff_id", "key").aggregate(
+        **{f"a_{i}": rows[f"a_{i}"].sum().cast("int64") for i in range(len(parts))}
+    )
 
 
-def _finish_growth(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    match key:
-        case "cur":
-            return Decimal(a) * ctx.prev_days / 100, None
-        case "base":
-            return -Decimal(a) / 100, None
-        case _:  # base_prev
-            return -Decimal(a) * ctx.days / 100, None
-
-
-def _const_days(ctx: Context) -> Decimal:
-    return Decimal(ctx.days)
-
-
-def _const_growth(ctx: Context) -> Decimal:
-    return Decimal(ctx.days * ctx.prev_days)
+#: The query of each of specs.JOINT_QUERIES: staff_id, key and a_<i> per id in order (b is 0).
+JOINT_SUMS: dict[tuple[str, ...], Callable[[Context], Any]] = {
+    ("deposit_avg_growth", "aum_avg_growth"): growth_sums,
+}
 
 
 # ---------------------------------------------------------------------- loans
@@ -390,29 +421,6 @@ def _risk_capital(ctx: Context, staff: str | None) -> Any:
     )
 
 
-def _split_key(key: str) -> tuple[str, str]:
-    product, _, grade = key.partition("|")
-    return product, grade
-
-
-def _finish_raroc(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    product, grade = _split_key(key)
-    p = ctx.params
-    margin = ctx.rates[product] - p.expected_loss_rate(grade)
-    return Decimal(a) * margin, Decimal(a) * p.capital_ratio
-
-
-def _finish_eva(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    product, grade = _split_key(key)
-    p = ctx.params
-    margin = ctx.rates[product] - p.expected_loss_rate(grade) - p.capital_charge_rate
-    return Decimal(a) * margin * ctx.loan_days, None
-
-
-def _const_eva(ctx: Context) -> Decimal:
-    return Decimal(100 * ctx.params.days_per_year * len(ctx.loan_months))
-
-
 # ---------------------------------------------------------------------- holdings
 
 
@@ -481,14 +489,6 @@ def _fee_income(ctx: Context, staff: str | None) -> Any:
     )
 
 
-def _finish_fee(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a) * ctx.rates[key], None
-
-
-def _const_fee(ctx: Context) -> Decimal:
-    return Decimal(100 * ctx.params.days_per_year)
-
-
 def _cross_sell(ctx: Context, staff: str | None) -> Any:
     book = _for(book_on(ctx.period.end), staff)
     cust = contract_table("customers")
@@ -543,8 +543,14 @@ def _transactions(ctx: Context) -> Any:
 
 
 def _txns_in_period(ctx: Context) -> Any:
-    t = _transactions(ctx)
-    return t.filter(_in_period(ctx, t.d))
+    """Transactions of the period's business dates, with `d`. The window compares
+    instants (activity.on_days, the same rows): a filter on `d` would convert every
+    row's time to bank time twice."""
+    t = contract_table("transactions")
+    t = t.filter(on_days(t.ts, ctx.period.start, ctx.period.end, ctx.time_zone))
+    return t.select(
+        txn_id=t.txn_id, customer_id=t.customer_id, channel=t.channel, d=ctx.bdate(t.ts)
+    )
 
 
 def _new_valid(ctx: Context, staff: str | None) -> Any:
@@ -562,9 +568,15 @@ def _new_valid(ctx: Context, staff: str | None) -> Any:
     credited = _for(credited, staff)
     opened = new.select(n_id=new.customer_id, opened_on=new.opened_on)
     credited = credited.join(opened, credited.customer_id == opened.n_id)
-    t = _txns_in_period(ctx)
+    # The new customers' transactions of the period from their opening day: the period
+    # by instants (activity.on_days), the opening day by business date, converting only
+    # the new customers' rows to bank time.
+    t = contract_table("transactions")
+    t = t.filter(on_days(t.ts, ctx.period.start, ctx.period.end, ctx.time_zone))
+    t = t.select(t.customer_id, t.ts)
     t_new = new.select(t_id=new.customer_id, t_open=new.opened_on)
     t = t.join(t_new, t.customer_id == t_new.t_id)
+    t = t.mutate(d=ctx.bdate(t.ts))
     t = t.filter(t.d >= t.t_open)
     counts = t.group_by(c_customer=t.customer_id).aggregate(txns=t.count())
     bal = monthly_balances(ctx.period.months, AUM_CATEGORIES)
@@ -950,113 +962,43 @@ def _offer_complaints(ctx: Context, staff: str | None) -> Any:
     )
 
 
-# ---------------------------------------------------------------------- finishers
+# ---------------------------------------------------------------------- all
 
-
-def _finish_count(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a), None
-
-
-def _finish_cents(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a) / 100, None
-
-
-def _finish_ratio(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a), Decimal(b)
-
-
-def _finish_cents_ratio(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a) / 100, Decimal(b) / 100
-
-
-def _finish_score(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a) / 100, Decimal(b)
-
-
-def _finish_seconds(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a), Decimal(b * 3600)
-
-
-def _finish_nps(ctx: Context, key: str, a: int, b: int) -> NumDen:
-    return Decimal(a * 100), Decimal(b)
-
-
-def _no_const(ctx: Context) -> Decimal | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Spec:
-    """How one indicator is computed (metadata lives in `library.LIBRARY`)."""
-
-    tables: tuple[str, ...]
-    rows: Detail
-    finish: Finish
-    #: The denominator shared by every RM for `combine = sum` indicators (None: none).
-    const_den: Callable[[Context], Decimal | None] = _no_const
-    #: Reads the offers input (`offers.OFFERS_VIEW`) besides the lake.
-    offers: bool = False
-
-
-_BAL = ("balances", "assignments")
-_HOLD = ("holdings", "products", "assignments", "customers")
-_LOAN = ("loans",)
-_LS = ("loans", "loan_status", "products")
-_OFFER = ("holdings", "products", "customers", "staff")
-
-SPECS: dict[str, Spec] = {
-    "deposit_avg_balance": Spec(_BAL, _level(("deposit",)), _finish_level, _const_days),
-    "deposit_avg_growth": Spec(_BAL, _growth(("deposit",)), _finish_growth, _const_growth),
-    "aum_avg_balance": Spec(_BAL, _level(AUM_CATEGORIES), _finish_level, _const_days),
-    "aum_avg_growth": Spec(_BAL, _growth(AUM_CATEGORIES), _finish_growth, _const_growth),
-    "new_loans": Spec(_LOAN, _new_loans(), _finish_cents),
-    "wealth_sales": Spec(_HOLD, _sales("wealth"), _finish_cents),
-    "fund_sales": Spec(_HOLD, _sales("fund"), _finish_cents),
-    "insurance_sales": Spec(_HOLD, _sales("insurance"), _finish_cents),
-    "fee_income": Spec(_HOLD, _fee_income, _finish_fee, _const_fee),
-    "new_valid_customers": Spec(
-        ("customers", "transactions", "balances", "assignments"), _new_valid, _finish_count
-    ),
-    "cross_sell_rate": Spec(_HOLD, _cross_sell, _finish_ratio),
-    "raroc": Spec(_LS, _risk_capital, _finish_raroc),
-    "eva": Spec(_LS, _risk_capital, _finish_eva, _const_eva),
-    "supply_chain_finance": Spec(
-        _LOAN, _new_loans(lambda ln: flag_true(ln.supply_chain)), _finish_cents
-    ),
-    "sci_tech_customers": Spec(("customers", "assignments"), _sci_tech, _finish_count),
-    "overdue_rate": Spec(
-        ("loans", "loan_status"), lambda c, s: _status_at_end(c, s, False), _finish_cents_ratio
-    ),
-    "npl_ratio": Spec(
-        ("loans", "loan_status"), lambda c, s: _status_at_end(c, s, True), _finish_cents_ratio
-    ),
-    "complaints": Spec(("events", "assignments"), _events("complaint", False), _finish_count),
-    "compliance_breaches": Spec(
-        ("events", "assignments"), _events("compliance.breach", True), _finish_count
-    ),
-    "response_24h_rate": Spec(
-        ("requests",), lambda c, s: _requests(c, s, average=False), _finish_ratio
-    ),
-    "avg_response_hours": Spec(
-        ("requests",), lambda c, s: _requests(c, s, average=True), _finish_seconds
-    ),
-    "online_share": Spec(("transactions", "assignments"), _online, _finish_ratio),
-    "loan_approval_days": Spec(_LOAN, _approval_days, _finish_ratio),
-    "nps": Spec(("feedback",), _feedback("nps"), _finish_nps),
-    "hnw_retention": Spec(_BAL, _hnw, _finish_ratio),
-    "sleeping_wakeup_rate": Spec(
-        ("customers", "transactions", "assignments"), _wakeup, _finish_ratio
-    ),
-    "risk_due_diligence": Spec(("feedback",), _feedback("risk_due_diligence"), _finish_score),
-    "certifications": Spec(("trainings",), _trainings(True), _finish_count),
-    "training_hours": Spec(("trainings",), _trainings(False), _finish_cents),
-    "referral_success_rate": Spec(("referrals",), _referral_success, _finish_ratio),
-    "referral_points": Spec(("referrals", "balances"), _referral_points, _finish_count),
-    "green_credit_share": Spec(_LOAN, _green_share, _finish_cents_ratio),
-    "inclusive_first_loans": Spec(_LOAN, _inclusive_first, _finish_count),
-    "offer_conversion_rate": Spec(_OFFER, _offer_conversion, _finish_ratio, offers=True),
-    "offer_wealth_sales": Spec(_OFFER, _offer_sales, _finish_cents, offers=True),
-    "offer_complaint_rate": Spec(
-        (*_OFFER, "events"), _offer_complaints, _finish_ratio, offers=True
-    ),
+DETAILS: dict[str, Detail] = {
+    "deposit_avg_balance": _level(("deposit",)),
+    "deposit_avg_growth": _growth(("deposit",)),
+    "aum_avg_balance": _level(AUM_CATEGORIES),
+    "aum_avg_growth": _growth(AUM_CATEGORIES),
+    "new_loans": _new_loans(),
+    "wealth_sales": _sales("wealth"),
+    "fund_sales": _sales("fund"),
+    "insurance_sales": _sales("insurance"),
+    "fee_income": _fee_income,
+    "new_valid_customers": _new_valid,
+    "cross_sell_rate": _cross_sell,
+    "raroc": _risk_capital,
+    "eva": _risk_capital,
+    "supply_chain_finance": _new_loans(lambda ln: flag_true(ln.supply_chain)),
+    "sci_tech_customers": _sci_tech,
+    "overdue_rate": lambda c, s: _status_at_end(c, s, False),
+    "npl_ratio": lambda c, s: _status_at_end(c, s, True),
+    "complaints": _events("complaint", False),
+    "compliance_breaches": _events("compliance.breach", True),
+    "response_24h_rate": lambda c, s: _requests(c, s, average=False),
+    "avg_response_hours": lambda c, s: _requests(c, s, average=True),
+    "online_share": _online,
+    "loan_approval_days": _approval_days,
+    "nps": _feedback("nps"),
+    "hnw_retention": _hnw,
+    "sleeping_wakeup_rate": _wakeup,
+    "risk_due_diligence": _feedback("risk_due_diligence"),
+    "certifications": _trainings(True),
+    "training_hours": _trainings(False),
+    "referral_success_rate": _referral_success,
+    "referral_points": _referral_points,
+    "green_credit_share": _green_share,
+    "inclusive_first_loans": _inclusive_first,
+    "offer_conversion_rate": _offer_conversion,
+    "offer_wealth_sales": _offer_sales,
+    "offer_complaint_rate": _offer_complaints,
 }

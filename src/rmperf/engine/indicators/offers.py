@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -59,19 +58,18 @@ FILE_SCHEMA = pa.schema(
 
 #: What the backend sees: `day` is the business date of `offered_at` in bank time,
 #: computed here so no engine's session time zone can move it.
-VIEW_SCHEMA = ibis.schema(
-    {
-        "offer_id": "string",
-        "staff_id": "string",
-        "customer_id": "string",
-        "product_id": "string",
-        "day": "date",
-        "offered_at": "string",
-        "offered_utc": "string",
-        "outcome": "string",
-        "campaign_id": "string",
-    }
-)
+#: (Column types as Ibis names them; Ibis itself is imported only to build expressions.)
+VIEW_COLUMNS: dict[str, str] = {
+    "offer_id": "string",
+    "staff_id": "string",
+    "customer_id": "string",
+    "product_id": "string",
+    "day": "date",
+    "offered_at": "string",
+    "offered_utc": "string",
+    "outcome": "string",
+    "campaign_id": "string",
+}
 
 MAX_PROBLEMS = 10
 
@@ -133,8 +131,10 @@ class Offers:
 
 
 def offers_table() -> Any:
-    """The offers as an unbound Ibis table (see VIEW_SCHEMA)."""
-    return ibis.table(VIEW_SCHEMA, name=OFFERS_VIEW)
+    """The offers as an unbound Ibis table (see VIEW_COLUMNS)."""
+    import ibis
+
+    return ibis.table(ibis.schema(VIEW_COLUMNS), name=OFFERS_VIEW)
 
 
 def _timestamp(value: Any) -> dt.datetime | str:

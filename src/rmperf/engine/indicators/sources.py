@@ -1,106 +1,29 @@
 """Ibis building blocks shared by the indicator definitions: crediting and month calendars.
 
 Every expression here is portable Ibis over the valid views (`ibis_tables`), except the
-business date of a timestamp (`activity.business_date`, one builtin per backend).
+business date of a timestamp (`activity.business_date`, one builtin per backend). The
+Context and the month calendar live in `context.py` (no Ibis at import).
 Money enters as integer cents (`cents`), so sums are exact on both engines; no
 division happens in the backend.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import ibis
 
-from rmperf.engine.activity import business_date
-from rmperf.engine.backends import BackendName
 from rmperf.engine.ibis_tables import contract_table
-from rmperf.engine.indicators.params import IndicatorParams
-from rmperf.engine.periods import Period
+from rmperf.engine.indicators.context import BALANCE_MONTHS, month_days, month_end, month_start
+from rmperf.engine.indicators.context import Context as Context
+from rmperf.engine.indicators.context import next_month as next_month
+from rmperf.engine.indicators.context import previous_month as previous_month
+from rmperf.engine.indicators.params import AUM_CATEGORIES
 
 #: Stands for an open assignment end (valid_to empty = still valid).
 FAR_FUTURE = dt.date(9999, 12, 31)
-
-
-def month_start(key: str) -> dt.date:
-    return dt.date(int(key[:4]), int(key[5:7]), 1)
-
-
-def month_end(key: str) -> dt.date:
-    y, m = int(key[:4]), int(key[5:7])
-    return dt.date(y, m, calendar.monthrange(y, m)[1])
-
-
-def month_days(key: str) -> int:
-    return month_end(key).day
-
-
-def next_month(key: str) -> str:
-    y, m = int(key[:4]), int(key[5:7])
-    return f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}"
-
-
-def previous_month(key: str) -> str:
-    y, m = int(key[:4]), int(key[5:7])
-    return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything an indicator definition depends on besides the lake's rows."""
-
-    backend: BackendName
-    period: Period
-    time_zone: str
-    params: IndicatorParams
-    last_balance_month: str | None  # the lake's latest balances.month
-    last_loan_month: str | None  # the lake's latest loan_status.month
-    rates: dict[str, Any]  # product_id → Decimal revenue_rate
-    categories: dict[str, str]  # product_id → category
-
-    @property
-    def months(self) -> tuple[str, ...]:
-        """The period's months that the lake's balances cover (an average to date)."""
-        last = self.last_balance_month
-        return tuple(m for m in self.period.months if last is not None and m <= last)
-
-    @property
-    def days(self) -> int:
-        """D: days of `months`."""
-        return sum(month_days(m) for m in self.months)
-
-    @property
-    def prev_months(self) -> tuple[str, ...]:
-        return self.period.previous().months
-
-    @property
-    def prev_days(self) -> int:
-        return self.period.previous().days
-
-    @property
-    def loan_months(self) -> tuple[str, ...]:
-        last = self.last_loan_month
-        return tuple(m for m in self.period.months if last is not None and m <= last)
-
-    @property
-    def loan_days(self) -> int:
-        return sum(month_days(m) for m in self.loan_months)
-
-    def bdate(self, ts: Any) -> Any:
-        """The business date (bank time) of a timestamp column."""
-        return business_date(self.backend, ts, self.time_zone)
-
-    @property
-    def start(self) -> Any:
-        return ibis.literal(self.period.start)
-
-    @property
-    def end(self) -> Any:
-        return ibis.literal(self.period.end)
 
 
 def cents(amount: Any) -> Any:
@@ -156,10 +79,60 @@ def _month_case(col: Any, values: dict[str, Any]) -> Any:
     return ibis.cases(*[(col == k, ibis.literal(v)) for k, v in items[:-1]], else_=items[-1][1])
 
 
-def monthly_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
-    """Per (customer, month) in `months`: Σ avg and month-end balance in cents over `categories`."""
+#: The category sets the definitions sum balances over, kept per (customer, month) in
+#: BALANCE_MONTHS by `balance_months` (one pass over the balances instead of one per use).
+BALANCE_SETS: dict[str, tuple[str, ...]] = {"deposit": ("deposit",), "aum": AUM_CATEGORIES}
+
+
+def _balance_months_schema() -> Any:
+    columns = {"customer_id": "string", "month": "string"}
+    for name in BALANCE_SETS:
+        columns |= {f"{name}_avg": "int64", f"{name}_end": "int64"}
+    return ibis.schema(columns)
+
+
+def balance_months(first: str, last: str) -> Any:
+    """Per (customer, month) from month `first` to `last`, for each of BALANCE_SETS: the
+    Σ average and month-end in cents of its categories (`<set>_avg`, `<set>_end`), NULL
+    when the customer has no balance row in them that month (the columns are required,
+    so a sum over one row or more is never NULL).
+
+    Computed once per command as the staged table BALANCE_MONTHS (indicators.compute);
+    `monthly_balances` reads it. Exact: the same integer cents summed in two steps.
+    """
     bal = contract_table("balances")
-    bal = bal.filter(bal.month.isin(list(months)) & bal.category.isin(list(categories)))
+    # Rows of no set would only make customer-months whose sums are all NULL.
+    used = sorted({c for categories in BALANCE_SETS.values() for c in categories})
+    bal = bal.filter((bal.month >= first) & (bal.month <= last) & bal.category.isin(used))
+    sums: dict[str, Any] = {}
+    for name, categories in BALANCE_SETS.items():
+        inside = bal.category.isin(list(categories))
+        sums[f"{name}_avg"] = cents(bal.avg_daily_balance).sum(where=inside)
+        sums[f"{name}_end"] = cents(bal.month_end_balance).sum(where=inside)
+    return bal.group_by(customer_id=bal.customer_id, month=bal.month).aggregate(**sums)
+
+
+def monthly_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
+    """Per (customer, month) in `months`: Σ avg and month-end balance in cents over `categories`.
+
+    A customer-month with no balance row in `categories` has no row. The category sets of
+    BALANCE_SETS read the staged BALANCE_MONTHS (whose months must cover `months`).
+    """
+    wanted = tuple(categories)
+    for name, categories_of_set in BALANCE_SETS.items():
+        if wanted == categories_of_set:
+            staged = ibis.table(_balance_months_schema(), name=BALANCE_MONTHS)
+            staged = staged.filter(
+                staged.month.isin(list(months)) & staged[f"{name}_avg"].notnull()
+            )
+            return staged.select(
+                customer_id=staged.customer_id,
+                month=staged.month,
+                avg_cents=staged[f"{name}_avg"],
+                end_cents=staged[f"{name}_end"],
+            )
+    bal = contract_table("balances")
+    bal = bal.filter(bal.month.isin(list(months)) & bal.category.isin(list(wanted)))
     return bal.group_by(customer_id=bal.customer_id, month=bal.month).aggregate(
         avg_cents=cents(bal.avg_daily_balance).sum(),
         end_cents=cents(bal.month_end_balance).sum(),
@@ -171,7 +144,13 @@ def credited_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
 
     Columns: customer_id, month, staff_id, avg_cents, end_cents, days, month_days.
     """
-    per = monthly_balances(months, categories)
+    return credit_months(monthly_balances(months, categories), months, ("avg_cents", "end_cents"))
+
+
+def credit_months(per: Any, months: Sequence[str], keep: Sequence[str]) -> Any:
+    """`per` (customer_id, month of `months`, and the columns `keep`) once per RM in charge
+    of the customer during that month, with the days they were: customer_id, month,
+    staff_id, the `keep` columns, days, month_days."""
     per = per.mutate(
         m_start=_month_case(per.month, {m: month_start(m) for m in months}),
         m_end=_month_case(per.month, {m: month_end(m) for m in months}),
@@ -188,10 +167,25 @@ def credited_balances(months: Sequence[str], categories: Iterable[str]) -> Any:
         customer_id=joined.customer_id,
         month=joined.month,
         staff_id=joined.a_staff,
-        avg_cents=joined.avg_cents,
-        end_cents=joined.end_cents,
+        **{name: joined[name] for name in keep},
         days=(hi.delta(lo, unit="day") + 1).cast("int64"),
         month_days=joined.m_days.cast("int64"),
+    )
+
+
+def balance_sets_by_month(months: Sequence[str], sets: Sequence[str]) -> Any:
+    """Per (customer, month) in `months` with a balance row in any of `sets` (names of
+    BALANCE_SETS, each one's categories within the last one's): customer_id, month and
+    per set `<set>_avg` (Σ average in cents, 0 when none of its categories has a row)."""
+    widest = set(BALANCE_SETS[sets[-1]])
+    if any(not set(BALANCE_SETS[name]) <= widest for name in sets):
+        raise ValueError(f"the balance sets {sets} are not nested in {sets[-1]}")
+    staged = ibis.table(_balance_months_schema(), name=BALANCE_MONTHS)
+    staged = staged.filter(staged.month.isin(list(months)) & staged[f"{sets[-1]}_avg"].notnull())
+    return staged.select(
+        customer_id=staged.customer_id,
+        month=staged.month,
+        **{f"{name}_avg": staged[f"{name}_avg"].fill_null(0) for name in sets},
     )
 
 
