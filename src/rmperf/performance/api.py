@@ -13,9 +13,9 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from pydantic import ValidationError as PydanticValidationError
 
 from rmperf.core.access import Action
+from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
 from rmperf.core.schemas import ErrorOut
 from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.score import ScoringError
@@ -172,45 +172,6 @@ def _refused(exc: Exception) -> Status[dict[str, Any]]:
     return Status(422, {"message": str(exc), "detail": None})
 
 
-def _inline(schema: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
-    if isinstance(schema, list):
-        return [_inline(v, defs) for v in schema]
-    return schema
-
-
-def _body_doc(model: type[Schema]) -> dict[str, Any]:
-    """The OpenAPI request body of a write whose JSON body is read by `_body`."""
-    schema = model.model_json_schema()
-    inline = _inline(schema, schema.get("$defs", {}))
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline}}}}
-
-
-class BodyError(Exception):
-    def __init__(self, detail: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-def _body[M: Schema](request: HttpRequest, model: type[M]) -> M:
-    """The write's JSON body, read after the lookups, so that a missing or out-of-scope
-    object answers 404 before a missing or malformed body answers 422."""
-    try:
-        return model.model_validate_json(request.body or b"")
-    except PydanticValidationError as exc:
-        raise BodyError(
-            exc.errors(include_url=False, include_context=False, include_input=False)
-        ) from None
-
-
-def _bad_body(exc: BodyError) -> Status[dict[str, Any]]:
-    return Status(422, {"message": str(_("Invalid request.")), "detail": exc.detail})
-
-
 class PeriodOut(Schema):
     key: str
     status: str
@@ -274,7 +235,7 @@ def run_period(request: HttpRequest, period_key: str) -> Any:
     response={200: ResultOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="performance_calibrate",
     summary="Calibrate one RM's result",
-    openapi_extra=_body_doc(CalibrateIn),
+    openapi_extra=body_doc(CalibrateIn),
 )
 def calibrate(request: HttpRequest, period_key: str, staff_id: str) -> Any:
     """A branch manager's calibration of an RM in their branch; a reason is required.
@@ -284,9 +245,9 @@ def calibrate(request: HttpRequest, period_key: str, staff_id: str) -> Any:
     if not performance_may_calibrate(actor=request.user):
         raise Http404
     try:
-        payload = _body(request, CalibrateIn)
+        payload = read_body(request, CalibrateIn)
     except BodyError as exc:
-        return _bad_body(exc)
+        return bad_body(exc)
     try:
         result = result_calibrate(
             actor=request.user,
@@ -341,7 +302,7 @@ def close(request: HttpRequest, period_key: str) -> Any:
     response=_PERIOD_RESPONSES,
     url_name="performance_reopen",
     summary="Reopen a closed period",
-    openapi_extra=_body_doc(ReopenIn),
+    openapi_extra=body_doc(ReopenIn),
 )
 def reopen(request: HttpRequest, period_key: str) -> Any:
     """Reopen a closed period with a reason (HR); the chain records it. Body:
@@ -350,9 +311,9 @@ def reopen(request: HttpRequest, period_key: str) -> Any:
     if not performance_may_manage(actor=request.user):
         raise Http404
     try:
-        payload = _body(request, ReopenIn)
+        payload = read_body(request, ReopenIn)
     except BodyError as exc:
-        return _bad_body(exc)
+        return bad_body(exc)
     return _step(request, period_reopen, key=period_key, reason=payload.reason)
 
 
@@ -418,7 +379,7 @@ def get_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     response=_SHEET_RESPONSES,
     url_name="performance_targets_propose",
     summary="Propose an RM's annual target sheet",
-    openapi_extra=_body_doc(SheetIn),
+    openapi_extra=body_doc(SheetIn),
 )
 def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     """The RM for themself, or a leader/manager/HR for an RM in scope. Quarters left out
@@ -427,9 +388,9 @@ def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     "note": …}`."""
     sel.staff_visible(actor=request.user, staff_id=staff_id)
     try:
-        payload = _body(request, SheetIn)
+        payload = read_body(request, SheetIn)
     except BodyError as exc:
-        return _bad_body(exc)
+        return bad_body(exc)
     lines = []
     for ln in payload.lines:
         if ln.quarters is not None and len(ln.quarters) != 4:
@@ -538,7 +499,7 @@ def my_manual_seats(request: HttpRequest, period_key: str) -> list[dict[str, Any
     response={200: ManualScoreOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="performance_manual_score",
     summary="Enter the caller's manual score of an RM",
-    openapi_extra=_body_doc(ManualScoreIn),
+    openapi_extra=body_doc(ManualScoreIn),
 )
 def enter_manual_score(
     request: HttpRequest, period_key: str, staff_id: str, manual_key: str
@@ -548,9 +509,9 @@ def enter_manual_score(
     replaces the first; both are in the audit log. Body: `{"score": …, "comment": …}`."""
     engine_period, _period = sel.period_find(actor=request.user, key=period_key)
     try:
-        payload = _body(request, ManualScoreIn)
+        payload = read_body(request, ManualScoreIn)
     except BodyError as exc:
-        return _bad_body(exc)
+        return bad_body(exc)
     try:
         entry = manual_score_enter(
             actor=request.user,

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from pydantic import ValidationError as PydanticValidationError
 
+from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
 from rmperf.core.schemas import ErrorOut
 from rmperf.engine.policy import PolicyIssue
 from rmperf.policies.kinds import KINDS
@@ -126,14 +126,6 @@ def _writer(request: HttpRequest) -> None:
         raise Http404
 
 
-def _body[M: Schema](request: HttpRequest, model: type[M]) -> M | Status[dict[str, Any]]:
-    try:
-        return model.model_validate_json(request.body or b"")
-    except PydanticValidationError as exc:
-        detail = exc.errors(include_url=False, include_context=False, include_input=False)
-        return Status(422, {"message": str(_("Invalid request.")), "detail": detail})
-
-
 def _refused(exc: DjangoValidationError) -> Status[dict[str, Any]]:
     if isinstance(exc, PolicyInvalid):
         message = str(_("The policy is not valid."))
@@ -175,14 +167,16 @@ def get_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
     response={200: CheckOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="policy_check",
     summary="Check a policy text without saving it",
+    openapi_extra=body_doc(CheckIn),
 )
 def check_policy(request: HttpRequest, kind: str) -> Any:
     """The engine's verdict on a text: valid (with its digest and any warnings) or every
     finding with its file, line and rule. Nothing is stored. Body: `{"yaml_text": …}`."""
     _kind(kind)
-    payload = _body(request, CheckIn)
-    if isinstance(payload, Status):
-        return payload
+    try:
+        payload = read_body(request, CheckIn)
+    except BodyError as exc:
+        return bad_body(exc)
     try:
         digest, warnings = policy_check(
             kind=kind, yaml_text=payload.yaml_text, source=f"{kind}.yaml"
@@ -202,15 +196,17 @@ def check_policy(request: HttpRequest, kind: str) -> Any:
     response=_WRITE,
     url_name="policy_create",
     summary="Save a policy text as a draft",
+    openapi_extra=body_doc(PolicyIn),
 )
 def create_version(request: HttpRequest, kind: str) -> Any:
     """A new draft of `kind` (HR, superusers), validated like the editor; someone else
     approves it. Body: `{"yaml_text": …, "label": … (optional), "note": …}`."""
     _kind(kind)
     _writer(request)
-    payload = _body(request, PolicyIn)
-    if isinstance(payload, Status):
-        return payload
+    try:
+        payload = read_body(request, PolicyIn)
+    except BodyError as exc:
+        return bad_body(exc)
     try:
         version = policy_version_create(
             actor=request.user,
