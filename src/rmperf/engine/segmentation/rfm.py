@@ -3,7 +3,7 @@
 Written once in Ibis over the lake's valid views and run on DuckDB or Spark. Money is
 carried as integer cents inside the backend, so every comparison with a threshold is
 exact on both engines (Ibis has no portable exact decimal division); the cents become
-decimal(18,2) at the edge, exactly (segmentation/finish.py; `cents_to_money` in Arrow).
+decimal(18,2) at the edge, exactly (segmentation/finish.py).
 
 Semantics, each a policy setting:
 - R: days from the last transaction on or before D (business date in bank time) to D;
@@ -24,8 +24,6 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as ibis_dt
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from rmperf.engine.activity import business_date, on_days
 from rmperf.engine.backends import BackendName
@@ -238,11 +236,3 @@ def _rule_predicate(rows: Any, tier_rule: Any) -> Any:
     if tier_rule.monetary_min is not None:
         pred &= rows.monetary_cents >= cents_threshold(tier_rule.monetary_min)
     return pred
-
-
-def cents_to_money(column: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
-    """Integer cents → exact decimal(18,2), with no float on the way."""
-    scaled = pc.multiply(
-        pc.cast(column, pa.decimal128(19, 0)), pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
-    )
-    return pc.cast(scaled, pa.decimal128(18, 2))

@@ -33,8 +33,6 @@ import datetime as dt
 from typing import Any
 
 import ibis
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from rmperf.engine.activity import on_days
 from rmperf.engine.backends import BackendName
@@ -43,7 +41,6 @@ from rmperf.engine.ibis_tables import contract_table
 from rmperf.engine.segmentation.names import (
     HOLDS_COLUMNS,
     MICRO,
-    TAG_SEPARATOR,
     flag_column,
 )
 from rmperf.engine.segmentation.names import (
@@ -188,15 +185,3 @@ def profile_columns(joined: Any, *, as_of: dt.date, policy: SegmentationPolicy) 
         ),
         **flags,
     }
-
-
-def tags_column(table: pa.Table, policy: SegmentationPolicy) -> pa.Array | pa.ChunkedArray:
-    """The ids of the flags set in each row, sorted and joined with ';' ("" for none)."""
-    out: pa.Array | pa.ChunkedArray = pa.array([""] * table.num_rows, pa.string())
-    for tag in sorted(policy.tags, key=lambda t: t.id):
-        name = pa.scalar(tag.id)
-        longer = pc.if_else(
-            pc.equal(out, ""), name, pc.binary_join_element_wise(out, name, TAG_SEPARATOR)
-        )
-        out = pc.if_else(table[flag_column(tag)], longer, out)
-    return out
