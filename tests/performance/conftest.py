@@ -129,9 +129,10 @@ def _engine_once(
     """The shipped cards are swapped for CARD, and the engine's result for one (lake,
     period, targets) is computed once per session: the engine has its own golden tests;
     here it is the app around it that is under test."""
-    from rmperf.performance import services
+    from rmperf.performance import selectors
+    from rmperf.performance.services import runs
 
-    real_score, real_load = services.score_lake, services.load_scorecards
+    real_score, real_load = runs.score_lake, selectors.load_scorecards
     _lake, card_dir = perf_paths
 
     def load_scorecards(path: Any = None, **kw: Any) -> Any:
@@ -150,8 +151,8 @@ def _engine_once(
             _SCORED[key] = real_score(lake, period=period, cards=cards, targets=targets, **kw)
         return _SCORED[key]
 
-    monkeypatch.setattr(services, "score_lake", score_lake)
-    monkeypatch.setattr(services, "load_scorecards", load_scorecards)
+    monkeypatch.setattr(runs, "score_lake", score_lake)
+    monkeypatch.setattr(selectors, "load_scorecards", load_scorecards)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from rmperf.performance.models import PerfPeriod, RmResult, TargetSheet
-from rmperf.performance.services import period_run
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
 pytestmark = pytest.mark.django_db

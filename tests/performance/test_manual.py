@@ -29,20 +29,16 @@ from django.test import Client
 
 from rmperf.core.models import AuditEvent
 from rmperf.performance.manual_selectors import manual_csv, manual_feed, manual_mean
-from rmperf.performance.manual_services import (
+from rmperf.performance.models import LineResult, ManualReviewer, ManualScore, RmResult
+from rmperf.performance.services.calibration import period_confirm_calibration
+from rmperf.performance.services.chain import chain_verify, period_close
+from rmperf.performance.services.manual import (
     manual_reviewer_appoint,
     manual_reviewer_remove,
     manual_score_enter,
 )
-from rmperf.performance.models import LineResult, ManualReviewer, ManualScore, RmResult
-from rmperf.performance.services import (
-    PerformanceError,
-    chain_verify,
-    period_close,
-    period_confirm_calibration,
-    period_open,
-    period_run,
-)
+from rmperf.performance.services.periods import PerformanceError, period_open
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
 pytestmark = pytest.mark.django_db

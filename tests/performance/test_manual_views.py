@@ -13,7 +13,8 @@ from django.test import Client
 from rmperf.core.models import AuditEvent
 from rmperf.performance.models import ManualScore, ScoringRun
 from rmperf.performance.selectors import distribution_guidance, run_cards
-from rmperf.performance.services import period_open, period_run
+from rmperf.performance.services.periods import period_open
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import CARD, PerfBank
 from tests.performance.test_manual import MANUAL_CARD
 

@@ -26,7 +26,7 @@ from rmperf.cli import main
 from rmperf.engine.indicators.offers import load_offers
 from rmperf.lakes.services import lake_import
 from rmperf.performance.models import LineResult, RmResult
-from rmperf.performance.services import period_run
+from rmperf.performance.services.runs import period_run
 from rmperf.recommend.models import (
     Campaign,
     CampaignTarget,
@@ -181,7 +181,7 @@ def test_an_offer_the_lake_cannot_place_stops_the_run_with_why(
     offers_bank: tuple[Path, Path],
 ) -> None:
     from rmperf.performance.models import ScoringRun
-    from rmperf.performance.services import PerformanceError
+    from rmperf.performance.services.periods import PerformanceError
 
     _lake, card = offers_bank
     rec = Recommendation.objects.get()

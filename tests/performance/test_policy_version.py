@@ -9,7 +9,7 @@ import pytest
 
 from rmperf.cli import main
 from rmperf.performance.models import RmResult, ScoringRun
-from rmperf.performance.services import period_run
+from rmperf.performance.services.runs import period_run
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 from rmperf.policies.selectors import policy_active, policy_cards
 from rmperf.policies.services import (

@@ -16,17 +16,16 @@ from rmperf.cli import main
 from rmperf.core.audit import audit_verify
 from rmperf.core.models import AuditEvent
 from rmperf.performance.models import ChainEntry, PerfPeriod, RmResult
-from rmperf.performance.services import (
+from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
+from rmperf.performance.services.chain import (
     GENESIS,
-    PerformanceError,
     chain_digest,
     chain_verify,
     period_close,
-    period_confirm_calibration,
     period_reopen,
-    period_run,
-    result_calibrate,
 )
+from rmperf.performance.services.periods import PerformanceError
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +226,7 @@ def _close_without_chain(key: str) -> PerfPeriod:
     from django.utils import timezone
 
     from rmperf.core.audit import audit_record
-    from rmperf.performance.services import _row_digests
+    from rmperf.performance.services.chain import _row_digests
 
     period = PerfPeriod.objects.get(key=key)
     digests = _row_digests(period)

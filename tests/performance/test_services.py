@@ -18,15 +18,10 @@ from rmperf.performance.models import (
     RmResult,
     ScoringRun,
 )
-from rmperf.performance.services import (
-    PerformanceError,
-    chain_verify,
-    period_close,
-    period_confirm_calibration,
-    period_open,
-    period_run,
-    result_calibrate,
-)
+from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
+from rmperf.performance.services.chain import chain_verify, period_close
+from rmperf.performance.services.periods import PerformanceError, period_open
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +82,11 @@ def test_a_rerun_is_idempotent(perf_bank: PerfBank) -> None:
 
 
 def test_approved_targets_drive_the_run(perf_bank: PerfBank) -> None:
-    from rmperf.performance.services import TargetInput, target_sheet_approve, target_sheet_propose
+    from rmperf.performance.services.targets import (
+        TargetInput,
+        target_sheet_approve,
+        target_sheet_propose,
+    )
 
     target_sheet_propose(
         actor=perf_bank.users["rm2"],
@@ -246,7 +245,7 @@ def test_verify_detects_a_modified_closed_result(perf_bank: PerfBank) -> None:
 
 
 def test_verify_detects_a_modified_line_and_a_rewritten_digest(perf_bank: PerfBank) -> None:
-    from rmperf.performance.services import _row_digests, chain_digest
+    from rmperf.performance.services.chain import _row_digests, chain_digest
 
     q3 = _close("2026Q3")
     line = LineResult.objects.get(result__staff_id="RM3", indicator="deposit_avg_growth")

@@ -12,10 +12,10 @@ from django.http import Http404
 from rmperf.core.models import AuditEvent
 from rmperf.performance.models import TargetSheet
 from rmperf.performance.selectors import target_progress
-from rmperf.performance.services import (
-    PerformanceError,
+from rmperf.performance.services.periods import PerformanceError
+from rmperf.performance.services.runs import period_run
+from rmperf.performance.services.targets import (
     TargetInput,
-    period_run,
     target_sheet_approve,
     target_sheet_propose,
 )

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from rmperf.core.models import AuditEvent
 from rmperf.org.models import Staff
 from rmperf.performance.models import PerfPeriod, RmResult, TargetSheet
-from rmperf.performance.services import period_run
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
 pytestmark = pytest.mark.django_db

@@ -163,7 +163,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     today = _bank_today()
     tasks = task_run(actor=None, as_of=today)
     print(f"  as of {today}: {tasks.created:,} new tasks, {tasks.closed:,} closed")
-    from rmperf.performance.services import period_run
+    from rmperf.performance.services.runs import period_run
 
     quarter = _last_closed_quarter(today)
     print(f"scoring every RM for {quarter} on the scorecards …")

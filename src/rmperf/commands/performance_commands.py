@@ -70,19 +70,17 @@ def _fail(message: object) -> int:
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    from rmperf.engine.policy import PolicyError
-    from rmperf.engine.scoring.score import ScoringError
-    from rmperf.performance.services import PerformanceError
+    from rmperf.performance.services.periods import REFUSALS
 
     try:
         return fn(*args, **kwargs)
-    except (PerformanceError, PolicyError, ScoringError) as exc:
+    except REFUSALS as exc:
         return exc
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     setup_django()
-    from rmperf.performance.services import period_open
+    from rmperf.performance.services.periods import period_open
 
     out = _guard(period_open, actor=None, key=args.period)
     if isinstance(out, Exception):
@@ -94,7 +92,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     setup_django()
     from rmperf.performance.selectors import tier_counts
-    from rmperf.performance.services import period_run
+    from rmperf.performance.services.runs import period_run
 
     run = _guard(
         period_run, actor=None, key=args.period, scorecards=args.scorecard, backend=args.engine
@@ -116,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_confirm(args: argparse.Namespace) -> int:
     setup_django()
-    from rmperf.performance.services import period_confirm_calibration
+    from rmperf.performance.services.calibration import period_confirm_calibration
 
     out = _guard(period_confirm_calibration, actor=None, key=args.period)
     if isinstance(out, Exception):
@@ -127,7 +125,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
 
 def cmd_close(args: argparse.Namespace) -> int:
     setup_django()
-    from rmperf.performance.services import period_close
+    from rmperf.performance.services.chain import period_close
 
     out = _guard(period_close, actor=None, key=args.period)
     if isinstance(out, Exception):
@@ -138,7 +136,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 def cmd_reopen(args: argparse.Namespace) -> int:
     setup_django()
-    from rmperf.performance.services import period_reopen
+    from rmperf.performance.services.chain import period_reopen
 
     out = _guard(period_reopen, actor=None, key=args.period, reason=args.reason)
     if isinstance(out, Exception):
@@ -182,7 +180,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     setup_django()
     from rmperf.core.audit import audit_verify
     from rmperf.performance.models import ChainEntry, PerfPeriod
-    from rmperf.performance.services import chain_verify
+    from rmperf.performance.services.chain import chain_verify
 
     problems = chain_verify() + [f"audit log: {p}" for p in audit_verify()]
     closed = PerfPeriod.objects.filter(status="closed").count()

@@ -17,11 +17,8 @@ from ninja import Router, Schema, Status
 from rmperf.core.access import Action
 from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
 from rmperf.core.schemas import ErrorOut
-from rmperf.engine.policy import PolicyError
-from rmperf.engine.scoring.score import ScoringError
 from rmperf.performance import selectors as sel
 from rmperf.performance.manual_selectors import manual_assigned_to_me
-from rmperf.performance.manual_services import manual_score_enter
 from rmperf.performance.models import (
     LineResult,
     ManualScore,
@@ -29,16 +26,17 @@ from rmperf.performance.models import (
     RmResult,
     TargetSheet,
 )
-from rmperf.performance.services import (
-    PerformanceError,
-    TargetInput,
+from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
+from rmperf.performance.services.chain import period_close, period_reopen
+from rmperf.performance.services.manual import manual_score_enter
+from rmperf.performance.services.periods import (
+    REFUSALS,
     performance_may_calibrate,
     performance_may_manage,
-    period_close,
-    period_confirm_calibration,
-    period_reopen,
-    period_run,
-    result_calibrate,
+)
+from rmperf.performance.services.runs import period_run
+from rmperf.performance.services.targets import (
+    TargetInput,
     target_sheet_approve,
     target_sheet_propose,
 )
@@ -165,8 +163,6 @@ def get_scorecard(request: HttpRequest, period_key: str, staff_id: str) -> dict[
 
 # --- writes -----------------------------------------------------------------------------
 
-REFUSED = (PerformanceError, PolicyError, ScoringError)
-
 
 def _refused(exc: Exception) -> Status[dict[str, Any]]:
     return Status(422, {"message": str(exc), "detail": None})
@@ -216,7 +212,7 @@ def run_period(request: HttpRequest, period_key: str) -> Any:
     sel.period_key(period_key)
     try:
         run = period_run(actor=request.user, key=period_key)
-    except REFUSED as exc:
+    except REFUSALS as exc:
         return _refused(exc)
     return {
         "period": run.period.key,
@@ -257,7 +253,7 @@ def calibrate(request: HttpRequest, period_key: str, staff_id: str) -> Any:
             reason=payload.reason,
             total=payload.total,
         )
-    except REFUSED as exc:
+    except REFUSALS as exc:
         return _refused(exc)
     return _result(result)
 
@@ -268,7 +264,7 @@ def _step(request: HttpRequest, step: Any, **kwargs: Any) -> Any:
         raise Http404
     try:
         return _period_out(step(actor=request.user, **kwargs))
-    except REFUSED as exc:
+    except REFUSALS as exc:
         return _refused(exc)
 
 
@@ -407,7 +403,7 @@ def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
         sheet = target_sheet_propose(
             actor=request.user, staff_id=staff_id, year=year, lines=lines, note=payload.note
         )
-    except REFUSED as exc:
+    except REFUSALS as exc:
         return _refused(exc)
     return _sheet_out(sheet)
 
@@ -422,7 +418,7 @@ def approve_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     """A branch manager over the RM, or HR; never the proposer nor the RM (maker-checker)."""
     try:
         sheet = target_sheet_approve(actor=request.user, staff_id=staff_id, year=year)
-    except REFUSED as exc:
+    except REFUSALS as exc:
         return _refused(exc)
     return _sheet_out(sheet)
 
@@ -521,7 +517,7 @@ def enter_manual_score(
             score=payload.score,
             comment=payload.comment,
         )
-    except REFUSED as exc:
+    except REFUSALS as exc:
         return _refused(exc)
     return {
         "period": engine_period.key,

@@ -33,8 +33,16 @@ from rmperf.performance.models import (
     PerfPeriod,
     manual_kind,
 )
+from rmperf.performance.selectors import scorecards_current, staff_visible
 
 CENT = Decimal("0.01")
+
+#: Which roles may sit on which kind of manual key.
+REVIEWER_ROLES: dict[ManualKind, frozenset[str]] = {
+    ManualKind.PANEL: frozenset({"team_leader", "branch_manager", "hr"}),
+    ManualKind.PEER: frozenset({"rm", "team_leader"}),
+    ManualKind.RISK: frozenset({"risk_officer"}),
+}
 
 
 def manual_mean(scores: Sequence[Decimal]) -> Decimal:
@@ -217,8 +225,6 @@ def may_appoint(*, actor: Any, staff: Staff) -> bool:
 
 def reviewer_candidates(*, actor: Any, staff: Staff, kind: ManualKind) -> list[Staff]:
     """The staff in the actor's scope who may sit on the key (never the RM themself)."""
-    from rmperf.performance.manual_services import REVIEWER_ROLES
-
     return list(
         Staff.objects.restrict(actor, Action.VIEW)
         .filter(role__in=sorted(REVIEWER_ROLES[kind]))
@@ -242,16 +248,12 @@ def manual_assigned_to_me(*, actor: Any, period: PerfPeriod) -> list[ManualRevie
 
 def manual_keys_current() -> dict[str, ManualKind]:
     """The manual keys of the current scorecards (what can be scored now)."""
-    from rmperf.performance.services import scorecards_current
-
     return card_manual_keys(scorecards_current())
 
 
 def manual_page_staff(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> Staff:
     """The RM whose manual scores the actor may open: one whose scorecard they read
     (themself, their subtree, HR), or one they hold a reviewer's seat for; else 404."""
-    from rmperf.performance.selectors import staff_visible
-
     try:
         return staff_visible(actor=actor, staff_id=staff_id)
     except Http404:

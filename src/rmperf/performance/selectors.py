@@ -11,20 +11,24 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
+from rmperf.engine.scoring.load import Cards, load_scorecards
 from rmperf.engine.scoring.policy import Scorecard
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
     MANAGER_ROLES,
     TIER_ORDER,
+    AdjustmentResult,
     Calibration,
     LineResult,
     PerfPeriod,
@@ -34,6 +38,8 @@ from rmperf.performance.models import (
     TargetSheet,
     Tier,
 )
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.selectors import policy_in_force
 
 PERSPECTIVES: tuple[tuple[str, Any], ...] = (
     ("financial", _("Financial")),
@@ -49,6 +55,11 @@ def period_key(text: str) -> Period:
         return Period.parse(text)
     except ValueError:
         raise Http404 from None
+
+
+def period_canonical(text: str) -> str:
+    """The canonical key of a period typed by a person; ValueError says what is wrong."""
+    return Period.parse(text).key
 
 
 def periods(*, actor: Any) -> QuerySet[PerfPeriod]:
@@ -119,6 +130,17 @@ class Guidance:
     @property
     def over(self) -> bool:
         return self.actual > self.allowed
+
+
+def scorecards_current(path: Path | None = None) -> Cards:
+    """The scorecards a run uses: `path` (a YAML file or folder, the CLI's `--scorecard`),
+    else the active scorecard set of the policies app (the shipped cards until a bank
+    approves and activates its own)."""
+    if path is not None:
+        return load_scorecards(path, library=default_library())
+    _version, cards = policy_in_force(PolicyKind.SCORECARDS)
+    found: Cards = cards
+    return found
 
 
 def run_cards(run: ScoringRun | None) -> dict[str, Scorecard] | None:
@@ -254,6 +276,127 @@ def line_views(
             )
         )
     return out
+
+
+def indicator_choices(*, language: str) -> list[tuple[str, str]]:
+    """(id, name) of every indicator of the library, for a target sheet's form."""
+    return sorted(
+        (i.id, i.name_zh if language.startswith("zh") else i.name_en)
+        for i in default_library().values()
+    )
+
+
+#: How many of the rows behind a line the score page lists.
+ROWS_SHOWN = 50
+
+
+def line_why(
+    *, result: RmResult, indicator: str, engine_period: Period, today: dt.date
+) -> dict[str, Any] | None:
+    """The rows behind one line's value (engine `indicator_rows`) on the lake the result
+    was computed from, flagged rows first, then the rows that moved the value most (the
+    engine's `row_weight`). None when the result has no such computed line or item;
+    `problem` says why the rows cannot be read any more. `today` stands in for the
+    lake's own date when the run recorded no import."""
+    from rmperf.engine.indicators import indicator_rows
+    from rmperf.engine.indicators.definitions import SPECS
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.scoring.explain import row_weight
+    from rmperf.recommend.services import run_offers_load
+
+    behind = result.lines.filter(indicator=indicator).exclude(method="manual").exists()
+    if not behind and not result.adjustments.filter(indicator=indicator).exists():
+        return None
+    info = default_library().get(indicator)
+    run = result.run
+    lake_dir = Path(run.lake_path)
+    out: dict[str, Any] = {"indicator": indicator, "info": info, "rows": [], "total": 0}
+    if not lake_dir.is_dir():
+        out["problem"] = gettext("The lake this result was computed from is no longer there.")
+        return out
+    lake_today = run.lake_import.today if run.lake_import is not None else today
+    offers = None
+    if SPECS[indicator].offers:  # offers live in the app: the run kept the ones it used
+        offers = run_offers_load(run.inputs_digest)
+        if offers is None:
+            out["problem"] = gettext(
+                "The offers this result was computed from are no longer there."
+            )
+            return out
+    table = indicator_rows(
+        Lake(lake_dir, today=lake_today),
+        period=engine_period,
+        staff_id=result.staff_id,
+        indicator=indicator,
+        offers=offers,
+    )
+    rows = table.to_pylist()
+    rows.sort(key=row_weight)
+    out.update(rows=rows[:ROWS_SHOWN], total=len(rows), columns=table.column_names)
+    return out
+
+
+def result_explanation(
+    *, result: RmResult, lines: Sequence[LineView], adjustments: Sequence[AdjustmentResult]
+) -> str:
+    """The engine's plain-text explanation (`explain_text`) of a stored result: its rows
+    translated back into the engine's RmScore, LineScore and AdjustmentScore values."""
+    from rmperf.engine.scoring.explain import explain_text
+    from rmperf.engine.scoring.policy import Tier as EngineTier
+    from rmperf.engine.scoring.score import AdjustmentScore, LineScore, RmScore, ScoreResult
+
+    total = RmScore(
+        staff_id=result.staff_id,
+        scorecard=result.scorecard,
+        policy_version=result.policy_version,
+        period=result.period.key,
+        base=result.base,
+        bonus=result.bonus,
+        deduction=result.deduction,
+        total=result.total,
+        tier=EngineTier(result.tier),
+        rated_tier=EngineTier(result.rated_tier),
+        veto=result.veto,
+        demoted=result.tier != result.rated_tier,
+        reason=result.engine_note,
+        lines_used=sum(1 for v in lines if v.line.used),
+        lines_unused=sum(1 for v in lines if not v.line.used),
+    )
+    scores = tuple(
+        LineScore(
+            staff_id=result.staff_id,
+            scorecard=result.scorecard,
+            line=v.line.line,
+            indicator=v.line.indicator,
+            method=v.line.method,
+            weight=v.line.weight,
+            value=v.line.value,
+            target=v.line.target,
+            target_source=v.line.target_source,
+            completion=v.line.completion,
+            share=v.line.share,
+            effective_weight=v.line.effective_weight,
+            points=v.line.points,
+            used=v.line.used,
+            breach=v.line.breach,
+            warning=v.line.warning,
+            note=v.line.note,
+        )
+        for v in lines
+    )
+    items = tuple(
+        AdjustmentScore(
+            staff_id=result.staff_id,
+            scorecard=result.scorecard,
+            item=a.item,
+            kind=a.kind,
+            value=a.value,
+            points=a.points,
+            indicator=a.indicator,
+        )
+        for a in adjustments
+    )
+    return explain_text(ScoreResult((total,), scores, items), result.staff_id)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -25,34 +24,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rmperf.core.access import Action, scope_of, staff_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
-from rmperf.engine.periods import Period
-from rmperf.engine.policy import PolicyError
-from rmperf.engine.scoring.score import ScoringError
 from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
 from rmperf.performance.export import XLSX, results_export
-from rmperf.performance.manual_services import (
+from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
+from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
+from rmperf.performance.services.chain import period_close, period_reopen
+from rmperf.performance.services.manual import (
     manual_reviewer_appoint,
     manual_reviewer_remove,
     manual_score_enter,
 )
-from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
-from rmperf.performance.services import (
+from rmperf.performance.services.periods import (
+    REFUSALS,
     PerformanceError,
-    TargetInput,
     performance_may_calibrate,
     performance_may_manage,
-    period_close,
-    period_confirm_calibration,
     period_open,
-    period_reopen,
-    period_run,
-    result_calibrate,
+)
+from rmperf.performance.services.runs import period_run
+from rmperf.performance.services.targets import (
+    TargetInput,
     target_sheet_approve,
     target_sheet_propose,
 )
-
-ROWS_SHOWN = 50
 
 
 def _language() -> str:
@@ -71,7 +66,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("p", "").strip()
     if wanted:
         try:
-            key = Period.parse(wanted).key
+            key = sel.period_canonical(wanted)
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
@@ -152,7 +147,7 @@ def period_action_view(request: HttpRequest, period_key: str) -> HttpResponse:
         extra = {"reason": request.POST.get("reason", "")} if action == "reopen" else {}
         try:
             step(actor=request.user, key=engine_period.key, **extra)
-        except (PerformanceError, PolicyError, ScoringError) as exc:
+        except REFUSALS as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, done % {"key": engine_period.key})
@@ -174,118 +169,6 @@ def export_view(request: HttpRequest, period_key: str) -> HttpResponse:
         return response
     context = {"engine_period": engine_period, "period": period, "count": len(rows)}
     return render(request, "performance/export.html", context)
-
-
-def _why(
-    request: HttpRequest, result: RmResult, indicator: str, engine_period: Any
-) -> dict[str, Any] | None:
-    """The rows behind one line's value (engine `indicator_rows`), flagged rows first."""
-    from rmperf.engine.indicators import indicator_rows
-    from rmperf.engine.indicators.definitions import SPECS
-    from rmperf.engine.lake import Lake
-    from rmperf.engine.scoring.library import default_library
-    from rmperf.recommend.services import run_offers_load
-
-    behind = result.lines.filter(indicator=indicator).exclude(method="manual").exists()
-    if not behind and not result.adjustments.filter(indicator=indicator).exists():
-        return None
-    info = default_library().get(indicator)
-    run = result.run
-    lake_dir = Path(run.lake_path)
-    out: dict[str, Any] = {"indicator": indicator, "info": info, "rows": [], "total": 0}
-    if not lake_dir.is_dir():
-        out["problem"] = _("The lake this result was computed from is no longer there.")
-        return out
-    today = run.lake_import.today if run.lake_import is not None else _today()
-    offers = None
-    if SPECS[indicator].offers:  # offers live in the app: the run kept the ones it used
-        offers = run_offers_load(run.inputs_digest)
-        if offers is None:
-            out["problem"] = _("The offers this result was computed from are no longer there.")
-            return out
-    table = indicator_rows(
-        Lake(lake_dir, today=today),
-        period=engine_period,
-        staff_id=result.staff_id,
-        indicator=indicator,
-        offers=offers,
-    )
-    rows = table.to_pylist()
-
-    def weight(row: dict[str, Any]) -> tuple[int, Decimal]:
-        part = row.get("contribution")
-        if not isinstance(part, Decimal):
-            part = row.get("numerator")
-        return (
-            0 if row.get("flag") else 1,
-            -abs(part) if isinstance(part, Decimal) else Decimal(0),
-        )
-
-    rows.sort(key=weight)
-    out.update(rows=rows[:ROWS_SHOWN], total=len(rows), columns=table.column_names)
-    return out
-
-
-def _explanation(
-    result: RmResult, lines: list[sel.LineView], adjustments: list[AdjustmentResult]
-) -> str:
-    """The engine's plain-text explanation, rebuilt from the stored rows."""
-    from rmperf.engine.scoring.explain import explain_text
-    from rmperf.engine.scoring.policy import Tier as EngineTier
-    from rmperf.engine.scoring.score import AdjustmentScore, LineScore, RmScore, ScoreResult
-
-    total = RmScore(
-        staff_id=result.staff_id,
-        scorecard=result.scorecard,
-        policy_version=result.policy_version,
-        period=result.period.key,
-        base=result.base,
-        bonus=result.bonus,
-        deduction=result.deduction,
-        total=result.total,
-        tier=EngineTier(result.tier),
-        rated_tier=EngineTier(result.rated_tier),
-        veto=result.veto,
-        demoted=result.tier != result.rated_tier,
-        reason=result.engine_note,
-        lines_used=sum(1 for v in lines if v.line.used),
-        lines_unused=sum(1 for v in lines if not v.line.used),
-    )
-    scores = tuple(
-        LineScore(
-            staff_id=result.staff_id,
-            scorecard=result.scorecard,
-            line=v.line.line,
-            indicator=v.line.indicator,
-            method=v.line.method,
-            weight=v.line.weight,
-            value=v.line.value,
-            target=v.line.target,
-            target_source=v.line.target_source,
-            completion=v.line.completion,
-            share=v.line.share,
-            effective_weight=v.line.effective_weight,
-            points=v.line.points,
-            used=v.line.used,
-            breach=v.line.breach,
-            warning=v.line.warning,
-            note=v.line.note,
-        )
-        for v in lines
-    )
-    items = tuple(
-        AdjustmentScore(
-            staff_id=result.staff_id,
-            scorecard=result.scorecard,
-            item=a.item,
-            kind=a.kind,
-            value=a.value,
-            points=a.points,
-            indicator=a.indicator,
-        )
-        for a in adjustments
-    )
-    return explain_text(ScoreResult((total,), scores, items), result.staff_id)
 
 
 @login_required
@@ -324,7 +207,9 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
     why = None
     wanted = request.GET.get("why", "")
     if result is not None and wanted:
-        why = _why(request, result, wanted, engine_period)
+        why = sel.line_why(
+            result=result, indicator=wanted, engine_period=engine_period, today=today
+        )
     may_calibrate = (
         result is not None
         and period is not None
@@ -344,7 +229,11 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         "reopenings": sel.reopenings_for(
             actor=request.user, period=period, staff_id=staff.staff_id
         ),
-        "explanation": _explanation(result, lines, adjustments) if result is not None else "",
+        "explanation": (
+            sel.result_explanation(result=result, lines=lines, adjustments=adjustments)
+            if result is not None
+            else ""
+        ),
         "expected": engine_period.time_progress(today),
         "today": today,
         "why": why,
@@ -460,7 +349,7 @@ def manual_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpRes
                 messages.success(request, _("The reviewer was removed."))
             else:
                 messages.error(request, _("Unknown action."))
-        except (PerformanceError, PolicyError) as exc:
+        except REFUSALS as exc:
             messages.error(request, str(exc))
         if not request.headers.get("HX-Request"):
             return redirect("performance:manual", period_key=engine_period.key, staff_id=staff_id)
@@ -518,8 +407,6 @@ def targets_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse
         else:
             messages.success(request, _("The target sheet was proposed."))
         return redirect("performance:targets", year=year, staff_id=staff.staff_id)
-    from rmperf.engine.scoring.library import default_library
-
     sheet: TargetSheet | None = sel.target_sheet(actor=request.user, staff=staff, year=year)
     progress = (
         sel.target_progress(actor=request.user, sheet=sheet, today=_today(), language=_language())
@@ -528,11 +415,7 @@ def targets_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse
     )
     scope = scope_of(request.user)
     own = scope is not None and scope.staff_id == staff.staff_id
-    lang = _language()
-    indicators = sorted(
-        (i.id, i.name_zh if lang.startswith("zh") else i.name_en)
-        for i in default_library().values()
-    )
+    indicators = sel.indicator_choices(language=_language())
     rows = [
         {"indicator": p.indicator, "annual": p.annual, "quarters": list(p.quarters)}
         for p in progress

@@ -8,7 +8,7 @@ file, line and rule."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
@@ -17,17 +17,20 @@ from ninja import Router, Schema, Status
 
 from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
 from rmperf.core.schemas import ErrorOut
-from rmperf.engine.policy import PolicyIssue
 from rmperf.policies.kinds import KINDS
 from rmperf.policies.models import PolicyVersion
-from rmperf.policies.selectors import policy_may_edit, policy_version_get, policy_versions
+from rmperf.policies.selectors import policy_version_get, policy_versions
 from rmperf.policies.services import (
     PolicyInvalid,
     policy_check,
+    policy_may_edit,
     policy_version_activate,
     policy_version_approve,
     policy_version_create,
 )
+
+if TYPE_CHECKING:
+    from rmperf.engine.policy import PolicyIssue
 
 router = Router(tags=["policies"])
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from rmperf.core.access import Action, scope_of
+from rmperf.core.access import Action
 from rmperf.engine.policy import LoadedPolicy
 from rmperf.engine.scoring.load import Cards
 from rmperf.policies.kinds import KINDS, PolicyKind
@@ -25,6 +25,8 @@ def policy_active(kind: str) -> PolicyVersion:
     ).first()
     if found is not None:
         return found
+    # Recording the default is a write: the one a read makes, through the service (the
+    # services never import the selectors, so the two modules import one way).
     from rmperf.policies.services import policy_default_record
 
     return policy_default_record(kind=kind)
@@ -56,14 +58,6 @@ def policy_in_force(kind: str) -> tuple[PolicyVersion, Any]:
     the scorecard set): what a run uses and records."""
     version = policy_active(kind)
     return version, _load(version.kind, version.digest, version.yaml_text)
-
-
-def policy_may_edit(*, actor: Any) -> bool:
-    """HR and superusers write policies (maker or checker); everyone else reads."""
-    scope = scope_of(actor)
-    if scope is None or scope.read_only:
-        return False
-    return scope.superuser or (scope.everything and scope.role == "hr")
 
 
 def policy_versions(*, actor: Any) -> QuerySet[PolicyVersion]:

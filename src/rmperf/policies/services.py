@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rmperf.core.access import Action
+from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
 from rmperf.engine.policy import LoadedPolicy, PolicyError, PolicyIssue
 from rmperf.policies.kinds import KINDS
@@ -60,6 +60,14 @@ def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> s
     return digest
 
 
+def policy_may_edit(*, actor: Any) -> bool:
+    """HR and superusers write policies (maker or checker); everyone else reads."""
+    scope = scope_of(actor)
+    if scope is None or scope.read_only:
+        return False
+    return scope.superuser or (scope.everything and scope.role == "hr")
+
+
 def _writable(actor: Any, version_id: int) -> PolicyVersion:
     """The version, locked, if the actor may change policies; otherwise 404 (forbidden
     answers like missing)."""
@@ -94,8 +102,6 @@ def policy_version_create(
     *, actor: Any, kind: str, yaml_text: str, label: str = "", note: str = ""
 ) -> PolicyVersion:
     """A new draft of `kind`, validated by the engine's loader (errors name their line)."""
-    from rmperf.policies.selectors import policy_may_edit
-
     if not policy_may_edit(actor=actor):
         raise Http404
     digest = policy_validate(kind=kind, yaml_text=yaml_text, source=f"{kind}.yaml")

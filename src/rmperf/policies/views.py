@@ -4,7 +4,7 @@ approve (never their own draft: maker-checker) and activate."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,13 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rmperf.core.access import scope_of
-from rmperf.engine.policy import PolicyIssue
 from rmperf.policies.kinds import KINDS, PolicyKind
 from rmperf.policies.models import PolicyVersion
 from rmperf.policies.selectors import (
     policy_active,
     policy_diff,
-    policy_may_edit,
     policy_numbered,
     policy_overview,
     policy_version_get,
@@ -30,10 +28,14 @@ from rmperf.policies.selectors import (
 from rmperf.policies.services import (
     PolicyInvalid,
     policy_check,
+    policy_may_edit,
     policy_version_activate,
     policy_version_approve,
     policy_version_create,
 )
+
+if TYPE_CHECKING:
+    from rmperf.engine.policy import PolicyIssue
 
 
 def _reader(request: HttpRequest) -> None:

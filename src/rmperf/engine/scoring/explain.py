@@ -33,7 +33,7 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = ""
     return out
 
 
-def _row_weight(row: dict[str, object]) -> tuple[int, Decimal]:
+def row_weight(row: dict[str, object]) -> tuple[int, Decimal]:
     """Flagged rows first, then the rows that moved the value most."""
     part = row.get("contribution")
     if not isinstance(part, Decimal):
@@ -120,7 +120,7 @@ def explain_text(
             continue
         out.append("")
         shown = pa.Table.from_pylist(
-            sorted(table.to_pylist(), key=_row_weight)[:top], schema=table.schema
+            sorted(table.to_pylist(), key=row_weight)[:top], schema=table.schema
         )
         out.append(
             f"rows behind {label} ({indicator}): {min(top, table.num_rows)} of {table.num_rows}"

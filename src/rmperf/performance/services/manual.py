@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
 from rmperf.org.models import Staff
-from rmperf.performance.manual_selectors import card_manual_keys, may_appoint
+from rmperf.performance.manual_selectors import REVIEWER_ROLES, card_manual_keys, may_appoint
 from rmperf.performance.models import (
     ManualKind,
     ManualReviewer,
@@ -32,31 +32,25 @@ from rmperf.performance.models import (
     PerfPeriod,
     manual_kind,
 )
-
-#: Which roles may sit on which kind of manual key.
-REVIEWER_ROLES: dict[ManualKind, frozenset[str]] = {
-    ManualKind.PANEL: frozenset({"team_leader", "branch_manager", "hr"}),
-    ManualKind.PEER: frozenset({"rm", "team_leader"}),
-    ManualKind.RISK: frozenset({"risk_officer"}),
-}
-
-
-def _services() -> Any:
-    from rmperf.performance import services
-
-    return services
+from rmperf.performance.selectors import scorecards_current
+from rmperf.performance.services.periods import (
+    PerformanceError,
+    actor_label,
+    actor_user,
+    parse_period,
+    refuse_closed,
+)
 
 
 def _period(key: str) -> PerfPeriod:
     """The open (not closed) period, locked; PerformanceError when missing or closed."""
-    svc = _services()
-    engine_period = svc.parse_period(key)
+    engine_period = parse_period(key)
     period: PerfPeriod | None = (
         PerfPeriod.objects.select_for_update().filter(key=engine_period.key).first()
     )
     if period is None:
-        raise svc.PerformanceError(_("Period %(key)s is not open.") % {"key": engine_period.key})
-    svc._refuse_closed(period)
+        raise PerformanceError(_("Period %(key)s is not open.") % {"key": engine_period.key})
+    refuse_closed(period)
     return period
 
 
@@ -71,10 +65,9 @@ def _rm(actor: Any, staff_id: str) -> Staff:
 
 def _key(key: str) -> ManualKind:
     """The kind of a manual key the current scorecards read; PerformanceError otherwise."""
-    svc = _services()
-    keys = card_manual_keys(svc.scorecards_current())
+    keys = card_manual_keys(scorecards_current())
     if key not in keys:
-        raise svc.PerformanceError(
+        raise PerformanceError(
             _("%(key)r is not a manual score on the scorecards (they read: %(keys)s).")
             % {"key": key, "keys": ", ".join(keys) or "—"}
         )
@@ -89,7 +82,6 @@ def manual_reviewer_appoint(
     *, actor: Any, key: str, staff_id: str, manual_key: str, reviewer_id: str
 ) -> ManualReviewer:
     """Seat `reviewer_id` to score `manual_key` of the RM `staff_id` for the period."""
-    svc = _services()
     staff = _rm(actor, staff_id)
     if not may_appoint(actor=actor, staff=staff):
         raise Http404
@@ -98,13 +90,13 @@ def manual_reviewer_appoint(
         Staff.objects.restrict(actor, Action.VIEW).filter(staff_id=reviewer_id).first()
     )
     if reviewer is None:
-        raise svc.PerformanceError(
+        raise PerformanceError(
             _("%(who)s is not a member of staff in your scope.") % {"who": reviewer_id}
         )
     if reviewer.pk == staff.pk:
-        raise svc.PerformanceError(_("Nobody scores themself."))
+        raise PerformanceError(_("Nobody scores themself."))
     if reviewer.role not in REVIEWER_ROLES[kind]:
-        raise svc.PerformanceError(
+        raise PerformanceError(
             _("A %(role)s cannot give the %(kind)s score.")
             % {"role": reviewer.get_role_display(), "kind": ManualKind(kind).label}
         )
@@ -117,8 +109,8 @@ def manual_reviewer_appoint(
             reviewer=reviewer,
             defaults={
                 "kind": kind,
-                "appointed_by": svc._user(actor),
-                "appointed_by_label": svc._label(actor),
+                "appointed_by": actor_user(actor),
+                "appointed_by_label": actor_label(actor),
                 "appointed_at": timezone.now(),
             },
         )
@@ -171,21 +163,20 @@ def manual_reviewer_remove(
 
 def parse_score(text: Any) -> Decimal:
     """A 0–100 score with at most 2 decimals; PerformanceError says what is wrong."""
-    svc = _services()
     try:
         value = Decimal(str(text if text is not None else "").strip())
     except InvalidOperation:
-        raise svc.PerformanceError(
+        raise PerformanceError(
             _("The score %(value)r is not a number.") % {"value": text}
         ) from None
     if not value.is_finite():
-        raise svc.PerformanceError(_("The score %(value)r is not a number.") % {"value": text})
+        raise PerformanceError(_("The score %(value)r is not a number.") % {"value": text})
     if not Decimal(0) <= value <= Decimal(100):
-        raise svc.PerformanceError(
+        raise PerformanceError(
             _("The score must be from 0 to 100, not %(value)s.") % {"value": value}
         )
     if value != value.quantize(Decimal("0.01")):
-        raise svc.PerformanceError(
+        raise PerformanceError(
             _("The score %(value)s has more than two decimals.") % {"value": value}
         )
     return value.quantize(Decimal("0.01"))
@@ -196,7 +187,6 @@ def manual_score_enter(
 ) -> ManualScore:
     """The actor's score (0–100, with a comment) of an RM's manual key, from their seat.
     A second entry replaces the first (both are in the audit log)."""
-    svc = _services()
     scope = scope_of(actor)
     if scope is None or not scope.staff_id:
         raise Http404
@@ -209,7 +199,7 @@ def manual_score_enter(
     value = parse_score(score)
     comment = (comment or "").strip()
     if not comment:
-        raise svc.PerformanceError(_("A score needs a comment."))
+        raise PerformanceError(_("A score needs a comment."))
     with transaction.atomic(durable=True):
         period = _period(key)
         seat: ManualReviewer | None = (
@@ -235,8 +225,8 @@ def manual_score_enter(
                 key=manual_key,
                 kind=kind,
                 reviewer_id=scope.staff_id,
-                appointed_by=svc._user(actor),
-                appointed_by_label=svc._label(actor),
+                appointed_by=actor_user(actor),
+                appointed_by_label=actor_label(actor),
                 appointed_at=timezone.now(),
             )
             audit_record(
@@ -261,7 +251,7 @@ def manual_score_enter(
         )
         entry.score = value
         entry.comment = comment
-        entry.entered_by = svc._user(actor)
+        entry.entered_by = actor_user(actor)
         entry.entered_at = timezone.now()
         entry.full_clean()
         entry.save()
