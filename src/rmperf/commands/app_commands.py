@@ -128,13 +128,6 @@ def _demo_lake(home: Path, *, scale: str, seed: int, end: dt.date) -> Path:
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     print(f"  {sum(report.rows.values()):,} rows in {report.seconds:.1f} s")
     return lake
-    if lake.exists():
-        shutil.rmtree(lake)
-    print(f"generating the demo bank ({scale}, seed {seed}) into {lake} …")
-    report = generate(scale=scale, seed=seed, out=lake, progress=progress_printer())
-    marker.write_text(json.dumps(wanted), encoding="utf-8")
-    print(f"  {sum(report.rows.values()):,} rows in {report.seconds:.1f} s")
-    return lake
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
