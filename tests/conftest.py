@@ -33,3 +33,12 @@ def client_as(bank: Bank) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: cached pages are keyed by ids that another
+    test's rolled-back rows may reuse."""
+    from django.core.cache import cache
+
+    cache.clear()

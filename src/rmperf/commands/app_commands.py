@@ -41,6 +41,13 @@ def register(sub: Any) -> None:
         p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         p.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+        p.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="threads per process (default 4): a request waiting on the database or "
+            "the lake leaves the CPU to another (bench/load.md)",
+        )
         if name == "demo":
             p.add_argument(
                 "--no-serve", action="store_true", help="do everything but serving, then exit 0"
@@ -121,13 +128,6 @@ def _demo_lake(home: Path, *, scale: str, seed: int, end: dt.date) -> Path:
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     print(f"  {sum(report.rows.values()):,} rows in {report.seconds:.1f} s")
     return lake
-    if lake.exists():
-        shutil.rmtree(lake)
-    print(f"generating the demo bank ({scale}, seed {seed}) into {lake} …")
-    report = generate(scale=scale, seed=seed, out=lake, progress=progress_printer())
-    marker.write_text(json.dumps(wanted), encoding="utf-8")
-    print(f"  {sum(report.rows.values()):,} rows in {report.seconds:.1f} s")
-    return lake
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -183,7 +183,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<16} {role:<16} {name}")
     if args.no_serve:
         return 0
-    return _serve(host=args.host, port=args.port, workers=args.workers)
+    return _serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -191,10 +191,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    return _serve(host=args.host, port=args.port, workers=args.workers)
+    return _serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
 
 
-def _serve(*, host: str, port: int, workers: int) -> int:
+def _serve(*, host: str, port: int, workers: int, threads: int) -> int:
     print(f"\nserving RM Perf on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     argv = [
         sys.executable,
@@ -205,6 +205,8 @@ def _serve(*, host: str, port: int, workers: int) -> int:
         f"{host}:{port}",
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--access-logfile",
         "-",
         "--timeout",

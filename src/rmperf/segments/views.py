@@ -32,10 +32,10 @@ from rmperf.customers.services import (
 )
 from rmperf.customers.tables import display_name
 from rmperf.segments.customer360 import customer_360
+from rmperf.segments.dashboard_selectors import scope_dashboard
 from rmperf.segments.export import XLSX, ExportTooLarge, customer_list_export, export_limit
 from rmperf.segments.potential import high_potential_for
 from rmperf.segments.selectors import (
-    book_by_rm,
     book_rows,
     book_stats,
     customer_book,
@@ -217,12 +217,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if staff is not None and staff.role == "rm":
         return _rm_dashboard(request, staff)
     run = segment_run_current()
-    stats = book_stats(book_rows(actor=request.user, run=run))
+    stats, rms = scope_dashboard(actor=request.user, run=run)
     context = {
         "run": run,
         "stats": stats,
         "chart": _chart_data(stats),
-        "rms": book_by_rm(actor=request.user, run=run),
+        "rms": rms,
         "may_run": segment_may_run(actor=request.user),
     }
     return render(request, "segments/dashboard.html", context)
