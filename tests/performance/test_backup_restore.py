@@ -15,12 +15,9 @@ from rmperf.core.audit import audit_record, audit_verify
 from rmperf.core.backup import BackupError, create_backup, restore_backup
 from rmperf.core.models import AuditEvent
 from rmperf.performance.models import ChainEntry, PerfPeriod, RmResult
-from rmperf.performance.services import (
-    chain_verify,
-    period_close,
-    period_confirm_calibration,
-    period_run,
-)
+from rmperf.performance.services.calibration import period_confirm_calibration
+from rmperf.performance.services.chain import chain_verify, period_close
+from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,13 +8,13 @@ restrict).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser, User
 
-Actor: TypeAlias = "AbstractBaseUser | AnonymousUser | None"
+type Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def user_of(actor: Actor) -> User | None:

@@ -191,12 +191,14 @@ def read_manifest(src: Path) -> dict[str, Any]:
 
 
 def _database_holds_data() -> bool:
-    from rmperf.core.models import AuditEvent
-    from rmperf.org.models import OrgUnit
+    """Any row in any of the project's tables (Django's own bookkeeping aside)."""
+    from django.apps import apps
 
     tables = set(connection.introspection.table_names())
     return any(
-        model._meta.db_table in tables and model.objects.exists() for model in (AuditEvent, OrgUnit)
+        model._meta.db_table in tables and model._default_manager.exists()
+        for model in apps.get_models()
+        if model.__module__.startswith("rmperf.")
     )
 
 
