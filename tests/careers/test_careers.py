@@ -357,3 +357,30 @@ def test_navigation_links(
     home = client_as(persona).get("/performance/").content.decode()
     assert ('href="/careers/"' in home) is career
     assert ('href="/careers/negative/"' in home) is negative
+
+
+def test_admin_lists_the_careers_records_read_only(listed: Bank) -> None:
+    from django.contrib.auth.models import User
+
+    root = Client()
+    root.force_login(User.objects.create_superuser(username="root", password="x"))
+    entry = NegativeListing.objects.get()
+    listing_plan_set(
+        actor=listed.user("tina"),
+        listing_id=entry.pk,
+        goals=["每周拜访10位客户"],
+        review_date=timezone.localdate() + dt.timedelta(days=30),
+    )
+    listing_talk_add(
+        actor=listed.user("tina"), listing_id=entry.pk, held_on=timezone.localdate(), notes="面谈"
+    )
+    for model in (
+        "careercheck",
+        "negativelistrun",
+        "negativelisting",
+        "improvementgoal",
+        "feedbacktalk",
+    ):
+        page = root.get(f"/admin/careers/{model}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert page.status_code == 200, model
+    assert root.get("/admin/careers/negativelisting/add/").status_code == 403

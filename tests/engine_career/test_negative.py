@@ -274,3 +274,21 @@ def test_without_scores_the_quarters_are_scored(lake_dir: Path) -> None:
     text = scored.read_text(encoding="utf-8")
     assert text == with_file.read_text(encoding="utf-8")
     assert text.count("\n") == 1 + 6  # header and the six RMs scored in 2026Q3
+
+
+def test_cli_refuses_an_rm_the_lake_does_not_know(
+    lake_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scores = lake_dir / "stranger.csv"
+    scores.write_text(Q2 + Q3 + "R9,retail,2026Q3,1.00,not_competent\n", encoding="utf-8")
+    out = lake_dir / "never2.csv"
+    code = main(
+        [
+            "negative-list", "--lake", str(lake_dir / "lake"), "--period", "2026Q3",
+            "--scores", str(scores), "--today", TODAY.isoformat(), "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "not an RM of" in err and "R9" in err
+    assert not out.exists()

@@ -138,10 +138,8 @@ def cmd_negative_list(args: argparse.Namespace) -> int:
             if needed not in held:
                 return _fail(f"{args.scores}: no total for {needed} (the list needs both quarters)")
         rms = branches_of(lake, period=period, backend=args.engine)
-        strangers = sorted(
-            {t.staff_id for t in totals if t.period in held and t.staff_id not in rms}
-            & {t.staff_id for t in totals if t.period in (period.key, period.previous().key)}
-        )
+        wanted = (period.previous().key, period.key)
+        strangers = sorted({t.staff_id for t in totals if t.period in wanted} - set(rms))
         if strangers:
             return _fail(
                 f"{args.scores}: not an RM of {args.lake} by {period.key}: {', '.join(strangers)}"
