@@ -199,6 +199,19 @@ def test_the_lowest_twice_is_listed_and_a_sole_rm_is_not(listed: Bank) -> None:
     assert event.after["listed"] == ["S-ALICE"] and event.after["compared"] == 3
 
 
+def test_a_talk_alone_is_follow_up_too(listed: Bank) -> None:
+    entry = NegativeListing.objects.get()
+    negative_list_compute(actor=listed.user("hannah"), key="2026Q3")  # untouched: replaced
+    entry = NegativeListing.objects.get()
+    listing_talk_add(
+        actor=listed.user("tina"), listing_id=entry.pk, held_on=timezone.localdate(), notes="面谈"
+    )
+    assert NegativeListing.objects.get().status == ListingStatus.LISTED
+    with pytest.raises(CareerError):
+        negative_list_compute(actor=listed.user("hannah"), key="2026Q3")
+    assert NegativeListing.objects.get().pk == entry.pk
+
+
 def test_missing_quarter_is_refused(bank: Bank) -> None:
     _period("2026Q3", "quarter", dt.date(2026, 7, 1), dt.date(2026, 9, 30), "computed")
     with pytest.raises(CareerError):

@@ -283,7 +283,11 @@ def negative_list_compute(*, actor: Any, key: str) -> NegativeListRun:
     with transaction.atomic(durable=True):
         run = NegativeListRun.objects.select_for_update().filter(period=quarter.key).first()
         if run is not None:
-            if run.listings.exclude(status=ListingStatus.LISTED).exists():
+            started = (
+                run.listings.exclude(status=ListingStatus.LISTED).exists()
+                or FeedbackTalk.objects.filter(listing__run=run).exists()
+            )
+            if started:
                 raise CareerError(
                     _("Follow-up has started on the %(period)s list: it is not computed again.")
                     % {"period": quarter.key}
