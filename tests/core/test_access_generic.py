@@ -153,6 +153,10 @@ CASES: dict[str, Case] = {
         method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
     ),
     "careers:decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    # The careers API: everyone reads the checks of their scope (bob: none of alice's);
+    # mike's decision without its body is refused (422) after the lookup.
+    "api:careers_checks": Case(out_of_scope=None),
+    "api:careers_decide": Case(method="post", in_scope="mike", ok_status=422, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -59,7 +59,7 @@ class CareerCheck(models.Model):
     rank_to = models.CharField(_("next rank"), max_length=16, blank=True)
     eligible = models.BooleanField(_("eligible"), default=False)
     #: The engine's row (docs/career.md columns) as text, for the page and the audit.
-    measured = models.JSONField(_("measured values"), default=dict)
+    measured = models.JSONField(_("measured values"), default=dict, blank=True)
     rating = models.CharField(_("annual rating"), max_length=16, choices=Tier.choices, blank=True)
     grade_steps = models.PositiveSmallIntegerField(_("grade steps"), null=True, blank=True)
     honours = models.BooleanField(_("honours eligible"), default=False)

@@ -12,12 +12,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from rmperf.careers.models import (
+    NEGATIVE_LIST_ROLES,
     CareerCheck,
     CheckStatus,
     NegativeListing,
     NegativeListRun,
 )
-from rmperf.core.access import Action
+from rmperf.core.access import Action, scope_of
 from rmperf.engine.career.negative import Recovery, recovery_of
 from rmperf.engine.career.policy import NegativeListRules
 from rmperf.engine.periods import Period
@@ -97,6 +98,12 @@ def career_decidable_ids(*, actor: Any, year: int) -> set[int]:
         .exclude(staff__user=actor if getattr(actor, "is_authenticated", False) else None)
         .values_list("pk", flat=True)
     )
+
+
+def may_see_negative_list(actor: Any) -> bool:
+    """The RM, team leaders, branch managers and HR (and superusers); nobody else."""
+    scope = scope_of(actor)
+    return scope is not None and (scope.superuser or scope.role in NEGATIVE_LIST_ROLES)
 
 
 def negative_runs(*, actor: Any) -> QuerySet[NegativeListRun]:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rmperf.careers import selectors as sel
 from rmperf.careers.models import (
-    NEGATIVE_LIST_ROLES,
     CheckStatus,
     Fitness,
     ListingStatus,
@@ -52,12 +51,6 @@ def _year(text: str | None, default: int) -> int:
     if not 1900 <= year <= 2999:
         raise Http404
     return year
-
-
-def may_see_negative_list(actor: object) -> bool:
-    """The RM, team leaders, branch managers and HR (and superusers); nobody else."""
-    scope = scope_of(actor)
-    return scope is not None and (scope.superuser or scope.role in NEGATIVE_LIST_ROLES)
 
 
 @login_required
@@ -142,7 +135,7 @@ def _rules() -> CareerPolicy:
 @require_GET
 def negative_view(request: HttpRequest) -> HttpResponse:
     """The negative list in the actor's scope by quarter, and the recovery share."""
-    if not may_see_negative_list(request.user):
+    if not sel.may_see_negative_list(request.user):
         raise Http404
     period = request.GET.get("period", "").strip().upper()
     if period:
@@ -198,7 +191,7 @@ def _date(text: str) -> dt.date | None:
 def listing_view(request: HttpRequest, listing_id: int) -> HttpResponse:
     """One listed RM: the totals that listed them, the fitness review, the improvement
     plan with its goals and review date, the feedback talks and the outcome."""
-    if not may_see_negative_list(request.user):
+    if not sel.may_see_negative_list(request.user):
         raise Http404
     listing = sel.listing_get(actor=request.user, listing_id=listing_id)
     may_act = sel.listing_may_act(actor=request.user, listing=listing)
