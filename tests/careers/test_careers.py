@@ -146,7 +146,8 @@ def test_who_may_decide(year_checked: Bank) -> None:
     bank = year_checked
     bob = CareerCheck.objects.get(staff=bank.bob)  # branch B: not mike's
     carol = CareerCheck.objects.get(staff=bank.carol)
-    for persona, check in (("mike", bob), ("tina", carol), ("carol", carol), ("audrey", carol)):
+    pairs = (("mike", bob), ("tina", carol), ("carol", carol), ("audrey", carol), ("hannah", carol))
+    for persona, check in pairs:
         with pytest.raises(Http404):
             career_check_decide(actor=bank.user(persona), check_id=check.pk, confirm=True)
     with pytest.raises(CareerError):  # a rejection needs a reason
@@ -169,6 +170,7 @@ def test_checks_page_per_role(year_checked: Bank, client_as: Callable[[str], Cli
     assert "S-CAROL" in own and "S-ALICE" not in own and 'value="confirm"' not in own
     everyone = client_as("hannah").get("/careers/?year=2026").content.decode()
     assert all(s in everyone for s in ("S-ALICE", "S-BOB", "S-CAROL"))
+    assert 'value="confirm"' not in everyone  # HR computes the checks; managers decide
 
 
 # -- negative list ---------------------------------------------------------------------

@@ -80,11 +80,22 @@ def career_checks(*, actor: Any, year: int) -> QuerySet[CareerCheck]:
     )
 
 
+#: Who confirms or rejects a promotion proposal (DOMAIN §6 "a manager confirms"): the
+#: branch manager over the RM (and superusers). HR computes the checks but does not decide.
+DECIDE_ROLES = frozenset({"branch_manager"})
+
+
+def career_checks_for_decision(*, actor: Any) -> QuerySet[CareerCheck]:
+    """The checks the actor may decide on: restrict(CHANGE) for the deciding roles only."""
+    scope = scope_of(actor)
+    if scope is None or not (scope.superuser or scope.role in DECIDE_ROLES):
+        return CareerCheck.objects.none()
+    return CareerCheck.objects.restrict(actor, Action.CHANGE)
+
+
 def career_check_for_change(*, actor: Any, check_id: int) -> CareerCheck:
     """A check the actor may decide on (branch manager over the RM); 404 otherwise."""
-    found: CareerCheck | None = (
-        CareerCheck.objects.restrict(actor, Action.CHANGE).filter(pk=check_id).first()
-    )
+    found: CareerCheck | None = career_checks_for_decision(actor=actor).filter(pk=check_id).first()
     if found is None:
         raise Http404
     return found
@@ -93,7 +104,7 @@ def career_check_for_change(*, actor: Any, check_id: int) -> CareerCheck:
 def career_decidable_ids(*, actor: Any, year: int) -> set[int]:
     """The proposals of `year` the actor may confirm or reject (not their own)."""
     return set(
-        CareerCheck.objects.restrict(actor, Action.CHANGE)
+        career_checks_for_decision(actor=actor)
         .filter(year=year, status=CheckStatus.PROPOSED)
         .exclude(staff__user=actor if getattr(actor, "is_authenticated", False) else None)
         .values_list("pk", flat=True)

@@ -7,7 +7,7 @@ feeds them the stored, confirmed results and persists what they return.
 Who may do what (DOMAIN §6):
 - compute a year's checks or a quarter's negative list: HR, superusers and the system;
 - confirm or reject a promotion proposal: the branch manager over the RM (restrict
-  CHANGE), never for themself; a confirmed promotion takes effect from the quarter after
+  CHANGE, deciding roles only: not HR), never for themself; a confirmed promotion takes effect from the quarter after
   the day it is confirmed (a quarter already under way keeps its rank and pay);
 - review fitness, set the improvement plan, record feedback talks and the outcome: the
   RM's team leader or branch manager, or HR; never the listed RM.
@@ -38,7 +38,12 @@ from rmperf.careers.models import (
     NegativeListRun,
     Outcome,
 )
-from rmperf.careers.selectors import branch_of, confirmed_annual_tiers, rank_in_quarter
+from rmperf.careers.selectors import (
+    branch_of,
+    career_checks_for_decision,
+    confirmed_annual_tiers,
+    rank_in_quarter,
+)
 from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
 from rmperf.engine.career.inputs import QuarterTotal
@@ -203,10 +208,7 @@ def career_check_decide(*, actor: Any, check_id: int, confirm: bool, note: str =
     """Confirm or reject a proposal: the branch manager over the RM, not for themself."""
     with transaction.atomic(durable=True):
         check: CareerCheck | None = (
-            CareerCheck.objects.restrict(actor, Action.CHANGE)
-            .select_for_update()
-            .filter(pk=check_id)
-            .first()
+            career_checks_for_decision(actor=actor).select_for_update().filter(pk=check_id).first()
         )
         if check is None:
             raise Http404
