@@ -399,3 +399,15 @@ def test_admin_lists_the_careers_records_read_only(listed: Bank) -> None:
         page = root.get(f"/admin/careers/{model}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert page.status_code == 200, model
     assert root.get("/admin/careers/negativelisting/add/").status_code == 403
+
+
+def test_cli_runs_the_list_as_the_system(listed: Bank, capsys: pytest.CaptureFixture[str]) -> None:
+    from rmperf.cli import main
+
+    NegativeListing.objects.all().delete()
+    assert main(["negative-list-run", "2026Q3"]) == 0
+    assert "1 of 3 RMs listed" in capsys.readouterr().out
+    event = AuditEvent.objects.filter(verb="careers.negative_list.compute").order_by("-seq").first()
+    assert event is not None and event.actor_label == "system"
+    assert main(["career-propose", "2026"]) == 2  # no confirmed 2026 ratings
+    assert "尚未确认" in capsys.readouterr().err  # the default language, zh-hans

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "rmperf.commands.performance_commands",
     "rmperf.commands.recommend_commands",
     "rmperf.commands.career_commands",
+    "rmperf.commands.careers_app_commands",
 )
 
 
