@@ -53,6 +53,7 @@ from rmperf.engine.career.policy import CareerPolicy
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period, PeriodKind
 from rmperf.engine.policy import LoadedPolicy
+from rmperf.lakes.models import ImportStatus, LakeImport
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import OrgUnit, Staff
 from rmperf.performance.models import PerfPeriod, PeriodStatus, RmResult
@@ -148,9 +149,16 @@ def career_checks_compute(*, actor: Any, year: int) -> int:
     }
     years = [year - k for k in range(max(st.rating_years for st in _steps(loaded.policy)))]
     ratings = confirmed_annual_tiers(years=years)
-    books = loan_book(
-        Lake(lake_dir, today=timezone.localdate()), month=as_of_month(year, loaded.policy)
+    # Validate the lake as of its import day, as scoring runs do (rows dated after it are
+    # rejected the same way in both).
+    imported = (
+        LakeImport.objects.filter(lake_path=str(lake_dir))
+        .exclude(status=ImportStatus.FAILED)
+        .order_by("-finished_at", "-pk")
+        .first()
     )
+    today = imported.today if imported is not None else timezone.localdate()
+    books = loan_book(Lake(lake_dir, today=today), month=as_of_month(year, loaded.policy))
     rows = evaluate(
         rms, year=year, books=books, ratings=ratings, policy=loaded.policy, policy_version=label
     )
