@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from rmperf.policies.selectors import policy_active
+from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
@@ -32,6 +33,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "target_id": lambda bank: str(campaign_in_alices_scope(bank).targets.get().pk),
     "manual_key": lambda bank: "self_review",
     "kind": lambda bank: "segmentation",
+    "check_id": lambda bank: str(check_in_alices_scope(bank).pk),
+    "listing_id": lambda bank: str(listing_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -141,6 +144,19 @@ CASES: dict[str, Case] = {
     "api:campaign_refresh": Case(method="post", in_scope="mike", ok_status=422, out_of_scope="bob"),
     "api:campaign_create": Case(method="post", ok_status=400),
     "api:campaign_offer": Case(method="post", ok_status=400),
+    # HR computes the ladder checks and the negative list (no year / quarter given: back
+    # to the page with why); the branch manager over alice decides her proposal (no
+    # decision given: back with why). Everyone has a ladder page of their own; the
+    # negative list page serves alice her own entry and bob his (none).
+    "careers:compute": Case(method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    "careers:negative_compute": Case(
+        method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
+    ),
+    "careers:decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    # The careers API: everyone reads the checks of their scope (bob: none of alice's);
+    # mike's decision without its body is refused (422) after the lookup.
+    "api:careers_checks": Case(out_of_scope=None),
+    "api:careers_decide": Case(method="post", in_scope="mike", ok_status=422, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

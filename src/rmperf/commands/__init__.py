@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "rmperf.commands.task_commands",
     "rmperf.commands.performance_commands",
     "rmperf.commands.recommend_commands",
+    "rmperf.commands.career_commands",
+    "rmperf.commands.careers_app_commands",
     "rmperf.commands.backup_commands",
 )
 

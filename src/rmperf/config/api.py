@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
+from rmperf.careers.api import router as careers_router
 from rmperf.customers.api import router as customers_router
 from rmperf.org.api import router as org_router
 from rmperf.performance.api import router as performance_router
@@ -64,6 +65,7 @@ api.add_router("/segments", segments_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/performance", performance_router)
+api.add_router("/careers", careers_router)
 api.add_router("/recommend", recommend_router)
 api.add_router("/policies", policies_router)
 api.add_router("/", org_router)

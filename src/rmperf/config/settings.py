@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rmperf.tasks",
     "rmperf.performance",
     "rmperf.recommend",
+    "rmperf.careers",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "rmperf.core.context_processors.actor",
                 "rmperf.tasks.context_processors.task_nav",
+                "rmperf.careers.context_processors.career_nav",
             ],
         },
     }

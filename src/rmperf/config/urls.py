@@ -24,6 +24,7 @@ urlpatterns = [
     path("recommend/", include("rmperf.recommend.urls")),
     path("policies/", include("rmperf.policies.urls")),
     path("performance/", include("rmperf.performance.urls")),
+    path("careers/", include("rmperf.careers.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),

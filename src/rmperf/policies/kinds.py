@@ -18,6 +18,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rmperf.engine.career.policy import DEFAULT_FILE as CAREER_FILE
+from rmperf.engine.career.policy import RULES as CAREER_RULES
+from rmperf.engine.career.policy import CareerPolicy
 from rmperf.engine.policy import LoadedPolicy, PolicyModel, Rule, load_policy_text
 from rmperf.engine.recommend.policy import DEFAULT_FILE as RECOMMEND_FILE
 from rmperf.engine.recommend.policy import RULES as RECOMMEND_RULES
@@ -44,6 +47,7 @@ class PolicyKind(models.TextChoices):
     RECOMMEND = "recommend", _("Recommendation and suitability rules")
     REFERRALS = "referrals", _("Referral rule book")
     TASKS = "tasks", _("Task and reminder rules")
+    CAREER = "career", _("Career ladder and negative list")
 
 
 @dataclass(frozen=True)
@@ -122,5 +126,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(TasksPolicy, tuple(TASKS_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(TASKS_FILE),
+    ),
+    PolicyKind.CAREER: KindSpec(
+        default_file=CAREER_FILE,
+        load=_document(CareerPolicy, tuple(CAREER_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(CAREER_FILE),
     ),
 }
