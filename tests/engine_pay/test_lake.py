@@ -28,6 +28,7 @@ import pytest
 
 from rmperf.cli import main
 from rmperf.engine.pay.output import MONEY_COLUMNS
+from tests.engine.conftest import spark  # noqa: F401 - the run's one Spark session
 from tests.lakebuilder import LakeBuilder
 
 COLUMNS = [
@@ -231,3 +232,13 @@ def test_a_bad_plan_writes_nothing(lake: Path, capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert f"{plan}:" in err and "[rate_non_negative]" in err
     assert not (lake / "p.csv").exists()
+
+
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
+def test_spark_reads_the_same_statements(lake: Path, spark: object) -> None:  # noqa: F811
+    ratings = str(lake / "ratings.csv")
+    assert _pay(lake, "--ratings", ratings, out="duck.csv") == 0
+    assert _pay(lake, "--ratings", ratings, "--engine", "spark", out="spark.csv") == 0
+    duck = (lake / "duck.csv").read_text(encoding="utf-8")
+    assert duck == (lake / "spark.csv").read_text(encoding="utf-8")
