@@ -438,3 +438,64 @@ def test_a_statement_without_loans_shows_no_rating() -> None:
     st = out["2024Q1"]["O"]
     assert (st.rating, st.coefficient, st.npl_ratio) == (None, None, Decimal(0))
     assert st.total_paid == D("6900.00")
+
+
+def test_costs_of_one_month_go_in_loan_id_order() -> None:
+    # 良好. 2024Q1: G1 1,000,000.00 → e 1,500.00, D 450.00 = 150.00 × 3. 2024Q2: GB and GA,
+    # 100,000.00 each (GB disbursed first) → e 150.00 each; D = round(300.00 × 0.3) = 90.00
+    # = 30.00 × 3. Both go bad in 2024-12: the costs go GA, then GB (loan_id order).
+    # GA (150.00): its own 2024Q2 thirds 30 + 30 + 30 = 90, then 2024Q1's first third 60.
+    # GB (150.00): its own quarter's thirds are gone; 2024Q1: 90 left of the first, 60 of
+    # the second. malus 300.00, no clawback; balance 450 + 90 − 300 = 240.00.
+    out = run(
+        [person("G")],
+        [
+            loan("G1", "G", "1000000.00", "2024-01-10"),
+            loan("GB", "G", "100000.00", "2024-04-01"),
+            loan("GA", "G", "100000.00", "2024-04-02"),
+        ],
+        {("G", "2024Q1"): GOOD, ("G", "2024Q2"): GOOD},
+        first="2024Q1",
+        last="2024Q4",
+        first_bad={"GB": "2024-12", "GA": "2024-12"},
+    )
+    st = out["2024Q4"]["G"]
+    taken = [
+        (ln.loan_id, ln.source_period, ln.part, ln.amount) for ln in st.lines if ln.line == "malus"
+    ]
+    assert taken == [
+        ("GA", "2024Q2", 1, D("30.00")),
+        ("GA", "2024Q2", 2, D("30.00")),
+        ("GA", "2024Q2", 3, D("30.00")),
+        ("GA", "2024Q1", 1, D("60.00")),
+        ("GB", "2024Q1", 1, D("90.00")),
+        ("GB", "2024Q1", 2, D("60.00")),
+    ]
+    assert (st.malus, st.clawback, st.deferral_balance) == (
+        D("300.00"),
+        D("0.00"),
+        D("240.00"),
+    )
+
+
+def test_the_sheets_quarter_figure_is_the_target() -> None:
+    # Quarter figures 1,000,000 / 2,000,000 / 3,000,000 / 4,000,000 (annual 10,000,000):
+    # Q2's T is 2,000,000.00, not a quarter of the annual (2,500,000.00). V = 2,400,000.00
+    # (良好): excess (2,400,000.00 − 2,000,000.00) × 5‱ = 200.00. A row for 2025 does not
+    # apply to 2024: no reward for S.
+    sheet = parse_target_sheet(
+        "staff_id,indicator,annual,q1,q2,q3,q4,year\n"
+        "E,new_loans,10000000,1000000,2000000,3000000,4000000,\n"
+        "S,new_loans,1000,,,,,2025\n",
+        source="t.csv",
+    )
+    out = run(
+        [person("E"), person("S")],
+        [loan("E1", "E", "2400000.00", "2024-05-01"), loan("S1", "S", "2400000.00", "2024-05-01")],
+        {("E", "2024Q2"): GOOD, ("S", "2024Q2"): GOOD},
+        first="2024Q2",
+        last="2024Q2",
+        targets=sheet,
+    )
+    assert out["2024Q2"]["E"].excess_reward == D("200.00")
+    assert out["2024Q2"]["S"].excess_reward == D("0.00")

@@ -196,6 +196,7 @@ def test_without_a_ratings_file_it_scores_the_quarters(lake: Path) -> None:
         (RATINGS + "RM2,2026Q3,excellent\n", "bad.csv:4: error [ratings.tier]"),
         (RATINGS + "RM1,2026Q3,competent\n", "bad.csv:4: error [ratings.unique]"),
         ("staff_id,period\nRM1,2026Q3\n", "bad.csv:1: error [ratings.columns]"),
+        (RATINGS + "RM2,2026-09,good\n", "bad.csv:4: error [ratings.period]"),
         ("staff_id,period,tier\nRM1,2026Q3,good\n", "RM1 in 2026Q1"),
     ],
 )
