@@ -325,8 +325,37 @@ def _quarter(
     key = quarter_key(q)
     lines: list[PayLine] = []
 
-    def line(kind: str, amount: Decimal, **kw: object) -> None:
-        lines.append(PayLine(sid, key, kind, amount, **kw))  # type: ignore[arg-type]
+    def line(
+        kind: str,
+        amount: Decimal,
+        *,
+        loan_id: str = "",
+        source_period: str = "",
+        part: int | None = None,
+        due_period: str = "",
+        month: str = "",
+        portions: str = "",
+        rate: Decimal | None = None,
+        coefficient: Decimal | None = None,
+        detail: str = "",
+    ) -> None:
+        lines.append(
+            PayLine(
+                sid,
+                key,
+                kind,
+                amount,
+                loan_id=loan_id,
+                source_period=source_period,
+                part=part,
+                due_period=due_period,
+                month=month,
+                portions=portions,
+                rate=rate,
+                coefficient=coefficient,
+                detail=detail,
+            )
+        )
 
     # 1. base, per month
     monthly = plan.base_monthly[person.rank]
