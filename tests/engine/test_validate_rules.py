@@ -251,6 +251,11 @@ ROW_CHECKS = [
         "business_line: only RMs have a business line (role=teller, business_line=retail)",
     ),
     (
+        "staff",
+        row("staff", staff_id="S7", left_on="2015-02-28"),
+        "left_on: left_on is before hired_on (hired_on=2015-03-01, left_on=2015-02-28)",
+    ),
+    (
         "customers",
         row("customers", customer_id="C9", birth_date="2021-01-01"),
         "birth_date: birth_date is after opened_on (birth_date=2021-01-01, opened_on=2020-01-02)",
@@ -335,6 +340,7 @@ def test_every_contract_row_check_is_covered() -> None:
         "root_is_bank",
         "rm_has_rank",
         "line_only_for_rms",
+        "left_after_hired",
         "birth_before_open",
         "assessment_has_level",
         "valid_range",

@@ -122,6 +122,7 @@ BROKEN = {
     "referrals": ("expire_after_hours: 48", "expire_after_hours: 12", "expiry_after_sla"),
     "tasks": ("tiers: [sleeping]", "tiers: [sleeping, sleeping]", "wake_up_tiers_given"),
     "segmentation": ("frequency_min: 5", "frequency_min: -5", "schema.greater_than_equal"),
+    "pay": ('{rate: "20"}', '{rate: "-20"}', "rate_non_negative"),
 }
 
 
@@ -151,4 +152,4 @@ def test_each_document_kind_is_validated_by_its_engine_loader(bank: Bank, kind: 
 
 def test_an_unknown_kind_is_refused(bank: Bank) -> None:
     with pytest.raises(ValidationError, match="Unknown policy kind"):
-        policy_version_create(actor=bank.user("hannah"), kind="pay", yaml_text="a: 1")
+        policy_version_create(actor=bank.user("hannah"), kind="bonus_pool", yaml_text="a: 1")

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "rmperf.commands.segment_commands",
     "rmperf.commands.migration_commands",
     "rmperf.commands.score_commands",
+    "rmperf.commands.pay_commands",
     "rmperf.commands.referral_commands",
     "rmperf.commands.task_commands",
     "rmperf.commands.performance_commands",

@@ -248,6 +248,23 @@ TABLES: tuple[Table, ...] = (
                 ),
                 zh="条线",
             ),
+            Column(
+                "left_on",
+                ColType.DATE,
+                required=False,
+                description="Last day employed, inclusive (empty: still employed)",
+                zh="离职日期",
+            ),
+            Column(
+                "material_risk",
+                ColType.BOOL,
+                required=False,
+                description=(
+                    "Role with a material impact on risk: at least 40% of performance pay "
+                    "deferred (empty: no)"
+                ),
+                zh="对风险有重要影响岗位",
+            ),
         ),
         ("staff_id",),
         checks=(
@@ -259,6 +276,12 @@ TABLES: tuple[Table, ...] = (
                 "business_line",
                 "role = 'rm' OR business_line IS NULL",
                 "only RMs have a business line",
+            ),
+            RowCheck(
+                "left_after_hired",
+                "left_on",
+                "left_on IS NULL OR left_on >= hired_on",
+                "left_on is before hired_on",
             ),
         ),
         description="Everyone who appears in the lake: RMs, tellers, managers, HR, auditors.",

@@ -22,6 +22,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "unit_id": "TM0101",
         "hired_on": "2019-07-01",
         "business_line": "retail",
+        "left_on": "",
+        "material_risk": "false",
     },
     "customers": {
         "customer_id": "C00000001",

@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.engine.career.policy import DEFAULT_FILE as CAREER_FILE
 from rmperf.engine.career.policy import RULES as CAREER_RULES
 from rmperf.engine.career.policy import CareerPolicy
+from rmperf.engine.pay.plan import DEFAULT_FILE as PAY_FILE
+from rmperf.engine.pay.plan import RULES as PAY_RULES
+from rmperf.engine.pay.plan import PayPlan
 from rmperf.engine.policy import LoadedPolicy, PolicyModel, Rule, load_policy_text
 from rmperf.engine.recommend.policy import DEFAULT_FILE as RECOMMEND_FILE
 from rmperf.engine.recommend.policy import RULES as RECOMMEND_RULES
@@ -48,6 +51,7 @@ class PolicyKind(models.TextChoices):
     REFERRALS = "referrals", _("Referral rule book")
     TASKS = "tasks", _("Task and reminder rules")
     CAREER = "career", _("Career ladder and negative list")
+    PAY = "pay", _("Pay plan")
 
 
 @dataclass(frozen=True)
@@ -132,5 +136,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(CareerPolicy, tuple(CAREER_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(CAREER_FILE),
+    ),
+    PolicyKind.PAY: KindSpec(
+        default_file=PAY_FILE,
+        load=_document(PayPlan, tuple(PAY_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(PAY_FILE),
     ),
 }

@@ -23,12 +23,14 @@ of the window on: the turnaround). Product choice inside a category respects
 suitability: risk ≤ the customer's tolerance while the assessment is under 12 months
 old, R1 only otherwise.
 
-Loans follow journeys: 6 % of retail customers aged 25-50 go house hunting (2-7
-mortgage page views in a month, more the next month) and take a mortgage 1-3 months
-later with probability 0.45 (base rate without views 0.04 % a month); 30 % of new
-mortgagors take a renovation/appliance instalment loan 1-4 months after disbursement;
-a business-loan inquiry (corporate 6 %/month, business owners 5 %) leads to a business
-loan 0-2 months later with probability 0.45.
+Loans on the books when the window opens were disbursed in the year before it (so pay
+history, DOMAIN §6, starts there); inside the window loans follow journeys: 6 % of
+retail customers aged 25-50 go house hunting (2-7 mortgage page views in a month, more
+the next month) and take a mortgage 1-3 months later with probability 0.45 (base rate
+without views 0.04 % a month); 30 % of new mortgagors take a renovation/appliance
+instalment loan 1-4 months after disbursement; a business-loan inquiry (corporate
+6 %/month, business owners 5 %) leads to a business loan 0-2 months later with
+probability 0.45.
 
 Loan quality: each loan has a monthly hazard of falling overdue (0.12 % × 0.5 for
 mortgages, 1.5 consumer, 2 business; lower for RMs with more `care`). From then on it
@@ -670,7 +672,8 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return rng.integers(1, 4, n)
 
     idx = np.arange(b.n)
-    # Loans on the books when the window opens.
+    # Loans on the books when the window opens, disbursed in the year before it (PRE_DAYS),
+    # so pay history (DOMAIN §6: deferral, malus, clawback) starts a year before the window.
     m_pre = (
         (~corp)
         & (b.age_now >= 28)
@@ -678,7 +681,7 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         & (opened < cal.start)
         & (rng.random(b.n) < 0.15)
     )
-    lo = np.maximum(opened, cal.start - 8 * 365)
+    lo = np.maximum(opened, cal.start - PRE_DAYS)
     day = lo + (rng.random(b.n) * np.maximum(cal.start - lo, 1)).astype(np.int64)
     c = idx[m_pre & (lo < cal.start)]
     add(
@@ -691,7 +694,7 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     )
     b_pre = (corp | owner) & (opened < cal.start) & (rng.random(b.n) < np.where(corp, 0.35, 0.3))
     yrs = years("business_loan", b.n)
-    lo = np.maximum(opened, cal.start - yrs * 365 + 30)
+    lo = np.maximum(np.maximum(opened, cal.start - yrs * 365 + 30), cal.start - PRE_DAYS)
     day = lo + (rng.random(b.n) * np.maximum(cal.start - lo, 1)).astype(np.int64)
     c = idx[b_pre & (lo < cal.start)]
     add(
@@ -812,10 +815,26 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     hazard = 0.0012 * np.exp(-0.35 * w.org.care[ln["staff"]]) * np.array([0.5, 1.5, 2.0])[kind]
     ln["default_after"] = rng.geometric(np.clip(hazard, 1e-6, 1)) - 1
     ln["due_day"] = rng.integers(1, 21, n)
+    # A third of a branch's retail loans disbursed while its former RM was employed were
+    # theirs (org.py), from their own stream: every draw above stays as it was.
+    org = w.org
+    branch = p.branch[g[ln["c"]]]
+    former = org.leaver[branch]
+    hired_l, left_l = org.leaver_hired[branch], org.leaver_left[branch]
+    theirs = (
+        (former >= 0)
+        & ~corp_l
+        & (ln["day"] >= hired_l)
+        & (ln["day"] <= left_l)
+        & (b.rng("loans.leavers").random(n) < 1 / 3)
+    )
+    ln["staff"] = np.where(theirs, former, ln["staff"])
     return ln
 
 
 LOAN_KIND = {"mortgage": 0, "consumer_loan": 1, "business_loan": 2}
+#: Loans on the books at the window's start were disbursed at most this many days before.
+PRE_DAYS = 365
 
 
 def _biz_product(shelf: Shelf, corp: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -18,6 +18,13 @@ Business lines (DOMAIN §5, which scorecard applies): a branch with at least
 branch index) also has a sci-tech finance RM (its second-last). Everyone else is retail.
 The case RM is always retail. No random draw is involved, so the staff stream and
 everything drawn from it are the same as before lines existed.
+
+Pay history (DOMAIN §6): corporate RMs are flagged `material_risk` (40 % deferral). Every
+second branch (even index) had a retail RM who has left: a former RM appended after
+everyone else (their own stream, so no other draw moves), hired 1.5–8 years before the
+window opened and leaving inside it (`left_on`). They serve no customer in the window;
+some of the branch's loans disbursed while they were employed are theirs (activity.py),
+so their deferred pay, malus and clawback run on after they leave.
 """
 
 from __future__ import annotations
@@ -64,6 +71,10 @@ class Org:
     branch_manager: np.ndarray  # per branch
     case_rm: int
     line: np.ndarray  # index into BUSINESS_LINES (RMs; 0 = retail for everyone else)
+    #: per branch: the staff index of its former RM (-1: none), their hire and leave days
+    leaver: np.ndarray
+    leaver_hired: np.ndarray
+    leaver_left: np.ndarray
 
     @property
     def n_branches(self) -> int:
@@ -97,6 +108,7 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
     manager: list[int] = []
     branch_city: list[int] = []
     team_no = 0
+    first_team: list[str] = []
     for r in range(scale.regions):
         city = r % len(CITIES)
         rid = f"RG{r + 1:02d}"
@@ -121,6 +133,8 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
             rms_by_branch.append([])
             for k in range(scale.teams_per_branch):
                 tid = f"TM{team_no + 1:04d}"
+                if k == 0:
+                    first_team.append(tid)
                 unit_id.append(tid)
                 unit_name.append(f"{bname}营销{_TEAM_ORD[k % 10]}组")
                 unit_kind.append("team")
@@ -168,14 +182,44 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
     if line[case_rm] != LINE["retail"]:
         raise AssertionError("the case RM must be a retail RM")
 
+    # Former RMs, one in every second branch, from their own stream.
+    lrng = stream(seed, "staff.leavers")
+    leaver_branches = np.arange(0, len(branch_city), 2)
+    k = leaver_branches.size
+    l_hired = (cal.start - lrng.uniform(1.5, 8.0, k) * 365.25).astype(np.int64)
+    span = max(cal.end - cal.start - 120, 1)
+    l_left = cal.start + 60 + lrng.integers(0, span, k)
+    l_left = np.minimum(l_left, cal.end)
+    l_rank = lrng.integers(0, len(RANKS), k)
+    l_names = person_names(lrng, k, lrng.random(k) < 0.55)
+    leaver = np.full(len(branch_city), -1, dtype=np.int64)
+    leaver[leaver_branches] = n + np.arange(k)
+    leaver_hired = np.zeros(len(branch_city), dtype=np.int64)
+    leaver_hired[leaver_branches] = l_hired
+    leaver_left = np.zeros(len(branch_city), dtype=np.int64)
+    leaver_left[leaver_branches] = l_left
+    all_ids = ids("S", np.arange(1, n + k + 1), max(4, len(str(n + k))))
+    if not all_ids[:n].equals(staff_ids):
+        raise AssertionError("adding former RMs renumbered the staff")
+    staff_ids = all_ids
+    everyone = n + k
+    is_rm_all = np.concatenate([is_rm, np.ones(k, dtype=bool)])
+    material = np.concatenate([line == LINE["corporate"], np.zeros(k, dtype=bool)])
     staff_columns = {
         "staff_id": staff_ids,
-        "name": names,
-        "role": pick(ROLES, role),
-        "rank": pick(RANKS, rank, missing=~is_rm),
-        "unit_id": pa.array(unit_of),
-        "hired_on": dates(hired),
-        "business_line": pick(BUSINESS_LINES, line, missing=~is_rm),
+        "name": pa.concat_arrays([names, l_names]),
+        "role": pick(ROLES, np.concatenate([role, np.full(k, ROLE["rm"])])),
+        "rank": pick(RANKS, np.concatenate([rank, l_rank]), missing=~is_rm_all),
+        "unit_id": pa.array(unit_of + [first_team[b] for b in leaver_branches]),
+        "hired_on": dates(np.concatenate([hired, l_hired])),
+        "business_line": pick(
+            BUSINESS_LINES, np.concatenate([line, np.zeros(k, dtype=np.int64)]), missing=~is_rm_all
+        ),
+        "left_on": dates(
+            np.concatenate([np.zeros(n, dtype=np.int64), l_left]),
+            missing=np.arange(everyone) < n,
+        ),
+        "material_risk": pa.array(material, mask=~is_rm_all),
     }
     unit_columns = {
         "unit_id": pa.array(unit_id),
@@ -202,4 +246,7 @@ def build_org(scale: Scale, seed: int, cal: Calendar) -> Org:
         branch_manager=np.array(manager, dtype=np.int64),
         case_rm=case_rm,
         line=line,
+        leaver=leaver,
+        leaver_hired=leaver_hired,
+        leaver_left=leaver_left,
     )
