@@ -136,6 +136,8 @@ def excess() -> PayCase:
     for sid in ("E1", "E2", "E3", "E4"):
         case.targets.append(target_row(sid, "5000000.00", year="2025", quarters=quarters))
     case.targets.append(target_row("E5", "4000000.03", year="2025"))
+    # a later row for another year must not replace E5's 2025 row (one sheet, many years)
+    case.targets.append(target_row("E5", "100.00", year="2024"))
     return case
 
 

@@ -316,18 +316,27 @@ def pay_cases(draw: st.DrawFn) -> PayCase:
             tier = tiers[q] or draw(st.sampled_from(TIERS))
             tiers[q] = tier
             amounts = _volumes(draw, draw(st.integers(1, 4)))
-            if draw(st.booleans()):
-                amounts[0] = _half_cent(amounts[0], ref.DEFAULT_PLAN.coefficients[tier])
+            if draw(st.booleans()):  # the first loan's e an exact half cent, the sums kept
+                nudged = _half_cent(amounts[0], ref.DEFAULT_PLAN.coefficients[tier])
+                if len(amounts) == 1 or amounts[1] > nudged - amounts[0]:
+                    if len(amounts) > 1:
+                        amounts[1] -= nudged - amounts[0]
+                    amounts[0] = nudged
             start = max(ref.quarter_start(q), hired)
             end = min(ref.quarter_end(q), left or last_day)
+            keys = []
             day = _day_in(draw, start, end)
-            for amount in amounts:
+            for _ in amounts:
                 if not draw(st.booleans()):  # else the same day: loan_id breaks the tie
                     day = _day_in(draw, start, end)
                 loan_no += 1
-                # ids in reverse of creation order on some days, so sorting matters
-                loan_id = f"L{(loan_no * 7919) % 10_000:04d}"
-                row = LoanRow(loan_id, sid, cents(amount), day.isoformat())
+                # ids are not in creation order (7919 is prime to 10,000), so the engine
+                # must sort by (disbursed_on, loan_id), not take the file's order
+                keys.append((day.isoformat(), f"L{(loan_no * 7919) % 10_000:04d}"))
+            # the amounts' running sums sit on the edges in the order the brackets fill
+            by_fill = dict(zip(sorted(keys), amounts, strict=True))
+            for day_text, loan_id in keys:
+                row = LoanRow(loan_id, sid, cents(by_fill[(day_text, loan_id)]), day_text)
                 case.loans.append(row)
                 rm_loans.append((row, q))
             case.notable.add(q)
@@ -424,6 +433,22 @@ def _npl_edges(draw: st.DrawFn, case: PayCase, staff_id: str) -> None:
 
 
 def _target(
+    draw: st.DrawFn, case: PayCase, person: RM, loans: Sequence[tuple[LoanRow, int]]
+) -> None:
+    """Maybe a target row; sometimes a second row for another year, before or after it
+    (a sheet spanning years: each row applies to its own year only)."""
+    before = len(case.targets)
+    _one_target(draw, case, person, loans)
+    if len(case.targets) == before or not case.targets[-1]["year"] or not draw(st.booleans()):
+        return
+    used = case.targets[-1]["year"]
+    other = draw(st.sampled_from([y for y in ("2023", "2024", "2025", "2026") if y != used]))
+    annual = Fraction(draw(st.integers(0, 4_000_000_000)), 100)
+    extra = target_row(person.staff_id, cents(annual), year=other)
+    case.targets.insert(len(case.targets) - draw(st.integers(0, 1)), extra)
+
+
+def _one_target(
     draw: st.DrawFn, case: PayCase, person: RM, loans: Sequence[tuple[LoanRow, int]]
 ) -> None:
     """Maybe a new_loans target; when the RM has loans, aimed so V − T is 0, ±0.01 or ~10."""
