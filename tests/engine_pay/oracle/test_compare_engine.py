@@ -7,7 +7,9 @@ as text: money with two decimals, npl_ratio with six, coefficient with two.
 These tests fail (never skip) while the command is missing. A failing lake is kept
 (the message says where) with the command lines to rerun both sides by hand. Knobs:
 PAY_ORACLE_EXAMPLES (hypothesis lakes, default 25), PAY_ORACLE_SHRINK=1 (let hypothesis
-shrink a failure to a minimal lake: slow, each step runs the command).
+shrink a failure to a minimal lake: slow, each step runs the command), PAY_ORACLE_KEEP
+(where failing lakes are copied; default $TMPDIR/pay-oracle-failures), PAY_ORACLE_RMPERF
+(the command to test instead of this venv's rmperf).
 """
 
 from __future__ import annotations
@@ -42,8 +44,15 @@ PHASES = (
 )
 
 
+def rmperf() -> list[str]:
+    """The command under test: this venv's `rmperf`, or PAY_ORACLE_RMPERF (split like a
+    shell would) to compare another build."""
+    other = os.environ.get("PAY_ORACLE_RMPERF")
+    return shlex.split(other) if other else [RMPERF]
+
+
 def pay_command(files: CaseFiles, period: str, out: Path, lines: Path) -> list[str]:
-    cmd = [RMPERF, "pay", "--lake", str(files.lake), "--period", period]
+    cmd = [*rmperf(), "pay", "--lake", str(files.lake), "--period", period]
     cmd += ["--ratings", str(files.ratings)]
     if files.targets is not None:
         cmd += ["--targets", str(files.targets)]
@@ -71,13 +80,13 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-KEEP = Path(os.environ.get("PAY_ORACLE_KEEP", Path(tempfile.gettempdir()) / "pay-oracle-failures"))
-
-
 def kept(case: PayCase, files: CaseFiles, period: str, work: Path) -> str:
     """Copy a failing case where pytest's tmp rotation will not delete it; how to rerun it."""
-    KEEP.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix=f"{case.name}-{period}-", dir=KEEP))
+    keep = Path(
+        os.environ.get("PAY_ORACLE_KEEP", Path(tempfile.gettempdir()) / "pay-oracle-failures")
+    )
+    keep.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix=f"{case.name}-{period}-", dir=keep))
     shutil.copytree(files.lake.parent, root, dirs_exist_ok=True)
     for name in (f"engine-{period}.csv", f"lines-{period}.csv"):
         if (work / name).exists():
