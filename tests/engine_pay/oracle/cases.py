@@ -96,6 +96,22 @@ def clawback() -> PayCase:
     return case
 
 
+def malus_sources() -> PayCase:
+    """A cost larger than its own quarter's thirds: own thirds first (the one due this very
+    quarter included), then other quarters' thirds, oldest quarter first."""
+    case = PayCase(
+        "malus_sources",
+        staff=[RM("H1")],
+        periods=["2025Q2", "2025Q3", "2026Q1", "2026Q2"],
+    )
+    case.rate("H1", "2023Q1", "2026Q2", "good")
+    case.loan("H-a", "H1", "5000000.00", "2023-02-01")
+    case.loan("H-b", "H1", "5000000.00", "2023-05-01")
+    case.loan("H-c", "H1", "1000000.00", "2024-08-01")
+    case.state("H-c", "2025-08", "900000.00", "substandard")
+    return case
+
+
 def joiner() -> PayCase:
     """A mid-month joiner: prorated base, and a new_loans target prorated as scoring does."""
     case = PayCase(
@@ -150,4 +166,4 @@ def missing_rating() -> PayCase:
     return case
 
 
-GOLDEN = (brackets, half_cents, npl_gate, clawback, joiner, excess)
+GOLDEN = (brackets, half_cents, npl_gate, clawback, malus_sources, joiner, excess)

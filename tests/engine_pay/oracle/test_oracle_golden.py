@@ -202,6 +202,31 @@ def test_malus_window_order_and_a_leavers_clawback(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+def test_malus_from_own_thirds_then_the_oldest_quarters(tmp_path: Path) -> None:
+    case = cases.malus_sources()
+    # H1 (good, junior): H-a 2023Q1 and H-b 2023Q2, 5,000,000 each: e 7,500, D 2,250
+    # (thirds 750 due Q+4, Q+8, Q+12); H-c 2024Q3 1,000,000: e 1,500, D 450 (150 due 2025Q3,
+    # 2026Q3, 2027Q3).
+    # 2025Q2 releases H-b's second third (750); left: H-a's 750 (due 2026Q1), H-b's 750
+    # (2026Q2), H-c's 450: balance 1,950.
+    got = rows(run(case, tmp_path, "2025Q2"))
+    assert got["H1"][14:] == ("750.00", "0.00", "0.00", "7650.00", "1950.00")
+    # 2025Q3: H-c first substandard in 2025-08: cost 1,500, before releases:
+    #   own quarter (2024Q3) earliest due first: 150 (due now) + 150 + 150 = 450
+    #   then other quarters oldest first: 2023Q1's third 750 → 1,200; 2023Q2's: 300 of 750
+    # malus 1,500, no clawback; the third due now was taken, nothing released; balance 450.
+    got = rows(run(case, tmp_path, "2025Q3"))
+    assert got["H1"] == ("H1", "2025Q3", "junior", "good", "1.00", "0.000000",
+        "6900.00", "0.00", "0.00", "0.00", "0.00", "0.00",
+        "0.00", "0.00", "0.00", "1500.00", "0.00", "6900.00", "450.00")  # fmt: skip
+    # 2026Q1: 2023Q1's last third is gone (0 released); 2026Q2: 450 left of 2023Q2's.
+    # (Newest-first would release 450 in 2026Q1 and 0 in 2026Q2.)
+    assert rows(run(case, tmp_path, "2026Q1"))["H1"][14:] == (
+        "0.00", "0.00", "0.00", "6900.00", "450.00")  # fmt: skip
+    assert rows(run(case, tmp_path, "2026Q2"))["H1"][14:] == (
+        "450.00", "0.00", "0.00", "7350.00", "0.00")  # fmt: skip
+
+
 def test_joiner_base_and_prorated_target(tmp_path: Path) -> None:
     # Hired 2024-02-10 (assistant, competent c = 0.80).
     # Base: January 0; February 1,800 × 20/29 = 1,241.379… → 1,241.38; March 1,800.00.
