@@ -180,8 +180,7 @@ def _why(
     request: HttpRequest, result: RmResult, indicator: str, engine_period: Any
 ) -> dict[str, Any] | None:
     """The rows behind one line's value (engine `indicator_rows`), flagged rows first."""
-    from rmperf.engine.indicators import indicator_rows
-    from rmperf.engine.indicators.definitions import SPECS
+    from rmperf.engine.indicators import LIBRARY, indicator_rows
     from rmperf.engine.lake import Lake
     from rmperf.engine.scoring.library import default_library
     from rmperf.recommend.services import run_offers_load
@@ -198,7 +197,7 @@ def _why(
         return out
     today = run.lake_import.today if run.lake_import is not None else _today()
     offers = None
-    if SPECS[indicator].offers:  # offers live in the app: the run kept the ones it used
+    if LIBRARY[indicator].offers:  # offers live in the app: the run kept the ones it used
         offers = run_offers_load(run.inputs_digest)
         if offers is None:
             out["problem"] = _("The offers this result was computed from are no longer there.")
