@@ -23,13 +23,12 @@ from rmperf.engine.indicators import (
     indicator_rows_many,
 )
 from rmperf.engine.indicators.compute import divide
-from rmperf.engine.indicators.definitions import SPECS
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from tests.engine_indicators import bank
 
 #: The lake's indicators; the offer_* ones need the offers input (test_offers.py).
-LIBRARY = {k: v for k, v in FULL_LIBRARY.items() if not SPECS[k].offers}
+LIBRARY = {k: v for k, v in FULL_LIBRARY.items() if not v.offers}
 Q3 = Period.parse("2026Q3")
 D, DP = 92, 91  # days of 2026Q3 and of 2026Q2
 

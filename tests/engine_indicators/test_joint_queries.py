@@ -1,4 +1,4 @@
-"""Indicators computed together by one query (specs.JOINT_QUERIES) give exactly the values
+"""Indicators computed together by one query (library.JOINT_QUERIES) give exactly the values
 each gives alone, on the hand-built bank and for every kind of period."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import pyarrow as pa
 import pytest
 
 from rmperf.engine.indicators import compute_indicators
-from rmperf.engine.indicators.definitions import DETAILS, JOINT_SUMS
-from rmperf.engine.indicators.specs import JOINT_QUERIES, SPECS
+from rmperf.engine.indicators.library import JOINT_QUERIES, JOINT_SUMS, LIBRARY
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from tests.engine_indicators import bank
@@ -39,9 +38,8 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Lake:
 
 def test_every_joint_query_has_its_builder_and_members() -> None:
     assert set(JOINT_SUMS) == set(JOINT_QUERIES)
-    assert set(DETAILS) == set(SPECS)
     for joint in JOINT_QUERIES:
-        assert set(joint) <= set(SPECS)
+        assert set(joint) <= set(LIBRARY)
 
 
 def _alone(lake: Lake, period: Period, joint: tuple[str, ...]) -> pa.Table:

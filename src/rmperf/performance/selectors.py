@@ -298,8 +298,7 @@ def line_why(
     engine's `row_weight`). None when the result has no such computed line or item;
     `problem` says why the rows cannot be read any more. `today` stands in for the
     lake's own date when the run recorded no import."""
-    from rmperf.engine.indicators import indicator_rows
-    from rmperf.engine.indicators.definitions import SPECS
+    from rmperf.engine.indicators import LIBRARY, indicator_rows
     from rmperf.engine.lake import Lake
     from rmperf.engine.scoring.explain import row_weight
     from rmperf.recommend.services import run_offers_load
@@ -316,7 +315,7 @@ def line_why(
         return out
     lake_today = run.lake_import.today if run.lake_import is not None else today
     offers = None
-    if SPECS[indicator].offers:  # offers live in the app: the run kept the ones it used
+    if LIBRARY[indicator].offers:  # offers live in the app: the run kept the ones it used
         offers = run_offers_load(run.inputs_digest)
         if offers is None:
             out["problem"] = gettext(

@@ -3,10 +3,10 @@
     from rmperf.engine.indicators import LIBRARY, IndicatorDef, compute_indicators
     values = compute_indicators(lake, period=Period.parse("2026Q3"))
 
-`LIBRARY` describes each indicator (docs/indicators.md is rendered from it),
-`compute_indicators` gives one row per RM and indicator with exact numerator and
-denominator, `indicator_rows` the rows behind one value, `rollup` team / branch / bank
-values from summed numerators and denominators.
+`LIBRARY` holds each indicator, defined whole in its family's module (`families/`;
+docs/indicators.md is rendered from it), `compute_indicators` gives one row per RM and
+indicator with exact numerator and denominator, `indicator_rows` the rows behind one
+value, `rollup` team / branch / bank values from summed numerators and denominators.
 """
 
 from __future__ import annotations

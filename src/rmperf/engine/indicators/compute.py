@@ -2,12 +2,12 @@
 
 The backend (DuckDB or Spark) evaluates each indicator's detail expression and sums its
 integer measures per RM; Python turns the sums into exact Decimal numerators and
-denominators (`specs.Spec.finish`) and divides once, rounding half up to 6 places.
+denominators (`IndicatorDef.finish`) and divides once, rounding half up to 6 places.
 
 The big fact tables are staged once per command (`_open`), a few indicators share one
-query (`specs.JOINT_QUERIES`), and the SQL of every query is compiled from the Ibis
+query (`library.JOINT_QUERIES`), and the SQL of every query is compiled from the Ibis
 definitions once per set of inputs and kept (rmperf.engine.sql_cache): a warm command
-imports neither Ibis nor the definitions.
+imports no Ibis (the families name it lazily: lazy.py).
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ from rmperf.engine.indicators.context import (
     Context,
     next_month,
 )
-from rmperf.engine.indicators.library import LIBRARY
+from rmperf.engine.indicators.library import JOINT_QUERIES, JOINT_SUMS, LIBRARY, IndicatorDef
 from rmperf.engine.indicators.offers import OFFERS_VIEW, VIEW_COLUMNS, Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
-from rmperf.engine.indicators.specs import JOINT_QUERIES, SPECS, Spec
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.sql_cache import SqlCache
@@ -97,13 +96,13 @@ def _resolve(indicators: Sequence[str] | None, offers: Offers | None = None) -> 
     """The ids to compute; None: the whole library, without the offers indicators when
     no offers input is given. Asking for an offers indicator without offers is an error."""
     if indicators is None:
-        return [i for i in LIBRARY if offers is not None or not SPECS[i].offers]
+        return [i for i in LIBRARY if offers is not None or not LIBRARY[i].offers]
     ids = list(dict.fromkeys(indicators))
     unknown = [i for i in ids if i not in LIBRARY]
     if unknown:
         raise KeyError(f"unknown indicator(s) {unknown}; known: {', '.join(LIBRARY)}")
     if offers is None:
-        need = [i for i in ids if SPECS[i].offers]
+        need = [i for i in ids if LIBRARY[i].offers]
         if need:
             raise OffersError(
                 f"indicator(s) {', '.join(need)} need the offers input (offers are recorded "
@@ -291,7 +290,7 @@ def _rename_relation(con: Any, old: str, new: str) -> None:
 def _open(
     lake: Lake,
     backend: BackendName,
-    specs: Sequence[Spec],
+    defs: Sequence[IndicatorDef],
     period: Period,
     params: IndicatorParams,
     sqls: SqlCache,
@@ -308,14 +307,14 @@ def _open(
     """
     engine = open_backend(backend)
     tables = {"staff", "products", "balances", "loan_status"}
-    for spec in specs:
-        tables.update(spec.tables)
-    lookback = any(spec.lookback for spec in specs)
+    for ind_def in defs:
+        tables.update(ind_def.tables)
+    lookback = any(ind_def.lookback for ind_def in defs)
     duck = getattr(engine, "con", None)
     try:
         attach_lake(engine, lake, sorted(tables))
         for name in sorted(tables & set(STAGED_COLUMNS)):
-            readers = sum(name in spec.tables for spec in specs)
+            readers = sum(name in ind_def.tables for ind_def in defs)
             if not readers:
                 continue
             valid = valid_view_name(name)
@@ -342,7 +341,7 @@ def _open(
                 staged = f"rm_ind_{name}"
                 engine.create_view(staged, sql, materialize=True)
                 engine.create_view(valid, f"SELECT * FROM {staged}")  # noqa: S608
-        if any("balances" in spec.tables for spec in specs):
+        if any("balances" in ind_def.tables for ind_def in defs):
             first, last = _balance_range(period)
 
             def months_expr() -> Any:
@@ -356,7 +355,7 @@ def _open(
                 _compiled(backend, months_expr),
             )
             engine.create_view(BALANCE_MONTHS, sql, materialize=True)
-        if offers is not None and any(spec.offers for spec in specs):
+        if offers is not None and any(ind_def.offers for ind_def in defs):
             _attach_offers(engine, backend, offers, lake.time_zone, sqls)
     except BaseException:
         engine.close()
@@ -391,17 +390,13 @@ def rms_in_period(
 
 def _grouped(ind: str, ctx: Context) -> Any:
     """Σ a and Σ b of an indicator's detail rows per (RM, key)."""
-    from rmperf.engine.indicators.definitions import DETAILS
-
-    rows = DETAILS[ind](ctx, None)
+    rows = LIBRARY[ind].detail(ctx, None)
     return rows.group_by("staff_id", "key").aggregate(
         a=rows.a.sum().cast("int64"), b=rows.b.sum().cast("int64")
     )
 
 
 def _joint_sums(joint: tuple[str, ...], ctx: Context) -> Any:
-    from rmperf.engine.indicators.definitions import JOINT_SUMS
-
     return JOINT_SUMS[joint](ctx)
 
 
@@ -425,15 +420,15 @@ def compute_indicators(
     and kept (rmperf.engine.sql_cache); a later run with the same inputs imports no Ibis.
     """
     ids = _resolve(indicators, offers)
-    specs = [SPECS[i] for i in ids]
+    defs = [LIBRARY[i] for i in ids]
     sqls = _sql_cache(lake, backend)
-    engine = _open(lake, backend, specs, period, params, sqls, offers)
+    engine = _open(lake, backend, defs, period, params, sqls, offers)
     try:
         ctx = _context(engine, backend, lake, period, params, sqls)
         rms = rms_in_period(engine, backend, period, sqls)
         key = ctx.key()
         sums: list[dict[str, Any]] = []
-        # Indicators of a joint query share it (specs.JOINT_QUERIES); the rest one each:
+        # Indicators of a joint query share it (library.JOINT_QUERIES); the rest one each:
         # engines plan one wide UNION of them more slowly than they run them one by one
         # over the staged tables.
         joints = [j for j in JOINT_QUERIES if set(j) <= set(ids)]
@@ -466,20 +461,22 @@ def compute_indicators(
     num: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     den: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for r in sums:
-        part, part_den = SPECS[r["indicator"]].finish(ctx, r["key"] or "", int(r["a"]), int(r["b"]))
+        part, part_den = LIBRARY[r["indicator"]].finish(
+            ctx, r["key"] or "", int(r["a"]), int(r["b"])
+        )
         num[(r["staff_id"], r["indicator"])] += part
         if part_den is not None:
             den[(r["staff_id"], r["indicator"])] += part_den
 
     out: dict[str, list[Any]] = {n: [] for n in VALUES_SCHEMA.names}
     for staff_id in rms:
-        for ind, spec in zip(ids, specs, strict=True):
+        for ind, ind_def in zip(ids, defs, strict=True):
             n = num.get((staff_id, ind), Decimal(0))
             d: Decimal | None
             if LIBRARY[ind].combine == "ratio":
                 d = den.get((staff_id, ind), Decimal(0))
             else:
-                d = spec.const_den(ctx)
+                d = ind_def.const_den(ctx)
             out["staff_id"].append(staff_id)
             out["indicator"].append(ind)
             out["value"].append(divide(n, d))
@@ -529,9 +526,9 @@ def indicator_rows_many(
 ) -> dict[str, pa.Table]:
     """`indicator_rows` for several indicators of one RM, reading the lake once."""
     ids = _resolve(indicators, offers)
-    specs = [SPECS[i] for i in ids]
+    defs = [LIBRARY[i] for i in ids]
     sqls = _sql_cache(lake, backend)
-    engine = _open(lake, backend, specs, period, params, sqls, offers)
+    engine = _open(lake, backend, defs, period, params, sqls, offers)
     found: dict[str, list[dict[str, Any]]] = {}
     try:
         ctx = _context(engine, backend, lake, period, params, sqls)
@@ -549,19 +546,17 @@ def indicator_rows_many(
 
 
 def _detail_rows(ind: str, ctx: Context, staff_id: str) -> Any:
-    from rmperf.engine.indicators.definitions import DETAILS
-
-    rows = DETAILS[ind](ctx, staff_id)
+    rows = LIBRARY[ind].detail(ctx, staff_id)
     return rows.order_by(["day", "ref_id", "key", "customer_id", "a"])
 
 
 def _rows_table(ctx: Context, ind: str, found: list[dict[str, Any]]) -> pa.Table:
-    spec = SPECS[ind]
-    const = spec.const_den(ctx)
+    ind_def = LIBRARY[ind]
+    const = ind_def.const_den(ctx)
     ratio = LIBRARY[ind].combine == "ratio"
     out: dict[str, list[Any]] = {n: [] for n in ROWS_SCHEMA.names}
     for r in found:
-        n, d = spec.finish(ctx, r["key"] or "", int(r["a"]), int(r["b"]))
+        n, d = ind_def.finish(ctx, r["key"] or "", int(r["a"]), int(r["b"]))
         if ratio:
             contribution = None
         elif const is None:

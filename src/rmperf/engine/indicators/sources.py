@@ -1,4 +1,5 @@
-"""Ibis building blocks shared by the indicator definitions: crediting and month calendars.
+"""Ibis building blocks shared by the indicator families: the detail columns, crediting
+and month calendars.
 
 Every expression here is portable Ibis over the valid views (`ibis_tables`), except the
 business date of a timestamp (`activity.business_date`, one builtin per backend). The
@@ -15,7 +16,8 @@ from typing import Any
 
 import ibis
 
-from rmperf.engine.ibis_tables import contract_table
+from rmperf.engine.activity import on_days as on_days
+from rmperf.engine.ibis_tables import contract_table as contract_table
 from rmperf.engine.indicators.context import BALANCE_MONTHS, month_days, month_end, month_start
 from rmperf.engine.indicators.context import Context as Context
 from rmperf.engine.indicators.context import next_month as next_month
@@ -24,6 +26,101 @@ from rmperf.engine.indicators.params import AUM_CATEGORIES
 
 #: Stands for an open assignment end (valid_to empty = still valid).
 FAR_FUTURE = dt.date(9999, 12, 31)
+
+#: The columns of every detail expression (`detail`): staff_id, key (what the finisher
+#: needs, e.g. a product id), source (lake table), ref_id, customer_id, day (date or
+#: month), a, b (int64), share_num, share_den (the credited share), flag, note.
+DETAIL_COLUMNS = (
+    "staff_id",
+    "key",
+    "source",
+    "ref_id",
+    "customer_id",
+    "day",
+    "a",
+    "b",
+    "share_num",
+    "share_den",
+    "flag",
+    "note",
+)
+
+STR_NULL = ibis.literal(None, type="string")
+
+
+def _lit_int(value: int) -> Any:
+    return ibis.literal(value, type="int64")
+
+
+def detail(
+    t: Any,
+    *,
+    staff_id: Any,
+    source: str,
+    ref_id: Any,
+    a: Any,
+    b: Any = 0,
+    key: Any = "",
+    customer_id: Any = None,
+    day: Any = None,
+    share_num: Any = 1,
+    share_den: Any = 1,
+    flag: Any = None,
+    note: Any = None,
+) -> Any:
+    """The standard detail columns from expressions over `t` (plain values become literals)."""
+
+    def as_int(v: Any) -> Any:
+        return _lit_int(v) if isinstance(v, int) else v.cast("int64")
+
+    def as_str(v: Any) -> Any:
+        if v is None:
+            return STR_NULL
+        return ibis.literal(v, type="string") if isinstance(v, str) else v.cast("string")
+
+    return t.select(
+        staff_id=staff_id.cast("string"),
+        key=as_str(key),
+        source=ibis.literal(source, type="string"),
+        ref_id=as_str(ref_id),
+        customer_id=as_str(customer_id),
+        day=as_str(day),
+        a=as_int(a),
+        b=as_int(b),
+        share_num=as_int(share_num),
+        share_den=as_int(share_den),
+        flag=as_str(flag),
+        note=as_str(note),
+    )
+
+
+def money_text(cents_col: Any) -> Any:
+    """Integer cents as text with two places, e.g. 40000000 → '400000.00' (exact)."""
+    return (cents_col // 100).cast("string") + "." + (cents_col % 100).cast("string").lpad(2, "0")
+
+
+def for_staff(rows: Any, staff: str | None) -> Any:
+    """The rows of one RM (None: of every RM)."""
+    return rows if staff is None else rows.filter(rows.staff_id == staff)
+
+
+def in_period(ctx: Context, day: Any) -> Any:
+    return (day >= ctx.start) & (day <= ctx.end)
+
+
+def holdings_products() -> Any:
+    """Holdings with their product's category."""
+    h = contract_table("holdings")
+    p = contract_table("products")
+    j = h.join(p, h.product_id == p.product_id)
+    return j.select(
+        customer_id=j.customer_id,
+        product_id=j.product_id,
+        category=j.category,
+        amount=j.amount,
+        start_date=j.start_date,
+        maturity_date=j.maturity_date,
+    )
 
 
 def cents(amount: Any) -> Any:

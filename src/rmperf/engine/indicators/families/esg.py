@@ -1,0 +1,126 @@
+"""ESG indicators (社会责任类): green credit and inclusive-finance first loans.
+
+Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
+rendered from it), the lake tables it reads, its finisher and its detail expression
+(Ibis, imported only when a query is built: lazy.py). `library.LIBRARY` collects the
+families; indicator.py says what each field means.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rmperf.engine.indicators.context import Context
+from rmperf.engine.indicators.indicator import (
+    ORIGINATOR,
+    IndicatorDef,
+    finish_cents_ratio,
+    finish_count,
+)
+from rmperf.engine.indicators.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import ibis
+
+    from rmperf.engine.indicators import sources as src
+else:
+    ibis = LazyModule("ibis")
+    src = LazyModule("rmperf.engine.indicators.sources")
+
+
+def _green_share(ctx: Context, staff: str | None) -> Any:
+    ln = src.contract_table("loans")
+    ln = src.for_staff(ln.filter(src.in_period(ctx, ln.disbursed_on)), staff)
+    amount = src.cents(ln.amount)
+    green = src.flag_true(ln.green)
+    return src.detail(
+        ln,
+        staff_id=ln.staff_id,
+        source="loans",
+        ref_id=ln.loan_id,
+        customer_id=ln.customer_id,
+        day=ln.disbursed_on,
+        a=ibis.ifelse(green, amount, 0),
+        b=amount,
+        flag=ibis.ifelse(green, "green", src.STR_NULL),
+    )
+
+
+def _inclusive_first(ctx: Context, staff: str | None) -> Any:
+    ln = src.contract_table("loans")
+    earlier = src.contract_table("loans").view()
+    new = src.for_staff(
+        ln.filter(src.in_period(ctx, ln.disbursed_on) & src.flag_true(ln.inclusive)), staff
+    )
+    first = new.anti_join(
+        earlier,
+        [
+            new.customer_id == earlier.customer_id,
+            (earlier.disbursed_on < new.disbursed_on)
+            | ((earlier.disbursed_on == new.disbursed_on) & (earlier.loan_id < new.loan_id)),
+        ],
+    )
+    return src.detail(
+        first,
+        staff_id=first.staff_id,
+        source="loans",
+        ref_id=first.loan_id,
+        customer_id=first.customer_id,
+        day=first.disbursed_on,
+        a=1,
+    )
+
+
+INDICATORS: tuple[IndicatorDef, ...] = (
+    IndicatorDef(
+        id="green_credit_share",
+        name_zh="绿色信贷占比",
+        name_en="Green-credit share of new loans",
+        unit="ratio",
+        direction="higher",
+        perspective="financial",
+        category="social",
+        family="esg",
+        balance_based=False,
+        definition="The share of green loans in the amount of new loans the RM originated.",
+        sources=("loans",),
+        formula="Σ amount of green loans ÷ Σ amount of loans disbursed in the period",
+        crediting=ORIGINATOR,
+        edge_cases="No new loans: NULL.",
+        combine="ratio",
+        aggregation="flow",
+        numerator="green amount (CNY)",
+        denominator="new-loan amount (CNY)",
+        tables=("loans",),
+        finish=finish_cents_ratio,
+        detail=_green_share,
+    ),
+    IndicatorDef(
+        id="inclusive_first_loans",
+        name_zh="普惠首贷户",
+        name_en="Inclusive-finance first loans",
+        unit="count",
+        direction="higher",
+        perspective="customer",
+        category="social",
+        family="esg",
+        balance_based=False,
+        definition=(
+            "Inclusive-finance loans disbursed in the period to customers who had no "
+            "earlier loan at the bank (首贷户)."
+        ),
+        sources=("loans",),
+        formula=(
+            "count of inclusive loans disbursed in the period with no loan of the same "
+            "customer disbursed earlier (same day: the smaller loan_id is first)"
+        ),
+        crediting=ORIGINATOR,
+        edge_cases="A customer's second inclusive loan is not a first loan.",
+        combine="sum",
+        aggregation="flow",
+        numerator="loans",
+        tables=("loans",),
+        finish=finish_count,
+        detail=_inclusive_first,
+    ),
+)
