@@ -15,8 +15,13 @@ from rmperf.engine.scoring import (
     period_target,
     split_annual,
 )
-from rmperf.engine.scoring.policy import TargetBasis
-from rmperf.engine.scoring.targets import joiner_factor, time_progress
+from rmperf.engine.scoring.policy import TargetBasis, TargetSource, TargetSpec
+from rmperf.engine.scoring.targets import (
+    MissingTarget,
+    joiner_factor,
+    resolve_target,
+    time_progress,
+)
 from tests.engine_scoring.library import LIB
 
 
@@ -134,3 +139,28 @@ def test_manual_scores_file() -> None:
             text + "RM2,self_review,101,\nRM1,self_review,1,\n", source="m.csv", period="2026Q3"
         )
     assert [(i.rule, i.line) for i in exc.value.issues] == [("manual.row", 4), ("manual.row", 5)]
+
+
+def test_a_sheet_of_several_years_keeps_each_year_s_row() -> None:
+    # Found by the pay oracle: a 2025 row followed by a 2024 row used to leave only 2024.
+    text = (
+        "staff_id,indicator,annual,year\n"
+        "RM1,new_loans,400,2025\nRM1,new_loans,800,2024\nRM2,new_loans,1200,\n"
+        "RM2,new_loans,40,2026\n"
+    )
+    sheet = parse_target_sheet(text, source="t.csv")
+    spec = TargetSpec(source=TargetSource.PER_PERSON, basis=TargetBasis.ANNUAL)
+    q = Period.parse
+
+    def target(staff: str, period: str) -> D:
+        return resolve_target(
+            spec, sheet=sheet, staff_id=staff, indicator="new_loans", period=q(period)
+        )[0]
+
+    assert target("RM1", "2025Q4") == D("100.00")  # 400 ÷ 4
+    assert target("RM1", "2024Q1") == D("200.00")  # 800 ÷ 4
+    assert target("RM2", "2025") == D("1200")  # the undated row for a year without its own
+    assert target("RM2", "2026") == D("40")  # the dated row wins in its year
+    with pytest.raises(MissingTarget):
+        target("RM1", "2026Q1")  # neither a 2026 nor an undated row, no card default
+    assert errors(text + "RM1,new_loans,5,2025\n") == [("targets.unique", 6)]

@@ -36,7 +36,7 @@ from tests.engine_pay.oracle.lakegen import CaseFiles, PayCase, pay_cases, write
 pytestmark = pytest.mark.slow
 
 RMPERF = str(Path(sys.executable).with_name("rmperf"))
-EXAMPLES = int(os.environ.get("PAY_ORACLE_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("PAY_ORACLE_EXAMPLES", "12"))
 PHASES = (
     tuple(Phase)
     if os.environ.get("PAY_ORACLE_SHRINK") == "1"

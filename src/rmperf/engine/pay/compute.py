@@ -231,7 +231,7 @@ def quarter_target(
 ) -> Decimal | None:
     """The quarter's target as `rmperf score` resolves it, prorated for a joiner; None: no row."""
     period = quarter_period(quarter)
-    row = sheet.get(person.staff_id, indicator)
+    row = sheet.get(person.staff_id, indicator, period.start.year)
     if row is None or (row.year is not None and row.year != period.start.year):
         return None
     target = period_target(row.annual, row.quarters, TargetBasis.ANNUAL, period)

@@ -58,11 +58,21 @@ class TargetRow:
 class TargetSheet:
     """Every row of a target sheet, keyed by (staff_id, indicator)."""
 
-    rows: Mapping[tuple[str, str], TargetRow] = field(default_factory=dict)
+    rows: Mapping[tuple[str, str, int | None], TargetRow] = field(default_factory=dict)
     source: str = "<targets>"
 
-    def get(self, staff_id: str, indicator: str) -> TargetRow | None:
-        return self.rows.get((staff_id, indicator))
+    def get(self, staff_id: str, indicator: str, year: int | None = None) -> TargetRow | None:
+        """The row for `year`: the row dated that year, else the undated row. Without a
+        year: the undated row, or the only row of that person and indicator."""
+        if year is not None:
+            return self.rows.get((staff_id, indicator, year)) or self.rows.get(
+                (staff_id, indicator, None)
+            )
+        undated = self.rows.get((staff_id, indicator, None))
+        if undated is not None:
+            return undated
+        dated = [r for (s, i, _y), r in self.rows.items() if (s, i) == (staff_id, indicator)]
+        return dated[0] if len(dated) == 1 else None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -133,8 +143,9 @@ def resolve_target(
     period: Period,
 ) -> tuple[Decimal, str]:
     """The period's target for one person and line, and where it came from."""
-    row = sheet.get(staff_id, indicator) if spec.source is TargetSource.PER_PERSON else None
-    if row is not None and (row.year is None or row.year == period.start.year):
+    year = period.start.year
+    row = sheet.get(staff_id, indicator, year) if spec.source is TargetSource.PER_PERSON else None
+    if row is not None and (row.year is None or row.year == year):
         target = period_target(row.annual, row.quarters, spec.basis, period, spec.seasonality)
         origin = f"{sheet.source}:{row.line}" if row.line else sheet.source
         return target, origin
@@ -240,7 +251,7 @@ def parse_target_sheet(
     """Validate a sheet (CSV, or YAML when `source` ends in .yaml); errors name file:line."""
     known = set(indicators) if indicators is not None else None
     issues: list[PolicyIssue] = []
-    rows: dict[tuple[str, str], TargetRow] = {}
+    rows: dict[tuple[str, str, int | None], TargetRow] = {}
 
     def bad(rule_name: str, message: str, line: int | None) -> None:
         issues.append(PolicyIssue(Severity.ERROR, rule_name, message, source, line))
@@ -266,8 +277,10 @@ def parse_target_sheet(
             )
         if known is not None and row.indicator not in known:
             bad("targets.indicator_exists", f"unknown indicator {row.indicator!r}", line)
-        key = (row.staff_id, row.indicator)
-        if key in rows and rows[key].year == row.year:
+        # One row per person, indicator and year (a sheet may hold several years; an
+        # undated row applies to every year that has no dated row of its own).
+        key = (row.staff_id, row.indicator, row.year)
+        if key in rows:
             bad(
                 "targets.unique",
                 f"{row.staff_id} {row.indicator} already has a target on line {rows[key].line}",
