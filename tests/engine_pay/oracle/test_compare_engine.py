@@ -6,7 +6,7 @@ as text: money with two decimals, npl_ratio with six, coefficient with two.
 
 These tests fail (never skip) while the command is missing. A failing lake is kept
 (the message says where) with the command lines to rerun both sides by hand. Knobs:
-PAY_ORACLE_EXAMPLES (hypothesis lakes, default 25), PAY_ORACLE_SHRINK=1 (let hypothesis
+PAY_ORACLE_EXAMPLES (hypothesis lakes, default 12; run 200 or more after changing the pay engine), PAY_ORACLE_SHRINK=1 (let hypothesis
 shrink a failure to a minimal lake: slow, each step runs the command), PAY_ORACLE_KEEP
 (where failing lakes are copied; default $TMPDIR/pay-oracle-failures), PAY_ORACLE_RMPERF
 (the command to test instead of this venv's rmperf).
