@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "rmperf.commands.task_commands",
     "rmperf.commands.performance_commands",
     "rmperf.commands.recommend_commands",
+    "rmperf.commands.analysis_commands",
 )
 
 
