@@ -53,8 +53,9 @@ class InteractionActivity(PolicyModel):
 
 
 class EventActivity(PolicyModel):
-    """One customer event (`events`) of the listed kinds, counted for the RM the customer
-    was assigned to on the event's business date (events carry no staff)."""
+    """One customer event (`events`) of the listed kinds, counted for its `staff_id`, or
+    when that is empty for the RM the customer was assigned to on the event's business
+    date (the contract's meaning of an empty staff_id)."""
 
     id: str = Field(pattern=ACTIVITY_ID_PATTERN)
     source: Literal["events"]

@@ -230,14 +230,17 @@ def _activity_sql(
                 f"WHERE {on_days('received_at', period.start, period.end, zone)} GROUP BY staff_id"
             )
         case EventActivity():
+            # The contract: an event's staff_id, when empty, means the customer's RM at the time.
             return (
-                "WITH e AS (SELECT customer_id, "  # noqa: S608 - quoted literals, validated policy values
+                "WITH e AS (SELECT customer_id, staff_id, "  # noqa: S608 - quoted literals, validated policy values
                 f"{business_date('ts', zone)} AS day FROM rm_valid_events "
                 f"WHERE kind IN {lit_list(act.kinds)} "
                 f"AND {on_days('ts', period.start, period.end, zone)}) "
-                "SELECT a.staff_id, count(*) AS n FROM e JOIN rm_valid_assignments a "
-                "ON a.customer_id = e.customer_id AND a.valid_from <= e.day "
-                "AND (a.valid_to IS NULL OR a.valid_to >= e.day) GROUP BY a.staff_id"
+                "SELECT coalesce(e.staff_id, a.staff_id) AS staff_id, count(*) AS n "
+                "FROM e LEFT JOIN rm_valid_assignments a "
+                "ON e.staff_id IS NULL AND a.customer_id = e.customer_id "
+                "AND a.valid_from <= e.day AND (a.valid_to IS NULL OR a.valid_to >= e.day) "
+                "GROUP BY ALL"
             )
 
 
