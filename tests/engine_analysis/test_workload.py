@@ -19,8 +19,8 @@ from rmperf.engine.analysis import (
     CalendarError,
     is_working_day,
     load_workload_policy,
-    workload,
     working_days,
+    workload,
 )
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
