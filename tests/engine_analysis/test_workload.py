@@ -300,3 +300,19 @@ aum_benchmark: "800000.01"
     assert r["utilisation"] == Decimal("0.1348")  # 8.9 / 66 = 0.134848…
     assert r["benchmark_position"] == "at"
     assert "count_visit" not in r
+
+
+def test_a_leaver_counts_to_the_last_day() -> None:
+    from rmperf.engine.analysis.calendar import working_day_set
+    from rmperf.engine.analysis.workload import Employment, _available, _employed
+
+    days = working_day_set(Q3.start, Q3.end)
+    # Left on Thursday 24 September: 25 (Mid-Autumn), 26–27 (weekend), 28–30 are lost.
+    leaver = Employment(role="rm", hired_on=dt.date(2020, 1, 1), left_on=dt.date(2026, 9, 24))
+    assert _available(leaver, Q3, days) == 63
+    # Hired and gone within the quarter: 1–3 July (Wednesday to Friday).
+    short = Employment(role="rm", hired_on=dt.date(2026, 7, 1), left_on=dt.date(2026, 7, 5))
+    assert _available(short, Q3, days) == 3
+    gone = Employment(role="rm", hired_on=dt.date(2020, 1, 1), left_on=dt.date(2026, 6, 30))
+    assert not _employed(gone, Q3)
+    assert _available(gone, Q3, days) == 0
