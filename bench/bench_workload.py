@@ -13,7 +13,7 @@ that load from other users of the machine falls on all of them alike.
   filled by one unmeasured run first;
 - `workload_sql`, `gaming_sql`: one hand-written DuckDB query each over the lake's raw
   Parquet files, with the default policy's numbers written in, giving the same output
-  columns (gaming: staff_id, period, rule, instances). They skip row validation; they are
+  columns (gaming: staff_id, period, kind, instances). They skip row validation; they are
   cost references. The working days come from the same calendar library as a list.
 
 After the runs, the query's rows are compared with the command's (workload: every column
@@ -177,12 +177,12 @@ else:
     circ AS (SELECT s AS staff_id, count(*) AS n FROM (
                SELECT a AS s FROM c2 UNION ALL SELECT b FROM c2 UNION ALL SELECT a FROM c3
                UNION ALL SELECT b FROM c3 UNION ALL SELECT x FROM c3) GROUP BY 1)
-    SELECT staff_id, '{period_key}' AS period, rule, CAST(n AS BIGINT) AS instances FROM (
-      SELECT staff_id, 'balance_pump' AS rule, n FROM pump UNION ALL
+    SELECT staff_id, '{period_key}' AS period, kind, CAST(n AS BIGINT) AS instances FROM (
+      SELECT staff_id, 'balance_pump' AS kind, n FROM pump UNION ALL
       SELECT staff_id, 'loan_bunching', n FROM bunch UNION ALL
       SELECT staff_id, 'split_transactions', n FROM split UNION ALL
       SELECT staff_id, 'circular_referrals', n FROM circ)
-    ORDER BY staff_id, rule"""
+    ORDER BY staff_id, kind"""
 con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet)")
 print(con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0])
 '''
@@ -297,7 +297,7 @@ def main() -> None:
     checks = {
         "workload": compare(files["workload"], files["workload_sql"], wl_cols),
         "gaming": compare(
-            files["gaming"], files["gaming_sql"], ["staff_id", "period", "rule", "instances"]
+            files["gaming"], files["gaming_sql"], ["staff_id", "period", "kind", "instances"]
         ),
     }
     cpus = os.cpu_count()

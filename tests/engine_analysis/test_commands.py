@@ -54,7 +54,7 @@ def test_gaming_writes_flags_and_evidence(lake: Path, tmp_path: Path) -> None:
     assert code == 0
     flags = pq.read_table(out).to_pylist()
     # The three loans: 100,000 of 300,000 in the last 10 days is 33%, under 40%.
-    assert [(f["staff_id"], f["rule"]) for f in flags] == [("RM1", "balance_pump")]
+    assert [(f["staff_id"], f["kind"]) for f in flags] == [("RM1", "balance_pump")]
     with evidence.open(encoding="utf-8") as fh:
         assert [r["table"] for r in csv.DictReader(fh)] == ["balances", "balances"]
 

@@ -24,8 +24,8 @@ def run(b: LakeBuilder, tmp: Path, rule: str) -> tuple[dict[str, Any], list[dict
     lake = Lake(b.write(tmp / "lake"), today=TODAY)
     loaded = load_gaming_policy()
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version=loaded.version)
-    flags = {f["staff_id"]: f for f in result.flags.to_pylist() if f["rule"] == rule}
-    evidence = [e for e in result.evidence.to_pylist() if e["rule"] == rule]
+    flags = {f["staff_id"]: f for f in result.flags.to_pylist() if f["kind"] == rule}
+    evidence = [e for e in result.evidence.to_pylist() if e["kind"] == rule]
     return flags, evidence
 
 
@@ -160,7 +160,7 @@ def test_split_min_count_is_a_threshold(tmp_path: Path) -> None:
     lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
     loaded = load_gaming_policy(policy)
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
-    assert result.flags.column("rule").to_pylist() == ["split_transactions"]
+    assert result.flags.column("kind").to_pylist() == ["split_transactions"]
 
 
 # --- referrals in circles -------------------------------------------------------------------
@@ -236,4 +236,4 @@ def test_a_disabled_rule_never_fires(tmp_path: Path, rule: str) -> None:
     loaded = load_gaming_policy(policy)
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
     expected = [] if rule == "balance_pump" else ["balance_pump"]
-    assert result.flags.column("rule").to_pylist() == expected
+    assert result.flags.column("kind").to_pylist() == expected

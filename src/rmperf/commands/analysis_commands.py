@@ -37,10 +37,10 @@ def register(sub: Any) -> None:
     gm = sub.add_parser(
         "gaming",
         help="gaming-detection flags per RM with their evidence (no database)",
-        description="Write one row per RM and rule that fired: staff_id, period, rule "
+        description="Write one row per staff member and rule that fired: staff_id, period, kind "
         "(balance_pump, loan_bunching, split_transactions, circular_referrals), instances, "
         "measure, threshold, policy_version; and with --evidence the lake rows behind each "
-        "flag: rule, staff_id, customer_id, instance, table, row_key, row_values (JSON). "
+        "flag: kind, staff_id, customer_id, instance, table, row_key, row_values (JSON). "
         "A flag is for review and never changes a score.",
     )
     gm.add_argument("--lake", type=Path, required=True, help="lake directory")

@@ -64,7 +64,7 @@ FLAG_SCHEMA = pa.schema(
     [
         pa.field("staff_id", pa.string(), nullable=False),
         pa.field("period", pa.string(), nullable=False),
-        pa.field("rule", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
         pa.field("instances", pa.int64(), nullable=False),
         pa.field("measure", pa.string(), nullable=False),
         pa.field("threshold", pa.string(), nullable=False),
@@ -74,7 +74,7 @@ FLAG_SCHEMA = pa.schema(
 
 EVIDENCE_SCHEMA = pa.schema(
     [
-        pa.field("rule", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
         pa.field("staff_id", pa.string(), nullable=False),
         pa.field("customer_id", pa.string(), nullable=True),
         pa.field("instance", pa.string(), nullable=False),
@@ -131,13 +131,13 @@ def detect_gaming(
     for f in flags:
         flag_cols["staff_id"].append(f.staff_id)
         flag_cols["period"].append(period.key)
-        flag_cols["rule"].append(f.rule)
+        flag_cols["kind"].append(f.rule)
         flag_cols["instances"].append(f.instances)
         flag_cols["measure"].append(f.measure)
         flag_cols["threshold"].append(f.threshold)
         flag_cols["policy_version"].append(policy_version)
         for e in sorted(f.evidence, key=lambda e: (e.instance, e.table, _j(e.row_key))):
-            ev_cols["rule"].append(f.rule)
+            ev_cols["kind"].append(f.rule)
             ev_cols["staff_id"].append(f.staff_id)
             ev_cols["customer_id"].append(e.customer_id)
             ev_cols["instance"].append(e.instance)
