@@ -64,6 +64,8 @@ def test_balance_pump(tmp_path: Path) -> None:
         "avg_daily_balance": "100000.00",
         "month_end_balance": "250000.00",
     }
+    p4 = [json.loads(e["row_values"]) for e in evidence if e["customer_id"] == "P4"]
+    assert "absent" in p4[1]
 
 
 # --- loans bunched at the quarter's end ----------------------------------------------------

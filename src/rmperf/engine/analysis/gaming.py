@@ -239,7 +239,9 @@ def _balance_pump(engine: DuckDBBackend, period: Period, policy: GamingPolicy) -
                 {
                     "avg_daily_balance": _s(next_avg),
                     "month_end_balance": _s(r["next_end"]),
-                },
+                }
+                if r["next_avg"] is not None
+                else {"absent": "no row in these categories: the average counts as 0"},
             )
         )
     for f in flags.values():
