@@ -239,3 +239,36 @@ def test_a_disabled_rule_never_fires(tmp_path: Path, rule: str) -> None:
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
     expected = [] if rule == "balance_pump" else ["balance_pump"]
     assert result.flags.column("kind").to_pylist() == expected
+
+
+def test_quarter_end_pump_across_the_period_end(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    # Q1 is RM1's on 30 September and RM2's from 1 October: the pump is RM1's.
+    b.customer("Q1", rm=None)
+    b.add(
+        "assignments",
+        {
+            "customer_id": "Q1",
+            "staff_id": "RM1",
+            "valid_from": "2020-01-01",
+            "valid_to": "2026-09-30",
+        },
+        {"customer_id": "Q1", "staff_id": "RM2", "valid_from": "2026-10-01", "valid_to": ""},
+    )
+    b.customer("Q2")
+    # September spike (ratio 3, spike 200,000), October back to 100,000: fires.
+    b.balance("Q1", "2026-09", "deposit", "100000.00", "300000.00")
+    b.balance("Q1", "2026-10", "deposit", "100000.00", "100000.00")
+    # A July spike: not a quarter end, so not looked at with months: quarter_end.
+    b.balance("Q2", "2026-07", "deposit", "100000.00", "300000.00")
+    b.balance("Q2", "2026-08", "deposit", "100000.00", "100000.00")
+    policy = tmp_path / "gaming.yaml"
+    policy.write_text("balance_pump:\n  months: quarter_end\n", encoding="utf-8")
+    lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
+    loaded = load_gaming_policy(policy)
+    result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
+    flags = result.flags.to_pylist()
+    assert [(f["staff_id"], f["kind"], f["instances"]) for f in flags] == [
+        ("RM1", "balance_pump", 1)
+    ]
+    assert sorted({e["instance"] for e in result.evidence.to_pylist()}) == ["Q1@2026-09"]
