@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "rmperf.commands.career_commands",
     "rmperf.commands.careers_app_commands",
     "rmperf.commands.backup_commands",
+    "rmperf.commands.analysis_commands",
 )
 
 
