@@ -43,7 +43,7 @@ from rmperf.engine.scoring.load import Cards, load_scorecards
 from rmperf.engine.scoring.run import score_lake
 from rmperf.engine.scoring.targets import TargetRow, split_annual
 from rmperf.engine.scoring.targets import TargetSheet as EngineSheet
-from rmperf.lakes.models import ImportStatus, LakeImport
+from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current, registered_tables
 from rmperf.org.models import Staff
 from rmperf.performance.manual_selectors import (
@@ -221,7 +221,7 @@ def approved_targets(*, year: int) -> tuple[EngineSheet, str]:
 def _lake_import(lake_dir: Path) -> LakeImport | None:
     found: LakeImport | None = (
         LakeImport.objects.filter(lake_path=str(lake_dir))
-        .exclude(status=ImportStatus.FAILED)
+        .filter(status__in=LANDED_STATUSES)
         .order_by("-finished_at", "-pk")
         .first()
     )

@@ -18,6 +18,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rmperf.engine.acceptance import DEFAULT_FILE as LAKE_FILE
+from rmperf.engine.acceptance import RULES as LAKE_RULES
+from rmperf.engine.acceptance import AcceptancePolicy
 from rmperf.engine.policy import LoadedPolicy, PolicyModel, Rule, load_policy_text
 from rmperf.engine.recommend.policy import DEFAULT_FILE as RECOMMEND_FILE
 from rmperf.engine.recommend.policy import RULES as RECOMMEND_RULES
@@ -44,6 +47,7 @@ class PolicyKind(models.TextChoices):
     RECOMMEND = "recommend", _("Recommendation and suitability rules")
     REFERRALS = "referrals", _("Referral rule book")
     TASKS = "tasks", _("Task and reminder rules")
+    LAKE = "lake", _("Lake delivery acceptance")
 
 
 @dataclass(frozen=True)
@@ -122,5 +126,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(TasksPolicy, tuple(TASKS_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(TASKS_FILE),
+    ),
+    PolicyKind.LAKE: KindSpec(
+        default_file=LAKE_FILE,
+        load=_document(AcceptancePolicy, tuple(LAKE_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(LAKE_FILE),
     ),
 }
