@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from rmperf.customers.models import Customer
+from rmperf.engine.indicators.rollup import unit_at_level
 from rmperf.engine.validate import validate_lake
 from rmperf.lakes.models import ImportStatus
 from rmperf.lakes.services import lake_import
@@ -161,3 +163,25 @@ def test_the_flat_bank_imports_and_scopes_access_on_every_shape(
     assert customers_of("S1") == book_s1
     # HR sees the whole bank.
     assert customers_of("S7") == every_br1 | {"C9"}
+
+    # The pages: the tree without regions, the branch without teams as its manager's own.
+    hr, manager = Client(), Client()
+    hr.force_login(Staff.objects.get(pk="S7").user)
+    manager.force_login(Staff.objects.get(pk="S9").user)
+    tree = hr.get("/org/", HTTP_ACCEPT_LANGUAGE="en")
+    assert tree.status_code == 200
+    body = tree.content.decode()
+    for name in ("城商银行", "西湖支行", "乡镇支行", "一组", "二组"):
+        assert name in body
+    page = manager.get("/org/units/BR2/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "My branch" in page.content.decode() and "员工S8" in page.content.decode()
+    assert manager.get("/org/units/BR1/").status_code == 404  # another branch
+
+
+def test_roll_up_levels_on_a_bank_without_regions_or_teams() -> None:
+    units = {u["unit_id"]: u | {"parent_id": u["parent_id"] or None} for u in FLAT_ORG}
+    assert unit_at_level("TM1", units, "branch") == "BR1"
+    assert unit_at_level("BR2", units, "branch") == "BR2"
+    assert unit_at_level("BR2", units, "team") is None  # an RM straight in a branch
+    assert unit_at_level("TM2", units, "bank") == "BANK"
