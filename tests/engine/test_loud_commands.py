@@ -152,7 +152,7 @@ def test_a_missing_table_is_refused_with_its_problem(
 
     assert main(argv("segment", lake, out)) == 2
     err = capsys.readouterr().err
-    assert "error: transactions: the table cannot be used (transactions: no file" in err
+    assert "error: transactions: the table cannot be used (no file (expected " in err
     assert not out.exists()
 
 

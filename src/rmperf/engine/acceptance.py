@@ -161,6 +161,14 @@ def refusals(
     return out
 
 
+def without_table(name: str, problem: str) -> str:
+    """A file problem without its leading "<table>: " (the refusal names the table)."""
+    for head in (f"{name}: ", f"{name}/: "):
+        if problem.startswith(head):
+            return problem[len(head) :]
+    return problem
+
+
 def lake_counts(lake: Lake, tables: Iterable[str]) -> dict[str, TableCount]:
     """Rows read and rejected per table (and per table it references), on DuckDB.
 
@@ -178,7 +186,8 @@ def lake_counts(lake: Lake, tables: Iterable[str]) -> dict[str, TableCount]:
         for name in names:
             files = lake.files(name)
             if not files.readable:
-                out[name] = TableCount(name, 0, 0, files.problem)
+                problem = files.problem or "not read"
+                out[name] = TableCount(name, 0, 0, without_table(name, problem))
                 continue
             broken = [d for d in dependencies([name])[:-1] if out[d].problem is not None]
             if broken:
@@ -222,4 +231,5 @@ __all__ = [
     "load_acceptance_policy",
     "percent",
     "refusals",
+    "without_table",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from rmperf.engine import contract
-from rmperf.engine.acceptance import TableCount
+from rmperf.engine.acceptance import TableCount, without_table
 from rmperf.engine.backends import attach_lake
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies, table_digest
@@ -88,14 +88,6 @@ def _file_findings(files: TableFiles) -> tuple[list[str], list[str]]:
     return problems, notes
 
 
-def _without_table(name: str, problem: str) -> str:
-    """A file problem without its leading "<table>: " (the reader names the table)."""
-    for head in (f"{name}: ", f"{name}/: "):
-        if problem.startswith(head):
-            return problem[len(head) :]
-    return problem
-
-
 class _Validator:
     def __init__(self, lake: Lake, wanted: Sequence[str], write_rejects: bool) -> None:
         self.lake = lake
@@ -135,7 +127,7 @@ class _Validator:
             self.problems.extend(problems)
             self.notes.extend(notes)
             if problems:
-                self.unusable.setdefault(name, _without_table(name, problems[0]))
+                self.unusable.setdefault(name, without_table(name, problems[0]))
         elif files.problem is not None:
             users = [t for t in self.wanted if name in dependencies([t])]
             self.problems.append(f"{files.problem} (needed to check {', '.join(users)})")
