@@ -31,7 +31,7 @@ def test_the_share_may_reach_the_limit_but_not_pass_it() -> None:
     [r] = refusals([TableCount("customers", 300, 4)], policy=DEFAULT)
     assert r.message == (
         "customers: 4 of 300 rows rejected (1.33 %), more than the 1 % the lake policy "
-        "allows; see _rejects/customers.csv"
+        "allows; `rmperf validate` writes the rows and reasons to _rejects/"
     )
 
 

@@ -99,7 +99,7 @@ def test_a_share_above_the_policy_refuses_and_allow_rejects_overrides_it(
     # 1 of 10 customers, and with it 1 of 10 assignments and 1 of 10 transactions.
     assert (
         "error: customers: 1 of 10 rows rejected (10 %), more than the 1 % the lake policy "
-        "allows; see _rejects/customers.csv" in err
+        "allows; `rmperf validate` writes the rows and reasons to _rejects/" in err
     )
     assert "error: transactions: 1 of 10 rows rejected (10 %)" in err
     assert "(--allow-rejects computes anyway)" in err

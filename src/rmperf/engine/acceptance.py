@@ -31,6 +31,8 @@ from rmperf.engine.policy.loader import Loc
 from rmperf.engine.validity import valid_view_name
 
 DEFAULT_FILE = "lake.yaml"
+#: Where a person finds the rejected rows and their reasons.
+WHICH_ROWS = "`rmperf validate` writes the rows and reasons to _rejects/"
 #: Above this share a policy is allowed but warned about: a tenth of a table is a lot.
 WARN_SHARE = Decimal("0.10")
 
@@ -120,17 +122,14 @@ class Refusal:
             case Why.UNUSABLE:
                 return f"{self.table}: the table cannot be used ({self.problem})"
             case Why.EMPTY if self.read:
-                return (
-                    f"{self.table}: all {self.read:,} rows were rejected (100 %); "
-                    f"see _rejects/{self.table}.csv"
-                )
+                return f"{self.table}: all {self.read:,} rows were rejected (100 %); {WHICH_ROWS}"
             case Why.EMPTY:
                 return f"{self.table}: the table has no rows"
             case Why.OVER_THRESHOLD:
                 return (
                     f"{self.table}: {self.rejected:,} of {self.read:,} rows rejected "
                     f"({percent(self.share)}), more than the {percent(self.limit)} the lake "
-                    f"policy allows; see _rejects/{self.table}.csv"
+                    f"policy allows; {WHICH_ROWS}"
                 )
 
 
