@@ -475,8 +475,8 @@ def test_org_tree_shape(tmp_path: Path) -> None:
         "BR1": "parent_id: R1 not found in org_units (or rejected there)",
         "T1": "parent_id: R1 is a region, but a team needs a branch as parent",
         "T2": "parent_id: BR1 not found in org_units (or rejected there)",
-        "X1": "parent_id: X2 is a branch, but a branch needs a region as parent",
-        "X2": "parent_id: X1 is a branch, but a branch needs a region as parent",
+        "X1": "parent_id: X2 is a branch, but a branch needs a region or bank as parent",
+        "X2": "parent_id: X1 is a branch, but a branch needs a region or bank as parent",
     }
 
 

@@ -53,7 +53,7 @@ from rmperf.engine.career.policy import CareerPolicy
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period, PeriodKind
 from rmperf.engine.policy import LoadedPolicy
-from rmperf.lakes.models import ImportStatus, LakeImport
+from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import OrgUnit, Staff
 from rmperf.performance.models import PerfPeriod, PeriodStatus, RmResult
@@ -153,7 +153,7 @@ def career_checks_compute(*, actor: Any, year: int) -> int:
     # rejected the same way in both).
     imported = (
         LakeImport.objects.filter(lake_path=str(lake_dir))
-        .exclude(status=ImportStatus.FAILED)
+        .filter(status__in=LANDED_STATUSES)
         .order_by("-finished_at", "-pk")
         .first()
     )

@@ -150,7 +150,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("importing the demo bank …")
     run = lake_import(actor=None, lake_dir=lake, today=_bank_today())
     print(lake_import_summary(lake_import=run))
-    if run.status == "failed":
+    if not run.succeeded:
         return 2
     print("segmenting the customers (RFM tiers, tags, contribution) …")
     from rmperf.segments.services import segment_run_latest

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated, say_if_empty
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -38,6 +39,7 @@ def register(sub: Any) -> None:
     mig.add_argument("--out", type=Path, required=True, help="matrix file (.csv or .parquet)")
     mig.add_argument("--summary", type=Path, help="also write the per-scope summary as JSON")
     mig.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(mig)
     mig.set_defaults(handler=cmd_segment_migration)
 
 
@@ -62,14 +64,22 @@ def cmd_segment_migration(args: argparse.Namespace) -> int:
         print(f"error: {args.lake} is not a directory", file=sys.stderr)
         return 2
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
-    report = segment_migration(
+    report = gated(
+        args,
         lake,
-        date_from=args.date_from,
-        date_to=args.date_to,
-        policy=loaded.policy,
-        backend=args.engine,
+        lambda: segment_migration(
+            lake,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            policy=loaded.policy,
+            backend=args.engine,
+        ),
     )
-    write_result(report.table(), args.out)
+    if isinstance(report, int):
+        return report
+    table = report.table()
+    say_if_empty(table.num_rows, "tier pairs")
+    write_result(table, args.out)
     if args.summary is not None:
         doc = {"policy_version": loaded.version, **report.as_json()}
         tmp = args.summary.with_name(f".{args.summary.name}.tmp")

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from rmperf.commands import parse_date, setup_django, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated, say_if_empty
 
 
 def _common(p: Any) -> None:
     p.add_argument("--lake", type=Path, required=True, help="lake directory")
     p.add_argument("--policy", type=Path, help="recommendation policy YAML (default: shipped)")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(p)
 
 
 def register(sub: Any) -> None:
@@ -133,14 +135,21 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         except ModelError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    result = recommend(
+    result = gated(
+        args,
         lake,
-        as_of=args.as_of,
-        policy=loaded.policy,
-        policy_version=loaded.version,
-        model=model,
-        top_n=args.top,
+        lambda: recommend(
+            lake,
+            as_of=args.as_of,
+            policy=loaded.policy,
+            policy_version=loaded.version,
+            model=model,
+            top_n=args.top,
+        ),
     )
+    if isinstance(result, int):
+        return result
+    say_if_empty(result.recommendations.num_rows, "recommendations")
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     write_result(result.recommendations, args.out)
@@ -166,12 +175,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         return setup
     loaded, lake = setup
     try:
-        model = train(
-            lake, train_until=args.train_until, policy=loaded.policy, policy_version=loaded.version
+        model = gated(
+            args,
+            lake,
+            lambda: train(
+                lake,
+                train_until=args.train_until,
+                policy=loaded.policy,
+                policy_version=loaded.version,
+            ),
         )
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if isinstance(model, int):
+        return model
     digest = save_model(model, args.out)
     print(
         f"trained on {model.rows:,} rows ({model.positives:,} purchases), snapshots "
@@ -190,16 +208,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return setup
     loaded, lake = setup
     try:
-        ev, _ = evaluate(
+        evaluated = gated(
+            args,
             lake,
-            train_until=args.train_until,
-            test_until=args.test_until,
-            policy=loaded.policy,
-            policy_version=loaded.version,
+            lambda: evaluate(
+                lake,
+                train_until=args.train_until,
+                test_until=args.test_until,
+                policy=loaded.policy,
+                policy_version=loaded.version,
+            ),
         )
     except (ValueError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if isinstance(evaluated, int):
+        return evaluated
+    ev, _ = evaluated
     command = (
         f"rmperf recommend-evaluate --lake {args.lake} --train-until {args.train_until} "
         f"--test-until {args.test_until}"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rmperf.commands import parse_date, setup_django, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated, say_if_empty
 
 
 def register(sub: Any) -> None:
@@ -26,6 +27,7 @@ def register(sub: Any) -> None:
     cand.add_argument("--policy", type=Path, help="referral rule book YAML (default: shipped)")
     cand.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     cand.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(cand)
     cand.set_defaults(handler=cmd_referral_candidates)
 
     sweep = sub.add_parser(
@@ -65,7 +67,12 @@ def cmd_referral_candidates(args: argparse.Namespace) -> int:
         print(f"error: {args.lake} is not a directory", file=sys.stderr)
         return 2
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
-    table = referral_candidates(lake, as_of=args.as_of, policy=loaded.policy)
+    table = gated(
+        args, lake, lambda: referral_candidates(lake, as_of=args.as_of, policy=loaded.policy)
+    )
+    if isinstance(table, int):
+        return table
+    say_if_empty(table.num_rows, "referral candidates")
     write_result(table, args.out)
     counts: dict[str, int] = {}
     for rule_id in table.column("rule_id").to_pylist():

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated
 
 if TYPE_CHECKING:
     from rmperf.engine.scoring.run import LakeScore
@@ -34,6 +35,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(p)
 
 
 def register(sub: Any) -> None:
@@ -127,17 +129,21 @@ def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | in
         return _fail(exc)
     lake = Lake(args.lake, today=args.today or system_today())
     try:
-        return score_lake(
+        return gated(
+            args,
             lake,
-            period=period,
-            cards=cards,
-            targets=targets,
-            manual=manual,
-            explicit=explicit,
-            only=only,
-            backend=args.engine,
-            library=library,
-            offers=offers,
+            lambda: score_lake(
+                lake,
+                period=period,
+                cards=cards,
+                targets=targets,
+                manual=manual,
+                explicit=explicit,
+                only=only,
+                backend=args.engine,
+                library=library,
+                offers=offers,
+            ),
         )
     except OffersError as exc:
         return _fail(exc)

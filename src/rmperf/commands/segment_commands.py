@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated, say_if_empty
 
 
 def register(sub: Any) -> None:
@@ -28,6 +29,7 @@ def register(sub: Any) -> None:
     seg.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     seg.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     seg.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(seg)
     seg.set_defaults(handler=cmd_segment)
 
     hp = sub.add_parser(
@@ -44,6 +46,7 @@ def register(sub: Any) -> None:
     hp.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     hp.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     hp.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(hp)
     hp.set_defaults(handler=cmd_high_potential)
 
 
@@ -66,10 +69,16 @@ def _segments(args: argparse.Namespace) -> tuple[Any, Any] | int:
         return 2
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
     try:
-        table = segment(lake, as_of=args.as_of, policy=loaded.policy, backend=args.engine)
+        table = gated(
+            args,
+            lake,
+            lambda: segment(lake, as_of=args.as_of, policy=loaded.policy, backend=args.engine),
+        )
     except ValueSourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if isinstance(table, int):
+        return table
     return loaded, table
 
 
@@ -80,6 +89,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     loaded, table = result
+    say_if_empty(table.num_rows, "customers")
     write_result(table, args.out)
     # Counter over the strings: Arrow's value_counts would import pyarrow.compute.
     counts = Counter(table.column("tier").to_pylist())
@@ -97,6 +107,7 @@ def cmd_high_potential(args: argparse.Namespace) -> int:
         return result
     loaded, segments = result
     table = high_potential(segments, policy=loaded.policy)
+    say_if_empty(table.num_rows, "high-potential customers")
     write_result(table, args.out)
     books = len(set(table.column("rm_id").to_pylist()))
     print(

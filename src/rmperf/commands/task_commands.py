@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated, say_if_empty
 
 
 def register(sub: Any) -> None:
@@ -36,6 +37,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(p)
     p.set_defaults(handler=cmd_tasks)
 
 
@@ -79,12 +81,19 @@ def cmd_tasks(args: argparse.Namespace) -> int:
             return 2
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
     try:
-        run = generate_tasks(
-            lake, as_of=args.as_of, policy=loaded.policy, segmentation=seg.policy, tiers=tiers
+        run = gated(
+            args,
+            lake,
+            lambda: generate_tasks(
+                lake, as_of=args.as_of, policy=loaded.policy, segmentation=seg.policy, tiers=tiers
+            ),
         )
     except (ValueSourceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if isinstance(run, int):
+        return run
+    say_if_empty(run.tasks.num_rows, "tasks")
     write_result(run.tasks, args.out)
     counts: dict[str, int] = {}
     for kind in run.tasks.column("kind").to_pylist():

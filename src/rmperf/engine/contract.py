@@ -65,6 +65,9 @@ class Column:
     exclusive_min: bool = False  # True: the value must be strictly greater than min_value
     max_value: str | None = None  # inclusive upper bound
     pattern: str | None = None  # regular expression the whole string must match
+    # Longest text the database stores (characters); ids, enums and patterned values are
+    # bounded by their rule. Every text value must also be free of control characters.
+    max_length: int | None = None
     description: str = ""
     zh: str = ""  # the Chinese business term, for docs and UI
 
@@ -164,6 +167,8 @@ FEEDBACK_KINDS = ("nps", "mystery_shopper", "peer", "risk_due_diligence")
 TRAINING_KINDS = ("course", "certification")
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+#: The longest name the database stores (org units, staff, customers, products, trainings).
+NAME_MAX = 200
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 EVENT_KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 
@@ -192,7 +197,13 @@ TABLES: tuple[Table, ...] = (
         "org_units",
         (
             _id("unit_id", description="Org unit id", zh="机构编号"),
-            Column("name", ColType.STRING, description="Display name", zh="机构名称"),
+            Column(
+                "name",
+                ColType.STRING,
+                max_length=NAME_MAX,
+                description="Display name",
+                zh="机构名称",
+            ),
             Column(
                 "kind", ColType.STRING, enum=ORG_KINDS, description="Level in the tree", zh="层级"
             ),
@@ -213,14 +224,19 @@ TABLES: tuple[Table, ...] = (
                 "only the bank has no parent, and the bank has none",
             ),
         ),
-        description="The org tree: bank → region → branch → team.",
+        description=(
+            "The org tree: bank → region → branch → team, the region and the team optional. "
+            "A region hangs under the bank, a branch under a region or the bank, a team "
+            "under a branch: a bank without regions and a branch without teams are both "
+            "fine, and staff and customers may belong to any unit."
+        ),
         zh="机构树",
     ),
     Table(
         "staff",
         (
             _id("staff_id", description="Employee id", zh="员工编号"),
-            Column("name", ColType.STRING, description="Full name", zh="姓名"),
+            Column("name", ColType.STRING, max_length=NAME_MAX, description="Full name", zh="姓名"),
             Column("role", ColType.STRING, enum=ROLES, description="Job role", zh="岗位"),
             Column(
                 "rank",
@@ -292,7 +308,11 @@ TABLES: tuple[Table, ...] = (
         (
             _id("customer_id", description="Customer id", zh="客户号"),
             Column(
-                "name", ColType.STRING, description="Customer name (personal data)", zh="客户名称"
+                "name",
+                ColType.STRING,
+                max_length=NAME_MAX,
+                description="Customer name (personal data)",
+                zh="客户名称",
             ),
             Column(
                 "kind",
@@ -420,7 +440,13 @@ TABLES: tuple[Table, ...] = (
         "products",
         (
             _id("product_id", description="Product code", zh="产品代码"),
-            Column("name", ColType.STRING, description="Product name", zh="产品名称"),
+            Column(
+                "name",
+                ColType.STRING,
+                max_length=NAME_MAX,
+                description="Product name",
+                zh="产品名称",
+            ),
             Column("category", ColType.STRING, enum=PRODUCT_CATEGORIES, zh="产品类别"),
             Column(
                 "risk_level",
@@ -751,7 +777,7 @@ TABLES: tuple[Table, ...] = (
             _id("staff_id", references="staff.staff_id", zh="员工编号"),
             Column("date", ColType.DATE, zh="日期"),
             Column("kind", ColType.STRING, enum=TRAINING_KINDS, zh="类型"),
-            Column("name", ColType.STRING, zh="名称"),
+            Column("name", ColType.STRING, max_length=NAME_MAX, zh="名称"),
             Column("hours", ColType.HOURS, min_value="0", max_value="1000", zh="学时"),
         ),
         (),

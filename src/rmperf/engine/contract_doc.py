@@ -210,7 +210,47 @@ def _rules(col: c.Column) -> str:
         parts.append(f"matches `{col.pattern}`")
     if col.past_only:
         parts.append("not after the import day")
+    if col.max_length is not None:
+        parts.append(f"at most {col.max_length} characters")
     return "; ".join(parts)
+
+
+def _acceptance_section() -> list[str]:
+    from rmperf.engine.acceptance import load_acceptance_policy, percent
+
+    policy = load_acceptance_policy().policy
+    needed = ", ".join(f"`{t}`" for t in policy.must_have_rows)
+    return [
+        "## Accepting a delivery (交付验收)",
+        "",
+        "A delivery is imported whole or not at all. `rmperf import` refuses it (exit 2, the",
+        "import record says *refused*, nothing is loaded, the lake imported before stays the",
+        "one in use) when any table",
+        "",
+        "- is missing or unreadable (no file, a 0-byte Parquet file, a CSV the reader gives up",
+        "  on, a required column absent, an org tree without a bank);",
+        "- had rows and lost every one of them to rejects;",
+        f"- is one that must have rows ({needed}) and has none (a header-only file);",
+        "- loses more than the lake policy's share of its rows to rejects (default",
+        f"  {percent(policy.max_reject_share)}; a table may lose exactly that share).",
+        "",
+        "The refusal names each table with its counts and share, e.g. `customers: 4 of 300 rows",
+        "rejected (1.33 %), more than the 1 % the lake policy allows`. Below the threshold the",
+        "delivery lands with its rejects (exit 1, *succeeded with rejected rows*). Fact tables may",
+        "be empty (a header-only file): a bank may have no loans or trainings yet.",
+        "",
+        "The share and the tables that must have rows are the `lake` policy",
+        "(`policies/defaults/lake.yaml`, stored and approved like every policy, docs/policies.md).",
+        "",
+        "Engine commands (`segment`, `segment-migration`, `high-potential`, `score`, `explain`,",
+        "`tasks`, `referral-candidates`, `recommend`, `recommend-train`, `recommend-evaluate`)",
+        "apply the same rule to the tables they read: they print the rows read and rejected per",
+        "table on stderr and exit 2 without writing anything when a table is unusable. Their",
+        "`--allow-rejects` computes anyway when the only problem is the share of rejects (never",
+        "for a missing, unreadable or empty table); `--lake-policy FILE` reads another policy.",
+        "An empty result is written with a note on stderr, never silently.",
+        "",
+    ]
 
 
 def render() -> str:
@@ -236,13 +276,22 @@ def render() -> str:
         f"dates between {c.MIN_DATE} and the import day (maturities may lie later), unique",
         "primary key (every copy of a duplicated key is rejected), foreign keys (the referenced",
         "row must exist and be valid itself, so a rejected customer takes its transactions with",
-        "it), the org tree's shape (bank → region → branch → team), assignment slices of one",
+        "it), the org tree's shape (bank → [region →] branch [→ team]: a unit's parent is of a",
+        "higher level, regions and teams are optional), assignment slices of one",
         "customer that overlap (valid_to inclusive; every overlapping slice is rejected) and the",
         "row rules listed per table.",
+        "",
+        "Text holds no control characters (NUL, tab, line break, escape and the rest of",
+        "U+0000–U+001F, U+007F–U+009F): the database refuses NUL, and none belongs in a name or",
+        f"an id. Names hold at most {c.NAME_MAX} characters; ids at most 64 (their pattern); phone",
+        "numbers and id numbers fit their patterns. These are the limits of the application's",
+        "database, so a row that passes validation always loads; a row that breaks one is",
+        "rejected on its own, with the column and the reason, never quoted in the reason.",
         "",
         "Dimension tables (org, staff, customers, assignments, products) are loaded into the",
         "application's database; fact tables stay in the lake and are read by the engine.",
         "",
+        *_acceptance_section(),
     ]
     for t in c.TABLES:
         kind = "fact table, stays in the lake" if t.fact else "dimension table, loaded into the app"

@@ -202,6 +202,9 @@ class Lake:
     _cache: dict[str, TableFiles] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    # Every table a computation attached (with what it references), in order: what a
+    # command read, so it can say how many rows each table gave and lost.
+    _attached: dict[str, None] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path).resolve())
@@ -222,6 +225,15 @@ class Lake:
         from rmperf.engine.backends import read_valid
 
         return read_valid(self, table, backend=backend)
+
+    def record_attached(self, tables: Iterable[str]) -> None:
+        """Note tables a computation read (called by `backends.attach_lake`)."""
+        self._attached.update(dict.fromkeys(tables))
+
+    @property
+    def attached(self) -> tuple[str, ...]:
+        """The tables computations on this lake have read so far, in first-read order."""
+        return tuple(self._attached)
 
     @cached_property
     def unknown_entries(self) -> tuple[str, ...]:

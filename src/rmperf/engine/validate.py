@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from rmperf.engine import contract
+from rmperf.engine.acceptance import TableCount, without_table
 from rmperf.engine.backends import attach_lake
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies, table_digest
@@ -42,6 +43,16 @@ class LakeValidation:
     summaries: dict[str, contract.ValidationSummary]
     problems: list[str]  # file-level: missing table or column, unreadable file, no bank
     notes: list[str] = field(default_factory=list)  # allowed but worth knowing: extra columns
+    #: Checked tables that cannot be used at all, with the first reason: no file, an
+    #: unreadable file, a required column absent, an org tree without a bank.
+    unusable: dict[str, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, TableCount]:
+        """Per checked table: rows read and rejected, and why it is unusable (if so)."""
+        return {
+            name: TableCount(name, s.rows, s.rejected, self.unusable.get(name))
+            for name, s in self.summaries.items()
+        }
 
     @property
     def total_rows(self) -> int:
@@ -86,6 +97,7 @@ class _Validator:
         self.problems: list[str] = []
         self.notes: list[str] = []
         self.summaries: dict[str, contract.ValidationSummary] = {}
+        self.unusable: dict[str, str] = {}
         self.rejects_dir = lake.path / REJECTS_DIR
 
     def run(self) -> LakeValidation:
@@ -105,7 +117,7 @@ class _Validator:
         if self.write:
             self.write_summary()
         self.db.close()
-        return LakeValidation(self.summaries, self.problems, self.notes)
+        return LakeValidation(self.summaries, self.problems, self.notes, self.unusable)
 
     def table(self, name: str, *, keep_valid: bool) -> None:
         files = self.lake.files(name)
@@ -114,6 +126,8 @@ class _Validator:
         if wanted:
             self.problems.extend(problems)
             self.notes.extend(notes)
+            if problems:
+                self.unusable.setdefault(name, without_table(name, problems[0]))
         elif files.problem is not None:
             users = [t for t in self.wanted if name in dependencies([t])]
             self.problems.append(f"{files.problem} (needed to check {', '.join(users)})")
@@ -129,6 +143,8 @@ class _Validator:
             except duckdb.Error as exc:
                 message = csv_problem(files) or str(exc).splitlines()[0]
                 self.problems.append(f"{name}: unreadable file: {message}")
+                if wanted:
+                    self.unusable.setdefault(name, f"unreadable file: {message}")
         self.db.execute(
             f"CREATE OR REPLACE TEMP TABLE {valid_view_name(name)} AS "
             f"{typed_columns_sql(contract.table(name), DUCKDB)}"
@@ -154,6 +170,7 @@ class _Validator:
                 )
                 if banks.column("n")[0].as_py() == 0 and wanted:
                     self.problems.append("org_units: no valid bank; the org tree needs one")
+                    self.unusable.setdefault(name, "no valid bank; the org tree needs one")
         else:
             source = f"({query.sql})"
         if not wanted:

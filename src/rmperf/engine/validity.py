@@ -82,6 +82,10 @@ class Dialect(Protocol):
     def type_sql(self, col_type: ColType) -> str: ...
     def text(self, expr: str) -> str: ...
     def full_match(self, expr: str, pattern: str) -> str: ...
+    def search(self, expr: str, pattern: str) -> str:
+        """Whether `pattern` matches anywhere in `expr`."""
+        ...
+
     def local_ts(self, expr: str, time_zone: str) -> str:
         """A TIMESTAMP WITHOUT TIME ZONE value read as wall-clock time in `time_zone`."""
         ...
@@ -122,6 +126,9 @@ class DuckDBDialect:
 
     def full_match(self, expr: str, pattern: str) -> str:
         return f"regexp_full_match({expr}, {self.lit(pattern)})"
+
+    def search(self, expr: str, pattern: str) -> str:
+        return f"regexp_matches({expr}, {self.lit(pattern)})"
 
     def local_ts(self, expr: str, time_zone: str) -> str:
         return f"timezone({self.lit(time_zone)}, CAST({expr} AS TIMESTAMP))"
@@ -177,6 +184,9 @@ class SparkDialect:
         # line break, so "C1\n" would pass as an id.
         return f"({expr} RLIKE {self.lit('^(?:' + pattern + r')\z')})"
 
+    def search(self, expr: str, pattern: str) -> str:
+        return f"({expr} RLIKE {self.lit(pattern)})"
+
     def local_ts(self, expr: str, time_zone: str) -> str:
         # Spark has no "this wall-clock time in zone Z" function that ignores the session
         # zone, but its timestamp parser accepts a zone id after the time.
@@ -208,13 +218,22 @@ _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
 _TS_LOCAL_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}$"
 _TS_OFFSET_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$"
 
+#: Control characters (C0, DEL, C1): the database refuses NUL, and none belongs in a name,
+#: an id or a free-text field of a bank's delivery (contract.Column.max_length's docs).
+CONTROL_RE = r"[\x00-\x1f\x7f-\x9f]"
+
 ORG_TABLE = "org_units"
 ASSIGNMENT_TABLE = "assignments"
 #: The end of an open assignment slice (valid_to empty: still valid), for comparisons.
 OPEN_END = "9999-12-31"
-#: The parent kind each org-unit kind must have (the tree is bank → region → branch → team).
-ORG_PARENT_KIND: dict[str, str] = {
-    child: parent for parent, child in zip(contract.ORG_KINDS, contract.ORG_KINDS[1:], strict=False)
+#: The kinds a unit's parent may have: a strictly higher level, the region and the team
+#: being optional (bank → [region →] branch [→ team]; many city and rural commercial banks
+#: have no regions, and some branches no teams). A team sits in a branch; the bank has no
+#: parent (contract row rule `root_is_bank`).
+ORG_PARENT_KINDS: dict[str, tuple[str, ...]] = {
+    "region": ("bank",),
+    "branch": ("region", "bank"),
+    "team": ("branch",),
 }
 
 
@@ -544,6 +563,32 @@ class _Builder:
                 f"{ok} AND NOT {d.full_match(typed, col.pattern)}",
                 self.msg(name, shown, d.lit(f" does not match {col.pattern}")),
             )
+        if col.type is ColType.STRING:
+            # Neither rule quotes the value: it may be 200,000 characters, or unprintable.
+            self.add(
+                name,
+                "control character",
+                f"{ok} AND {d.search(typed, CONTROL_RE)}",
+                self.msg(
+                    name,
+                    d.lit(
+                        "contains a control character (NUL, tab, line break, escape …); "
+                        "text may hold none"
+                    ),
+                ),
+            )
+            if col.max_length is not None:
+                self.add(
+                    name,
+                    f"longer than {col.max_length} characters",
+                    f"{ok} AND LENGTH({typed}) > {col.max_length}",
+                    self.msg(
+                        name,
+                        d.lit("is "),
+                        d.text(f"LENGTH({typed})"),
+                        d.lit(f" characters long; at most {col.max_length}"),
+                    ),
+                )
         if col.min_value is not None:
             bound = _number_literal(col.min_value)
             op, neg = (">", "<=") if col.exclusive_min else (">=", "<")
@@ -689,10 +734,20 @@ class _Builder:
             ),
         )
 
-    def expected(self, kind: str) -> str:
-        """SQL: the parent kind a unit of kind `kind` must have."""
+    def parent_ok(self, kind: str, parent_kind: str) -> str:
+        """SQL: whether a unit of kind `kind` may have a parent of kind `parent_kind`
+        (NULL when either is NULL)."""
         whens = " ".join(
-            f"WHEN {self.d.lit(c)} THEN {self.d.lit(p)}" for c, p in ORG_PARENT_KIND.items()
+            f"WHEN {self.d.lit(c)} THEN {parent_kind} IN ({', '.join(self.d.lit(p) for p in ps)})"
+            for c, ps in ORG_PARENT_KINDS.items()
+        )
+        return f"(CASE {kind} {whens} ELSE FALSE END)"
+
+    def expected(self, kind: str) -> str:
+        """SQL: the parent kinds a unit of kind `kind` may have, as text ("region or bank")."""
+        whens = " ".join(
+            f"WHEN {self.d.lit(c)} THEN {self.d.lit(' or '.join(ps))}"
+            for c, ps in ORG_PARENT_KINDS.items()
         )
         return f"CASE {kind} {whens} END"
 
@@ -701,7 +756,8 @@ class _Builder:
         i_parent = self.index["parent_id"]
         expected = self.expected("kind")
         linked = f"parent_id IS NOT NULL AND NOT {self.col_err(i_parent)}"
-        not_found = f"{linked} AND (__pkind IS NULL OR (__pkind = ({expected}) AND NOT __pvalid))"
+        fits = self.parent_ok("kind", "__pkind")
+        not_found = f"{linked} AND (__pkind IS NULL OR ({fits} AND NOT __pvalid))"
         self.add(
             "parent_id",
             "not found in org_units",
@@ -715,7 +771,7 @@ class _Builder:
         self.add(
             "parent_id",
             "wrong parent level",
-            f"{linked} AND __pkind IS NOT NULL AND __pkind <> ({expected})",
+            f"{linked} AND __pkind IS NOT NULL AND NOT {fits}",
             self.msg(
                 "parent_id",
                 self.display(i_parent),
@@ -852,8 +908,8 @@ class _Builder:
         ]
 
     def org_stages(self, stages: list[tuple[str, str]]) -> str:
-        """A unit is valid when its own row is and its parent is a valid unit of the level
-        above (bank → region → branch → team)."""
+        """A unit is valid when its own row is and its parent is a valid unit of a level
+        it may hang under (ORG_PARENT_KINDS), and so on up to the bank."""
         own = len(self.rules)  # every rule so far judges the row on its own
         own_bad = " OR ".join(f"__c_{k}" for k in range(own)) or "FALSE"
         stages.append(("o", f"SELECT r.*, ({own_bad}) AS __own_bad FROM r"))
@@ -861,7 +917,8 @@ class _Builder:
         # Walk up at most depth-1 ancestors with plain joins. (Level-by-level CTEs would
         # inline the whole checked pipeline once per reference: Spark took tens of seconds
         # just to analyse that.) The unit's parent is valid when every ancestor up to the
-        # bank is an own-valid unit of the level just above the one below it.
+        # bank is an own-valid unit of a kind the one below it may hang under; the longest
+        # chain (team → branch → region → bank) has depth ancestors.
         depth = len(contract.ORG_KINDS) - 1
         joins = "".join(
             f" LEFT JOIN ok p{k} ON {'o' if k == 1 else f'p{k - 1}'}.parent_id = p{k}.unit_id"
@@ -870,7 +927,7 @@ class _Builder:
         valid = f"p{depth}.kind = 'bank'"
         for k in range(depth - 1, 0, -1):
             valid = (
-                f"p{k}.kind = 'bank' OR (p{k + 1}.kind = ({self.expected(f'p{k}.kind')}) "
+                f"p{k}.kind = 'bank' OR ({self.parent_ok(f'p{k}.kind', f'p{k + 1}.kind')} "
                 f"AND ({valid}))"
             )
         stages.append(

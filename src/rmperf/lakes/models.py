@@ -11,12 +11,19 @@ class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
     SUCCEEDED_WITH_REJECTS = "succeeded_with_rejects", _("Succeeded with rejected rows")
     FAILED = "failed", _("Failed")
+    # The delivery broke the lake policy (a table missing, unreadable, empty or losing more
+    # than the allowed share of its rows): nothing was loaded and it never becomes current.
+    REFUSED = "refused", _("Refused")
+
+
+#: The statuses of imports whose lake the app may use.
+LANDED_STATUSES = (ImportStatus.SUCCEEDED, ImportStatus.SUCCEEDED_WITH_REJECTS)
 
 
 class LakeImport(models.Model):
     """One run of `rmperf import`: what was validated, loaded and rejected, and by whom.
 
-    A failed run wrote nothing but its own record; `tables` holds per-table counts
+    A failed or refused run wrote nothing but its own record; `tables` holds per-table counts
     (rows, rejected, created, updated, unchanged, absent) so the run explains itself.
     """
 
@@ -57,12 +64,12 @@ class LakeImport(models.Model):
 
     @property
     def succeeded(self) -> bool:
-        return self.status != ImportStatus.FAILED
+        return self.status in LANDED_STATUSES
 
     @property
     def exit_status(self) -> int:
-        """The command's exit status: 0 clean, 1 rows rejected or file problems, 2 failed."""
-        if self.status == ImportStatus.FAILED:
+        """The command's exit status: 0 clean, 1 rows rejected, 2 refused or failed."""
+        if not self.succeeded:
             return 2
         return 1 if self.status == ImportStatus.SUCCEEDED_WITH_REJECTS else 0
 

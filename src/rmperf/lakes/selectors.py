@@ -10,16 +10,17 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from rmperf.engine import contract
-from rmperf.lakes.models import ImportStatus, LakeImport, RegisteredTable
+from rmperf.lakes.models import LANDED_STATUSES, LakeImport, RegisteredTable
 
 
 def lake_current() -> Path | None:
     """The lake the app reads fact tables from: RMPERF_LAKE_DIR when set, else the lake of
-    the most recent import that succeeded (with or without rejects); None before any."""
+    the most recent import that succeeded (with or without rejects); None before any.
+    A refused or failed import never becomes current: the lake before it stays live."""
     if settings.RMPERF_LAKE_DIR:
         return Path(settings.RMPERF_LAKE_DIR).resolve()
     run = (
-        LakeImport.objects.exclude(status=ImportStatus.FAILED)
+        LakeImport.objects.filter(status__in=LANDED_STATUSES)
         .order_by("-finished_at", "-pk")
         .only("lake_path")
         .first()

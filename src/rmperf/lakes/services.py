@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,8 @@ from django.utils.translation import gettext as _
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment, Customer, Product
 from rmperf.engine import contract
+from rmperf.engine.acceptance import AcceptancePolicy, Refusal, Why, load_acceptance_policy, percent
+from rmperf.engine.acceptance import refusals as acceptance_refusals
 from rmperf.engine.lake import find_table_files
 from rmperf.engine.validate import (
     REJECTS_DIR,
@@ -58,6 +62,21 @@ class LakeImportError(Exception):
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = list(problems)
+
+
+def _safe_error(exc: BaseException) -> str:
+    """What went wrong, without the row: a database error's primary message with quoted
+    values masked (PostgreSQL's CONTEXT and DETAIL lines quote whole rows, personal data
+    included, so they are never shown), or the exception's type."""
+    cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ else exc
+    diag = getattr(cause, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if primary is None and isinstance(exc, DatabaseError):
+        # SQLite (and the rest): the first line of the message, quoted values masked.
+        primary = str(exc).splitlines()[0] if str(exc) else None
+    if not primary:
+        return type(cause).__name__
+    return f"{type(cause).__name__}: {re.sub(r'"[^"]*"', '"…"', primary)}"
 
 
 @dataclass
@@ -386,12 +405,30 @@ def _upsert(
                     before={f: before[f] for f in diff},
                     after={f: values[f] for f in diff},
                 )
-            if to_create:
-                writer.insert(insert_names, to_create)
-                counts.created += len(to_create)
-            for diff, rows in to_update.items():
-                writer.update(diff, rows)
-                counts.updated += len(rows)
+            try:
+                if to_create:
+                    writer.insert(insert_names, to_create)
+                    counts.created += len(to_create)
+                for diff, rows in to_update.items():
+                    writer.update(diff, rows)
+                    counts.updated += len(rows)
+            except DatabaseError as exc:
+                # Reported without the rows: the driver's message may quote them whole.
+                raise LakeImportError(
+                    [
+                        _(
+                            "%(table)s: the database refused a batch of %(count)s rows "
+                            "(keys %(first)s to %(last)s): %(error)s"
+                        )
+                        % {
+                            "table": spec.table,
+                            "count": len(chunk),
+                            "first": keys[0],
+                            "last": keys[-1],
+                            "error": _safe_error(exc),
+                        }
+                    ]
+                ) from None
     return counts, seen
 
 
@@ -517,19 +554,48 @@ def _register_facts(
     return out
 
 
-def _tables_with_problems(validation: LakeValidation) -> set[str]:
-    """Tables named by a file-level problem (missing, unreadable, missing column)."""
-    names = set(contract.TABLES_BY_NAME)
-    found: set[str] = set()
-    for problem in validation.problems:
-        head = problem.split(":", 1)[0].strip().rstrip("/")
-        if head in names:
-            found.add(head)
-        else:
-            found.update(n for n in names if n in problem.split())
-    # A table the validator could not summarise at all could not be read.
-    found.update(n for n in names if n not in validation.summaries)
-    return found
+def _refusal_text(r: Refusal) -> str:
+    """A refusal in the reader's language, naming the table and the share."""
+    match r.why:
+        case Why.UNUSABLE:
+            return _("%(table)s: the table cannot be used (%(problem)s)") % {
+                "table": r.table,
+                "problem": r.problem,
+            }
+        case Why.EMPTY if r.read:
+            return _("%(table)s: all %(rows)s rows were rejected (100 %%)") % {
+                "table": r.table,
+                "rows": f"{r.read:,}",
+            }
+        case Why.EMPTY:
+            return _("%(table)s: the table has no rows") % {"table": r.table}
+        case Why.OVER_THRESHOLD:
+            return _(
+                "%(table)s: %(rejected)s of %(rows)s rows rejected (%(share)s), more than "
+                "the %(limit)s the lake policy allows"
+            ) % {
+                "table": r.table,
+                "rejected": f"{r.rejected:,}",
+                "rows": f"{r.read:,}",
+                "share": percent(r.share),
+                "limit": percent(r.limit),
+            }
+
+
+def acceptance_in_force() -> AcceptancePolicy:
+    """The lake policy in force: the active stored version, else the shipped default.
+
+    Read without recording the default as a version, so a refused import changes
+    nothing in the database but its own record."""
+    from rmperf.policies.kinds import PolicyKind
+    from rmperf.policies.models import PolicyStatus, PolicyVersion
+    from rmperf.policies.selectors import policy_loaded
+
+    version = PolicyVersion.objects.filter(kind=PolicyKind.LAKE, status=PolicyStatus.ACTIVE).first()
+    if version is None:
+        return load_acceptance_policy().policy
+    policy: AcceptancePolicy = policy_loaded(version).policy
+    return policy
 
 
 def _table_report(validation: LakeValidation, lake_dir: Path) -> dict[str, dict[str, Any]]:
@@ -577,8 +643,9 @@ def _run_audit(*, actor: Any, run: LakeImport) -> None:
     )
 
 
-def _record_failure(
+def _record_unlanded(
     *,
+    status: ImportStatus,
     actor: Any,
     lake_dir: Path,
     today: dt.date,
@@ -587,12 +654,13 @@ def _record_failure(
     tables: dict[str, dict[str, Any]],
     validation: LakeValidation | None,
 ) -> LakeImport:
+    """The record of an import that loaded nothing (refused or failed), with its audit."""
     with transaction.atomic(durable=True):
         run = LakeImport.objects.create(
             lake_path=str(lake_dir),
             started_at=started_at,
             finished_at=timezone.now(),
-            status=ImportStatus.FAILED,
+            status=status,
             today=today,
             total_rows=validation.total_rows if validation else 0,
             rejected=validation.total_rejected if validation else 0,
@@ -605,17 +673,27 @@ def _record_failure(
     return run
 
 
-def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> LakeImport:
+def lake_import(
+    *,
+    actor: Any,
+    lake_dir: Path,
+    today: dt.date | None = None,
+    acceptance: AcceptancePolicy | None = None,
+) -> LakeImport:
     """Validate every table of a lake, upsert its dimension tables and register its fact
     tables, all in one transaction; bad rows go to the rejects files, never into the app.
 
-    A lake whose dimension tables cannot be read fails as a whole and writes nothing but
-    the failed run's record; so does any error while loading (no partial import).
+    The delivery is all or nothing (docs/data-format.md "Accepting a delivery"): when a
+    table is missing, unreadable, empty or loses more than the lake policy's share of its
+    rows (`acceptance`, default: the policy in force), the import is refused, loads
+    nothing and never becomes the current lake. Any error while loading fails the import
+    the same way (no partial import).
     """
     lake_dir = Path(lake_dir).resolve()
     today = today or timezone.localdate()
     started_at = timezone.now()
     validation: LakeValidation | None = None
+    status = ImportStatus.FAILED
     try:
         began = time.perf_counter()
         validation = validate_lake(
@@ -623,15 +701,18 @@ def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> 
         )
         logger.info("validated %s in %.1f s", lake_dir, time.perf_counter() - began)
         tables = _table_report(validation, lake_dir)
-        broken = _tables_with_problems(validation)
-        broken_dimensions = sorted(broken & set(contract.DIMENSION_TABLES))
-        if broken_dimensions:
+        policy = acceptance if acceptance is not None else acceptance_in_force()
+        refused = acceptance_refusals(validation.counts().values(), policy=policy)
+        if refused:
+            status = ImportStatus.REFUSED
             raise LakeImportError(
                 [
-                    _("dimension table %(table)s cannot be loaded") % {"table": t}
-                    for t in broken_dimensions
+                    _(
+                        "the delivery was refused and nothing was loaded; the lake imported "
+                        "before stays in use"
+                    )
                 ]
-                + list(validation.problems)
+                + [_refusal_text(r) for r in refused]
             )
         with transaction.atomic(durable=True):
             stale: list[dict[str, Any]] = []
@@ -658,7 +739,10 @@ def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> 
                 **_actor_fields(actor),
             )
             registered = _register_facts(
-                lake_dir=lake_dir, validation=validation, run=run, failed_tables=broken
+                lake_dir=lake_dir,
+                validation=validation,
+                run=run,
+                failed_tables=set(validation.unusable),
             )
             for name, info in registered.items():
                 tables[name].update(info)
@@ -669,13 +753,25 @@ def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> 
         return run
     except LakeImportError as exc:
         problems = exc.problems
+        if status is ImportStatus.REFUSED and validation is not None:
+            problems += list(validation.problems)
     except Exception as exc:  # any failure: roll back everything, then say so on the record
-        logger.exception("lake import of %s failed", lake_dir)
+        # Neither the message nor the chained errors are logged: a driver's message may
+        # quote a whole row (names, id numbers). The frames say where it failed.
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        logger.error(
+            "lake import of %s failed: %s\n%s", lake_dir, _safe_error(exc), frames.rstrip()
+        )
         problems = [
             _("the import failed and nothing was written: %(error)s")
-            % {"error": f"{type(exc).__name__}: {exc}"}
+            % {
+                "error": _safe_error(exc)
+                if isinstance(exc, DatabaseError)
+                else f"{type(exc).__name__}: {exc}"
+            }
         ]
-    return _record_failure(
+    return _record_unlanded(
+        status=status,
         actor=actor,
         lake_dir=lake_dir,
         today=today,

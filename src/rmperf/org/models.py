@@ -1,4 +1,5 @@
-"""The org tree (bank → region → branch → team) and the people in it."""
+"""The org tree (bank → [region →] branch [→ team]: regions and teams optional) and the
+people in it."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ class OrgUnit(models.Model):
 
     @property
     def depth(self) -> int:
-        """0 for the bank, 1 for a region, and so on (from the materialised path)."""
+        """Levels below the bank: 0 for the bank, 1 for what hangs under it (a region, or a
+        branch in a bank without regions), and so on (from the materialised path)."""
         return max(self.path.count("/") - 2, 0)
 
     @classmethod

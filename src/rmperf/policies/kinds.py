@@ -18,6 +18,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rmperf.engine.acceptance import DEFAULT_FILE as LAKE_FILE
+from rmperf.engine.acceptance import RULES as LAKE_RULES
+from rmperf.engine.acceptance import AcceptancePolicy
 from rmperf.engine.career.policy import DEFAULT_FILE as CAREER_FILE
 from rmperf.engine.career.policy import RULES as CAREER_RULES
 from rmperf.engine.career.policy import CareerPolicy
@@ -52,6 +55,7 @@ class PolicyKind(models.TextChoices):
     TASKS = "tasks", _("Task and reminder rules")
     CAREER = "career", _("Career ladder and negative list")
     PAY = "pay", _("Pay plan")
+    LAKE = "lake", _("Lake delivery acceptance")
 
 
 @dataclass(frozen=True)
@@ -142,5 +146,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(PayPlan, tuple(PAY_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(PAY_FILE),
+    ),
+    PolicyKind.LAKE: KindSpec(
+        default_file=LAKE_FILE,
+        load=_document(AcceptancePolicy, tuple(LAKE_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(LAKE_FILE),
     ),
 }

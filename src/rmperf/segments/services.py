@@ -27,7 +27,7 @@ from rmperf.customers.models import Customer
 from rmperf.engine.backends import attach_lake, open_backend
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation import segment
-from rmperf.lakes.models import ImportStatus, LakeImport
+from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.policies.kinds import PolicyKind
@@ -65,7 +65,7 @@ def _label(actor: Any) -> str:
 def _lake_import(lake_dir: str) -> LakeImport | None:
     found: LakeImport | None = (
         LakeImport.objects.filter(lake_path=lake_dir)
-        .exclude(status=ImportStatus.FAILED)
+        .filter(status__in=LANDED_STATUSES)
         .order_by("-finished_at", "-pk")
         .first()
     )

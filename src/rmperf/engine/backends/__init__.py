@@ -69,6 +69,7 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     """
     queries: dict[str, CheckedQuery] = {}
     order = dependencies(tables)
+    lake.record_attached(order)
     referenced = {
         col.references.split(".")[0]
         for name in order

@@ -25,7 +25,7 @@ from rmperf.engine.periods import Period
 from rmperf.engine.scoring.load import Cards
 from rmperf.engine.scoring.run import LakeScore, score_lake
 from rmperf.engine.scoring.targets import TargetSheet as EngineSheet
-from rmperf.lakes.models import ImportStatus, LakeImport
+from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current, registered_tables
 from rmperf.org.models import Staff
 from rmperf.performance.manual_selectors import ManualFeed, manual_feed
@@ -60,7 +60,7 @@ from rmperf.recommend.services import run_offers_write
 def _lake_import(lake_dir: Path) -> LakeImport | None:
     found: LakeImport | None = (
         LakeImport.objects.filter(lake_path=str(lake_dir))
-        .exclude(status=ImportStatus.FAILED)
+        .filter(status__in=LANDED_STATUSES)
         .order_by("-finished_at", "-pk")
         .first()
     )
