@@ -59,8 +59,7 @@ def _pay_plan(bracket_2_rate: str) -> str:
     return text.replace('rate: "18"', f'rate: "{bracket_2_rate}"')
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _lake() -> LakeBuilder:
     b = LakeBuilder()
     b.add(
         "staff",
@@ -87,6 +86,12 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     b.loan("L1", "C1", "BL", "10000000.00", "2026-07-15", "2028-07-15", staff_id="RM1")
     b.loan("L2", "C1", "BL", "2000000.00", "2026-08-20", "2028-08-20", staff_id="RM1")
     b.loan("L3", "C3", "BL", "6000000.00", "2026-08-03", "2028-08-03", staff_id="RM3")
+    return b
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    b = _lake()
     path = tmp_path_factory.mktemp("whatif")
     b.write(path / "lake")
     (path / "card.yaml").write_text(CARD, encoding="utf-8")
@@ -326,3 +331,59 @@ def test_detect_kind(tmp_path: Path) -> None:
     (tmp_path / "mixed.yaml").write_text(CARD + "---\n" + _pay_plan("18"), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"mixed.yaml:\d+: error \[draft.kind\]"):
         detect_kind(tmp_path / "mixed.yaml")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same lake, and RM1's L0 200,000.00 on 2026-01-10, substandard in 2026-09 (L1 and
+    L2 normal then: NPL 200,000 / 12,200,000 = 1.64 %, under 2 %, nothing held)."""
+    b = _lake()
+    b.loan("L0", "C1", "BL", "200000.00", "2026-01-10", "2028-01-10", staff_id="RM1")
+    b.loan_status("L0", "2026-09", "200000.00", grade="substandard", overdue="95")
+    b.loan_status("L1", "2026-09", "10000000.00")
+    b.loan_status("L2", "2026-09", "2000000.00")
+    path = tmp_path_factory.mktemp("history")
+    b.write(path / "lake")
+    (path / "card.yaml").write_text(CARD, encoding="utf-8")
+    (path / "draft_card.yaml").write_text(DRAFT_CARD, encoding="utf-8")
+    return path
+
+
+def test_ratings_file_gives_the_history_on_both_sides(history: Path) -> None:
+    """The file rates RM1 outstanding in 2026Q1 (and outstanding in 2026Q3, which is ignored:
+    the period is rated by each side's scoring). L0: 200,000.00 × 15‱ × 1.20 = 360.00,
+    D 108.00 (thirds 36.00). L0 goes bad in 2026-09: cost 360.00, malus 108.00 from
+    2026Q1's thirds, clawback −252.00 on both sides. RM1's 2026Q3 total paid: in force
+    6,900.00 + 13,020.00 − 252.00 = 19,668.00; draft 6,900.00 + 10,416.00 − 252.00 =
+    17,064.00."""
+    ratings = history / "ratings.csv"
+    ratings.write_text(
+        "staff_id,period,tier\nRM1,2026Q1,outstanding\nRM1,2026Q3,outstanding\n",
+        encoding="utf-8",
+    )
+    code = _what_if(
+        history, "--draft", str(history / "draft_card.yaml"), "--in-force",
+        str(history / "card.yaml"), "--ratings", str(ratings), summary=None,
+    )  # fmt: skip
+    assert code == 0
+    rm1 = _rows(history / "out.csv")["RM1"]
+    assert _pick(rm1, "tier_in_force", "tier_draft") == ("good", "competent")
+    assert _pick(rm1, "pay_in_force", "pay_draft", "pay_change") == (
+        "19668.00",
+        "17064.00",
+        "-2604.00",
+    )
+
+
+def test_ratings_file_missing_a_history_quarter(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ratings = history / "partial.csv"
+    ratings.write_text("staff_id,period,tier\nRM3,2026Q1,good\n", encoding="utf-8")
+    code = _what_if(
+        history, "--draft", str(history / "draft_card.yaml"), "--in-force",
+        str(history / "card.yaml"), "--ratings", str(ratings), out="partial_out.csv", summary=None,
+    )  # fmt: skip
+    assert code == 2
+    assert "RM1 in 2026Q1" in capsys.readouterr().err
+    assert not (history / "partial_out.csv").exists()
