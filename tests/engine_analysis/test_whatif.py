@@ -387,3 +387,22 @@ def test_ratings_file_missing_a_history_quarter(
     assert code == 2
     assert "RM1 in 2026Q1" in capsys.readouterr().err
     assert not (history / "partial_out.csv").exists()
+
+
+def test_each_side_is_what_rmperf_pay_writes(root: Path) -> None:
+    """With the shipped cards on both sides, pay_in_force and pay_draft of a pay-plan draft
+    are the total_paid of `rmperf pay` and of `rmperf pay --plan DRAFT` (each scores the
+    quarters itself)."""
+    assert _what_if(root, "--draft", str(root / "draft_plan.yaml"), out="x.csv", summary=None) == 0
+    paid = {}
+    for name, extra in (
+        ("pay_now.csv", []),
+        ("pay_draft.csv", ["--plan", str(root / "draft_plan.yaml")]),
+    ):
+        argv = ["pay", "--lake", str(root / "lake"), "--period", "2026Q3", "--today", TODAY]
+        assert main([*argv, "--out", str(root / name), *extra]) == 0
+        paid[name] = {s: r["total_paid"] for s, r in _rows(root / name).items()}
+    rows = _rows(root / "x.csv")
+    assert {s: r["pay_in_force"] for s, r in rows.items()} == paid["pay_now.csv"]
+    assert {s: r["pay_draft"] for s, r in rows.items()} == paid["pay_draft.csv"]
+    assert paid["pay_now.csv"] != paid["pay_draft.csv"]
