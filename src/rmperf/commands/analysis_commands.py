@@ -263,7 +263,8 @@ def cmd_what_if(args: argparse.Namespace) -> int:
     _write_all(outputs)
     print(
         f"what-if of the {kind} draft {args.draft} ({draft.version}) against the version in "
-        f"force for {period.key}: {len(result.rows):,} RMs"
+        f"force for {period.key}: {len(result.rows):,} RMs; "
+        f"{result.scorings} scoring run(s)"
     )
     for measure, before, after, change in summary_rows(result):
         shown = f"{before} → {after} ({change})" if before or after else change

@@ -299,28 +299,38 @@ class WhatIf:
     paid: bool
     skipped_in_force: Mapping[str, str]
     skipped_draft: Mapping[str, str]
-    scored_quarters: tuple[str, ...] = ()
+    #: scoring runs made (periods × sides; a side shared by both counts once)
+    scorings: int = 0
 
 
 class _Rater:
-    """Scores a side quarter by quarter on demand, each quarter once."""
+    """Scores a side quarter by quarter on demand, each quarter once. Only the tiers of a
+    history quarter are kept (a long history would otherwise hold every quarter's lines)."""
 
     def __init__(self, score: Callable[[Period], LakeScore]) -> None:
         self._score = score
-        self._done: dict[str, LakeScore] = {}
+        self._results: dict[str, LakeScore] = {}
+        self._tiers: dict[str, dict[str, Tier]] = {}
 
     def result(self, period: Period) -> LakeScore:
-        if period.key not in self._done:
-            self._done[period.key] = self._score(period)
-        return self._done[period.key]
+        """The whole result of the what-if's own period (kept)."""
+        if period.key not in self._results:
+            scored = self._score(period)
+            self._results[period.key] = scored
+            self._tiers[period.key] = {t.staff_id: t.tier for t in scored.result.totals}
+        return self._results[period.key]
 
     def tiers(self, quarter: int) -> dict[str, Tier]:
-        scored = self.result(quarter_period(quarter))
-        return {t.staff_id: t.tier for t in scored.result.totals}
+        """staff_id → tier of a quarter (the pay engine's Scorer)."""
+        key = quarter_period(quarter)
+        if key.key not in self._tiers:
+            scored = self._score(key)
+            self._tiers[key.key] = {t.staff_id: t.tier for t in scored.result.totals}
+        return self._tiers[key.key]
 
     @property
     def quarters(self) -> set[str]:
-        return set(self._done)
+        return set(self._tiers)
 
 
 def what_if(
@@ -416,7 +426,7 @@ def what_if(
         paid=paid,
         skipped_in_force=dict(scored_before.skipped),
         skipped_draft=dict(scored_after.skipped),
-        scored_quarters=tuple(sorted(before.quarters | after.quarters)),
+        scorings=len(before.quarters) + (0 if after is before else len(after.quarters)),
     )
 
 
