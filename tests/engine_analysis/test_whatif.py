@@ -406,3 +406,18 @@ def test_each_side_is_what_rmperf_pay_writes(root: Path) -> None:
     assert {s: r["pay_in_force"] for s, r in rows.items()} == paid["pay_now.csv"]
     assert {s: r["pay_draft"] for s, r in rows.items()} == paid["pay_draft.csv"]
     assert paid["pay_now.csv"] != paid["pay_draft.csv"]
+
+
+def test_kind_option_checks_the_draft_as_that_kind(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--kind skips detection: a card read as a pay plan fails the pay plan's schema, with
+    the card's file and the line of the key the plan does not know."""
+    code = _what_if(
+        root, "--draft", str(root / "draft_card.yaml"), "--kind", "pay_plan",
+        out="kind.csv", summary=None,
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "draft_card.yaml:3: error [schema.extra_forbidden] at applies_to" in err
+    assert not (root / "kind.csv").exists()
