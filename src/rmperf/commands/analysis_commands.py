@@ -1,5 +1,6 @@
 """`rmperf workload`: person-days demanded, working days available and utilisation per RM;
-`rmperf gaming`: gaming-detection flags per RM with their evidence rows. From a lake, no
+`rmperf gaming`: gaming-detection flags per RM with their evidence rows; `rmperf what-if`:
+a draft scorecard, target sheet or pay plan beside the version in force. From a lake, no
 database (DOMAIN §8, docs/analysis.md)."""
 
 from __future__ import annotations
@@ -50,6 +51,61 @@ def register(sub: Any) -> None:
     gm.add_argument("--evidence", type=Path, help="evidence file (.csv or .parquet)")
     gm.add_argument("--today", type=parse_date, help="validation day (default: today)")
     gm.set_defaults(handler=cmd_gaming)
+
+    wi = sub.add_parser(
+        "what-if",
+        help="a draft scorecard, target sheet or pay plan beside the version in force, "
+        "for a past period (no database; nothing stored)",
+        description="Score (and, for a quarter, pay) every RM under the version in force and "
+        "under the draft, and write one row per RM: staff_id, scorecard, total_in_force, "
+        "total_draft, tier_in_force, tier_draft, tier_changed, pay_in_force, pay_draft, "
+        "pay_change (total paid in the quarter), performance_pay_in_force, "
+        "performance_pay_draft, performance_pay_change, scorecard_draft; with --summary the "
+        "RMs per tier and the pay cost under both and the count of tier changes. The draft's "
+        "kind is told from the document (or --kind); a bad draft is refused with its file, "
+        "line and rule and nothing is written. See docs/analysis.md.",
+    )
+    wi.add_argument("--lake", type=Path, required=True, help="lake directory")
+    wi.add_argument("--period", required=True, help="period: 2026-09, 2026Q3, 2026H1 or 2026")
+    wi.add_argument(
+        "--draft",
+        type=Path,
+        required=True,
+        help="the draft: a scorecard YAML or a folder of them, a target sheet (CSV or YAML), "
+        "or a pay plan YAML",
+    )
+    wi.add_argument(
+        "--kind",
+        choices=("scorecard", "targets", "pay_plan"),
+        help="what the draft is (default: told from the document)",
+    )
+    wi.add_argument(
+        "--in-force",
+        type=Path,
+        help="the version in force of the draft's kind (default: the shipped one; for a "
+        "target sheet: the cards' default targets)",
+    )
+    wi.add_argument(
+        "--scorecard",
+        type=Path,
+        help="scorecards in force when the draft is not a scorecard (default: shipped)",
+    )
+    wi.add_argument(
+        "--targets",
+        type=Path,
+        help="target sheet in force when the draft is not a target sheet (default: none)",
+    )
+    wi.add_argument("--plan", type=Path, help="pay plan in force when the draft is not a pay plan")
+    wi.add_argument(
+        "--ratings",
+        type=Path,
+        help="CSV staff_id, period, tier: the ratings of the quarters before --period, the "
+        "same on both sides (default: each side scores them)",
+    )
+    wi.add_argument("--out", type=Path, required=True, help="per-RM file (.csv or .parquet)")
+    wi.add_argument("--summary", type=Path, help="summary file (.csv or .parquet)")
+    wi.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    wi.set_defaults(handler=cmd_what_if)
 
 
 def _fail(message: object) -> int:
@@ -121,6 +177,100 @@ def cmd_gaming(args: argparse.Namespace) -> int:
         f"{result.flags.num_rows:,} flags on {staff:,} staff for {period.key} "
         f"({result.evidence.num_rows:,} evidence rows); policy {loaded.version}; wrote {wrote}"
     )
+    return 0
+
+
+def cmd_what_if(args: argparse.Namespace) -> int:
+    from rmperf.engine.analysis.whatif import (
+        DraftKind,
+        Side,
+        detect_kind,
+        draft_side,
+        in_force_side,
+        load_draft,
+        summary_rows,
+        summary_table,
+        what_if,
+        whatif_table,
+    )
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.output import check_output_path
+    from rmperf.engine.pay.compute import PayError
+    from rmperf.engine.pay.plan import load_pay_plan
+    from rmperf.engine.pay.run import load_ratings
+    from rmperf.engine.periods import Period
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.scoring.library import default_library
+    from rmperf.engine.scoring.load import load_scorecards
+    from rmperf.engine.scoring.score import ScoringError
+    from rmperf.engine.scoring.targets import load_target_sheet
+
+    try:
+        check_output_path(args.out)
+        if args.summary is not None:
+            check_output_path(args.summary)
+            if args.summary.resolve() == args.out.resolve():
+                raise ValueError(f"{args.out}: --out and --summary must be different files")
+        period = Period.parse(args.period)
+        library = default_library()
+        kind = DraftKind(args.kind) if args.kind is not None else detect_kind(args.draft)
+        draft = load_draft(args.draft, kind=kind, library=library)
+        # The option naming the in-force policy of the draft's own kind is --in-force.
+        own = {
+            DraftKind.SCORECARD: ("--scorecard", args.scorecard),
+            DraftKind.TARGETS: ("--targets", args.targets),
+            DraftKind.PAY_PLAN: ("--plan", args.plan),
+        }[kind]
+        if own[1] is not None:
+            raise ValueError(
+                f"the draft is a {kind}: give the {kind} in force with --in-force, not {own[0]}"
+            )
+        current = load_draft(args.in_force, kind=kind, library=library) if args.in_force else None
+        base: Side = in_force_side(
+            cards=load_scorecards(args.scorecard, library=library)
+            if args.scorecard is not None
+            else None,
+            targets=load_target_sheet(args.targets, indicators=library)
+            if args.targets is not None
+            else None,
+            plan=load_pay_plan(args.plan) if args.plan is not None else None,
+            library=library,
+        )
+        in_force = draft_side(base, current) if current is not None else base
+        history = load_ratings(args.ratings) if args.ratings is not None else None
+    except (ValueError, PolicyError) as exc:
+        return _fail(exc)
+    if not args.lake.is_dir():
+        return _fail(f"{args.lake} is not a directory")
+    lake = Lake(args.lake, today=args.today or system_today())
+    try:
+        result = what_if(
+            lake,
+            period=period,
+            in_force=in_force,
+            draft=draft_side(in_force, draft),
+            history=history,
+            library=library,
+        )
+    except (ScoringError, PayError, ValueError) as exc:
+        return _fail(exc)
+    for side, skipped in (("in force", result.skipped_in_force), ("draft", result.skipped_draft)):
+        for staff_id, why in sorted(skipped.items()):
+            print(f"warning: {staff_id} not scored ({side}): {why}", file=sys.stderr)
+    outputs = [(whatif_table(result), args.out)]
+    if args.summary is not None:
+        outputs.append((summary_table(result), args.summary))
+    _write_all(outputs)
+    print(
+        f"what-if of the {kind} draft {args.draft} ({draft.version}) against the version in "
+        f"force for {period.key}: {len(result.rows):,} RMs; "
+        f"{result.scorings} scoring run(s)"
+    )
+    for measure, before, after, change in summary_rows(result):
+        shown = f"{before} → {after} ({change})" if before or after else change
+        print(f"  {measure}: {shown}")
+    wrote = ", ".join(str(p) for _, p in outputs)
+    print(f"nothing stored; wrote {wrote}")
     return 0
 
 
