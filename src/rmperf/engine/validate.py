@@ -23,7 +23,15 @@ import duckdb
 from rmperf.engine import contract
 from rmperf.engine.backends import attach_lake
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
-from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies, table_digest
+from rmperf.engine.lake import (
+    Lake,
+    TableFiles,
+    UnsafeLakeError,
+    csv_problem,
+    dependencies,
+    symlink_refusal,
+    table_digest,
+)
 from rmperf.engine.validity import (
     DUCKDB,
     CheckedQuery,
@@ -33,6 +41,23 @@ from rmperf.engine.validity import (
 )
 
 REJECTS_DIR = "_rejects"
+
+
+def check_rejects_dir(root: Path) -> None:
+    """Refuse to write rejects through a link: `_rejects/` and every entry in it must be
+    real (a `_rejects` link once sent rows with full personal data out of the lake).
+
+    Raises UnsafeLakeError naming the path before anything is read or written."""
+    folder = root / REJECTS_DIR
+    if folder.is_symlink():
+        raise UnsafeLakeError(symlink_refusal(folder, root))
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise UnsafeLakeError(f"{REJECTS_DIR} is not a folder; move it away")
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink():
+            raise UnsafeLakeError(symlink_refusal(entry, root))
 
 
 @dataclass(frozen=True)
@@ -223,9 +248,14 @@ class _Validator:
             "notes": self.notes,
         }
         target = self.rejects_dir / "summary.json"
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(target)
+        # A fresh temporary file (O_EXCL: never an existing name, never through a link).
+        fd, tmp = tempfile.mkstemp(prefix=".summary.", suffix=".json", dir=self.rejects_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+            Path(tmp).replace(target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def validate_lake(
@@ -239,12 +269,15 @@ def validate_lake(
     """Check every row of the lake (or of `tables`) against the contract.
 
     Bad rows go to `<lake>/_rejects/<table>.csv` with all their values and the reasons;
-    `_rejects/summary.json` has the counts. Running it twice changes nothing.
+    `_rejects/summary.json` has the counts. Running it twice changes nothing. A link at
+    `_rejects` or in it raises UnsafeLakeError before anything is read or written.
     """
     wanted = list(tables) if tables is not None else [t.name for t in contract.TABLES]
     for name in wanted:
         contract.table(name)
     lake = Lake(Path(lake_dir), today, time_zone)
+    if write_rejects:
+        check_rejects_dir(lake.path)
     return _Validator(lake, wanted, write_rejects).run()
 
 
@@ -285,4 +318,11 @@ def iter_valid_rows(
         db.close()
 
 
-__all__ = ["LakeValidation", "iter_valid_rows", "table_digest", "validate_lake"]
+__all__ = [
+    "LakeValidation",
+    "UnsafeLakeError",
+    "check_rejects_dir",
+    "iter_valid_rows",
+    "table_digest",
+    "validate_lake",
+]

@@ -28,6 +28,7 @@ from rmperf.engine.lake import find_table_files
 from rmperf.engine.validate import (
     REJECTS_DIR,
     LakeValidation,
+    UnsafeLakeError,
     iter_valid_rows,
     table_digest,
     validate_lake,
@@ -669,6 +670,8 @@ def lake_import(*, actor: Any, lake_dir: Path, today: dt.date | None = None) -> 
         return run
     except LakeImportError as exc:
         problems = exc.problems
+    except UnsafeLakeError as exc:  # a link at _rejects/: refused before anything is read
+        problems = [str(exc)]
     except Exception as exc:  # any failure: roll back everything, then say so on the record
         logger.exception("lake import of %s failed", lake_dir)
         problems = [
