@@ -1,5 +1,8 @@
 """Validate a lake against the contract; write every bad row to `_rejects/` with its reasons.
 
+The rejects files keep every original value (they are the bank's own), with each cell
+made formula-safe (`rmperf.engine.formula_safe`).
+
 Validation runs on DuckDB and uses the same generated query as reading
 (`rmperf.engine.validity.checked_query`): the rows written to `_rejects/<table>.csv` are
 exactly the rows that every engine computation leaves out.
@@ -23,6 +26,7 @@ import duckdb
 from rmperf.engine import contract
 from rmperf.engine.backends import attach_lake
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
+from rmperf.engine.formula_safe import formula_safe_sql
 from rmperf.engine.lake import (
     Lake,
     TableFiles,
@@ -216,13 +220,16 @@ class _Validator:
         out_cols = [DUCKDB.ident(col) for col, _ in query.raw_columns]
         out_cols += ["reject_column", "reject_reason"]
         order = ", ".join(f"{c} NULLS FIRST" for c in out_cols)
+        # Every cell formula-safe: the rejects file is opened in spreadsheets, and a lake
+        # value such as =HYPERLINK(...) would run there beside the phone and id number.
+        cells = ", ".join(f"{formula_safe_sql(c)} AS {c}" for c in out_cols)
         self.rejects_dir.mkdir(exist_ok=True)
         target = self.rejects_dir / f"{name}.csv"
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".csv", dir=self.rejects_dir)
         os.close(fd)
         try:
             self.db.execute(
-                f"COPY (SELECT {', '.join(out_cols)} FROM rm_rej_{name} ORDER BY {order}) "
+                f"COPY (SELECT {cells} FROM rm_rej_{name} ORDER BY {order}) "
                 f"TO {DUCKDB.lit(tmp)} (FORMAT csv, HEADER true)"
             )
             Path(tmp).replace(target)
