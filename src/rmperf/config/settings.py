@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "rmperf.core.middleware.IdleSessionTimeoutMiddleware",
     "rmperf.core.middleware.NoStoreForSignedInMiddleware",
     "rmperf.core.middleware.HtmxLoginRedirectMiddleware",
+    # Inside the header rules above, so a JSON error body still gets them.
+    "rmperf.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

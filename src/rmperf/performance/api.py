@@ -179,7 +179,7 @@ class PeriodOut(Schema):
     digest: str
 
 
-class RunOut(Schema):
+class PerformanceRunOut(Schema):
     period: str
     status: str
     run_id: str
@@ -206,7 +206,7 @@ def _period_out(p: PerfPeriod) -> dict[str, Any]:
 
 @router.post(
     "/{period_key}/run",
-    response={200: RunOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PerformanceRunOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="performance_run",
     summary="Compute a period",
 )

@@ -35,7 +35,7 @@ class ReferralIn(Schema):
     note: str = ""
 
 
-class CheckOut(Schema):
+class ReferralCheckOut(Schema):
     ok: bool
     rule_id: str | None
     message: str
@@ -118,7 +118,7 @@ def get_referral(request: HttpRequest, referral_id: int) -> Any:
     return _out(referral_get(actor=request.user, referral_id=referral_id))
 
 
-@router.post("/check", response={200: CheckOut}, url_name="referral_check")
+@router.post("/check", response={200: ReferralCheckOut}, url_name="referral_check")
 def check_referral(request: HttpRequest, payload: ReferralIn) -> Any:
     """Which rule the referral would meet, or why not (nothing is saved)."""
     check = referral_check(
