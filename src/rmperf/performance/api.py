@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 
 from rmperf.core.access import Action
 from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
-from rmperf.core.schemas import ErrorOut
+from rmperf.core.schemas import DecimalIn, ErrorOut
 from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.score import ScoringError
 from rmperf.performance import selectors as sel
@@ -193,7 +193,7 @@ class PerformanceRunOut(Schema):
 class CalibrateIn(Schema):
     tier: str
     reason: str
-    total: Decimal | None = None
+    total: DecimalIn | None = None
 
 
 class ReopenIn(Schema):
@@ -322,8 +322,8 @@ def reopen(request: HttpRequest, period_key: str) -> Any:
 
 class TargetLineIO(Schema):
     indicator: str
-    annual: Decimal
-    quarters: list[Decimal] | None = None
+    annual: DecimalIn
+    quarters: list[DecimalIn] | None = None
 
 
 class SheetIn(Schema):
@@ -443,7 +443,7 @@ class ManualSeatOut(Schema):
 
 
 class ManualScoreIn(Schema):
-    score: Decimal
+    score: DecimalIn
     comment: str
 
 
