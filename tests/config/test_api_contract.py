@@ -179,3 +179,23 @@ def test_pages_keep_their_html_errors(bank: Bank, client_as: Callable[[str], Cli
     response = client_as("alice").get("/nothing-here/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_crash_in_a_middleware_is_a_json_500_with_the_security_headers(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rmperf.core.middleware import IdleSessionTimeoutMiddleware
+
+    def broken(self: Any, request: Any) -> Any:
+        raise RuntimeError("session store down")
+
+    monkeypatch.setattr(IdleSessionTimeoutMiddleware, "__call__", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(bank.user("alice"))
+    response = client.get("/api/customers", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 500
+    assert response.json() == {"message": "Server error.", "detail": None}
+    assert response["X-Content-Type-Options"] == "nosniff"
+    page = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")

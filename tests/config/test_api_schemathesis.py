@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -71,6 +73,17 @@ class SessionAuth:
 
     def set(self, case: Any, data: str, context: Any) -> None:
         case.cookies = {**(case.cookies or {}), "sessionid": data}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The real WSGI handler closes database connections around each request; the test's
+    transaction lives on that connection, so (as Django's test client does) not here."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=PERSONAS)

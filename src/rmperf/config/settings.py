@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: any error under /api/ (from a view or from a middleware) becomes JSON.
+    "rmperf.core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files (ECharts, htmx, CSS) from the app server itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -61,8 +63,6 @@ MIDDLEWARE = [
     "rmperf.core.middleware.IdleSessionTimeoutMiddleware",
     "rmperf.core.middleware.NoStoreForSignedInMiddleware",
     "rmperf.core.middleware.HtmxLoginRedirectMiddleware",
-    # Inside the header rules above, so a JSON error body still gets them.
-    "rmperf.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

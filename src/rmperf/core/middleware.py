@@ -79,15 +79,14 @@ _API_MESSAGES = {
     405: _("Method not allowed."),
     500: _("Server error."),
 }
-#: Headers of the original error that a client needs (which methods, when to retry).
-_KEPT_HEADERS = ("Allow", "Retry-After")
 
 
 class ApiJsonErrorsMiddleware:
     """Every error under /api/ is the API's one JSON body `{"message", "detail"}`, also
     when Django answers before the API does: a path no URL pattern matches (404), a
     method the operation does not take (405), an unhandled exception (500). A client
-    of the API never has to parse an HTML page."""
+    of the API never has to parse an HTML page. It is the outermost middleware, so an
+    error raised in another middleware is answered in JSON too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -106,7 +105,10 @@ class ApiJsonErrorsMiddleware:
             detail = {"allowed": [m.strip() for m in response["Allow"].split(",")]}
         message = _API_MESSAGES.get(status, _("Request failed."))
         body = JsonResponse({"message": str(message), "detail": detail}, status=status)
-        for header in _KEPT_HEADERS:
-            if response.has_header(header):
-                body[header] = response[header]
+        # Everything but the body's own headers stays: Allow, Retry-After, the security
+        # and no-store headers the other middleware set, cookies.
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                body[header] = value
+        body.cookies = response.cookies
         return body
