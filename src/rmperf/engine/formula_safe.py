@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: What a neutralised cell starts with.
 ESCAPE = "'"
-_PATTERN = "^[=+@\\t\\r-]"
+_PATTERN = "^([=+@\\t\\r-])"  # the leading character, kept as group 1
 
 
 def formula_safe(value: str) -> str:
@@ -33,17 +33,21 @@ def formula_safe_sql(expr: str) -> str:
 
 
 def formula_safe_table(table: pa.Table) -> pa.Table:
-    """`table` with every text column made formula-safe (other types untouched)."""
+    """`table` with every text column made formula-safe (other types untouched).
+
+    One regex replacement per column, with no Python value turned into Arrow (that would
+    make pyarrow import pandas, which the engine's commands keep out of their start-up)."""
     columns = []
     for fld, column in zip(table.schema, table.columns, strict=True):
         kind = fld.type.value_type if pa.types.is_dictionary(fld.type) else fld.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             if pa.types.is_dictionary(fld.type):
                 column = column.cast(kind)
-            risky = pc.match_substring_regex(column, _PATTERN)
-            column = pc.if_else(risky, pc.binary_join_element_wise(ESCAPE, column, ""), column)
+            column = pc.replace_substring_regex(
+                column, pattern=_PATTERN, replacement=ESCAPE + "\\1", max_replacements=1
+            )
         columns.append(column)
-    return pa.table(columns, names=table.column_names)
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 __all__ = ["ESCAPE", "FORMULA_PREFIXES", "formula_safe", "formula_safe_sql", "formula_safe_table"]
