@@ -315,7 +315,11 @@ def test_broken_rows_are_rejected_with_column_and_reason(
         ("S1", "customer_id"),
     }
     [txn] = read_rejects(lake, "transactions")
-    assert (txn["txn_id"], txn["reject_column"], txn["amount"]) == ("T4", "amount", "-5.00")
+    assert (txn["txn_id"], txn["reject_column"], txn["amount"]) == (
+        "T4",
+        "amount",
+        "'-5.00",
+    )  # formula-safe
     # The fact table is registered with its counts, rejects and all.
     reg = RegisteredTable.objects.get(table="transactions")
     assert (reg.rows, reg.rejected) == (4, 1)

@@ -145,3 +145,21 @@ def test_api_lists_own_section_and_counts(bank: Bank, client_as: Callable[[str],
     assert [i["customer_id"] for i in client_as("bob").get("/api/tasks/").json()["items"]] == [
         "C100"
     ]
+
+
+def test_the_customer_filter_finds_names_only_for_roles_that_see_them(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    """An auditor sees names masked, so a name must not find a task for them (issue 18:
+    the filters were checked for searches that reveal what the page hides)."""
+    today = timezone.localdate()
+    make_task(staff=bank.alice, customer=bank.c001, key="a", due=today)
+    name_part = bank.c001.name[:2]
+
+    def found(persona: str, term: str) -> list[str]:
+        body = client_as(persona).get("/api/tasks/", {"section": "today", "customer": term})
+        return [i["customer_id"] for i in body.json()["items"]]
+
+    assert found("alice", name_part) == ["C001"]
+    assert found("audrey", "C001") == ["C001"]
+    assert found("audrey", name_part) == []

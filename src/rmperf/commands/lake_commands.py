@@ -102,12 +102,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from rmperf.engine.validate import validate_lake
+    from rmperf.engine.validate import UnsafeLakeError, validate_lake
 
     if not args.lake.is_dir():
         print(f"error: {args.lake} is not a directory", file=sys.stderr)
         return 2
-    result = validate_lake(args.lake, today=args.today or system_today())
+    try:
+        result = validate_lake(args.lake, today=args.today or system_today())
+    except UnsafeLakeError as exc:
+        print(f"error: {args.lake}: {exc}", file=sys.stderr)
+        return 2
     print_validation(result, args.lake)
     return 0 if result.ok else 1
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: any error under /api/ (from a view or from a middleware) becomes JSON.
+    "rmperf.core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files (ECharts, htmx, CSS) from the app server itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -12,8 +12,8 @@ from ninja.errors import ValidationError
 
 from rmperf.core.access import may_see_customer_names
 from rmperf.core.masking import birth_year, mask_id_number, mask_phone
-from rmperf.core.schemas import ErrorOut
-from rmperf.customers.models import Customer
+from rmperf.core.schemas import ErrorOut, choice_filter
+from rmperf.customers.models import Customer, CustomerKind, RiskTolerance
 from rmperf.customers.selectors import customer_assignments, customer_get, customer_list
 from rmperf.customers.tables import display_name
 
@@ -23,8 +23,9 @@ API_PAGE_SIZE = 25
 
 class CustomerFilterIn(Schema):
     q: str = Field("", description="Customer id, name, or the phone's last 4 digits")
-    kind: str = Field("", description="retail or corporate")
-    risk_level: str = Field("", description="C1 … C5")
+    # The allowed values are in the schema, so a client (and schemathesis) knows them.
+    kind: str = choice_filter(CustomerKind, description="retail or corporate")
+    risk_level: str = choice_filter(RiskTolerance, description="C1 … C5")
     page: int = Field(1, ge=1)
 
 

@@ -292,6 +292,14 @@ def render() -> str:
         "application's database; fact tables stay in the lake and are read by the engine.",
         "",
         *_acceptance_section(),
+        "The lake is trusted no further than needed. A symbolic link (or a FIFO or device)",
+        "where a table, a part file, a folder of part files, `_rejects/` or a file in it belongs",
+        "is refused with a message naming it and never followed, so nothing outside the lake is",
+        "read, quoted or written. Entries whose name starts with `_` or `.` are not data. In the",
+        "rejects files and in CSV results, a text cell that a spreadsheet would take for a",
+        "formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return) is written with",
+        "a leading `'`.",
+        "",
     ]
     for t in c.TABLES:
         kind = "fact table, stays in the lake" if t.fact else "dimension table, loaded into the app"

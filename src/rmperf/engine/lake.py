@@ -4,6 +4,11 @@ A lake is a directory with, per table, `<table>.parquet`, `<table>.csv` or a fol
 `<table>/` of part files (`*.parquet` or `*.csv`, searched recursively). Entries whose
 name starts with `_` or `.` (`_rejects/`, `_SUCCESS`, `.DS_Store`) are not data.
 
+The lake directory is trusted no further than needed: a symbolic link where a table, a
+part file or a folder of part files belongs is refused, never followed (a link could
+make the engine read, and quote, a file outside the lake such as /etc/passwd), and so
+is anything there that is not a regular file (a FIFO would hang the reader).
+
 Rows are read through a backend (`rmperf.engine.backends`), which registers each
 table's raw files and its valid view (`rmperf.engine.validity`): the engine only ever
 computes on valid rows.
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,8 +58,44 @@ class TableFiles:
         return self.shape
 
 
-def _is_data(path: Path, root: Path) -> bool:
-    return not any(part.startswith(("_", ".")) for part in path.relative_to(root).parts)
+class UnsafeLakeError(ValueError):
+    """The lake holds a symbolic link (or another non-regular entry) where the engine
+    would read or write; the message names the path and nothing of what it points to."""
+
+
+def symlink_refusal(path: Path, root: Path) -> str:
+    """Why a symbolic link in the lake is refused (names the link, never its target)."""
+    return (
+        f"{_display(path, root)} is a symbolic link; the lake's tables, part files and "
+        "_rejects/ must be real files and folders inside the lake (links are not followed)"
+    )
+
+
+def _display(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return rel + ("/" if path.is_dir() and not path.is_symlink() else "")
+
+
+def _part_files(folder: Path, root: Path, table: str) -> tuple[list[Path], str | None]:
+    """The data files under a table folder, or the first entry that makes it unsafe.
+
+    The walk never follows a link; a link (to a file or a folder) or a non-regular file
+    among the data entries is refused. Entries starting with `_` or `.` are not data."""
+    found: list[Path] = []
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        base = Path(here)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        for name in sorted([*dirs, *names]):
+            path = base / name
+            if name.startswith(("_", ".")):
+                continue
+            if path.is_symlink():
+                return [], f"{table}: {symlink_refusal(path, root)}"
+            if name in names and path.suffix in (".parquet", ".csv"):
+                if not stat.S_ISREG(path.lstat().st_mode):
+                    return [], f"{table}: {_display(path, root)} is not a regular file"
+                found.append(path)
+    return sorted(found), None
 
 
 def _arrow_kind(dtype: pa.DataType) -> tuple[SourceKind, int]:
@@ -159,7 +202,9 @@ def _bare_lf(chunk: bytes, start: int) -> int:
 def find_table_files(root: Path, table: str) -> TableFiles:
     """Locate one table's files in the lake at `root` and read their column names."""
     candidates = [
-        p for p in (root / f"{table}.parquet", root / f"{table}.csv", root / table) if p.exists()
+        p
+        for p in (root / f"{table}.parquet", root / f"{table}.csv", root / table)
+        if p.exists() or p.is_symlink()  # a dangling link is refused too, not "no file"
     ]
     expected = f"{table}.parquet, {table}.csv or {table}/"
     if not candidates:
@@ -168,19 +213,20 @@ def find_table_files(root: Path, table: str) -> TableFiles:
         names = ", ".join(p.name for p in candidates)
         return TableFiles(table, problem=f"{table}: more than one source ({names}); keep one")
     found = candidates[0]
+    if found.is_symlink():
+        return TableFiles(table, problem=f"{table}: {symlink_refusal(found, root)}")
     if found.is_dir():
-        files = tuple(
-            sorted(
-                p
-                for p in found.rglob("*")
-                if p.is_file() and p.suffix in (".parquet", ".csv") and _is_data(p, found)
-            )
-        )
+        parts, unsafe = _part_files(found, root, table)
+        if unsafe is not None:
+            return TableFiles(table, problem=unsafe)
+        files = tuple(parts)
         suffixes = {p.suffix for p in files}
         if not files:
             return TableFiles(table, problem=f"{table}/: no *.parquet or *.csv part files")
         if len(suffixes) > 1:
             return TableFiles(table, problem=f"{table}/: mixes Parquet and CSV part files")
+    elif not stat.S_ISREG(found.lstat().st_mode):
+        return TableFiles(table, problem=f"{table}: {found.name} is not a regular file")
     else:
         files = (found,)
         suffixes = {found.suffix}

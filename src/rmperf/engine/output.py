@@ -1,4 +1,8 @@
-"""Writing an engine result: CSV or Parquet, chosen by the file's extension."""
+"""Writing an engine result: CSV or Parquet, chosen by the file's extension.
+
+CSV text cells are formula-safe (a leading = + - @ TAB CR gets an apostrophe); Parquet
+keeps every value exactly, for programs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from rmperf.engine.formula_safe import formula_safe_table
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -24,7 +30,9 @@ def write_result(table: pa.Table, path: Path) -> Path:
     check_output_path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix.lower() == ".csv":
-        pa_csv.write_csv(table, tmp, pa_csv.WriteOptions(quoting_style="needed"))
+        # A CSV result is opened in spreadsheets: text cells are made formula-safe.
+        safe = formula_safe_table(table)
+        pa_csv.write_csv(safe, tmp, pa_csv.WriteOptions(quoting_style="needed"))
     else:
         pq.write_table(table, tmp, compression="zstd")
     tmp.replace(path)

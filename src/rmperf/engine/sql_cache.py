@@ -96,6 +96,8 @@ class SqlCache:
             return build()
         path = self.directory / f"{name}-{entry_key(name, inputs)[:32]}.sql"
         try:
+            if path.is_symlink():  # an entry is a file this cache wrote, never a link
+                raise FileNotFoundError(path)
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             pass

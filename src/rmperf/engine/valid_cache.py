@@ -73,7 +73,13 @@ def cache_dir_for(lake: Lake) -> Path | None:
     if setting:
         lake_id = hashlib.sha256(str(lake.path).encode()).hexdigest()[:16]
         return Path(setting).expanduser().resolve() / f"{lake.path.name}-{lake_id}"
-    return lake.path / CACHE_DIR_NAME
+    inside = lake.path / CACHE_DIR_NAME
+    if inside.is_symlink():
+        # The lake is trusted no further than needed: rows are never read from, nor
+        # written to, wherever a link in the lake points.
+        log.warning("valid-row cache off: %s is a symbolic link (not followed)", inside)
+        return None
+    return inside
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ class ValidCache:
     def lookup(self, table: str, key: str) -> Path | None:
         """The entry's file if it exists (and mark it used)."""
         path = self.entry(table, key)
+        if path.is_symlink():  # an entry is a file this cache wrote, never a link
+            return None
         try:
             os.utime(path)
         except FileNotFoundError:

@@ -1,5 +1,8 @@
 """Validate a lake against the contract; write every bad row to `_rejects/` with its reasons.
 
+The rejects files keep every original value (they are the bank's own), with each cell
+made formula-safe (`rmperf.engine.formula_safe`).
+
 Validation runs on DuckDB and uses the same generated query as reading
 (`rmperf.engine.validity.checked_query`): the rows written to `_rejects/<table>.csv` are
 exactly the rows that every engine computation leaves out.
@@ -24,7 +27,16 @@ from rmperf.engine import contract
 from rmperf.engine.acceptance import TableCount, without_table
 from rmperf.engine.backends import attach_lake
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
-from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies, table_digest
+from rmperf.engine.formula_safe import formula_safe_sql
+from rmperf.engine.lake import (
+    Lake,
+    TableFiles,
+    UnsafeLakeError,
+    csv_problem,
+    dependencies,
+    symlink_refusal,
+    table_digest,
+)
 from rmperf.engine.validity import (
     DUCKDB,
     CheckedQuery,
@@ -34,6 +46,23 @@ from rmperf.engine.validity import (
 )
 
 REJECTS_DIR = "_rejects"
+
+
+def check_rejects_dir(root: Path) -> None:
+    """Refuse to write rejects through a link: `_rejects/` and every entry in it must be
+    real (a `_rejects` link once sent rows with full personal data out of the lake).
+
+    Raises UnsafeLakeError naming the path before anything is read or written."""
+    folder = root / REJECTS_DIR
+    if folder.is_symlink():
+        raise UnsafeLakeError(symlink_refusal(folder, root))
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise UnsafeLakeError(f"{REJECTS_DIR} is not a folder; move it away")
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink():
+            raise UnsafeLakeError(symlink_refusal(entry, root))
 
 
 @dataclass(frozen=True)
@@ -208,13 +237,16 @@ class _Validator:
         out_cols = [DUCKDB.ident(col) for col, _ in query.raw_columns]
         out_cols += ["reject_column", "reject_reason"]
         order = ", ".join(f"{c} NULLS FIRST" for c in out_cols)
+        # Every cell formula-safe: the rejects file is opened in spreadsheets, and a lake
+        # value such as =HYPERLINK(...) would run there beside the phone and id number.
+        cells = ", ".join(f"{formula_safe_sql(c)} AS {c}" for c in out_cols)
         self.rejects_dir.mkdir(exist_ok=True)
         target = self.rejects_dir / f"{name}.csv"
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".csv", dir=self.rejects_dir)
         os.close(fd)
         try:
             self.db.execute(
-                f"COPY (SELECT {', '.join(out_cols)} FROM rm_rej_{name} ORDER BY {order}) "
+                f"COPY (SELECT {cells} FROM rm_rej_{name} ORDER BY {order}) "
                 f"TO {DUCKDB.lit(tmp)} (FORMAT csv, HEADER true)"
             )
             Path(tmp).replace(target)
@@ -240,9 +272,14 @@ class _Validator:
             "notes": self.notes,
         }
         target = self.rejects_dir / "summary.json"
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(target)
+        # A fresh temporary file (O_EXCL: never an existing name, never through a link).
+        fd, tmp = tempfile.mkstemp(prefix=".summary.", suffix=".json", dir=self.rejects_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+            Path(tmp).replace(target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def validate_lake(
@@ -256,12 +293,15 @@ def validate_lake(
     """Check every row of the lake (or of `tables`) against the contract.
 
     Bad rows go to `<lake>/_rejects/<table>.csv` with all their values and the reasons;
-    `_rejects/summary.json` has the counts. Running it twice changes nothing.
+    `_rejects/summary.json` has the counts. Running it twice changes nothing. A link at
+    `_rejects` or in it raises UnsafeLakeError before anything is read or written.
     """
     wanted = list(tables) if tables is not None else [t.name for t in contract.TABLES]
     for name in wanted:
         contract.table(name)
     lake = Lake(Path(lake_dir), today, time_zone)
+    if write_rejects:
+        check_rejects_dir(lake.path)
     return _Validator(lake, wanted, write_rejects).run()
 
 
@@ -302,4 +342,11 @@ def iter_valid_rows(
         db.close()
 
 
-__all__ = ["LakeValidation", "iter_valid_rows", "table_digest", "validate_lake"]
+__all__ = [
+    "LakeValidation",
+    "UnsafeLakeError",
+    "check_rejects_dir",
+    "iter_valid_rows",
+    "table_digest",
+    "validate_lake",
+]

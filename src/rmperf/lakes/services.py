@@ -32,6 +32,7 @@ from rmperf.engine.lake import find_table_files
 from rmperf.engine.validate import (
     REJECTS_DIR,
     LakeValidation,
+    UnsafeLakeError,
     iter_valid_rows,
     table_digest,
     validate_lake,
@@ -755,6 +756,8 @@ def lake_import(
         problems = exc.problems
         if status is ImportStatus.REFUSED and validation is not None:
             problems += list(validation.problems)
+    except UnsafeLakeError as exc:  # a link at _rejects/: refused before anything is read
+        problems = [str(exc)]
     except Exception as exc:  # any failure: roll back everything, then say so on the record
         # Neither the message nor the chained errors are logged: a driver's message may
         # quote a whole row (names, id numbers). The frames say where it failed.

@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 
 from rmperf.core.access import Action
 from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
-from rmperf.core.schemas import ErrorOut
+from rmperf.core.schemas import DecimalIn, ErrorOut
 from rmperf.performance import selectors as sel
 from rmperf.performance.manual_selectors import manual_assigned_to_me
 from rmperf.performance.models import (
@@ -175,7 +175,7 @@ class PeriodOut(Schema):
     digest: str
 
 
-class RunOut(Schema):
+class PerformanceRunOut(Schema):
     period: str
     status: str
     run_id: str
@@ -189,7 +189,7 @@ class RunOut(Schema):
 class CalibrateIn(Schema):
     tier: str
     reason: str
-    total: Decimal | None = None
+    total: DecimalIn | None = None
 
 
 class ReopenIn(Schema):
@@ -202,7 +202,7 @@ def _period_out(p: PerfPeriod) -> dict[str, Any]:
 
 @router.post(
     "/{period_key}/run",
-    response={200: RunOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PerformanceRunOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="performance_run",
     summary="Compute a period",
 )
@@ -318,8 +318,8 @@ def reopen(request: HttpRequest, period_key: str) -> Any:
 
 class TargetLineIO(Schema):
     indicator: str
-    annual: Decimal
-    quarters: list[Decimal] | None = None
+    annual: DecimalIn
+    quarters: list[DecimalIn] | None = None
 
 
 class SheetIn(Schema):
@@ -439,7 +439,7 @@ class ManualSeatOut(Schema):
 
 
 class ManualScoreIn(Schema):
-    score: Decimal
+    score: DecimalIn
     comment: str
 
 

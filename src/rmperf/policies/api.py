@@ -64,7 +64,7 @@ class IssueOut(Schema):
     path: str
 
 
-class CheckOut(Schema):
+class PolicyCheckOut(Schema):
     kind: str
     valid: bool
     digest: str | None
@@ -167,7 +167,7 @@ def get_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{kind}/check",
-    response={200: CheckOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PolicyCheckOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="policy_check",
     summary="Check a policy text without saving it",
     openapi_extra=body_doc(CheckIn),

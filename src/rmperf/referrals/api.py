@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from rmperf.core.schemas import ErrorOut
-from rmperf.referrals.models import Referral
+from rmperf.core.schemas import DecimalIn, ErrorOut, choice_filter
+from rmperf.referrals.models import Need, Referral, State
 from rmperf.referrals.selectors import referral_get, referral_list
 from rmperf.referrals.services import referral_check, referral_create, referral_transition
 
@@ -31,11 +31,11 @@ class ReferralIn(Schema):
         "family_trust or medical_insurance",
     )
     to_staff_id: str = Field("", description="The receiver; empty: the customer's RM")
-    deposit: Decimal | None = Field(None, description="Deposit since the account opened")
+    deposit: DecimalIn | None = Field(None, description="Deposit since the account opened")
     note: str = ""
 
 
-class CheckOut(Schema):
+class ReferralCheckOut(Schema):
     ok: bool
     rule_id: str | None
     message: str
@@ -79,9 +79,9 @@ class TransitionIn(Schema):
 
 
 class ListIn(Schema):
-    box: str = Field("all", description="inbox, sent or all")
-    state: str = ""
-    need: str = ""
+    box: Literal["inbox", "sent", "all"] = Field("all", description="inbox, sent or all")
+    state: str = choice_filter(State, description="the referral's state")
+    need: str = choice_filter(Need, description="what the customer needs")
     q: str = ""
     page: int = Field(1, ge=1)
 
@@ -90,7 +90,11 @@ def _out(r: Referral) -> ReferralOut:
     return ReferralOut.model_validate(r, from_attributes=True)
 
 
-@router.get("/", response={200: ReferralListOut, 422: ErrorOut}, url_name="referral_list")
+@router.get(
+    "/",
+    response={200: ReferralListOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="referral_list",
+)
 def list_referrals(request: HttpRequest, filters: Query[ListIn]) -> Any:
     data = filters.model_dump(exclude={"page", "box"})
     fs = referral_list(actor=request.user, box=filters.box, filters=data)
@@ -99,10 +103,8 @@ def list_referrals(request: HttpRequest, filters: Query[ListIn]) -> Any:
     pages = Paginator(fs.qs.order_by("-created_at", "-pk"), API_PAGE_SIZE)
     try:
         page = pages.page(filters.page)
-    except EmptyPage:
-        return Status(
-            422, {"message": _("Invalid request."), "detail": {"page": [_("No such page.")]}}
-        )
+    except EmptyPage:  # a page past the last one does not exist
+        return Status(404, {"message": _("Not found."), "detail": {"page": [_("No such page.")]}})
     return {
         "count": pages.count,
         "page": page.number,
@@ -112,13 +114,19 @@ def list_referrals(request: HttpRequest, filters: Query[ListIn]) -> Any:
 
 
 @router.get(
-    "/{int:referral_id}", response={200: ReferralOut, 404: ErrorOut}, url_name="referral_detail"
+    "/{int:referral_id}",
+    response={200: ReferralOut, 401: ErrorOut, 404: ErrorOut},
+    url_name="referral_detail",
 )
 def get_referral(request: HttpRequest, referral_id: int) -> Any:
     return _out(referral_get(actor=request.user, referral_id=referral_id))
 
 
-@router.post("/check", response={200: CheckOut}, url_name="referral_check")
+@router.post(
+    "/check",
+    response={200: ReferralCheckOut, 401: ErrorOut, 422: ErrorOut},
+    url_name="referral_check",
+)
 def check_referral(request: HttpRequest, payload: ReferralIn) -> Any:
     """Which rule the referral would meet, or why not (nothing is saved)."""
     check = referral_check(
@@ -136,7 +144,9 @@ def check_referral(request: HttpRequest, payload: ReferralIn) -> Any:
     }
 
 
-@router.post("/", response={201: ReferralOut, 422: ErrorOut}, url_name="referral_create")
+@router.post(
+    "/", response={201: ReferralOut, 401: ErrorOut, 422: ErrorOut}, url_name="referral_create"
+)
 def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
     try:
         r = referral_create(
@@ -154,7 +164,7 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
 
 @router.post(
     "/{int:referral_id}/transition",
-    response={200: ReferralOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ReferralOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="referral_transition",
 )
 def transition_referral(request: HttpRequest, referral_id: int, payload: TransitionIn) -> Any:

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from rmperf.core.access import staff_of
+from rmperf.core.access import may_see_customer_names, staff_of
 from rmperf.referrals.filters import ReferralFilterSet
 from rmperf.referrals.models import (
     PointsEntry,
@@ -36,7 +36,11 @@ def referral_list(
         qs = qs.filter(to_staff=staff) | qs.filter(escalated_to=staff)
     elif box == "sent":
         qs = qs.filter(from_staff=staff)
-    return ReferralFilterSet(data=filters if filters is not None else {}, queryset=qs)
+    return ReferralFilterSet(
+        data=filters if filters is not None else {},
+        queryset=qs,
+        search_names=may_see_customer_names(actor),
+    )
 
 
 def customer_referrals(*, actor: Any, customer_id: str) -> QuerySet[Referral]:

@@ -18,7 +18,7 @@ router = Router(tags=["segments"])
 RUNS_LISTED = 100
 
 
-class RunOut(Schema):
+class SegmentRunOut(Schema):
     run_id: uuid.UUID
     as_of: dt.date
     status: str
@@ -46,7 +46,7 @@ class SegmentOut(Schema):
 
 @router.get(
     "/runs",
-    response={200: list[RunOut], 401: ErrorOut},
+    response={200: list[SegmentRunOut], 401: ErrorOut},
     url_name="segment_run_list",
     summary="Segmentation runs",
 )

@@ -27,11 +27,11 @@ from rmperf.core.access import may_see_customer_names, scope_of
 from rmperf.core.audit import audit_record
 from rmperf.core.masking import mask_phone
 from rmperf.customers.tables import display_name
+from rmperf.engine.formula_safe import FORMULA_PREFIXES as FORMULA_PREFIXES  # re-exported
+from rmperf.engine.formula_safe import formula_safe
 from rmperf.segments.tables import tier_label
 
 EXPORT_VERB = "customers.export"
-#: Characters that make a spreadsheet treat a cell as a formula (or split it).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -47,8 +47,7 @@ class ExportTooLarge(Exception):
 def safe_text(value: str) -> str:
     """A text cell a spreadsheet will never evaluate: control characters that XLSX cannot
     hold are dropped first, then a leading formula character is escaped with an apostrophe."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def export_limit(*, actor: Any) -> int | None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from rmperf.core.schemas import ErrorOut
+from rmperf.tasks.models import TaskKind
 from rmperf.tasks.selectors import SECTIONS, task_counts, task_inbox
 
 router = Router(tags=["tasks"])
@@ -15,8 +18,10 @@ API_LIMIT = 200
 
 
 class TaskFilterIn(Schema):
-    section: str = Field("today", description="today, overdue, upcoming or snoozed")
-    kind: list[str] = Field([], description="task kinds (any of)")
+    section: Literal["today", "overdue", "upcoming", "snoozed"] = Field(
+        "today", description="today, overdue, upcoming or snoozed"
+    )
+    kind: list[TaskKind] = Field([], description="task kinds (any of)")
     customer: str = Field("", description="customer id or part of the name")
 
 
@@ -45,7 +50,7 @@ class TaskCountsOut(Schema):
     overdue: int
 
 
-@router.get("/", response=TaskListOut, url_name="task_list")
+@router.get("/", response={200: TaskListOut, 401: ErrorOut, 422: ErrorOut}, url_name="task_list")
 def task_list(request: HttpRequest, filters: Query[TaskFilterIn]) -> TaskListOut:
     """Open tasks of one inbox section in the user's scope (at most 200, by due date)."""
     if filters.section not in SECTIONS:
@@ -75,7 +80,7 @@ def task_list(request: HttpRequest, filters: Query[TaskFilterIn]) -> TaskListOut
     return TaskListOut(count=qs.count(), items=items)
 
 
-@router.get("/counts/", response=TaskCountsOut, url_name="task_counts")
+@router.get("/counts/", response={200: TaskCountsOut, 401: ErrorOut}, url_name="task_counts")
 def task_count(request: HttpRequest) -> TaskCountsOut:
     """The user's own open tasks due today and overdue (the navigation badge)."""
     counts = task_counts(actor=request.user)

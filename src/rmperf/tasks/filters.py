@@ -8,11 +8,12 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from rmperf.core.access import may_see_customer_names
 from rmperf.tasks.models import Task, TaskKind
 
 
 class TaskFilterSet(django_filters.FilterSet):  # type: ignore[misc]
-    """Filter the inbox by kind, customer (id or name) and due date."""
+    """Filter the inbox by kind, customer (id, or name for roles that see it) and due date."""
 
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=TaskKind.choices)
     customer = django_filters.CharFilter(label=_("Customer"), method="filter_customer")
@@ -32,4 +33,9 @@ class TaskFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(customer_id=value) | Q(customer__name__icontains=value))
+        match = Q(customer_id=value)
+        # As on the customer list: a role that sees names masked may not find a customer
+        # by name either (a hit would confirm who it is, DOMAIN.md §9).
+        if may_see_customer_names(self.actor):
+            match |= Q(customer__name__icontains=value)
+        return queryset.filter(match)
