@@ -158,7 +158,7 @@ def test_an_unknown_kind_or_version_is_not_found(
     bank: Bank, client_as: Callable[[str], Client]
 ) -> None:
     hannah = client_as("hannah")
-    assert hannah.get("/policies/new/?kind=pay").status_code == 404
+    assert hannah.get("/policies/new/?kind=bonus_pool").status_code == 404
     assert hannah.get("/policies/999999/").status_code == 404
     other = policy_active("tasks")
     assert hannah.get(f"/policies/new/?kind=referrals&from={other.pk}").status_code == 404
