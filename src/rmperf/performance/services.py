@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.audit import audit_record
+from rmperf.core.run_services import run_start, run_succeed, runs_supersede
 from rmperf.engine.indicators.offers import Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS
 from rmperf.engine.lake import Lake
@@ -61,7 +62,6 @@ from rmperf.performance.models import (
     PerfPeriod,
     PeriodStatus,
     RmResult,
-    RunStatus,
     ScoringRun,
     SheetStatus,
     TargetLine,
@@ -369,10 +369,10 @@ def period_run(
         for t in scored.result.totals:
             if t.staff_id not in known:
                 skipped[t.staff_id] = "not a staff member in the app (import the lake again)"
-        ScoringRun.objects.filter(period=period, status=RunStatus.SUCCEEDED).update(
-            status=RunStatus.SUPERSEDED
-        )
-        run = ScoringRun.objects.create(
+        runs_supersede(ScoringRun.objects.filter(period=period))
+        run = run_start(
+            ScoringRun,
+            actor=actor,
             period=period,
             lake_path=str(inputs.lake_dir),
             lake_import=inputs.lake_import,
@@ -384,12 +384,8 @@ def period_run(
             manual_digest=inputs.manual.digest if inputs.manual is not None else "",
             cards=cards_snapshot(inputs.cards),
             inputs_digest=inputs.inputs_digest,
-            result_count=0,
             skipped=skipped,
             started_at=started,
-            finished_at=timezone.now(),
-            actor=_user(actor),
-            actor_label=_label(actor),
         )
         old = {r.staff_id: r for r in RmResult.objects.filter(period=period)}
         cleared = sum(1 for r in old.values() if r.is_calibrated)
@@ -462,12 +458,12 @@ def period_run(
             ],
             batch_size=2000,
         )
-        run.result_count = len(results)
-        run.save(update_fields=["result_count"])
         period.status = PeriodStatus.COMPUTED
         period.save(update_fields=["status"])
-        audit_record(
+        run_succeed(
+            run,
             actor=actor,
+            row_count=len(results),
             verb="performance.period.run",
             object_type="performance.period",
             object_id=period.key,
@@ -479,7 +475,7 @@ def period_run(
                 "policy_versions": run.policy_versions,
                 "policy": run.policy_label,
                 "lake_import": run.lake_import_id,
-                "results": run.result_count,
+                "results": len(results),
                 "manual_digest": run.manual_digest,
                 "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
                 "skipped": len(skipped),
