@@ -45,10 +45,15 @@ def old_apps(transactional_db: None) -> Iterator[Any]:
 
 def test_stored_runs_survive_the_move_to_the_one_run_model(old_apps: Any) -> None:
     user = old_apps.get_model("auth", "User").objects.create(username="hannah")
-    version = old_apps.get_model("policies", "PolicyVersion").objects.create(
-        kind="segmentation", label="v7", yaml_text="x: 1", digest="d" * 64, status="active"
-    )
     t0 = dt.datetime(2026, 9, 30, 0, 0, tzinfo=dt.UTC)
+    version = old_apps.get_model("policies", "PolicyVersion").objects.create(
+        kind="segmentation",
+        label="v7",
+        yaml_text="x: 1",
+        digest="d" * 64,
+        status="active",
+        created_at=t0,
+    )
     t1 = t0 + dt.timedelta(minutes=3)
     seg = old_apps.get_model("segments", "SegmentRun").objects.create(
         as_of=dt.date(2026, 9, 30), policy_version=version, lake_path="/lake",
