@@ -18,10 +18,10 @@ BEFORE = [
     ("rm_tasks", "0002_taskrun_policy_taskrun_policy_label"),
 ]
 AFTER = [
-    ("segments", "0002_segmentrun_batch_run"),
+    ("segments", "0003_segmentrun_fill_policy_label"),
     ("performance", "0004_scoringrun_batch_run"),
-    ("recommend", "0005_recommendationrun_batch_run"),
-    ("rm_tasks", "0003_taskrun_batch_run"),
+    ("recommend", "0006_recommendationrun_fill_shared_fields"),
+    ("rm_tasks", "0004_taskrun_fill_shared_fields"),
 ]
 
 

@@ -8,17 +8,6 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F
-
-
-def fill_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
-    RecommendationRun = apps.get_model("recommend", "RecommendationRun")
-    RecommendationRun.objects.update(
-        finished_at=F("started_at"), row_count=F("recommended") + F("withheld")
-    )
-    for run in RecommendationRun.objects.select_related("actor").order_by("pk").iterator():
-        run.actor_label = run.actor.username if run.actor is not None else "system"
-        run.save(update_fields=["actor_label"])
 
 
 class Migration(migrations.Migration):
@@ -67,7 +56,6 @@ class Migration(migrations.Migration):
             name="problem",
             field=models.TextField(blank=True, verbose_name="problem"),
         ),
-        migrations.RunPython(fill_existing, migrations.RunPython.noop),
         migrations.AlterModelOptions(
             name='recommendationrun',
             options={'ordering': ('-started_at', '-pk'), 'verbose_name': 'recommendation run', 'verbose_name_plural': 'recommendation runs'},

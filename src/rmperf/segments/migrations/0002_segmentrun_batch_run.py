@@ -6,13 +6,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill_policy_label(apps, schema_editor):  # type: ignore[no-untyped-def]
-    SegmentRun = apps.get_model("segments", "SegmentRun")
-    for run in SegmentRun.objects.select_related("policy").order_by("pk").iterator():
-        run.policy_label = f"{run.policy.kind} {run.policy.label}"
-        run.save(update_fields=["policy_label"])
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("segments", "0001_initial"),
@@ -49,7 +42,6 @@ class Migration(migrations.Migration):
                 blank=True, db_index=True, max_length=64, verbose_name="inputs digest"
             ),
         ),
-        migrations.RunPython(fill_policy_label, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='segmentrun',
             name='lake_path',

@@ -7,15 +7,6 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F
-
-
-def fill_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
-    TaskRun = apps.get_model("rm_tasks", "TaskRun")
-    TaskRun.objects.update(row_count=F("created") + F("closed"))
-    for run in TaskRun.objects.select_related("actor").order_by("pk").iterator():
-        run.actor_label = run.actor.username if run.actor is not None else "system"
-        run.save(update_fields=["actor_label"])
 
 
 class Migration(migrations.Migration):
@@ -54,7 +45,6 @@ class Migration(migrations.Migration):
             name="problem",
             field=models.TextField(blank=True, verbose_name="problem"),
         ),
-        migrations.RunPython(fill_existing, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='taskrun',
             name='actor',
