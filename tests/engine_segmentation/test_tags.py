@@ -1,7 +1,7 @@
 """Golden cases for the tag columns of segment(): holdings, risk, tag rules, worked by hand.
 
 As-of date D = 2026-09-30, bank time Asia/Shanghai (UTC+8). Default policy windows:
-- 30 days: D − 29 … D = 2026-09-01 … 2026-09-30 (viewed_mortgage ≥ 2, asked_*);
+- 30 days: D − 29 … D = 2026-09-01 … 2026-09-30 (viewed_mortgage ≥ 3, asked_*);
 - 60 days: 2026-08-02 … D (payroll_client); 90 days: 2026-07-03 … D (complained,
   mortgage_disbursed, new_customer);
 - birthday: D … D + 29 = 09-30 … 10-29, retail only;
@@ -48,11 +48,13 @@ def build() -> LakeBuilder:
     b.product("MORT", "mortgage", "0.020000")
     b.product("CC", "credit_card", "0.015000")
 
-    # --- events: viewed_mortgage needs 2 page_view.mortgage in D − 29 … D.
-    person(b, "VM_EDGE")  # both on D − 29: counted
+    # --- events: viewed_mortgage needs 3 page_view.mortgage in D − 29 … D (the same
+    # threshold as the recommendation rule mortgage_page_views). Each VM_ customer has
+    # one view on 09-15 (inside) besides the two placed at an edge.
+    person(b, "VM_EDGE")  # two on D − 29: counted, 3 in all
     b.event("VM_EDGE", at("2026-09-01"), "page_view.mortgage")
     b.event("VM_EDGE", at("2026-09-01", "11:00:00+08:00"), "page_view.mortgage")
-    person(b, "VM_OUT")  # one on D − 30: only 1 in the window
+    person(b, "VM_OUT")  # one on D − 30: only 2 in the window
     b.event("VM_OUT", at("2026-09-01"), "page_view.mortgage")
     b.event("VM_OUT", at("2026-08-31", "23:59:59+08:00"), "page_view.mortgage")
     person(b, "VM_TZ")  # 2026-08-31 16:30 UTC is 09-01 00:30 in Shanghai: inside
@@ -64,6 +66,8 @@ def build() -> LakeBuilder:
     person(b, "VM_LOCAL")  # no offset: bank time, 09-01 00:00 is inside
     b.event("VM_LOCAL", "2026-09-01T00:00:00", "page_view.mortgage")
     b.event("VM_LOCAL", "2026-09-30T23:59:59", "page_view.mortgage")
+    for cid in ("VM_EDGE", "VM_OUT", "VM_TZ", "VM_AFTER", "VM_LOCAL"):
+        b.event(cid, at("2026-09-15", "15:00:00+08:00"), "page_view.mortgage")
     # asked_business_loan: one inquiry in 30 days; the last second of D counts.
     person(b, "ABL_LAST_SECOND")
     b.event("ABL_LAST_SECOND", at("2026-09-30", "23:59:59+08:00"), "inquiry.business_loan")

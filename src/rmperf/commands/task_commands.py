@@ -16,7 +16,8 @@ def register(sub: Any) -> None:
         "tasks",
         help="the day's reminders and tasks per RM (no database)",
         description="Write one row per task: staff_id, customer_id, kind (birthday, maturity, "
-        "wake_up, request_sla, contact_refresh, risk_assessment, high_potential), due_date, "
+        "wake_up, request_sla, contact_refresh, risk_assessment, high_potential, core_review, "
+        "holiday_benefit), due_date, "
         "reason, reason_zh, action, action_zh, source_key, as_of. Every window is in the tasks "
         "policy (docs/tasks.md). CSV or Parquet by the output's extension.",
     )

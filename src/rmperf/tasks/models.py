@@ -21,6 +21,8 @@ class TaskKind(models.TextChoices):
     CONTACT_REFRESH = "contact_refresh", _("Contact data to re-verify")
     RISK_ASSESSMENT = "risk_assessment", _("Risk assessment to renew")
     HIGH_POTENTIAL = "high_potential", _("High potential")
+    CORE_REVIEW = "core_review", _("Quarterly asset review")
+    HOLIDAY_BENEFIT = "holiday_benefit", _("Holiday benefit")
 
 
 class TaskStatus(models.TextChoices):
@@ -43,6 +45,7 @@ class CloseReason(models.TextChoices):
     CONTACT_VERIFIED = "contact_verified", _("Contact data verified")
     ASSESSED = "assessed", _("Risk assessment renewed")
     DELISTED = "delisted", _("No longer on the high-potential list")
+    TIER_CHANGED = "tier_changed", _("Customer no longer in the tier")
     EXPIRED = "expired", _("Expired: past due without action")
 
 
@@ -55,6 +58,8 @@ CAUSE_GONE: dict[str, CloseReason] = {
     TaskKind.CONTACT_REFRESH: CloseReason.CONTACT_VERIFIED,
     TaskKind.RISK_ASSESSMENT: CloseReason.ASSESSED,
     TaskKind.HIGH_POTENTIAL: CloseReason.DELISTED,
+    TaskKind.CORE_REVIEW: CloseReason.TIER_CHANGED,
+    TaskKind.HOLIDAY_BENEFIT: CloseReason.TIER_CHANGED,
 }
 
 

@@ -167,8 +167,8 @@ def recommendation_table(recs: list[Recommendation], version: str) -> pa.Table:
             reasons[key] = (
                 ";".join(x.id for x in s.rules),
                 family_names(s.rules),
-                "; ".join(x.reason.en for x in s.rules),
-                "；".join(x.reason.zh for x in s.rules),
+                "; ".join(x.reason_text("en") for x in s.rules),
+                "；".join(x.reason_text("zh") for x in s.rules),
             )
         rule_ids, families, reason_en, reason_zh = reasons[key]
         cols["customer_id"].append(s.customer.customer_id)

@@ -7,16 +7,26 @@ Every number here is a default the bank may change; none is a constant in code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from rmperf.engine.contract import EVENT_KIND_PATTERN, PRODUCT_CATEGORIES
-from rmperf.engine.policy import LoadedPolicy, PolicyModel, Severity, load_policy, rule
+from rmperf.engine.policy import (
+    LoadedPolicy,
+    PolicyError,
+    PolicyIssue,
+    PolicyModel,
+    Severity,
+    load_policy,
+    rule,
+)
 from rmperf.engine.policy.loader import Loc
 
 DEFAULT_FILE = "recommend.yaml"
@@ -49,11 +59,47 @@ class Text(PolicyModel):
 
 
 class EventCondition(PolicyModel):
-    """At least `min_count` events of `kinds` (or a dotted sub-kind) in D − window + 1 … D."""
+    """At least `min_count` events of `kinds` (or a dotted sub-kind) in D − window + 1 … D.
 
-    kinds: tuple[str, ...] = Field(min_length=1)
+    With `tag`, the condition is the segmentation policy's events tag of that id: its
+    kinds, window and min_count, filled in when the policy is validated. The tag is then
+    the one place the threshold is set, and changing it changes the tag and the rule.
+    """
+
+    tag: str | None = None
+    kinds: tuple[str, ...] = ()
     min_count: int = Field(1, ge=1)
     window_days: int = Field(30, ge=1, le=3660)
+
+    @model_validator(mode="after")
+    def _kinds_or_tag(self, info: ValidationInfo) -> EventCondition:
+        if self.tag is None and not self.kinds:
+            raise ValueError("an events condition names its kinds or a segmentation tag")
+        if self.tag is None:
+            return self
+        given = self.model_fields_set & set(TAG_FIELDS)
+        if given:
+            raise ValueError(
+                f"{', '.join(sorted(given))}: a tag condition takes its kinds, window_days "
+                f"and min_count from the segmentation tag {self.tag!r}; do not set them here"
+            )
+        context = info.context if isinstance(info.context, dict) else {}
+        given_tags = context.get("segmentation_tags")
+        tags = given_tags if given_tags is not None else _default_segmentation_tags()
+        tag = next((t for t in tags if t.id == self.tag), None)
+        if tag is None or tag.source != "events" or not tag.kinds or tag.window_days is None:
+            where = "the given" if given_tags is not None else "the shipped"
+            raise ValueError(f"no events tag {self.tag!r} in {where} segmentation policy")
+        # Filled in place: the model is frozen, and these fields stay unset (a dump with
+        # exclude_unset keeps only the tag, so the tag can be filled again from others).
+        object.__setattr__(self, "kinds", tuple(tag.kinds))
+        object.__setattr__(self, "min_count", tag.min_count if tag.min_count is not None else 1)
+        object.__setattr__(self, "window_days", tag.window_days)
+        return self
+
+
+#: What an events condition with `tag` takes from the segmentation tag.
+TAG_FIELDS = ("kinds", "min_count", "window_days")
 
 
 class SceneCondition(PolicyModel):
@@ -106,6 +152,15 @@ class CandidateRule(PolicyModel):
     offer: Offer
     reason: Text
     prior: Decimal = Field(gt=0, le=1, decimal_places=4)
+
+    def reason_text(self, lang: Literal["zh", "en"]) -> str:
+        """The reason in `lang`, with `{min_count}` and `{window_days}` replaced by the
+        events condition's figures (so a reason follows its threshold)."""
+        text = self.reason.zh if lang == "zh" else self.reason.en
+        if self.when.events is not None:
+            text = text.replace("{min_count}", str(self.when.events.min_count))
+            text = text.replace("{window_days}", str(self.when.events.window_days))
+        return text
 
 
 class Action(StrEnum):
@@ -176,6 +231,19 @@ class RecommendPolicy(PolicyModel):
     ranking: Ranking
     training: Training
     attribution: AttributionPolicy = AttributionPolicy()
+
+    def with_segmentation_tags(self, tags: Sequence[Any]) -> RecommendPolicy:
+        """This policy with its tag conditions filled from `tags` (a segmentation policy's
+        tags) instead of the shipped ones."""
+        data = self.model_dump(mode="json", exclude_unset=True)
+        return RecommendPolicy.model_validate(data, context={"segmentation_tags": tuple(tags)})
+
+
+@cache
+def _default_segmentation_tags() -> tuple[Any, ...]:
+    from rmperf.engine.segmentation.policy import load_segmentation_policy
+
+    return tuple(load_segmentation_policy().policy.tags)
 
 
 def _categories(p: RecommendPolicy) -> Iterable[tuple[str, Loc]]:
@@ -274,6 +342,48 @@ RULES = (
 )
 
 
-def load_recommend_policy(path: Path | str | None = None) -> LoadedPolicy[RecommendPolicy]:
-    """The policy at `path`, or the shipped default (DOMAIN §2)."""
-    return load_policy(path, RecommendPolicy, default=DEFAULT_FILE, rules=RULES)
+def load_recommend_policy(
+    path: Path | str | None = None, *, segmentation_tags: Sequence[Any] | None = None
+) -> LoadedPolicy[RecommendPolicy]:
+    """The policy at `path`, or the shipped default (DOMAIN §2). A rule's events condition
+    with `tag` is filled from `segmentation_tags` (a segmentation policy's tags), by
+    default the shipped segmentation policy's."""
+    loaded = load_policy(path, RecommendPolicy, default=DEFAULT_FILE, rules=RULES)
+    if segmentation_tags is None:
+        return loaded
+    try:
+        policy = loaded.policy.with_segmentation_tags(segmentation_tags)
+    except ValidationError as exc:
+        # Only the tag conditions can fail here (the policy was valid with the shipped
+        # tags); pydantic then also reports the rules tuple as short of the refused rule.
+        errors = [e for e in exc.errors() if "events" in e["loc"]] or exc.errors()
+        raise PolicyError(
+            [
+                PolicyIssue(
+                    Severity.ERROR,
+                    "event_tag_known",
+                    str(err["msg"]).removeprefix("Value error, "),
+                    loaded.source,
+                    _tag_line(path, err["loc"], loaded.policy),
+                    tuple(err["loc"]),
+                )
+                for err in errors
+            ]
+        ) from None
+    return replace(loaded, policy=policy)
+
+
+def _tag_line(path: Path | str | None, loc: tuple[Any, ...], policy: RecommendPolicy) -> int | None:
+    """The line of the failing rule's `tag:` in the policy file (None when not found)."""
+    if path is None or len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
+        return None
+    events = policy.rules[loc[1]].when.events
+    if events is None or events.tag is None:
+        return None
+    seen = -1
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if re.search(r"^\s*-\s*id:", line):
+            seen += 1
+        if seen == loc[1] and re.search(rf"\btag:\s*{re.escape(events.tag)}\b", line):
+            return number
+    return None

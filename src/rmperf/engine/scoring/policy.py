@@ -246,12 +246,23 @@ class ForcedDistribution(PolicyModel):
 
     Order within a tier: total (higher first), then the points of `tiebreak_line`
     (higher first), then staff_id (ascending). The first `allowed` keep the tier.
+    A peer group of fewer than `min_group_size` RMs is pooled with the next org level
+    up (team → branch → region → bank) until it has that many; see docs/scorecards.md.
     """
 
     caps: tuple[TierCap, ...] = Field(min_length=1)
     peer_group: PeerGroup = PeerGroup.SCORECARD
     count_rounding: Literal["down", "half_up"] = "down"
     tiebreak_line: Snake | None = None
+    min_group_size: int = Field(
+        10,
+        ge=1,
+        strict=True,
+        description=(
+            "a peer group with fewer RMs is pooled with the next org level up "
+            "(team → branch → region → bank) until it has at least this many"
+        ),
+    )
 
 
 DEFAULT_BANDS = (

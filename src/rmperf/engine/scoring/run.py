@@ -53,7 +53,7 @@ def _date_sql(day: dt.date) -> str:
 def staff_info(
     lake: Lake, *, period: Period, backend: BackendName = "duckdb"
 ) -> dict[str, StaffInfo]:
-    """Every RM hired by the period's end: team, branch, hire date and business line."""
+    """Every RM hired by the period's end: team, branch, org path, hire date, business line."""
     engine = open_backend(backend)
     try:
         attach_lake(engine, lake, list(STAFF_TABLES))
@@ -78,8 +78,10 @@ def staff_info(
             ORDER BY r.staff_id
         """
         table = engine.to_arrow(sql)
+        units = engine.to_arrow(f"SELECT unit_id, kind, parent_id FROM {o}").to_pylist()
     finally:
         engine.close()
+    tree = {u["unit_id"]: (u["kind"], u["parent_id"]) for u in units}
     out: dict[str, StaffInfo] = {}
     for row in table.to_pylist():
         kind = row["unit_kind"]
@@ -101,8 +103,23 @@ def staff_info(
             hired_on=row["hired_on"],
             business_line=str(line),
             business_line_source=source,
+            org_path=org_path(tree, row["unit_id"]),
         )
     return out
+
+
+def org_path(
+    tree: Mapping[str, tuple[str, str | None]], unit_id: str | None
+) -> tuple[tuple[str, str], ...]:
+    """(unit_id, kind) from `unit_id` up to the root of the org tree (unit → (kind, parent))."""
+    path: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    while unit_id is not None and unit_id in tree and unit_id not in seen:
+        seen.add(unit_id)
+        kind, parent = tree[unit_id]
+        path.append((unit_id, kind))
+        unit_id = parent
+    return tuple(path)
 
 
 def assign_cards(

@@ -78,6 +78,9 @@ class StaffInfo:
     hired_on: dt.date | None = None
     business_line: str | None = None
     business_line_source: str = ""
+    # (unit_id, kind) from the RM's own unit up to the root of the org tree; empty when
+    # unknown, and then a team's next level up is `branch` and a branch's is the bank.
+    org_path: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -521,6 +524,66 @@ def allowed_count(n: int, share: Decimal, rounding: str) -> int:
     return int(exact // 1)
 
 
+Level = tuple[str, str]  # (level kind: scorecard, team, branch, region or bank; key)
+
+
+def _peer_levels(group: PeerGroup, card: str, info: StaffInfo | None) -> list[Level]:
+    """The RM's peer group and the levels above it, ending with the whole bank.
+
+    The bank level is every RM on the card (one lake is one bank). Units of the org tree
+    between the base unit and the bank are taken from `org_path` (a missing region or
+    team level is simply not there); without an org path a team's next level is its
+    branch.
+    """
+    base = _peer_key(group, card, info)
+    if group is PeerGroup.SCORECARD:
+        return [(str(group), base)]
+    levels: list[Level] = [(str(group), base)]
+    path = info.org_path if info is not None else ()
+    units = [unit for unit, _ in path]
+    if base in units:
+        for unit, kind in path[units.index(base) + 1 :]:
+            if kind != "bank":
+                levels.append((kind, unit))
+    elif group is PeerGroup.TEAM and info is not None and info.branch is not None:
+        levels.append(("branch", info.branch))
+    levels.append(("bank", card))
+    return levels
+
+
+def pooled_groups(levels: Mapping[str, Sequence[Level]], minimum: int) -> dict[Level, list[str]]:
+    """Peer groups after pooling: staff_id lists keyed by the level they were pooled to.
+
+    While some group has fewer than `minimum` RMs and a level above it, it is pooled with
+    that level: every RM under that unit (whatever their own group's size) joins one
+    group there. A group at the bank level with fewer RMs stays as it is. Each RM is in
+    exactly one group; the result does not depend on the order of the groups.
+    """
+    at = dict.fromkeys(levels, 0)
+    while True:
+        groups: dict[Level, list[str]] = defaultdict(list)
+        for staff_id in sorted(levels):
+            groups[levels[staff_id][at[staff_id]]].append(staff_id)
+        small = [
+            members
+            for _, members in sorted(groups.items())
+            if len(members) < minimum and at[members[0]] < len(levels[members[0]]) - 1
+        ]
+        if not small:
+            return dict(groups)
+        first = small[0][0]
+        parent = levels[first][at[first] + 1]
+        for staff_id, chain in levels.items():
+            above = chain[at[staff_id] + 1 :]
+            if parent in above:
+                at[staff_id] = at[staff_id] + 1 + above.index(parent)
+
+
+def _quota_text(n: int, share: Decimal, rounding: str, allowed: int) -> str:
+    how = "rounded half up" if rounding == "half_up" else "rounded down"
+    return f"{n} × {share} = {Decimal(n) * share}, {how}: {allowed} of {n}"
+
+
 def force_distribution(
     totals: Sequence[RmScore],
     card: Scorecard,
@@ -529,6 +592,9 @@ def force_distribution(
     staff: Mapping[str, StaffInfo] | None = None,
 ) -> list[RmScore]:
     """Apply the card's tier caps per peer group; demoted RMs say why.
+
+    A peer group of fewer than `min_group_size` RMs is first pooled with the next org
+    level up (see `pooled_groups`); the caps then apply to the pooled group.
 
     Caps are applied best tier first; within a tier RMs are ordered by total (higher
     first), then the tiebreak line's points (higher first), then staff_id (ascending),
@@ -545,13 +611,23 @@ def force_distribution(
             if ln.line == fd.tiebreak_line and ln.points is not None:
                 tiebreak[ln.staff_id] = ln.points
     banded = sorted({b.tier for b in card.rating.bands}, key=TIER_ORDER.index)
-    groups: dict[str, list[RmScore]] = defaultdict(list)
-    for t in totals:
-        groups[_peer_key(fd.peer_group, t.scorecard, info.get(t.staff_id))].append(t)
+    levels = {
+        t.staff_id: _peer_levels(fd.peer_group, t.scorecard, info.get(t.staff_id)) for t in totals
+    }
+    by_id = {t.staff_id: t for t in totals}
     result: dict[str, RmScore] = {}
-    for group_key, members in sorted(groups.items()):
+    for (kind, group_key), member_ids in sorted(pooled_groups(levels, fd.min_group_size).items()):
+        members = [by_id[s] for s in member_ids]
         current = {m.staff_id: m for m in members}
         n = len(members)
+        if kind == str(fd.peer_group):
+            where = f"{fd.peer_group} {group_key}"
+        else:
+            pooled = sorted({levels[s][0][1] for s in member_ids})
+            where = (
+                f"{kind} {group_key} ({fd.peer_group} {', '.join(pooled)} pooled up: "
+                f"fewer than {fd.min_group_size} RMs)"
+            )
         for cap in sorted(fd.caps, key=lambda c: TIER_ORDER.index(c.tier)):
             allowed = allowed_count(n, cap.max_share, fd.count_rounding)
             holders = sorted(
@@ -564,8 +640,8 @@ def force_distribution(
                     continue
                 why = (
                     f"forced distribution: at most {cap.max_share:%} {cap.tier} in "
-                    f"{fd.peer_group} {group_key} ({allowed} of {n}); placed {position} by "
-                    "total, then "
+                    f"{where} ({_quota_text(n, cap.max_share, fd.count_rounding, allowed)}); "
+                    f"placed {position} by total, then "
                     + (f"{fd.tiebreak_line} points, then " if fd.tiebreak_line else "")
                     + f"staff_id; moved to {lower}"
                 )

@@ -32,6 +32,13 @@ includes both ends; docs/tasks.md):
   E − days_before ≤ D (and D < E unless include_expired). Due: E; key: assessed_on.
 - high_potential: on the policy's weekday only, the segmentation high-potential list
   (engine/segmentation/potential.py). Due: D + due_in_days; key: the ISO week.
+- core_review: from the first day of D's quarter until its `working_days`-th working day
+  (mainland China, engine/tasks/china_calendar.py), each customer whose tier on D is one
+  of `tiers` (core). Due: that working day; key: the quarter, e.g. 2026Q4.
+- holiday_benefit: for each holiday break (statutory holiday with the days off around
+  it) whose first day off H is in D + days_before … D + days_before + notice_days, each
+  customer whose tier on D is one of `tiers` (core, potential), with the tier's benefit.
+  Due: H − days_before; key: holiday:<H>.
 
 Customers opened after D are not customers yet and get nothing. Only DuckDB: the SQL
 uses DuckDB's date functions (the Spark parity of segmentation is reused through
@@ -57,6 +64,7 @@ from rmperf.engine.segmentation.policy import SegmentationPolicy, Tier
 from rmperf.engine.segmentation.potential import high_potential
 from rmperf.engine.segmentation.rfm import rfm_expr
 from rmperf.engine.segmentation.tags import add_months
+from rmperf.engine.tasks import china_calendar
 from rmperf.engine.tasks.policy import TaskKind, TasksPolicy
 from rmperf.engine.validity import DUCKDB
 
@@ -336,6 +344,97 @@ def _risk_sql(policy: TasksPolicy, seg: SegmentationPolicy, as_of: dt.date) -> s
     )
 
 
+_TIER_ZH = {
+    Tier.CORE: "核心客户",
+    Tier.POTENTIAL: "潜力客户",
+    Tier.BASIC: "基础客户",
+    Tier.SLEEPING: "睡眠客户",
+    Tier.OTHER: "其他客户",
+}
+
+
+def _tier_zh(column: str) -> str:
+    whens = " ".join(f"WHEN {_text(t.value)} THEN {_text(z)}" for t, z in _TIER_ZH.items())
+    return f"(CASE {column} {whens} ELSE {column} END)"
+
+
+def core_review_due(policy: TasksPolicy, as_of: dt.date) -> dt.date | None:
+    """The due date of the quarter's core review when D is in its window (the quarter's
+    first day … its `working_days`-th working day), else None."""
+    start = china_calendar.quarter_start(as_of)
+    due = china_calendar.nth_working_day(start, policy.core_review.working_days)
+    return due if start <= as_of <= due else None
+
+
+def _core_review_sql(policy: TasksPolicy, as_of: dt.date, due: dt.date) -> str:
+    rule = policy.core_review
+    tiers = ", ".join(_text(t.value) for t in rule.tiers)
+    quarter = china_calendar.quarter_label(as_of)
+    n = rule.working_days
+    sel = _select(
+        staff="s.rm_id",
+        customer="s.customer_id",
+        kind=TaskKind.CORE_REVIEW,
+        due=_date(due),
+        reason=f"s.tier || {_text(f' customer: quarterly asset review of {quarter}, due by the ')}"
+        f" || {_text(f'{_ordinal(n)} working day of the quarter ({due.isoformat()})')}",
+        reason_zh=f"{_tier_zh('s.tier')} || "
+        f"{_text(f':{quarter} 季度资产检视,应于本季度第 {n} 个工作日({due.isoformat()})前完成')}",
+        action=_text(rule.action.en),
+        action_zh=_text(rule.action.zh),
+        key=_text(quarter),
+        as_of=as_of,
+    )
+    return f"{sel} FROM t_tiers s WHERE s.rm_id IS NOT NULL AND s.tier IN ({tiers})"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def holiday_breaks(policy: TasksPolicy, as_of: dt.date) -> list[china_calendar.HolidayBreak]:
+    """The holiday breaks whose benefit task is on the list on D: due `days_before` days
+    before the first day off, on the list from `notice_days` before the due date, i.e. the
+    first day off is in D + days_before … D + days_before + notice_days."""
+    rule = policy.holiday_benefit
+    first = as_of + dt.timedelta(days=rule.days_before)
+    return china_calendar.breaks_starting_between(
+        first, first + dt.timedelta(days=rule.notice_days)
+    )
+
+
+def _holiday_benefit_sql(
+    policy: TasksPolicy, as_of: dt.date, found: china_calendar.HolidayBreak
+) -> str:
+    rule = policy.holiday_benefit
+    tiers = ", ".join(_text(t.value) for t in rule.tiers)
+    due = found.first_day_off - dt.timedelta(days=rule.days_before)
+    off = f"{found.first_day_off.isoformat()} … {found.last_day_off.isoformat()}"
+    benefit_en = " ".join(
+        f"WHEN {_text(t.value)} THEN {_text(f'{rule.action.en} — {rule.benefits[t].en}')}"
+        for t in rule.tiers
+    )
+    benefit_zh = " ".join(
+        f"WHEN {_text(t.value)} THEN {_text(f'{rule.action.zh}——{rule.benefits[t].zh}')}"
+        for t in rule.tiers
+    )
+    sel = _select(
+        staff="s.rm_id",
+        customer="s.customer_id",
+        kind=TaskKind.HOLIDAY_BENEFIT,
+        due=_date(due),
+        reason=f"s.tier || {_text(f' customer: {found.name_en}, days off {off} ({found.days})')}",
+        reason_zh=f"{_tier_zh('s.tier')} || "
+        f"{_text(f':{found.name_zh}假期 {off}(共 {found.days} 天)')}",
+        action=f"CASE s.tier {benefit_en} END",
+        action_zh=f"CASE s.tier {benefit_zh} END",
+        key=_text(f"holiday:{found.first_day_off.isoformat()}"),
+        as_of=as_of,
+    )
+    return f"{sel} FROM t_tiers s WHERE s.rm_id IS NOT NULL AND s.tier IN ({tiers})"
+
+
 #: The columns of a segmentation result the wake-up kind needs (SEGMENT_SCHEMA has them).
 TIER_COLUMNS = ("customer_id", "rm_id", "recency_days", "tier")
 #: What the high-potential list reads from a segmentation result.
@@ -398,6 +497,15 @@ def generate_tasks(
     hp_day = as_of.isoweekday() == policy.high_potential.weekday
     if TaskKind.HIGH_POTENTIAL in kinds and not hp_day:
         kinds.remove(TaskKind.HIGH_POTENTIAL)
+    # The service calendar's kinds exist on the days of their windows only (like the
+    # high-potential weekday): other days leave their tasks alone in the app.
+    review_due = core_review_due(policy, as_of) if TaskKind.CORE_REVIEW in kinds else None
+    if review_due is None and TaskKind.CORE_REVIEW in kinds:
+        kinds.remove(TaskKind.CORE_REVIEW)
+    breaks = holiday_breaks(policy, as_of) if TaskKind.HOLIDAY_BENEFIT in kinds else []
+    if not breaks and TaskKind.HOLIDAY_BENEFIT in kinds:
+        kinds.remove(TaskKind.HOLIDAY_BENEFIT)
+    tier_kinds = {TaskKind.WAKE_UP, TaskKind.CORE_REVIEW, TaskKind.HOLIDAY_BENEFIT}
     extra: list[pa.Table] = []
     given = tiers
     if tiers is not None:
@@ -412,7 +520,7 @@ def generate_tasks(
     engine = DuckDBBackend()
     try:
         tables = set(TASK_TABLES)
-        if TaskKind.WAKE_UP not in kinds or tiers is not None:
+        if not tier_kinds & set(kinds) or tiers is not None:
             tables -= {"transactions", "balances"}
         attach_lake(engine, lake, sorted(tables))
         d = _date(as_of)
@@ -422,6 +530,13 @@ def generate_tasks(
             "ORDER BY valid_from DESC, staff_id) AS n FROM rm_valid_assignments "
             f"WHERE valid_from <= {d} AND (valid_to IS NULL OR valid_to >= {d})) WHERE n = 1"
         )
+        if tier_kinds & set(kinds):
+            if tiers is not None:
+                engine.con.register("t_tiers_arrow", tiers)
+                engine.execute("CREATE TEMP VIEW t_tiers AS SELECT * FROM t_tiers_arrow")
+            else:
+                rfm = compile_sql(rfm_expr("duckdb", as_of=as_of, policy=segmentation), "duckdb")
+                engine.execute(f"CREATE TEMP TABLE t_tiers AS {rfm}")
         parts: list[str] = []
         for kind in kinds:
             match kind:
@@ -430,14 +545,6 @@ def generate_tasks(
                 case TaskKind.MATURITY:
                     parts.append(_maturity_sql(policy, as_of))
                 case TaskKind.WAKE_UP:
-                    if tiers is not None:
-                        engine.con.register("t_tiers_arrow", tiers)
-                        engine.execute("CREATE TEMP VIEW t_tiers AS SELECT * FROM t_tiers_arrow")
-                    else:
-                        rfm = compile_sql(
-                            rfm_expr("duckdb", as_of=as_of, policy=segmentation), "duckdb"
-                        )
-                        engine.execute(f"CREATE TEMP TABLE t_tiers AS {rfm}")
                     parts.append(_wake_up_sql(policy, segmentation, as_of))
                 case TaskKind.REQUEST_SLA:
                     parts.append(_request_sla_sql(policy, as_of))
@@ -447,6 +554,11 @@ def generate_tasks(
                     parts.append(_risk_sql(policy, segmentation, as_of))
                 case TaskKind.HIGH_POTENTIAL:
                     pass  # computed above through segment()
+                case TaskKind.CORE_REVIEW:
+                    if review_due is not None:
+                        parts.append(_core_review_sql(policy, as_of, review_due))
+                case TaskKind.HOLIDAY_BENEFIT:
+                    parts.extend(_holiday_benefit_sql(policy, as_of, b) for b in breaks)
         if extra:
             engine.con.register("t_extra", pa.concat_tables(extra))
             parts.append(f"SELECT {_COLUMNS} FROM t_extra")

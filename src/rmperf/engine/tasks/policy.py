@@ -2,7 +2,9 @@
 
 Defaults come from seed 000 / 002 (birthday 3 days before, maturity 7 days before, a
 request answered within 24 h, contact data re-verified after 6 months, a risk assessment
-renewed in the 30 days before it expires, a weekly high-potential list). None of them is a
+renewed in the 30 days before it expires, a weekly high-potential list) and seed 000 三.1
+(the core customers' service calendar: a quarterly asset review in the first ten working
+days of the quarter, a holiday benefit three days before each statutory holiday). None of them is a
 constant in code: a bank changes them here.
 """
 
@@ -33,11 +35,21 @@ class TaskKind(StrEnum):
     CONTACT_REFRESH = "contact_refresh"
     RISK_ASSESSMENT = "risk_assessment"
     HIGH_POTENTIAL = "high_potential"
+    CORE_REVIEW = "core_review"
+    HOLIDAY_BENEFIT = "holiday_benefit"
 
 
 #: Kinds tied to a date that passes (a birthday, a maturity, a week's list): once the date
 #: is behind, the engine stops proposing them, which is not "the cause disappeared".
-WINDOWED_KINDS = frozenset({TaskKind.BIRTHDAY, TaskKind.MATURITY, TaskKind.HIGH_POTENTIAL})
+WINDOWED_KINDS = frozenset(
+    {
+        TaskKind.BIRTHDAY,
+        TaskKind.MATURITY,
+        TaskKind.HIGH_POTENTIAL,
+        TaskKind.CORE_REVIEW,
+        TaskKind.HOLIDAY_BENEFIT,
+    }
+)
 
 CustomerKind = Literal["retail", "corporate"]
 
@@ -101,6 +113,28 @@ class HighPotentialRule(KindRule):
     due_in_days: int = Field(6, ge=0, le=30)
 
 
+class CoreReviewRule(KindRule):
+    """The quarterly asset review of each core customer (seed 000 三.1 service calendar):
+    from the quarter's first day until its `working_days`-th working day (mainland China
+    calendar: statutory holidays off, make-up working days on), for customers whose tier
+    on D is one of `tiers`. Due: that working day."""
+
+    tiers: tuple[Tier, ...] = (Tier.CORE,)
+    working_days: int = Field(10, ge=1, le=60)
+
+
+class HolidayBenefitRule(KindRule):
+    """The holiday benefit before each statutory holiday of mainland China (seed 000 三.1):
+    due `days_before` days before the first day off of the holiday, proposed from
+    `notice_days` before that due date, for customers whose tier on D is one of `tiers`,
+    with the tier's benefit (`benefits`)."""
+
+    tiers: tuple[Tier, ...] = (Tier.CORE, Tier.POTENTIAL)
+    days_before: int = Field(3, ge=0, le=30)
+    notice_days: int = Field(7, ge=0, le=30)
+    benefits: dict[Tier, Text] = Field(default_factory=dict)
+
+
 class Lifecycle(PolicyModel):
     """How the app treats tasks over time (docs/tasks.md "Lifecycle")."""
 
@@ -121,6 +155,14 @@ class TasksPolicy(PolicyModel):
     contact_refresh: ContactRefreshRule
     risk_assessment: RiskAssessmentRule
     high_potential: HighPotentialRule
+    # Absent from a policy written before these kinds existed: off (that policy's
+    # tasks stay what they were); the shipped default turns them on.
+    core_review: CoreReviewRule = CoreReviewRule(
+        enabled=False, action=Text(zh="季度资产检视", en="Quarterly asset review")
+    )
+    holiday_benefit: HolidayBenefitRule = HolidayBenefitRule(
+        enabled=False, tiers=(), action=Text(zh="送上节日权益", en="Deliver the holiday benefit")
+    )
     lifecycle: Lifecycle = Lifecycle()
 
     def rule_for(self, kind: TaskKind) -> KindRule:
@@ -139,6 +181,10 @@ class TasksPolicy(PolicyModel):
                 return self.risk_assessment
             case TaskKind.HIGH_POTENTIAL:
                 return self.high_potential
+            case TaskKind.CORE_REVIEW:
+                return self.core_review
+            case TaskKind.HOLIDAY_BENEFIT:
+                return self.holiday_benefit
 
 
 @rule("maturity_categories_known")
@@ -167,6 +213,37 @@ def _wake_up_tiers_given(p: TasksPolicy) -> Iterable[tuple[str, Loc]]:
         yield "a tier is listed twice", ("wake_up", "tiers")
 
 
+@rule("calendar_tiers_given")
+def _calendar_tiers_given(p: TasksPolicy) -> Iterable[tuple[str, Loc]]:
+    for name, tiers in (
+        ("core_review", p.core_review.tiers),
+        ("holiday_benefit", p.holiday_benefit.tiers),
+    ):
+        if p.rule_for(TaskKind(name)).enabled and not tiers:
+            yield "tiers is empty: no customer could get this task", (name, "tiers")
+        if len(set(tiers)) != len(tiers):
+            yield "a tier is listed twice", (name, "tiers")
+
+
+@rule("holiday_benefit_per_tier")
+def _holiday_benefit_per_tier(p: TasksPolicy) -> Iterable[tuple[str, Loc]]:
+    rule_ = p.holiday_benefit
+    if not rule_.enabled:
+        return
+    for i, tier in enumerate(rule_.tiers):
+        if tier not in rule_.benefits:
+            yield (
+                f"no benefit for tier {tier.value!r}: each tier in tiers needs one",
+                ("holiday_benefit", "tiers", i),
+            )
+    for tier in rule_.benefits:
+        if tier not in rule_.tiers:
+            yield (
+                f"a benefit for tier {tier.value!r}, which is not in tiers",
+                ("holiday_benefit", "benefits", tier.value),
+            )
+
+
 @rule("time_zone_known")
 def _time_zone_known(p: TasksPolicy) -> Iterable[tuple[str, Loc]]:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -181,6 +258,8 @@ RULES = (
     _maturity_categories_known,
     _birthday_kinds_given,
     _wake_up_tiers_given,
+    _calendar_tiers_given,
+    _holiday_benefit_per_tier,
     _time_zone_known,
 )
 
