@@ -297,3 +297,23 @@ def test_the_pages_speak_chinese(bank: Bank, client_as: Callable[[str], Client])
         if leftover:
             failures.append((persona, url, sorted(leftover)))
     assert not failures
+
+
+def test_without_a_target_sheet_the_scorecard_targets_are_shown(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    period, run = scored_quarter()
+    result(period, run, bank.alice, "80.00", "good",
+           [("nps", "0", "50"), ("sleeping_wakeup_rate", "0.40", "0.20"),
+            ("hnw_retention", "0.9", None)])  # fmt: skip
+    body = client_as("alice").get("/workbench/", **ZH).content.decode()
+    assert "wb-progress" not in body
+    rows = _table(body, "wb-scored").split("<tr")[2:]
+    # Only the lines with a target: nps 0 % (behind), wake-up 200 % (ahead).
+    assert len(rows) == 2
+    assert "净推荐值" in rows[0] and "0%" in rows[0] and "落后" in rows[0]
+    assert "睡眠客户唤醒率" in rows[1] and "200%" in rows[1] and "落后" not in rows[1]
+    assert f"/performance/{period.key}/staff/S-ALICE/" in rows[0]
+    assert period.key in body.split('id="wb-targets"')[1]
+    # Bob has no result: the plain sentence.
+    assert "本年度尚无目标表" in client_as("bob").get("/workbench/", **ZH).content.decode()

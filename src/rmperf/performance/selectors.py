@@ -654,6 +654,49 @@ def reopenings_for(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> l
     ]
 
 
+def latest_scored_quarter(*, actor: Any, today: dt.date) -> PerfPeriod | None:
+    """The newest quarter started by `today` that has a succeeded scoring run."""
+    from rmperf.performance.models import PeriodKind
+
+    found: PerfPeriod | None = (
+        periods(actor=actor)
+        .filter(kind=PeriodKind.QUARTER, start__lte=today, runs__status=RunStatus.SUCCEEDED)
+        .distinct()
+        .order_by("-start")
+        .first()
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class QuarterLines:
+    """One RM's lines with a target in the latest scored quarter, with its time-progress."""
+
+    period: PerfPeriod | None
+    expected: Decimal | None
+    lines: list[LineView]
+
+
+def quarter_lines(*, actor: Any, staff: Staff, today: dt.date, language: str) -> QuarterLines:
+    """The scorecard's targets of `staff`'s latest scored quarter beside 序时进度 (what an
+    RM without a target sheet of the year measures progress against)."""
+    period = latest_scored_quarter(actor=actor, today=today)
+    if period is None:
+        return QuarterLines(period=None, expected=None, lines=[])
+    result = results(actor=actor, period=period).filter(staff=staff).first()
+    engine_period = Period.parse(period.key)
+    if result is None:
+        return QuarterLines(period=period, expected=None, lines=[])
+    views = line_views(
+        actor=actor, result=result, engine_period=engine_period, today=today, language=language
+    )
+    return QuarterLines(
+        period=period,
+        expected=engine_period.time_progress(today),
+        lines=[v for v in views if v.line.target is not None],
+    )
+
+
 @dataclass(frozen=True)
 class TeamRow:
     """One RM of a manager's team in the latest scored quarter: the result with its rank
@@ -678,15 +721,7 @@ class TeamBoard:
 def team_board(*, actor: Any, today: dt.date) -> TeamBoard:
     """The team's quarter: the newest quarter started by `today` with a succeeded run, the
     results in the actor's scope ranked on the final total, lines behind counted per RM."""
-    from rmperf.performance.models import PeriodKind
-
-    period = (
-        periods(actor=actor)
-        .filter(kind=PeriodKind.QUARTER, start__lte=today, runs__status=RunStatus.SUCCEEDED)
-        .distinct()
-        .order_by("-start")
-        .first()
-    )
+    period = latest_scored_quarter(actor=actor, today=today)
     if period is None:
         return TeamBoard(period=None, expected=None, rows=[])
     expected = Period.parse(period.key).time_progress(today)

@@ -23,9 +23,11 @@ from rmperf.careers.models import CheckStatus
 from rmperf.careers.selectors import career_checks_for_decision
 from rmperf.core.access import scope_of, staff_of
 from rmperf.performance.selectors import (
+    QuarterLines,
     TargetProgress,
     TeamBoard,
     periods_to_calibrate,
+    quarter_lines,
     target_progress,
     target_sheet,
     target_sheets_waiting,
@@ -98,6 +100,8 @@ class RmWorkbench:
     year: int
     sheet_status: str | None
     progress: list[TargetProgress]
+    #: Without a target sheet: the scorecard's targets of the latest scored quarter.
+    scored: QuarterLines | None
 
     @property
     def quarter_key(self) -> str | None:
@@ -130,6 +134,11 @@ def rm_workbench(*, actor: Any, language: str) -> RmWorkbench:
         year=today.year,
         sheet_status=sheet.get_status_display() if sheet else None,
         progress=progress,
+        scored=(
+            quarter_lines(actor=actor, staff=staff, today=today, language=language)
+            if staff is not None and not progress
+            else None
+        ),
     )
 
 
