@@ -317,3 +317,26 @@ def test_without_a_target_sheet_the_scorecard_targets_are_shown(
     assert period.key in body.split('id="wb-targets"')[1]
     # Bob has no result: the plain sentence.
     assert "本年度尚无目标表" in client_as("bob").get("/workbench/", **ZH).content.decode()
+
+
+def test_career_proposals_wait_for_the_branch_manager(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    from rmperf.careers.models import CareerCheck, CheckStatus
+
+    def check(staff: object, status: str) -> CareerCheck:
+        return CareerCheck.objects.create(
+            staff=staff, year=2026, rank_from="senior", rank_to="expert", eligible=True,
+            policy_version="v", computed_at=timezone.now(), status=status,
+        )  # fmt: skip
+
+    check(bank.alice, CheckStatus.PROPOSED)
+    check(bank.carol, CheckStatus.NOT_ELIGIBLE)  # nothing to decide
+    check(bank.bob, CheckStatus.PROPOSED)  # branch B: not mike's
+    approvals = _table(client_as("mike").get("/workbench/desk/", **EN).content.decode(),
+                       "approvals-table")  # fmt: skip
+    assert approvals.count("Career proposal") == 1
+    assert "Alice An · 2026" in approvals and "/careers/?year=2026" in approvals
+    # A team leader does not decide promotions.
+    tina = client_as("tina").get("/workbench/desk/", **EN).content.decode()
+    assert "Career proposal" not in _table(tina, "approvals-table")
