@@ -15,17 +15,24 @@ venv: .venv/.synced
 
 # uv comes from PyPI into a tiny bootstrap venv made by the project's Python (.python-version).
 $(UV):
+	@echo "==> 1/3 installing uv $(UV_VERSION) into .uv (seconds) …"
 	python3 -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 # Bytecode is compiled at install: machines that set PYTHONDONTWRITEBYTECODE=1 would
 # otherwise recompile Django, pandas, Ibis … in every process (4.7 s → 1.9 s per start).
 .venv/.synced: $(UV) uv.lock pyproject.toml
+	@echo "==> 2/3 installing the dependencies of uv.lock into .venv and compiling them"
+	@echo "    (about 1.5 minutes the first time; quiet until it is done) …"
 	$(UV) sync --frozen --quiet --compile-bytecode
+	@echo "    dependencies installed"
 	touch $@
 
+# `make demo DEMO_ARGS="--port 8080"` passes options on to `rmperf demo` (see its --help).
+DEMO_ARGS ?=
 demo: venv
-	.venv/bin/rmperf demo
+	@echo "==> 3/3 building the demo bank and serving it (rmperf demo $(DEMO_ARGS)) …"
+	.venv/bin/rmperf demo $(DEMO_ARGS)
 
 test: venv
 	scripts/run-tests

@@ -123,6 +123,10 @@ CASES: dict[str, Case] = {
     "recommend:campaign_close": Case(
         method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
     ),
+    # The landing pages: every RM has a workbench of their own (bob's shows nothing of
+    # alice's); the desk is the managers' (an RM gets 404). tests/workbench: the others.
+    "workbench:rm": Case(out_of_scope=None),
+    "workbench:desk": Case(in_scope="mike", out_of_scope="bob"),
     # Everyone signed in reads every policy version; only HR (hannah) opens the editor,
     # which without a kind sends her to the list; the diff without versions does too.
     "policies:detail": Case(out_of_scope=None),

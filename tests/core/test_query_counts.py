@@ -57,6 +57,18 @@ def grow_history(bank: Bank, start: int, n: int) -> None:
         make_assignment(customer=bank.c001, staff=bank.carol, valid_from=day, valid_to=day)
 
 
+def grow_tasks(bank: Bank, start: int, n: int) -> None:
+    """n overdue tasks of alice's, on her customers in turn (the landing pages' lists)."""
+    from django.utils import timezone
+
+    from tests.tasks.conftest import make_task
+
+    late = timezone.localdate() - dt.timedelta(days=2)
+    customers = (bank.c001, bank.c002, bank.c003)
+    for i in range(start, start + n):
+        make_task(staff=bank.alice, customer=customers[i % 3], key=f"grow{i}", due=late)
+
+
 @dataclass(frozen=True)
 class ListPage:
     url: str
@@ -74,6 +86,8 @@ LIST_PAGES = [
     ListPage("/org/", "hannah", grow_units),
     ListPage("/api/org/units", "hannah", grow_units),
     ListPage("/audit/", "audrey", grow_events),
+    ListPage("/workbench/", "alice", grow_tasks),
+    ListPage("/workbench/desk/", "mike", grow_tasks),
 ]
 
 

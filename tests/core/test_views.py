@@ -15,11 +15,11 @@ from tests.factories import Bank, make_user
 @pytest.mark.parametrize(
     ("persona", "target"),
     [
-        ("alice", "/customers/"),
-        ("bob", "/customers/"),
+        ("alice", "/workbench/"),
+        ("bob", "/workbench/"),
         ("terry", "/customers/"),
-        ("tina", "/org/units/TA1/"),
-        ("mike", "/org/units/BA/"),
+        ("tina", "/workbench/desk/"),
+        ("mike", "/workbench/desk/"),
         ("hannah", "/org/"),
         ("audrey", "/org/"),
     ],

@@ -93,10 +93,11 @@ def test_team_rates(bank: Bank, client_as: Callable[[str], Client]) -> None:
     Task.objects.filter(pk=t.pk).update(close_reason="reassigned")
     make_task(staff=bank.alice, customer=bank.c001, key="6", due=today + dt.timedelta(days=5))
     page = client_as("tina").get("/tasks/team/").content.decode()
-    row = page.split("S-ALICE")[1].split("</tr>")[0]
+    row = page.split("S-ALICE</span>")[1].split("</tr>")[0]
     # due 4, done 2, dismissed 0, overdue 1, expired 1; completion 2/4 = 50%, overdue 2/4 = 50%
     cells = [c.split("<")[0] for c in row.split('<td class="num">')[1:]]
     assert cells == ["4", "2", "0", "1", "1", "50%", "50%"]
+    assert 'href="/org/staff/S-ALICE/"' in page  # each RM's row opens the RM
     assert "S-BOB" not in page  # another branch
     assert "S-BOB" in client_as("hannah").get("/tasks/team/").content.decode()
 

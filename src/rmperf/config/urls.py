@@ -28,6 +28,7 @@ urlpatterns = [
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),
+    path("workbench/", include("rmperf.workbench.urls")),
     path("", include("rmperf.core.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

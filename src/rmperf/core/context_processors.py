@@ -11,6 +11,9 @@ from rmperf.core.models import AuditEvent
 
 #: Roles whose first page is their own unit.
 UNIT_HOME_ROLES = frozenset({"team_leader", "branch_manager"})
+#: Roles that manage no one and write no rules: the organisation tree and the policies
+#: are not in their navigation (the pages stay readable by URL).
+NO_ORG_NAV_ROLES = frozenset({"rm"})
 
 
 def actor(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +29,9 @@ def actor(request: HttpRequest) -> dict[str, Any]:
         if staff is not None and staff.role in UNIT_HOME_ROLES
         else None,
         "nav_own_unit_is_team": staff is not None and staff.role == "team_leader",
-        "nav_org": scope is not None,
+        "nav_org": scope is not None and not (staff is not None and staff.role in NO_ORG_NAV_ROLES),
+        # The landing pages (the workbench app): the RM's workbench, the manager's desk.
+        "nav_workbench": staff is not None and staff.role == "rm" and scope is not None,
+        "nav_desk": staff is not None and staff.role in UNIT_HOME_ROLES and scope is not None,
         "nav_audit": scope is not None and may_read_model(user, AuditEvent),
     }

@@ -14,14 +14,15 @@ from rmperf.core.models import AuditEvent
 
 AUDIT_PAGE_SIZE = 50
 
-#: Each role's first page (URL name; unit pages take the actor's own unit).
+#: Each role's first page (URL name; unit pages take the actor's own unit). RMs land on
+#: their workbench, team leaders and branch managers on their desk (the workbench app).
 HOME_BY_ROLE = {
-    "rm": "customers:list",
+    "rm": "workbench:rm",
     "teller": "customers:list",
     "wealth_manager": "customers:list",
     "risk_officer": "customers:list",
-    "team_leader": "org:unit",
-    "branch_manager": "org:unit",
+    "team_leader": "workbench:desk",
+    "branch_manager": "workbench:desk",
     "hr": "org:tree",
     "auditor": "org:tree",
 }

@@ -32,9 +32,11 @@ from rmperf.performance.models import (
     Calibration,
     LineResult,
     PerfPeriod,
+    PeriodStatus,
     RmResult,
     RunStatus,
     ScoringRun,
+    SheetStatus,
     TargetSheet,
     Tier,
 )
@@ -650,3 +652,119 @@ def reopenings_for(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> l
         for h in period_history(actor=actor, period=period)
         if h.entry.kind == ChainKind.REOPEN
     ]
+
+
+def latest_scored_quarter(*, actor: Any, today: dt.date) -> PerfPeriod | None:
+    """The newest quarter started by `today` that has a succeeded scoring run."""
+    from rmperf.performance.models import PeriodKind
+
+    found: PerfPeriod | None = (
+        periods(actor=actor)
+        .filter(kind=PeriodKind.QUARTER, start__lte=today, runs__status=RunStatus.SUCCEEDED)
+        .distinct()
+        .order_by("-start")
+        .first()
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class QuarterLines:
+    """One RM's lines with a target in the latest scored quarter, with its time-progress."""
+
+    period: PerfPeriod | None
+    expected: Decimal | None
+    lines: list[LineView]
+
+
+def quarter_lines(*, actor: Any, staff: Staff, today: dt.date, language: str) -> QuarterLines:
+    """The scorecard's targets of `staff`'s latest scored quarter beside 序时进度 (what an
+    RM without a target sheet of the year measures progress against)."""
+    period = latest_scored_quarter(actor=actor, today=today)
+    if period is None:
+        return QuarterLines(period=None, expected=None, lines=[])
+    result = results(actor=actor, period=period).filter(staff=staff).first()
+    engine_period = Period.parse(period.key)
+    if result is None:
+        return QuarterLines(period=period, expected=None, lines=[])
+    views = line_views(
+        actor=actor, result=result, engine_period=engine_period, today=today, language=language
+    )
+    return QuarterLines(
+        period=period,
+        expected=engine_period.time_progress(today),
+        lines=[v for v in views if v.line.target is not None],
+    )
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One RM of a manager's team in the latest scored quarter: the result with its rank
+    among the rows shown, and how many target lines are below the time-progress."""
+
+    rank: int
+    result: RmResult
+    behind: int
+    with_target: int
+
+
+@dataclass(frozen=True)
+class TeamBoard:
+    """The latest scored quarter up to today (None when none was scored), its time-progress
+    today (序时进度, 1 once the quarter is over) and the RMs' rows, best first."""
+
+    period: PerfPeriod | None
+    expected: Decimal | None
+    rows: list[TeamRow]
+
+
+def team_board(*, actor: Any, today: dt.date) -> TeamBoard:
+    """The team's quarter: the newest quarter started by `today` with a succeeded run, the
+    results in the actor's scope ranked on the final total, lines behind counted per RM."""
+    period = latest_scored_quarter(actor=actor, today=today)
+    if period is None:
+        return TeamBoard(period=None, expected=None, rows=[])
+    expected = Period.parse(period.key).time_progress(today)
+    rows = list(results(actor=actor, period=period))
+    behind: dict[int, int] = {}
+    with_target: dict[int, int] = {}
+    lines = LineResult.objects.restrict(actor, Action.VIEW).filter(
+        result__in=[r.pk for r in rows], target__isnull=False, completion__isnull=False
+    )
+    for result_id, completion in lines.values_list("result_id", "completion"):
+        with_target[result_id] = with_target.get(result_id, 0) + 1
+        if completion < expected:
+            behind[result_id] = behind.get(result_id, 0) + 1
+    return TeamBoard(
+        period=period,
+        expected=expected,
+        rows=[
+            TeamRow(
+                rank=rank,
+                result=r,
+                behind=behind.get(r.pk, 0),
+                with_target=with_target.get(r.pk, 0),
+            )
+            for rank, r in ranked(rows)
+        ],
+    )
+
+
+def target_sheets_waiting(*, actor: Any) -> QuerySet[TargetSheet]:
+    """Proposed target sheets in the actor's scope that someone else proposed (the ones
+    the actor could approve, maker-checker), oldest proposal first."""
+    qs = TargetSheet.objects.restrict(actor, Action.VIEW).filter(status=SheetStatus.PROPOSED)
+    if getattr(actor, "is_authenticated", False):
+        qs = qs.exclude(proposed_by=actor)
+    return qs.select_related("staff").order_by("proposed_at", "staff_id")
+
+
+def periods_to_calibrate(*, actor: Any) -> list[tuple[PerfPeriod, int]]:
+    """Computed periods (a run done, the ratings not yet confirmed) with how many results
+    in the actor's scope wait for calibration, oldest first; periods with none left out."""
+    out = []
+    for period in periods(actor=actor).filter(status=PeriodStatus.COMPUTED).order_by("start"):
+        n = results(actor=actor, period=period).count()
+        if n:
+            out.append((period, n))
+    return out

@@ -16,6 +16,8 @@ from rmperf.core.access import staff_of
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.indicators.offers import Offer as EngineOffer
 from rmperf.engine.indicators.offers import Offers
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.selectors import policy_in_force
 from rmperf.recommend.models import (
     Campaign,
     CampaignStatus,
@@ -73,6 +75,38 @@ def workbench_list(*, actor: Any, limit: int = 200) -> QuerySet[Recommendation]:
         .select_related("customer")
         .order_by("-expected_value", "customer_id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class OpenOffer:
+    """An offer the RM is still following: its answer pending (offered) or accepted with
+    no purchase seen yet; `ends_on` is the last day of the policy's attribution window."""
+
+    offer: Offer
+    ends_on: dt.date
+
+
+def offers_open(*, actor: Any, limit: int = 20) -> list[OpenOffer]:
+    """The actor's own offers still open (offered, or accepted without a purchase in the
+    lake), the window ending soonest first (past windows lead: their outcome wants
+    updating)."""
+    staff = staff_of(actor)
+    if staff is None:
+        return []
+    window = dt.timedelta(
+        days=policy_in_force(PolicyKind.RECOMMEND)[1].policy.attribution.window_days
+    )
+    rows = (
+        Offer.objects.restrict(actor)
+        .filter(
+            offered_by=staff,
+            outcome__in=(Outcome.OFFERED, Outcome.ACCEPTED),
+            purchased_on__isnull=True,
+        )
+        .select_related("customer")
+        .order_by("offered_on", "pk")[:limit]
+    )
+    return [OpenOffer(offer=o, ends_on=o.offered_on + window) for o in rows]
 
 
 @dataclass(frozen=True)

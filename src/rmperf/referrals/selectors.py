@@ -15,6 +15,7 @@ from django.utils import timezone
 from rmperf.core.access import may_see_customer_names, staff_of
 from rmperf.referrals.filters import ReferralFilterSet
 from rmperf.referrals.models import (
+    OPEN_STATES,
     PointsEntry,
     Redemption,
     RedemptionState,
@@ -73,6 +74,23 @@ def inbox_counts(*, actor: Any) -> dict[str, int]:
         "overdue": mine.filter(state=State.CREATED, due_at__lt=now).count(),
         "open": mine.filter(state__in=(State.ACCEPTED, State.CONTACTED)).count(),
     }
+
+
+def referral_deadline(referral: Referral) -> dt.datetime:
+    """The clock a receiver works against: the answer SLA while the referral waits to be
+    accepted, then the end of the conversion window."""
+    return referral.due_at if referral.state == State.CREATED else referral.expires_at
+
+
+def referrals_waiting(*, actor: Any, limit: int = 20) -> list[Referral]:
+    """Open referrals made to the actor (or escalated to them), the nearest deadline first
+    (`referral_deadline`; overdue ones lead)."""
+    staff = staff_of(actor)
+    if staff is None:
+        return []
+    qs = Referral.objects.restrict(actor).filter(state__in=OPEN_STATES)
+    mine = (qs.filter(to_staff=staff) | qs.filter(escalated_to=staff)).select_related(*_RELATED)
+    return sorted(mine, key=lambda r: (referral_deadline(r), r.pk))[:limit]
 
 
 @dataclass(frozen=True)

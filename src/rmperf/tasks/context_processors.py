@@ -9,12 +9,15 @@ from django.http import HttpRequest
 from rmperf.core.access import staff_of
 from rmperf.tasks.selectors import task_counts
 
+#: Roles without tasks of their own or a team's to follow: no Tasks tab (and no query).
+NO_TASK_ROLES = frozenset({"hr", "auditor"})
+
 
 def task_nav(request: HttpRequest) -> dict[str, Any]:
     """Counts only for a signed-in staff member; nothing (no query) for anyone else."""
     user = getattr(request, "user", None)
     staff = staff_of(user)
-    if staff is None:
+    if staff is None or staff.role in NO_TASK_ROLES:
         return {"nav_tasks": False}
     counts = task_counts(actor=user)
     return {

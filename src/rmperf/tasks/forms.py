@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.tasks.models import Channel, Outcome, Task
@@ -42,11 +43,25 @@ class TaskActionForm(forms.Form):
         return data
 
 
-class InteractionForm(forms.Form):
-    """A quick entry: channel, outcome, whether contact data was verified, next step."""
+class TaskChoiceField(forms.ModelChoiceField[Task]):
+    """A task as the reader names it: its kind and due date (not the internal key)."""
 
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    def label_from_instance(self, obj: Task) -> str:
+        return f"{obj.get_kind_display()} · {date_format(obj.due_date, 'SHORT_DATE_FORMAT')}"
+
+
+#: The empty first choice of a select that must be chosen (Django's own words, which its
+#: zh-hans catalogue leaves untranslated: ours translates them).
+BLANK_CHOICE = ("", _("- Select an option -"))
+
+
+class InteractionForm(forms.Form):
+    """A quick entry: channel, outcome, whether contact data was verified, next step.
+    Channel and outcome start empty and must be chosen: nothing is preselected, so an
+    empty submission is refused instead of saved as a phone call that reached the customer."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=[BLANK_CHOICE, *Channel.choices])
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[BLANK_CHOICE, *Outcome.choices])
     contact_verified = forms.BooleanField(label=_("Contact data verified"), required=False)
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -55,7 +70,7 @@ class InteractionForm(forms.Form):
     next_step_on = forms.DateField(
         label=_("Next step on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    task = forms.ModelChoiceField(label=_("Task"), queryset=Task.objects.none(), required=False)
+    task = TaskChoiceField(label=_("Task"), queryset=Task.objects.none(), required=False)
     complete_task = forms.BooleanField(label=_("This completes the task"), required=False)
 
     def __init__(self, *args: Any, tasks: Any = None, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
@@ -162,7 +163,7 @@ class Task(models.Model):
 class Channel(models.TextChoices):
     """How the contact happened (the lake's interactions.channel)."""
 
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
     SMS = "sms", _("SMS")
     VISIT = "visit", _("Visit")
     BRANCH = "branch", _("In branch")

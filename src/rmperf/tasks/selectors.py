@@ -67,6 +67,42 @@ def task_counts(*, actor: Any) -> dict[str, int]:
     return {"today": row["today"], "overdue": row["overdue"]}
 
 
+def task_default_section(counts: Mapping[str, int]) -> str:
+    """The tab the inbox opens on: today's, or the overdue one when today has nothing
+    and work is overdue (an RM should not land on an empty tab with work waiting)."""
+    if not counts.get("today") and counts.get("overdue"):
+        return "overdue"
+    return "today"
+
+
+def tasks_mine(
+    *, actor: Any, section: str, kind: str | None = None, due_until: dt.date | None = None
+) -> QuerySet[Task]:
+    """The actor's own open tasks of one inbox section (optionally one kind, due on or
+    before a day), earliest due first; nobody's when the actor has no staff record."""
+    scope = scope_of(actor)
+    if scope is None or scope.staff_id is None:
+        return Task.objects.none()
+    qs = Task.objects.filter(staff_id=scope.staff_id).filter(
+        section_q(section, timezone.localdate())
+    )
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if due_until is not None:
+        qs = qs.filter(due_date__lte=due_until)
+    return qs.select_related("customer").order_by("due_date", "kind", "customer_id", "pk")
+
+
+def team_open_tasks(*, actor: Any, section: str) -> QuerySet[Task]:
+    """Open tasks of one section of the RMs in the actor's scope other than the actor's
+    own (a manager following up their team), earliest due first."""
+    scope = scope_of(actor)
+    qs = Task.objects.restrict(actor).filter(section_q(section, timezone.localdate()))
+    if scope is not None and scope.staff_id is not None:
+        qs = qs.exclude(staff_id=scope.staff_id)
+    return qs.select_related("customer", "staff").order_by("due_date", "staff_id", "pk")
+
+
 def task_get(*, actor: Any, task_id: int, action: Action = Action.VIEW) -> Task:
     """One task in the actor's scope (Task.DoesNotExist otherwise: a 404)."""
     found: Task = (

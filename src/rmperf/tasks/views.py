@@ -26,6 +26,7 @@ from rmperf.tasks.selectors import (
     customer_interactions,
     customer_open_tasks,
     task_counts,
+    task_default_section,
     task_inbox,
     team_rates,
 )
@@ -40,9 +41,16 @@ SECTION_LABELS = {
 }
 
 
+#: The inbox's tabs, overdue work first.
+TAB_ORDER = ("overdue", "today", "upcoming", "snoozed")
+
+
 def _section(request: HttpRequest) -> str:
-    section = request.GET.get("section", "today")
-    return section if section in SECTIONS else "today"
+    """The tab asked for; without one, today's, or overdue when today has nothing."""
+    section = request.GET.get("section", "")
+    if section in SECTIONS:
+        return section
+    return task_default_section(task_counts(actor=request.user))
 
 
 def _inbox_context(request: HttpRequest, section: str) -> dict[str, object]:
@@ -63,7 +71,7 @@ def _inbox_context(request: HttpRequest, section: str) -> dict[str, object]:
         "total": total,
         "shown": len(tasks),
         "section": section,
-        "sections": [(s, SECTION_LABELS[s]) for s in SECTIONS],
+        "sections": [(s, SECTION_LABELS[s]) for s in TAB_ORDER],
         "counts": task_counts(actor=request.user),
         "query": query.urlencode(),
         "lang_zh": (request.LANGUAGE_CODE or "").startswith("zh"),
@@ -151,7 +159,10 @@ def interaction_view(request: HttpRequest, customer_id: str) -> HttpResponse:
     initial = {}
     if request.GET.get("task", "").isdigit():
         initial = {"task": int(request.GET["task"]), "complete_task": True}
-    form = InteractionForm(request.POST or None, tasks=tasks, initial=initial)
+    # Bound on every POST, even an empty one, so that an empty submission is refused
+    # with its errors instead of showing a fresh form.
+    posted = request.POST if request.method == "POST" else None
+    form = InteractionForm(posted, tasks=tasks, initial=initial)
     scope = scope_of(request.user)
     may_log = staff_of(request.user) is not None and scope is not None and not scope.read_only
     if request.method == "POST":

@@ -1,0 +1,258 @@
+"""Reads of the landing pages, gathered from the other apps' selectors only.
+
+The RM's workbench: own tasks (overdue first, then today's), sleeping customers to wake
+(open wake-up tasks) and maturities in the next seven days (open maturity tasks), open
+referrals and offers with their clocks, the quarter's 序时进度 against the target sheet.
+The manager's desk: the team's latest scored quarter, what waits for the manager's
+decision (target sheets, calibrations, career proposals, policy drafts), team tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from rmperf.careers.models import CheckStatus
+from rmperf.careers.selectors import career_checks_for_decision
+from rmperf.core.access import scope_of, staff_of
+from rmperf.performance.selectors import (
+    QuarterLines,
+    TargetProgress,
+    TeamBoard,
+    periods_to_calibrate,
+    quarter_lines,
+    target_progress,
+    target_sheet,
+    target_sheets_waiting,
+    team_board,
+)
+from rmperf.performance.services.periods import performance_may_calibrate
+from rmperf.performance.services.targets import APPROVE_ROLES
+from rmperf.policies.models import PolicyStatus
+from rmperf.policies.selectors import policy_versions
+from rmperf.policies.services import policy_may_edit
+from rmperf.recommend.selectors import OpenOffer, offers_open
+from rmperf.referrals.models import Referral
+from rmperf.referrals.selectors import referral_deadline, referrals_waiting
+from rmperf.tasks.models import Task, TaskKind
+from rmperf.tasks.selectors import RmRates, task_counts, tasks_mine, team_open_tasks, team_rates
+
+#: Rows each list of a landing page shows; the full list is one click away.
+ROWS = 20
+#: "Maturities this week": holdings maturing from today to six days ahead.
+WEEK_DAYS = 7
+#: Roles whose landing page is the manager's desk.
+DESK_ROLES = frozenset({"team_leader", "branch_manager"})
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Time left to a deadline (or how far past it), in words."""
+
+    deadline: dt.datetime | dt.date
+    overdue: bool
+    text: str
+
+
+def clock_until(deadline: dt.datetime, now: dt.datetime) -> Clock:
+    """Days and hours left to a moment, or how long past it (whole hours, rounded down)."""
+    delta = deadline - now
+    overdue = delta < dt.timedelta(0)
+    seconds = int(abs(delta).total_seconds())
+    days, hours = seconds // 86400, seconds % 86400 // 3600
+    if overdue:
+        text = _("overdue by %(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    else:
+        text = _("%(days)d d %(hours)d h left") % {"days": days, "hours": hours}
+    return Clock(deadline=deadline, overdue=overdue, text=str(text))
+
+
+def clock_until_day(last_day: dt.date, today: dt.date) -> Clock:
+    """Whole days left to a last day (0: it ends today), or how many days past it."""
+    days = (last_day - today).days
+    if days < 0:
+        text = ngettext("overdue by %(n)d day", "overdue by %(n)d days", -days) % {"n": -days}
+    elif days == 0:
+        text = str(_("ends today"))
+    else:
+        text = ngettext("%(n)d day left", "%(n)d days left", days) % {"n": days}
+    return Clock(deadline=last_day, overdue=days < 0, text=text)
+
+
+@dataclass
+class RmWorkbench:
+    """Everything the RM's landing page shows."""
+
+    counts: dict[str, int]
+    overdue: list[Task]
+    today: list[Task]
+    sleeping: list[Task]
+    maturities: list[Task]
+    referrals: list[tuple[Referral, Clock]]
+    offers: list[tuple[OpenOffer, Clock]]
+    year: int
+    sheet_status: str | None
+    progress: list[TargetProgress]
+    #: Without a target sheet: the scorecard's targets of the latest scored quarter.
+    scored: QuarterLines | None
+
+    @property
+    def quarter_key(self) -> str | None:
+        return self.progress[0].quarter_key if self.progress else None
+
+    @property
+    def expected(self) -> Decimal | None:
+        return self.progress[0].expected if self.progress else None
+
+
+def rm_workbench(*, actor: Any, language: str) -> RmWorkbench:
+    """The RM's day from the tasks, referrals, recommend and performance selectors."""
+    now = timezone.now()
+    today = timezone.localdate()
+    staff = staff_of(actor)
+    sheet = target_sheet(actor=actor, staff=staff, year=today.year) if staff else None
+    progress = (
+        target_progress(actor=actor, sheet=sheet, today=today, language=language) if sheet else []
+    )
+    return RmWorkbench(
+        counts=task_counts(actor=actor),
+        overdue=list(tasks_mine(actor=actor, section="overdue")[:ROWS]),
+        today=list(tasks_mine(actor=actor, section="today")[:ROWS]),
+        sleeping=_sleeping(actor),
+        maturities=_maturities(actor, today),
+        referrals=[
+            (r, clock_until(referral_deadline(r), now)) for r in referrals_waiting(actor=actor)
+        ],
+        offers=[(o, clock_until_day(o.ends_on, today)) for o in offers_open(actor=actor)],
+        year=today.year,
+        sheet_status=sheet.get_status_display() if sheet else None,
+        progress=progress,
+        scored=(
+            quarter_lines(actor=actor, staff=staff, today=today, language=language)
+            if staff is not None and not progress
+            else None
+        ),
+    )
+
+
+def _sleeping(actor: Any) -> list[Task]:
+    """Sleeping customers to wake: the RM's open wake-up tasks, overdue and due today
+    first, then the coming ones."""
+    out: list[Task] = []
+    for section in ("overdue", "today", "upcoming"):
+        out += list(tasks_mine(actor=actor, section=section, kind=TaskKind.WAKE_UP)[:ROWS])
+    return out[:ROWS]
+
+
+def _maturities(actor: Any, today: dt.date) -> list[Task]:
+    """Holdings maturing this week: the RM's open maturity tasks due from today to
+    WEEK_DAYS - 1 days ahead (a maturity task is due on the maturity date)."""
+    last = today + dt.timedelta(days=WEEK_DAYS - 1)
+    out = list(tasks_mine(actor=actor, section="today", kind=TaskKind.MATURITY)[:ROWS])
+    out += list(
+        tasks_mine(actor=actor, section="upcoming", kind=TaskKind.MATURITY, due_until=last)[:ROWS]
+    )
+    return out[:ROWS]
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One thing waiting for the manager's decision, and the page where it is decided."""
+
+    kind: str
+    what: str
+    since: dt.datetime | dt.date | None
+    url: str
+
+
+@dataclass
+class ManagerDesk:
+    """Everything the manager's landing page shows."""
+
+    board: TeamBoard
+    approvals: list[Approval] = field(default_factory=list)
+    overdue: list[Task] = field(default_factory=list)
+    overdue_total: int = 0
+    today_total: int = 0
+    rates: list[RmRates] = field(default_factory=list)
+
+
+def approvals_waiting(*, actor: Any) -> list[Approval]:
+    """What waits for the actor's decision, each kind only when the actor decides it:
+    target sheets (approvers), computed periods to calibrate (calibrators), career
+    proposals (branch managers), policy drafts (policy editors), not the actor's own."""
+    scope = scope_of(actor)
+    if scope is None or scope.read_only:
+        return []
+    out: list[Approval] = []
+    if scope.superuser or scope.role in APPROVE_ROLES:
+        for sheet in target_sheets_waiting(actor=actor)[:ROWS]:
+            out.append(
+                Approval(
+                    kind=str(_("Target sheet")),
+                    what=f"{sheet.staff.name} · {sheet.year}",
+                    since=sheet.proposed_at,
+                    url=reverse(
+                        "performance:targets",
+                        kwargs={"year": sheet.year, "staff_id": sheet.staff_id},
+                    ),
+                )
+            )
+    if performance_may_calibrate(actor=actor):
+        for period, n in periods_to_calibrate(actor=actor):
+            what = ngettext(
+                "%(period)s: %(n)d result to calibrate",
+                "%(period)s: %(n)d results to calibrate",
+                n,
+            ) % {"period": period.key, "n": n}
+            out.append(
+                Approval(
+                    kind=str(_("Calibration")),
+                    what=what,
+                    since=period.opened_at,
+                    url=reverse("performance:period", kwargs={"period_key": period.key}),
+                )
+            )
+    checks = career_checks_for_decision(actor=actor).filter(status=CheckStatus.PROPOSED)
+    for check in checks.exclude(staff__user=actor).select_related("staff")[:ROWS]:
+        out.append(
+            Approval(
+                kind=str(_("Career proposal")),
+                what=f"{check.staff.name} · {check.year}",
+                since=None,
+                url=reverse("careers:index") + f"?year={check.year}",
+            )
+        )
+    if policy_may_edit(actor=actor):
+        drafts = policy_versions(actor=actor).filter(status=PolicyStatus.DRAFT)
+        for version in drafts.exclude(created_by=actor)[:ROWS]:
+            out.append(
+                Approval(
+                    kind=str(_("Policy draft")),
+                    what=f"{version.get_kind_display()} · {version.label}",
+                    since=version.created_at,
+                    url=reverse("policies:detail", kwargs={"version_id": version.pk}),
+                )
+            )
+    return out
+
+
+def manager_desk(*, actor: Any) -> ManagerDesk:
+    """The team's quarter, the approvals inbox and the team's open tasks."""
+    today = timezone.localdate()
+    overdue = team_open_tasks(actor=actor, section="overdue")
+    return ManagerDesk(
+        board=team_board(actor=actor, today=today),
+        approvals=approvals_waiting(actor=actor),
+        overdue=list(overdue[:ROWS]),
+        overdue_total=overdue.count(),
+        today_total=team_open_tasks(actor=actor, section="today").count(),
+        rates=team_rates(actor=actor),
+    )
