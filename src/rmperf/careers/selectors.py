@@ -19,6 +19,7 @@ from rmperf.careers.models import (
     NegativeListRun,
 )
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor, user_of
 from rmperf.engine.career.negative import Recovery, recovery_of
 from rmperf.engine.career.policy import CareerPolicy, NegativeListRules
 from rmperf.engine.periods import Period, PeriodKind
@@ -66,14 +67,14 @@ def rank_in_quarter(*, staff: Staff, key: str) -> str:
     return promoted.rank_to if promoted is not None else staff.rank
 
 
-def career_years(*, actor: Any) -> list[int]:
+def career_years(*, actor: Actor) -> list[int]:
     return sorted(
         set(CareerCheck.objects.restrict(actor, Action.VIEW).values_list("year", flat=True)),
         reverse=True,
     )
 
 
-def career_checks(*, actor: Any, year: int) -> QuerySet[CareerCheck]:
+def career_checks(*, actor: Actor, year: int) -> QuerySet[CareerCheck]:
     return (
         CareerCheck.objects.restrict(actor, Action.VIEW)
         .filter(year=year)
@@ -87,7 +88,7 @@ def career_checks(*, actor: Any, year: int) -> QuerySet[CareerCheck]:
 DECIDE_ROLES = frozenset({"branch_manager"})
 
 
-def career_checks_for_decision(*, actor: Any) -> QuerySet[CareerCheck]:
+def career_checks_for_decision(*, actor: Actor) -> QuerySet[CareerCheck]:
     """The checks the actor may decide on: restrict(CHANGE) for the deciding roles only."""
     scope = scope_of(actor)
     if scope is None or not (scope.superuser or scope.role in DECIDE_ROLES):
@@ -95,7 +96,7 @@ def career_checks_for_decision(*, actor: Any) -> QuerySet[CareerCheck]:
     return CareerCheck.objects.restrict(actor, Action.CHANGE)
 
 
-def career_check_for_change(*, actor: Any, check_id: int) -> CareerCheck:
+def career_check_for_change(*, actor: Actor, check_id: int) -> CareerCheck:
     """A check the actor may decide on (branch manager over the RM); 404 otherwise."""
     found: CareerCheck | None = career_checks_for_decision(actor=actor).filter(pk=check_id).first()
     if found is None:
@@ -103,41 +104,41 @@ def career_check_for_change(*, actor: Any, check_id: int) -> CareerCheck:
     return found
 
 
-def career_decidable_ids(*, actor: Any, year: int) -> set[int]:
+def career_decidable_ids(*, actor: Actor, year: int) -> set[int]:
     """The proposals of `year` the actor may confirm or reject (not their own)."""
     return set(
         career_checks_for_decision(actor=actor)
         .filter(year=year, status=CheckStatus.PROPOSED)
-        .exclude(staff__user=actor if getattr(actor, "is_authenticated", False) else None)
+        .exclude(staff__user=user_of(actor))
         .values_list("pk", flat=True)
     )
 
 
-def may_see_negative_list(actor: Any) -> bool:
+def may_see_negative_list(actor: Actor) -> bool:
     """The RM, team leaders, branch managers and HR (and superusers); nobody else."""
     scope = scope_of(actor)
     return scope is not None and (scope.superuser or scope.role in NEGATIVE_LIST_ROLES)
 
 
-def negative_runs(*, actor: Any) -> QuerySet[NegativeListRun]:
+def negative_runs(*, actor: Actor) -> QuerySet[NegativeListRun]:
     return NegativeListRun.objects.restrict(actor, Action.VIEW).order_by("-period")
 
 
-def negative_listings(*, actor: Any, period: str | None = None) -> QuerySet[NegativeListing]:
+def negative_listings(*, actor: Actor, period: str | None = None) -> QuerySet[NegativeListing]:
     qs = NegativeListing.objects.restrict(actor, Action.VIEW).select_related("staff", "branch")
     if period:
         qs = qs.filter(period=period)
     return qs.order_by("-period", "branch_id", "staff_id")
 
 
-def listing_get(*, actor: Any, listing_id: int) -> NegativeListing:
+def listing_get(*, actor: Actor, listing_id: int) -> NegativeListing:
     found: NegativeListing | None = negative_listings(actor=actor).filter(pk=listing_id).first()
     if found is None:
         raise Http404
     return found
 
 
-def listing_may_act(*, actor: Any, listing: NegativeListing) -> bool:
+def listing_may_act(*, actor: Actor, listing: NegativeListing) -> bool:
     """Team leader, branch manager over the RM or HR; never the listed RM."""
     if listing.staff.user_id is not None and listing.staff.user_id == getattr(actor, "pk", None):
         return False
@@ -154,7 +155,9 @@ class RecoveryShare:
     share: Decimal | None
 
 
-def recovery(*, actor: Any, rules: NegativeListRules) -> tuple[RecoveryShare, dict[int, Recovery]]:
+def recovery(
+    *, actor: Actor, rules: NegativeListRules
+) -> tuple[RecoveryShare, dict[int, Recovery]]:
     """The recovery share over the listings the actor sees, and each listing's outcome.
 
     Whether an RM is still listed in a later quarter is read from every stored list
@@ -183,7 +186,7 @@ def career_rules() -> CareerPolicy:
     return policy
 
 
-def recovery_in_force(*, actor: Any) -> tuple[RecoveryShare, dict[int, Recovery]]:
+def recovery_in_force(*, actor: Actor) -> tuple[RecoveryShare, dict[int, Recovery]]:
     """The recovery share and each listing's outcome under the policy in force."""
     return recovery(actor=actor, rules=career_rules().negative_list)
 

@@ -45,6 +45,7 @@ from rmperf.careers.selectors import (
     rank_in_quarter,
 )
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.engine.career.inputs import QuarterTotal
 from rmperf.engine.career.ladder import RmRecord, as_of_month, career_table, evaluate, loan_book
@@ -72,11 +73,11 @@ class CareerError(Exception):
     """A step the workflow refuses (ratings not confirmed, wrong status, missing text …)."""
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def careers_may_run(*, actor: Any) -> bool:
+def careers_may_run(*, actor: Actor) -> bool:
     """Whether the actor computes checks and lists; None is the system (the CLI)."""
     if actor is None:
         return True
@@ -86,7 +87,7 @@ def careers_may_run(*, actor: Any) -> bool:
     return scope.superuser or scope.role in RUN_ROLES
 
 
-def _require_runner(actor: Any) -> None:
+def _require_runner(actor: Actor) -> None:
     if not careers_may_run(actor=actor):
         raise Http404
 
@@ -123,7 +124,7 @@ def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def career_checks_compute(*, actor: Any, year: int) -> int:
+def career_checks_compute(*, actor: Actor, year: int) -> int:
     """Check every RM hired by the year end against the next rank (engine `evaluate`) from
     the year's confirmed annual ratings and the lake's loan book; returns the RMs checked.
 
@@ -212,7 +213,9 @@ def _steps(policy: CareerPolicy) -> Sequence[Any]:
     return (policy.ladder.junior, policy.ladder.intermediate, policy.ladder.senior)
 
 
-def career_check_decide(*, actor: Any, check_id: int, confirm: bool, note: str = "") -> CareerCheck:
+def career_check_decide(
+    *, actor: Actor, check_id: int, confirm: bool, note: str = ""
+) -> CareerCheck:
     """Confirm or reject a proposal: the branch manager over the RM, not for themself."""
     with transaction.atomic(durable=True):
         check: CareerCheck | None = (
@@ -259,7 +262,7 @@ def _quarter_totals(key: str) -> list[QuarterTotal]:
     ]
 
 
-def negative_list_compute(*, actor: Any, key: str) -> NegativeListRun:
+def negative_list_compute(*, actor: Actor, key: str) -> NegativeListRun:
     """List the RMs lowest on their card in their branch in quarter `key` and the one
     before (engine `negative_list`), from the stored results (calibrated totals first)."""
     _require_runner(actor)
@@ -344,7 +347,7 @@ def negative_list_compute(*, actor: Any, key: str) -> NegativeListRun:
     return run
 
 
-def _listing_for_change(actor: Any, listing_id: int) -> NegativeListing:
+def _listing_for_change(actor: Actor, listing_id: int) -> NegativeListing:
     listing: NegativeListing | None = (
         NegativeListing.objects.restrict(actor, Action.CHANGE)
         .select_for_update()
@@ -376,7 +379,7 @@ def _refuse_closed(listing: NegativeListing) -> None:
 
 
 def listing_fitness_review(
-    *, actor: Any, listing_id: int, fitness: str, note: str
+    *, actor: Actor, listing_id: int, fitness: str, note: str
 ) -> NegativeListing:
     """Record the fitness review (岗位适配性评估) the listing opens."""
     if fitness not in Fitness.values:
@@ -407,7 +410,7 @@ def listing_fitness_review(
 
 
 def listing_plan_set(
-    *, actor: Any, listing_id: int, goals: Sequence[str], review_date: dt.date
+    *, actor: Actor, listing_id: int, goals: Sequence[str], review_date: dt.date
 ) -> NegativeListing:
     """Set the improvement plan: new goals (kept beside earlier ones) and the review date."""
     texts = [g.strip() for g in goals if g.strip()]
@@ -442,7 +445,9 @@ def listing_plan_set(
     return listing
 
 
-def listing_talk_add(*, actor: Any, listing_id: int, held_on: dt.date, notes: str) -> FeedbackTalk:
+def listing_talk_add(
+    *, actor: Actor, listing_id: int, held_on: dt.date, notes: str
+) -> FeedbackTalk:
     """Record a feedback talk with the listed RM."""
     if not notes.strip():
         raise CareerError(_("Write what was said in the talk."))
@@ -471,7 +476,7 @@ def listing_talk_add(*, actor: Any, listing_id: int, held_on: dt.date, notes: st
 
 
 def listing_outcome_record(
-    *, actor: Any, listing_id: int, outcome: str, note: str
+    *, actor: Actor, listing_id: int, outcome: str, note: str
 ) -> NegativeListing:
     """Record the plan's outcome at its review; the entry closes."""
     if outcome not in Outcome.values:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from rmperf.core.actors import Actor, user_of
+
 if TYPE_CHECKING:
     from rmperf.org.models import Staff
 
@@ -60,26 +62,24 @@ CUSTOMER_FACING_ROLES = frozenset(
 )
 
 
-def staff_of(actor: Any) -> Staff | None:
+def staff_of(actor: Actor) -> Staff | None:
     """The staff record linked to a login user, or None (anonymous, or a user without one)."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    user = user_of(actor)
+    if user is None:
         return None
     try:
-        staff: Staff | None = actor.staff
+        staff: Staff | None = user.staff
     except ObjectDoesNotExist:  # a login user with no staff record
-        return None
-    except AttributeError:  # not a Django user at all
         return None
     return staff
 
 
-def scope_of(actor: Any) -> Scope | None:
+def scope_of(actor: Actor) -> Scope | None:
     """The actor's scope; None means they see nothing at all."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    user = user_of(actor)
+    if user is None or not user.is_active:
         return None
-    if not actor.is_active:
-        return None
-    if actor.is_superuser:
+    if user.is_superuser:
         return Scope(everything=True, superuser=True)
     staff = staff_of(actor)
     if staff is None:
@@ -98,22 +98,22 @@ def scope_of(actor: Any) -> Scope | None:
     return None
 
 
-def _role_in(actor: Any, roles: frozenset[str]) -> bool:
+def _role_in(actor: Actor, roles: frozenset[str]) -> bool:
     scope = scope_of(actor)
     return scope is not None and (scope.superuser or scope.role in roles)
 
 
-def may_reveal_personal_data(actor: Any) -> bool:
+def may_reveal_personal_data(actor: Actor) -> bool:
     """Whether the actor may ask to see a customer's full phone / id number (audited)."""
     return _role_in(actor, PI_REVEAL_ROLES)
 
 
-def may_see_customer_names(actor: Any) -> bool:
+def may_see_customer_names(actor: Actor) -> bool:
     """Whether retail customers' names are shown in full (customer-facing roles only)."""
     return _role_in(actor, CUSTOMER_FACING_ROLES)
 
 
-def may_read_model(actor: Any, model: type[Any]) -> bool:
+def may_read_model(actor: Actor, model: type[Any]) -> bool:
     """Whether a model limited to some roles (`restrict_roles`) is open to the actor at all."""
     scope = scope_of(actor)
     if scope is None:

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from rmperf.core.actors import Actor, user_of
 from rmperf.core.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -32,7 +33,7 @@ def _jsonable(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor,
     verb: str,
     object_type: str,
     object_id: str,
@@ -40,7 +41,7 @@ def audit_record(
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; call inside the write's own transaction."""
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = user_of(actor)
     label = user.get_username() if user is not None else (str(actor) if actor else "system")
     with transaction.atomic():
         # Lock the tail so two writers cannot chain onto the same previous event.

@@ -7,12 +7,13 @@ from typing import Any, Self
 from django.db import models
 
 from rmperf.core.access import Action, Scope, scope_of
+from rmperf.core.actors import Actor
 
 
 class RestrictedQuerySet(models.QuerySet[Any]):
     """A queryset that can be narrowed to what an actor may see or do."""
 
-    def restrict(self, actor: Any, action: Action | str = Action.VIEW) -> Self:
+    def restrict(self, actor: Actor, action: Action | str = Action.VIEW) -> Self:
         """Rows of this queryset that `actor` may `action`; nothing when out of scope.
 
         The rules, in order (each model states its own in classmethods):

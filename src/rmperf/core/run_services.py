@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.core.runs import BatchRun, RunStatus
 
@@ -18,18 +19,18 @@ from rmperf.core.runs import BatchRun, RunStatus
 PROBLEM_LENGTH = 2000
 
 
-def run_actor_label(actor: Any) -> str:
+def run_actor_label(actor: Actor) -> str:
     """How a run names who started it: the username, or `system` (CLI, demo, schedule)."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return str(actor.get_username())
     return "system"
 
 
-def _actor_user(actor: Any) -> Any:
+def _actor_user(actor: Actor) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def run_start[R: BatchRun](model: type[R], *, actor: Any, **fields: Any) -> R:
+def run_start[R: BatchRun](model: type[R], *, actor: Actor, **fields: Any) -> R:
     """Create a run in `running`, stamped with who started it; call inside the run's
     own transaction, before writing its rows (they point at the run)."""
     return model.objects.create(
@@ -43,7 +44,7 @@ def run_start[R: BatchRun](model: type[R], *, actor: Any, **fields: Any) -> R:
 def run_succeed[R: BatchRun](
     run: R,
     *,
-    actor: Any,
+    actor: Actor,
     row_count: int,
     verb: str,
     object_type: str,
@@ -82,7 +83,7 @@ def runs_supersede[R: BatchRun](runs: QuerySet[R]) -> list[R]:
 def run_fail[R: BatchRun](
     model: type[R],
     *,
-    actor: Any,
+    actor: Actor,
     problem: str,
     verb: str,
     object_type: str,

@@ -9,11 +9,12 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from rmperf.core.access import may_see_customer_names
+from rmperf.core.actors import Actor
 from rmperf.customers.filters import CustomerFilterSet
 from rmperf.customers.models import Assignment, Customer
 
 
-def customer_list(*, actor: Any, filters: Mapping[str, Any] | None = None) -> CustomerFilterSet:
+def customer_list(*, actor: Actor, filters: Mapping[str, Any] | None = None) -> CustomerFilterSet:
     """The customers the actor may see, narrowed by the filters (bound to the FilterSet so a
     caller can report invalid input)."""
     base = Customer.objects.restrict(actor).select_related("unit")
@@ -24,7 +25,7 @@ def customer_list(*, actor: Any, filters: Mapping[str, Any] | None = None) -> Cu
     )
 
 
-def customer_get(*, actor: Any, customer_id: str) -> Customer:
+def customer_get(*, actor: Actor, customer_id: str) -> Customer:
     """One customer in the actor's scope; out of scope answers 404 like a missing one."""
     customer: Customer = get_object_or_404(
         Customer.objects.restrict(actor).select_related("unit"), pk=customer_id
@@ -32,7 +33,7 @@ def customer_get(*, actor: Any, customer_id: str) -> Customer:
     return customer
 
 
-def customer_assignments(*, actor: Any, customer: Customer) -> QuerySet[Assignment]:
+def customer_assignments(*, actor: Actor, customer: Customer) -> QuerySet[Assignment]:
     """Who looked after the customer and when, newest first, as far as the actor may see."""
     return (
         Assignment.objects.restrict(actor)

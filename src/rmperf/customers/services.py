@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import may_reveal_personal_data
+from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
 from rmperf.core.models import AuditEvent
 from rmperf.customers.models import Customer
@@ -50,7 +50,7 @@ class PersonalData:
 
 
 def customer_reveal_personal_data(
-    *, actor: Any, customer_id: str, purpose: str
+    *, actor: Actor, customer_id: str, purpose: str
 ) -> tuple[Customer, PersonalData]:
     """Full phone, id number and birth date for a permitted role within scope, for one of
     REVEAL_PURPOSES; every reveal is audited with its purpose and the values themselves
@@ -66,7 +66,7 @@ def customer_reveal_personal_data(
         if purpose not in REVEAL_PURPOSES:
             raise RevealRefused(str(_("Choose why you need the full personal data.")), 400)
         recent = AuditEvent.objects.filter(
-            actor=actor, verb=REVEAL_VERB, ts__gte=timezone.now() - REVEAL_WINDOW
+            actor=user_of(actor), verb=REVEAL_VERB, ts__gte=timezone.now() - REVEAL_WINDOW
         ).count()
         over = recent >= limit
         audit_record(

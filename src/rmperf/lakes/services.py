@@ -23,6 +23,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment, Customer, Product
 from rmperf.engine import contract
@@ -360,7 +361,7 @@ class _Writer:
 
 
 def _upsert(
-    *, spec: _Spec, batches: Iterable[list[Row]], actor: Any
+    *, spec: _Spec, batches: Iterable[list[Row]], actor: Actor
 ) -> tuple[TableCounts, set[Key]]:
     """Create new rows, update changed ones (auditing before/after of what changed) and
     leave equal ones untouched, so a re-import of the same lake writes nothing."""
@@ -471,7 +472,7 @@ def _with_paths(row: Row) -> Row:
 
 
 def _load_dimensions(
-    *, lake_dir: Path, today: dt.date, actor: Any, stale: list[dict[str, Any]]
+    *, lake_dir: Path, today: dt.date, actor: Actor, stale: list[dict[str, Any]]
 ) -> dict[str, TableCounts]:
     time_zone = settings.TIME_ZONE
     result: dict[str, TableCounts] = {}
@@ -616,13 +617,13 @@ def _table_report(validation: LakeValidation, lake_dir: Path) -> dict[str, dict[
     return out
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor) -> dict[str, Any]:
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user is not None else (str(actor) if actor else "system")
     return {"actor_id": user.pk if user is not None else None, "actor_label": label}
 
 
-def _run_audit(*, actor: Any, run: LakeImport) -> None:
+def _run_audit(*, actor: Actor, run: LakeImport) -> None:
     audit_record(
         actor=actor,
         verb=RUN_VERB,
@@ -647,7 +648,7 @@ def _run_audit(*, actor: Any, run: LakeImport) -> None:
 def _record_unlanded(
     *,
     status: ImportStatus,
-    actor: Any,
+    actor: Actor,
     lake_dir: Path,
     today: dt.date,
     started_at: dt.datetime,
@@ -676,7 +677,7 @@ def _record_unlanded(
 
 def lake_import(
     *,
-    actor: Any,
+    actor: Actor,
     lake_dir: Path,
     today: dt.date | None = None,
     acceptance: AcceptancePolicy | None = None,

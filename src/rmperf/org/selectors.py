@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from rmperf.core.access import scope_of
+from rmperf.core.actors import Actor
 from rmperf.org.models import OrgUnit, Role, Staff
 
 #: The order roles are listed in on unit pages: managers first, then who serves customers.
@@ -38,7 +39,7 @@ def _current_assignment_q(day: dt.date) -> Q:
     )
 
 
-def staff_with_customer_counts(*, actor: Any, day: dt.date | None = None) -> QuerySet[Staff]:
+def staff_with_customer_counts(*, actor: Actor, day: dt.date | None = None) -> QuerySet[Staff]:
     """Staff the actor may see, each with `customer_count`: customers assigned on `day`
     (default today), in the same query."""
     day = day or timezone.localdate()
@@ -54,7 +55,7 @@ def staff_with_customer_counts(*, actor: Any, day: dt.date | None = None) -> Que
     return staff
 
 
-def unit_get(*, actor: Any, unit_id: str) -> OrgUnit:
+def unit_get(*, actor: Actor, unit_id: str) -> OrgUnit:
     """One unit in the actor's scope; out of scope answers 404 like a missing one."""
     unit: OrgUnit = get_object_or_404(
         OrgUnit.objects.restrict(actor).select_related("parent"), pk=unit_id
@@ -62,12 +63,12 @@ def unit_get(*, actor: Any, unit_id: str) -> OrgUnit:
     return unit
 
 
-def unit_list(*, actor: Any) -> QuerySet[OrgUnit]:
+def unit_list(*, actor: Actor) -> QuerySet[OrgUnit]:
     """The units the actor may see, in tree order."""
     return OrgUnit.objects.restrict(actor).select_related("parent").order_by("path")
 
 
-def staff_get(*, actor: Any, staff_id: str) -> Staff:
+def staff_get(*, actor: Actor, staff_id: str) -> Staff:
     """One staff member in scope, with their current customer count; else 404."""
     staff: Staff = get_object_or_404(staff_with_customer_counts(actor=actor), pk=staff_id)
     return staff
@@ -107,7 +108,7 @@ class TreeNode:
         ]
 
 
-def org_tree(*, actor: Any) -> list[TreeNode]:
+def org_tree(*, actor: Actor) -> list[TreeNode]:
     """The part of the tree the actor may see (roots: units whose parent is out of view),
     with head counts per unit and per role over each subtree. Two queries."""
     units = list(unit_list(actor=actor))
@@ -177,7 +178,7 @@ class UnitOverview:
         return sum(k.count for k in self.customers_by_kind)
 
 
-def unit_overview(*, actor: Any, unit: OrgUnit, day: dt.date | None = None) -> UnitOverview:
+def unit_overview(*, actor: Actor, unit: OrgUnit, day: dt.date | None = None) -> UnitOverview:
     """Staff of `unit`'s subtree that the actor may see, grouped by unit then role, with each
     one's current customer count (one aggregate query) and the unit's customers by kind
     (customers homed in the subtree; shown to managers and bank-wide roles only)."""

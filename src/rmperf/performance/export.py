@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
 
 from rmperf.core.access import Action
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.performance.models import LineResult, RmResult
 from rmperf.segments.export import XLSX, safe_text
@@ -59,7 +60,7 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequ
         ws.append(cells(_value(v) for v in row))
 
 
-def results_export(*, actor: Any, period_key: str, results: Sequence[RmResult]) -> Export:
+def results_export(*, actor: Actor, period_key: str, results: Sequence[RmResult]) -> Export:
     """Two sheets: one row per RM (engine and calibrated figures) and one per line."""
     wb = Workbook(write_only=True)
     _sheet(

@@ -21,6 +21,7 @@ from typing import Any
 from django.http import Http404
 
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor
 from rmperf.engine.scoring.load import Cards, parse_manual_scores
 from rmperf.engine.scoring.policy import ManualLine
 from rmperf.engine.scoring.score import ManualScores
@@ -149,7 +150,7 @@ class KeyView:
 
 
 def manual_views(
-    *, actor: Any, period: PerfPeriod | None, staff: Staff, keys: dict[str, ManualKind]
+    *, actor: Actor, period: PerfPeriod | None, staff: Staff, keys: dict[str, ManualKind]
 ) -> list[KeyView]:
     """The manual keys of one RM as `actor` may read them.
 
@@ -210,7 +211,7 @@ def manual_views(
     return list(views.values())
 
 
-def may_appoint(*, actor: Any, staff: Staff) -> bool:
+def may_appoint(*, actor: Actor, staff: Staff) -> bool:
     """HR and superusers appoint reviewers bank-wide; a branch manager for their RMs."""
     scope = scope_of(actor)
     if scope is None or scope.read_only:
@@ -223,7 +224,7 @@ def may_appoint(*, actor: Any, staff: Staff) -> bool:
     )
 
 
-def reviewer_candidates(*, actor: Any, staff: Staff, kind: ManualKind) -> list[Staff]:
+def reviewer_candidates(*, actor: Actor, staff: Staff, kind: ManualKind) -> list[Staff]:
     """The staff in the actor's scope who may sit on the key (never the RM themself)."""
     return list(
         Staff.objects.restrict(actor, Action.VIEW)
@@ -233,7 +234,7 @@ def reviewer_candidates(*, actor: Any, staff: Staff, kind: ManualKind) -> list[S
     )
 
 
-def manual_assigned_to_me(*, actor: Any, period: PerfPeriod) -> list[ManualReviewer]:
+def manual_assigned_to_me(*, actor: Actor, period: PerfPeriod) -> list[ManualReviewer]:
     """The seats the actor holds in the period (what they still have to score)."""
     scope = scope_of(actor)
     if scope is None or scope.staff_id is None:
@@ -251,7 +252,7 @@ def manual_keys_current() -> dict[str, ManualKind]:
     return card_manual_keys(scorecards_current())
 
 
-def manual_page_staff(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> Staff:
+def manual_page_staff(*, actor: Actor, period: PerfPeriod | None, staff_id: str) -> Staff:
     """The RM whose manual scores the actor may open: one whose scorecard they read
     (themself, their subtree, HR), or one they hold a reviewer's seat for; else 404."""
     try:

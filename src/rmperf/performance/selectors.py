@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.library import default_library
 from rmperf.engine.scoring.load import Cards, load_scorecards
@@ -64,11 +65,11 @@ def period_canonical(text: str) -> str:
     return Period.parse(text).key
 
 
-def periods(*, actor: Any) -> QuerySet[PerfPeriod]:
+def periods(*, actor: Actor) -> QuerySet[PerfPeriod]:
     return PerfPeriod.objects.restrict(actor, Action.VIEW).order_by("-start", "kind")
 
 
-def period_find(*, actor: Any, key: str) -> tuple[Period, PerfPeriod | None]:
+def period_find(*, actor: Actor, key: str) -> tuple[Period, PerfPeriod | None]:
     """The engine period for `key` and its record, None while it is not open."""
     engine_period = period_key(key)
     found = periods(actor=actor).filter(key=engine_period.key).first()
@@ -82,7 +83,7 @@ def period_last_run(*, period: PerfPeriod) -> ScoringRun | None:
     return run
 
 
-def results(*, actor: Any, period: PerfPeriod | None) -> QuerySet[RmResult]:
+def results(*, actor: Actor, period: PerfPeriod | None) -> QuerySet[RmResult]:
     """The period's results the actor may see, best first (calibrated figures count)."""
     if period is None:
         return RmResult.objects.none()
@@ -191,12 +192,12 @@ def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -
     return out
 
 
-def result_get(*, actor: Any, period: PerfPeriod, staff_id: str) -> RmResult | None:
+def result_get(*, actor: Actor, period: PerfPeriod, staff_id: str) -> RmResult | None:
     found: RmResult | None = results(actor=actor, period=period).filter(staff_id=staff_id).first()
     return found
 
 
-def trend(*, actor: Any, staff: Staff, period: Period, limit: int = 8) -> list[RmResult]:
+def trend(*, actor: Actor, staff: Staff, period: Period, limit: int = 8) -> list[RmResult]:
     """The RM's results in periods of the same kind up to this one, oldest first."""
     rows = (
         RmResult.objects.restrict(actor, Action.VIEW)
@@ -207,7 +208,7 @@ def trend(*, actor: Any, staff: Staff, period: Period, limit: int = 8) -> list[R
     return list(reversed(rows))
 
 
-def staff_visible(*, actor: Any, staff_id: str) -> Staff:
+def staff_visible(*, actor: Actor, staff_id: str) -> Staff:
     """An RM the actor may see (themself, or one in their subtree for managers), else 404."""
     staff: Staff | None = (
         Staff.objects.restrict(actor, Action.VIEW)
@@ -224,7 +225,7 @@ def staff_visible(*, actor: Any, staff_id: str) -> Staff:
     return staff
 
 
-def calibrations(*, actor: Any, period: PerfPeriod, staff_id: str) -> QuerySet[Calibration]:
+def calibrations(*, actor: Actor, period: PerfPeriod, staff_id: str) -> QuerySet[Calibration]:
     return (
         Calibration.objects.restrict(actor, Action.VIEW)
         .filter(period=period, staff_id=staff_id)
@@ -258,7 +259,7 @@ def _name(indicator: str, language: str) -> tuple[str, str, str]:
 
 
 def line_views(
-    *, actor: Any, result: RmResult, engine_period: Period, today: dt.date, language: str
+    *, actor: Actor, result: RmResult, engine_period: Period, today: dt.date, language: str
 ) -> list[LineView]:
     """The result's lines with time-progress at `today` (shown on lines with a target)."""
     expected = engine_period.time_progress(today)
@@ -416,7 +417,7 @@ class PerspectiveGroup:
         return (self.points / self.weight).quantize(Decimal("0.0001"))
 
 
-def bsc_groups(*, actor: Any, rows: Sequence[RmResult], language: str) -> list[PerspectiveGroup]:
+def bsc_groups(*, actor: Actor, rows: Sequence[RmResult], language: str) -> list[PerspectiveGroup]:
     """Effective weight and points per BSC perspective, averaged over the shown results.
 
     Each RM's card weighs 100, so the averages read like one card: a branch's
@@ -443,7 +444,7 @@ def bsc_groups(*, actor: Any, rows: Sequence[RmResult], language: str) -> list[P
     return list(groups.values())
 
 
-def target_sheet(*, actor: Any, staff: Staff, year: int) -> TargetSheet | None:
+def target_sheet(*, actor: Actor, staff: Staff, year: int) -> TargetSheet | None:
     found: TargetSheet | None = (
         TargetSheet.objects.restrict(actor, Action.VIEW)
         .filter(staff=staff, year=year)
@@ -473,7 +474,7 @@ class TargetProgress:
 
 
 def target_progress(
-    *, actor: Any, sheet: TargetSheet, today: dt.date, language: str
+    *, actor: Actor, sheet: TargetSheet, today: dt.date, language: str
 ) -> list[TargetProgress]:
     """序时进度 of each line in today's quarter: the elapsed share of the quarter beside the
     completion of the quarter's latest stored result (value ÷ the sheet's quarter target)."""
@@ -516,7 +517,7 @@ def target_progress(
     return out
 
 
-def may_see_scorecard(*, actor: Any, staff: Staff) -> bool:
+def may_see_scorecard(*, actor: Actor, staff: Staff) -> bool:
     try:
         staff_visible(actor=actor, staff_id=staff.staff_id)
     except Http404:
@@ -589,7 +590,7 @@ class HistoryEntry:
     rows: list[SnapshotRow]
 
 
-def period_history(*, actor: Any, period: PerfPeriod | None) -> list[HistoryEntry]:
+def period_history(*, actor: Actor, period: PerfPeriod | None) -> list[HistoryEntry]:
     """The period's closes and reopenings, oldest first, with the before/after results."""
     from rmperf.performance.models import ChainEntry
 
@@ -643,7 +644,7 @@ class Reopening:
     row: SnapshotRow | None
 
 
-def reopenings_for(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> list[Reopening]:
+def reopenings_for(*, actor: Actor, period: PerfPeriod | None, staff_id: str) -> list[Reopening]:
     """The period's reopenings, oldest first, each with `staff_id`'s result as closed."""
     from rmperf.performance.models import ChainKind
 
@@ -654,7 +655,7 @@ def reopenings_for(*, actor: Any, period: PerfPeriod | None, staff_id: str) -> l
     ]
 
 
-def latest_scored_quarter(*, actor: Any, today: dt.date) -> PerfPeriod | None:
+def latest_scored_quarter(*, actor: Actor, today: dt.date) -> PerfPeriod | None:
     """The newest quarter started by `today` that has a succeeded scoring run."""
     from rmperf.performance.models import PeriodKind
 
@@ -677,7 +678,7 @@ class QuarterLines:
     lines: list[LineView]
 
 
-def quarter_lines(*, actor: Any, staff: Staff, today: dt.date, language: str) -> QuarterLines:
+def quarter_lines(*, actor: Actor, staff: Staff, today: dt.date, language: str) -> QuarterLines:
     """The scorecard's targets of `staff`'s latest scored quarter beside 序时进度 (what an
     RM without a target sheet of the year measures progress against)."""
     period = latest_scored_quarter(actor=actor, today=today)
@@ -718,7 +719,7 @@ class TeamBoard:
     rows: list[TeamRow]
 
 
-def team_board(*, actor: Any, today: dt.date) -> TeamBoard:
+def team_board(*, actor: Actor, today: dt.date) -> TeamBoard:
     """The team's quarter: the newest quarter started by `today` with a succeeded run, the
     results in the actor's scope ranked on the final total, lines behind counted per RM."""
     period = latest_scored_quarter(actor=actor, today=today)
@@ -750,7 +751,7 @@ def team_board(*, actor: Any, today: dt.date) -> TeamBoard:
     )
 
 
-def target_sheets_waiting(*, actor: Any) -> QuerySet[TargetSheet]:
+def target_sheets_waiting(*, actor: Actor) -> QuerySet[TargetSheet]:
     """Proposed target sheets in the actor's scope that someone else proposed (the ones
     the actor could approve, maker-checker), oldest proposal first."""
     qs = TargetSheet.objects.restrict(actor, Action.VIEW).filter(status=SheetStatus.PROPOSED)
@@ -759,7 +760,7 @@ def target_sheets_waiting(*, actor: Any) -> QuerySet[TargetSheet]:
     return qs.select_related("staff").order_by("proposed_at", "staff_id")
 
 
-def periods_to_calibrate(*, actor: Any) -> list[tuple[PerfPeriod, int]]:
+def periods_to_calibrate(*, actor: Actor) -> list[tuple[PerfPeriod, int]]:
     """Computed periods (a run done, the ratings not yet confirmed) with how many results
     in the actor's scope wait for calibration, oldest first; periods with none left out."""
     out = []

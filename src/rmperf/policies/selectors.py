@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from rmperf.core.access import Action
+from rmperf.core.actors import Actor
 from rmperf.engine.policy import LoadedPolicy
 from rmperf.engine.scoring.load import Cards
 from rmperf.policies.kinds import KINDS, PolicyKind
@@ -60,7 +61,7 @@ def policy_in_force(kind: str) -> tuple[PolicyVersion, Any]:
     return version, _load(version.kind, version.digest, version.yaml_text)
 
 
-def policy_versions(*, actor: Any) -> QuerySet[PolicyVersion]:
+def policy_versions(*, actor: Actor) -> QuerySet[PolicyVersion]:
     """Every version the actor may read, newest first per kind."""
     return (
         PolicyVersion.objects.restrict(actor, Action.VIEW)
@@ -69,7 +70,7 @@ def policy_versions(*, actor: Any) -> QuerySet[PolicyVersion]:
     )
 
 
-def policy_version_get(*, actor: Any, version_id: int) -> PolicyVersion:
+def policy_version_get(*, actor: Actor, version_id: int) -> PolicyVersion:
     version: PolicyVersion = get_object_or_404(policy_versions(actor=actor), pk=version_id)
     return version
 
@@ -82,7 +83,7 @@ class KindVersions:
     versions: list[PolicyVersion]
 
 
-def policy_overview(*, actor: Any) -> list[KindVersions]:
+def policy_overview(*, actor: Actor) -> list[KindVersions]:
     """Per kind: its versions (the active one first named) for the policies page."""
     by_kind: dict[str, list[PolicyVersion]] = {k: [] for k in KINDS}
     for v in policy_versions(actor=actor):

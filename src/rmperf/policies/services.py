@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
 from rmperf.engine.policy import LoadedPolicy, PolicyError, PolicyIssue
 from rmperf.policies.kinds import KINDS
@@ -60,7 +61,7 @@ def policy_validate(*, kind: str, yaml_text: str, source: str = "<policy>") -> s
     return digest
 
 
-def policy_may_edit(*, actor: Any) -> bool:
+def policy_may_edit(*, actor: Actor) -> bool:
     """HR and superusers write policies (maker or checker); everyone else reads."""
     scope = scope_of(actor)
     if scope is None or scope.read_only:
@@ -68,7 +69,7 @@ def policy_may_edit(*, actor: Any) -> bool:
     return scope.superuser or (scope.everything and scope.role == "hr")
 
 
-def _writable(actor: Any, version_id: int) -> PolicyVersion:
+def _writable(actor: Actor, version_id: int) -> PolicyVersion:
     """The version, locked, if the actor may change policies; otherwise 404 (forbidden
     answers like missing)."""
     found: PolicyVersion | None = (
@@ -82,7 +83,9 @@ def _writable(actor: Any, version_id: int) -> PolicyVersion:
     return found
 
 
-def _audit(*, actor: Any, verb: str, version: PolicyVersion, before: dict[str, Any] | None) -> None:
+def _audit(
+    *, actor: Actor, verb: str, version: PolicyVersion, before: dict[str, Any] | None
+) -> None:
     audit_record(
         actor=actor,
         verb=verb,
@@ -99,7 +102,7 @@ def _audit(*, actor: Any, verb: str, version: PolicyVersion, before: dict[str, A
 
 
 def policy_version_create(
-    *, actor: Any, kind: str, yaml_text: str, label: str = "", note: str = ""
+    *, actor: Actor, kind: str, yaml_text: str, label: str = "", note: str = ""
 ) -> PolicyVersion:
     """A new draft of `kind`, validated by the engine's loader (errors name their line)."""
     if not policy_may_edit(actor=actor):
@@ -115,7 +118,7 @@ def policy_version_create(
             digest=digest,
             status=PolicyStatus.DRAFT,
             note=note,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=user_of(actor),
             created_at=now,
         )
         version.full_clean()
@@ -131,13 +134,15 @@ def policy_version_create(
     return version
 
 
-def policy_version_approve(*, actor: Any, version_id: int) -> PolicyVersion:
+def policy_version_approve(*, actor: Actor, version_id: int) -> PolicyVersion:
     """Approve a draft: the checker may not be its maker. From now on it is immutable."""
     with transaction.atomic(durable=True):
         version = _writable(actor, version_id)
         if version.status != PolicyStatus.DRAFT:
             raise ValidationError(_("Only a draft can be approved."))
-        if version.created_by_id is not None and version.created_by_id == actor.pk:
+        if version.created_by_id is not None and version.created_by_id == getattr(
+            actor, "pk", None
+        ):
             raise ValidationError(_("A policy must be approved by someone other than its author."))
         # The text may not have changed since it was validated: check again.
         source = f"{version.kind}.yaml"
@@ -147,14 +152,14 @@ def policy_version_approve(*, actor: Any, version_id: int) -> PolicyVersion:
             raise ValidationError(_("The policy text does not match its digest."))
         before = {"status": version.status}
         version.status = PolicyStatus.APPROVED
-        version.approved_by = actor
+        version.approved_by = user_of(actor)
         version.approved_at = timezone.now()
         version.save(update_fields=["status", "approved_by", "approved_at"])
         _audit(actor=actor, verb="policy.approve", version=version, before=before)
     return version
 
 
-def policy_version_activate(*, actor: Any, version_id: int) -> PolicyVersion:
+def policy_version_activate(*, actor: Actor, version_id: int) -> PolicyVersion:
     """Make an approved (or retired) version the one in force; the previous one retires."""
     with transaction.atomic(durable=True):
         version = _writable(actor, version_id)

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of, staff_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.contract import PRODUCT_CATEGORIES
@@ -48,7 +49,7 @@ class CampaignError(ValueError):
     """A campaign that cannot be created or an offer that cannot be logged, with why."""
 
 
-def campaign_may_create(*, actor: Any) -> bool:
+def campaign_may_create(*, actor: Actor) -> bool:
     scope = scope_of(actor)
     return (
         scope is not None
@@ -79,7 +80,7 @@ def _check(
 
 
 def _segment(
-    actor: Any, run: SegmentRun, tiers: Sequence[str], tags: Sequence[str], gap_category: str
+    actor: Actor, run: SegmentRun, tiers: Sequence[str], tags: Sequence[str], gap_category: str
 ) -> dict[str, CustomerSegment]:
     """The segment's rows of `run` in the actor's scope, by customer id."""
     rows = CustomerSegment.objects.restrict(actor).filter(run=run)
@@ -94,7 +95,7 @@ def _segment(
 
 def campaign_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     product_id: str,
     tiers: Sequence[str] = (),
@@ -214,7 +215,7 @@ def campaign_create(
     return campaign
 
 
-def campaign_offer_log(*, actor: Any, target_id: int, outcome: str) -> CampaignTarget:
+def campaign_offer_log(*, actor: Actor, target_id: int, outcome: str) -> CampaignTarget:
     """Log the offer of a campaign's product to a target, or its outcome (offered →
     accepted / declined / no answer), while the campaign runs. Only staff who may change
     the customer's records do so; a target out of scope is the same as a missing one."""
@@ -278,7 +279,7 @@ def _complaint(kind: str) -> bool:
     return kind == "complaint" or kind.startswith("complaint.")
 
 
-def campaign_track(*, actor: Any, lake_dir: Path | None = None) -> int:
+def campaign_track(*, actor: Actor, lake_dir: Path | None = None) -> int:
     """Refresh every campaign's results from the lake: accepted targets are attributed
     when the product appears in the holdings within the policy window from the offer day
     (revenue estimate = amount × the product's revenue rate, to the cent), and each
@@ -362,7 +363,7 @@ def _reasons(findings: Sequence[Any]) -> dict[str, str]:
 
 
 def campaign_refresh(
-    *, actor: Any, campaign_id: int, lake_dir: Path | None = None
+    *, actor: Actor, campaign_id: int, lake_dir: Path | None = None
 ) -> RefreshResult:
     """Re-evaluate a running campaign's segment on the latest segmentation run and lake:
     customers who now match and pass the suitability gate are added; targets for whom
@@ -510,7 +511,7 @@ def campaign_refresh(
     return RefreshResult(campaign, added, withdrawn, reinstated, len(blocked), len(listed.unknown))
 
 
-def campaign_close(*, actor: Any, campaign_id: int) -> Campaign:
+def campaign_close(*, actor: Actor, campaign_id: int) -> Campaign:
     """Close a campaign of the actor's scope (no more offers logged)."""
     campaign: Campaign | None = (
         Campaign.objects.restrict(actor, Action.CHANGE)

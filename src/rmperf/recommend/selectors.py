@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import staff_of
+from rmperf.core.actors import Actor
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.indicators.offers import Offer as EngineOffer
 from rmperf.engine.indicators.offers import Offers
@@ -46,7 +47,7 @@ def run_latest() -> RecommendationRun | None:
     return run
 
 
-def customer_panel(*, actor: Any, customer: Customer) -> Panel:
+def customer_panel(*, actor: Actor, customer: Customer) -> Panel:
     run = run_latest()
     if run is None:
         return Panel(None, [], [])
@@ -64,7 +65,7 @@ def customer_panel(*, actor: Any, customer: Customer) -> Panel:
     return Panel(run, [(r, offers.get(r.pk)) for r in recs], withheld)
 
 
-def workbench_list(*, actor: Any, limit: int = 200) -> QuerySet[Recommendation]:
+def workbench_list(*, actor: Actor, limit: int = 200) -> QuerySet[Recommendation]:
     """Today's top recommendation of every customer in scope, highest value first."""
     run = run_latest()
     if run is None:
@@ -86,7 +87,7 @@ class OpenOffer:
     ends_on: dt.date
 
 
-def offers_open(*, actor: Any, limit: int = 20) -> list[OpenOffer]:
+def offers_open(*, actor: Actor, limit: int = 20) -> list[OpenOffer]:
     """The actor's own offers still open (offered, or accepted without a purchase in the
     lake), the window ending soonest first (past windows lead: their outcome wants
     updating)."""
@@ -172,17 +173,17 @@ def _row(key: str, name: str, agg: dict[str, Any]) -> FunnelRow:
     )
 
 
-def campaigns_visible(*, actor: Any) -> QuerySet[Campaign]:
+def campaigns_visible(*, actor: Actor) -> QuerySet[Campaign]:
     return Campaign.objects.restrict(actor).select_related("unit", "created_by")
 
 
-def campaign_get(*, actor: Any, campaign_id: int) -> Campaign:
+def campaign_get(*, actor: Actor, campaign_id: int) -> Campaign:
     """A campaign in the actor's scope, or 404 (missing and out of scope alike)."""
     campaign: Campaign = get_object_or_404(campaigns_visible(actor=actor), pk=campaign_id)
     return campaign
 
 
-def campaign_targets(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignTarget]:
+def campaign_targets(*, actor: Actor, campaign: Campaign) -> QuerySet[CampaignTarget]:
     """The campaign's list (targets a refresh withdrew are not on it)."""
     return (
         CampaignTarget.objects.restrict(actor)
@@ -192,7 +193,7 @@ def campaign_targets(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignTarg
     )
 
 
-def campaign_withheld(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignWithheld]:
+def campaign_withheld(*, actor: Actor, campaign: Campaign) -> QuerySet[CampaignWithheld]:
     return (
         CampaignWithheld.objects.restrict(actor)
         .filter(campaign=campaign)
@@ -201,7 +202,7 @@ def campaign_withheld(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignWit
     )
 
 
-def campaign_results(*, actor: Any, campaign: Campaign) -> CampaignResults:
+def campaign_results(*, actor: Actor, campaign: Campaign) -> CampaignResults:
     """Targeted → offered → accepted → purchased, revenue and complaints, over the
     targets the actor may see: in total, per RM and per branch."""
     rows = CampaignTarget.objects.restrict(actor).filter(campaign=campaign)
@@ -220,7 +221,7 @@ def campaign_results(*, actor: Any, campaign: Campaign) -> CampaignResults:
     return CampaignResults(total, by_rm, by_branch)
 
 
-def rm_campaign_targets(*, actor: Any) -> QuerySet[CampaignTarget]:
+def rm_campaign_targets(*, actor: Actor) -> QuerySet[CampaignTarget]:
     """The targets of running campaigns looked after by the actor (RM view)."""
     today = timezone.localdate()
     staff = staff_of(actor)
@@ -244,7 +245,7 @@ def rm_campaign_targets(*, actor: Any) -> QuerySet[CampaignTarget]:
     )
 
 
-def campaign_withdrawn(*, actor: Any, campaign: Campaign) -> QuerySet[CampaignTarget]:
+def campaign_withdrawn(*, actor: Actor, campaign: Campaign) -> QuerySet[CampaignTarget]:
     """Targets a refresh withdrew (no longer suitable), with the rule and the reason; an
     offer logged before stays with them."""
     return (

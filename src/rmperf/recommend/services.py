@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from rmperf.core.access import Action, staff_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.core.run_services import run_start, run_succeed
 from rmperf.customers.models import Customer
@@ -49,7 +50,7 @@ def _known(ids: Iterable[str | None], model: Any) -> set[str]:
 
 def recommendation_run(
     *,
-    actor: Any,
+    actor: Actor,
     as_of: dt.date,
     lake_dir: Path | None = None,
     policy_path: Path | None = None,
@@ -155,7 +156,7 @@ def recommendation_run(
     return run
 
 
-def offer_log(*, actor: Any, recommendation_id: int, outcome: str) -> Offer:
+def offer_log(*, actor: Actor, recommendation_id: int, outcome: str) -> Offer:
     """Log an offer of a recommended product, or its outcome (offered → accepted /
     declined / no answer). Only staff who may change the customer's records do so; a
     recommendation out of scope is the same as a missing one (404)."""
@@ -199,7 +200,7 @@ def offer_log(*, actor: Any, recommendation_id: int, outcome: str) -> Offer:
     return offer
 
 
-def offer_attribute(*, actor: Any, lake_dir: Path | None = None) -> int:
+def offer_attribute(*, actor: Actor, lake_dir: Path | None = None) -> int:
     """Attribute accepted offers whose product appears in the lake's holdings (start date
     from the offer day to the policy window's end); return how many were attributed."""
     lake_dir = lake_dir or lake_current()

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from rmperf.core.access import may_see_customer_names, staff_of
+from rmperf.core.actors import Actor
 from rmperf.referrals.filters import ReferralFilterSet
 from rmperf.referrals.models import (
     OPEN_STATES,
@@ -27,7 +28,7 @@ _RELATED = ("customer", "from_staff", "to_staff", "escalated_to")
 
 
 def referral_list(
-    *, actor: Any, box: str = "all", filters: Mapping[str, Any] | None = None
+    *, actor: Actor, box: str = "all", filters: Mapping[str, Any] | None = None
 ) -> ReferralFilterSet:
     """Referrals the actor may see: `inbox` those made to them (or escalated to them),
     `sent` those they made, `all` everything in scope; narrowed by the filters."""
@@ -44,7 +45,7 @@ def referral_list(
     )
 
 
-def customer_referrals(*, actor: Any, customer_id: str) -> QuerySet[Referral]:
+def customer_referrals(*, actor: Actor, customer_id: str) -> QuerySet[Referral]:
     """The app's referrals of one customer the actor may see, newest first."""
     return (
         Referral.objects.restrict(actor)
@@ -54,7 +55,7 @@ def customer_referrals(*, actor: Any, customer_id: str) -> QuerySet[Referral]:
     )
 
 
-def referral_get(*, actor: Any, referral_id: int) -> Referral:
+def referral_get(*, actor: Actor, referral_id: int) -> Referral:
     """One referral in scope; out of scope answers 404 like a missing one."""
     referral: Referral = get_object_or_404(
         Referral.objects.restrict(actor).select_related(*_RELATED), pk=referral_id
@@ -62,7 +63,7 @@ def referral_get(*, actor: Any, referral_id: int) -> Referral:
     return referral
 
 
-def inbox_counts(*, actor: Any) -> dict[str, int]:
+def inbox_counts(*, actor: Actor) -> dict[str, int]:
     """Open referrals waiting for the actor: to accept, overdue (past the SLA), in progress."""
     staff = staff_of(actor)
     if staff is None:
@@ -82,7 +83,7 @@ def referral_deadline(referral: Referral) -> dt.datetime:
     return referral.due_at if referral.state == State.CREATED else referral.expires_at
 
 
-def referrals_waiting(*, actor: Any, limit: int = 20) -> list[Referral]:
+def referrals_waiting(*, actor: Actor, limit: int = 20) -> list[Referral]:
     """Open referrals made to the actor (or escalated to them), the nearest deadline first
     (`referral_deadline`; overdue ones lead)."""
     staff = staff_of(actor)
@@ -120,7 +121,7 @@ GROUPS = ("person", "team", "branch")
 
 
 def referral_funnel(
-    *, actor: Any, group: str, start: dt.date, end: dt.date
+    *, actor: Actor, group: str, start: dt.date, end: dt.date
 ) -> tuple[FunnelRow, list[FunnelRow]]:
     """Referrals made from `start` to `end` (both included, bank dates) by referrer, grouped
     by person, team (the referrer's unit) or branch (the team's parent; a referrer working in
@@ -172,7 +173,7 @@ def referral_funnel(
     return FunnelRow("", "", *total), out
 
 
-def cases_that_worked(*, actor: Any, month: str) -> QuerySet[Referral]:
+def cases_that_worked(*, actor: Actor, month: str) -> QuerySet[Referral]:
     """Referrals converted in `month` (YYYY-MM, bank time), best first: the morning
     meeting's three-minute case review (seed 000)."""
     year, mon = (int(p) for p in month.split("-"))
@@ -189,7 +190,7 @@ def cases_that_worked(*, actor: Any, month: str) -> QuerySet[Referral]:
     )
 
 
-def points_ledger(*, actor: Any, staff_id: str) -> QuerySet[PointsEntry]:
+def points_ledger(*, actor: Actor, staff_id: str) -> QuerySet[PointsEntry]:
     """A person's points entries in scope, newest first."""
     return (
         PointsEntry.objects.restrict(actor)
@@ -199,7 +200,7 @@ def points_ledger(*, actor: Any, staff_id: str) -> QuerySet[PointsEntry]:
     )
 
 
-def redemptions_pending(*, actor: Any) -> QuerySet[Redemption]:
+def redemptions_pending(*, actor: Actor) -> QuerySet[Redemption]:
     """Requests waiting for a decision by the actor (others' requests in their scope)."""
     staff = staff_of(actor)
     return (
@@ -211,7 +212,7 @@ def redemptions_pending(*, actor: Any) -> QuerySet[Redemption]:
     )
 
 
-def redemptions_of(*, actor: Any, staff_id: str) -> QuerySet[Redemption]:
+def redemptions_of(*, actor: Actor, staff_id: str) -> QuerySet[Redemption]:
     return (
         Redemption.objects.restrict(actor)
         .filter(staff_id=staff_id)

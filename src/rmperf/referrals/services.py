@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, staff_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.lake import Lake
@@ -176,7 +177,7 @@ def _parse_deposit(raw: Any, check: ReferralCheck) -> None:
 
 def referral_check(
     *,
-    actor: Any,
+    actor: Actor,
     customer_id: str,
     need: str,
     to_staff_id: str = "",
@@ -253,7 +254,7 @@ def referral_check(
 
 def referral_create(
     *,
-    actor: Any,
+    actor: Actor,
     customer_id: str,
     need: str,
     to_staff_id: str = "",
@@ -342,7 +343,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def referral_actions(*, actor: Any, referral: Referral) -> list[str]:
+def referral_actions(*, actor: Actor, referral: Referral) -> list[str]:
     """The transitions the actor may attempt on the referral now (for the buttons)."""
     staff = staff_of(actor)
     if staff is None or staff.pk != referral.to_staff_id:
@@ -378,7 +379,7 @@ def _conditional(referral: Referral, src: tuple[str, ...], **changes: Any) -> Re
 
 def referral_transition(
     *,
-    actor: Any,
+    actor: Actor,
     referral_id: int,
     action: str,
     lost_reason: str = "",
@@ -551,7 +552,7 @@ def _pending(staff_id: str) -> int:
     return int(total or 0)
 
 
-def redemption_request(*, actor: Any, item_id: str, now: dt.datetime | None = None) -> Redemption:
+def redemption_request(*, actor: Actor, item_id: str, now: dt.datetime | None = None) -> Redemption:
     """The holder asks to redeem a catalogue item; the balance less pending requests must
     cover it. The points leave the balance when a manager approves."""
     now = now or timezone.now()
@@ -598,14 +599,14 @@ def redemption_request(*, actor: Any, item_id: str, now: dt.datetime | None = No
     return red
 
 
-def may_approve_redemptions(actor: Any) -> bool:
+def may_approve_redemptions(actor: Actor) -> bool:
     staff = staff_of(actor)
     return staff is not None and staff.role in APPROVER_ROLES
 
 
 def redemption_decide(
     *,
-    actor: Any,
+    actor: Actor,
     redemption_id: int,
     approve: bool,
     note: str = "",
@@ -690,7 +691,7 @@ def escalation_target(staff: Staff, role: str) -> Staff | None:
 
 
 def _system_move(
-    referral: Referral, *, verb: str, src: tuple[str, ...], actor: Any, **changes: Any
+    referral: Referral, *, verb: str, src: tuple[str, ...], actor: Actor, **changes: Any
 ) -> bool:
     with transaction.atomic(durable=True):
         won = Referral.objects.filter(pk=referral.pk, state__in=src).update(**changes)
@@ -708,7 +709,7 @@ def _system_move(
     return True
 
 
-def referrals_sweep(*, actor: Any = None, now: dt.datetime | None = None) -> SweepResult:
+def referrals_sweep(*, actor: Actor = None, now: dt.datetime | None = None) -> SweepResult:
     """The periodic run: escalate referrals unanswered past the SLA (strictly after due_at),
     expire those unanswered past expires_at, convert accepted / contacted referrals whose
     purchase is in the current lake, and expire those whose conversion window has passed."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rmperf.core.actors import Actor
 from rmperf.customers.models import Customer, Product, ProductCategory
 from rmperf.engine import lake_reads as lr
 from rmperf.engine.segmentation.policy import SegmentationPolicy
@@ -89,7 +90,7 @@ def _names(staff_ids: set[str], product_ids: set[str]) -> tuple[dict[str, str], 
     return staff, products
 
 
-def customer_360(*, actor: Any, customer: Customer) -> Customer360:
+def customer_360(*, actor: Actor, customer: Customer) -> Customer360:
     """The customer's tier path and the lake's rows about them (each read filtered by
     customer_id; see engine.lake_reads). The caller has already checked access."""
     history = customer_tier_history(actor=actor, customer=customer)

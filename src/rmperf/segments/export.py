@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING, WriteOnlyCell
 
 from rmperf.core.access import may_see_customer_names, scope_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.core.masking import mask_phone
 from rmperf.customers.tables import display_name
@@ -50,7 +51,7 @@ def safe_text(value: str) -> str:
     return formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
-def export_limit(*, actor: Any) -> int | None:
+def export_limit(*, actor: Actor) -> int | None:
     """Rows the actor may export at once: the setting's cap; HR and superusers unlimited."""
     scope = scope_of(actor)
     if scope is not None and (scope.superuser or scope.role == "hr"):
@@ -116,7 +117,7 @@ def _headers() -> list[str]:
     ]
 
 
-def customer_list_export(*, actor: Any, customers: Any, filters: Mapping[str, Any]) -> Export:
+def customer_list_export(*, actor: Actor, customers: Any, filters: Mapping[str, Any]) -> Export:
     """The filtered customer list as Excel; refuses above the actor's limit; audited with
     the filter, the row count and the file's sha256."""
     limit = export_limit(actor=actor)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rmperf.core.actors import Actor
 from rmperf.customers.filters import CustomerFilterSet
 from rmperf.customers.models import Assignment, ProductCategory, current_on
 from rmperf.org.models import OrgKind, OrgUnit, Role, Staff
@@ -56,7 +57,7 @@ class CustomerBookFilterSet(CustomerFilterSet):
             "q", "kind", "risk_level", "tier", "holds", "lacks", "tag", "branch", "rm",
         )  # fmt: skip
 
-    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices are what the actor may see: no oracle for other branches' people.
         branch = self.filters["branch"]

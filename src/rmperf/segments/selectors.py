@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 
 from rmperf.core.access import may_see_customer_names
+from rmperf.core.actors import Actor
 from rmperf.core.runs import RunStatus
 from rmperf.customers.models import Customer, ProductCategory
 from rmperf.engine.segmentation.policy import SegmentationPolicy
@@ -41,7 +42,7 @@ def segment_run_current() -> SegmentRun | None:
     return run
 
 
-def segment_runs(*, actor: Any) -> QuerySet[SegmentRun]:
+def segment_runs(*, actor: Actor) -> QuerySet[SegmentRun]:
     """Run records, newest date first."""
     return SegmentRun.objects.restrict(actor).select_related("policy", "lake_import")
 
@@ -62,7 +63,7 @@ SEGMENT_FIELDS = (
 )
 
 
-def customers_with_segments(*, actor: Any, run: SegmentRun | None) -> QuerySet[Customer]:
+def customers_with_segments(*, actor: Actor, run: SegmentRun | None) -> QuerySet[Customer]:
     """The customers the actor may see, each with its row of `run` as `seg_<field>`
     annotations (a LEFT JOIN; None before any run)."""
     qs = Customer.objects.restrict(actor).select_related("unit")
@@ -75,7 +76,7 @@ def customers_with_segments(*, actor: Any, run: SegmentRun | None) -> QuerySet[C
 
 
 def customer_book(
-    *, actor: Any, filters: Mapping[str, Any] | None = None, run: SegmentRun | None = None
+    *, actor: Actor, filters: Mapping[str, Any] | None = None, run: SegmentRun | None = None
 ) -> Any:
     """The customer list's FilterSet over the current run (bound, so a caller can report
     invalid input)."""
@@ -93,7 +94,7 @@ def customer_book(
 # --- one customer ------------------------------------------------------------------------
 
 
-def customer_tier_history(*, actor: Any, customer: Customer) -> list[CustomerSegment]:
+def customer_tier_history(*, actor: Actor, customer: Customer) -> list[CustomerSegment]:
     """The customer's segment at every as-of date (the latest run of each date), oldest
     first; restricted like the customer."""
     rows = (
@@ -213,7 +214,7 @@ class BookStats:
 
 
 def book_rows(
-    *, actor: Any, run: SegmentRun | None, rm: Staff | None = None
+    *, actor: Actor, run: SegmentRun | None, rm: Staff | None = None
 ) -> QuerySet[CustomerSegment]:
     """The current run's rows the actor may see (optionally one RM's book at the run date)."""
     if run is None:
@@ -284,7 +285,7 @@ class RmRow:
     tiers: list[int]
 
 
-def book_by_rm(*, actor: Any, run: SegmentRun | None) -> list[RmRow]:
+def book_by_rm(*, actor: Actor, run: SegmentRun | None) -> list[RmRow]:
     """One row per RM in the actor's scope with their book at the run (one query for the
     books, one for the RMs, so RMs without customers still show)."""
     rms = list(
@@ -330,7 +331,7 @@ def book_by_rm(*, actor: Any, run: SegmentRun | None) -> list[RmRow]:
     return out
 
 
-def rm_get(*, actor: Any, staff_id: str) -> Staff:
+def rm_get(*, actor: Actor, staff_id: str) -> Staff:
     """An RM in the actor's scope; 404 otherwise (other roles too)."""
     staff: Staff = get_object_or_404(
         Staff.objects.restrict(actor).select_related("unit").filter(role=Role.RM), pk=staff_id

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import scope_of
+from rmperf.core.actors import Actor
 from rmperf.core.run_services import run_fail, run_start, run_succeed, runs_supersede
 from rmperf.customers.models import Customer
 from rmperf.engine.lake import Lake
@@ -47,7 +48,7 @@ class SegmentRunError(Exception):
     """A run that cannot start (no lake, a policy that is not in force …)."""
 
 
-def segment_may_run(*, actor: Any) -> bool:
+def segment_may_run(*, actor: Actor) -> bool:
     """Branch managers, HR and superusers may start a segmentation run."""
     scope = scope_of(actor)
     if scope is None or scope.read_only:
@@ -190,7 +191,7 @@ def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
 
 
 def segment_run(
-    *, actor: Any, as_of: dt.date, policy_version: PolicyVersion | None = None
+    *, actor: Actor, as_of: dt.date, policy_version: PolicyVersion | None = None
 ) -> SegmentRun:
     """Segment every customer of the lake in use at `as_of` and store the result.
 
@@ -290,7 +291,7 @@ def _customer_index_ensure() -> None:
         customer_index_build(files)
 
 
-def segment_run_latest(*, actor: Any = None) -> SegmentRun:
+def segment_run_latest(*, actor: Actor = None) -> SegmentRun:
     """A run at the lake's end date: the business date of its last transaction, or the
     import's validation day when it has none (the hook `rmperf demo` calls)."""
     lake_dir = lake_current()

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import may_see_customer_names
+from rmperf.core.actors import Actor
 from rmperf.tasks.models import Task, TaskKind
 
 
@@ -25,7 +26,7 @@ class TaskFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         model = Task
         fields = ("kind",)
 
-    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
 

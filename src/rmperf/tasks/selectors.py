@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor
 from rmperf.customers.models import Customer
 from rmperf.org.models import Staff
 from rmperf.tasks.filters import TaskFilterSet
@@ -40,7 +41,7 @@ def section_q(section: str, today: dt.date) -> Q:
 
 
 def task_inbox(
-    *, actor: Any, section: str, filters: Mapping[str, Any] | None = None
+    *, actor: Actor, section: str, filters: Mapping[str, Any] | None = None
 ) -> TaskFilterSet:
     """The actor's tasks in one section, filtered (RMs: their own; managers: their scope's)."""
     today = timezone.localdate()
@@ -53,7 +54,7 @@ def task_inbox(
     return TaskFilterSet(filters or None, queryset=qs, actor=actor)
 
 
-def task_counts(*, actor: Any) -> dict[str, int]:
+def task_counts(*, actor: Actor) -> dict[str, int]:
     """Open tasks due today and overdue for the navigation badge: one aggregate query, on
     the actor's own tasks only (the (staff, status, due_date) index serves it)."""
     scope = scope_of(actor)
@@ -76,7 +77,7 @@ def task_default_section(counts: Mapping[str, int]) -> str:
 
 
 def tasks_mine(
-    *, actor: Any, section: str, kind: str | None = None, due_until: dt.date | None = None
+    *, actor: Actor, section: str, kind: str | None = None, due_until: dt.date | None = None
 ) -> QuerySet[Task]:
     """The actor's own open tasks of one inbox section (optionally one kind, due on or
     before a day), earliest due first; nobody's when the actor has no staff record."""
@@ -93,7 +94,7 @@ def tasks_mine(
     return qs.select_related("customer").order_by("due_date", "kind", "customer_id", "pk")
 
 
-def team_open_tasks(*, actor: Any, section: str) -> QuerySet[Task]:
+def team_open_tasks(*, actor: Actor, section: str) -> QuerySet[Task]:
     """Open tasks of one section of the RMs in the actor's scope other than the actor's
     own (a manager following up their team), earliest due first."""
     scope = scope_of(actor)
@@ -103,7 +104,7 @@ def team_open_tasks(*, actor: Any, section: str) -> QuerySet[Task]:
     return qs.select_related("customer", "staff").order_by("due_date", "staff_id", "pk")
 
 
-def task_get(*, actor: Any, task_id: int, action: Action = Action.VIEW) -> Task:
+def task_get(*, actor: Actor, task_id: int, action: Action = Action.VIEW) -> Task:
     """One task in the actor's scope (Task.DoesNotExist otherwise: a 404)."""
     found: Task = (
         Task.objects.restrict(actor, action).select_related("customer", "staff").get(pk=task_id)
@@ -131,7 +132,7 @@ class RmRates:
         return None if not self.due else (self.overdue + self.expired) / self.due
 
 
-def team_rates(*, actor: Any, days: int = 30) -> list[RmRates]:
+def team_rates(*, actor: Actor, days: int = 30) -> list[RmRates]:
     """Per RM in the actor's scope: tasks due in the last `days` days up to today, how many
     were done, dismissed, are overdue or expired (docs/tasks.md "Rates")."""
     today = timezone.localdate()
@@ -166,7 +167,7 @@ def team_rates(*, actor: Any, days: int = 30) -> list[RmRates]:
     return out
 
 
-def customer_interactions(*, actor: Any, customer: Customer) -> QuerySet[Interaction]:
+def customer_interactions(*, actor: Actor, customer: Customer) -> QuerySet[Interaction]:
     """Interactions with one customer the actor may see, newest first."""
     return (
         Interaction.objects.restrict(actor)
@@ -176,7 +177,7 @@ def customer_interactions(*, actor: Any, customer: Customer) -> QuerySet[Interac
     )
 
 
-def customer_open_tasks(*, actor: Any, customer: Customer) -> QuerySet[Task]:
+def customer_open_tasks(*, actor: Actor, customer: Customer) -> QuerySet[Task]:
     """The actor's open tasks about one customer (to log an interaction against)."""
     return (
         Task.objects.restrict(actor, Action.CHANGE)

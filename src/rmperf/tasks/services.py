@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of, staff_of
+from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
 from rmperf.core.run_services import run_start, run_succeed
 from rmperf.core.runs import RunStatus
@@ -151,7 +152,7 @@ def _current_rms(customer_ids: Iterable[str], day: dt.date) -> dict[str, str]:
     return out
 
 
-def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
+def task_run(*, actor: Actor, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
     """Run the engine's tasks for `as_of` on the lake in use and reconcile the app's tasks:
     create the new ones, close those whose cause disappeared, expire stale windowed ones."""
     lake_dir = lake_dir or lake_current()
@@ -284,7 +285,7 @@ def _close_vanished(
 # -- the RM's actions ------------------------------------------------------------------
 
 
-def _own_open(actor: Any, task_ids: Iterable[int]) -> list[Task]:
+def _own_open(actor: Actor, task_ids: Iterable[int]) -> list[Task]:
     """The actor's open tasks among `task_ids`; any other id is an error (no partial write)."""
     ids = sorted({int(i) for i in task_ids})
     if not ids:
@@ -305,7 +306,7 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _audit_task(actor: Any, task: Task, verb: str, before: dict[str, Any]) -> None:
+def _audit_task(actor: Actor, task: Task, verb: str, before: dict[str, Any]) -> None:
     audit_record(
         actor=actor,
         verb=verb,
@@ -320,26 +321,26 @@ def _audit_task(actor: Any, task: Task, verb: str, before: dict[str, Any]) -> No
     )
 
 
-def task_done(*, actor: Any, task_ids: Iterable[int], note: str = "") -> int:
+def task_done(*, actor: Actor, task_ids: Iterable[int], note: str = "") -> int:
     """Mark the actor's open tasks done."""
     with transaction.atomic(durable=True):
         return _task_done(actor=actor, task_ids=task_ids, note=note)
 
 
-def _task_done(*, actor: Any, task_ids: Iterable[int], note: str = "") -> int:
+def _task_done(*, actor: Actor, task_ids: Iterable[int], note: str = "") -> int:
     tasks = _own_open(actor, task_ids)
     for task in tasks:
         before = {"status": task.status}
         task.status = TaskStatus.DONE
         task.note = note.strip()
         task.closed_on = _today()
-        task.closed_by = actor
+        task.closed_by = user_of(actor)
         task.save(update_fields=["status", "note", "closed_on", "closed_by"])
         _audit_task(actor, task, "tasks.done", before)
     return len(tasks)
 
 
-def task_snooze(*, actor: Any, task_ids: Iterable[int], until: dt.date | None) -> int:
+def task_snooze(*, actor: Actor, task_ids: Iterable[int], until: dt.date | None) -> int:
     """Hide the actor's open tasks until `until` (after today, within the policy's limit)."""
     today = _today()
     limit = today + dt.timedelta(days=tasks_policy().lifecycle.snooze_max_days)
@@ -359,7 +360,7 @@ def task_snooze(*, actor: Any, task_ids: Iterable[int], until: dt.date | None) -
     return len(tasks)
 
 
-def task_dismiss(*, actor: Any, task_ids: Iterable[int], reason: str) -> int:
+def task_dismiss(*, actor: Actor, task_ids: Iterable[int], reason: str) -> int:
     """Dismiss the actor's open tasks; a reason is required (it is what managers review)."""
     reason = (reason or "").strip()
     if not reason:
@@ -371,7 +372,7 @@ def task_dismiss(*, actor: Any, task_ids: Iterable[int], reason: str) -> int:
             task.status = TaskStatus.DISMISSED
             task.note = reason
             task.closed_on = _today()
-            task.closed_by = actor
+            task.closed_by = user_of(actor)
             task.save(update_fields=["status", "note", "closed_on", "closed_by"])
             _audit_task(actor, task, "tasks.dismiss", before)
     return len(tasks)
@@ -382,7 +383,7 @@ def task_dismiss(*, actor: Any, task_ids: Iterable[int], reason: str) -> int:
 
 def interaction_log(
     *,
-    actor: Any,
+    actor: Actor,
     customer: Customer,
     channel: str,
     outcome: str,

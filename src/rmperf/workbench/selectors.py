@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.translation import ngettext
 from rmperf.careers.models import CheckStatus
 from rmperf.careers.selectors import career_checks_for_decision
 from rmperf.core.access import scope_of, staff_of
+from rmperf.core.actors import Actor, user_of
 from rmperf.performance.selectors import (
     QuarterLines,
     TargetProgress,
@@ -112,7 +112,7 @@ class RmWorkbench:
         return self.progress[0].expected if self.progress else None
 
 
-def rm_workbench(*, actor: Any, language: str) -> RmWorkbench:
+def rm_workbench(*, actor: Actor, language: str) -> RmWorkbench:
     """The RM's day from the tasks, referrals, recommend and performance selectors."""
     now = timezone.now()
     today = timezone.localdate()
@@ -142,7 +142,7 @@ def rm_workbench(*, actor: Any, language: str) -> RmWorkbench:
     )
 
 
-def _sleeping(actor: Any) -> list[Task]:
+def _sleeping(actor: Actor) -> list[Task]:
     """Sleeping customers to wake: the RM's open wake-up tasks, overdue and due today
     first, then the coming ones."""
     out: list[Task] = []
@@ -151,7 +151,7 @@ def _sleeping(actor: Any) -> list[Task]:
     return out[:ROWS]
 
 
-def _maturities(actor: Any, today: dt.date) -> list[Task]:
+def _maturities(actor: Actor, today: dt.date) -> list[Task]:
     """Holdings maturing this week: the RM's open maturity tasks due from today to
     WEEK_DAYS - 1 days ahead (a maturity task is due on the maturity date)."""
     last = today + dt.timedelta(days=WEEK_DAYS - 1)
@@ -184,7 +184,7 @@ class ManagerDesk:
     rates: list[RmRates] = field(default_factory=list)
 
 
-def approvals_waiting(*, actor: Any) -> list[Approval]:
+def approvals_waiting(*, actor: Actor) -> list[Approval]:
     """What waits for the actor's decision, each kind only when the actor decides it:
     target sheets (approvers), computed periods to calibrate (calibrators), career
     proposals (branch managers), policy drafts (policy editors), not the actor's own."""
@@ -221,7 +221,7 @@ def approvals_waiting(*, actor: Any) -> list[Approval]:
                 )
             )
     checks = career_checks_for_decision(actor=actor).filter(status=CheckStatus.PROPOSED)
-    for check in checks.exclude(staff__user=actor).select_related("staff")[:ROWS]:
+    for check in checks.exclude(staff__user=user_of(actor)).select_related("staff")[:ROWS]:
         out.append(
             Approval(
                 kind=str(_("Career proposal")),
@@ -232,7 +232,7 @@ def approvals_waiting(*, actor: Any) -> list[Approval]:
         )
     if policy_may_edit(actor=actor):
         drafts = policy_versions(actor=actor).filter(status=PolicyStatus.DRAFT)
-        for version in drafts.exclude(created_by=actor)[:ROWS]:
+        for version in drafts.exclude(created_by=user_of(actor))[:ROWS]:
             out.append(
                 Approval(
                     kind=str(_("Policy draft")),
@@ -244,7 +244,7 @@ def approvals_waiting(*, actor: Any) -> list[Approval]:
     return out
 
 
-def manager_desk(*, actor: Any) -> ManagerDesk:
+def manager_desk(*, actor: Actor) -> ManagerDesk:
     """The team's quarter, the approvals inbox and the team's open tasks."""
     today = timezone.localdate()
     overdue = team_open_tasks(actor=actor, section="overdue")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.performance.models import Calibration, PerfPeriod, PeriodStatus, RmResult, Tier
 from rmperf.performance.services.periods import (
@@ -44,7 +45,7 @@ def _decimal(text: Any, what: str) -> Decimal:
 
 def result_calibrate(
     *,
-    actor: Any,
+    actor: Actor,
     key: str,
     staff_id: str,
     tier: str,
@@ -120,7 +121,7 @@ def result_calibrate(
     return result
 
 
-def period_confirm_calibration(*, actor: Any, key: str) -> PerfPeriod:
+def period_confirm_calibration(*, actor: Actor, key: str) -> PerfPeriod:
     """A person confirms the (possibly unchanged) ratings: computed → calibrated. Automated
     ratings are finalised by a person before they close (PIPL art. 24)."""
     require_manager(actor)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.performance.manual_selectors import manual_rows_digest, period_manual_rows
 from rmperf.performance.models import (
@@ -129,7 +130,7 @@ def _chain_head() -> ChainEntry | None:
     return head
 
 
-def period_close(*, actor: Any, key: str) -> PerfPeriod:
+def period_close(*, actor: Actor, key: str) -> PerfPeriod:
     """Close a calibrated period: its results freeze, each gets its digest, and a close
     entry is appended to the chain, its digest covering the previous entry's, the result
     rows and the manual scores (DOMAIN §8, §9)."""
@@ -187,7 +188,7 @@ def period_close(*, actor: Any, key: str) -> PerfPeriod:
     return period
 
 
-def period_reopen(*, actor: Any, key: str, reason: str) -> PerfPeriod:
+def period_reopen(*, actor: Actor, key: str, reason: str) -> PerfPeriod:
     """Reopen a closed period (HR, superusers, the CLI) with a mandatory reason.
 
     Nothing is edited: a reopen entry is appended to the chain, holding the results and

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.org.models import Staff
 from rmperf.performance.manual_selectors import REVIEWER_ROLES, card_manual_keys, may_appoint
@@ -54,7 +55,7 @@ def _period(key: str) -> PerfPeriod:
     return period
 
 
-def _rm(actor: Any, staff_id: str) -> Staff:
+def _rm(actor: Actor, staff_id: str) -> Staff:
     staff: Staff | None = (
         Staff.objects.restrict(actor, Action.VIEW).filter(staff_id=staff_id, role="rm").first()
     )
@@ -79,7 +80,7 @@ def _seat_state(seat: ManualReviewer) -> dict[str, Any]:
 
 
 def manual_reviewer_appoint(
-    *, actor: Any, key: str, staff_id: str, manual_key: str, reviewer_id: str
+    *, actor: Actor, key: str, staff_id: str, manual_key: str, reviewer_id: str
 ) -> ManualReviewer:
     """Seat `reviewer_id` to score `manual_key` of the RM `staff_id` for the period."""
     staff = _rm(actor, staff_id)
@@ -126,7 +127,7 @@ def manual_reviewer_appoint(
 
 
 def manual_reviewer_remove(
-    *, actor: Any, key: str, staff_id: str, manual_key: str, reviewer_id: str
+    *, actor: Actor, key: str, staff_id: str, manual_key: str, reviewer_id: str
 ) -> None:
     """Take a reviewer off the key; their score, if any, goes with them (audited)."""
     staff = _rm(actor, staff_id)
@@ -183,7 +184,7 @@ def parse_score(text: Any) -> Decimal:
 
 
 def manual_score_enter(
-    *, actor: Any, key: str, staff_id: str, manual_key: str, score: Any, comment: str
+    *, actor: Actor, key: str, staff_id: str, manual_key: str, score: Any, comment: str
 ) -> ManualScore:
     """The actor's score (0–100, with a comment) of an RM's manual key, from their seat.
     A second entry replaces the first (both are in the audit log)."""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import scope_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.engine.periods import Period
 from rmperf.engine.policy import PolicyError
@@ -38,19 +39,19 @@ class PerformanceError(Exception):
 REFUSALS: tuple[type[Exception], ...] = (PerformanceError, PolicyError, ScoringError)
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor) -> str:
     """How a run, a calibration or a chain entry names who made it (`system`: the CLI)."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return str(actor.get_username())
     return "system"
 
 
-def actor_user(actor: Any) -> Any:
+def actor_user(actor: Actor) -> Any:
     """The user to record on a row; None for the system (the CLI)."""
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def performance_may_manage(*, actor: Any) -> bool:
+def performance_may_manage(*, actor: Actor) -> bool:
     """Whether the actor runs the period workflow; None is the system (the CLI)."""
     if actor is None:
         return True
@@ -60,14 +61,14 @@ def performance_may_manage(*, actor: Any) -> bool:
     return scope.superuser or scope.role in PERIOD_ROLES
 
 
-def performance_may_calibrate(*, actor: Any) -> bool:
+def performance_may_calibrate(*, actor: Actor) -> bool:
     scope = scope_of(actor)
     if scope is None or scope.read_only:
         return False
     return scope.superuser or scope.role in CALIBRATE_ROLES
 
 
-def require_manager(actor: Any) -> None:
+def require_manager(actor: Actor) -> None:
     if not performance_may_manage(actor=actor):
         raise Http404
 
@@ -89,7 +90,7 @@ def json_digest(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def period_get_or_open(actor: Any, key: str) -> PerfPeriod:
+def period_get_or_open(actor: Actor, key: str) -> PerfPeriod:
     engine_period = parse_period(key)
     found: PerfPeriod | None = (
         PerfPeriod.objects.select_for_update().filter(key=engine_period.key).first()
@@ -117,7 +118,7 @@ def period_get_or_open(actor: Any, key: str) -> PerfPeriod:
     return period
 
 
-def period_open(*, actor: Any, key: str) -> PerfPeriod:
+def period_open(*, actor: Actor, key: str) -> PerfPeriod:
     """Open a period (idempotent: an existing period is returned as it is)."""
     require_manager(actor)
     with transaction.atomic(durable=True):

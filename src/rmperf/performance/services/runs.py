@@ -17,6 +17,7 @@ from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rmperf.core.actors import Actor
 from rmperf.core.run_services import run_start, run_succeed, runs_supersede
 from rmperf.engine.indicators.offers import Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS
@@ -156,7 +157,7 @@ LINE_FIELDS = (
 
 
 def period_run(
-    *, actor: Any, key: str, scorecards: Path | None = None, backend: str = "duckdb"
+    *, actor: Actor, key: str, scorecards: Path | None = None, backend: str = "duckdb"
 ) -> ScoringRun:
     """Score every RM for the period on the current lake and persist one result per RM
     with its lines. Opens the period if needed; refused once it is closed. A re-run
@@ -250,7 +251,7 @@ def _known_staff(scored: LakeScore) -> tuple[set[str], dict[str, str]]:
 
 def _run_record(
     *,
-    actor: Any,
+    actor: Actor,
     period: PerfPeriod,
     inputs: RunInputs,
     policy: PolicyVersion | None,

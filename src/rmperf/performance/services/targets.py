@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of
+from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.engine.scoring.library import default_library
 from rmperf.engine.scoring.targets import TargetRow, split_annual
@@ -63,7 +64,7 @@ class TargetInput:
     quarters: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
 
 
-def _sheet_staff(actor: Any, staff_id: str, action: Action) -> Staff:
+def _sheet_staff(actor: Actor, staff_id: str, action: Action) -> Staff:
     staff: Staff | None = (
         Staff.objects.restrict(actor, Action.VIEW).filter(staff_id=staff_id, role="rm").first()
     )
@@ -92,7 +93,7 @@ def _sheet_state(sheet: TargetSheet) -> dict[str, Any]:
 
 def target_sheet_propose(
     *,
-    actor: Any,
+    actor: Actor,
     staff_id: str,
     year: int,
     lines: Sequence[TargetInput],
@@ -169,7 +170,7 @@ def target_sheet_propose(
     return sheet
 
 
-def target_sheet_approve(*, actor: Any, staff_id: str, year: int) -> TargetSheet:
+def target_sheet_approve(*, actor: Actor, staff_id: str, year: int) -> TargetSheet:
     """Approve a proposed sheet: a manager over the RM, never its proposer (maker-checker)."""
     staff = _sheet_staff(actor, staff_id, Action.CHANGE)
     with transaction.atomic(durable=True):
