@@ -68,9 +68,11 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
+    from rmperf.engine import lake_reads as lr
+    from rmperf.engine.lake_reads import lake_end_date
     from rmperf.lakes.services import lake_import
     from rmperf.segments import lake_selectors as lk
-    from rmperf.segments.services import _bank_lake, _lake_import, lake_end_date, segment_run
+    from rmperf.segments.services import _bank_lake, _lake_import, segment_run
 
     if args.reuse:
         files = lk.lake_files()
@@ -80,7 +82,7 @@ def main() -> int:
 
             settings.RMPERF_LAKE_CACHE_DIR = Path(tempfile.mkdtemp(prefix="no-index-"))
         else:
-            lk.customer_index_build(files)
+            lr.customer_index_build(files)
         _measure(args)
         return 0
     call_command("migrate", verbosity=0)
@@ -114,6 +116,7 @@ def _measure(args: argparse.Namespace) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from rmperf.customers.models import Assignment, current_on
+    from rmperf.engine import lake_reads as lr
     from rmperf.org.models import Staff
     from rmperf.segments import lake_selectors as lk
 
@@ -121,7 +124,7 @@ def _measure(args: argparse.Namespace) -> None:
     files = lk.lake_files()
     assert files is not None
     src = files.source("transactions")
-    top = lk._rows(
+    top = files.rows(
         f"SELECT customer_id, COUNT(*) AS n, MIN(ts) AS first_ts FROM {src} "
         "GROUP BY customer_id ORDER BY n DESC, customer_id LIMIT 1",
         [],
@@ -160,12 +163,12 @@ def _measure(args: argparse.Namespace) -> None:
     lake_times: list[float] = []
     for _ in range(args.renders):
         started = time.perf_counter()
-        lk.customer_balances(files, customer_id)
-        lk.customer_holdings(files, customer_id)
-        lk.customer_transactions(files, customer_id)
-        lk.customer_loans(files, customer_id)
-        lk.customer_interactions(files, customer_id)
-        lk.customer_referrals(files, customer_id)
+        lr.customer_balances(files, customer_id)
+        lr.customer_holdings(files, customer_id)
+        lr.customer_transactions(files, customer_id)
+        lr.customer_loans(files, customer_id)
+        lr.customer_interactions(files, customer_id)
+        lr.customer_referrals(files, customer_id)
         lake_times.append((time.perf_counter() - started) * 1000)
 
     load = os.getloadavg()

@@ -11,6 +11,24 @@ from django.test import Client
 from tests.factories import Bank, build_bank
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep expensive shared set-up to one xdist worker (`--dist loadgroup`, as
+    scripts/run-tests runs): every Spark test on the worker that started the JVM, and the
+    tests of a module with a module-scoped fixture (a generated lake, a trained model)
+    together, so the fixture is built once instead of once per worker. An explicit
+    `xdist_group` mark wins."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d[-1].scope == "module" for d in defs if d):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Tests hash passwords with a cheap hasher; production keeps Django's default."""

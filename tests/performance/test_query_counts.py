@@ -28,7 +28,7 @@ def _period() -> tuple[PerfPeriod, ScoringRun]:
     run = ScoringRun.objects.create(
         period=period, lake_path="/nowhere", policy_digest="p", targets_digest="t",
         inputs_digest="i", started_at=now, finished_at=now, actor_label="system",
-        policy_versions={"test_retail": "abc"},
+        status="succeeded", policy_versions={"test_retail": "abc"},
     )  # fmt: skip
     return period, run
 

@@ -137,7 +137,7 @@ def _engine_once(monkeypatch: pytest.MonkeyPatch) -> None:
     engine has its own golden tests; here it is the app around it that is under test."""
     from rmperf.segments import services
 
-    real_segment, real_contacts = services.segment, services._last_contacts
+    real_segment, real_contacts = services.segment, services.last_contacts
 
     def segment(lake: Any, *, as_of: dt.date, policy: Any, **kw: Any) -> Any:
         key = ("segment", str(lake.path), as_of, policy.model_dump_json())
@@ -152,7 +152,7 @@ def _engine_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return _ENGINE_RESULTS[key]
 
     monkeypatch.setattr(services, "segment", segment)
-    monkeypatch.setattr(services, "_last_contacts", last_contacts)
+    monkeypatch.setattr(services, "last_contacts", last_contacts)
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from rmperf.core.runs import RunStatus
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.policies.selectors import policy_active
-from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+from rmperf.segments.models import CustomerSegment, SegmentRun
 
 AS_OF = dt.date(2026, 9, 30)
 
@@ -35,7 +36,7 @@ def make_run(*, as_of: dt.date = AS_OF, tiers: dict[str, str] | None = None) -> 
     """A succeeded run over the persona bank's customers (their RM today as the RM)."""
     version = policy_active("segmentation")
     run = SegmentRun.objects.create(
-        as_of=as_of, policy_version=version, lake_path="/nowhere", status=RunStatus.SUCCEEDED,
+        as_of=as_of, policy=version, lake_path="/nowhere", status=RunStatus.SUCCEEDED,
         finished_at=timezone.now(), actor_label="system",
     )  # fmt: skip
     today = timezone.localdate()
@@ -72,7 +73,7 @@ def make_run(*, as_of: dt.date = AS_OF, tiers: dict[str, str] | None = None) -> 
             )
         )
     CustomerSegment.objects.bulk_create(rows)
-    run.customer_count = len(rows)
+    run.row_count = len(rows)
     run.tier_counts = counts
-    run.save(update_fields=["customer_count", "tier_counts"])
+    run.save(update_fields=["row_count", "tier_counts"])
     return run

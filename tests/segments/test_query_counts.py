@@ -21,7 +21,7 @@ def _segment(run: SegmentRun, customers: list, rm: str, tier: str = "basic") -> 
     CustomerSegment.objects.bulk_create(
         CustomerSegment(
             run=run,
-            policy_version_id=run.policy_version_id,
+            policy_version_id=run.policy_id,
             as_of=run.as_of,
             customer=c,
             unit_id=c.unit_id,

@@ -9,8 +9,9 @@ import pytest
 from django.http import Http404
 
 from rmperf.core.models import AuditEvent
+from rmperf.core.runs import RunStatus
 from rmperf.policies.models import PolicyVersion
-from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+from rmperf.segments.models import CustomerSegment, SegmentRun
 from rmperf.segments.services import SegmentRunError, segment_run, segment_run_latest
 from tests.segments.conftest import AS_OF, LakeBank
 
@@ -26,11 +27,11 @@ def test_a_run_stores_every_customer_with_policy_version_and_run(lake_bank: Lake
     assert run.status == RunStatus.SUCCEEDED
     assert _tiers(run) == {"K1": "potential", "K2": "sleeping", "K3": "basic", "K4": "other"}
     assert run.tier_counts == {"potential": 1, "sleeping": 1, "basic": 1, "other": 1}
-    assert run.customer_count == 4 and run.skipped == 0
+    assert run.row_count == 4 and run.skipped == 0
     k1 = run.rows.get(customer_id="K1")
     assert (k1.recency_days, k1.frequency, k1.monetary) == (1, 3, Decimal("516666.67"))
     assert k1.rm_id == "RM1" and k1.unit_id == "BR1" and k1.as_of == AS_OF
-    assert k1.policy_version == run.policy_version and k1.run_id == run.pk
+    assert k1.policy_version == run.policy and k1.run_id == run.pk
     assert k1.last_contact_on == dt.date(2026, 9, 20)
     k3 = run.rows.get(customer_id="K3")
     assert (k3.recency_days, k3.frequency, k3.monetary, k3.rm_id) == (
@@ -122,7 +123,7 @@ def test_the_task_and_the_command_run_the_service(lake_bank: LakeBank) -> None:
 
     from django.core.management import call_command
 
-    from rmperf.segments.tasks import segment_run_task
+    from rmperf.segments.background import segment_run_task
 
     run_id = segment_run_task.call(as_of=AS_OF.isoformat())
     assert SegmentRun.objects.get(run_id=run_id).status == RunStatus.SUCCEEDED

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
-from rmperf.segments.models import SegmentRun
+from rmperf.segments.models import CustomerSegment, SegmentRun
 from tests.factories import Bank
 from tests.segments.factories import make_run
 
@@ -134,25 +135,19 @@ def test_the_branch_manager_sees_one_row_per_rm_and_drills_in(
     assert client_as("alice").get("/segments/rm/S-CAROL/").status_code == 404
 
 
-def test_the_high_potential_list_only_when_the_engine_has_it(
-    run: SegmentRun, client_as: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+def test_the_high_potential_list_comes_from_the_engine(
+    run: SegmentRun, client_as: Callable[[str], Client]
 ) -> None:
-    import pyarrow as pa
-
-    from rmperf.segments import potential
-
-    monkeypatch.setattr(potential, "_engine_function", lambda: None)
+    # No persona is near its next tier (C002: M 300,000 < 80% of core's 500,000).
     body = client_as("alice").get("/segments/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "High potential" not in body
-
-    def fake(segments: pa.Table, *, policy: object) -> pa.Table:
-        assert {"customer_id", "tier", "monetary", "frequency"} <= set(segments.column_names)
-        return pa.table({"customer_id": ["C002"], "reason_en": ["F 4 of 5 for core"],
-                         "reason_zh": ["F 4/5"]})  # fmt: skip
-
-    monkeypatch.setattr(potential, "_engine_function", lambda: fake)
+    assert "High potential, not yet developed" in body and "needed for core" not in body
+    # At M 450,000 (≥ 400,000), F 4 (≥ 5 − 1) and R 5 (≤ 30 + 15) C002 is near core, and
+    # misses M and F: the engine's reason names both, M first.
+    CustomerSegment.objects.filter(run=run, customer_id="C002").update(
+        monetary=Decimal("450000.00")
+    )
     body = client_as("alice").get("/segments/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "High potential, not yet developed" in body and "F 4 of 5 for core" in body
+    assert "M 450,000.00 of 500,000.00 needed for core; F 4 of 5" in body
 
 
 def test_the_runs_page(run: SegmentRun, client_as: Callable[[str], Client]) -> None:

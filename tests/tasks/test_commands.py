@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from rmperf.tasks.background import task_run_task
 from rmperf.tasks.context_processors import task_nav
 from rmperf.tasks.models import Task, TaskRun
-from rmperf.tasks.tasks import task_run_task
 from tests.factories import Bank
 from tests.tasks.conftest import make_task, persona_lake
 

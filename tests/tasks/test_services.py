@@ -234,15 +234,16 @@ def test_run_reuses_the_days_stored_segmentation(bank: Bank, tmp_path: Path) -> 
     # from the stored tiers, which shows they were read instead of recomputed.
     from decimal import Decimal
 
+    from rmperf.core.runs import RunStatus
     from rmperf.policies.kinds import PolicyKind
     from rmperf.policies.selectors import policy_active
-    from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+    from rmperf.segments.models import CustomerSegment, SegmentRun
 
     today = timezone.localdate()
     lake = persona_lake(today).write(tmp_path / "lake")
     version = policy_active(PolicyKind.SEGMENTATION)
     run = SegmentRun.objects.create(
-        as_of=today, policy_version=version, lake_path=str(lake.resolve()),
+        as_of=today, policy=version, lake_path=str(lake.resolve()),
         status=RunStatus.SUCCEEDED, finished_at=timezone.now(),
     )  # fmt: skip
     CustomerSegment.objects.create(

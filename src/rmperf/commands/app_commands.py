@@ -156,7 +156,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rmperf.segments.services import segment_run_latest
 
     seg_run = segment_run_latest(actor=None)
-    print(f"  as of {seg_run.as_of}: {seg_run.customer_count:,} customers, {seg_run.tier_counts}")
+    print(f"  as of {seg_run.as_of}: {seg_run.row_count:,} customers, {seg_run.tier_counts}")
     print("building today's reminders and tasks for every RM …")
     from rmperf.tasks.services import task_run
 

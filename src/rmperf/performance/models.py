@@ -17,7 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
-from rmperf.policies.models import policy_label_field, policy_version_fk
+from rmperf.core.runs import BatchRun
+
+# The one run status (core.runs), also named here for this app's services and selectors.
+from rmperf.core.runs import RunStatus as RunStatus
 
 
 class PeriodKind(models.TextChoices):
@@ -104,26 +107,18 @@ class PerfPeriod(models.Model):
         return None if action is Action.VIEW else NOTHING
 
 
-class RunStatus(models.TextChoices):
-    SUCCEEDED = "succeeded", _("Succeeded")
-    SUPERSEDED = "superseded", _("Superseded")
-
-
-class ScoringRun(models.Model):
+class ScoringRun(BatchRun):
     """One scoring of a period: the lake import, scorecards and targets it read.
 
     `inputs_digest` covers the lake's registered files, the scorecards' digests, the
     approved targets and the period; two runs with the same digest give the same results.
+    `row_count` is the RMs scored.
     """
 
     run_id = models.UUIDField(_("run id"), default=uuid.uuid4, unique=True, editable=False)
     period = models.ForeignKey(
         PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="runs"
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.SUCCEEDED
-    )
-    lake_path = models.CharField(_("lake path"), max_length=1000)
     lake_import = models.ForeignKey(
         "lakes.LakeImport",
         verbose_name=_("lake import"),
@@ -135,25 +130,14 @@ class ScoringRun(models.Model):
     #: scorecard name → policy version (short digest) of every card loaded.
     policy_versions = models.JSONField(_("scorecard versions"), default=dict)
     policy_digest = models.CharField(_("scorecards digest"), max_length=64)
-    #: the stored scorecard set the run used (empty with `--scorecard PATH`).
-    policy = policy_version_fk()
-    policy_label = policy_label_field()
     targets_digest = models.CharField(_("targets digest"), max_length=64)
     #: The manual-score entries the run fed to the engine (empty when there were none).
     manual_digest = models.CharField(_("manual scores digest"), max_length=64, blank=True)
     #: scorecard name → {"digest": …, "policy": the validated card as JSON}: the cards the
     #: run used, so later pages (distribution guidance) read them, not today's files.
     cards = models.JSONField(_("scorecards used"), default=dict, blank=True)
-    inputs_digest = models.CharField(_("inputs digest"), max_length=64, db_index=True)
-    result_count = models.PositiveIntegerField(_("RMs scored"), default=0)
     #: staff_id → why the RM was not scored.
     skipped = models.JSONField(_("RMs not scored"), default=dict, blank=True)
-    started_at = models.DateTimeField(_("started at"))
-    finished_at = models.DateTimeField(_("finished at"))
-    actor = _user_fk(_("actor"))
-    actor_label = models.CharField(_("actor label"), max_length=150)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("scoring run")
@@ -163,9 +147,14 @@ class ScoringRun(models.Model):
     def __str__(self) -> str:
         return f"{self.period_id} {self.run_id}"
 
-    @classmethod
-    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
-        return None if action is Action.VIEW else NOTHING
+    @property
+    def result_count(self) -> int:
+        """The RMs scored (`row_count`), under the name the period pages and API use."""
+        return self.row_count
+
+    @property
+    def audit_id(self) -> str:
+        return str(self.run_id)
 
 
 #: Unit-scoped roles that read the results of the RMs in their subtree.

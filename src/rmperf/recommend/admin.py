@@ -14,7 +14,7 @@ class RecommendationRunAdmin(admin.ModelAdmin[RecommendationRun]):
         "policy_version",
         "recommended",
         "withheld",
-        "created_at",
+        "started_at",
     )
     readonly_fields = ("as_of", "policy_version", "lake_path", "recommended", "withheld")
 

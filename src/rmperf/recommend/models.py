@@ -5,53 +5,35 @@ recommendations can pick up a withheld product."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
+from rmperf.core.runs import BatchRun
 from rmperf.customers.models import customer_scope_q
 from rmperf.policies.models import policy_label_field, policy_version_fk
 
 
-class RecommendationRun(models.Model):
-    """One engine run over the lake in use at an as-of date under one policy version."""
+class RecommendationRun(BatchRun):
+    """One engine run over the lake in use at an as-of date under one policy version.
+    `row_count` is the recommended and withheld rows together."""
 
     as_of = models.DateField(_("as of"))
+    #: The version string of the recommendation policy the engine loaded.
     policy_version = models.CharField(_("policy version"), max_length=64)
-    policy = policy_version_fk()
-    policy_label = policy_label_field()
-    lake_path = models.CharField(_("lake"), max_length=500)
     model_used = models.BooleanField(_("propensity model used"), default=False)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     recommended = models.PositiveIntegerField(_("recommendations"), default=0)
     withheld = models.PositiveIntegerField(_("withheld findings"), default=0)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("recommendation run")
         verbose_name_plural = _("recommendation runs")
-        ordering = ("-created_at", "-pk")
+        ordering = ("-started_at", "-pk")
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.policy_version})"
-
-    @classmethod
-    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
-        """Run records (dates, counts) are open to everyone signed in; runs are started
-        from the command line by operators."""
-        return None if action is Action.VIEW else NOTHING
 
 
 def _customer_scope(scope: Scope) -> models.Q:

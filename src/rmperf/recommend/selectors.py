@@ -40,7 +40,7 @@ class Panel:
 
 
 def run_latest() -> RecommendationRun | None:
-    run: RecommendationRun | None = RecommendationRun.objects.order_by("-created_at", "-pk").first()
+    run: RecommendationRun | None = RecommendationRun.objects.order_by("-started_at", "-pk").first()
     return run
 
 

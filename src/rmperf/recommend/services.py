@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from rmperf.core.access import Action, staff_of
 from rmperf.core.audit import audit_record
+from rmperf.core.run_services import run_start, run_succeed
 from rmperf.customers.models import Customer
 from rmperf.engine.indicators.offers import Offers as EngineOffers
 from rmperf.engine.indicators.offers import load_offers, write_offers
@@ -78,14 +79,15 @@ def recommendation_run(
     customers = _known((r["customer_id"] for r in recs + blocked), Customer)
     staff = _known((r["rm_id"] for r in recs + blocked), Staff)
     with transaction.atomic(durable=True):
-        run = RecommendationRun.objects.create(
+        run = run_start(
+            RecommendationRun,
+            actor=actor,
             as_of=as_of,
             policy_version=loaded.version,
             policy=policy,
             policy_label=policy_label,
             lake_path=str(lake_dir),
             model_used=model is not None,
-            started_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         shown = [
             Recommendation(
@@ -133,9 +135,11 @@ def recommendation_run(
         Withheld.objects.bulk_create(withheld, batch_size=CHUNK)
         run.recommended = len(shown)
         run.withheld = len(withheld)
-        run.save(update_fields=["recommended", "withheld"])
-        audit_record(
+        run_succeed(
+            run,
             actor=actor,
+            row_count=len(shown) + len(withheld),
+            update_fields=["recommended", "withheld"],
             verb="recommend.run",
             object_type="recommend.RecommendationRun",
             object_id=str(run.pk),

@@ -28,14 +28,14 @@ class SegmentRunAdmin(_ReadOnly):
         "as_of",
         "run_id",
         "status",
-        "policy_version",
-        "customer_count",
+        "policy",
+        "row_count",
         "started_at",
         "finished_at",
         "actor_label",
     )
     list_filter = ("status", "as_of")
-    list_select_related = ("policy_version",)
+    list_select_related = ("policy",)
     search_fields = ("run_id",)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from django.utils import timezone
 
 from rmperf.customers.models import Customer, Product, ProductCategory
+from rmperf.engine import lake_reads as lr
+from rmperf.engine.segmentation.policy import SegmentationPolicy
 from rmperf.org.models import Staff
 from rmperf.policies.selectors import policy_loaded
 from rmperf.segments import lake_selectors as lk
@@ -18,7 +20,7 @@ from rmperf.segments.selectors import (
     NextTier,
     ServicePlanView,
     customer_tier_history,
-    segment_next_tier,
+    next_tier_view,
     service_plan,
     tag_names,
 )
@@ -58,7 +60,7 @@ class Customer360:
 ASSET_CATEGORIES = ("deposit", "wealth", "fund", "insurance", "trust")
 
 
-def aum_chart(balances: list[lk.MonthBalance]) -> AumChart:
+def aum_chart(balances: list[lr.MonthBalance]) -> AumChart:
     labels = dict(ProductCategory.choices)
     months = sorted({b.month for b in balances})
     by_cat: dict[str, dict[str, Decimal]] = defaultdict(dict)
@@ -89,15 +91,19 @@ def _names(staff_ids: set[str], product_ids: set[str]) -> tuple[dict[str, str], 
 
 def customer_360(*, actor: Any, customer: Customer) -> Customer360:
     """The customer's tier path and the lake's rows about them (each read filtered by
-    customer_id; see lake_selectors). The caller has already checked access."""
+    customer_id; see engine.lake_reads). The caller has already checked access."""
     history = customer_tier_history(actor=actor, customer=customer)
     current = history[-1] if history else None
-    next_up = segment_next_tier(current) if current is not None else None
+    next_up: NextTier | None = None
     plan: ServicePlanView | None = None
     held: list[str] = []
     tags: list[str] = []
     if current is not None:
+        # One load of the policy version the segment was computed with serves the next
+        # tier, the service plan and the tag names.
         policy = policy_loaded(current.policy_version).policy
+        if isinstance(policy, SegmentationPolicy):
+            next_up = next_tier_view(current, policy)
         plan = service_plan(current.tier, policy)
         categories = dict(ProductCategory.choices)
         held = [str(categories.get(c, c)) for c in current.held]
@@ -108,12 +114,12 @@ def customer_360(*, actor: Any, customer: Customer) -> Customer360:
     if lake is None:
         return Customer360(*head, False, AumChart(), [], [], [], [], [])
     cid = customer.customer_id
-    balances = lk.customer_balances(lake, cid)
-    holdings = lk.customer_holdings(lake, cid)
-    transactions = lk.customer_transactions(lake, cid, limit=RECENT)
-    loans = lk.customer_loans(lake, cid)
-    interactions = lk.customer_interactions(lake, cid, limit=RECENT)
-    referrals = lk.customer_referrals(lake, cid, limit=RECENT)
+    balances = lr.customer_balances(lake, cid)
+    holdings = lr.customer_holdings(lake, cid)
+    transactions = lr.customer_transactions(lake, cid, limit=RECENT)
+    loans = lr.customer_loans(lake, cid)
+    interactions = lr.customer_interactions(lake, cid, limit=RECENT)
+    referrals = lr.customer_referrals(lake, cid, limit=RECENT)
     staff_ids = {r["staff_id"] for r in interactions + holdings + loans if r.get("staff_id")}
     staff_ids |= {r[k] for r in referrals for k in ("from_staff_id", "to_staff_id") if r.get(k)}
     product_ids = {r["product_id"] for r in holdings + loans + transactions if r.get("product_id")}

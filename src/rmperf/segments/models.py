@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet
+from rmperf.core.runs import BatchRun
 from rmperf.customers.models import customer_scope_q
 
 
@@ -28,27 +27,22 @@ class Tier(models.TextChoices):
 TIER_ORDER: tuple[str, ...] = tuple(Tier.values)
 
 
-class RunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    SUPERSEDED = "superseded", _("Superseded")
-    FAILED = "failed", _("Failed")
-
-
-class SegmentRun(models.Model):
+class SegmentRun(BatchRun):
     """One segmentation of the whole bank at an as-of date under one policy version.
 
     Re-running (as_of, policy version) replaces the earlier run's rows (that run is kept
     as `superseded`, its rows removed); runs at other dates stay, so tiers have a history.
+    `row_count` is the customers segmented.
     """
 
     run_id = models.UUIDField(_("run id"), default=uuid.uuid4, unique=True, editable=False)
     as_of = models.DateField(_("as of"), db_index=True)
-    policy_version = models.ForeignKey(
+    #: Always a stored version: the app segments only with an approved policy.
+    policy = models.ForeignKey(
         "policies.PolicyVersion",
         verbose_name=_("policy version"),
         on_delete=models.PROTECT,
-        related_name="segment_runs",
+        related_name="+",
     )
     lake_import = models.ForeignKey(
         "lakes.LakeImport",
@@ -58,27 +52,8 @@ class SegmentRun(models.Model):
         on_delete=models.PROTECT,
         related_name="segment_runs",
     )
-    lake_path = models.CharField(_("lake path"), max_length=1000)
-    status = models.CharField(
-        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
-    )
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    customer_count = models.PositiveIntegerField(_("customers"), default=0)
     skipped = models.PositiveIntegerField(_("customers not in the app"), default=0)
     tier_counts = models.JSONField(_("customers per tier"), default=dict, blank=True)
-    problem = models.TextField(_("problem"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_label = models.CharField(_("actor label"), max_length=150)
-
-    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("segmentation run")
@@ -86,7 +61,7 @@ class SegmentRun(models.Model):
         ordering = ("-as_of", "-started_at", "-pk")
         constraints = (
             models.UniqueConstraint(
-                fields=("as_of", "policy_version"),
+                fields=("as_of", "policy"),
                 condition=models.Q(status="succeeded"),
                 name="segment_run_one_per_date_and_policy",
             ),
@@ -101,11 +76,9 @@ class SegmentRun(models.Model):
         labels = dict(Tier.choices)
         return [(t, str(labels[t]), int(self.tier_counts.get(t, 0))) for t in TIER_ORDER]
 
-    @classmethod
-    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
-        """Run records (dates, counts) are open to everyone signed in; only managers start
-        runs, which the service checks (`segment_may_run`)."""
-        return None if action is Action.VIEW else NOTHING
+    @property
+    def audit_id(self) -> str:
+        return str(self.run_id)
 
 
 class CustomerSegment(models.Model):

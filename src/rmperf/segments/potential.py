@@ -1,15 +1,12 @@
 """The weekly high-potential list (DOMAIN §3), from the engine's `high_potential()`.
 
 The engine computes it; the app only feeds it a book's stored segment rows and shows the
-result. Until the engine provides the function the list is not shown at all (nothing is
-made up in its place).
+result.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,21 +15,14 @@ import pyarrow as pa
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 
+from rmperf.engine.segmentation.policy import SegmentationPolicy
+from rmperf.engine.segmentation.potential import high_potential
 from rmperf.policies.selectors import policy_loaded
 from rmperf.segments.models import CustomerSegment, SegmentRun, Tier
 
 logger = logging.getLogger(__name__)
 #: How many customers the dashboard lists.
 SHOWN = 20
-
-
-def _engine_function() -> Callable[..., pa.Table] | None:
-    try:
-        module = importlib.import_module("rmperf.engine.segmentation.potential")
-    except ImportError:
-        return None
-    fn = getattr(module, "high_potential", None)
-    return fn if callable(fn) else None
 
 
 @dataclass(frozen=True)
@@ -75,17 +65,19 @@ def _segments_table(rows: list[CustomerSegment]) -> pa.Table:
 def high_potential_for(
     *, rows: QuerySet[CustomerSegment], run: SegmentRun | None
 ) -> list[Potential] | None:
-    """The book's high-potential customers with the engine's reason, or None when the
-    engine has no such function yet (the page then leaves the list out)."""
-    fn = _engine_function()
-    if fn is None or run is None:
+    """The book's high-potential customers with the engine's reason, or None when there
+    is no run or the engine could not read the stored book (the page then leaves the list
+    out)."""
+    if run is None:
         return None
     book = list(rows.select_related(None))
     if not book:
         return []
-    policy = policy_loaded(run.policy_version).policy
+    policy = policy_loaded(run.policy).policy
+    if not isinstance(policy, SegmentationPolicy):
+        return None
     try:
-        result = fn(_segments_table(book), policy=policy)
+        result = high_potential(_segments_table(book), policy=policy)
     except (TypeError, ValueError, KeyError, pa.ArrowException):
         logger.exception("high_potential() failed on a stored book")
         return None

@@ -21,19 +21,20 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 
 from rmperf.core.access import may_see_customer_names
+from rmperf.core.runs import RunStatus
 from rmperf.customers.models import Customer, ProductCategory
-from rmperf.engine.segmentation.policy import SegmentationPolicy, TierRule
+from rmperf.engine.segmentation.policy import SegmentationPolicy
 from rmperf.engine.segmentation.policy import Tier as EngineTier
+from rmperf.engine.segmentation.potential import gap_to, next_rule
 from rmperf.org.models import Role, Staff
-from rmperf.policies.selectors import policy_loaded
-from rmperf.segments.models import TIER_ORDER, CustomerSegment, RunStatus, SegmentRun, Tier
+from rmperf.segments.models import TIER_ORDER, CustomerSegment, SegmentRun, Tier
 
 
 def segment_run_current() -> SegmentRun | None:
     """The run the pages show: the latest as-of date, and at that date the latest run."""
     run: SegmentRun | None = (
         SegmentRun.objects.filter(status=RunStatus.SUCCEEDED)
-        .select_related("policy_version")
+        .select_related("policy")
         .order_by("-as_of", "-finished_at", "-pk")
         .first()
     )
@@ -42,7 +43,7 @@ def segment_run_current() -> SegmentRun | None:
 
 def segment_runs(*, actor: Any) -> QuerySet[SegmentRun]:
     """Run records, newest date first."""
-    return SegmentRun.objects.restrict(actor).select_related("policy_version", "lake_import")
+    return SegmentRun.objects.restrict(actor).select_related("policy", "lake_import")
 
 
 # --- the customer book -------------------------------------------------------------------
@@ -108,8 +109,9 @@ def customer_tier_history(*, actor: Any, customer: Customer) -> list[CustomerSeg
 
 
 @dataclass(frozen=True)
-class Gap:
-    """One bound of the next tier up: where the customer stands and what it asks."""
+class GapLine:
+    """One bound of the next tier's rule as the 360 shows it: where the customer stands,
+    what the rule asks and whether it is met (the engine's `gap_to` says what is missing)."""
 
     measure: str  # "R", "F" or "M"
     current: int | Decimal
@@ -122,55 +124,27 @@ class Gap:
 class NextTier:
     tier: str
     label: str
-    gaps: list[Gap]
+    gaps: list[GapLine]
 
 
-def _better(a: str, b: str) -> bool:
-    return TIER_ORDER.index(a) < TIER_ORDER.index(b)
-
-
-def _next_rule(tier: str, policy: SegmentationPolicy) -> TierRule | None:
-    """The rule of the tier above: the policy's development ladder when it has one (the
-    same the high-potential list uses), else the closest better tier with a rule."""
-    ladder_next = getattr(policy, "next_tier", None)
-    if callable(ladder_next):
-        above = ladder_next(EngineTier(tier))
-        rule_of = getattr(policy, "tier_rule", None)
-        if above is None or not callable(rule_of):
-            return None
-        found: TierRule | None = rule_of(above)
-        return found
-    candidates = [
-        r
-        for r in policy.tiers
-        if r.recency_min is None and _better(r.tier.value, tier) and r.tier.value != tier
-    ]
-    return max(candidates, key=lambda r: TIER_ORDER.index(r.tier.value)) if candidates else None
-
-
-def next_tier(segment: CustomerSegment, policy: SegmentationPolicy) -> NextTier | None:
-    """The closest better tier the customer could reach and each bound it asks: "F 3 of 5
-    for core". Tiers defined by a minimum recency (sleeping) are not something to reach."""
-    rule = _next_rule(segment.tier, policy)
+def next_tier_view(segment: CustomerSegment, policy: SegmentationPolicy) -> NextTier | None:
+    """The next tier up the policy's ladder and each bound it asks ("F 3 of 5 for core"),
+    from the engine's `next_rule` and `gap_to`."""
+    rule = next_rule(policy, EngineTier(segment.tier))
     if rule is None:
         return None
-    gaps: list[Gap] = []
-    if rule.recency_max is not None:
-        gaps.append(
-            Gap("R", segment.recency_days, rule.recency_max,
-                segment.recency_days <= rule.recency_max, "≤")
-        )  # fmt: skip
-    if rule.frequency_min is not None:
-        gaps.append(
-            Gap("F", segment.frequency, rule.frequency_min,
-                segment.frequency >= rule.frequency_min, "≥")
-        )  # fmt: skip
-    if rule.monetary_min is not None:
-        gaps.append(
-            Gap("M", segment.monetary, rule.monetary_min,
-                segment.monetary >= rule.monetary_min, "≥")
-        )  # fmt: skip
-    return NextTier(tier=rule.tier.value, label=str(dict(Tier.choices)[rule.tier.value]), gaps=gaps)
+    r, f, m = segment.recency_days, segment.frequency, segment.monetary
+    gap = gap_to(rule, r, f, m)
+    lines: list[GapLine] = []
+    if rule.recency_max is not None and gap.recency is not None:
+        lines.append(GapLine("R", r, rule.recency_max, gap.recency == 0, "≤"))
+    if rule.frequency_min is not None and gap.frequency is not None:
+        lines.append(GapLine("F", f, rule.frequency_min, gap.frequency == 0, "≥"))
+    if rule.monetary_min is not None and gap.monetary is not None:
+        lines.append(GapLine("M", m, rule.monetary_min, gap.monetary == 0, "≥"))
+    return NextTier(
+        tier=rule.tier.value, label=str(dict(Tier.choices)[rule.tier.value]), gaps=lines
+    )
 
 
 def _text(value: Any) -> str:
@@ -201,14 +175,6 @@ def service_plan(tier: str, policy: Any) -> ServicePlanView | None:
 def tag_names(policy: Any) -> dict[str, str]:
     """Tag id → its name in the current language, from the policy's tag rules."""
     return {t.id: _text(t.names) for t in getattr(policy, "tags", ())}
-
-
-def segment_next_tier(segment: CustomerSegment) -> NextTier | None:
-    """`next_tier` under the policy version the segment was computed with."""
-    policy = policy_loaded(segment.policy_version).policy
-    if not isinstance(policy, SegmentationPolicy):
-        return None
-    return next_tier(segment, policy)
 
 
 # --- the contribution dashboard -------------------------------------------------------------

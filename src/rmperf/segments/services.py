@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -22,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.access import scope_of
-from rmperf.core.audit import audit_record
+from rmperf.core.run_services import run_fail, run_start, run_succeed, runs_supersede
 from rmperf.customers.models import Customer
-from rmperf.engine.backends import attach_lake, open_backend
 from rmperf.engine.lake import Lake
+from rmperf.engine.lake_reads import customer_index_build, lake_end_date, last_contacts
 from rmperf.engine.segmentation import segment
 from rmperf.lakes.models import ImportStatus, LakeImport
 from rmperf.lakes.selectors import lake_current
@@ -33,7 +32,7 @@ from rmperf.org.models import Staff
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 from rmperf.policies.selectors import policy_active, policy_loaded
-from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+from rmperf.segments.models import CustomerSegment, SegmentRun
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +55,6 @@ def segment_may_run(*, actor: Any) -> bool:
     return scope.superuser or scope.role in RUN_ROLES
 
 
-def _label(actor: Any) -> str:
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())
-    return "system"
-
-
 def _lake_import(lake_dir: str) -> LakeImport | None:
     found: LakeImport | None = (
         LakeImport.objects.filter(lake_path=lake_dir)
@@ -75,51 +68,6 @@ def _lake_import(lake_dir: str) -> LakeImport | None:
 def _bank_lake(lake_dir: Any, run_import: LakeImport | None, time_zone: str) -> Lake:
     today = run_import.today if run_import is not None else timezone.localdate()
     return Lake(lake_dir, today=today, time_zone=time_zone)
-
-
-def _day_end(day: dt.date, time_zone: str) -> dt.datetime:
-    """The first instant after `day` in bank time."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(time_zone))
-
-
-def _last_contacts(lake: Lake, *, as_of: dt.date) -> dict[str, dt.date]:
-    """Each customer's latest interaction on or before `as_of` (business date), valid rows."""
-    if not lake.files("interactions").readable:
-        return {}
-    engine = open_backend("duckdb")
-    try:
-        attach_lake(engine, lake, ["interactions"])
-        bound = _day_end(as_of, lake.time_zone).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table = engine.to_arrow(
-            "SELECT customer_id, MAX(ts) AS last_ts FROM rm_valid_interactions "  # noqa: S608
-            f"WHERE ts < CAST('{bound}+00' AS TIMESTAMPTZ) GROUP BY customer_id"
-        )
-    finally:
-        engine.close()
-    zone = ZoneInfo(lake.time_zone)
-    return {
-        cid: ts.astimezone(zone).date()
-        for cid, ts in zip(
-            table.column("customer_id").to_pylist(),
-            table.column("last_ts").to_pylist(),
-            strict=True,
-        )
-        if ts is not None
-    }
-
-
-def lake_end_date(lake: Lake) -> dt.date | None:
-    """The business date of the lake's last valid transaction (None: no transactions)."""
-    if not lake.files("transactions").readable:
-        return None
-    engine = open_backend("duckdb")
-    try:
-        attach_lake(engine, lake, ["transactions"])
-        table = engine.to_arrow("SELECT MAX(ts) AS last_ts FROM rm_valid_transactions")
-    finally:
-        engine.close()
-    last = table.column("last_ts")[0].as_py()
-    return None if last is None else last.astimezone(ZoneInfo(lake.time_zone)).date()
 
 
 def _holdings(row: dict[str, Any], columns: list[str]) -> str:
@@ -174,7 +122,7 @@ def _segment_rows(
         categories = [cat for cat, values in held if values[i]]
         yield (
             run.pk,
-            run.policy_version_id,
+            run.policy_id,
             run.as_of,
             cid,
             cols["unit_id"][i],
@@ -241,37 +189,6 @@ def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
         yield chunk
 
 
-def _record_failure(
-    *,
-    actor: Any,
-    as_of: dt.date,
-    version: PolicyVersion,
-    run_import: LakeImport | None,
-    lake_dir: str,
-    problem: str,
-) -> SegmentRun:
-    with transaction.atomic(durable=True):
-        run = SegmentRun.objects.create(
-            as_of=as_of,
-            policy_version=version,
-            lake_import=run_import,
-            lake_path=lake_dir,
-            status=RunStatus.FAILED,
-            finished_at=timezone.now(),
-            problem=problem[:2000],
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=_label(actor),
-        )
-        audit_record(
-            actor=actor,
-            verb="segments.run.failed",
-            object_type="segment_run",
-            object_id=str(run.run_id),
-            after={"as_of": as_of.isoformat(), "policy_version": version.pk, "problem": problem},
-        )
-    return run
-
-
 def segment_run(
     *, actor: Any, as_of: dt.date, policy_version: PolicyVersion | None = None
 ) -> SegmentRun:
@@ -298,12 +215,16 @@ def segment_run(
     began = time.perf_counter()
     try:
         table = segment(lake, as_of=as_of, policy=policy)
-        last_contacts = _last_contacts(lake, as_of=as_of)
+        contacts = last_contacts(lake, as_of=as_of)
     except Exception as exc:  # the engine could not read the lake: say so on a record
         logger.exception("segmentation at %s failed", as_of)
-        _record_failure(
-            actor=actor, as_of=as_of, version=version, run_import=run_import,
-            lake_dir=str(lake_dir), problem=f"{type(exc).__name__}: {exc}",
+        problem = f"{type(exc).__name__}: {exc}"
+        run_fail(
+            SegmentRun, actor=actor, problem=problem, verb="segments.run.failed",
+            object_type="segment_run",
+            after={"as_of": as_of.isoformat(), "policy_version": version.pk, "problem": problem},
+            as_of=as_of, policy=version, policy_label=version.run_label,
+            lake_import=run_import, lake_path=str(lake_dir),
         )  # fmt: skip
         raise SegmentRunError(
             _("The segmentation failed and nothing was written: %(error)s")
@@ -313,40 +234,28 @@ def segment_run(
     customers = set(Customer.objects.values_list("customer_id", flat=True))
     staff = set(Staff.objects.values_list("staff_id", flat=True))
     with transaction.atomic(durable=True):
-        earlier = list(
-            SegmentRun.objects.select_for_update().filter(
-                as_of=as_of, policy_version=version, status=RunStatus.SUCCEEDED
-            )
-        )
-        for old in earlier:
-            CustomerSegment.objects.filter(run=old).delete()
-            old.status = RunStatus.SUPERSEDED
-            old.save(update_fields=["status"])
-        run = SegmentRun.objects.create(
+        earlier = runs_supersede(SegmentRun.objects.filter(as_of=as_of, policy=version))
+        CustomerSegment.objects.filter(run__in=earlier).delete()
+        run = run_start(
+            SegmentRun,
+            actor=actor,
             as_of=as_of,
-            policy_version=version,
+            policy=version,
+            policy_label=version.run_label,
             lake_import=run_import,
             lake_path=str(lake_dir),
-            status=RunStatus.RUNNING,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=_label(actor),
         )
         counts = _write_rows(
-            _segment_rows(
-                table, run=run, last_contacts=last_contacts, customers=customers, staff=staff
-            )
+            _segment_rows(table, run=run, last_contacts=contacts, customers=customers, staff=staff)
         )
         written = sum(counts.values())
-        run.customer_count = written
         run.skipped = table.num_rows - written
         run.tier_counts = counts
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.save(
-            update_fields=["customer_count", "skipped", "tier_counts", "status", "finished_at"]
-        )
-        audit_record(
+        run_succeed(
+            run,
             actor=actor,
+            row_count=written,
+            update_fields=["skipped", "tier_counts"],
             verb=RUN_VERB,
             object_type="segment_run",
             object_id=str(run.run_id),
@@ -374,7 +283,7 @@ def segment_run(
 
 def _customer_index_ensure() -> None:
     """The customer 360's index of the lake in use (built once per lake content)."""
-    from rmperf.segments.lake_selectors import customer_index_build, lake_files
+    from rmperf.segments.lake_selectors import lake_files
 
     files = lake_files()
     if files is not None:

@@ -278,7 +278,7 @@ def run_list_view(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Segmented %(count)s customers at %(date)s.")
-                % {"count": f"{run.customer_count:,}", "date": run.as_of.isoformat()},
+                % {"count": f"{run.row_count:,}", "date": run.as_of.isoformat()},
             )
         return redirect("segments:runs")
     runs = list(segment_runs(actor=request.user)[:RUNS_SHOWN])

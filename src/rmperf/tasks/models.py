@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import RestrictedQuerySet, unit_prefix_q
-from rmperf.policies.models import policy_label_field, policy_version_fk
+from rmperf.core.runs import BatchRun
 
 
 class TaskKind(models.TextChoices):
@@ -66,31 +66,18 @@ def _staff_scope_q(scope: Scope, action: Action, field: str = "staff") -> models
     return own | unit_prefix_q(f"{field}__unit__path", scope)
 
 
-class TaskRun(models.Model):
-    """One daily run of the engine's tasks over the lake in use, with what it changed."""
+class TaskRun(BatchRun):
+    """One daily run of the engine's tasks over the lake in use, with what it changed.
+    `row_count` is the tasks created and closed together."""
 
     as_of = models.DateField(_("as of"))
-    lake_path = models.CharField(_("lake"), max_length=500)
     policy_digest = models.CharField(_("tasks policy"), max_length=64)
-    policy = policy_version_fk()
-    policy_label = policy_label_field()
     kinds = models.JSONField(_("kinds computed"), default=list)
     proposed = models.PositiveIntegerField(_("tasks proposed"), default=0)
     created = models.PositiveIntegerField(_("tasks created"), default=0)
     closed = models.PositiveIntegerField(_("tasks closed"), default=0)
     skipped = models.PositiveIntegerField(_("rows skipped"), default=0)
-    started_at = models.DateTimeField(_("started at"))
-    finished_at = models.DateTimeField(_("finished at"))
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
-    objects = RestrictedQuerySet.as_manager()
     restrict_roles = frozenset({"branch_manager", "hr", "auditor"})
 
     class Meta:
@@ -100,11 +87,6 @@ class TaskRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.pk})"
-
-    @classmethod
-    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
-        """Runs concern the whole bank: branch managers see them (read), HR and auditors too."""
-        return None if action is Action.VIEW else models.Q(pk__in=[])
 
 
 class Task(models.Model):

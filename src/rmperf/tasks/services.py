@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.access import Action, scope_of, staff_of
 from rmperf.core.audit import audit_record
+from rmperf.core.run_services import run_start, run_succeed
+from rmperf.core.runs import RunStatus
 from rmperf.customers.models import Assignment, Customer, current_on
 from rmperf.engine.lake import Lake
 from rmperf.engine.segmentation.tags import add_months
@@ -30,7 +32,7 @@ from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_active, policy_in_force, policy_loaded
-from rmperf.segments.models import CustomerSegment, RunStatus, SegmentRun
+from rmperf.segments.models import CustomerSegment, SegmentRun
 from rmperf.tasks.models import (
     CAUSE_GONE,
     CloseReason,
@@ -111,7 +113,7 @@ def stored_segments(*, as_of: dt.date, version: Any, lake_path: str) -> pa.Table
         SegmentRun.objects.filter(
             as_of=as_of,
             status=RunStatus.SUCCEEDED,
-            policy_version=version,
+            policy=version,
             lake_path=lake_path,
         )
         .order_by("-finished_at", "-pk")
@@ -190,7 +192,9 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
         proposed[_Key(r["staff_id"], r["customer_id"], r["kind"], r["source_key"])] = r
 
     with transaction.atomic(durable=True):
-        run = TaskRun.objects.create(
+        run = run_start(
+            TaskRun,
+            actor=actor,
             as_of=as_of,
             lake_path=str(lake.path),
             policy_digest=tasks_loaded.digest,
@@ -200,8 +204,6 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
             proposed=len(proposed),
             skipped=skipped,
             started_at=started,
-            finished_at=started,
-            started_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         before = Task.objects.count()
         new = [
@@ -223,10 +225,11 @@ def task_run(*, actor: Any, as_of: dt.date, lake_dir: Any = None) -> TaskRun:
         Task.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
         run.created = Task.objects.count() - before
         run.closed = _close_vanished(run=run, proposed=proposed, policy=policy, as_of=as_of)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["created", "closed", "finished_at"])
-        audit_record(
+        run_succeed(
+            run,
             actor=actor,
+            row_count=run.created + run.closed,
+            update_fields=["created", "closed"],
             verb=RUN_VERB,
             object_type="tasks.TaskRun",
             object_id=str(run.pk),

@@ -68,6 +68,13 @@ class Gap:
         return any(g for g in (self.recency, self.frequency, self.monetary))
 
 
+def next_rule(policy: SegmentationPolicy, tier: Tier) -> TierRule | None:
+    """The rule of the rung above `tier` on the policy's ladder (the lowest rung for a
+    tier off the ladder); None at the top, or when that rung has no rule."""
+    above = policy.next_tier(tier)
+    return policy.tier_rule(above) if above is not None else None
+
+
 def gap_to(rule: TierRule, recency: int, frequency: int, monetary: Decimal) -> Gap:
     """What is missing to meet `rule` (0 where a bound is met)."""
     return Gap(
@@ -140,10 +147,10 @@ def high_potential(segments: pa.Table, *, policy: SegmentationPolicy) -> pa.Tabl
         count = row["product_count"]
         if hp.max_product_count is not None and count is not None and count > hp.max_product_count:
             continue
-        next_tier = policy.next_tier(tier)
-        rule = policy.tier_rule(next_tier) if next_tier is not None else None
-        if next_tier is None or rule is None:
+        rule = next_rule(policy, tier)
+        if rule is None:
             continue
+        next_tier = rule.tier
         r, f, m = row["recency_days"], row["frequency"], row["monetary"]
         gap = gap_to(rule, r, f, m)
         if not gap.missing or not is_near(rule, r, f, m, policy):

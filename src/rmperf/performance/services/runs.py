@@ -17,7 +17,7 @@ from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rmperf.core.audit import audit_record
+from rmperf.core.run_services import run_start, run_succeed, runs_supersede
 from rmperf.engine.indicators.offers import Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS
 from rmperf.engine.lake import Lake
@@ -35,14 +35,11 @@ from rmperf.performance.models import (
     PerfPeriod,
     PeriodStatus,
     RmResult,
-    RunStatus,
     ScoringRun,
 )
 from rmperf.performance.selectors import scorecards_current
 from rmperf.performance.services.periods import (
     PerformanceError,
-    actor_label,
-    actor_user,
     json_digest,
     parse_period,
     period_get_or_open,
@@ -192,12 +189,12 @@ def period_run(
         )
         results, cleared = _results_replace(period=period, run=run, scored=scored, known=known)
         _lines_replace(period=period, results=results, scored=scored)
-        run.result_count = len(results)
-        run.save(update_fields=["result_count"])
         period.status = PeriodStatus.COMPUTED
         period.save(update_fields=["status"])
-        audit_record(
+        run_succeed(
+            run,
             actor=actor,
+            row_count=len(results),
             verb="performance.period.run",
             object_type="performance.period",
             object_id=period.key,
@@ -209,7 +206,7 @@ def period_run(
                 "policy_versions": run.policy_versions,
                 "policy": run.policy_label,
                 "lake_import": run.lake_import_id,
-                "results": run.result_count,
+                "results": len(results),
                 "manual_digest": run.manual_digest,
                 "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
                 "skipped": len(skipped),
@@ -262,10 +259,10 @@ def _run_record(
     started: dt.datetime,
 ) -> ScoringRun:
     """The new run of the period, recorded with its inputs; the last one is superseded."""
-    ScoringRun.objects.filter(period=period, status=RunStatus.SUCCEEDED).update(
-        status=RunStatus.SUPERSEDED
-    )
-    run: ScoringRun = ScoringRun.objects.create(
+    runs_supersede(ScoringRun.objects.filter(period=period))
+    run: ScoringRun = run_start(
+        ScoringRun,
+        actor=actor,
         period=period,
         lake_path=str(inputs.lake_dir),
         lake_import=inputs.lake_import,
@@ -277,12 +274,8 @@ def _run_record(
         manual_digest=inputs.manual.digest if inputs.manual is not None else "",
         cards=cards_snapshot(inputs.cards),
         inputs_digest=inputs.inputs_digest,
-        result_count=0,
         skipped=skipped,
         started_at=started,
-        finished_at=timezone.now(),
-        actor=actor_user(actor),
-        actor_label=actor_label(actor),
     )
     return run
 

@@ -40,6 +40,4 @@ class Command(BaseCommand):
         except (SegmentRunError, PolicyVersion.DoesNotExist) as exc:
             raise CommandError(str(exc)) from exc
         tiers = ", ".join(f"{t} {n:,}" for t, _label, n in run.tiers)
-        self.stdout.write(
-            f"run {run.run_id} at {run.as_of}: {run.customer_count:,} customers ({tiers})"
-        )
+        self.stdout.write(f"run {run.run_id} at {run.as_of}: {run.row_count:,} customers ({tiers})")

@@ -1,0 +1,110 @@
+"""The lifecycle every batch run goes through (start → succeed, or fail; a later run
+supersedes an earlier one), each step audited. Used by the segmentation, scoring,
+recommendation and task runs, and by every run that inherits `core.runs.BatchRun`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from rmperf.core.audit import audit_record
+from rmperf.core.runs import BatchRun, RunStatus
+
+#: The longest problem text a failed run keeps (the audit event keeps it whole).
+PROBLEM_LENGTH = 2000
+
+
+def run_actor_label(actor: Any) -> str:
+    """How a run names who started it: the username, or `system` (CLI, demo, schedule)."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return str(actor.get_username())
+    return "system"
+
+
+def _actor_user(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def run_start[R: BatchRun](model: type[R], *, actor: Any, **fields: Any) -> R:
+    """Create a run in `running`, stamped with who started it; call inside the run's
+    own transaction, before writing its rows (they point at the run)."""
+    return model.objects.create(
+        status=RunStatus.RUNNING,
+        actor=_actor_user(actor),
+        actor_label=run_actor_label(actor),
+        **fields,
+    )
+
+
+def run_succeed[R: BatchRun](
+    run: R,
+    *,
+    actor: Any,
+    row_count: int,
+    verb: str,
+    object_type: str,
+    object_id: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    update_fields: Iterable[str] = (),
+) -> R:
+    """Mark the run succeeded with the rows it wrote, save it (with the run's own
+    `update_fields`) and write its audit event, in the caller's transaction."""
+    run.status = RunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.row_count = row_count
+    run.save(update_fields=["status", "finished_at", "row_count", *update_fields])
+    audit_record(
+        actor=actor,
+        verb=verb,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+    )
+    return run
+
+
+def runs_supersede[R: BatchRun](runs: QuerySet[R]) -> list[R]:
+    """Lock the succeeded runs among `runs` and mark them superseded (a new run of the same
+    key replaces their results); returns them so the caller can remove their rows."""
+    earlier = list(runs.select_for_update().filter(status=RunStatus.SUCCEEDED))
+    for old in earlier:
+        old.status = RunStatus.SUPERSEDED
+        old.save(update_fields=["status"])
+    return earlier
+
+
+def run_fail[R: BatchRun](
+    model: type[R],
+    *,
+    actor: Any,
+    problem: str,
+    verb: str,
+    object_type: str,
+    after: Mapping[str, Any],
+    **fields: Any,
+) -> R:
+    """Record a run that failed before writing anything, in its own transaction (the
+    failed work has rolled back), with its audit event naming the run's `audit_id`."""
+    with transaction.atomic(durable=True):
+        run = model.objects.create(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            problem=problem[:PROBLEM_LENGTH],
+            actor=_actor_user(actor),
+            actor_label=run_actor_label(actor),
+            **fields,
+        )
+        audit_record(
+            actor=actor,
+            verb=verb,
+            object_type=object_type,
+            object_id=run.audit_id,
+            after=after,
+        )
+    return run
