@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rmperf.performance",
     "rmperf.recommend",
     "rmperf.careers",
+    "rmperf.pay",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "rmperf.core.context_processors.actor",
                 "rmperf.tasks.context_processors.task_nav",
                 "rmperf.careers.context_processors.career_nav",
+                "rmperf.pay.context_processors.pay_nav",
             ],
         },
     }

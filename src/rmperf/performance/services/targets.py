@@ -35,7 +35,7 @@ PROPOSE_ROLES = frozenset({"team_leader", "branch_manager", "hr"})
 
 def approved_targets(*, year: int) -> tuple[EngineSheet, str]:
     """The year's approved target sheets as the engine's sheet, and their digest."""
-    rows: dict[tuple[str, str], TargetRow] = {}
+    rows: dict[tuple[str, str, int | None], TargetRow] = {}
     payload = []
     lines = (
         TargetLine.objects.filter(sheet__year=year, sheet__status=SheetStatus.APPROVED)
@@ -44,7 +44,7 @@ def approved_targets(*, year: int) -> tuple[EngineSheet, str]:
     )
     for ln in lines:
         staff_id = ln.sheet.staff_id
-        rows[(staff_id, ln.indicator)] = TargetRow(
+        rows[(staff_id, ln.indicator, year)] = TargetRow(
             staff_id=staff_id, indicator=ln.indicator, annual=ln.annual, quarters=ln.quarters,
             year=year,
         )  # fmt: skip
