@@ -117,11 +117,17 @@ def _run(run: PayRun) -> dict[str, Any]:
     url_name="pay_statements",
     summary="A quarter's pay statements in scope",
 )
-def list_statements(request: HttpRequest, period: str) -> Any:
+def list_statements(request: HttpRequest, period: str | None = None) -> Any:
     """The statements of the quarter's current run the caller may see (an RM: their own;
-    team leaders and branch managers: their unit; HR and auditors: all)."""
+    team leaders and branch managers: their unit; HR and auditors: all); without
+    `period`, the latest quarter paid."""
     if not sel.may_see_pay(request.user):
         raise Http404
+    if period is None:
+        periods = sel.pay_periods(actor=request.user)
+        if not periods:
+            return []
+        period = periods[0]
     return [_statement(s) for s in sel.statements(actor=request.user, key=period.upper())]
 
 

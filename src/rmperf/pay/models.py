@@ -9,7 +9,9 @@ not yet approved supersedes the last one, whose rows stay beside it.
 
 from __future__ import annotations
 
+import re
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +27,10 @@ from rmperf.performance.models import MANAGER_ROLES
 #: HR and auditors (the bank, auditors read-only). Tellers, wealth managers, risk
 #: officers and HQ analysts see no pay.
 PAY_ROLES = frozenset({"rm", "team_leader", "branch_manager", "hr", "auditor"})
+
+
+#: A money amount inside an engine text (two decimals).
+_MONEY_RE = re.compile(r"-?\d+\.\d{2}\b")
 
 
 def _user_fk(verbose: Any) -> models.ForeignKey[Any, Any]:
@@ -196,6 +202,11 @@ class PayLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.line} {self.amount}"
+
+    @property
+    def portions_display(self) -> str:
+        """The bracket portions with thousands separators (`2,000,000.00 × 15‱ + …`)."""
+        return _MONEY_RE.sub(lambda m: f"{Decimal(m.group(0)):,.2f}", self.portions)
 
     @classmethod
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:

@@ -555,7 +555,7 @@ def inquiry_open(
             raise Http404
         subject = f"{score_line.result.period.key} {score_line.line}"
     else:
-        raise Http404
+        raise PayRefused(_("Choose the line you are asking about."))
     now = timezone.now()
     with transaction.atomic(durable=True):
         inquiry = PayInquiry(
