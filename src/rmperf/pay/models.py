@@ -21,13 +21,29 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.core.access import Action, Scope
 from rmperf.core.querysets import NOTHING, RestrictedQuerySet, unit_prefix_q
 from rmperf.core.runs import BatchRun
-from rmperf.performance.models import MANAGER_ROLES
+from rmperf.performance.models import MANAGER_ROLES, Tier
 
 #: Who may see pay at all: the RM (own), team leaders and branch managers (their unit),
 #: HR and auditors (the bank, auditors read-only). Tellers, wealth managers, risk
 #: officers and HQ analysts see no pay.
 PAY_ROLES = frozenset({"rm", "team_leader", "branch_manager", "hr", "auditor"})
 
+
+#: The engine's line kinds (`rmperf pay --lines`), as the pages name them.
+LINE_LABELS = {
+    "base": _("Base pay"),
+    "loan_pay": _("Loan pay"),
+    "excess_reward": _("Excess reward"),
+    "deferred": _("Deferred"),
+    "immediate": _("Immediate"),
+    "held": _("Held"),
+    "held_released": _("Held released"),
+    "held_forfeited": _("Held forfeited"),
+    "deferral_released": _("Deferral released"),
+    "malus": _("Malus"),
+    "clawback": _("Clawback"),
+    "deferral_balance": _("Deferral balance"),
+}
 
 #: A money amount inside an engine text (two decimals).
 _MONEY_RE = re.compile(r"-?\d+\.\d{2}\b")
@@ -157,6 +173,10 @@ class PayStatement(models.Model):
     def __str__(self) -> str:
         return f"{self.period} {self.staff_id} {self.total_paid}"
 
+    @property
+    def rating_label(self) -> str:
+        return str(dict(Tier.choices).get(self.rating, self.rating)) if self.rating else ""
+
     @classmethod
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
         return _pay_scope_q("", scope, action)
@@ -202,6 +222,10 @@ class PayLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.line} {self.amount}"
+
+    @property
+    def line_label(self) -> str:
+        return str(LINE_LABELS.get(self.line, self.line))
 
     @property
     def portions_display(self) -> str:

@@ -192,6 +192,21 @@ def _approved(key: str) -> PayRun | None:
 # -- the run -------------------------------------------------------------------------------
 
 
+def pay_quarters_needed(*, key: str) -> list[str]:
+    """The quarters whose confirmed ratings a pay run of `key` reads: every quarter with an
+    RM's loan disbursed in it from the first such quarter (or the plan's start) up to `key`,
+    and `key` itself (what `rmperf demo` confirms before it pays)."""
+    period = _quarter(key)
+    _version, loaded = policy_in_force(PolicyKind.PAY)
+    try:
+        data = read_lake(_lake(), loaded.policy)
+    except (ValueError, PolicyError) as exc:
+        raise PayRefused(str(exc)) from None
+    last = quarter_index(period)
+    first = first_quarter(data, loaded.policy, last)
+    return [quarter_key(q) for q in sorted({*quarters_needing_ratings(data, first, last), last})]
+
+
 def pay_run(*, actor: Any, key: str) -> PayRun:
     """Pay every RM for quarter `key` on the current lake from the confirmed ratings and
     store the statements with their lines. Refused once the quarter's pay is approved; a
