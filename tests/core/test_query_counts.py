@@ -15,6 +15,7 @@ from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment
 from rmperf.org.models import OrgUnit, Staff, unit_path
 from tests.factories import Bank, add_customers, make_assignment, make_customer
+from tests.pay.helpers import grow_statements
 
 
 def grow_customers(bank: Bank, start: int, n: int) -> None:
@@ -74,6 +75,9 @@ LIST_PAGES = [
     ListPage("/org/", "hannah", grow_units),
     ListPage("/api/org/units", "hannah", grow_units),
     ListPage("/audit/", "audrey", grow_events),
+    ListPage("/pay/?period=2026Q3", "hannah", grow_statements),
+    ListPage("/pay/cost/?period=2026Q3", "mike", grow_statements),
+    ListPage("/api/pay/statements?period=2026Q3", "tina", grow_statements),
 ]
 
 

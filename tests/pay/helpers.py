@@ -72,3 +72,26 @@ def inquiry_in_alices_scope(bank: Bank) -> PayInquiry:
             at=timezone.now(),
         )  # fmt: skip
     return inquiry
+
+
+def grow_statements(bank: Bank, start: int, n: int) -> None:
+    """n more RMs in team A1, each with a 2026Q3 statement of two lines (query counts)."""
+    import datetime as dt
+
+    from rmperf.org.models import Staff
+
+    run = run_in_alices_scope(bank)
+    for i in range(start, start + n):
+        rm = Staff.objects.create(
+            staff_id=f"S-PAY{i}", name=f"RM {i}", role="rm", rank="junior",
+            unit=bank.alice.unit, hired_on=dt.date(2022, 1, 1),
+        )  # fmt: skip
+        model = PayStatement.objects.get(run=run, staff=bank.alice)
+        model.pk = None
+        model.staff = rm
+        model.save()
+        for position in (1, 2):
+            PayLine.objects.create(
+                statement=model, position=position, line="base", amount=Decimal("2300.00"),
+                month=f"2026-0{6 + position}",
+            )  # fmt: skip
