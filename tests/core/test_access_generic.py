@@ -17,6 +17,11 @@ from django.urls.resolvers import RoutePattern
 from rmperf.policies.selectors import policy_active
 from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
+from tests.pay.helpers import (
+    inquiry_in_alices_scope,
+    run_in_alices_scope,
+    statement_in_alices_scope,
+)
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
 
@@ -35,6 +40,10 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "kind": lambda bank: "segmentation",
     "check_id": lambda bank: str(check_in_alices_scope(bank).pk),
     "listing_id": lambda bank: str(listing_in_alices_scope(bank).pk),
+    "statement_id": lambda bank: str(statement_in_alices_scope(bank).pk),
+    "run_id": lambda bank: str(run_in_alices_scope(bank).run_id),
+    "inquiry_id": lambda bank: str(inquiry_in_alices_scope(bank).pk),
+    "fmt": lambda bank: (statement_in_alices_scope(bank), "csv")[1],
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -161,6 +170,18 @@ CASES: dict[str, Case] = {
     # mike's decision without its body is refused (422) after the lookup.
     "api:careers_checks": Case(out_of_scope=None),
     "api:careers_decide": Case(method="post", in_scope="mike", ok_status=422, out_of_scope="bob"),
+    # Pay: alice sees her own statements, export and inquiries, bob his own (none of
+    # alice's); the pay cost is for managers and HR; HR runs a quarter (no quarter given:
+    # back with why; the API: 422 without its body) and approves the system's run; an
+    # RM's question without a text is refused with why, for anyone.
+    "pay:cost": Case(in_scope="mike", out_of_scope="bob"),
+    "pay:export": Case(out_of_scope=None),
+    "pay:run": Case(method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    "pay:approve": Case(method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    "pay:inquiry_new": Case(method="post", ok_status=302, out_of_scope=None),
+    "api:pay_statements": Case(out_of_scope=None),
+    "api:pay_run": Case(method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"),
+    "api:pay_approve": Case(method="post", in_scope="hannah", ok_status=200, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -15,6 +15,7 @@ from rmperf.core.audit import audit_record
 from rmperf.customers.models import Assignment
 from rmperf.org.models import OrgUnit, Staff, unit_path
 from tests.factories import Bank, add_customers, make_assignment, make_customer
+from tests.pay.helpers import grow_statements
 
 
 def grow_customers(bank: Bank, start: int, n: int) -> None:
@@ -88,6 +89,9 @@ LIST_PAGES = [
     ListPage("/audit/", "audrey", grow_events),
     ListPage("/workbench/", "alice", grow_tasks),
     ListPage("/workbench/desk/", "mike", grow_tasks),
+    ListPage("/pay/?period=2026Q3", "hannah", grow_statements),
+    ListPage("/pay/cost/?period=2026Q3", "mike", grow_statements),
+    ListPage("/api/pay/statements?period=2026Q3", "tina", grow_statements),
 ]
 
 

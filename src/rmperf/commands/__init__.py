@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "rmperf.commands.recommend_commands",
     "rmperf.commands.career_commands",
     "rmperf.commands.careers_app_commands",
+    "rmperf.commands.pay_app_commands",
     "rmperf.commands.backup_commands",
     "rmperf.commands.analysis_commands",
 )

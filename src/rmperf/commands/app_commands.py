@@ -107,6 +107,47 @@ def _last_closed_quarter(today: dt.date) -> str:
     return f"{today.year}Q{q}" if q else f"{today.year - 1}Q4"
 
 
+def _demo_pay(quarter: str) -> None:
+    """Pay for `quarter`, as HR would prepare it (a second person approves it in the app).
+
+    Pay reads the confirmed ratings of every quarter with loans since the first, so the
+    demo scores each such quarter not yet scored and confirms (calibrates) the ratings of
+    each one not yet confirmed, through the performance services, as the demo scores.
+    """
+    from rmperf.pay.services import PayRefused, pay_quarters_needed, pay_run
+    from rmperf.performance.models import PerfPeriod, PeriodStatus
+    from rmperf.performance.services.calibration import period_confirm_calibration
+    from rmperf.performance.services.runs import period_run
+
+    needed = pay_quarters_needed(key=quarter)
+    status = dict(PerfPeriod.objects.filter(key__in=needed).values_list("key", "status"))
+    todo = [k for k in needed if status.get(k) not in (PeriodStatus.CALIBRATED, "closed")]
+    print(
+        f"confirming the ratings pay needs: {len(needed)} quarter(s) with loans "
+        f"({needed[0]} … {needed[-1]}), {len(todo)} to score and confirm …"
+    )
+    for key in todo:
+        if status.get(key) != PeriodStatus.COMPUTED:
+            period_run(actor=None, key=key)
+        period_confirm_calibration(actor=None, key=key)
+        print(f"  {key} scored and confirmed", flush=True)
+    print(f"paying every RM for {quarter} (history from {needed[0]}) …")
+    try:
+        run = pay_run(actor=None, key=quarter)
+    except PayRefused as exc:
+        print(f"  pay refused: {exc}")
+        return
+    held = run.statements.filter(held__gt=0).count()
+    released = run.statements.filter(deferral_released__gt=0).count()
+    malus = run.statements.filter(malus__gt=0).count()
+    clawback = run.statements.filter(clawback__lt=0).count()
+    print(
+        f"  {run.row_count:,} statements, total paid {run.total_paid:,.2f}; {held} held, "
+        f"{released} with a deferral release, {malus} with malus, {clawback} with a "
+        "clawback; awaiting HR's approval"
+    )
+
+
 def _demo_lake(home: Path, *, scale: str, seed: int, end: dt.date) -> Path:
     """The demo bank's lake, its history ending `end` (yesterday: banks' lakes are T+1).
 
@@ -169,6 +210,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"scoring every RM for {quarter} on the scorecards …")
     scored = period_run(actor=None, key=quarter)
     print(f"  {scored.period.key}: {scored.results.count():,} RMs scored")
+    _demo_pay(quarter)
     print("recommending products (rules, suitability filter) …")
     from rmperf.recommend.services import recommendation_run
 

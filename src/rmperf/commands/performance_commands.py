@@ -179,19 +179,25 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     setup_django()
     from rmperf.core.audit import audit_verify
+    from rmperf.pay.models import PayRun
+    from rmperf.pay.services import pay_chain_verify
     from rmperf.performance.models import ChainEntry, PerfPeriod
     from rmperf.performance.services.chain import chain_verify
 
-    problems = chain_verify() + [f"audit log: {p}" for p in audit_verify()]
+    problems = chain_verify() + pay_chain_verify() + [f"audit log: {p}" for p in audit_verify()]
     closed = PerfPeriod.objects.filter(status="closed").count()
     links = ChainEntry.objects.count()
+    approvals = PayRun.objects.filter(approval_seq__isnull=False).count()
     if problems:
         for p in problems:
             print(f"TAMPERED: {p}")
         print(
             f"{len(problems)} problem(s) in {closed} closed period(s), {links} close/reopen "
-            "entries and the audit log"
+            f"entries, {approvals} pay approval(s) and the audit log"
         )
         return 1
-    print(f"ok: {closed} closed period(s), {links} close/reopen entries and the audit log verify")
+    print(
+        f"ok: {closed} closed period(s), {links} close/reopen entries, {approvals} pay "
+        "approval(s) and the audit log verify"
+    )
     return 0

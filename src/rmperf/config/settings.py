@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rmperf.recommend",
     "rmperf.careers",
     "rmperf.workbench",
+    "rmperf.pay",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "rmperf.core.context_processors.actor",
                 "rmperf.tasks.context_processors.task_nav",
                 "rmperf.careers.context_processors.career_nav",
+                "rmperf.pay.context_processors.pay_nav",
             ],
         },
     }
