@@ -267,6 +267,7 @@ def _block_tables(b: act.Block, counters: dict[str, int]) -> dict[str, dict[str,
         "inclusive": bools(ln["inclusive"]),
         "applied_on": dates(ln["applied"]),
         "supply_chain": bools(ln["supply_chain"]),
+        "rate": decimal(ln["rate"], ColType.RATE),
     }
     out["loan_status"] = {
         "loan_id": loan_ids.take(pa.array(st["loan"])),
