@@ -263,6 +263,10 @@ def render() -> str:
         "",
         "Dimension tables (org, staff, customers, assignments, products) are loaded into the",
         "application's database; fact tables stay in the lake and are read by the engine.",
+        f"Optional tables ({', '.join(t.name for t in c.TABLES if t.optional)}) may be absent:",
+        "a lake without one reads it as empty, and validation only notes it; present, it is checked like",
+        "the others. The indicators that read them are then 0 or undefined",
+        "(docs/indicators.md).",
         "",
     ]
     for t in c.TABLES:
