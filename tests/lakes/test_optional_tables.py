@@ -28,6 +28,8 @@ def test_optional_tables_may_be_absent(lake: Path) -> None:
     assert imp.problems == []
     registered = set(RegisteredTable.objects.values_list("table", flat=True))
     assert registered.isdisjoint(OPTIONAL)
+    assert {imp.tables[n]["registration"] for n in OPTIONAL} == {"absent"}
+    assert all(f"{n}: optional table is absent (read as empty)" in imp.notes for n in OPTIONAL)
     assert "transactions" in registered
 
 

@@ -493,7 +493,8 @@ def _register_facts(
             continue
         found = find_table_files(lake_dir, name)
         if found.missing and contract.table(name).optional:
-            continue  # an optional table the lake does not have
+            out[name] = {"registration": "absent"}  # an optional table the lake lacks
+            continue
         files = [str(p) for p in found.files]
         digest = table_digest(lake_dir, name)
         values = {
