@@ -240,6 +240,22 @@ BASE: dict[str, list[dict[str, str]]] = {
             "hours": "4.5",
         },
     ],
+    "projects": [
+        {"project_id": "PJ1", "name": "Supply chain", "staff_id": "S1", "joined_on": "2026-03-01"},
+    ],
+    "proposals": [
+        {
+            "proposal_id": "PR1",
+            "staff_id": "S1",
+            "title": "Online booking",
+            "submitted_on": "2026-03-01",
+            "adopted_on": "2026-03-10",
+            "reviewer_id": "S2",
+        },
+    ],
+    "unit_financials": [
+        {"unit_id": "T1", "month": "2026-03", "net_profit": "-100.00", "equity": "1000.00"},
+    ],
 }
 
 

@@ -326,6 +326,23 @@ ROW_CHECKS = [
         "resolved_at: resolved_at is before received_at "
         "(received_at=2026-06-01T10:00:00, resolved_at=2026-06-01T09:59:00)",
     ),
+    (
+        "proposals",
+        row("proposals", proposal_id="PR9", adopted_on="2026-02-28"),
+        "adopted_on: adopted_on is before submitted_on "
+        "(submitted_on=2026-03-01, adopted_on=2026-02-28)",
+    ),
+    (
+        "proposals",
+        row("proposals", proposal_id="PR8", reviewer_id=""),
+        "reviewer_id: an adopted proposal names its reviewer "
+        "(adopted_on=2026-03-10, reviewer_id=empty)",
+    ),
+    (
+        "proposals",
+        row("proposals", proposal_id="PR7", reviewer_id="S1"),
+        "reviewer_id: a proposal reviewed by its author (staff_id=S1, reviewer_id=S1)",
+    ),
 ]
 
 
@@ -355,6 +372,9 @@ def test_every_contract_row_check_is_covered() -> None:
         "nps_scale",
         "resolved_after_received",
         "applied_before_disbursement",
+        "adopted_after_submitted",
+        "adopted_has_reviewer",
+        "not_own_reviewer",
     }
     assert named == covered
     assert len(ROW_CHECKS) == len(covered)

@@ -21,7 +21,11 @@ Customers and who looks after them:
   2026-01-02 (179 days before 30 June: not sleeping).
 - N1, N2 RM3, opened in Q3 (N1 valid, N2 never transacts); N3 opened 2026-09-10 and
   assigned to RM4 only from 2026-09-12 (credited by the first later assignment).
-- H1, H2, H3 RM3: high-net-worth cases (daily-average based).
+- H1, H2, H3 RM3: high-net-worth cases (daily-average based); H3 holds a trust.
+- V1, V2, V3 RM5: VIP (core-tier) cases on 30 June: V1 and V2 are VIP (V2 by the
+  half-up rounding of its AUM), V3 has only 4 transactions in the 90 days.
+- Loans L5, L6 (Q2) and the rates of L1, L4 for the financing cost; unit_financials of
+  TM1 and TM2; projects and proposals of RM1–RM3; interactions of RM1, RM2, RM5.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ def loan(
     green: str = "false",
     inclusive: str = "false",
     supply_chain: str = "",
+    rate: str = "",
 ) -> dict[str, str]:
     return {
         "loan_id": loan_id,
@@ -83,6 +88,7 @@ def loan(
         "inclusive": inclusive,
         "applied_on": applied,
         "supply_chain": supply_chain,
+        "rate": rate,
     }
 
 
@@ -143,6 +149,10 @@ def referral(
     }
 
 
+def interaction(customer: str, rm: str, ts: str) -> dict[str, str]:
+    return {"customer_id": customer, "staff_id": rm, "ts": ts, "channel": "phone", "outcome": "ok"}
+
+
 def build() -> LakeBuilder:
     b = LakeBuilder()
     b.tables["org_units"] += [
@@ -163,6 +173,7 @@ def build() -> LakeBuilder:
         product("CARD", "credit_card", "0"),
         product("BIZ", "business_loan", "0.040000"),
         product("MORT", "mortgage", "0.020000"),
+        product("TRUST", "trust", "0"),
     ]
 
     # -- customers and assignments
@@ -256,6 +267,7 @@ def build() -> LakeBuilder:
             green="true",
             inclusive="true",
             supply_chain="true",
+            rate="0.040000",
         ),
         loan(
             "L2",
@@ -267,8 +279,11 @@ def build() -> LakeBuilder:
             applied="2026-08-05",
             inclusive="true",
         ),
-        loan("L3", "C7", "RM1", "BIZ", "300000.00", "2026-06-15"),
-        loan("L4", "C1", "RM1", "BIZ", "100000.00", "2026-07-10", inclusive="true"),
+        loan("L3", "C7", "RM1", "BIZ", "300000.00", "2026-06-15", rate="0.060000"),
+        loan("L4", "C1", "RM1", "BIZ", "100000.00", "2026-07-10", inclusive="true", rate="0.038"),
+        # Q2 inclusive loans of RM1 to C3 (no status rows: only the financing cost reads them)
+        loan("L5", "C3", "RM1", "BIZ", "50000.00", "2026-05-10", inclusive="true", rate="0.045"),
+        loan("L6", "C3", "RM1", "BIZ", "80000.00", "2026-06-01", inclusive="true", rate="0.043"),
     )
     b.add(
         "loan_status",
@@ -359,6 +374,79 @@ def build() -> LakeBuilder:
         referral(
             "RF4", "H1", "2026-06-20T10:00:00+08:00", "converted", "2026-07-15T10:00:00+08:00"
         ),
+    )
+    # -- VIP cases of RM5 (wealth only in Q2: no deposit figure moves)
+    for v in ("V1", "V2", "V3"):
+        b.customer(v, rm="RM5")
+    for m in Q2:
+        b.balance("V1", m, "wealth", "600000.00").balance("V3", m, "wealth", "600000.00")
+    b.balance("V2", "2026-04", "wealth", "499999.99")
+    b.balance("V2", "2026-05", "wealth", "500000.00").balance(
+        "V2", "2026-06", "wealth", "500000.00"
+    )
+    for day in ("04-10", "05-10", "06-05", "06-15", "06-25"):
+        b.txn("V1", f"2026-{day}T10:00:00+08:00", channel="counter")
+    for day in ("04-03", "05-10", "06-05", "06-15", "06-30"):
+        b.txn("V2", f"2026-{day}T10:00:00+08:00", channel="counter")
+    for day in ("05-10", "06-05", "06-15", "06-25"):
+        b.txn("V3", f"2026-{day}T10:00:00+08:00", channel="counter")
+    b.add(
+        "holdings",
+        holding("V1", "FUND", "100000.00", "2026-05-01"),
+        holding("V1", "INS", "50000.00", "2026-04-01"),
+        holding("H3", "TRUST", "1000000.00", "2026-09-01"),
+        holding("H1", "TRUST", "500000.00", "2026-01-01", "2026-09-29"),  # ended before 30 Sep
+    )
+
+    # -- interactions
+    b.add(
+        "interactions",
+        interaction("C1", "RM1", "2026-07-01T10:00:00+08:00"),
+        interaction("C1", "RM1", "2026-07-01T15:00:00+08:00"),  # same customer, same day
+        interaction("C2", "RM1", "2026-07-01T11:00:00+08:00"),
+        interaction("C7", "RM1", "2026-06-30T17:00:00Z"),  # 1 July 01:00 in Shanghai
+        interaction("C1", "RM1", "2026-07-02T10:00:00+08:00"),
+        interaction("C7", "RM1", "2026-09-26T10:00:00+08:00"),  # a Saturday
+        interaction("C2", "RM1", "2026-09-30T16:30:00Z"),  # 1 October in Shanghai: out
+        interaction("V1", "RM1", "2026-08-04T10:00:00+08:00"),
+        interaction("C1", "RM2", "2026-07-01T10:00:00+08:00"),
+        interaction("V1", "RM5", "2026-07-03T10:00:00+08:00"),
+        interaction("V3", "RM5", "2026-07-03T11:00:00+08:00"),
+        interaction("V1", "RM5", "2026-08-03T10:00:00+08:00"),
+        interaction("V1", "RM5", "2026-06-29T10:00:00+08:00"),  # Q2
+    )
+
+    # -- unit figures, projects, proposals (the optional tables)
+    b.add(
+        "unit_financials",
+        {"unit_id": "TM1", "month": "2026-06", "net_profit": "900000.00", "equity": "1000000.00"},
+        {"unit_id": "TM1", "month": "2026-07", "net_profit": "100000.00", "equity": "10000000.00"},
+        {"unit_id": "TM1", "month": "2026-08", "net_profit": "120000.00", "equity": "10000000.00"},
+        {"unit_id": "TM1", "month": "2026-09", "net_profit": "-20000.00", "equity": "12000000.00"},
+        {"unit_id": "TM2", "month": "2026-09", "net_profit": "50000.00", "equity": "2000000.00"},
+    )
+    b.add(
+        "projects",
+        {"project_id": "P1", "name": "供应链平台", "staff_id": "RM3", "joined_on": "2026-07-20"},
+        {"project_id": "P2", "name": "科创走廊", "staff_id": "RM3", "joined_on": "2026-06-10"},
+        {"project_id": "P1", "name": "供应链平台", "staff_id": "RM1", "joined_on": "2026-09-30"},
+    )
+
+    def proposal(pid: str, submitted: str, adopted: str = "") -> dict[str, str]:
+        return {
+            "proposal_id": pid,
+            "staff_id": "RM2",
+            "title": f"建议{pid}",
+            "submitted_on": submitted,
+            "adopted_on": adopted,
+            "reviewer_id": "TL1" if adopted else "",
+        }
+
+    b.add(
+        "proposals",
+        proposal("PR1", "2026-06-01", "2026-07-05"),
+        proposal("PR2", "2026-08-01"),  # not adopted
+        proposal("PR3", "2026-09-20", "2026-10-08"),  # adopted after the period
     )
     return b
 

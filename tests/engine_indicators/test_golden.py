@@ -31,6 +31,10 @@ from tests.engine_indicators import bank
 LIBRARY = {k: v for k, v in FULL_LIBRARY.items() if not v.offers}
 Q3 = Period.parse("2026Q3")
 D, DP = 92, 91  # days of 2026Q3 and of 2026Q2
+# Working days of 2026Q3 in mainland China: 66 weekdays (Jul 23, Aug 21, Sep 22), minus
+# Fri 25 Sep (Mid-Autumn Festival), plus Sun 20 Sep (make-up day for National Day), per
+# the State Council's 2026 holiday notice.
+WD = 66
 
 
 def q(numerator: int | str | Decimal, denominator: int | str | Decimal = 1) -> Decimal:
@@ -141,6 +145,36 @@ EXPECTED: dict[tuple[str, str], Decimal | None] = {
     ("RM4", "compliance_breaches"): Decimal(1),  # named on C1's event
     ("RM4", "online_share"): Decimal(1),
     ("RM4", "cross_sell_rate"): Decimal(0),  # N3 holds nothing
+    # -- the indicators of seed 003 §二, §五 and seed 000
+    # RM1 customer-days: 1 Jul C1 (twice), C2, C7 (01:00 Shanghai) = 3; 2 Jul C1; 4 Aug
+    # V1; Sat 26 Sep C7; 1 October (16:30Z on 30 Sep) is out: 6 over 66 working days.
+    ("RM1", "customers_served_per_day"): q(6, WD),
+    ("RM2", "customers_served_per_day"): q(1, WD),  # C1 on 1 Jul
+    ("RM5", "customers_served_per_day"): q(3, WD),  # 3 Jul V1, V3; 3 Aug V1 (29 Jun: Q2)
+    # Inclusive loans with a rate: Q2 L5 .045, L6 .043 (mean .044); Q3 L1 .040, L4 .038
+    # (mean .039); L2 has no rate, L3 is not inclusive: .044 − .039 = .005.
+    ("RM1", "financing_cost_decline"): Decimal("0.005"),
+    # TM1 (RM1, RM2): (100,000 + 120,000 − 20,000) × 12 ÷ (10 + 10 + 12 million); June out.
+    ("RM1", "roe"): q(200_000 * 12, 32_000_000),
+    ("RM2", "roe"): q(200_000 * 12, 32_000_000),
+    ("RM3", "roe"): q(50_000 * 12, 2_000_000),  # TM2, September only
+    ("RM1", "strategic_projects"): Decimal(1),  # P1 on 30 Sep
+    ("RM3", "strategic_projects"): Decimal(1),  # P1 on 20 Jul; P2 was joined in Q2
+    ("RM2", "innovation_proposals"): Decimal(1),  # PR1; PR2 not adopted, PR3 in October
+    # HNW in September: H1 1,050,000 and H3 2,000,000 (H2 999,999.99 is not); H3 holds
+    # TRUST from 1 Sep, H1's trust ended on 29 Sep.
+    ("RM3", "family_trust_penetration"): q(1, 2),
+    # VIP on 30 June: V1 (R 5, F 5, AUM 600,000) and V2 (R 0, F 5, AUM 1,499,999.99 ÷ 3 =
+    # 499,999.996… → 500,000.00); V3 has F 4. V1: 3 contacts in Q3 (RM5 3 Jul, 3 Aug,
+    # RM1 4 Aug) + FUND, INS = 5; V2: 0. (5 + 0) ÷ 2.
+    ("RM5", "vip_service_depth"): q(5, 2),
+    # RM5's book now holds V1–V3: their Q2 wealth is the AUM growth base (600,000 × 91,
+    # 499,999.99 × 30 + 500,000 × 31 + 500,000 × 30, 600,000 × 91), 92 days each.
+    ("RM5", "aum_avg_growth"): q(-92 * Decimal("154699999.70"), D * DP),
+    # V1's FUND 100,000 × .015 = 1,500 a year and INS 50,000 × .02 = 1,000, 92 days.
+    ("RM5", "fee_income"): q(2_500 * 92, 365),
+    # ≥ 2 categories on 30 Sep: V1 (fund, insurance) of V1, V2, V3.
+    ("RM5", "cross_sell_rate"): q(1, 3),
 }
 
 RMS = ("RM1", "RM2", "RM3", "RM4", "RM5")

@@ -147,9 +147,12 @@ def test_reimporting_the_same_lake_changes_nothing(lake: Path) -> None:
     # Only the run's own event; nothing per object.
     assert AuditEvent.objects.count() == events_before + 1
     assert RegisteredTable.objects.filter(lake_import=again).count() == 0
-    assert {r["registration"] for n, r in again.tables.items() if n in contract.FACT_TABLES} == {
-        "unchanged"
-    }
+    registrations = {n: r["registration"] for n, r in again.tables.items() if "registration" in r}
+    assert set(registrations) == set(contract.FACT_TABLES)
+    # The optional tables are absent from this lake: reported so, never registered.
+    optional = {t.name for t in contract.TABLES if t.optional}
+    assert {r for n, r in registrations.items() if n not in optional} == {"unchanged"}
+    assert {registrations[n] for n in optional} == {"absent"}
 
 
 def test_a_changed_customer_is_the_only_update_and_is_audited(
@@ -409,7 +412,8 @@ def test_fact_tables_are_registered_not_copied(lake: Path) -> None:
     imp = run(lake)
 
     regs = {r.table: r for r in RegisteredTable.objects.all()}
-    assert set(regs) == set(contract.FACT_TABLES)
+    # The optional tables are absent from this lake (test_optional_tables.py).
+    assert set(regs) == {t.name for t in contract.TABLES if t.fact and not t.optional}
     txn = regs["transactions"]
     assert txn.lake_path == str(lake.resolve())
     assert txn.files == [str(lake.resolve() / "transactions.csv")]
@@ -520,7 +524,8 @@ def test_an_empty_fact_table_is_allowed_by_the_default_policy(
     imp = run(lake)
 
     assert imp.status == ImportStatus.SUCCEEDED
-    assert RegisteredTable.objects.count() == len(contract.FACT_TABLES)
+    present = [t for t in contract.TABLES if t.fact and (not t.optional or t.name in lake_rows)]
+    assert RegisteredTable.objects.count() == len(present)
 
 
 def test_a_customer_gone_from_the_lake_is_kept_and_counted(

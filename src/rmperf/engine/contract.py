@@ -112,6 +112,9 @@ class Table:
     description: str = ""
     zh: str = ""
     fact: bool = False  # fact tables stay in the lake; dimension tables load into the app
+    #: An optional table may be absent from a lake: it then reads as empty (a note, not a
+    #: problem). Present, it is validated like any other.
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -585,6 +588,18 @@ TABLES: tuple[Table, ...] = (
                 description="Supply-chain finance loan",
                 zh="供应链金融",
             ),
+            Column(
+                "rate",
+                ColType.RATE,
+                required=False,
+                min_value="0",
+                max_value="1",
+                description=(
+                    "Contract interest rate, annual, as a decimal fraction (0.0435 = 4.35 %); "
+                    "empty: not known (financing_cost_decline leaves the loan out)"
+                ),
+                zh="贷款年利率",
+            ),
         ),
         ("loan_id",),
         checks=(
@@ -784,6 +799,115 @@ TABLES: tuple[Table, ...] = (
         description="Courses attended and certifications obtained.",
         zh="培训记录",
         fact=True,
+    ),
+    Table(
+        "projects",
+        (
+            _id("project_id", description="Major project id", zh="重大项目编号"),
+            Column("name", ColType.STRING, description="Project name", zh="项目名称"),
+            _id(
+                "staff_id",
+                references="staff.staff_id",
+                description="The participating staff member",
+                zh="参与员工",
+            ),
+            Column(
+                "joined_on",
+                ColType.DATE,
+                description="Day the staff member joined the project",
+                zh="参与日期",
+            ),
+        ),
+        ("project_id", "staff_id"),
+        description=(
+            "Participation in the bank's listed major (strategic) projects, one row per "
+            "project and participant."
+        ),
+        zh="重大项目参与",
+        fact=True,
+        optional=True,
+    ),
+    Table(
+        "proposals",
+        (
+            _id("proposal_id", description="Proposal id", zh="建议编号"),
+            _id(
+                "staff_id",
+                references="staff.staff_id",
+                description="The staff member who made the proposal",
+                zh="提出人",
+            ),
+            Column("title", ColType.STRING, description="Short title", zh="建议标题"),
+            Column("submitted_on", ColType.DATE, description="Day it was made", zh="提出日期"),
+            Column(
+                "adopted_on",
+                ColType.DATE,
+                required=False,
+                description="Day the reviewer adopted it; empty: not (yet) adopted",
+                zh="采纳日期",
+            ),
+            _id(
+                "reviewer_id",
+                references="staff.staff_id",
+                required=False,
+                description="The staff member who reviewed it",
+                zh="评审人",
+            ),
+        ),
+        ("proposal_id",),
+        checks=(
+            RowCheck(
+                "adopted_after_submitted",
+                "adopted_on",
+                "adopted_on IS NULL OR adopted_on >= submitted_on",
+                "adopted_on is before submitted_on",
+            ),
+            RowCheck(
+                "adopted_has_reviewer",
+                "reviewer_id",
+                "adopted_on IS NULL OR reviewer_id IS NOT NULL",
+                "an adopted proposal names its reviewer",
+            ),
+            RowCheck(
+                "not_own_reviewer",
+                "reviewer_id",
+                "reviewer_id IS NULL OR reviewer_id <> staff_id",
+                "a proposal reviewed by its author",
+            ),
+        ),
+        description=(
+            "Innovation proposals (创新建议) and their adoption, made and reviewed outside "
+            "the app for now (recording them in the app is a later step)."
+        ),
+        zh="创新建议",
+        fact=True,
+        optional=True,
+    ),
+    Table(
+        "unit_financials",
+        (
+            _id("unit_id", references="org_units.unit_id", description="Org unit", zh="机构编号"),
+            Column("month", ColType.MONTH, pattern=MONTH_PATTERN, zh="月份"),
+            Column(
+                "net_profit",
+                ColType.MONEY,
+                description="Net profit of the month (may be negative)",
+                zh="净利润",
+            ),
+            Column(
+                "equity",
+                ColType.MONEY,
+                min_value="0",
+                exclusive_min=True,
+                description="Average equity (economic capital) allocated to the unit in the month",
+                zh="平均净资产",
+            ),
+        ),
+        ("unit_id", "month"),
+        description="Monthly net profit and allocated equity of org units, for ROE.",
+        zh="机构财务",
+        fact=True,
+        optional=True,
     ),
 )
 

@@ -90,6 +90,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "inclusive": "false",
         "applied_on": "2025-03-28",
         "supply_chain": "false",
+        "rate": "0.039000",
     },
     "loan_status": {
         "loan_id": "L00000001",
@@ -143,6 +144,26 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "kind": "certification",
         "name": "AFP",
         "hours": "16.00",
+    },
+    "projects": {
+        "project_id": "PRJ2026-01",
+        "name": "园区供应链平台",
+        "staff_id": "S0001",
+        "joined_on": "2026-03-02",
+    },
+    "proposals": {
+        "proposal_id": "IP0001",
+        "staff_id": "S0001",
+        "title": "线上预约开户流程",
+        "submitted_on": "2026-04-10",
+        "adopted_on": "2026-05-06",
+        "reviewer_id": "S0007",
+    },
+    "unit_financials": {
+        "unit_id": "U0042",
+        "month": "2026-09",
+        "net_profit": "1250000.00",
+        "equity": "98000000.00",
     },
 }
 
@@ -290,6 +311,10 @@ def render() -> str:
         "",
         "Dimension tables (org, staff, customers, assignments, products) are loaded into the",
         "application's database; fact tables stay in the lake and are read by the engine.",
+        f"Optional tables ({', '.join(t.name for t in c.TABLES if t.optional)}) may be absent:",
+        "a lake without one reads it as empty, and validation only notes it; present, it is checked like",
+        "the others. The indicators that read them are then 0 or undefined",
+        "(docs/indicators.md).",
         "",
         *_acceptance_section(),
         "The lake is trusted no further than needed. A symbolic link (or a FIFO or device)",
@@ -303,6 +328,8 @@ def render() -> str:
     ]
     for t in c.TABLES:
         kind = "fact table, stays in the lake" if t.fact else "dimension table, loaded into the app"
+        if t.optional:
+            kind += "; optional: a lake without it reads it as empty"
         out += [f"## `{t.name}` — {t.zh}", "", f"{t.description} ({kind})", ""]
         pk = ", ".join(f"`{k}`" for k in t.primary_key) if t.primary_key else "none"
         out += [f"Primary key: {pk}.", ""]

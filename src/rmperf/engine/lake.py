@@ -46,6 +46,7 @@ class TableFiles:
     files: tuple[Path, ...] = ()
     shape: SourceShape | None = None
     problem: str | None = None  # set when the table has no usable files
+    missing: bool = False  # no file at all (an optional table may be missing)
 
     @property
     def readable(self) -> bool:
@@ -208,7 +209,7 @@ def find_table_files(root: Path, table: str) -> TableFiles:
     ]
     expected = f"{table}.parquet, {table}.csv or {table}/"
     if not candidates:
-        return TableFiles(table, problem=f"{table}: no file (expected {expected})")
+        return TableFiles(table, problem=f"{table}: no file (expected {expected})", missing=True)
     if len(candidates) > 1:
         names = ", ".join(p.name for p in candidates)
         return TableFiles(table, problem=f"{table}: more than one source ({names}); keep one")

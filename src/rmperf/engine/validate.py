@@ -99,9 +99,11 @@ class LakeValidation:
 def _file_findings(files: TableFiles) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     notes: list[str] = []
+    tbl = contract.table(files.table)
+    if files.missing and tbl.optional:
+        return problems, [f"{tbl.name}: optional table is absent (read as empty)"]
     if files.problem is not None:
         return [files.problem], notes
-    tbl = contract.table(files.table)
     present = set(files.columns().names)
     for col in tbl.columns:
         if col.name not in present:

@@ -530,7 +530,11 @@ def _register_facts(
         summary = validation.summaries.get(name)
         if summary is None or name in failed_tables:
             continue
-        files = [str(p) for p in find_table_files(lake_dir, name).files]
+        found = find_table_files(lake_dir, name)
+        if found.missing and contract.table(name).optional:
+            out[name] = {"registration": "absent"}  # an optional table the lake lacks
+            continue
+        files = [str(p) for p in found.files]
         digest = table_digest(lake_dir, name)
         values = {
             "files": files,

@@ -810,6 +810,15 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ln["day"] - extra.integers(1, 11, n) - np.where(is_biz, extra.integers(0, 11, n), 0)
     )
     ln["supply_chain"] = is_biz & corp_l & (extra.random(n) < 0.2)
+    # Annual contract rate in millionths (loans.rate), from its own stream: by kind, ±0.5
+    # percentage points, and for inclusive (small-business) loans 0.3 points a year lower
+    # as the window goes on (the policy of lowering small businesses' financing cost);
+    # whole basis points.
+    rates = b.rng("loans.rate")
+    micro = np.array([39_000, 55_000, 45_000])[kind] + rates.integers(-5_000, 5_001, n)
+    drift = (ln["day"] - cal.start) * 3_000 // 365
+    micro = np.where(ln["inclusive"], micro - drift, micro)
+    ln["rate"] = np.clip(np.round(micro / 100).astype(np.int64) * 100, 1_000, 200_000)
     # Delinquency: a monthly hazard from the first month on the books, lower for careful
     # RMs; a loan that falls overdue never cures (its grade only ages).
     hazard = 0.0012 * np.exp(-0.35 * w.org.care[ln["staff"]]) * np.array([0.5, 1.5, 2.0])[kind]

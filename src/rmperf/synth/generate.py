@@ -31,6 +31,7 @@ from rmperf.engine.contract import (
 )
 
 from . import activity as act
+from . import strategy
 from .arrow import bools, dates, decimal, ids, ints, money, pick, timestamps
 from .calendar import Calendar, day_number
 from .customers import Population, assignment_columns, build_population
@@ -162,6 +163,39 @@ def generate(
             "hours": decimal(tr["hours"], ColType.HOURS),
         },
     )
+    uf = strategy.unit_financials(seed, cal, org)
+    writer.write(
+        "unit_financials",
+        {
+            "unit_id": org.unit_columns["unit_id"].take(pa.array(uf["unit"])),
+            "month": pa.array(cal.labels).take(pa.array(uf["month"])),
+            "net_profit": money(uf["profit"]),
+            "equity": money(uf["equity"]),
+        },
+    )
+    pj = strategy.projects(seed, cal, org)
+    writer.write(
+        "projects",
+        {
+            "project_id": ids("PJ", pj["project"] + 1, 4),
+            "name": pick(strategy.PROJECT_NAMES, pj["project"] % len(strategy.PROJECT_NAMES)),
+            "staff_id": org.staff_ids.take(pa.array(pj["staff"])),
+            "joined_on": dates(pj["day"]),
+        },
+    )
+    pr = strategy.proposals(seed, cal, org)
+    adopted = pr["adopted"] >= 0
+    writer.write(
+        "proposals",
+        {
+            "proposal_id": ids("IP", np.arange(1, pr["staff"].size + 1), 6),
+            "staff_id": org.staff_ids.take(pa.array(pr["staff"])),
+            "title": pick(strategy.PROPOSAL_TITLES, pr["title"]),
+            "submitted_on": dates(pr["submitted"]),
+            "adopted_on": dates(np.maximum(pr["adopted"], 0), missing=~adopted),
+            "reviewer_id": org.staff_ids.take(pa.array(pr["reviewer"], mask=~adopted)),
+        },
+    )
     rows = writer.close()
     return GenerateReport(
         scale=sc.name,
@@ -267,6 +301,7 @@ def _block_tables(b: act.Block, counters: dict[str, int]) -> dict[str, dict[str,
         "inclusive": bools(ln["inclusive"]),
         "applied_on": dates(ln["applied"]),
         "supply_chain": bools(ln["supply_chain"]),
+        "rate": decimal(ln["rate"], ColType.RATE),
     }
     out["loan_status"] = {
         "loan_id": loan_ids.take(pa.array(st["loan"])),

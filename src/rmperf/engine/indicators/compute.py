@@ -267,7 +267,7 @@ def _staging(
     t = ibis.table(contract_table(table).schema(), name=source)
     match table:
         case "transactions":
-            lo = period.start - dt.timedelta(days=(params.sleeping_days if lookback else 0) + 2)
+            lo = period.start - dt.timedelta(days=(params.lookback_days if lookback else 0) + 2)
             hi = period.end + dt.timedelta(days=2)
             t = t.filter(
                 (t.ts >= ibis.literal(dt.datetime(lo.year, lo.month, lo.day, tzinfo=dt.UTC)))
@@ -323,7 +323,7 @@ def _open(
                 "backend": backend,
                 "period": [period.start.isoformat(), period.end.isoformat()],
                 "lookback": lookback,
-                "sleeping_days": params.sleeping_days,
+                "lookback_days": params.lookback_days,
                 "source": source,
             }
             sql = sqls.sql(

@@ -113,8 +113,9 @@ assignments start; book-at-start indicators are undefined (NULL) for them.
   - transactions, events and new holdings by their business date (bank time);
   - holdings' fee income by each day held;
   - book indicators by the book on one day: the period's last day (cross-sell,
-    sci-tech customers) or its first day (high-net-worth retention, sleeping wake-up:
-    the customers the RM started the period with).
+    sci-tech customers, family-trust penetration) or its first day (high-net-worth
+    retention, sleeping wake-up, VIP service depth: the customers the RM started the
+    period with).
   A customer assigned to nobody on the day counts for nobody; overlapping assignment
   slices of one customer are rejected by validation, so on their days the customer is
   assigned to nobody.
@@ -177,6 +178,8 @@ a later policy can override any of them without touching the formulas):
 | new valid customer | ≥ {min_txns} transaction and AUM daily average ≥ {min_aum} in one month |
 | high net worth | AUM daily average ≥ {hnw} |
 | sleeping | no transaction for ≥ {sleeping} days |
+| VIP (core tier on the day before the period) | ≤ {vip_r} days since the last transaction, ≥ {vip_f} transactions in {vip_days} days, AUM (mean of {vip_months} months) ≥ {vip_aum} |
+| working days | mainland China (`rmperf.engine.analysis.calendar`, chinesecalendar) |
 | 24-hour response | ≤ {response} seconds |
 | overdue | ≥ {overdue} day |
 | NPS | promoter ≥ {promoter}, detractor ≤ {detractor} |
@@ -225,6 +228,11 @@ def render() -> str:
             min_aum=p.valid_customer_min_aum,
             hnw=p.hnw_min_aum,
             sleeping=p.sleeping_days,
+            vip_r=p.vip_max_recency_days,
+            vip_f=p.vip_min_frequency,
+            vip_days=p.vip_frequency_days,
+            vip_months=p.vip_aum_months,
+            vip_aum=p.vip_min_aum,
             response=p.response_seconds,
             overdue=p.overdue_min_days,
             promoter=p.nps_promoter,

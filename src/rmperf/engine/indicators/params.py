@@ -83,6 +83,18 @@ class IndicatorParams:
     #: … and a complaint of the customer from the offer day to `offer_complaint_days`
     #: after it counts against the offer (mis-selling complaint rate).
     offer_complaint_days: int = 30
+    #: VIP customers (vip_service_depth) are those who meet the core tier's rule of the
+    #: segmentation (DOMAIN §1 defaults) on the day before the period: at most
+    #: `vip_max_recency_days` since the last transaction, at least `vip_min_frequency`
+    #: transactions in the `vip_frequency_days` days ending that day, and an AUM (mean of
+    #: the `vip_aum_months` months' daily averages ending with that day's month, rounded
+    #: half up to the cent) of at least `vip_min_aum`. A bank whose segmentation policy
+    #: moves the core tier sets the same numbers here.
+    vip_max_recency_days: int = 30
+    vip_min_frequency: int = 5
+    vip_frequency_days: int = 90
+    vip_aum_months: int = 3
+    vip_min_aum: Decimal = Decimal("500000.00")
     pd_by_grade: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_PD_BY_GRADE)
     risk_capital: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_RISK_CAPITAL)
 
@@ -102,6 +114,16 @@ class IndicatorParams:
             raise ValueError("offer_window_days and offer_complaint_days must be 0 or more")
         if self.spike_factor <= 1:
             raise ValueError("spike_factor must exceed 1")
+        if self.vip_frequency_days < 1:
+            raise ValueError("vip_frequency_days must be 1 or more")
+        if not 0 <= self.vip_max_recency_days <= self.vip_frequency_days:
+            raise ValueError("vip_max_recency_days must be between 0 and vip_frequency_days")
+        if self.vip_aum_months < 1 or self.vip_min_frequency < 0:
+            raise ValueError("vip_aum_months must be 1 or more, vip_min_frequency 0 or more")
+        for name in ("hnw_min_aum", "vip_min_aum"):
+            value = getattr(self, name)
+            if value < 0 or value != value.quantize(Decimal("0.01")):
+                raise ValueError(f"{name} must be a non-negative amount with at most 2 places")
 
     @property
     def lgd(self) -> Decimal:
@@ -119,6 +141,11 @@ class IndicatorParams:
     @property
     def days_per_year(self) -> int:
         return int(self.risk_capital["days_per_year"])
+
+    @property
+    def lookback_days(self) -> int:
+        """How far before the period the look-back indicators read transactions."""
+        return max(self.sleeping_days, self.vip_frequency_days)
 
     def expected_loss_rate(self, grade: str) -> Decimal:
         """Annual expected loss per unit of balance for a five-grade class: PD × LGD."""

@@ -1,5 +1,5 @@
 """Customer indicators (客户类): NPS, high-net-worth retention, sleeping-customer wake-up,
-risk due diligence.
+risk due diligence, family-trust penetration, VIP service depth.
 
 Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
 rendered from it), the lake tables it reads, its finisher and its detail expression
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rmperf.engine.indicators.context import Context, previous_month
 from rmperf.engine.indicators.indicator import (
+    BOOK_END,
     BOOK_START,
     Detail,
     IndicatorDef,
@@ -138,6 +139,103 @@ def _wakeup(ctx: Context, staff: str | None) -> Any:
     )
 
 
+def _live_holdings(ctx: Context) -> Any:
+    """Holdings (with their product's category) held on the period's last day."""
+    h = src.holdings_products()
+    end = ctx.end
+    return h.filter((h.start_date <= end) & (h.maturity_date.isnull() | (h.maturity_date >= end)))
+
+
+def _trust(ctx: Context, staff: str | None) -> Any:
+    threshold = int(ctx.params.hnw_min_aum * 100)
+    book = src.for_staff(src.book_on(ctx.period.end), staff)
+    end = ctx.months[-1] if ctx.months else ""
+    aum = src.monthly_balances((end,), AUM_CATEGORIES)
+    aum = aum.filter(aum.avg_cents >= threshold).select(h_id=aum.customer_id, h_avg=aum.avg_cents)
+    j = book.join(aum, book.customer_id == aum.h_id)
+    if not ctx.months:
+        j = j.filter(ibis.literal(False))
+    h = _live_holdings(ctx)
+    h = h.filter(h.category == "trust")
+    trusts = h.group_by(t_id=h.customer_id).aggregate(n=h.product_id.nunique())
+    j = j.left_join(trusts, j.customer_id == trusts.t_id)
+    holds = j.n.fill_null(0) > 0
+    return src.detail(
+        j,
+        staff_id=j.staff_id,
+        source="holdings",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        day=ibis.literal(end),
+        a=ibis.ifelse(holds, 1, 0),
+        b=1,
+        flag=ibis.ifelse(holds, "trust", src.STR_NULL),
+        note="AUM " + src.money_text(j.h_avg),
+    )
+
+
+def _vips(ctx: Context, staff: str | None) -> Any:
+    """The RM's book on the period's first day, restricted to the customers who met the
+    VIP (core tier) rule on the day before: customer_id, staff_id."""
+    p = ctx.params
+    day = ctx.period.start - dt.timedelta(days=1)
+    d = ibis.literal(day)
+    book = src.for_staff(src.book_on(ctx.period.start), staff)
+    cust = src.contract_table("customers")
+    cust = cust.filter(cust.opened_on <= d).select(c_id=cust.customer_id, opened=cust.opened_on)
+    book = book.join(cust, book.customer_id == cust.c_id)
+    t = _transactions(ctx)
+    t = t.filter(t.d <= d)
+    since = ibis.literal(day - dt.timedelta(days=p.vip_frequency_days - 1))
+    per = t.group_by(t_id=t.customer_id).aggregate(last=t.d.max(), freq=t.count(where=t.d >= since))
+    months = p.vip_aum_months
+    index = day.year * 12 + day.month - 1 - (months - 1)
+    first = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    bal = src.contract_table("balances")
+    bal = bal.filter(
+        bal.category.isin(list(AUM_CATEGORIES))
+        & (bal.month >= first)
+        & (bal.month <= src.month_key(d))
+    )
+    aum = bal.group_by(m_id=bal.customer_id).aggregate(total=src.cents(bal.avg_daily_balance).sum())
+    j = book.left_join(per, book.customer_id == per.t_id)
+    j = j.left_join(aum, j.customer_id == aum.m_id)
+    recency = d.delta(j.last.fill_null(j.opened), unit="day")
+    total = j.total.fill_null(0)
+    # AUM = total ÷ months rounded half up to the cent ≥ the threshold, in integers:
+    # ⌊total ÷ months + ½⌋ ≥ t ⇔ 2·total + months ≥ 2·months·t.
+    t_cents = int(p.vip_min_aum * 100)
+    vip = (
+        (recency <= p.vip_max_recency_days)
+        & (j.freq.fill_null(0) >= p.vip_min_frequency)
+        & (total * 2 + months >= 2 * months * t_cents)
+    )
+    return j.filter(vip).select(customer_id=j.customer_id, staff_id=j.staff_id)
+
+
+def _vip_depth(ctx: Context, staff: str | None) -> Any:
+    vips = _vips(ctx, staff)
+    i = src.contract_table("interactions")
+    i = i.filter(src.on_days(i.ts, ctx.period.start, ctx.period.end, ctx.time_zone))
+    contacts = i.group_by(i_id=i.customer_id).aggregate(contacts=i.count())
+    h = _live_holdings(ctx)
+    products = h.group_by(p_id=h.customer_id).aggregate(products=h.product_id.nunique())
+    j = vips.left_join(contacts, vips.customer_id == contacts.i_id)
+    j = j.left_join(products, j.customer_id == products.p_id)
+    n_contacts = j.contacts.fill_null(0).cast("int64")
+    n_products = j.products.fill_null(0).cast("int64")
+    return src.detail(
+        j,
+        staff_id=j.staff_id,
+        source="interactions",
+        ref_id=j.customer_id,
+        customer_id=j.customer_id,
+        a=n_contacts + n_products,
+        b=1,
+        note="contacts " + n_contacts.cast("string") + ", products " + n_products.cast("string"),
+    )
+
+
 INDICATORS: tuple[IndicatorDef, ...] = (
     IndicatorDef(
         id="nps",
@@ -257,5 +355,89 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("feedback",),
         finish=_finish_score,
         detail=_feedback("risk_due_diligence"),
+    ),
+    IndicatorDef(
+        id="family_trust_penetration",
+        name_zh="家族信托渗透率",
+        name_en="Family-trust penetration",
+        unit="ratio",
+        direction="higher",
+        perspective="customer",
+        category="business",
+        family="customer",
+        balance_based=True,
+        definition=(
+            "Of the high-net-worth customers in the RM's book on the period's last day "
+            "(AUM daily average of at least 1,000,000 in the period's last month, the "
+            "threshold of hnw_retention), the share holding a trust product on that day."
+        ),
+        sources=("balances", "holdings", "products", "assignments"),
+        formula=(
+            "HNW customers with a holding of a product of category trust live on the "
+            "period's last day (start_date ≤ day ≤ maturity_date, open maturity = live) "
+            "÷ HNW customers"
+        ),
+        crediting=BOOK_END,
+        edge_cases=(
+            "HNW is read on daily averages (AUM categories: deposit, wealth, fund, "
+            "insurance; a month-end spike does not make a customer HNW); the month is the "
+            "period's last month in the lake. No HNW customer: NULL. The lake has no "
+            "product kind 'family trust', so any trust product counts."
+        ),
+        combine="ratio",
+        aggregation="daily_average",
+        numerator="HNW customers holding a trust",
+        denominator="HNW customers",
+        tables=("balances", "holdings", "products", "assignments"),
+        finish=finish_ratio,
+        detail=_trust,
+    ),
+    IndicatorDef(
+        id="vip_service_depth",
+        name_zh="VIP客户服务深度",
+        name_en="VIP service depth",
+        unit="count",
+        direction="higher",
+        perspective="customer",
+        category="business",
+        family="customer",
+        balance_based=False,
+        definition=(
+            "Contacts in the period plus products held at its end, per VIP customer of "
+            "the RM's book at the period's start. VIP: the customers who met the core "
+            "tier's rule (核心客户, DOMAIN §1 defaults) on the day before the period: at "
+            "most 30 days since the last transaction, at least 5 transactions in the 90 "
+            "days to that day, and AUM (mean of the 3 months' daily averages ending with "
+            "that day's month, rounded half up to the cent) of at least 500,000."
+        ),
+        sources=("customers", "transactions", "balances", "interactions", "holdings"),
+        formula=(
+            "Σ over VIP customers of (interactions with the customer dated in the period "
+            "+ distinct products held on the period's last day) ÷ VIP customers"
+        ),
+        crediting=BOOK_START,
+        edge_cases=(
+            "Contacts by any staff member count (the customer's service, which the RM "
+            "coordinates); products are distinct product ids of live holdings, loans not "
+            "included. No VIP customer at the start: NULL. The rule's numbers are "
+            "indicator parameters (vip_*), defaults equal to the segmentation policy's "
+            "core tier; a bank that moves its core tier sets them to match."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="contacts + products",
+        denominator="VIP customers",
+        tables=(
+            "customers",
+            "transactions",
+            "balances",
+            "interactions",
+            "holdings",
+            "products",
+            "assignments",
+        ),
+        finish=finish_ratio,
+        lookback=True,
+        detail=_vip_depth,
     ),
 )

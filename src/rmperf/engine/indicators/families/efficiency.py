@@ -1,4 +1,5 @@
-"""Efficiency indicators (效率类): response to requests, online share, loan approval time.
+"""Efficiency indicators (效率类): response to requests, online share, loan approval time,
+customers served per working day.
 
 Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
 rendered from it), the lake tables it reads, its finisher and its detail expression
@@ -17,6 +18,7 @@ from rmperf.engine.indicators.indicator import (
     ORIGINATOR,
     IndicatorDef,
     NumDen,
+    finish_count,
     finish_ratio,
 )
 from rmperf.engine.indicators.lazy import LazyModule
@@ -111,6 +113,30 @@ def _approval_days(ctx: Context, staff: str | None) -> Any:
         day=ln.disbursed_on,
         a=ln.disbursed_on.delta(ln.applied_on, unit="day"),
         b=1,
+    )
+
+
+def _working_days(ctx: Context) -> Decimal:
+    from rmperf.engine.analysis.calendar import working_days
+
+    return Decimal(working_days(ctx.period.start, ctx.period.end))
+
+
+def _served(ctx: Context, staff: str | None) -> Any:
+    i = src.contract_table("interactions")
+    i = i.filter(src.on_days(i.ts, ctx.period.start, ctx.period.end, ctx.time_zone))
+    i = src.for_staff(i, staff)
+    i = i.select(staff_id=i.staff_id, customer_id=i.customer_id, d=ctx.bdate(i.ts))
+    per_day = i.group_by("staff_id", "customer_id", "d").aggregate(contacts=i.count())
+    return src.detail(
+        per_day,
+        staff_id=per_day.staff_id,
+        source="interactions",
+        ref_id=per_day.customer_id,
+        customer_id=per_day.customer_id,
+        day=per_day.d,
+        a=1,
+        note=per_day.contacts.cast("string") + " contact(s)",
     )
 
 
@@ -224,5 +250,44 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("loans",),
         finish=finish_ratio,
         detail=_approval_days,
+    ),
+    IndicatorDef(
+        id="customers_served_per_day",
+        name_zh="日均服务客户数",
+        name_en="Customers served per working day",
+        unit="count",
+        direction="higher",
+        perspective="process",
+        category="business",
+        family="efficiency",
+        balance_based=False,
+        definition=(
+            "Distinct customers the RM contacted per working day: for each day of the "
+            "period the number of different customers with an interaction by the RM that "
+            "day, summed, over the mainland-China working days of the period (seed 000: "
+            "from 8 to 12 a day)."
+        ),
+        sources=("interactions",),
+        formula=(
+            "Σ over days of the period of distinct customers contacted that day (business "
+            "date of interactions.ts) ÷ working days of the period"
+        ),
+        crediting="the contacting staff member, `interactions.staff_id`",
+        edge_cases=(
+            "A customer contacted twice the same day counts once that day, on two days "
+            "twice. Contacts on a weekend or holiday count; the divisor is the period's "
+            "working days (weekdays without statutory holidays, with the make-up working "
+            "days: rmperf.engine.analysis.calendar), the whole period even while it is "
+            "in progress or for an RM who joined during it. A year the calendar does not "
+            "cover is an error, never a guess."
+        ),
+        combine="sum",
+        aggregation="flow",
+        numerator="customer-days",
+        denominator="working days of the period",
+        tables=("interactions",),
+        finish=finish_count,
+        const_den=_working_days,
+        detail=_served,
     ),
 )

@@ -1,4 +1,5 @@
-"""ESG indicators (社会责任类): green credit and inclusive-finance first loans.
+"""ESG indicators (社会责任类): green credit, inclusive-finance first loans and the
+financing cost of small businesses.
 
 Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
 rendered from it), the lake tables it reads, its finisher and its detail expression
@@ -8,12 +9,14 @@ families; indicator.py says what each field means.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rmperf.engine.indicators.context import Context
 from rmperf.engine.indicators.indicator import (
     ORIGINATOR,
     IndicatorDef,
+    NumDen,
     finish_cents_ratio,
     finish_count,
 )
@@ -71,6 +74,44 @@ def _inclusive_first(ctx: Context, staff: str | None) -> Any:
     )
 
 
+def _finish_micro_rate(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    return Decimal(a) / 1_000_000, Decimal(b)
+
+
+def _cost_decline(ctx: Context, staff: str | None) -> Any:
+    prev = ctx.period.previous()
+    ln = src.contract_table("loans")
+    first, last = ibis.literal(prev.start), ctx.end
+    ln = ln.filter(
+        src.flag_true(ln.inclusive)
+        & ln.rate.notnull()
+        & (ln.disbursed_on >= first)
+        & (ln.disbursed_on <= last)
+    )
+    ln = src.for_staff(ln, staff)
+    earlier = ln.disbursed_on < ctx.start
+    ln = ln.mutate(earlier=earlier, micro=(ln.rate * 1_000_000).cast("int64"))
+    per_rm = ibis.window(group_by=ln.staff_id)
+    ln = ln.mutate(
+        n_prev=ibis.ifelse(ln.earlier, 1, 0).sum().over(per_rm),
+        n_this=ibis.ifelse(ln.earlier, 0, 1).sum().over(per_rm),
+    )
+    # Σp/np − Σt/nt = (nt·Σp − np·Σt) ÷ (np·nt), one term per loan: linear, so the rows
+    # add up to the value, and either side empty makes the denominator 0 (undefined).
+    return src.detail(
+        ln,
+        staff_id=ln.staff_id,
+        source="loans",
+        ref_id=ln.loan_id,
+        customer_id=ln.customer_id,
+        day=ln.disbursed_on,
+        a=ibis.ifelse(ln.earlier, ln.micro * ln.n_this, -ln.micro * ln.n_prev),
+        b=ibis.ifelse(ln.earlier, ln.n_this, 0),
+        flag=ibis.ifelse(ln.earlier, "previous", "this"),
+        note=ln.rate.cast("string"),
+    )
+
+
 INDICATORS: tuple[IndicatorDef, ...] = (
     IndicatorDef(
         id="green_credit_share",
@@ -122,5 +163,41 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("loans",),
         finish=finish_count,
         detail=_inclusive_first,
+    ),
+    IndicatorDef(
+        id="financing_cost_decline",
+        name_zh="小微企业融资成本下降",
+        name_en="Small-business financing cost decline",
+        unit="ratio",
+        direction="higher",
+        perspective="customer",
+        category="social",
+        family="esg",
+        balance_based=False,
+        definition=(
+            "How much lower the average annual rate of the small-business (inclusive "
+            "finance, 普惠) loans the RM originated in the period is than that of those "
+            "originated in the previous period: a positive value is a decline."
+        ),
+        sources=("loans",),
+        formula=(
+            "mean loans.rate of inclusive loans disbursed in the previous period − mean "
+            "loans.rate of inclusive loans disbursed in the period (simple means per loan)"
+        ),
+        crediting=ORIGINATOR,
+        edge_cases=(
+            "Reads the optional column loans.rate (annual rate as a fraction): a lake "
+            "without it, or without a rated inclusive loan of the RM in either period, "
+            "gives NULL; loans without a rate are left out. The value is in rate units "
+            "(0.005 = 0.5 percentage points). Rolled up, the RMs' differences are weighted "
+            "by (previous loans × this period's loans)."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="nt·Σ previous rates − np·Σ this period's rates",
+        denominator="np·nt (loans of the previous × of this period)",
+        tables=("loans",),
+        finish=_finish_micro_rate,
+        detail=_cost_decline,
     ),
 )

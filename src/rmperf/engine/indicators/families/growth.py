@@ -1,4 +1,5 @@
-"""Growth indicators (成长类): certifications and training hours.
+"""Growth indicators (成长类): certifications, training hours, strategic projects and
+innovation proposals.
 
 Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
 rendered from it), the lake tables it reads, its finisher and its detail expression
@@ -41,6 +42,35 @@ def _trainings(certification: bool) -> Detail:
         )
 
     return build
+
+
+def _projects(ctx: Context, staff: str | None) -> Any:
+    p = src.contract_table("projects")
+    p = src.for_staff(p.filter(src.in_period(ctx, p.joined_on)), staff)
+    return src.detail(
+        p,
+        staff_id=p.staff_id,
+        source="projects",
+        ref_id=p.project_id,
+        day=p.joined_on,
+        a=1,
+        note=p.name,
+    )
+
+
+def _proposals(ctx: Context, staff: str | None) -> Any:
+    p = src.contract_table("proposals")
+    p = src.for_staff(p.filter(p.adopted_on.notnull() & src.in_period(ctx, p.adopted_on)), staff)
+    return src.detail(
+        p,
+        staff_id=p.staff_id,
+        source="proposals",
+        ref_id=p.proposal_id,
+        day=p.adopted_on,
+        a=1,
+        flag=p.reviewer_id,
+        note=p.title,
+    )
 
 
 INDICATORS: tuple[IndicatorDef, ...] = (
@@ -87,5 +117,62 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("trainings",),
         finish=finish_cents,
         detail=_trainings(False),
+    ),
+    IndicatorDef(
+        id="strategic_projects",
+        name_zh="重大项目参与",
+        name_en="Strategic projects",
+        unit="count",
+        direction="higher",
+        perspective="learning",
+        category="development",
+        family="growth",
+        balance_based=False,
+        definition=(
+            "Major (strategic) projects of the bank's list the RM joined in the period "
+            "(seed 003 §五, the strategic lines' participation in major projects)."
+        ),
+        sources=("projects",),
+        formula="count of projects rows of the RM with joined_on in the period",
+        crediting="the participant, `projects.staff_id`",
+        edge_cases=(
+            "A project joined before the period does not count again; a lake without the "
+            "optional `projects` table: 0 for every RM (the table reads as empty)."
+        ),
+        combine="sum",
+        aggregation="flow",
+        numerator="projects joined",
+        tables=("projects",),
+        finish=finish_count,
+        detail=_projects,
+    ),
+    IndicatorDef(
+        id="innovation_proposals",
+        name_zh="创新建议采纳数",
+        name_en="Innovation proposals adopted",
+        unit="count",
+        direction="higher",
+        perspective="learning",
+        category="development",
+        family="growth",
+        balance_based=False,
+        definition=(
+            "Proposals the RM made that a reviewer adopted in the period (adoption day in "
+            "the period, whenever the proposal was made)."
+        ),
+        sources=("proposals",),
+        formula="count of proposals of the RM with adopted_on in the period",
+        crediting="the author, `proposals.staff_id` (the reviewer is shown as the flag)",
+        edge_cases=(
+            "Proposals not adopted (adopted_on empty) do not count; a lake without the "
+            "optional `proposals` table: 0. Proposals come from the lake today; recording "
+            "them in the app, with the reviewer's decision, is a later step."
+        ),
+        combine="sum",
+        aggregation="flow",
+        numerator="proposals adopted",
+        tables=("proposals",),
+        finish=finish_count,
+        detail=_proposals,
     ),
 )

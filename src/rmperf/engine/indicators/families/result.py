@@ -1,5 +1,6 @@
 """Result indicators (业绩类): balances and their growth, loans, sales, fee income, new
-valid customers, cross-sell, RAROC and EVA, supply-chain finance, sci-tech customers.
+valid customers, cross-sell, RAROC and EVA, supply-chain finance, sci-tech customers,
+ROE.
 
 Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
 rendered from it), the lake tables it reads, its finisher and its detail expression
@@ -436,6 +437,30 @@ def _new_valid(ctx: Context, staff: str | None) -> Any:
     )
 
 
+def _finish_roe(ctx: Context, key: str, a: int, b: int) -> NumDen:
+    # Monthly profit × 12 over the months' equity: an annual rate (Σ equity ÷ months is
+    # the average equity, Σ profit × 12 ÷ months the annualised profit).
+    return Decimal(a * 12) / 100, Decimal(b) / 100
+
+
+def _roe(ctx: Context, staff: str | None) -> Any:
+    f = src.contract_table("unit_financials")
+    f = f.filter(f.month.isin(list(ctx.period.months)))
+    s = src.contract_table("staff")
+    s = src.for_staff(s.filter(s.role == "rm").select(s.staff_id, s_unit=s.unit_id), staff)
+    j = s.join(f, s.s_unit == f.unit_id)
+    return src.detail(
+        j,
+        staff_id=j.staff_id,
+        source="unit_financials",
+        ref_id=j.unit_id,
+        day=j.month,
+        a=src.cents(j.net_profit),
+        b=src.cents(j.equity),
+        note="profit " + j.net_profit.cast("string") + " / equity " + j.equity.cast("string"),
+    )
+
+
 INDICATORS: tuple[IndicatorDef, ...] = (
     IndicatorDef(
         id="deposit_avg_balance",
@@ -862,6 +887,46 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("customers", "assignments"),
         finish=finish_count,
         detail=_sci_tech,
+    ),
+    IndicatorDef(
+        id="roe",
+        name_zh="净资产收益率",
+        name_en="Return on equity (ROE)",
+        unit="ratio",
+        direction="higher",
+        perspective="financial",
+        category="business",
+        family="result",
+        balance_based=False,
+        definition=(
+            "The annualised return on equity of the org unit the RM works in "
+            "(`staff.unit_id`: the team, or the branch for an RM attached to it), from "
+            "the unit's monthly net profit and allocated equity in the optional lake "
+            "table `unit_financials`; seed 003 §五 asks ROE ≥ 15 % of competitive lines."
+        ),
+        sources=("unit_financials", "staff"),
+        formula=(
+            "Σ net_profit × 12 ÷ Σ equity over the period's months the unit has a row "
+            "for (average equity, annualised profit)"
+        ),
+        crediting=(
+            "every RM of the unit, `staff.unit_id` (a unit's ROE, not the RM's own: the "
+            "lake has no profit per RM)"
+        ),
+        edge_cases=(
+            "No `unit_financials` table, or no row for the RM's unit in the period: NULL. "
+            "A loss gives a negative ROE. Months without a row are left out (an average to "
+            "date). The figures are per org unit; a business line's ROE needs its own "
+            "unit (a line is not a column of the table). Rolled up, the units' profits and "
+            "equities add up once per RM, so a team of one unit keeps the unit's ROE."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="Σ net profit × 12",
+        denominator="Σ monthly equity",
+        tables=("unit_financials", "staff"),
+        finish=_finish_roe,
+        detail=_roe,
     ),
 )
 
