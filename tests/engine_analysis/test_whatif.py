@@ -177,16 +177,16 @@ def test_scorecard_draft_moves_totals_tiers_and_pay(root: Path) -> None:
     assert _pick(rows["RM3"], *perf) == ("7200.00", "7200.00", "0.00")
     assert {r["scorecard"] for r in rows.values()} == {"lake_test"}
     summary = _summary(root / "sum.csv")
-    assert summary["tier.outstanding"] == ("0", "0", "+0")
-    assert summary["tier.good"] == ("1", "0", "-1")
-    assert summary["tier.competent"] == ("1", "3", "+2")
-    assert summary["tier.not_competent"] == ("1", "0", "-1")
-    assert summary["tier.unrated"] == ("0", "0", "+0")
+    assert summary["tier.outstanding"] == ("0.00", "0.00", "0.00")
+    assert summary["tier.good"] == ("1.00", "0.00", "-1.00")
+    assert summary["tier.competent"] == ("1.00", "3.00", "2.00")
+    assert summary["tier.not_competent"] == ("1.00", "0.00", "-1.00")
+    assert summary["tier.unrated"] == ("0.00", "0.00", "0.00")
     # 19,920 + 10,500 + 13,740 and 17,316 + 10,500 + 13,740.
     assert summary["pay.total_paid"] == ("44160.00", "41556.00", "-2604.00")
     assert summary["pay.performance_pay"] == ("25800.00", "22080.00", "-3720.00")
-    assert summary["tier_changed"] == ("", "", "2")
-    assert (summary["tier_changed.up"][2], summary["tier_changed.down"][2]) == ("1", "1")
+    assert summary["tier_changed"] == ("", "", "2.00")
+    assert (summary["tier_changed.up"][2], summary["tier_changed.down"][2]) == ("1.00", "1.00")
 
 
 def test_pay_plan_draft_same_ratings_other_bracket_rate(root: Path) -> None:
@@ -218,8 +218,8 @@ def test_pay_plan_draft_same_ratings_other_bracket_rate(root: Path) -> None:
         "0.00",
     )
     summary = _summary(root / "plan_sum.csv")
-    assert summary["pay.total_paid"] == ("44160.00", "44300.00", "+140.00")
-    assert summary["tier_changed"] == ("", "", "0")
+    assert summary["pay.total_paid"] == ("44160.00", "44300.00", "140.00")
+    assert summary["tier_changed"] == ("", "", "0.00")
 
 
 def test_target_sheet_draft_changes_scores_and_excess_reward(root: Path) -> None:

@@ -59,7 +59,8 @@ def _check(c: CareerCheck) -> dict[str, Any]:
 
 @router.get(
     "/checks/{int:year}",
-    response={200: list[CheckOut], 401: ErrorOut},
+    # 404: a path the URL pattern does not match (a negative year), as every /api/ path.
+    response={200: list[CheckOut], 401: ErrorOut, 404: ErrorOut},
     url_name="careers_checks",
     summary="A year's career ladder checks",
 )

@@ -456,9 +456,9 @@ WHATIF_SCHEMA = pa.schema(
 SUMMARY_SCHEMA = pa.schema(
     [
         ("measure", pa.string()),
-        ("in_force", pa.string()),
-        ("draft", pa.string()),
-        ("change", pa.string()),
+        ("in_force", pa.decimal128(20, 2)),
+        ("draft", pa.decimal128(20, 2)),
+        ("change", pa.decimal128(20, 2)),
     ]
 )
 
@@ -514,7 +514,7 @@ def summary_rows(result: WhatIf) -> list[tuple[str, str, str, str]]:
     after = Counter(_tier(r.tier_draft) or UNRATED for r in result.rows)
     for tier in [*(str(t) for t in TIER_ORDER), UNRATED]:
         b, a = before[tier], after[tier]
-        out.append((f"tier.{tier}", str(b), str(a), f"{a - b:+d}"))
+        out.append((f"tier.{tier}", str(b), str(a), f"{a - b:d}"))
     if result.paid:
         for measure, pairs in (
             ("pay.total_paid", [(r.pay_in_force, r.pay_draft) for r in result.rows]),
@@ -525,7 +525,7 @@ def summary_rows(result: WhatIf) -> list[tuple[str, str, str, str]]:
         ):
             b_sum = sum((b or Decimal("0.00") for b, _ in pairs), Decimal("0.00"))
             a_sum = sum((a or Decimal("0.00") for _, a in pairs), Decimal("0.00"))
-            out.append((measure, f"{b_sum:.2f}", f"{a_sum:.2f}", f"{a_sum - b_sum:+.2f}"))
+            out.append((measure, f"{b_sum:.2f}", f"{a_sum:.2f}", f"{a_sum - b_sum:.2f}"))
     changed = sum(r.tier_changed for r in result.rows)
     up, down = tier_moves(result)
     out.append(("tier_changed", "", "", str(changed)))
@@ -535,9 +535,15 @@ def summary_rows(result: WhatIf) -> list[tuple[str, str, str, str]]:
 
 
 def summary_table(result: WhatIf) -> pa.Table:
-    """The summary as a table (columns: SUMMARY_SCHEMA; numbers written exactly as text)."""
+    """The summary as a table (columns: SUMMARY_SCHEMA): exact decimals to 2 places, counts
+    too, so a spreadsheet reads numbers (a signed text cell would be made formula-safe)."""
     rows = [
-        {"measure": m, "in_force": b or None, "draft": a or None, "change": c}
+        {
+            "measure": m,
+            "in_force": Decimal(b) if b else None,
+            "draft": Decimal(a) if a else None,
+            "change": Decimal(c),
+        }
         for m, b, a, c in summary_rows(result)
     ]
     return table_from_rows(rows, SUMMARY_SCHEMA)

@@ -541,7 +541,13 @@ def _quarter(
             )
 
     total = base + immediate - held + held_released + released + clawback
-    if not employed and not any(ln.amount != 0 and ln.line != "deferral_balance" for ln in lines):
+    # A statement is owed for a quarter employed, or for any non-zero column of the statement
+    # (a leaver's release, malus or clawback). The unreleased balance and a forfeited hold
+    # are not paid amounts: alone they make no statement (the lines keep the forfeit when a
+    # statement is made).
+    if not employed and not any(
+        ln.amount != 0 and ln.line not in ("deferral_balance", "held_forfeited") for ln in lines
+    ):
         return None
     return Statement(
         staff_id=sid,
