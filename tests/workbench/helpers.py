@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from rmperf.core.runs import RunStatus
 from rmperf.engine.periods import Period, PeriodKind
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
@@ -36,6 +37,7 @@ def scored_quarter(status: str = PeriodStatus.COMPUTED) -> tuple[PerfPeriod, Sco
     run = ScoringRun.objects.create(
         period=period, lake_path="/lake", policy_digest="p", targets_digest="t",
         inputs_digest="i", started_at=now, finished_at=now, actor_label="system",
+        status=RunStatus.SUCCEEDED,
     )  # fmt: skip
     return period, run
 
