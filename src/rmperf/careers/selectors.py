@@ -25,11 +25,9 @@ from rmperf.engine.career.policy import CareerPolicy, NegativeListRules
 from rmperf.engine.periods import Period, PeriodKind
 from rmperf.engine.scoring.policy import Tier
 from rmperf.org.models import OrgUnit, Staff
-from rmperf.performance.models import PeriodStatus, RmResult
+from rmperf.performance.models import CONFIRMED_STATUSES, RmResult
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
-
-CONFIRMED = (PeriodStatus.CALIBRATED, PeriodStatus.CLOSED)
 
 
 def branch_of(staff: Staff) -> OrgUnit | None:
@@ -46,7 +44,7 @@ def confirmed_annual_tiers(*, years: list[int]) -> dict[tuple[str, int], Tier]:
     """(staff_id, year) → the final (calibrated) annual tier of confirmed years only."""
     out: dict[tuple[str, int], Tier] = {}
     rows = RmResult.objects.filter(
-        period__key__in=[str(y) for y in years], period__status__in=CONFIRMED
+        period__key__in=[str(y) for y in years], period__status__in=CONFIRMED_STATUSES
     ).select_related("period")
     for r in rows:
         out[(r.staff_id, int(r.period.key))] = Tier(r.final_tier)

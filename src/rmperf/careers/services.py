@@ -57,14 +57,12 @@ from rmperf.engine.policy import LoadedPolicy
 from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import OrgUnit, Staff
-from rmperf.performance.models import PerfPeriod, PeriodStatus, RmResult
+from rmperf.performance.models import CONFIRMED_STATUSES, PerfPeriod, PeriodStatus, RmResult
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
 
 #: Roles that compute checks and lists (besides superusers and the system).
 RUN_ROLES = frozenset({"hr"})
-#: Period statuses whose ratings a person has confirmed.
-CONFIRMED = (PeriodStatus.CALIBRATED, PeriodStatus.CLOSED)
 #: Period statuses with stored results.
 WITH_RESULTS = (PeriodStatus.COMPUTED, PeriodStatus.CALIBRATED, PeriodStatus.CLOSED)
 
@@ -132,7 +130,7 @@ def career_checks_compute(*, actor: Actor, year: int) -> int:
     """
     _require_runner(actor)
     period = PerfPeriod.objects.filter(key=str(year), kind="year").first()
-    if period is None or period.status not in CONFIRMED:
+    if period is None or period.status not in CONFIRMED_STATUSES:
         raise CareerError(
             _("The annual ratings of %(year)s are not confirmed yet (calibrate the year first).")
             % {"year": year}

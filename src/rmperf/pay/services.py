@@ -52,15 +52,18 @@ from rmperf.pay.models import (
     PayRun,
     PayStatement,
 )
-from rmperf.performance.models import LineResult, PerfPeriod, PeriodStatus, RmResult
+from rmperf.performance.models import (
+    CONFIRMED_STATUSES,
+    LineResult,
+    PerfPeriod,
+    RmResult,
+)
 from rmperf.performance.services.targets import approved_targets
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
 
 #: Roles that prepare and approve pay runs (besides superusers; the system only prepares).
 PAY_ADMIN_ROLES = frozenset({"hr"})
-#: Period statuses whose ratings a person has confirmed.
-CONFIRMED = (PeriodStatus.CALIBRATED, PeriodStatus.CLOSED)
 GENESIS = "0" * 64
 RUN_VERB = "pay.run"
 APPROVE_VERB = "pay.approve"
@@ -127,7 +130,7 @@ def confirmed_quarter_ratings(*, quarters: Iterable[int]) -> ConfirmedRatings:
     which must be confirmed (calibrated or closed); PayRefused names those that are not."""
     keys = [quarter_key(q) for q in sorted(set(quarters))]
     status = dict(PerfPeriod.objects.filter(key__in=keys).values_list("key", "status"))
-    missing = [k for k in keys if status.get(k) not in CONFIRMED]
+    missing = [k for k in keys if status.get(k) not in CONFIRMED_STATUSES]
     if missing:
         shown = ", ".join(missing[:12]) + (" …" if len(missing) > 12 else "")
         raise PayRefused(

@@ -39,6 +39,10 @@ class PeriodStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+#: Period statuses whose ratings a person has confirmed: what pay and careers may read.
+CONFIRMED_STATUSES = (PeriodStatus.CALIBRATED, PeriodStatus.CLOSED)
+
+
 class Tier(models.TextChoices):
     """Rating tiers, best first (DOMAIN §5); the values are the engine's."""
 
