@@ -130,7 +130,7 @@ def section(args: argparse.Namespace, results: list[dict[str, object]], load: st
     assert isinstance(endpoints, list)
     for e in sorted(endpoints, key=lambda e: -int(e["95%"] or 0)):
         lines.append(
-            f"| `{e['Method']} {e['Name']}` | {e['Request Count']} | {e['Failure Count']} | "
+            f"| `{e['Type']} {e['Name']}` | {e['Request Count']} | {e['Failure Count']} | "
             f"{e['50%']} | {e['95%']} | {e['99%']} |"
         )
     failures = [f for r in results for f in r["failures"]]  # type: ignore[attr-defined]
@@ -165,10 +165,13 @@ def main() -> int:
     server = start_server(args, env)
     results = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            results.append(run_locust(args, args.rate, args.seconds, env, Path(tmp)))
-            for rate in [float(x) for x in args.ceiling.split(",") if x]:
-                results.append(run_locust(args, rate, args.step_seconds, env, Path(tmp)))
+        # Locust's own CSV files are kept (their folder is printed) so a report can be
+        # rebuilt from them.
+        tmp = tempfile.mkdtemp(prefix="rmperf-load-")
+        print(f"locust CSV files in {tmp}", flush=True)
+        results.append(run_locust(args, args.rate, args.seconds, env, Path(tmp)))
+        for rate in [float(x) for x in args.ceiling.split(",") if x]:
+            results.append(run_locust(args, rate, args.step_seconds, env, Path(tmp)))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
