@@ -10,13 +10,48 @@ from django.test import Client
 
 from tests.factories import Bank, build_bank
 
+# The fixtures through which a test reaches the database (pytest-django blocks every other way).
+_DB_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "_django_db_helper",
+        "live_server",
+    }
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db-only",
+        action="store_true",
+        help="run only the tests that use the database (the PostgreSQL leg of "
+        "scripts/run-tests: a test that never opens a connection behaves the same on both)",
+    )
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether the test can open a database connection: a `django_db` mark, or a fixture
+    that unblocks the database (directly or through another fixture, e.g. `bank`)."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return not _DB_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep expensive shared set-up to one xdist worker (`--dist loadgroup`, as
-    scripts/run-tests runs): every Spark test on the worker that started the JVM, and the
-    tests of a module with a module-scoped fixture (a generated lake, a trained model)
-    together, so the fixture is built once instead of once per worker. An explicit
-    `xdist_group` mark wins."""
+    """With `--db-only`, drop the tests that never reach the database. Then keep expensive
+    shared set-up to one xdist worker (`--dist loadgroup`, as scripts/run-tests runs):
+    every Spark test on the worker that started the JVM, and the tests of a module with a
+    module-scoped fixture (a generated lake, a trained model) together, so the fixture is
+    built once instead of once per worker. An explicit `xdist_group` mark wins."""
+    if config.getoption("--db-only"):
+        kept = [item for item in items if uses_database(item)]
+        dropped = [item for item in items if not uses_database(item)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue

@@ -1,7 +1,9 @@
 """`rmperf pay` against the reference implementation, cell by cell, on boundary lakes.
 
-The real command runs as a subprocess exactly as a user runs it; the oracle
-(reference.py) reads the same files. Every statement row and every cell must be equal
+The real command runs with a user's arguments through `rmperf.cli.main`, in this process
+(a new interpreter per run cost 1.8 CPU seconds, most of these tests' time); one boundary
+lake and the failing-rating case run the console script as a subprocess, exactly as a user
+runs it. The oracle (reference.py) reads the same files. Every statement row and every cell must be equal
 as text: money with two decimals, npl_ratio with six, coefficient with two.
 
 These tests fail (never skip) while the command is missing. A failing lake is kept
@@ -14,8 +16,10 @@ shrink a failure to a minimal lake: slow, each step runs the command), PAY_ORACL
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import os
 import shlex
 import shutil
@@ -28,6 +32,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from rmperf.cli import main
 from rmperf.engine.validate import validate_lake
 from tests.engine_pay.oracle import cases
 from tests.engine_pay.oracle import reference as ref
@@ -60,12 +65,20 @@ def pay_command(files: CaseFiles, period: str, out: Path, lines: Path) -> list[s
 
 
 def run_pay(
-    files: CaseFiles, period: str, out: Path, lines: Path
+    files: CaseFiles, period: str, out: Path, lines: Path, *, subprocess_: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """`rmperf pay` on a case: in this process through the CLI's `main` (its exit status,
+    stdout and stderr), or as a subprocess with `subprocess_` or PAY_ORACLE_RMPERF."""
+    cmd = pay_command(files, period, out, lines)
+    if not subprocess_ and "PAY_ORACLE_RMPERF" not in os.environ:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(cmd[1:])
+        return subprocess.CompletedProcess(cmd, code, stdout.getvalue(), stderr.getvalue())
     env = {**os.environ, "RMPERF_HOME": str(out.parent / "home")}
     env.pop("DATABASE_URL", None)  # pay needs no database; never touch a shared one
     return subprocess.run(
-        pay_command(files, period, out, lines),
+        cmd,
         capture_output=True,
         text=True,
         env=env,
@@ -109,21 +122,25 @@ def kept(case: PayCase, files: CaseFiles, period: str, work: Path) -> str:
     )
 
 
-def compare(case: PayCase, files: CaseFiles, period: str, work: Path) -> None:
+def compare(
+    case: PayCase, files: CaseFiles, period: str, work: Path, *, subprocess_: bool = False
+) -> None:
     """Run both sides for `period`; on any difference keep the lake and list every cell."""
     out, lines = work / f"engine-{period}.csv", work / f"lines-{period}.csv"
     try:
-        _compare(case, files, period, out, lines)
+        _compare(case, files, period, out, lines, subprocess_=subprocess_)
     except AssertionError as exc:
         raise AssertionError(f"{exc}{kept(case, files, period, work)}") from None
 
 
-def _compare(case: PayCase, files: CaseFiles, period: str, out: Path, lines: Path) -> None:
+def _compare(
+    case: PayCase, files: CaseFiles, period: str, out: Path, lines: Path, *, subprocess_: bool
+) -> None:
     try:
         expected = ref.statements_for(files.lake, period, files.ratings, files.targets)
     except ref.MissingRating as exc:
         raise AssertionError(f"{case.name}: the generated lake is bad: {exc}") from exc
-    done = run_pay(files, period, out, lines)
+    done = run_pay(files, period, out, lines, subprocess_=subprocess_)
     assert done.returncode == 0, (
         f"{case.name} {period}: `rmperf pay` exited {done.returncode}"
         f"\n--- stderr ---\n{done.stderr[-4000:]}\n--- stdout ---\n{done.stdout[-2000:]}"
@@ -158,6 +175,19 @@ def test_boundary_lake(build: Callable[[], PayCase], period: str, tmp_path: Path
     compare(case, write_case(case, tmp_path / case.name), period, tmp_path)
 
 
+def test_the_console_script_writes_what_the_oracle_computes(tmp_path: Path) -> None:
+    """The same comparison through the installed `rmperf` script in a new process, as a
+    user runs it (the other comparisons call the CLI's `main` in this process)."""
+    case = cases.GOLDEN[0]()
+    compare(
+        case,
+        write_case(case, tmp_path / case.name),
+        case.periods[-1],
+        tmp_path,
+        subprocess_=True,
+    )
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -176,7 +206,7 @@ def test_generated_lakes(case: PayCase, tmp_path_factory: pytest.TempPathFactory
 def test_missing_rating_exits_2_naming_rm_and_quarter(tmp_path: Path) -> None:
     files = write_case(cases.missing_rating(), tmp_path / "case")
     out, lines = tmp_path / "out.csv", tmp_path / "lines.csv"
-    done = run_pay(files, "2025Q2", out, lines)
+    done = run_pay(files, "2025Q2", out, lines, subprocess_=True)
     assert done.returncode == 2, f"exit {done.returncode}\n{done.stderr[-4000:]}"
     assert "G2" in done.stderr
     assert "2025Q1" in done.stderr
