@@ -111,20 +111,18 @@ def customer_scope_q(scope: Scope, customer: str = "") -> models.Q:
     managers those homed in their subtree or looked after by someone who works in it.
     Every model whose rows follow their customer's access uses this one rule."""
     today = timezone.localdate()
-    ref = models.OuterRef(f"{customer}_id" if customer else "pk")
+    # Uncorrelated `IN (subquery)` rather than a correlated EXISTS: under the manager's OR,
+    # PostgreSQL runs an EXISTS once per candidate row (3.4 s for a branch's first page of
+    # 25 customers on the medium bank), while an IN list is built once and hashed.
+    field = f"{customer}_id__in" if customer else "pk__in"
     if scope.unit_path is None:
-        return models.Q(
-            models.Exists(
-                Assignment.objects.filter(current_on(today), customer=ref, staff_id=scope.staff_id)
-            )
-        )
-    looked_after_here = models.Exists(
-        Assignment.objects.filter(
-            current_on(today), customer=ref, staff__unit__path__startswith=scope.unit_path
-        )
+        mine = Assignment.objects.filter(current_on(today), staff_id=scope.staff_id)
+        return models.Q(**{field: mine.values("customer_id")})
+    looked_after_here = Assignment.objects.filter(
+        current_on(today), staff__unit__path__startswith=scope.unit_path
     )
     path = f"{customer}__unit__path" if customer else "unit__path"
-    return unit_prefix_q(path, scope) | models.Q(looked_after_here)
+    return unit_prefix_q(path, scope) | models.Q(**{field: looked_after_here.values("customer_id")})
 
 
 class Assignment(models.Model):

@@ -195,10 +195,39 @@ class CustomerLake:
     def rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         """A query's rows on this thread's connection, as dicts."""
         # The connection is this thread's own, so no cursor is needed (a cursor is a new
-        # connection: a few milliseconds a query).
-        table: pa.Table = _connection(self.time_zone)[0].execute(sql, params).to_arrow_table()
+        # connection: a few milliseconds a query). The values are written into the SQL as
+        # quoted literals, not bound: DuckDB prunes the index's row groups by a literal
+        # customer id but scans them all for a bound parameter (2.4 ms against 16 ms a
+        # query on the medium bank's transactions).
+        table: pa.Table = (
+            _connection(self.time_zone)[0].sql(_with_literals(sql, params)).to_arrow_table()
+        )
         rows: list[dict[str, Any]] = table.to_pylist()
         return rows
+
+
+def _with_literals(sql: str, params: list[Any]) -> str:
+    """`sql` with each `?` replaced by its parameter as a SQL literal: strings quoted (a
+    quote doubled), integers as digits, lists of strings as a list literal; anything else
+    is refused. The statements of this module hold no `?` but their placeholders."""
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} parameters")
+    out = [parts[0]]
+    for value, rest in zip(params, parts[1:], strict=True):
+        out.append(_literal(value))
+        out.append(rest)
+    return "".join(out)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return DUCKDB.lit(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "[" + ", ".join(DUCKDB.lit(v) for v in value) + "]"
+    raise TypeError(f"a customer read takes text, integers or lists of text, not {value!r}")
 
 
 def customer_index_build(lake: CustomerLake, *, force: bool = False) -> Path | None:
