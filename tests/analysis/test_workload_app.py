@@ -17,8 +17,6 @@ import csv
 import io
 from collections.abc import Callable
 from decimal import Decimal as D
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -35,24 +33,7 @@ from rmperf.analysis.services import (
     workload_run,
 )
 from rmperf.core.models import AuditEvent
-from tests.analysis.lake import persona_lake
 from tests.factories import Bank
-from tests.segments.factories import make_run
-
-TIERS = {"C001": "core", "C002": "potential", "C003": "potential", "C010": "potential",
-         "C100": "core", "C004": "basic"}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def lake_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return persona_lake(tmp_path_factory.mktemp("analysis") / "lake")
-
-
-@pytest.fixture
-def ready(bank: Bank, lake_dir: Path, settings: Any) -> Bank:
-    settings.RMPERF_LAKE_DIR = str(lake_dir)
-    make_run(tiers=TIERS)
-    return bank
 
 
 def test_the_run_stores_each_rms_load_and_the_branch_proposal(ready: Bank) -> None:
