@@ -45,7 +45,6 @@ from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
 from rmperf.core.run_services import run_actor_label, run_fail, run_start, run_succeed
 from rmperf.core.runs import RunStatus
-from rmperf.customers.models import Customer
 from rmperf.engine.analysis import (
     CalendarError,
     CustomerLoad,
@@ -214,15 +213,11 @@ def workload_run(*, actor: Actor, key: str) -> WorkloadRun:
         )
         for r in rows
     ]
-    known_customers = set(
-        Customer.objects.filter(customer_id__in=[c for _s, c in demand]).values_list(
-            "customer_id", flat=True
-        )
-    )
     customers = [
         CustomerLoad(customer_id=cid, staff_id=sid, tier=book.customers[cid][1], demand_days=days)
         for (sid, cid), days in demand.items()
-        if cid in known_customers and cid in book.customers and book.customers[cid][0] == sid
+        # The latest segmentation's customers are the app's (its rows point at them).
+        if cid in book.customers and book.customers[cid][0] == sid
     ]
     moves = [
         m for m in propose_moves(loads, customers, over=over, under=under) if m.branch_id != ""
