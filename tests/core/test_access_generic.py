@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from rmperf.policies.selectors import policy_active
+from tests.analysis.helpers import flag_in_alices_scope, proposal_in_alices_scope
 from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
 from tests.pay.helpers import (
@@ -44,6 +45,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "run_id": lambda bank: str(run_in_alices_scope(bank).run_id),
     "inquiry_id": lambda bank: str(inquiry_in_alices_scope(bank).pk),
     "fmt": lambda bank: (statement_in_alices_scope(bank), "csv")[1],
+    "proposal_id": lambda bank: str(proposal_in_alices_scope(bank).pk),
+    "flag_id": lambda bank: str(flag_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -182,6 +185,23 @@ CASES: dict[str, Case] = {
     "api:pay_statements": Case(out_of_scope=None),
     "api:pay_run": Case(method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"),
     "api:pay_approve": Case(method="post", in_scope="hannah", ok_status=200, out_of_scope="bob"),
+    # Analysis: the workload view and the gaming queue are the managers' (an RM gets 404);
+    # the rebalancing proposal is the branch manager's; runs without a period and
+    # decisions without one go back with why. alice sees her own flag once decided.
+    "analysis:workload": Case(in_scope="mike", out_of_scope="bob"),
+    "analysis:workload_run": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
+    "analysis:proposal": Case(in_scope="mike", out_of_scope="bob"),
+    "analysis:proposal_accept": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
+    "analysis:proposal_export": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
+    "analysis:gaming": Case(in_scope="mike", out_of_scope="bob"),
+    "analysis:gaming_run": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "analysis:flag_decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

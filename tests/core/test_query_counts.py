@@ -32,6 +32,34 @@ def grow_rms(bank: Bank, start: int, n: int) -> None:
         make_assignment(customer=customer, staff=rm, valid_from=dt.date(2024, 1, 1))
 
 
+def grow_loads(bank: Bank, start: int, n: int) -> None:
+    """RMs of team A2 with a load in the 2026Q3 workload run, and a flag each."""
+    from decimal import Decimal
+
+    from rmperf.analysis.models import GamingFlag, GamingRun, RmLoad, WorkloadRun
+
+    run = WorkloadRun.objects.filter(period_key="2026Q3").first() or WorkloadRun.objects.create(
+        period_key="2026Q3", status="succeeded", actor_label="system", policy_digest="0" * 64,
+        over=Decimal("1"), under=Decimal("0.8"),
+    )  # fmt: skip
+    gaming = GamingRun.objects.filter(period_key="2026Q3").first() or GamingRun.objects.create(
+        period_key="2026Q3", status="succeeded", actor_label="system", policy_digest="0" * 64
+    )
+    for i in range(start, start + n):
+        rm = Staff.objects.create(
+            staff_id=f"S-WL{i}", name=f"RM {i}", role="rm", rank="junior",
+            unit=bank.team_a2 if i % 2 else bank.team_a1, hired_on=dt.date(2022, 1, 1),
+        )  # fmt: skip
+        RmLoad.objects.create(
+            run=run, staff=rm, branch=bank.branch_a, loans=i, demand_days=Decimal(i),
+            available_days=66, utilisation=Decimal(i) / 66, customers=1, load="over",
+        )  # fmt: skip
+        GamingFlag.objects.create(
+            run=gaming, staff=rm, period_key="2026Q3", kind="loan_bunching", instances=1,
+            measure="m", threshold="t", policy_version="0" * 12,
+        )  # fmt: skip
+
+
 def grow_units(bank: Bank, start: int, n: int) -> None:
     for i in range(start, start + n):
         unit = OrgUnit.objects.create(
@@ -92,6 +120,8 @@ LIST_PAGES = [
     ListPage("/pay/?period=2026Q3", "hannah", grow_statements),
     ListPage("/pay/cost/?period=2026Q3", "mike", grow_statements),
     ListPage("/api/pay/statements?period=2026Q3", "tina", grow_statements),
+    ListPage("/analysis/workload/?period=2026Q3", "mike", grow_loads),
+    ListPage("/analysis/gaming/?period=2026Q3", "mike", grow_loads),
 ]
 
 

@@ -123,6 +123,8 @@ BROKEN = {
     "tasks": ("tiers: [sleeping]", "tiers: [sleeping, sleeping]", "wake_up_tiers_given"),
     "segmentation": ("frequency_min: 5", "frequency_min: -5", "schema.greater_than_equal"),
     "pay": ('{rate: "20"}', '{rate: "-20"}', "rate_non_negative"),
+    "workload": ('under: "0.8000"', 'under: "1.5000"', "rebalancing_bounds_ordered"),
+    "gaming": ("categories: [deposit]", "categories: [loan]", "balance_categories_known"),
 }
 
 

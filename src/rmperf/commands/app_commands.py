@@ -211,6 +211,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     scored = period_run(actor=None, key=quarter)
     print(f"  {scored.period.key}: {scored.results.count():,} RMs scored")
     _demo_pay(quarter)
+    print(f"analysing {quarter}: workload, rebalancing proposals, the gaming queue …")
+    from rmperf.analysis.demo import demo_analysis
+
+    for line in demo_analysis(quarter=quarter):
+        print(line)
     print("recommending products (rules, suitability filter) …")
     from rmperf.recommend.services import recommendation_run
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rmperf.careers",
     "rmperf.workbench",
     "rmperf.pay",
+    "rmperf.analysis",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "rmperf.tasks.context_processors.task_nav",
                 "rmperf.careers.context_processors.career_nav",
                 "rmperf.pay.context_processors.pay_nav",
+                "rmperf.analysis.context_processors.analysis_nav",
             ],
         },
     }

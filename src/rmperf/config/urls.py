@@ -30,6 +30,7 @@ urlpatterns = [
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),
     path("workbench/", include("rmperf.workbench.urls")),
+    path("analysis/", include("rmperf.analysis.urls")),
     path("", include("rmperf.core.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -21,6 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.engine.acceptance import DEFAULT_FILE as LAKE_FILE
 from rmperf.engine.acceptance import RULES as LAKE_RULES
 from rmperf.engine.acceptance import AcceptancePolicy
+from rmperf.engine.analysis.policy import (
+    GAMING_FILE,
+    GAMING_RULES,
+    WORKLOAD_FILE,
+    WORKLOAD_RULES,
+    GamingPolicy,
+    WorkloadPolicy,
+)
 from rmperf.engine.career.policy import DEFAULT_FILE as CAREER_FILE
 from rmperf.engine.career.policy import RULES as CAREER_RULES
 from rmperf.engine.career.policy import CareerPolicy
@@ -56,6 +64,8 @@ class PolicyKind(models.TextChoices):
     CAREER = "career", _("Career ladder and negative list")
     PAY = "pay", _("Pay plan")
     LAKE = "lake", _("Lake delivery acceptance")
+    WORKLOAD = "workload", _("Workload standards and rebalancing bounds")
+    GAMING = "gaming", _("Gaming-detection thresholds")
 
 
 @dataclass(frozen=True)
@@ -152,5 +162,17 @@ KINDS: dict[str, KindSpec] = {
         load=_document(AcceptancePolicy, tuple(LAKE_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(LAKE_FILE),
+    ),
+    PolicyKind.WORKLOAD: KindSpec(
+        default_file=WORKLOAD_FILE,
+        load=_document(WorkloadPolicy, tuple(WORKLOAD_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(WORKLOAD_FILE),
+    ),
+    PolicyKind.GAMING: KindSpec(
+        default_file=GAMING_FILE,
+        load=_document(GamingPolicy, tuple(GAMING_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(GAMING_FILE),
     ),
 }

@@ -16,19 +16,35 @@ from rmperf.engine.analysis.policy import (
     load_gaming_policy,
     load_workload_policy,
 )
+from rmperf.engine.analysis.rebalance import (
+    CustomerLoad,
+    Move,
+    RmLoad,
+    customer_demand,
+    propose_moves,
+    resulting_utilisation,
+    utilisation,
+)
 from rmperf.engine.analysis.workload import workload, workload_schema
 
 __all__ = [
     "EVIDENCE_SCHEMA",
     "FLAG_SCHEMA",
     "CalendarError",
+    "CustomerLoad",
     "GamingPolicy",
     "GamingResult",
+    "Move",
+    "RmLoad",
     "WorkloadPolicy",
+    "customer_demand",
     "detect_gaming",
     "is_working_day",
     "load_gaming_policy",
     "load_workload_policy",
+    "propose_moves",
+    "resulting_utilisation",
+    "utilisation",
     "working_days",
     "workload",
     "workload_schema",

@@ -78,6 +78,14 @@ OtherActivity = Annotated[
 ]
 
 
+class Rebalancing(PolicyModel):
+    """When an RM counts as over- or under-loaded, for the rebalancing proposals
+    (analysis/rebalance.py): utilisation strictly above `over`, strictly below `under`."""
+
+    over: Decimal = Field(Decimal("1.0000"), gt=0, le=10, decimal_places=4)
+    under: Decimal = Field(Decimal("0.8000"), ge=0, le=10, decimal_places=4)
+
+
 class WorkloadPolicy(PolicyModel):
     """Workload standards: what an RM's period demands in person-days, and the benchmark
     of the book's average assets per customer (seed 003: 80万)."""
@@ -86,6 +94,7 @@ class WorkloadPolicy(PolicyModel):
     loan_activities: LoanActivities = LoanActivities()
     activities: tuple[OtherActivity, ...] = ()
     aum_benchmark: Decimal = Field(Decimal("800000.00"), ge=0, decimal_places=2)
+    rebalancing: Rebalancing = Rebalancing()
 
 
 @rule("activity_ids_unique")
@@ -148,8 +157,19 @@ def _zone_problem(zone: str) -> Found:
         yield f"unknown time zone {zone!r}", ("time_zone",)
 
 
+@rule("rebalancing_bounds_ordered")
+def _rebalancing_bounds_ordered(p: WorkloadPolicy) -> Found:
+    if p.rebalancing.under >= p.rebalancing.over:
+        yield (
+            f"under ({p.rebalancing.under}) must be below over ({p.rebalancing.over}): "
+            "an RM cannot be over- and under-loaded at once",
+            ("rebalancing", "under"),
+        )
+
+
 WORKLOAD_RULES = (
     _activity_ids_unique,
+    _rebalancing_bounds_ordered,
     _interaction_channels_known,
     _event_kinds_well_formed,
     _workload_time_zone,
