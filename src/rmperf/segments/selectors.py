@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
 from django.db.models import (
     Avg,
     Count,
@@ -18,6 +22,7 @@ from django.db.models import (
     Sum,
 )
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 
 from rmperf.core.access import may_see_customer_names
@@ -27,6 +32,7 @@ from rmperf.customers.models import Customer, ProductCategory
 from rmperf.engine.segmentation.policy import SegmentationPolicy
 from rmperf.engine.segmentation.policy import Tier as EngineTier
 from rmperf.engine.segmentation.potential import gap_to, next_rule
+from rmperf.lakes.models import LakeImport
 from rmperf.org.models import Role, Staff
 from rmperf.segments.models import TIER_ORDER, CustomerSegment, SegmentRun, Tier
 
@@ -337,3 +343,40 @@ def rm_get(*, actor: Actor, staff_id: str) -> Staff:
         Staff.objects.restrict(actor).select_related("unit").filter(role=Role.RM), pk=staff_id
     )
     return staff
+
+
+#: How long a list's row count is kept (seconds). The key holds the count query's SQL and
+#: parameters (so the actor's scope, the filters, the segmentation run and today's date)
+#: and the newest lake import, so a new delivery or run is counted afresh at once; only an
+#: app write to a filtered column (a contact's verified date) can leave a count this stale.
+COUNT_CACHE_SECONDS = 60
+
+
+def cached_count(queryset: QuerySet[Any]) -> int:
+    """`queryset.count()`, kept for COUNT_CACHE_SECONDS: a manager's customer list counts
+    every customer of the branch (a scan of the customers table on PostgreSQL) on every
+    page turn, for a number that changes with the deliveries."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    newest = LakeImport.objects.order_by("-pk").values_list("pk", flat=True).first()
+    blob = repr((queryset.db, sql, tuple(params), newest)).encode()
+    key = "rmperf:count:" + hashlib.sha256(blob).hexdigest()
+    found = cache.get(key)
+    if isinstance(found, int):
+        return found
+    counted = queryset.count()
+    cache.set(key, counted, COUNT_CACHE_SECONDS)
+    return counted
+
+
+def counted_paginator(count: int) -> type[Paginator[Any]]:
+    """A Paginator class that knows its list's length, for django-tables2 to build."""
+
+    class Counted(Paginator[Any]):
+        @cached_property
+        def count(self) -> int:
+            return count
+
+    return Counted

@@ -38,6 +38,8 @@ from rmperf.segments.potential import high_potential_for
 from rmperf.segments.selectors import (
     book_rows,
     book_stats,
+    cached_count,
+    counted_paginator,
     customer_book,
     rm_get,
     segment_run_current,
@@ -63,7 +65,10 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     run = segment_run_current()
     filterset = customer_book(actor=request.user, filters=request.GET, run=run)
     table = CustomerBookTable(filterset.qs, mask_names=not may_see_customer_names(request.user))
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginator = counted_paginator(cached_count(filterset.qs))
+    RequestConfig(
+        request, paginate={"per_page": PAGE_SIZE, "paginator_class": paginator}
+    ).configure(table)
     query = request.GET.copy()
     for key in ("page", "sort"):
         query.pop(key, None)
