@@ -133,6 +133,13 @@ class _Line(PolicyModel):
     id: Snake | None = Field(None, description="line id; default: the indicator id")
     indicator: Snake | None = None
     weight: NonNeg
+    weight_range: tuple[NonNeg, NonNeg] | None = Field(
+        None,
+        description=(
+            "[min, max] a per-person weight in the target sheet may take (一人一表); "
+            "without it the line's weight is fixed"
+        ),
+    )
     when_undefined: Undefined = Undefined.RENORMALISE
     warning: Comparison | None = Field(
         None, description="flag the line (not the score) when the value meets this test"
