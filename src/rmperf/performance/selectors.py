@@ -753,10 +753,13 @@ def team_board(*, actor: Actor, today: dt.date) -> TeamBoard:
 
 def target_sheets_waiting(*, actor: Actor) -> QuerySet[TargetSheet]:
     """Proposed target sheets in the actor's scope that someone else proposed (the ones
-    the actor could approve, maker-checker), oldest proposal first."""
-    qs = TargetSheet.objects.restrict(actor, Action.VIEW).filter(status=SheetStatus.PROPOSED)
+    the actor could approve, maker-checker), and mid-year changes approved once by
+    someone else (waiting for a second approver), oldest proposal first."""
+    qs = TargetSheet.objects.restrict(actor, Action.VIEW).filter(
+        status__in=(SheetStatus.PROPOSED, SheetStatus.CHECKED)
+    )
     if getattr(actor, "is_authenticated", False):
-        qs = qs.exclude(proposed_by=actor)
+        qs = qs.exclude(proposed_by=actor).exclude(checked_by=actor)
     return qs.select_related("staff").order_by("proposed_at", "staff_id")
 
 

@@ -95,6 +95,13 @@ def _weight_range_sound(card: Scorecard) -> Found:
             yield f"{ln.key}: weight_range max {high} is above 100", loc
 
 
+def _perspectives_name_lines(card: Scorecard) -> Found:
+    keys = {ln.key for ln in card.lines}
+    for key in sorted(card.perspectives):
+        if key not in keys:
+            yield f"{key!r} is no line of this card", ("perspectives", key)
+
+
 def _weight_positive(card: Scorecard) -> Found:
     for i, ln in enumerate(card.lines):
         if ln.weight == 0 and not isinstance(ln, VetoLine):
@@ -326,5 +333,6 @@ def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
         rule("rating_bands_cover")(_rating_bands_cover),
         rule("forced_distribution_sound")(_forced_distribution_sound),
         rule("weight_range_sound")(_weight_range_sound),
+        rule("perspectives_name_lines")(_perspectives_name_lines),
         rule("weight_positive", Severity.WARNING)(_weight_positive),
     )
