@@ -216,3 +216,23 @@ def test_weights_need_a_known_card(perf_bank: PerfBank) -> None:
             "rm1",
             lines=[TargetInput(GROWTH, Decimal("1"), weight=Decimal("80"))],
         )
+
+
+def test_the_demo_story_proposes_the_cards_default_targets(perf_bank: PerfBank) -> None:
+    from django.utils import timezone
+
+    from rmperf.performance.demo import demo_goals_story
+
+    Staff.objects.filter(staff_id="RM1").update(business_line="retail")
+    sheet = demo_goals_story(leader=perf_bank.users["tl1"], rm_staff_id="RM1")
+    assert sheet is not None
+    assert (sheet.year, sheet.status, sheet.rm_response) == (
+        timezone.localdate().year,
+        "proposed",
+        "",
+    )
+    # The test card's one per-person line: deposit growth, default 1,200,000.
+    assert [(ln.indicator, ln.annual) for ln in sheet.lines.all()] == [
+        (GROWTH, Decimal("1200000.00"))
+    ]
+    assert demo_goals_story(leader=perf_bank.users["tl1"], rm_staff_id="RM1") is None  # once

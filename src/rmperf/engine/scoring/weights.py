@@ -32,16 +32,21 @@ def source_key(line: AnyLine) -> str:
     return line.manual if isinstance(line, ManualLine) else (line.indicator or "")
 
 
-def _rows_of(sheet: TargetSheet, staff_id: str, year: int) -> dict[str, TargetRow]:
-    """The person's rows with a weight that apply to `year` (a dated row beats an undated
-    one), keyed by indicator."""
-    out: dict[str, TargetRow] = {}
-    for (s, indicator, row_year), row in sorted(
-        sheet.rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] is not None)
-    ):
-        if s == staff_id and row_year in (None, year):
-            out[indicator] = row
-    return {k: r for k, r in out.items() if r.weight is not None}
+def weight_rows(sheet: TargetSheet, year: int) -> dict[str, dict[str, TargetRow]]:
+    """staff_id → indicator → the row that applies to `year` (a dated row beats an
+    undated one), for the rows that give a weight."""
+    chosen: dict[tuple[str, str], TargetRow] = {}
+    for (staff_id, indicator, row_year), row in sheet.rows.items():
+        if row_year not in (None, year):
+            continue
+        if row_year is None and (staff_id, indicator) in chosen:
+            continue  # the dated row of that year wins
+        chosen[(staff_id, indicator)] = row
+    out: dict[str, dict[str, TargetRow]] = {}
+    for (staff_id, indicator), row in chosen.items():
+        if row.weight is not None:
+            out.setdefault(staff_id, {})[indicator] = row
+    return out
 
 
 def person_weights(
@@ -52,9 +57,11 @@ def person_weights(
     staff_id: str,
     year: int,
     library: Library,
+    rows: dict[str, TargetRow] | None = None,
 ) -> tuple[dict[str, Decimal], list[PolicyIssue]]:
     """The weight of each of the card's lines (line key → weight) for one RM and year,
-    and the issues that make them unusable (empty when they are fine)."""
+    and the issues that make them unusable (empty when they are fine). `rows`: the
+    person's weight rows when already looked up (`weight_rows`)."""
     issues: list[PolicyIssue] = []
 
     def bad(rule: str, message: str, row: TargetRow | None) -> None:
@@ -63,7 +70,8 @@ def person_weights(
         )
 
     weights = {ln.key: ln.weight for ln in card.lines}
-    rows = _rows_of(sheet, staff_id, year)
+    if rows is None:
+        rows = weight_rows(sheet, year).get(staff_id, {})
     if not rows:
         return weights, issues
     for indicator, row in sorted(rows.items()):
@@ -149,12 +157,19 @@ def check_weights(
     """Every assigned RM's line weights ((staff_id, line key) → weight) and every issue."""
     out: dict[tuple[str, str], Decimal] = {}
     issues: list[PolicyIssue] = []
+    by_staff = weight_rows(sheet, year)
     for staff_id, card_name in sorted(assignment.items()):
         card = cards.get(card_name)
         if card is None:
             continue
         weights, found = person_weights(
-            card, card_name=card_name, sheet=sheet, staff_id=staff_id, year=year, library=library
+            card,
+            card_name=card_name,
+            sheet=sheet,
+            staff_id=staff_id,
+            year=year,
+            library=library,
+            rows=by_staff.get(staff_id, {}),
         )
         issues.extend(found)
         for key, weight in weights.items():

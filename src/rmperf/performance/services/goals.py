@@ -190,7 +190,9 @@ def target_sheet_respond(
             .first()
         )
         if sheet is None:
-            raise Http404
+            raise PerformanceError(
+                _("%(staff)s has no target sheet for %(year)s.") % {"staff": staff_id, "year": year}
+            )
         if sheet.status != SheetStatus.PROPOSED:
             raise PerformanceError(_("Only a proposed sheet can be accepted or commented on."))
         if user is not None and sheet.proposed_by_id == user.pk:
