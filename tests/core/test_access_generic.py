@@ -124,6 +124,16 @@ CASES: dict[str, Case] = {
     "api:performance_targets_approve": Case(
         method="post", in_scope="mike", ok_status=422, out_of_scope="bob"
     ),
+    # Goals: alice answers a sheet she does not have (back with why; the API without its
+    # body: 422); the team view and a unit's balanced scorecard are the managers' (an RM
+    # gets 404); "my BSC" sends everyone to their own. With sheets: tests/performance/
+    # test_goals.py and test_bsc.py.
+    "performance:targets_respond": Case(method="post", ok_status=302, out_of_scope="bob"),
+    "api:performance_targets_respond": Case(method="post", ok_status=422, out_of_scope="bob"),
+    "performance:goals_team": Case(in_scope="mike", out_of_scope="bob"),
+    "performance:goals_team_current": Case(in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "performance:bsc_mine": Case(ok_status=302, out_of_scope=None),
+    "performance:bsc_unit": Case(in_scope="mike", out_of_scope="bob"),
     # Everyone has a list of manual scores to give (empty here). A manual score without its
     # body is refused (422) before the seat is looked up, the same with or without one; with
     # bodies and seats: tests/performance/test_manual.py.

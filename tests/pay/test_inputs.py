@@ -12,6 +12,7 @@ from rmperf.performance.services.calibration import (
     period_confirm_calibration,
     result_calibrate,
 )
+from rmperf.performance.services.goals import target_sheet_respond
 from rmperf.performance.services.runs import period_run
 from rmperf.performance.services.targets import (
     TargetInput,
@@ -32,6 +33,7 @@ def test_the_calibrated_tier_and_the_approved_targets_are_used(pay_bank: PayBank
         year=2026,
         lines=[TargetInput(indicator="new_loans", annual=D("40000000.00"))],
     )
+    target_sheet_respond(actor=users["rm1"], staff_id="RM1", year=2026, accept=True)
     target_sheet_approve(actor=users["bm1"], staff_id="RM1", year=2026)
     period_run(actor=None, key=QUARTER)
     # The engine rated RM2 competent (0.80); the branch manager calibrates to good (1.00).

@@ -144,7 +144,7 @@ def _engine_once(
             str(lake.path),
             period.key,
             tuple(sorted((n, c.digest) for n, c in cards.items())),
-            tuple(sorted((k, r.annual, r.quarters) for k, r in targets.rows.items())),
+            tuple(sorted((k, r.annual, r.quarters, r.weight) for k, r in targets.rows.items())),
             tuple(sorted(manual.scores.items())) if manual is not None else (),
         )
         if key not in _SCORED:

@@ -113,6 +113,7 @@ def test_target_sheets_read_propose_approve(
             "indicator": "deposit_avg_growth",
             "annual": "600000.00",
             "quarters": ["150000.00", "150000.00", "150000.00", "150000.00"],
+            "weight": None,
         }
     ]
     assert perf_client("bm1").get(url).json()["status"] == "proposed"
@@ -125,8 +126,23 @@ def test_target_sheets_read_propose_approve(
     assert (status, out["status"], out["approved_by"]) == (200, "approved", "bm1")
     status, out = post(perf_client("bm1"), url + "/approve")
     assert (status, out["message"]) == (422, "Only a proposed sheet can be approved.")
-    # Maker-checker: the proposer does not approve.
-    post(perf_client("bm1"), url, sheet)
+    # A change once 2026 has begun needs a reason (test_goals.py has the whole workflow).
+    status, out = post(perf_client("bm1"), url, sheet)
+    assert status == 422 and "mid-year change needs a reason" in out["message"]
+    status, out = post(perf_client("bm1"), url, {**sheet, "reason": "new customers"})
+    assert (status, out["mid_year"], out["version"]) == (200, True, 2)
+    # Only the RM answers; then the proposer still does not approve (maker-checker).
+    assert post(perf_client("tl1"), url + "/respond", {"accept": True})[0] == 404
+    status, out = post(perf_client("rm2"), url + "/respond", {"accept": False})
+    assert (status, out["message"]) == (422, "A comment needs some text.")
+    status, out = post(perf_client("rm2"), url + "/respond", {"accept": False, "comment": "ok"})
+    assert (status, out["rm_response"], out["rm_comment"]) == (200, "commented", "ok")
+    assert [v["event"] for v in out["versions"]] == [
+        "proposed",
+        "approved",
+        "proposed",
+        "commented",
+    ]
     status, out = post(perf_client("bm1"), url + "/approve")
     assert status == 422 and "proposed a target sheet cannot approve" in out["message"]
     assert TargetSheet.objects.get(staff_id="RM2").status == "proposed"

@@ -12,6 +12,7 @@ from django.http import Http404
 from rmperf.core.models import AuditEvent
 from rmperf.performance.models import TargetSheet
 from rmperf.performance.selectors import target_progress
+from rmperf.performance.services.goals import target_sheet_respond
 from rmperf.performance.services.periods import PerformanceError
 from rmperf.performance.services.runs import period_run
 from rmperf.performance.services.targets import (
@@ -92,6 +93,7 @@ def test_who_may_propose(perf_bank: PerfBank) -> None:
 
 def test_maker_checker(perf_bank: PerfBank) -> None:
     _propose(perf_bank, "bm1")
+    target_sheet_respond(actor=perf_bank.users["rm1"], staff_id="RM1", year=2026, accept=True)
     with pytest.raises(PerformanceError, match="cannot approve"):
         target_sheet_approve(actor=perf_bank.users["bm1"], staff_id="RM1", year=2026)
     for who in ("rm1", "tl1", "bm2"):
@@ -102,10 +104,14 @@ def test_maker_checker(perf_bank: PerfBank) -> None:
     assert sheet.approved_by == perf_bank.users["hr1"]
     with pytest.raises(PerformanceError, match="Only a proposed"):
         target_sheet_approve(actor=perf_bank.users["root"], staff_id="RM1", year=2026)
-    # A change goes back to proposed and needs approval again.
-    sheet = _propose(perf_bank, "rm1", lines=[TargetInput(GROWTH, Decimal("2000000"))])
+    # A change goes back to proposed and needs approval again: once 2026 has begun it is
+    # a mid-year change, with a reason and two approvers (tests/performance/test_goals.py).
+    sheet = _propose(
+        perf_bank, "rm1", lines=[TargetInput(GROWTH, Decimal("2000000"))], reason="new branch"
+    )
     assert (sheet.status, sheet.approved_by) == ("proposed", None)
     target_sheet_approve(actor=perf_bank.users["bm1"], staff_id="RM1", year=2026)
+    target_sheet_approve(actor=perf_bank.users["hr1"], staff_id="RM1", year=2026)
 
 
 def test_the_database_refuses_a_self_approved_sheet(perf_bank: PerfBank) -> None:

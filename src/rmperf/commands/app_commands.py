@@ -101,6 +101,21 @@ def _demo_referral(logins: list[tuple[str, str, str]]) -> None:
         )
 
 
+def _demo_goals(logins: list[tuple[str, str, str]], *, case_rm: str) -> None:
+    """The case RM's target sheet for this year, proposed by their team leader's login."""
+    from django.contrib.auth import get_user_model
+
+    from rmperf.performance.demo import demo_goals_story
+
+    users = {role: username for role, username, _name in logins}
+    if "team_leader" not in users:
+        return
+    leader = get_user_model().objects.get(username=users["team_leader"])
+    sheet = demo_goals_story(leader=leader, rm_staff_id=case_rm)
+    if sheet is not None:
+        print(f"target sheet {sheet.year} of {case_rm} proposed by {users['team_leader']}")
+
+
 def _last_closed_quarter(today: dt.date) -> str:
     """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
     q = (today.month - 1) // 3  # quarters before this one in the year
@@ -224,6 +239,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     _demo_referral(logins)
+    _demo_goals(logins, case_rm=CASE_RM_STAFF_ID)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")
     for role, username, name in logins:

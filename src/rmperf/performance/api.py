@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from rmperf.core.access import Action
+from rmperf.core.access import Action, scope_of
 from rmperf.core.api_body import BodyError, bad_body, body_doc, read_body
 from rmperf.core.schemas import DecimalIn, ErrorOut
 from rmperf.performance import selectors as sel
@@ -28,6 +28,7 @@ from rmperf.performance.models import (
 )
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
 from rmperf.performance.services.chain import period_close, period_reopen
+from rmperf.performance.services.goals import target_sheet_respond
 from rmperf.performance.services.manual import manual_score_enter
 from rmperf.performance.services.periods import (
     REFUSALS,
@@ -320,11 +321,24 @@ class TargetLineIO(Schema):
     indicator: str
     annual: DecimalIn
     quarters: list[DecimalIn] | None = None
+    #: The RM's weight of the card line (within its weight_range); none: the card's.
+    weight: DecimalIn | None = None
 
 
 class SheetIn(Schema):
     lines: list[TargetLineIO]
     note: str = ""
+    #: Required for a mid-year change (a sheet approved before, once its year has begun).
+    reason: str = ""
+
+
+class SheetVersionOut(Schema):
+    version: int
+    event: str
+    by: str | None
+    at: str
+    comment: str
+    status: str
 
 
 class SheetOut(Schema):
@@ -335,6 +349,22 @@ class SheetOut(Schema):
     proposed_by: str | None
     approved_by: str | None
     lines: list[TargetLineIO]
+    version: int
+    rm_response: str
+    rm_comment: str
+    mid_year: bool
+    change_reason: str
+    checked_by: str | None
+    versions: list[SheetVersionOut]
+
+
+class RespondIn(Schema):
+    accept: bool
+    comment: str = ""
+
+
+def _user_name(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
 
 
 def _sheet_out(sheet: TargetSheet) -> dict[str, Any]:
@@ -343,11 +373,33 @@ def _sheet_out(sheet: TargetSheet) -> dict[str, Any]:
         "year": sheet.year,
         "status": sheet.status,
         "note": sheet.note,
-        "proposed_by": sheet.proposed_by.get_username() if sheet.proposed_by else None,
-        "approved_by": sheet.approved_by.get_username() if sheet.approved_by else None,
+        "proposed_by": _user_name(sheet.proposed_by),
+        "approved_by": _user_name(sheet.approved_by),
         "lines": [
-            {"indicator": ln.indicator, "annual": ln.annual, "quarters": list(ln.quarters)}
+            {
+                "indicator": ln.indicator,
+                "annual": ln.annual,
+                "quarters": list(ln.quarters),
+                "weight": ln.weight,
+            }
             for ln in sheet.lines.order_by("indicator")
+        ],
+        "version": sheet.version,
+        "rm_response": sheet.rm_response,
+        "rm_comment": sheet.rm_comment,
+        "mid_year": sheet.mid_year,
+        "change_reason": sheet.change_reason,
+        "checked_by": _user_name(sheet.checked_by),
+        "versions": [
+            {
+                "version": v.version,
+                "event": v.event,
+                "by": _user_name(v.by),
+                "at": v.at.isoformat(),
+                "comment": v.comment,
+                "status": v.status,
+            }
+            for v in sheet.versions.select_related("by").order_by("pk")
         ],
     }
 
@@ -380,8 +432,8 @@ def get_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
 def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     """The RM for themself, or a leader/manager/HR for an RM in scope. Quarters left out
     are the annual figure split evenly (the fourth takes the remainder). Body:
-    `{"lines": [{"indicator": …, "annual": …, "quarters": [q1, q2, q3, q4] (optional)}],
-    "note": …}`."""
+    `{"lines": [{"indicator": …, "annual": …, "quarters": [q1, q2, q3, q4] (optional),
+    "weight": … (optional)}], "note": …, "reason": … (a mid-year change)}`."""
     sel.staff_visible(actor=request.user, staff_id=staff_id)
     try:
         payload = read_body(request, SheetIn)
@@ -398,10 +450,15 @@ def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
                 },
             )
         quarters = tuple(ln.quarters) if ln.quarters is not None else None
-        lines.append(TargetInput(ln.indicator, ln.annual, quarters))  # type: ignore[arg-type]
+        lines.append(TargetInput(ln.indicator, ln.annual, quarters, ln.weight))  # type: ignore[arg-type]
     try:
         sheet = target_sheet_propose(
-            actor=request.user, staff_id=staff_id, year=year, lines=lines, note=payload.note
+            actor=request.user,
+            staff_id=staff_id,
+            year=year,
+            lines=lines,
+            note=payload.note,
+            reason=payload.reason,
         )
     except REFUSALS as exc:
         return _refused(exc)
@@ -415,9 +472,42 @@ def propose_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
     summary="Approve a proposed target sheet",
 )
 def approve_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
-    """A branch manager over the RM, or HR; never the proposer nor the RM (maker-checker)."""
+    """A branch manager over the RM, or HR; never the proposer nor the RM (maker-checker),
+    once the RM has answered. A mid-year change: the first call records the first
+    approval (status `checked`), a second manager's call approves."""
     try:
         sheet = target_sheet_approve(actor=request.user, staff_id=staff_id, year=year)
+    except REFUSALS as exc:
+        return _refused(exc)
+    return _sheet_out(sheet)
+
+
+@router.post(
+    "/targets/{int:year}/staff/{staff_id}/respond",
+    response=_SHEET_RESPONSES,
+    url_name="performance_targets_respond",
+    summary="The RM accepts or comments on the sheet proposed to them",
+    openapi_extra=body_doc(RespondIn),
+)
+def respond_targets(request: HttpRequest, year: int, staff_id: str) -> Any:
+    """The RM only (404 for anyone else). Body: `{"accept": true}` or
+    `{"accept": false, "comment": …}` (a comment needs text)."""
+    sel.staff_visible(actor=request.user, staff_id=staff_id)
+    scope = scope_of(request.user)
+    if scope is None or scope.staff_id != staff_id:
+        raise Http404
+    try:
+        payload = read_body(request, RespondIn)
+    except BodyError as exc:
+        return bad_body(exc)
+    try:
+        sheet = target_sheet_respond(
+            actor=request.user,
+            staff_id=staff_id,
+            year=year,
+            accept=payload.accept,
+            comment=payload.comment,
+        )
     except REFUSALS as exc:
         return _refused(exc)
     return _sheet_out(sheet)

@@ -373,10 +373,23 @@ class Calibration(models.Model):
 
 
 class SheetStatus(models.TextChoices):
-    """proposed (by the RM or their leader) → approved (by a manager, not the proposer)."""
+    """proposed (by the RM or their leader) → approved (by a manager, not the proposer).
+
+    A mid-year change (a sheet approved before, changed once its year has begun) needs a
+    reason and two approvals by two different managers: proposed → checked → approved.
+    """
 
     PROPOSED = "proposed", _("Proposed")
+    CHECKED = "checked", _("Approved once, awaiting the second approval")
     APPROVED = "approved", _("Approved")
+
+
+class RmResponse(models.TextChoices):
+    """The RM's answer to a sheet their manager proposed (co-setting, DOMAIN §7)."""
+
+    NONE = "", _("No answer yet")
+    ACCEPTED = "accepted", _("Accepted")
+    COMMENTED = "commented", _("Commented")
 
 
 class TargetSheet(models.Model):
@@ -397,6 +410,20 @@ class TargetSheet(models.Model):
     proposed_at = models.DateTimeField(_("proposed at"))
     approved_by = _user_fk(_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Co-setting and changes (services/goals.py).
+    version = models.PositiveIntegerField(_("version"), default=0)
+    rm_response = models.CharField(
+        _("RM's answer"), max_length=16, choices=RmResponse.choices, blank=True, default=""
+    )
+    rm_comment = models.CharField(_("RM's comment"), max_length=1000, blank=True)
+    rm_responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    mid_year = models.BooleanField(_("mid-year change"), default=False)
+    change_reason = models.CharField(_("reason for the change"), max_length=500, blank=True)
+    checked_by = _user_fk(_("first approval by"))
+    checked_at = models.DateTimeField(_("first approval at"), null=True, blank=True)
+    #: The lines last approved ([indicator, annual, q1, q2, q3, q4, weight] as strings):
+    #: what the runs read while a change waits for approval; null before any approval.
+    in_force = models.JSONField(_("lines in force"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -412,6 +439,21 @@ class TargetSheet(models.Model):
                 | models.Q(proposed_by__isnull=True)
                 | ~models.Q(approved_by=models.F("proposed_by")),
                 name="perf_sheet_maker_is_not_checker",
+            ),
+            # A mid-year change: the first approver is not the proposer, nor the second.
+            models.CheckConstraint(
+                condition=models.Q(checked_by__isnull=True)
+                | (
+                    (
+                        models.Q(proposed_by__isnull=True)
+                        | ~models.Q(checked_by=models.F("proposed_by"))
+                    )
+                    & (
+                        models.Q(approved_by__isnull=True)
+                        | ~models.Q(checked_by=models.F("approved_by"))
+                    )
+                ),
+                name="perf_sheet_two_checkers",
             ),
         )
 
@@ -442,6 +484,14 @@ class TargetLine(models.Model):
     q2 = models.DecimalField(_("Q2"), max_digits=20, decimal_places=2)
     q3 = models.DecimalField(_("Q3"), max_digits=20, decimal_places=2)
     q4 = models.DecimalField(_("Q4"), max_digits=20, decimal_places=2)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The RM's weight of the card line; empty: the card's weight."),
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -459,6 +509,53 @@ class TargetLine(models.Model):
     @property
     def quarters(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         return (self.q1, self.q2, self.q3, self.q4)
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        if action is not Action.VIEW:
+            return NOTHING
+        if scope.unit_path is not None:
+            if scope.role in MANAGER_ROLES:
+                return unit_prefix_q("sheet__staff__unit__path", scope)
+            return NOTHING
+        return models.Q(sheet__staff_id=scope.staff_id)
+
+
+class SheetEvent(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted by the RM")
+    COMMENTED = "commented", _("Commented by the RM")
+    CHECKED = "checked", _("First approval")
+    APPROVED = "approved", _("Approved")
+
+
+class TargetSheetVersion(models.Model):
+    """Every step of a target sheet, with the lines as they then were (never edited)."""
+
+    sheet = models.ForeignKey(
+        TargetSheet,
+        verbose_name=_("target sheet"),
+        on_delete=models.PROTECT,
+        related_name="versions",
+    )
+    version = models.PositiveIntegerField(_("version"))
+    event = models.CharField(_("event"), max_length=16, choices=SheetEvent.choices)
+    by = _user_fk(_("by"))
+    at = models.DateTimeField(_("at"))
+    comment = models.CharField(_("comment or reason"), max_length=1000, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=SheetStatus.choices)
+    #: [[indicator, annual, q1, q2, q3, q4, weight], …] as strings (weight "" = the card's).
+    lines = models.JSONField(_("lines"), default=list)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("target sheet version")
+        verbose_name_plural = _("target sheet versions")
+        ordering = ("sheet", "at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id} v{self.version} {self.event}"
 
     @classmethod
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor
 from rmperf.engine.periods import Period
+from rmperf.engine.scoring.bsc import line_perspective
 from rmperf.engine.scoring.library import default_library
 from rmperf.engine.scoring.load import Cards, load_scorecards
 from rmperf.engine.scoring.policy import Scorecard
@@ -427,8 +428,15 @@ def bsc_groups(*, actor: Actor, rows: Sequence[RmResult], language: str) -> list
     lines = LineResult.objects.restrict(actor, Action.VIEW).filter(
         result__in=[r.pk for r in rows], used=True
     )
-    for ln in lines.only("indicator", "effective_weight", "points"):
-        name, _unit, perspective = _name(ln.indicator, language)
+    # The perspective: the card's own mapping, else the indicator's, else a manual line's
+    # category (engine scoring/bsc.py), with the cards the results' runs stored.
+    runs = {r.run_id for r in rows}
+    stored = {run.pk: run_cards(run) or {} for run in ScoringRun.objects.filter(pk__in=runs)}
+    card_of = {r.pk: stored.get(r.run_id, {}).get(r.scorecard) for r in rows}
+    library = default_library()
+    for ln in lines.only("result_id", "line", "indicator", "effective_weight", "points"):
+        name, _unit, _own = _name(ln.indicator, language)
+        perspective = line_perspective(card_of.get(ln.result_id), ln.line, ln.indicator, library)
         group = groups.get(perspective)
         if group is None:
             continue
@@ -753,10 +761,13 @@ def team_board(*, actor: Actor, today: dt.date) -> TeamBoard:
 
 def target_sheets_waiting(*, actor: Actor) -> QuerySet[TargetSheet]:
     """Proposed target sheets in the actor's scope that someone else proposed (the ones
-    the actor could approve, maker-checker), oldest proposal first."""
-    qs = TargetSheet.objects.restrict(actor, Action.VIEW).filter(status=SheetStatus.PROPOSED)
+    the actor could approve, maker-checker), and mid-year changes approved once by
+    someone else (waiting for a second approver), oldest proposal first."""
+    qs = TargetSheet.objects.restrict(actor, Action.VIEW).filter(
+        status__in=(SheetStatus.PROPOSED, SheetStatus.CHECKED)
+    )
     if getattr(actor, "is_authenticated", False):
-        qs = qs.exclude(proposed_by=actor)
+        qs = qs.exclude(proposed_by=actor).exclude(checked_by=actor)
     return qs.select_related("staff").order_by("proposed_at", "staff_id")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rmperf.performance import views
+from rmperf.performance import goals_views, views
 
 app_name = "performance"
 urlpatterns = [
@@ -15,6 +15,16 @@ urlpatterns = [
         views.targets_approve_view,
         name="targets_approve",
     ),
+    path(
+        "targets/<int:year>/staff/<str:staff_id>/respond/",
+        goals_views.targets_respond_view,
+        name="targets_respond",
+    ),
+    path("targets/team/", goals_views.goals_team_current_view, name="goals_team_current"),
+    path("targets/<int:year>/team/", goals_views.goals_team_view, name="goals_team"),
+    path("bsc/", goals_views.bsc_mine_view, name="bsc_mine"),
+    path("bsc/staff/<str:staff_id>/", goals_views.bsc_staff_view, name="bsc_staff"),
+    path("bsc/unit/<str:unit_id>/", goals_views.bsc_unit_view, name="bsc_unit"),
     path("<str:period_key>/", views.period_view, name="period"),
     path("<str:period_key>/action/", views.period_action_view, name="period_action"),
     path("<str:period_key>/export/", views.export_view, name="export"),

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rmperf.core.access import Action, scope_of, staff_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
+from rmperf.performance import goals_selectors as gsel
 from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
 from rmperf.performance.export import XLSX, results_export
@@ -362,7 +363,8 @@ def manual_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpRes
 
 
 def _target_inputs(post: Any) -> list[TargetInput]:
-    """Rows indicator_N / annual_N / q1_N … q4_N of the form; blank rows are skipped."""
+    """Rows indicator_N / annual_N / q1_N … q4_N / weight_N of the form; blank rows are
+    skipped; an empty weight is the card's."""
     out = []
     for i in range(int(post.get("rows", "0") or 0)):
         indicator = (post.get(f"indicator_{i}") or "").strip()
@@ -376,11 +378,13 @@ def _target_inputs(post: Any) -> list[TargetInput]:
             if any(qs):
                 q = [Decimal(x) for x in qs]
                 quarters = (q[0], q[1], q[2], q[3])
+            weight_text = (post.get(f"weight_{i}") or "").strip()
+            weight = Decimal(weight_text) if weight_text else None
         except InvalidOperation:
             raise PerformanceError(
                 _("Row %(row)s: the targets must be numbers.") % {"row": i + 1}
             ) from None
-        out.append(TargetInput(indicator, annual, quarters))
+        out.append(TargetInput(indicator, annual, quarters, weight))
     return out
 
 
@@ -401,6 +405,7 @@ def targets_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse
                 year=year,
                 lines=_target_inputs(request.POST),
                 note=request.POST.get("note", ""),
+                reason=request.POST.get("reason", ""),
             )
         except PerformanceError as exc:
             messages.error(request, str(exc))
@@ -416,10 +421,23 @@ def targets_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse
     scope = scope_of(request.user)
     own = scope is not None and scope.staff_id == staff.staff_id
     indicators = sel.indicator_choices(language=_language())
+    weights = {ln.indicator: ln.weight for ln in sheet.lines.all()} if sheet is not None else {}
     rows = [
-        {"indicator": p.indicator, "annual": p.annual, "quarters": list(p.quarters)}
+        {
+            "indicator": p.indicator,
+            "annual": p.annual,
+            "quarters": list(p.quarters),
+            "weight": "" if weights.get(p.indicator) is None else weights[p.indicator],
+        }
         for p in progress
-    ] + [{"indicator": "", "annual": "", "quarters": ["", "", "", ""]}] * FORM_ROWS
+    ] + [{"indicator": "", "annual": "", "quarters": ["", "", "", ""], "weight": ""}] * FORM_ROWS
+    year_rows = (
+        gsel.year_progress(
+            actor=request.user, sheets=[sheet], year=year, today=_today(), language=_language()
+        ).get(sheet.pk, [])
+        if sheet is not None
+        else []
+    )
     context = {
         "staff": staff,
         "year": year,
@@ -427,9 +445,19 @@ def targets_view(request: HttpRequest, year: int, staff_id: str) -> HttpResponse
         "progress": progress,
         "indicators": indicators,
         "form_rows": list(enumerate(rows)),
+        "year_progress": year_rows,
+        "versions": gsel.sheet_versions(actor=request.user, sheet=sheet) if sheet else [],
+        "may_respond": (
+            own
+            and sheet is not None
+            and sheet.status == "proposed"
+            and sheet.proposed_by_id != request.user.pk
+        ),
         "may_approve": (
             sheet is not None
-            and sheet.status == "proposed"
+            and sheet.status in ("proposed", "checked")
+            and bool(sheet.rm_response)
+            and sheet.checked_by_id != request.user.pk
             and not own
             and scope is not None
             and not scope.read_only

@@ -17,6 +17,8 @@ from rmperf.engine.policy import PolicyModel
 
 Snake = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 NonNeg = Annotated[Decimal, Field(ge=0)]
+#: The balanced scorecard's four perspectives (DOMAIN §5).
+Perspective = Literal["financial", "customer", "process", "learning"]
 
 
 class Tier(StrEnum):
@@ -133,6 +135,13 @@ class _Line(PolicyModel):
     id: Snake | None = Field(None, description="line id; default: the indicator id")
     indicator: Snake | None = None
     weight: NonNeg
+    weight_range: tuple[NonNeg, NonNeg] | None = Field(
+        None,
+        description=(
+            "[min, max] a per-person weight in the target sheet may take (一人一表); "
+            "without it the line's weight is fixed"
+        ),
+    )
     when_undefined: Undefined = Undefined.RENORMALISE
     warning: Comparison | None = Field(
         None, description="flag the line (not the score) when the value meets this test"
@@ -303,6 +312,14 @@ class Scorecard(PolicyModel):
     deduction_cap: NonNeg | None = None
     adjustments: tuple[Adjustment, ...] = ()
     rating: Rating = Rating()
+    perspectives: dict[Snake, Perspective] = Field(
+        default_factory=dict,
+        description=(
+            "balanced-scorecard perspective of a line (line id → financial, customer, "
+            "process or learning); default: the indicator's, a manual line's from its "
+            "category (engine scoring/bsc.py)"
+        ),
+    )
 
     def line(
         self, key: str

@@ -81,6 +81,27 @@ def _line_ids_unique(card: Scorecard) -> Found:
             yield f"the id {adj.id!r} is used twice", ("adjustments", j, "id")
 
 
+def _weight_range_sound(card: Scorecard) -> Found:
+    for i, ln in enumerate(card.lines):
+        if ln.weight_range is None:
+            continue
+        low, high = ln.weight_range
+        loc: Loc = ("lines", i, "weight_range")
+        if low > high:
+            yield f"{ln.key}: weight_range min {low} is above its max {high}", loc
+        elif not low <= ln.weight <= high:
+            yield f"{ln.key}: weight {ln.weight} is outside its weight_range [{low}, {high}]", loc
+        if high > HUNDRED:
+            yield f"{ln.key}: weight_range max {high} is above 100", loc
+
+
+def _perspectives_name_lines(card: Scorecard) -> Found:
+    keys = {ln.key for ln in card.lines}
+    for key in sorted(card.perspectives):
+        if key not in keys:
+            yield f"{key!r} is no line of this card", ("perspectives", key)
+
+
 def _weight_positive(card: Scorecard) -> Found:
     for i, ln in enumerate(card.lines):
         if ln.weight == 0 and not isinstance(ln, VetoLine):
@@ -311,5 +332,7 @@ def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
         params_consistent,
         rule("rating_bands_cover")(_rating_bands_cover),
         rule("forced_distribution_sound")(_forced_distribution_sound),
+        rule("weight_range_sound")(_weight_range_sound),
+        rule("perspectives_name_lines")(_perspectives_name_lines),
         rule("weight_positive", Severity.WARNING)(_weight_positive),
     )

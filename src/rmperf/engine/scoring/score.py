@@ -1,5 +1,9 @@
 """Scoring: a pure function of (indicator values, scorecards, targets, manual scores).
 
+A line's weight is the card's, or the RM's own from the target sheet's `weight` column
+when the card's `weight_range` allows it (checked first, `weights.py`; a weight the card
+does not allow stops the scoring with a `WeightError` naming the sheet's line).
+
 Steps, each rounded half up (ROUND_HALF_UP) where stated:
 1. completion (ratio; bands on completion) = value / target, or target / value when
    lower is better, to 4 places; a ratio line's share is the completion clamped to
@@ -30,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pyarrow as pa
 
 from rmperf.engine.periods import Period
-from rmperf.engine.policy import LoadedPolicy
+from rmperf.engine.policy import LoadedPolicy, PolicyIssue
 from rmperf.engine.scoring.library import Library
 from rmperf.engine.scoring.policy import (
     TIER_ORDER,
@@ -60,6 +64,7 @@ from rmperf.engine.scoring.targets import (
     resolve_target,
     round_half_up,
 )
+from rmperf.engine.scoring.weights import check_weights
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -168,6 +173,14 @@ class ScoringError(ValueError):
     """Inputs that cannot be scored (a missing target, peers without an org unit …)."""
 
 
+class WeightError(ScoringError):
+    """Per-person weights of the target sheet that the cards do not allow (`weights.py`)."""
+
+    def __init__(self, issues: Sequence[PolicyIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
 def values_from_table(table: pa.Table) -> dict[tuple[str, str], Decimal | None]:
     """An indicator-values table (staff_id, indicator, value) as a lookup."""
     out: dict[tuple[str, str], Decimal | None] = {}
@@ -272,6 +285,11 @@ class _Context:
     staff: Mapping[str, StaffInfo]
     library: Library
     peer_values: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    #: (staff_id, line key) → the person's weight (the sheet's, else the card's).
+    weights: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
+
+    def weight(self, staff_id: str, line: AnyLine) -> Decimal:
+        return self.weights.get((staff_id, line.key), line.weight)
 
     def value(self, staff_id: str, line: AnyLine) -> Decimal | None:
         if isinstance(line, ManualLine):
@@ -308,13 +326,14 @@ def _score_line(ctx: _Context, staff_id: str, line: AnyLine) -> LineScore:
 def _score_line_raw(ctx: _Context, staff_id: str, line: AnyLine) -> LineScore:
     higher = line_direction(line, ctx.library) == "higher"
     value = ctx.value(staff_id, line)
+    weight = ctx.weight(staff_id, line)
     base = LineScore(
         staff_id=staff_id,
         scorecard=ctx.card_name,
         line=line.key,
         indicator=_source_key(line),
         method=line.method,
-        weight=line.weight,
+        weight=weight,
         value=value,
     )
     if value is None:
@@ -347,10 +366,10 @@ def _score_line_raw(ctx: _Context, staff_id: str, line: AnyLine) -> LineScore:
                 )
             return replace(base, share=band_share(line.bands, value))
         case DeductionLine():
-            if line.weight == 0:
+            if weight == 0:
                 return replace(base, share=ZERO)
-            kept = max(line.floor, line.weight - line.per_occurrence * value)
-            return replace(base, share=round_half_up(min(kept, line.weight) / line.weight, RATE))
+            kept = max(line.floor, weight - line.per_occurrence * value)
+            return replace(base, share=round_half_up(min(kept, weight) / weight, RATE))
         case VetoLine():
             breach = line.breach.holds(value)
             note = f"veto: value {line.breach}" if breach else base.note
@@ -481,6 +500,15 @@ def score(
         if card_name not in cards:
             raise ScoringError(f"{staff_id}: no scorecard called {card_name!r}")
         by_card[card_name].append(staff_id)
+    weights, issues = check_weights(
+        targets,
+        cards={name: loaded.policy for name, loaded in cards.items()},
+        assignment=assignment,
+        year=period.start.year,
+        library=library,
+    )
+    if issues:
+        raise WeightError(issues)
     totals: list[RmScore] = []
     lines: list[LineScore] = []
     adjustments: list[AdjustmentScore] = []
@@ -496,6 +524,7 @@ def score(
             manual=manual_scores,
             staff=staff_info,
             library=library,
+            weights=weights,
         )
         members = by_card[card_name]
         _collect_peers(ctx, members)

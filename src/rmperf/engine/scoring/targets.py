@@ -1,8 +1,9 @@
 """Annual targets per person (一人一表, DOMAIN §7), split into periods, and time-progress.
 
 A target sheet is CSV or YAML with rows `staff_id, indicator, annual` and optionally
-`year` and the quarter figures `q1 … q4` (all four or none; they must sum to the
-annual figure). The engine validates and splits; proposing and approving a sheet is
+`year`, the quarter figures `q1 … q4` (all four or none; they must sum to the
+annual figure) and `weight`, the person's weight of the card line reading that
+indicator (checked against the card in `weights.py`). The engine validates and splits; proposing and approving a sheet is
 the application's workflow.
 
 Splitting an annual-basis target (amounts that accumulate over the year):
@@ -52,6 +53,7 @@ class TargetRow:
     quarters: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
     year: int | None = None
     line: int | None = None
+    weight: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,13 @@ def _row(raw: Mapping[str, object], line: int | None) -> TargetRow:
             year = int(str(year_raw))
         except ValueError:
             raise ValueError(f"year {year_raw!r} is not a year") from None
-    return TargetRow(staff_id, indicator, annual, quarters, year, line)
+    weight_raw = raw.get("weight")
+    weight = None
+    if weight_raw not in (None, ""):
+        weight = _decimal(weight_raw, "weight")
+        if not Decimal(0) <= weight <= Decimal(100):
+            raise ValueError(f"weight {weight} is not between 0 and 100")
+    return TargetRow(staff_id, indicator, annual, quarters, year, line, weight)
 
 
 def _records(text: str, source: str) -> Iterable[tuple[Mapping[str, object], int | None]]:

@@ -25,6 +25,7 @@ from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.load import Cards
 from rmperf.engine.scoring.run import LakeScore, score_lake
+from rmperf.engine.scoring.score import ScoringError
 from rmperf.engine.scoring.targets import TargetSheet as EngineSheet
 from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current, registered_tables
@@ -230,7 +231,8 @@ def _score(inputs: RunInputs, *, period: Period, backend: str) -> LakeScore:
             backend=backend,  # type: ignore[arg-type]
             offers=inputs.offers,
         )
-    except OffersError as exc:
+    except (OffersError, ScoringError) as exc:
+        # e.g. a per-person weight the card does not allow (engine scoring/weights.py)
         raise PerformanceError(str(exc)) from None
 
 
