@@ -44,6 +44,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "run_id": lambda bank: str(run_in_alices_scope(bank).run_id),
     "inquiry_id": lambda bank: str(inquiry_in_alices_scope(bank).pk),
     "fmt": lambda bank: (statement_in_alices_scope(bank), "csv")[1],
+    "indicator": lambda bank: "deposit_avg_growth",
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -87,6 +88,10 @@ CASES: dict[str, Case] = {
     # Every signed-in person has a performance index, period page and export of their own.
     "performance:period": Case(out_of_scope=None),
     "performance:export": Case(out_of_scope=None),
+    # The bank has no lake, so alice has no result to explain: 404 for her too (with a
+    # result: tests/performance/test_why.py).
+    "performance:why": Case(ok_status=404, out_of_scope="bob"),
+    "performance:why_customer": Case(ok_status=404, out_of_scope="bob"),
     "api:performance_results": Case(out_of_scope=None),
     "performance:period_action": Case(
         method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
