@@ -40,7 +40,8 @@ def test_the_form_shows_the_cards_in_the_readers_language(
     assert "日均存款增长" in body  # a line by its indicator's zh name
     assert f'name="{DEPOSIT}" id="{DEPOSIT}" value="15"' in body
     assert "优秀" in body  # a rating band by its tier's zh name
-    for jargon in ("deposit_avg_growth", "per_person", "forced_distribution", "# "):
+    assert "述职评议小组" in body  # the manual line by who scores it
+    for jargon in ("deposit_avg_growth", "self_review", "per_person", "forced_distribution"):
         assert jargon not in body, jargon
     assert client_as("alice").get("/policies/form/?kind=scorecards").status_code == 404
     assert client_as("hannah").get("/policies/form/?kind=tasks").status_code == 404

@@ -148,7 +148,14 @@ def _line_label(m: dict[str, yaml.Node]) -> str:
             return info.name_zh if _zh() else info.name_en
         return str(indicator.value)
     manual = m.get("manual") or m.get("id")
-    return str(manual.value) if isinstance(manual, yaml.ScalarNode) else "?"
+    key = str(manual.value) if isinstance(manual, yaml.ScalarNode) else ""
+    # Who scores a manual line, as performance names it (keys peer… and risk…; any
+    # other key is the self-review panel).
+    if key.startswith("peer"):
+        return _("Peer feedback")
+    if key.startswith("risk"):
+        return _("Risk department")
+    return _("Self-review panel")
 
 
 def _comparison(node: yaml.Node | None, name: str, label: str) -> Field | None:
