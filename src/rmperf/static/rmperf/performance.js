@@ -20,13 +20,14 @@
       var bars = d.bars.slice().reverse();
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: amount },
-        grid: { left: 16, right: 32, top: 8, bottom: 8, containLabel: true },
+        // Room on the right for the value written after the longest bar.
+        grid: { left: 16, right: 112, top: 8, bottom: 8, containLabel: true },
         xAxis: { type: "value", axisLabel: { formatter: function (v) {
           return Number(v).toLocaleString(document.documentElement.lang || undefined,
                                           { notation: "compact", maximumFractionDigits: 1 });
         } } },
         yAxis: { type: "category", data: bars.map(function (b) { return b.name; }) },
-        series: [{ name: d.title, type: "bar",
+        series: [{ name: d.title, type: "bar", barMaxWidth: 32,
                    data: bars.map(function (b) { return Number(b.value); }),
                    label: { show: true, position: "right", formatter: function (p) { return amount(p.value); } } }]
       };
