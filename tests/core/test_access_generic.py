@@ -146,6 +146,8 @@ CASES: dict[str, Case] = {
     "policies:detail": Case(out_of_scope=None),
     "policies:diff": Case(ok_status=302, out_of_scope=None),
     "policies:new": Case(in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    # The form opens on the scorecards in force (its kind by default) for HR only.
+    "policies:form": Case(in_scope="hannah", out_of_scope="bob"),
     # The policy API: everyone reads and checks (no body: 422); only HR writes, and her
     # steps on the active shipped default are refused with the reason (422).
     "api:policy_version": Case(out_of_scope=None),

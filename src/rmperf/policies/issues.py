@@ -78,6 +78,9 @@ RULES: dict[str, Callable[[str], str]] = {
     "params_consistent": _fixed(
         lambda: _("The settings of this line do not fit together (target, bands or limits).")
     ),
+    "rule_unreachable": _fixed(
+        lambda: _("This tier can never be reached: an earlier tier always matches first.")
+    ),
     "card_unique": _fixed(lambda: _("Two cards have the same name.")),
     "one_card_per_business_line": _fixed(lambda: _("Two cards apply to the same business line.")),
     "scorecards_empty": _fixed(lambda: _("The set holds no scorecard.")),
