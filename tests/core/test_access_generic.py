@@ -47,6 +47,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "fmt": lambda bank: (statement_in_alices_scope(bank), "csv")[1],
     "proposal_id": lambda bank: str(proposal_in_alices_scope(bank).pk),
     "flag_id": lambda bank: str(flag_in_alices_scope(bank).pk),
+    "indicator": lambda bank: "deposit_avg_growth",
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -90,6 +91,10 @@ CASES: dict[str, Case] = {
     # Every signed-in person has a performance index, period page and export of their own.
     "performance:period": Case(out_of_scope=None),
     "performance:export": Case(out_of_scope=None),
+    # The bank has no lake, so alice has no result to explain: 404 for her too (with a
+    # result: tests/performance/test_why.py).
+    "performance:why": Case(ok_status=404, out_of_scope="bob"),
+    "performance:why_customer": Case(ok_status=404, out_of_scope="bob"),
     "api:performance_results": Case(out_of_scope=None),
     "performance:period_action": Case(
         method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
@@ -154,6 +159,8 @@ CASES: dict[str, Case] = {
     "policies:detail": Case(out_of_scope=None),
     "policies:diff": Case(ok_status=302, out_of_scope=None),
     "policies:new": Case(in_scope="hannah", ok_status=302, out_of_scope="bob"),
+    # The form opens on the scorecards in force (its kind by default) for HR only.
+    "policies:form": Case(in_scope="hannah", out_of_scope="bob"),
     # The policy API: everyone reads and checks (no body: 422); only HR writes, and her
     # steps on the active shipped default are refused with the reason (422).
     "api:policy_version": Case(out_of_scope=None),

@@ -169,7 +169,7 @@ def test_why_this_score_lists_the_offers(offers_bank: tuple[Path, Path]) -> None
     Staff.objects.filter(pk="RM1").update(user=user)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
-    page = client.get("/performance/2026Q3/staff/RM1/?why=offer_conversion_rate")
+    page = client.get("/performance/2026Q3/staff/RM1/?why=offer_conversion_rate", follow=True)
     assert page.status_code == 200
     text = page.content.decode()
     offer = Offer.objects.get()

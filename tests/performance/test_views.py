@@ -91,10 +91,10 @@ def test_an_rm_reads_their_scorecard_and_why(perf_bank: PerfBank, perf_client: C
     assert "150,000.00" in body  # the value of deposit growth
     assert "300,000.00" in body  # its target
     assert "50%" in body  # completion 0.5
-    assert "?why=deposit_avg_growth" in body
+    assert "/performance/2026Q3/staff/RM2/why/deposit_avg_growth/" in body
     assert 'id="calibrate-form"' not in body
     assert "deposit_avg_growth" in body[body.index('id="explanation"') :]
-    why = rm2.get("/performance/2026Q3/staff/RM2/?why=deposit_avg_growth").content.decode()
+    why = rm2.get("/performance/2026Q3/staff/RM2/why/deposit_avg_growth/").content.decode()
     rows = why[why.index('id="why-rows"') :]
     assert "C2" in rows  # the customer behind the value
     assert "C1" not in rows
@@ -192,7 +192,7 @@ def test_bonus_items_are_shown_and_explained(perf_bank: PerfBank, perf_client: C
     assert "1.00" in items  # one certification × 1 point
     explanation = body[body.index('id="explanation"') :]
     assert "bonus 1.00" in explanation
-    why = bm2.get("/performance/2026Q3/staff/RM3/?why=certifications").content.decode()
+    why = bm2.get("/performance/2026Q3/staff/RM3/why/certifications/").content.decode()
     assert "trainings" in why[why.index('id="why-rows"') :]  # the source table of the row
 
 

@@ -140,7 +140,7 @@ def test_a_valid_text_with_warnings_says_so(bank: Bank, client_as: Callable[[str
     body = page.content.decode()
     assert page.status_code == 200 and 'id="policy-valid"' in body
     assert 'id="policy-warnings"' in body and "rule_unreachable" in body
-    assert f"line {line}" in body
+    assert f"Line {line}: This tier can never be reached" in body
     # The shipped default has none.
     assert (
         'id="policy-warnings"'

@@ -91,8 +91,8 @@ def test_the_editor_lists_errors_with_their_lines_and_marks_them(
     assert response.status_code == 400
     body = response.content.decode()
     assert "The policy was not saved" in body
-    assert f'href="#E{line}">line {line}</a>' in body
-    assert "<code>schema.int_parsing</code>" in body
+    assert f'href="#E{line}">Line {line}: This value must be a whole number.</a>' in body
+    assert "[schema.int_parsing]" in body  # the engine's own text, behind the details
     assert f'<tr class="bad" id="E{line}"><td class="ln">{line}</td>' in body
     assert "due_in_days: soon" in body  # the edited text is kept in the form
     assert not PolicyVersion.objects.filter(kind="tasks").exclude(is_default=True).exists()

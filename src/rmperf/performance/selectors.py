@@ -294,17 +294,26 @@ def indicator_choices(*, language: str) -> list[tuple[str, str]]:
 ROWS_SHOWN = 50
 
 
-def line_why(
+@dataclass(frozen=True)
+class LineRows:
+    """The rows behind one line (or bonus/deduction item) of a stored result, read again
+    from the lake the result was computed from; `problem` says why they cannot be."""
+
+    indicator: str
+    info: Any
+    table: Any  # pyarrow.Table of the engine's ROWS_SCHEMA, None with a problem
+    problem: str = ""
+
+
+def line_rows(
     *, result: RmResult, indicator: str, engine_period: Period, today: dt.date
-) -> dict[str, Any] | None:
+) -> LineRows | None:
     """The rows behind one line's value (engine `indicator_rows`) on the lake the result
-    was computed from, flagged rows first, then the rows that moved the value most (the
-    engine's `row_weight`). None when the result has no such computed line or item;
-    `problem` says why the rows cannot be read any more. `today` stands in for the
-    lake's own date when the run recorded no import."""
+    was computed from, in the engine's order. None when the result has no such computed
+    line or item. `today` stands in for the lake's own date when the run recorded no
+    import."""
     from rmperf.engine.indicators import LIBRARY, indicator_rows
     from rmperf.engine.lake import Lake
-    from rmperf.engine.scoring.explain import row_weight
     from rmperf.recommend.services import run_offers_load
 
     behind = result.lines.filter(indicator=indicator).exclude(method="manual").exists()
@@ -313,19 +322,16 @@ def line_why(
     info = default_library().get(indicator)
     run = result.run
     lake_dir = Path(run.lake_path)
-    out: dict[str, Any] = {"indicator": indicator, "info": info, "rows": [], "total": 0}
     if not lake_dir.is_dir():
-        out["problem"] = gettext("The lake this result was computed from is no longer there.")
-        return out
+        problem = gettext("The lake this result was computed from is no longer there.")
+        return LineRows(indicator, info, None, problem)
     lake_today = run.lake_import.today if run.lake_import is not None else today
     offers = None
     if LIBRARY[indicator].offers:  # offers live in the app: the run kept the ones it used
         offers = run_offers_load(run.inputs_digest)
         if offers is None:
-            out["problem"] = gettext(
-                "The offers this result was computed from are no longer there."
-            )
-            return out
+            problem = gettext("The offers this result was computed from are no longer there.")
+            return LineRows(indicator, info, None, problem)
     table = indicator_rows(
         Lake(lake_dir, today=lake_today),
         period=engine_period,
@@ -333,17 +339,41 @@ def line_why(
         indicator=indicator,
         offers=offers,
     )
-    rows = table.to_pylist()
+    return LineRows(indicator, info, table)
+
+
+def line_why(
+    *, result: RmResult, indicator: str, engine_period: Period, today: dt.date
+) -> dict[str, Any] | None:
+    """The rows behind one line's value (`line_rows`), flagged rows first, then the rows
+    that moved the value most (the engine's `row_weight`), at most ROWS_SHOWN of them.
+    None when the result has no such computed line or item; `problem` says why the rows
+    cannot be read any more."""
+    from rmperf.engine.scoring.explain import row_weight
+
+    found = line_rows(result=result, indicator=indicator, engine_period=engine_period, today=today)
+    if found is None:
+        return None
+    out: dict[str, Any] = {"indicator": indicator, "info": found.info, "rows": [], "total": 0}
+    if found.table is None:
+        out["problem"] = found.problem
+        return out
+    rows = found.table.to_pylist()
     rows.sort(key=row_weight)
-    out.update(rows=rows[:ROWS_SHOWN], total=len(rows), columns=table.column_names)
+    out.update(rows=rows[:ROWS_SHOWN], total=len(rows), columns=found.table.column_names)
     return out
 
 
 def result_explanation(
-    *, result: RmResult, lines: Sequence[LineView], adjustments: Sequence[AdjustmentResult]
+    *,
+    result: RmResult,
+    lines: Sequence[LineView],
+    adjustments: Sequence[AdjustmentResult],
+    rows: dict[str, Any] | None = None,
 ) -> str:
     """The engine's plain-text explanation (`explain_text`) of a stored result: its rows
-    translated back into the engine's RmScore, LineScore and AdjustmentScore values."""
+    translated back into the engine's RmScore, LineScore and AdjustmentScore values;
+    `rows` (indicator → the rows behind it) lists the top rows under those lines."""
     from rmperf.engine.scoring.explain import explain_text
     from rmperf.engine.scoring.policy import Tier as EngineTier
     from rmperf.engine.scoring.score import AdjustmentScore, LineScore, RmScore, ScoreResult
@@ -399,7 +429,7 @@ def result_explanation(
         )
         for a in adjustments
     )
-    return explain_text(ScoreResult((total,), scores, items), result.staff_id)
+    return explain_text(ScoreResult((total,), scores, items), result.staff_id, rows=rows)
 
 
 @dataclass

@@ -34,6 +34,16 @@ urlpatterns = [
         name="scorecard",
     ),
     path(
+        "<str:period_key>/staff/<str:staff_id>/why/<str:indicator>/",
+        views.why_view,
+        name="why",
+    ),
+    path(
+        "<str:period_key>/staff/<str:staff_id>/why/<str:indicator>/customer/<str:customer_id>/",
+        views.why_customer_view,
+        name="why_customer",
+    ),
+    path(
         "<str:period_key>/staff/<str:staff_id>/manual/",
         views.manual_view,
         name="manual",

@@ -27,6 +27,7 @@ from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.performance import goals_selectors as gsel
 from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
+from rmperf.performance import why as why_sel
 from rmperf.performance.export import XLSX, results_export
 from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
@@ -176,8 +177,14 @@ def export_view(request: HttpRequest, period_key: str) -> HttpResponse:
 @require_GET
 def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpResponse:
     """An RM's scorecard for a period: lines, points, completion against time-progress,
-    calibration and its history, and why each line scored what it did (?why=indicator)."""
+    calibration and its history; each line links to why it scored what it did (the old
+    `?why=indicator` address sends there)."""
     staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    wanted = request.GET.get("why", "")
+    if wanted:
+        return redirect(
+            "performance:why", period_key=period_key, staff_id=staff.staff_id, indicator=wanted
+        )
     engine_period, period = sel.period_find(actor=request.user, key=period_key)
     result = (
         sel.result_get(actor=request.user, period=period, staff_id=staff.staff_id)
@@ -205,12 +212,6 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         if result is not None
         else []
     )
-    why = None
-    wanted = request.GET.get("why", "")
-    if result is not None and wanted:
-        why = sel.line_why(
-            result=result, indicator=wanted, engine_period=engine_period, today=today
-        )
     may_calibrate = (
         result is not None
         and period is not None
@@ -237,7 +238,6 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         ),
         "expected": engine_period.time_progress(today),
         "today": today,
-        "why": why,
         "may_calibrate": may_calibrate,
         "tiers": [(t, label) for t, label in Tier.choices],
         "calibrations": (
@@ -247,6 +247,71 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
         ),
     }
     return render(request, "performance/scorecard.html", context)
+
+
+def _why_result(request: HttpRequest, period_key: str, staff_id: str) -> tuple[Any, Any, RmResult]:
+    staff = sel.staff_visible(actor=request.user, staff_id=staff_id)
+    engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    result = (
+        sel.result_get(actor=request.user, period=period, staff_id=staff.staff_id)
+        if period is not None
+        else None
+    )
+    if result is None:
+        raise Http404
+    return staff, engine_period, result
+
+
+@login_required
+@require_GET
+def why_view(request: HttpRequest, period_key: str, staff_id: str, indicator: str) -> HttpResponse:
+    """Why one line of an RM's scorecard scored what it did, in plain words: the
+    indicator's definition and formula, the figures, the customers behind the value
+    (a chart of the biggest), and behind "details" the engine's rows and text."""
+    staff, engine_period, result = _why_result(request, period_key, staff_id)
+    explanation = why_sel.line_explanation(
+        actor=request.user,
+        result=result,
+        indicator=indicator,
+        engine_period=engine_period,
+        today=_today(),
+        language=_language(),
+    )
+    context = {
+        "staff": staff,
+        "engine_period": engine_period,
+        "result": result,
+        "x": explanation,
+    }
+    return render(request, "performance/why.html", context)
+
+
+@login_required
+@require_GET
+def why_customer_view(
+    request: HttpRequest, period_key: str, staff_id: str, indicator: str, customer_id: str
+) -> HttpResponse:
+    """One customer's rows behind a line ("-": the rows tied to no customer)."""
+    staff, engine_period, result = _why_result(request, period_key, staff_id)
+    found = why_sel.customer_explanation(
+        actor=request.user,
+        result=result,
+        indicator=indicator,
+        customer_id=customer_id,
+        engine_period=engine_period,
+        today=_today(),
+        language=_language(),
+    )
+    context = {
+        "staff": staff,
+        "engine_period": engine_period,
+        "result": result,
+        "x": found.explanation,
+        "part": found.part,
+        "rows": found.rows,
+        "customer_visible": found.customer_visible,
+    }
+    return render(request, "performance/why_customer.html", context)
 
 
 @login_required

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rmperf.core.access import scope_of
+from rmperf.policies.form import FORM_KINDS, FormInputError, form_apply, form_cards, form_values
+from rmperf.policies.issues import issue_view
 from rmperf.policies.kinds import KINDS, PolicyKind
 from rmperf.policies.models import PolicyVersion
 from rmperf.policies.selectors import (
@@ -137,18 +139,10 @@ def policy_diff_view(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/policy_diff.html", context)
 
 
-def _issue_rows(issues: list[PolicyIssue]) -> list[dict[str, Any]]:
-    return [
-        {
-            "line": i.line,
-            "rule": i.rule,
-            "severity": str(i.severity),
-            "where": ".".join(str(p) for p in i.loc),
-            "message": i.message,
-            "text": str(i),
-        }
-        for i in issues
-    ]
+def _issue_rows(issues: list[PolicyIssue]) -> list[Any]:
+    """Each finding in the reader's language with its line; the engine's English text,
+    rule and path stay for the details."""
+    return [issue_view(i) for i in issues]
 
 
 @login_required
@@ -212,4 +206,72 @@ def policy_new_view(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request, "policies/policy_edit.html", context, status=400 if issues or errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_form_view(request: HttpRequest) -> HttpResponse:
+    """The form for the common changes of the scorecards (weights, targets, thresholds,
+    rating bands): it writes the numbers into the YAML of the version it starts from
+    (`?from=ID`, default the active one) and saves the text as a new draft through the
+    same validation and maker-checker as the YAML editor; a refused text is listed in
+    the reader's language with its lines marked."""
+    _reader(request)
+    if not policy_may_edit(actor=request.user):
+        raise Http404
+    source = request.POST if request.method == "POST" else request.GET
+    kind = source.get("kind", "") or "scorecards"
+    if kind not in FORM_KINDS:
+        raise Http404
+    base: PolicyVersion | None = None
+    if source.get("from"):
+        base = policy_version_get(actor=request.user, version_id=_int(source.get("from")))
+        if base.kind != kind:
+            raise Http404
+    if base is None:
+        base = policy_active(kind)
+    text = base.yaml_text
+    label = request.POST.get("label", "") if request.method == "POST" else ""
+    note = request.POST.get("note", "") if request.method == "POST" else ""
+    posted: dict[str, str] = {}
+    issues: list[PolicyIssue] = []
+    errors: list[str] = []
+    new_text = ""
+    if request.method == "POST":
+        posted = form_values(request.POST, text)
+        try:
+            new_text, changed = form_apply(text, posted)
+            if not changed:
+                errors = [_("Nothing was changed: the draft would be the same as the version.")]
+            else:
+                version = policy_version_create(
+                    actor=request.user, kind=kind, yaml_text=new_text, label=label, note=note
+                )
+                messages.success(request, _("Draft %(label)s saved.") % {"label": version.label})
+                return redirect("policies:detail", version_id=version.pk)
+        except FormInputError as exc:
+            errors = [str(exc)]
+        except PolicyInvalid as exc:
+            issues = exc.issues
+        except ValidationError as exc:
+            errors = list(exc.messages)
+    cards = form_cards(text)
+    for card in cards:
+        for f in card.all_fields():
+            f.value = posted.get(f.name, f.value)
+    bad = {i.line for i in issues if i.line is not None}
+    context = {
+        "kind": kind,
+        "kind_label": PolicyKind(kind).label,
+        "base": base,
+        "cards": cards,
+        "label": label,
+        "note": note,
+        "issues": _issue_rows(issues),
+        "errors": errors,
+        "numbered": policy_numbered(new_text, bad) if issues else [],
+    }
+    return render(
+        request, "policies/policy_form.html", context, status=400 if issues or errors else 200
     )

@@ -268,6 +268,8 @@ def render() -> str:
                 "",
                 d.definition,
                 "",
+                f"{d.definition_zh}（公式：{d.formula_zh}）",
+                "",
                 f"- unit: {d.unit}; better: {d.direction}; BSC perspective: {d.perspective}; "
                 f"category: {d.category}",
                 f"- formula: {d.formula}",

@@ -79,6 +79,10 @@ class IndicatorDef:
     edge_cases: str
     combine: Combine
     aggregation: Aggregation
+    #: The definition and the formula in plain Chinese for the pages (no column names);
+    #: `definition` and `formula` are the English reference texts.
+    definition_zh: str = ""
+    formula_zh: str = ""
     numerator: str = ""  # what the numerator column holds
     denominator: str = ""  # what the denominator column holds (empty: NULL)
     #: The lake tables the detail expression reads (attached and staged for it).

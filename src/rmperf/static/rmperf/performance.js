@@ -8,7 +8,30 @@
     return source ? JSON.parse(source.textContent) : null;
   }
 
+  // Money and counts with the reader's separators, two decimals at most.
+  function amount(value) {
+    return Number(value).toLocaleString(document.documentElement.lang || undefined,
+                                        { maximumFractionDigits: 2, minimumFractionDigits: 0 });
+  }
+
   var builders = {
+    // The customers that moved a line's value most, largest on top (why this score).
+    "contributors": function (d) {
+      var bars = d.bars.slice().reverse();
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: amount },
+        // Room on the right for the value written after the longest bar.
+        grid: { left: 16, right: 112, top: 8, bottom: 8, containLabel: true },
+        xAxis: { type: "value", axisLabel: { formatter: function (v) {
+          return Number(v).toLocaleString(document.documentElement.lang || undefined,
+                                          { notation: "compact", maximumFractionDigits: 1 });
+        } } },
+        yAxis: { type: "category", data: bars.map(function (b) { return b.name; }) },
+        series: [{ name: d.title, type: "bar", barMaxWidth: 32,
+                   data: bars.map(function (b) { return Number(b.value); }),
+                   label: { show: true, position: "right", formatter: function (p) { return amount(p.value); } } }]
+      };
+    },
     // RMs per final tier, best tier first.
     "tiers": function (d) {
       return {

@@ -74,6 +74,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="referral_success_rate",
         name_zh="转介成功率",
         name_en="Referral success rate",
+        definition_zh="本期发起的转介中，到期末已成功转化的比例。",
+        formula_zh="期末前已转化的转介数 ÷ 本期发起的转介数",
         unit="ratio",
         direction="higher",
         perspective="process",
@@ -103,6 +105,12 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="referral_points",
         name_zh="转介积分",
         name_en="Referral points",
+        definition_zh=(
+            "本期成功转化的转介按客户贡献计算的积分：每次转化 10 分，"
+            "转化当月客户 AUM 日均每满 1 万元再加 1 分，每笔最"
+            "多 100 分。"
+        ),
+        formula_zh=("每笔转化 min(10 + AUM 日均 ÷ 10,000 取整, 100)，全部相加"),
         unit="points",
         direction="higher",
         perspective="learning",

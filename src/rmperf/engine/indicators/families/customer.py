@@ -241,6 +241,12 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="nps",
         name_zh="净推荐值",
         name_en="Net promoter score",
+        definition_zh=(
+            "本期关于该客户经理的净推荐值：推荐者（9–10 分）减贬损者"
+            "（0–6 分），除以全部回答，再乘 100（−100 到 1"
+            "00）。"
+        ),
+        formula_zh="(推荐者人数 − 贬损者人数) × 100 ÷ 回答人数",
         unit="points",
         direction="higher",
         perspective="customer",
@@ -267,6 +273,12 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="hnw_retention",
         name_zh="高净值客户留存率",
         name_en="High-net-worth retention",
+        definition_zh=(
+            "期初名下、且期初前一个月 AUM 日均不低于 100 万元的"
+            "高净值客户中，到本期最后一个月 AUM 日均仍不低于 100"
+            " 万元的比例。"
+        ),
+        formula_zh="期末仍为高净值的客户数 ÷ 期初高净值客户数",
         unit="ratio",
         direction="higher",
         perspective="customer",
@@ -299,6 +311,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="sleeping_wakeup_rate",
         name_zh="睡眠客户唤醒率",
         name_en="Sleeping-customer wake-up rate",
+        definition_zh=("期初名下的睡眠客户（期初前 180 天没有交易）中，本期有交易的比例。"),
+        formula_zh="本期有交易的睡眠客户数 ÷ 期初睡眠客户数",
         unit="ratio",
         direction="higher",
         perspective="customer",
@@ -333,6 +347,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="risk_due_diligence",
         name_zh="贷前调查真实性评分",
         name_en="Risk due-diligence score",
+        definition_zh=("风险部门对该客户经理本期贷前调查真实性的平均评分（0–100 分）。"),
+        formula_zh="各次评分之和 ÷ 评分次数",
         unit="score",
         direction="higher",
         perspective="process",
@@ -360,6 +376,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="family_trust_penetration",
         name_zh="家族信托渗透率",
         name_en="Family-trust penetration",
+        definition_zh=(
+            "期末名下高净值客户（本期最后一个月 AUM 日均不低于 10"
+            "0 万元）中，当天持有信托产品的比例。"
+        ),
+        formula_zh="期末持有信托产品的高净值客户数 ÷ 期末高净值客户数",
         unit="ratio",
         direction="higher",
         perspective="customer",
@@ -396,6 +417,10 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="vip_service_depth",
         name_zh="VIP客户服务深度",
         name_en="VIP service depth",
+        definition_zh=(
+            "期初每位 VIP（核心）客户平均得到的服务：本期的联系次数加上期末持有的产品数。"
+        ),
+        formula_zh=("所有 VIP 客户的（本期联系次数 + 期末持有产品数）之和 ÷ VIP 客户数"),
         unit="count",
         direction="higher",
         perspective="customer",

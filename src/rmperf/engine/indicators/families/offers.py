@@ -156,6 +156,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="offer_conversion_rate",
         name_zh="营销转化率",
         name_en="Offer conversion rate",
+        definition_zh=(
+            "本期向客户推荐的产品中，客户在归因期内真正买了的比例（以数据"
+            "湖里的持仓为准，不以客户经理登记的结果为准）。"
+        ),
+        formula_zh="推荐后在归因期内买入同一产品的推荐数 ÷ 本期的推荐数",
         unit="ratio",
         direction="higher",
         perspective="customer",
@@ -195,6 +200,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="offer_wealth_sales",
         name_zh="营销转化财富销售额",
         name_en="Wealth sales from offers",
+        definition_zh=(
+            "本期新起始的理财、基金、保险、信托持仓中，由推荐带来的金额："
+            "客户在起始日前的归因期内被推荐过这款产品。"
+        ),
+        formula_zh="本期起始、且在归因期内被推荐过的同类产品持仓金额之和",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -232,6 +242,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="offer_complaint_rate",
         name_zh="营销投诉率",
         name_en="Mis-selling complaint rate",
+        definition_zh=("本期的推荐中，客户在推荐后一段时间内投诉的比例，可能是误导销售的信号。"),
+        formula_zh="推荐后规定天数内客户有投诉的推荐数 ÷ 本期的推荐数",
         unit="ratio",
         direction="lower",
         perspective="customer",

@@ -466,6 +466,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="deposit_avg_balance",
         name_zh="日均存款余额",
         name_en="Average daily deposits",
+        definition_zh=(
+            "本期客户经理名下客户的日均存款余额：按每月日均余额乘以当月天"
+            "数加权，不看月末时点余额，所以季末冲量只按它持续的天数计入。"
+        ),
+        formula_zh=("每位客户每月的日均存款 × 归属天数，全部相加，再除以本期已有数据的天数"),
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -502,6 +507,14 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="deposit_avg_growth",
         name_zh="日均存款增长",
         name_en="Average daily deposit growth",
+        definition_zh=(
+            "本期日均存款比上期增加了多少。基数随客户划转：客户移交时带着"
+            "上期的日均一起走，接手的客户经理不会白得，移交的也不吃亏。"
+        ),
+        formula_zh=(
+            "本期归属的日均存款 − 按本期归属天数分摊的上期日均存款，按"
+            "客户相加；本期无人管户的客户，基数留在上期的客户经理名下"
+        ),
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -541,6 +554,10 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="aum_avg_balance",
         name_zh="日均AUM余额",
         name_en="Average daily AUM",
+        definition_zh=(
+            "本期名下客户的日均资产管理规模（存款、理财、基金、保险），按天数加权的日均余额。"
+        ),
+        formula_zh="与日均存款余额相同，只是范围换成全部 AUM 类别",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -568,6 +585,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="aum_avg_growth",
         name_zh="日均AUM增长",
         name_en="Average daily AUM growth",
+        definition_zh=("本期日均 AUM 比上期增加了多少，基数随客户划转，算法同日均存款增长。"),
+        formula_zh="与日均存款增长相同，只是范围换成全部 AUM 类别",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -595,6 +614,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="new_loans",
         name_zh="新增贷款",
         name_en="New loans",
+        definition_zh="本期发放的、由该客户经理经办的贷款金额。",
+        formula_zh="本期内放款的贷款金额之和",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -617,6 +638,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="wealth_sales",
         name_zh="理财销售",
         name_en="Wealth product sales",
+        definition_zh="本期新起息的理财产品持仓金额。",
+        formula_zh="本期内起息的理财类持仓金额之和",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -642,6 +665,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="fund_sales",
         name_zh="基金销售",
         name_en="Fund sales",
+        definition_zh="本期新申购的基金持仓金额。",
+        formula_zh="本期内起始的基金类持仓金额之和",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -664,6 +689,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="insurance_sales",
         name_zh="保险销售",
         name_en="Insurance sales",
+        definition_zh="本期新生效的保险持仓金额。",
+        formula_zh="本期内起始的保险类持仓金额之和",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -686,6 +713,14 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="fee_income",
         name_zh="中间业务收入",
         name_en="Intermediate-business (fee) income",
+        definition_zh=(
+            "本期由客户的理财、基金、保险、信托持仓带来的中间业务收入：金"
+            "额 × 产品年化收入率，按本期实际持有天数折算。"
+        ),
+        formula_zh=(
+            "持仓金额 × 年化收入率 × 本期持有天数 ÷ 365，逐笔"
+            "相加；持有期从起始日到到期日前一天（无到期日的视为仍持有）"
+        ),
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -717,6 +752,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="new_valid_customers",
         name_zh="新增有效客户",
         name_en="New valid customers",
+        definition_zh=(
+            "本期开户且有效的客户数：开户后到期末至少有一笔交易，且本期至"
+            "少有一个月 AUM 日均不低于 1,000.00 元。"
+        ),
+        formula_zh="本期开户并满足上述活跃条件的客户个数",
         unit="count",
         direction="higher",
         perspective="customer",
@@ -749,6 +789,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="cross_sell_rate",
         name_zh="交叉销售率",
         name_en="Cross-sell rate",
+        definition_zh="期末这一天名下客户中，同时持有至少两类产品的客户所占比例。",
+        formula_zh="期末持有 2 类及以上产品的客户数 ÷ 期末名下客户数",
         unit="ratio",
         direction="higher",
         perspective="customer",
@@ -778,6 +820,15 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="raroc",
         name_zh="风险调整资本回报率",
         name_en="RAROC",
+        definition_zh=(
+            "该客户经理经办贷款的风险调整资本回报率（年化，简化模型）：收"
+            "入（余额 × 产品收益率）减去预期损失（余额 × 五级分类对"
+            "应违约概率 × 违约损失率），再除以占用的资本（余额 × 资"
+            "本占用比例）。"
+        ),
+        formula_zh=(
+            "各月余额 × (收益率 − 违约概率 × 违约损失率) 之和 ÷ 各月余额 × 资本占用比例 之和"
+        ),
         unit="ratio",
         direction="higher",
         perspective="financial",
@@ -811,6 +862,14 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="eva",
         name_zh="经济增加值",
         name_en="Economic value added (EVA)",
+        definition_zh=(
+            "该客户经理经办贷款本期创造的经济增加值：收入减预期损失，再减"
+            "资本成本，按月末平均余额并按本期天数折算。"
+        ),
+        formula_zh=(
+            "各月余额 × (收益率 − 违约概率 × 违约损失率 − 资"
+            "本占用比例 × 资本成本率) ÷ 月数 × 天数 ÷ 365"
+        ),
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -842,6 +901,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="supply_chain_finance",
         name_zh="供应链金融新增贷款",
         name_en="New supply-chain finance loans",
+        definition_zh="本期发放的、由该客户经理经办的供应链金融贷款金额。",
+        formula_zh="本期内放款的供应链金融贷款金额之和",
         unit="CNY",
         direction="higher",
         perspective="financial",
@@ -867,6 +928,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="sci_tech_customers",
         name_zh="科技型企业客户数",
         name_en="Sci-tech customers",
+        definition_zh="期末这一天名下的科技型企业客户数。",
+        formula_zh="期末名下被认定为科技型企业的客户个数",
         unit="count",
         direction="higher",
         perspective="customer",
@@ -892,6 +955,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         id="roe",
         name_zh="净资产收益率",
         name_en="Return on equity (ROE)",
+        definition_zh=(
+            "客户经理所在机构（团队，或直属的支行）的年化净资产收益率，取"
+            "自机构每月的净利润和分配的净资产。"
+        ),
+        formula_zh=("各月净利润之和 × 12 ÷ 各月净资产之和（按机构有数据的月份）"),
         unit="ratio",
         direction="higher",
         perspective="financial",
