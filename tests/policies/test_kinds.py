@@ -123,6 +123,7 @@ BROKEN = {
     "tasks": ("tiers: [sleeping]", "tiers: [sleeping, sleeping]", "wake_up_tiers_given"),
     "segmentation": ("frequency_min: 5", "frequency_min: -5", "schema.greater_than_equal"),
     "pay": ('{rate: "20"}', '{rate: "-20"}', "rate_non_negative"),
+    "feedback": ("scale: {min: 1, max: 5}", "scale: {min: 5, max: 5}", "scale_ordered"),
 }
 
 

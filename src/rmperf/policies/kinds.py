@@ -24,6 +24,9 @@ from rmperf.engine.acceptance import AcceptancePolicy
 from rmperf.engine.career.policy import DEFAULT_FILE as CAREER_FILE
 from rmperf.engine.career.policy import RULES as CAREER_RULES
 from rmperf.engine.career.policy import CareerPolicy
+from rmperf.engine.feedback.policy import DEFAULT_FILE as FEEDBACK_FILE
+from rmperf.engine.feedback.policy import RULES as FEEDBACK_RULES
+from rmperf.engine.feedback.policy import FeedbackPolicy
 from rmperf.engine.pay.plan import DEFAULT_FILE as PAY_FILE
 from rmperf.engine.pay.plan import RULES as PAY_RULES
 from rmperf.engine.pay.plan import PayPlan
@@ -56,6 +59,7 @@ class PolicyKind(models.TextChoices):
     CAREER = "career", _("Career ladder and negative list")
     PAY = "pay", _("Pay plan")
     LAKE = "lake", _("Lake delivery acceptance")
+    FEEDBACK = "feedback", _("360 review questionnaires")
 
 
 @dataclass(frozen=True)
@@ -152,5 +156,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(AcceptancePolicy, tuple(LAKE_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(LAKE_FILE),
+    ),
+    PolicyKind.FEEDBACK: KindSpec(
+        default_file=FEEDBACK_FILE,
+        load=_document(FeedbackPolicy, tuple(FEEDBACK_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(FEEDBACK_FILE),
     ),
 }
