@@ -17,6 +17,7 @@ from django.urls.resolvers import RoutePattern
 from rmperf.policies.selectors import policy_active
 from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
+from tests.feedback.helpers import invitation_of_alice, round_in_alices_scope
 from tests.pay.helpers import (
     inquiry_in_alices_scope,
     run_in_alices_scope,
@@ -44,6 +45,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "run_id": lambda bank: str(run_in_alices_scope(bank).run_id),
     "inquiry_id": lambda bank: str(inquiry_in_alices_scope(bank).pk),
     "fmt": lambda bank: (statement_in_alices_scope(bank), "csv")[1],
+    "round_id": lambda bank: str(round_in_alices_scope(bank).pk),
+    "invitation_id": lambda bank: str(invitation_of_alice(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -166,6 +169,8 @@ CASES: dict[str, Case] = {
         method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
     ),
     "careers:decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "feedback:open": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "feedback:close": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     # The careers API: everyone reads the checks of their scope (bob: none of alice's);
     # mike's decision without its body is refused (422) after the lookup.
     "api:careers_checks": Case(out_of_scope=None),
@@ -180,6 +185,8 @@ CASES: dict[str, Case] = {
     "pay:approve": Case(method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"),
     "pay:inquiry_new": Case(method="post", ok_status=302, out_of_scope=None),
     "api:pay_statements": Case(out_of_scope=None),
+    # No body: 422 after the lookup (with bodies: tests/feedback/test_rounds.py).
+    "api:feedback_answer": Case(method="post", ok_status=422, out_of_scope="bob"),
     "api:pay_run": Case(method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"),
     "api:pay_approve": Case(method="post", in_scope="hannah", ok_status=200, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.

@@ -88,6 +88,8 @@ def round_open(*, actor: Actor, unit_id: str, period: str, title: str) -> Feedba
     with the 360 questionnaire policy in force; invites everyone at once."""
     if not may_manage_rounds(actor):
         raise Http404
+    if not (unit_id or "").strip():
+        raise FeedbackError(_("Choose a unit."))
     unit = OrgUnit.objects.restrict(actor, Action.VIEW).filter(unit_id=unit_id).first()
     if unit is None:
         raise Http404
