@@ -219,7 +219,12 @@ def round_close(*, actor: Actor, round_id: int) -> FeedbackRound:
             raise FeedbackError(_("This round is closed."))
         rows = _scoring_rows(round_)
         try:
-            fed = feedback_entries_replace(actor=actor, source=f"round-{round_.pk}", rows=rows)
+            fed = feedback_entries_replace(
+                actor=actor,
+                source=f"round-{round_.pk}",
+                rows=rows,
+                on=Period.parse(round_.period).end,
+            )
         except PerformanceError as exc:
             raise FeedbackError(str(exc)) from None
         round_.status = RoundStatus.CLOSED

@@ -68,13 +68,16 @@ def _refuse_closed_dates(dates: set[dt.date]) -> None:
             )
 
 
-def feedback_entries_replace(*, actor: Actor, source: str, rows: Sequence[FeedbackInput]) -> int:
+def feedback_entries_replace(
+    *, actor: Actor, source: str, rows: Sequence[FeedbackInput], on: dt.date | None = None
+) -> int:
     """Replace the entries of `source` by `rows`, audited; returns how many were kept.
 
     Runs in the caller's transaction when there is one (the feedback app closes a round
     and records its rows atomically), else in its own. Refused, with nothing written,
     for an unknown person or kind, a score outside 0–100, or a date (old or new) in a
-    closed period.
+    closed period; `on` names the date the source is for, checked too (a source with
+    no row to record is still refused in a closed period).
     """
     source = source.strip()
     if not source:
@@ -82,7 +85,8 @@ def feedback_entries_replace(*, actor: Actor, source: str, rows: Sequence[Feedba
     _check(rows)
     with transaction.atomic():
         old = list(FeedbackEntry.objects.select_for_update().filter(source=source))
-        _refuse_closed_dates({e.date for e in old} | {r.date for r in rows})
+        dates = {e.date for e in old} | {r.date for r in rows} | ({on} if on else set())
+        _refuse_closed_dates(dates)
         now = timezone.now()
         FeedbackEntry.objects.filter(pk__in=[e.pk for e in old]).delete()
         FeedbackEntry.objects.bulk_create(
