@@ -32,6 +32,14 @@ def grow_rms(bank: Bank, start: int, n: int) -> None:
         make_assignment(customer=customer, staff=rm, valid_from=dt.date(2024, 1, 1))
 
 
+def grow_rounds(bank: Bank, start: int, n: int) -> None:
+    """360 rounds over Branch A (alice and carol review each other), opened by mike."""
+    from rmperf.feedback.services import round_open
+
+    for i in range(start, start + n):
+        round_open(actor=bank.user("mike"), unit_id="BA", period="2026Q3", title=f"R{i}")
+
+
 def grow_units(bank: Bank, start: int, n: int) -> None:
     for i in range(start, start + n):
         unit = OrgUnit.objects.create(
@@ -92,6 +100,8 @@ LIST_PAGES = [
     ListPage("/pay/?period=2026Q3", "hannah", grow_statements),
     ListPage("/pay/cost/?period=2026Q3", "mike", grow_statements),
     ListPage("/api/pay/statements?period=2026Q3", "tina", grow_statements),
+    ListPage("/feedback/", "mike", grow_rounds),
+    ListPage("/feedback/", "alice", grow_rounds),
 ]
 
 
