@@ -18,6 +18,7 @@ from rmperf.policies.selectors import policy_active
 from tests.analysis.helpers import flag_in_alices_scope, proposal_in_alices_scope
 from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
+from tests.feedback.helpers import invitation_of_alice, round_in_alices_scope
 from tests.pay.helpers import (
     inquiry_in_alices_scope,
     run_in_alices_scope,
@@ -48,6 +49,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "proposal_id": lambda bank: str(proposal_in_alices_scope(bank).pk),
     "flag_id": lambda bank: str(flag_in_alices_scope(bank).pk),
     "indicator": lambda bank: "deposit_avg_growth",
+    "round_id": lambda bank: str(round_in_alices_scope(bank).pk),
+    "invitation_id": lambda bank: str(invitation_of_alice(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -186,6 +189,8 @@ CASES: dict[str, Case] = {
         method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
     ),
     "careers:decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "feedback:open": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "feedback:close": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     # The careers API: everyone reads the checks of their scope (bob: none of alice's);
     # mike's decision without its body is refused (422) after the lookup.
     "api:careers_checks": Case(out_of_scope=None),
@@ -200,6 +205,8 @@ CASES: dict[str, Case] = {
     "pay:approve": Case(method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"),
     "pay:inquiry_new": Case(method="post", ok_status=302, out_of_scope=None),
     "api:pay_statements": Case(out_of_scope=None),
+    # No body: 422 after the lookup (with bodies: tests/feedback/test_rounds.py).
+    "api:feedback_answer": Case(method="post", ok_status=422, out_of_scope="bob"),
     "api:pay_run": Case(method="post", in_scope="hannah", ok_status=422, out_of_scope="bob"),
     "api:pay_approve": Case(method="post", in_scope="hannah", ok_status=200, out_of_scope="bob"),
     # Analysis: the workload view and the gaming queue are the managers' (an RM gets 404);

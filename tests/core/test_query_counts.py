@@ -60,6 +60,14 @@ def grow_loads(bank: Bank, start: int, n: int) -> None:
         )  # fmt: skip
 
 
+def grow_rounds(bank: Bank, start: int, n: int) -> None:
+    """360 rounds over Branch A (alice and carol review each other), opened by mike."""
+    from rmperf.feedback.services import round_open
+
+    for i in range(start, start + n):
+        round_open(actor=bank.user("mike"), unit_id="BA", period="2026Q3", title=f"R{i}")
+
+
 def grow_units(bank: Bank, start: int, n: int) -> None:
     for i in range(start, start + n):
         unit = OrgUnit.objects.create(
@@ -122,6 +130,8 @@ LIST_PAGES = [
     ListPage("/api/pay/statements?period=2026Q3", "tina", grow_statements),
     ListPage("/analysis/workload/?period=2026Q3", "mike", grow_loads),
     ListPage("/analysis/gaming/?period=2026Q3", "mike", grow_loads),
+    ListPage("/feedback/", "mike", grow_rounds),
+    ListPage("/feedback/", "alice", grow_rounds),
 ]
 
 

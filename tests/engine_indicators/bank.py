@@ -339,6 +339,13 @@ def build() -> LakeBuilder:
         feedback("RM2", "2026-06-30", "nps", "0"),
         feedback("RM1", "2026-08-01", "risk_due_diligence", "90"),
         feedback("RM1", "2026-09-01", "risk_due_diligence", "85.5"),
+        feedback("RM1", "2026-07-15", "mystery_shopper", "80"),
+        feedback("RM1", "2026-09-30", "mystery_shopper", "92.5"),
+        feedback("RM1", "2026-10-01", "mystery_shopper", "10"),
+        feedback("RM3", "2026-08-10", "peer", "70"),
+        feedback("RM3", "2026-08-11", "peer", "80.5"),
+        feedback("RM3", "2026-09-12", "peer", "90"),
+        feedback("RM3", "2026-06-30", "peer", "0"),
     )
 
     # -- trainings (RM3)

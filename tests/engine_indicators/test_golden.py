@@ -88,6 +88,8 @@ EXPECTED: dict[tuple[str, str], Decimal | None] = {
     ("RM1", "loan_approval_days"): q(9 + 15, 2),  # L1 9 days, L2 15; L4 has no applied_on
     ("RM1", "sleeping_wakeup_rate"): Decimal(0),  # C7 sleeping, never woke
     ("RM1", "risk_due_diligence"): q("175.5", 2),  # (90 + 85.5) ÷ 2
+    # 15 July 80 and 30 September 92.5; the 1 October visit is Q4.
+    ("RM1", "mystery_shopper"): q("172.5", 2),  # 86.25
     ("RM1", "green_credit_share"): q(1_000_000, 1_600_000),
     ("RM1", "inclusive_first_loans"): Decimal(1),  # L1 (L4 same day, larger id; L2: C2 had L0)
     # -- RM2. C2 from 16 Aug: 62,000×16 + 62,000×30 = 2,852,000; C4 100,000×31 +
@@ -127,6 +129,8 @@ EXPECTED: dict[tuple[str, str], Decimal | None] = {
     # 5,000,000 month-end does not count): lost; H3 900,000 average: never HNW.
     ("RM3", "hnw_retention"): q(1, 2),
     ("RM3", "online_share"): Decimal(0),  # N1 counter
+    # 70, 80.5 and 90 in Q3 (the 30 June 0 is Q2): 240.5 ÷ 3 = 80.166666…67
+    ("RM3", "peer_review"): q("240.5", 3),
     ("RM3", "cross_sell_rate"): Decimal(0),  # N1, N2, H1, H2, H3 hold nothing
     ("RM3", "sleeping_wakeup_rate"): Decimal(0),  # H1–H3 never transact; N1/N2 came later
     ("RM3", "certifications"): Decimal(1),

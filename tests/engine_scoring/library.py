@@ -36,6 +36,8 @@ _SPEC = {
     "supply_chain_finance": (H, "business", "loan", False),
     "sci_tech_customers": (H, "business", "customers", False),
     "risk_due_diligence": (H, "risk", "quality", False),
+    "mystery_shopper": (H, "business", "customer", False),
+    "peer_review": (H, "development", "growth", False),
     "certifications": (H, "development", "growth", False),
     "training_hours": (H, "development", "growth", False),
     "referral_success_rate": (H, "business", "collaboration", False),

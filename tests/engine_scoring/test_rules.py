@@ -241,6 +241,14 @@ def test_shipped_defaults_are_valid() -> None:
     assert cards["sci_tech_rm"].policy.line("risk_due_diligence").weight == 15
     overdue = corporate.line("overdue_rate")
     assert overdue.warning is not None and str(overdue.warning) == "≥ 0.015"
+    # Issue #14: the risk department's 15% on every card, the retail card included, and
+    # mystery-shopper and peer-review lines (5 each) on every card; each still sums to 100.
+    for loaded in cards.values():
+        card = loaded.policy
+        assert card.line("risk_due_diligence").weight == 15
+        assert card.line("mystery_shopper").weight == 5
+        assert card.line("peer_review").weight == 5
+        assert sum(ln.weight for ln in card.lines) == 100
 
 
 def test_one_card_per_business_line(tmp_path: object) -> None:

@@ -146,6 +146,7 @@ def _engine_once(
             tuple(sorted((n, c.digest) for n, c in cards.items())),
             tuple(sorted((k, r.annual, r.quarters, r.weight) for k, r in targets.rows.items())),
             tuple(sorted(manual.scores.items())) if manual is not None else (),
+            tuple(kw.get("feedback", ())),
         )
         if key not in _SCORED:
             _SCORED[key] = real_score(lake, period=period, cards=cards, targets=targets, **kw)

@@ -125,6 +125,7 @@ BROKEN = {
     "pay": ('{rate: "20"}', '{rate: "-20"}', "rate_non_negative"),
     "workload": ('under: "0.8000"', 'under: "1.5000"', "rebalancing_bounds_ordered"),
     "gaming": ("categories: [deposit]", "categories: [loan]", "balance_categories_known"),
+    "feedback": ("scale: {min: 1, max: 5}", "scale: {min: 5, max: 5}", "scale_ordered"),
 }
 
 

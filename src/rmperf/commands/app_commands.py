@@ -116,6 +116,23 @@ def _demo_goals(logins: list[tuple[str, str, str]], *, case_rm: str) -> None:
         print(f"target sheet {sheet.year} of {case_rm} proposed by {users['team_leader']}")
 
 
+def _demo_feedback(logins: list[tuple[str, str, str]]) -> None:
+    """The demo's 360 round (feedback.demo): opened by the branch manager login, three
+    peers of the RM login answered; a failure stops the demo with its reason."""
+    from django.contrib.auth import get_user_model
+
+    from rmperf.feedback.demo import demo_feedback_round
+
+    users = {role: username for role, username, _name in logins}
+    if "branch_manager" not in users or "rm" not in users:
+        raise RuntimeError("the demo bank has no branch manager or RM login for the 360 round")
+    user_model = get_user_model()
+    manager = user_model.objects.get(username=users["branch_manager"])
+    rm = user_model.objects.get(username=users["rm"])
+    round_ = demo_feedback_round(manager=manager, rm_staff_id=rm.staff.staff_id)
+    print(f"360 round #{round_.pk} ({round_.period}) open over {round_.unit_id}")
+
+
 def _last_closed_quarter(today: dt.date) -> str:
     """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
     q = (today.month - 1) // 3  # quarters before this one in the year
@@ -240,6 +257,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     _demo_referral(logins)
     _demo_goals(logins, case_rm=CASE_RM_STAFF_ID)
+    _demo_feedback(logins)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")
     for role, username, name in logins:

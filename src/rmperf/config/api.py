@@ -13,6 +13,7 @@ from ninja.security import django_auth
 
 from rmperf.careers.api import router as careers_router
 from rmperf.customers.api import router as customers_router
+from rmperf.feedback.api import router as feedback_router
 from rmperf.org.api import router as org_router
 from rmperf.pay.api import router as pay_router
 from rmperf.performance.api import router as performance_router
@@ -67,6 +68,7 @@ api.add_router("/referrals", referrals_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/performance", performance_router)
 api.add_router("/careers", careers_router)
+api.add_router("/feedback", feedback_router)
 api.add_router("/pay", pay_router)
 api.add_router("/recommend", recommend_router)
 api.add_router("/policies", policies_router)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rmperf.performance",
     "rmperf.recommend",
     "rmperf.careers",
+    "rmperf.feedback",
     "rmperf.workbench",
     "rmperf.pay",
     "rmperf.analysis",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("policies/", include("rmperf.policies.urls")),
     path("performance/", include("rmperf.performance.urls")),
     path("careers/", include("rmperf.careers.urls")),
+    path("feedback/", include("rmperf.feedback.urls")),
     path("pay/", include("rmperf.pay.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),

@@ -766,3 +766,52 @@ class ChainEntry(models.Model):
         """Closes and reopenings (dates, reasons, digests) are open to everyone signed in;
         the snapshot's rows are filtered per reader by the selectors."""
         return None if action is Action.VIEW else NOTHING
+
+
+# --- 360 feedback recorded in the app --------------------------------------------------
+
+
+class FeedbackEntry(models.Model):
+    """A 360 feedback row recorded outside the lake (a closed review round of the
+    `feedback` app), with the meaning of a row of the lake's `feedback` table: a run hands
+    the entries dated in its period to the engine beside the lake's rows
+    (`FeedbackRow`), so the indicator of the kind (e.g. peer_review) reads both.
+
+    Written only through `performance.services.feedback.feedback_entries_replace`, one
+    `source` (e.g. `round-12`) at a time; never edited in a closed period.
+    """
+
+    source = models.CharField(_("source"), max_length=64)
+    staff = models.ForeignKey(
+        "org.Staff", verbose_name=_("person rated"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    date = models.DateField(_("date"))
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("360 feedback entry")
+        verbose_name_plural = _("360 feedback entries")
+        ordering = ("date", "staff_id", "kind", "pk")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
+                name="perf_feedback_0_100",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.staff_id} {self.kind} {self.score}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Anonymous rows of a person: managers read their subtree's; nobody writes them
+        through the queryset (the service does, for the feedback app)."""
+        if action is not Action.VIEW or scope.unit_path is None:
+            return NOTHING
+        if scope.role in MANAGER_ROLES:
+            return unit_prefix_q("staff__unit__path", scope)
+        return NOTHING

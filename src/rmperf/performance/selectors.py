@@ -8,6 +8,8 @@ time-progress (序时进度) is the engine's `Period.time_progress` beside each 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor
+from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.bsc import line_perspective
 from rmperf.engine.scoring.library import default_library
@@ -32,6 +35,7 @@ from rmperf.performance.models import (
     TIER_ORDER,
     AdjustmentResult,
     Calibration,
+    FeedbackEntry,
     LineResult,
     PerfPeriod,
     PeriodStatus,
@@ -810,3 +814,26 @@ def periods_to_calibrate(*, actor: Actor) -> list[tuple[PerfPeriod, int]]:
         if n:
             out.append((period, n))
     return out
+
+
+@dataclass(frozen=True)
+class FeedbackFeed:
+    """The 360 feedback entries recorded in the app that a run hands the engine beside
+    the lake's `feedback` rows, and their digest (empty when there are none, so a period
+    without them keeps the inputs digest it had before they existed)."""
+
+    rows: tuple[FeedbackRow, ...]
+    digest: str
+
+
+def feedback_feed(*, period: Period) -> FeedbackFeed:
+    """The entries dated in the period (a run's input; no actor: the run is the system)."""
+    entries = FeedbackEntry.objects.filter(date__gte=period.start, date__lte=period.end).order_by(
+        "date", "staff_id", "kind", "score", "source"
+    )
+    rows = tuple(FeedbackRow(e.staff_id, e.date, e.kind, Decimal(e.score)) for e in entries)
+    if not rows:
+        return FeedbackFeed((), "")
+    canonical = [[r.staff_id, r.date.isoformat(), r.kind, f"{r.score:.2f}"] for r in rows]
+    text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
+    return FeedbackFeed(rows, hashlib.sha256(text.encode()).hexdigest())

@@ -32,6 +32,9 @@ from rmperf.engine.analysis.policy import (
 from rmperf.engine.career.policy import DEFAULT_FILE as CAREER_FILE
 from rmperf.engine.career.policy import RULES as CAREER_RULES
 from rmperf.engine.career.policy import CareerPolicy
+from rmperf.engine.feedback.policy import DEFAULT_FILE as FEEDBACK_FILE
+from rmperf.engine.feedback.policy import RULES as FEEDBACK_RULES
+from rmperf.engine.feedback.policy import FeedbackPolicy
 from rmperf.engine.pay.plan import DEFAULT_FILE as PAY_FILE
 from rmperf.engine.pay.plan import RULES as PAY_RULES
 from rmperf.engine.pay.plan import PayPlan
@@ -66,6 +69,7 @@ class PolicyKind(models.TextChoices):
     LAKE = "lake", _("Lake delivery acceptance")
     WORKLOAD = "workload", _("Workload standards and rebalancing bounds")
     GAMING = "gaming", _("Gaming-detection thresholds")
+    FEEDBACK = "feedback", _("360 review questionnaires")
 
 
 @dataclass(frozen=True)
@@ -174,5 +178,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(GamingPolicy, tuple(GAMING_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(GAMING_FILE),
+    ),
+    PolicyKind.FEEDBACK: KindSpec(
+        default_file=FEEDBACK_FILE,
+        load=_document(FeedbackPolicy, tuple(FEEDBACK_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(FEEDBACK_FILE),
     ),
 }

@@ -18,6 +18,7 @@ from rmperf.engine.indicators.compute import (
     indicator_rows,
     indicator_rows_many,
 )
+from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.library import LIBRARY, IndicatorDef
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
 from rmperf.engine.indicators.rollup import ROLLUP_SCHEMA, rollup
@@ -28,6 +29,7 @@ __all__ = [
     "ROLLUP_SCHEMA",
     "ROWS_SCHEMA",
     "VALUES_SCHEMA",
+    "FeedbackRow",
     "IndicatorDef",
     "IndicatorParams",
     "compute_indicators",

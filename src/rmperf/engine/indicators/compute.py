@@ -30,6 +30,7 @@ from rmperf.engine.indicators.context import (
     Context,
     next_month,
 )
+from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.library import JOINT_QUERIES, JOINT_SUMS, LIBRARY, IndicatorDef
 from rmperf.engine.indicators.offers import OFFERS_VIEW, VIEW_COLUMNS, Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
@@ -69,6 +70,27 @@ ROWS_SCHEMA = pa.schema(
 )
 
 _CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def _feedback_sums(
+    rows: Sequence[FeedbackRow], ids: Sequence[str], ctx: Context, rms: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The sums (staff_id, key, a, b, indicator) the extra feedback rows add."""
+    known = set(rms)
+    out: list[dict[str, Any]] = []
+    for ind in ids:
+        ind_def = LIBRARY[ind]
+        measure = ind_def.feedback_measure
+        if ind_def.feedback_kind is None or measure is None:
+            continue
+        for r in rows:
+            if r.kind != ind_def.feedback_kind or r.staff_id not in known:
+                continue
+            if not ctx.period.start <= r.date <= ctx.period.end:
+                continue
+            a, b = measure(ctx, r.score)
+            out.append({"staff_id": r.staff_id, "key": "", "a": a, "b": b, "indicator": ind})
+    return out
 
 
 def round6(value: Fraction | Decimal) -> Decimal:
@@ -408,13 +430,15 @@ def compute_indicators(
     backend: BackendName = "duckdb",
     params: IndicatorParams = DEFAULT_PARAMS,
     offers: Offers | None = None,
+    feedback: Sequence[FeedbackRow] = (),
 ) -> pa.Table:
     """One row per (RM employed in the period, indicator), even with no activity.
 
     Columns: staff_id, indicator, value, numerator, denominator (decimal(24,6); value NULL
     when undefined, e.g. a ratio over nothing). See docs/indicators.md for each id.
     `offers` (engine.indicators.offers) feeds the offer_* indicators; without it they
-    are left out of `indicators=None` and refused when named.
+    are left out of `indicators=None` and refused when named. `feedback` adds 360
+    feedback rows recorded outside the lake to the lake's (`FeedbackRow`).
 
     The SQL of every query is compiled from the Ibis definitions once per set of inputs
     and kept (rmperf.engine.sql_cache); a later run with the same inputs imports no Ibis.
@@ -457,6 +481,7 @@ def compute_indicators(
             sums.extend({**r, "indicator": ind} for r in found)
     finally:
         engine.close()
+    sums.extend(_feedback_sums(feedback, ids, ctx, rms))
 
     num: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     den: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

@@ -97,6 +97,12 @@ class IndicatorDef:
     offers: bool = False
     #: Reads transactions before the period (the sleeping look-back), not only its days.
     lookback: bool = False
+    #: The `feedback.kind` it reads, when it reads only that (360 feedback): extra
+    #: feedback rows collected in the app (`compute.FeedbackRow`) join the lake's.
+    feedback_kind: str | None = None
+    #: (context, score) → the exact measures (a, b) one feedback row adds; with
+    #: `feedback_kind`, the same measures the detail expression gives a lake row.
+    feedback_measure: Callable[[Context, Decimal], tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)

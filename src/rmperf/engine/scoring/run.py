@@ -17,7 +17,7 @@ their days in post (see targets.joiner_factor).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from rmperf.engine.arrow_rows import table_from_rows
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
+from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.offers import Offers
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
@@ -181,12 +182,14 @@ def score_lake(
     backend: BackendName = "duckdb",
     library: Library | None = None,
     offers: Offers | None = None,
+    feedback: Sequence[FeedbackRow] = (),
 ) -> LakeScore:
     """Compute the cards' indicators for `period` on `lake`, then score every RM.
 
     With `only`, the indicators are still computed for everyone (peer groups need them)
     but the caller is told when that staff_id is no RM of the lake. `offers` (the
-    offers input) feeds the offer_* indicators; a card naming one needs it.
+    offers input) feeds the offer_* indicators; a card naming one needs it. `feedback`
+    (360 feedback recorded outside the lake) joins the lake's feedback rows.
     """
     lib = library if library is not None else default_library()
     staff = staff_info(lake, period=period, backend=backend)
@@ -199,7 +202,14 @@ def score_lake(
     used = {name: cards[name] for name in sorted(set(assignment.values()))}
     wanted = needed_indicators(used)
     values = (
-        compute_indicators(lake, period=period, indicators=wanted, backend=backend, offers=offers)
+        compute_indicators(
+            lake,
+            period=period,
+            indicators=wanted,
+            backend=backend,
+            offers=offers,
+            feedback=feedback,
+        )
         if wanted
         else pa.table({"staff_id": [], "indicator": [], "value": []})
     )

@@ -39,7 +39,7 @@ from rmperf.performance.models import (
     RmResult,
     ScoringRun,
 )
-from rmperf.performance.selectors import scorecards_current
+from rmperf.performance.selectors import FeedbackFeed, feedback_feed, scorecards_current
 from rmperf.performance.services.periods import (
     PerformanceError,
     json_digest,
@@ -105,6 +105,8 @@ class RunInputs:
     offers: Offers | None = None  # the period's offers (recommend app), also in the file
     #: The manual scores (panel means) and the digest of the entries behind them.
     manual: ManualFeed | None = None
+    #: The 360 feedback recorded in the app (closed review rounds), dated in the period.
+    feedback: FeedbackFeed | None = None
 
 
 def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> RunInputs:
@@ -123,8 +125,13 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
     window = dt.timedelta(days=DEFAULT_PARAMS.offer_window_days)  # earlier offers convert later
     offers = offers_input(first=period.start - window, last=period.end)
     manual = manual_feed(period_key=period.key)
+    feedback = feedback_feed(period=period)
+    # The app's feedback joins the digest only when there is some, so a period without
+    # it keeps the digest it had before 360 rounds existed.
+    extra = {"feedback": feedback.digest} if feedback.digest else {}
     inputs = json_digest(
         {
+            **extra,
             "offers": offers.digest,
             "period": period.key,
             "lake": str(lake_dir),
@@ -147,6 +154,7 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
         inputs_digest=inputs,
         offers=offers,
         manual=manual,
+        feedback=feedback,
     )
 
 
@@ -211,6 +219,7 @@ def period_run(
                 "results": len(results),
                 "manual_digest": run.manual_digest,
                 "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
+                "feedback_entries": len(inputs.feedback.rows) if inputs.feedback else 0,
                 "skipped": len(skipped),
                 "calibrations_cleared": cleared,
             },
@@ -230,6 +239,7 @@ def _score(inputs: RunInputs, *, period: Period, backend: str) -> LakeScore:
             manual=inputs.manual.scores if inputs.manual is not None else None,
             backend=backend,  # type: ignore[arg-type]
             offers=inputs.offers,
+            feedback=inputs.feedback.rows if inputs.feedback is not None else (),
         )
     except (OffersError, ScoringError) as exc:
         # e.g. a per-person weight the card does not allow (engine scoring/weights.py)

@@ -1,5 +1,6 @@
 """Customer indicators (客户类): NPS, high-net-worth retention, sleeping-customer wake-up,
-risk due diligence, family-trust penetration, VIP service depth.
+family-trust penetration, VIP service depth, and the 360 feedback scores kept with NPS
+(mystery shopper, peer reviews, risk due diligence).
 
 Each entry of `INDICATORS` is one indicator whole: its metadata (docs/indicators.md is
 rendered from it), the lake tables it reads, its finisher and its detail expression
@@ -40,6 +41,28 @@ def _finish_score(ctx: Context, key: str, a: int, b: int) -> NumDen:
 
 def _finish_nps(ctx: Context, key: str, a: int, b: int) -> NumDen:
     return Decimal(a * 100), Decimal(b)
+
+
+def feedback_measure(ctx: Context, kind: str, score: Decimal) -> tuple[int, int]:
+    """The measures (a, b) of one feedback row, as `_feedback`'s detail gives them: NPS
+    +1 promoter, −1 detractor, 0 passive; other kinds the score in cents; b = 1."""
+    if kind == "nps":
+        if score >= ctx.params.nps_promoter:
+            return 1, 1
+        if score <= ctx.params.nps_detractor:
+            return -1, 1
+        return 0, 1
+    cents = score * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"feedback score {score} has more than 2 decimals")
+    return int(cents), 1
+
+
+def _measure(kind: str) -> Any:
+    def measure(ctx: Context, score: Decimal) -> tuple[int, int]:
+        return feedback_measure(ctx, kind, score)
+
+    return measure
 
 
 def _feedback(kind: str) -> Detail:
@@ -260,7 +283,12 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         sources=("feedback",),
         formula="(promoters − detractors) × 100 ÷ answers, feedback kind nps",
         crediting="the rated staff member, `feedback.staff_id`",
-        edge_cases="No answers: NULL.",
+        edge_cases=(
+            "No answers: NULL. A percentage of the answers, rounded once half up to 6 "
+            "places like every value (3 promoters, 1 passive, 1 detractor: (3 − 1) × 100 "
+            "÷ 5 = 40.000000); a scorecard's bands then read it. Promoter and detractor "
+            "thresholds are the parameters nps_promoter (9) and nps_detractor (6)."
+        ),
         combine="ratio",
         aggregation="flow",
         numerator="(promoters − detractors) × 100",
@@ -268,6 +296,8 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("feedback",),
         finish=_finish_nps,
         detail=_feedback("nps"),
+        feedback_kind="nps",
+        feedback_measure=_measure("nps"),
     ),
     IndicatorDef(
         id="hnw_retention",
@@ -371,6 +401,75 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         tables=("feedback",),
         finish=_finish_score,
         detail=_feedback("risk_due_diligence"),
+        feedback_kind="risk_due_diligence",
+        feedback_measure=_measure("risk_due_diligence"),
+    ),
+    IndicatorDef(
+        id="mystery_shopper",
+        name_zh="神秘客户检查得分",
+        name_en="Mystery-shopper score",
+        unit="score",
+        direction="higher",
+        perspective="customer",
+        category="business",
+        family="customer",
+        balance_based=False,
+        definition=(
+            "The average score (0–100) of the mystery-shopper visits that rated the RM "
+            "in the period (360 feedback kind mystery_shopper): the customer's side of "
+            "the service, checked by an outside shopper."
+        ),
+        sources=("feedback",),
+        formula="Σ score ÷ visits, feedback kind mystery_shopper, date in the period",
+        crediting="the rated staff member, `feedback.staff_id`",
+        edge_cases=(
+            "No visit in the period: NULL (the line is left out and the other weights "
+            "renormalised). Each visit counts once, whatever its score's decimals (at "
+            "most 2)."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="Σ score",
+        denominator="visits",
+        tables=("feedback",),
+        finish=_finish_score,
+        detail=_feedback("mystery_shopper"),
+        feedback_kind="mystery_shopper",
+        feedback_measure=_measure("mystery_shopper"),
+    ),
+    IndicatorDef(
+        id="peer_review",
+        name_zh="同事互评得分",
+        name_en="Peer-review score",
+        unit="score",
+        direction="higher",
+        perspective="learning",
+        category="development",
+        family="customer",
+        balance_based=False,
+        definition=(
+            "The average score (0–100) of the peer reviews of the RM dated in the period "
+            "(360 feedback kind peer): the lake's peer ratings plus the peer responses "
+            "of the closed 360 rounds of the app (docs/feedback.md), each response one "
+            "rating."
+        ),
+        sources=("feedback",),
+        formula="Σ score ÷ ratings, feedback kind peer, date in the period",
+        crediting="the rated staff member, `feedback.staff_id`",
+        edge_cases=(
+            "No rating in the period: NULL. A 360 round's responses count only when "
+            "the round had at least its questionnaire's minimum responses for the RM "
+            "(anonymity), dated on the round's closing day."
+        ),
+        combine="ratio",
+        aggregation="flow",
+        numerator="Σ score",
+        denominator="ratings",
+        tables=("feedback",),
+        finish=_finish_score,
+        detail=_feedback("peer"),
+        feedback_kind="peer",
+        feedback_measure=_measure("peer"),
     ),
     IndicatorDef(
         id="family_trust_penetration",
