@@ -65,7 +65,6 @@ def test_a_lake_over_the_reject_share_is_refused(
     assert "(--allow-rejects computes anyway)" in err
 
 
-
 def test_allow_rejects_lets_pay_compute_on_the_nine_good_loans(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
