@@ -359,24 +359,29 @@ def calibration_grid(
     for r in rows:
         by_card.setdefault(r.scorecard, []).append(r)
     quotas = distribution_guidance(period=period, cards_shown=set(by_card))
+    proposed: dict[str, str] = {}
+    for r in rows:
+        wanted = proposals.get(r.staff_id, "")
+        proposed[r.staff_id] = wanted if wanted in labels else r.final_tier
+    # One lake read for every group: the preview of all RMs in scope, split per group.
     problem = ""
+    everyone: PayPreview | None = None
+    try:
+        everyone = pay_preview(
+            actor=actor,
+            key=period.key,
+            tiers={r.staff_id: (r.tier, proposed[r.staff_id]) for r in rows},
+        )
+    except PayRefused as exc:
+        problem = str(exc)
     groups = []
     for card, members in sorted(by_card.items()):
         members.sort(key=lambda r: (-r.final_total, r.staff_id))
-        proposed: dict[str, str] = {}
-        for r in members:
-            wanted = proposals.get(r.staff_id, "")
-            proposed[r.staff_id] = wanted if wanted in labels else r.final_tier
-        preview: PayPreview | None = None
-        if not problem:
-            try:
-                preview = pay_preview(
-                    actor=actor,
-                    key=period.key,
-                    tiers={r.staff_id: (r.tier, proposed[r.staff_id]) for r in members},
-                )
-            except PayRefused as exc:
-                problem = str(exc)
+        preview = (
+            PayPreview(everyone.period, {r.staff_id: everyone.rms[r.staff_id] for r in members})
+            if everyone is not None
+            else None
+        )
         groups.append(
             GridGroup(
                 scorecard=card,
