@@ -157,6 +157,8 @@ CASES: dict[str, Case] = {
     # alice's); the desk is the managers' (an RM gets 404). tests/workbench: the others.
     "workbench:rm": Case(out_of_scope=None),
     "workbench:desk": Case(in_scope="mike", out_of_scope="bob"),
+    # The calibration grid is for those who calibrate: branch managers (mike).
+    "workbench:calibration": Case(in_scope="mike", out_of_scope="bob"),
     # Everyone signed in reads every policy version; only HR (hannah) opens the editor,
     # which without a kind sends her to the list; the diff without versions does too.
     "policies:detail": Case(out_of_scope=None),

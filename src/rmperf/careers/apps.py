@@ -8,3 +8,9 @@ class CareersConfig(AppConfig):
     name = "rmperf.careers"
     label = "careers"
     verbose_name = _("Careers")
+
+    def ready(self) -> None:
+        from rmperf.careers.selectors import promoted_ranks
+        from rmperf.org.ranks import register_rank_source
+
+        register_rank_source(promoted_ranks)

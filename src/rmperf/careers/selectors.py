@@ -4,6 +4,7 @@ negative list and its recovery share."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -63,6 +64,26 @@ def rank_in_quarter(*, staff: Staff, key: str) -> str:
         .first()
     )
     return promoted.rank_to if promoted is not None else staff.rank
+
+
+def promoted_ranks(staff: Sequence[Staff], key: str) -> dict[str, str]:
+    """staff_id → rank in quarter `key` of those with a confirmed promotion in effect by
+    then (as rank_in_quarter, for many at once): the base of pay follows it. A system read
+    for the pay run (registered in org.ranks); the caller has restricted `staff`."""
+    ids = [s.staff_id for s in staff]
+    out: dict[str, str] = {}
+    rows = (
+        CareerCheck.objects.filter(
+            staff_id__in=ids, status=CheckStatus.CONFIRMED, effective_quarter__lte=key
+        )
+        .exclude(effective_quarter="")
+        .order_by("staff_id", "effective_quarter", "year")
+        .values_list("staff_id", "rank_to")
+    )
+    for staff_id, rank_to in rows:
+        if rank_to:
+            out[staff_id] = rank_to  # the latest in effect wins
+    return out
 
 
 def career_years(*, actor: Actor) -> list[int]:

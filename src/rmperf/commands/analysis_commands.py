@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated
 
 
 def register(sub: Any) -> None:
@@ -33,6 +34,7 @@ def register(sub: Any) -> None:
     )
     wl.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     wl.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(wl)
     wl.set_defaults(handler=cmd_workload)
 
     gm = sub.add_parser(
@@ -50,6 +52,7 @@ def register(sub: Any) -> None:
     gm.add_argument("--out", type=Path, required=True, help="flags file (.csv or .parquet)")
     gm.add_argument("--evidence", type=Path, help="evidence file (.csv or .parquet)")
     gm.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(gm)
     gm.set_defaults(handler=cmd_gaming)
 
     wi = sub.add_parser(
@@ -105,6 +108,7 @@ def register(sub: Any) -> None:
     wi.add_argument("--out", type=Path, required=True, help="per-RM file (.csv or .parquet)")
     wi.add_argument("--summary", type=Path, help="summary file (.csv or .parquet)")
     wi.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(wi)
     wi.set_defaults(handler=cmd_what_if)
 
 
@@ -132,15 +136,22 @@ def cmd_workload(args: argparse.Namespace) -> int:
         return _fail(f"{args.lake} is not a directory")
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
     try:
-        table = workload(
+        outcome = gated(
+            args,
             lake,
-            period=period,
-            policy=loaded.policy,
-            asset_categories=segmentation.policy.monetary.asset_categories,
-            policy_version=loaded.version,
+            lambda: workload(
+                lake,
+                period=period,
+                policy=loaded.policy,
+                asset_categories=segmentation.policy.monetary.asset_categories,
+                policy_version=loaded.version,
+            ),
         )
     except CalendarError as exc:
         return _fail(exc)
+    if isinstance(outcome, int):
+        return outcome
+    table = outcome
     _write_all([(table, args.out)])
     print(f"{table.num_rows:,} RMs for {period.key}; policy {loaded.version}; wrote {args.out}")
     return 0
@@ -166,7 +177,16 @@ def cmd_gaming(args: argparse.Namespace) -> int:
     if not args.lake.is_dir():
         return _fail(f"{args.lake} is not a directory")
     lake = Lake(args.lake, today=args.today or system_today(), time_zone=loaded.policy.time_zone)
-    result = detect_gaming(lake, period=period, policy=loaded.policy, policy_version=loaded.version)
+    outcome = gated(
+        args,
+        lake,
+        lambda: detect_gaming(
+            lake, period=period, policy=loaded.policy, policy_version=loaded.version
+        ),
+    )
+    if isinstance(outcome, int):
+        return outcome
+    result = outcome
     outputs = [(result.flags, args.out)]
     if args.evidence is not None:
         outputs.append((result.evidence, args.evidence))
@@ -244,16 +264,23 @@ def cmd_what_if(args: argparse.Namespace) -> int:
         return _fail(f"{args.lake} is not a directory")
     lake = Lake(args.lake, today=args.today or system_today())
     try:
-        result = what_if(
+        outcome = gated(
+            args,
             lake,
-            period=period,
-            in_force=in_force,
-            draft=draft_side(in_force, draft),
-            history=history,
-            library=library,
+            lambda: what_if(
+                lake,
+                period=period,
+                in_force=in_force,
+                draft=draft_side(in_force, draft),
+                history=history,
+                library=library,
+            ),
         )
     except (ScoringError, PayError, ValueError) as exc:
         return _fail(exc)
+    if isinstance(outcome, int):
+        return outcome
+    result = outcome
     for side, skipped in (("in force", result.skipped_in_force), ("draft", result.skipped_draft)):
         for staff_id, why in sorted(skipped.items()):
             print(f"warning: {staff_id} not scored ({side}): {why}", file=sys.stderr)

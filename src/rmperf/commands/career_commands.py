@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -16,6 +17,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(p)
 
 
 def register(sub: Any) -> None:
@@ -83,9 +85,18 @@ def cmd_career(args: argparse.Namespace) -> int:
         return _fail(exc)
     lake = Lake(args.lake, today=args.today or system_today())
     try:
-        run = career_lake(lake, year=args.year, policy=policy, ratings=ratings, backend=args.engine)
+        outcome = gated(
+            args,
+            lake,
+            lambda: career_lake(
+                lake, year=args.year, policy=policy, ratings=ratings, backend=args.engine
+            ),
+        )
     except (ScoringError, PolicyError) as exc:
         return _fail(exc)
+    if isinstance(outcome, int):
+        return outcome
+    run = outcome
     if not run.loans_found:
         print(
             f"warning: no loan has a positive balance in loan_status for {run.as_of_month}: "
@@ -145,9 +156,18 @@ def cmd_negative_list(args: argparse.Namespace) -> int:
                 f"{args.scores}: not an RM of {args.lake} by {period.key}: {', '.join(strangers)}"
             )
     try:
-        rows = negative_lake(lake, period=period, policy=policy, totals=totals, backend=args.engine)
+        outcome = gated(
+            args,
+            lake,
+            lambda: negative_lake(
+                lake, period=period, policy=policy, totals=totals, backend=args.engine
+            ),
+        )
     except ScoringError as exc:
         return _fail(exc)
+    if isinstance(outcome, int):
+        return outcome
+    rows = outcome
     write_result(negative_table(rows), args.out)
     listed = sum(r.listed for r in rows)
     print(

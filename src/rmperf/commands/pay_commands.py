@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmperf.commands import parse_date, system_today
+from rmperf.commands.lake_gate import add_gate_arguments, gated
 
 if TYPE_CHECKING:
     from rmperf.engine.scoring.policy import Tier
@@ -38,6 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("--plan", type=Path, help="pay plan YAML (default: the shipped plan)")
     p.add_argument("--out", type=Path, required=True, help="statements file (.csv or .parquet)")
     p.add_argument("--lines", type=Path, help="statement lines file (.csv or .parquet)")
+    add_gate_arguments(p)
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
     p.set_defaults(handler=cmd_pay)
@@ -104,17 +106,24 @@ def cmd_pay(args: argparse.Namespace) -> int:
 
         scorer = score_quarter
     try:
-        result = pay_lake(
+        outcome = gated(
+            args,
             lake,
-            period=period,
-            plan=plan.policy,
-            ratings=ratings,
-            scorer=scorer,
-            targets=targets,
-            backend=args.engine,
+            lambda: pay_lake(
+                lake,
+                period=period,
+                plan=plan.policy,
+                ratings=ratings,
+                scorer=scorer,
+                targets=targets,
+                backend=args.engine,
+            ),
         )
     except (PayError, ValueError) as exc:
         return _fail(exc)
+    if isinstance(outcome, int):
+        return outcome
+    result = outcome
     statements = statements_table(result.statements)
     lines = lines_table(result.statements) if args.lines is not None else None
     write_result(statements, args.out)

@@ -43,6 +43,7 @@ from rmperf.engine.scoring.targets import TargetSheet
 from rmperf.lakes.models import ImportStatus, LakeImport
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
+from rmperf.org.ranks import ranks_in_quarter
 from rmperf.pay.models import (
     InquiryStatus,
     InquiryStep,
@@ -211,6 +212,17 @@ def pay_quarters_needed(*, key: str) -> list[str]:
     return [quarter_key(q) for q in sorted({*quarters_needing_ratings(data, first, last), last})]
 
 
+def quarter_ranks(*, data: Any, key: str) -> dict[str, str]:
+    """staff_id → rank in quarter `key` of the lake's RMs whose rank differs from the
+    lake's (a confirmed promotion in effect by then, org.ranks): the base follows it."""
+    staff = list(Staff.objects.filter(role="rm", staff_id__in=list(data.people)))
+    return {
+        sid: rank
+        for sid, rank in ranks_in_quarter(staff=staff, key=key).items()
+        if sid in data.people and rank != data.people[sid].rank
+    }
+
+
 def pay_run(*, actor: Actor, key: str) -> PayRun:
     """Pay every RM for quarter `key` on the current lake from the confirmed ratings and
     store the statements with their lines. Refused once the quarter's pay is approved; a
@@ -240,9 +252,16 @@ def pay_run(*, actor: Actor, key: str) -> PayRun:
     confirmed = confirmed_quarter_ratings(quarters=needed)
     years = range(Period.parse(quarter_key(first)).start.year, period.start.year + 1)
     targets, targets_digest = approved_target_sheet(years=years)
+    ranks = quarter_ranks(data=data, key=period.key)
     try:
         result = pay_lake(
-            lake, period=period, plan=plan, ratings=confirmed.ratings, targets=targets, data=data
+            lake,
+            period=period,
+            plan=plan,
+            ratings=confirmed.ratings,
+            targets=targets,
+            data=data,
+            ranks={(sid, last): rank for sid, rank in ranks.items()},
         )
     except (PayError, ValueError) as exc:
         raise PayRefused(str(exc)) from None
@@ -255,6 +274,7 @@ def pay_run(*, actor: Actor, key: str) -> PayRun:
         needed=[quarter_key(q) for q in needed],
         ratings_digest=confirmed.digest,
         targets_digest=targets_digest,
+        ranks=ranks,
         started=started,
     )
 
@@ -269,6 +289,7 @@ def _store(
     needed: list[str],
     ratings_digest: str,
     targets_digest: str,
+    ranks: Mapping[str, str],
     started: Any,
 ) -> PayRun:
     staff = {s.staff_id: s for s in Staff.objects.filter(role="rm")}
@@ -286,6 +307,7 @@ def _store(
             "plan": version.digest,
             "ratings": ratings_digest,
             "targets": targets_digest,
+            **({"ranks": dict(sorted(ranks.items()))} if ranks else {}),
         }
     )
     with transaction.atomic(durable=True):

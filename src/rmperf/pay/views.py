@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rmperf.core.access import scope_of
 from rmperf.pay import selectors as sel
+from rmperf.pay.pdf import statement_pdf
 from rmperf.pay.services import (
     PayRefused,
     inquiry_answer,
@@ -122,6 +123,17 @@ def statement_view(request: HttpRequest, statement_id: int) -> HttpResponse:
         "may_ask": scope is not None and scope.staff_id == statement.staff_id,
     }
     return render(request, "pay/statement.html", context)
+
+
+@login_required
+@require_GET
+def statement_pdf_view(request: HttpRequest, statement_id: int) -> HttpResponse:
+    """The statement as PDF in the reader's language; same access as the page (404)."""
+    statement = sel.statement_get(actor=request.user, statement_id=statement_id)
+    export = statement_pdf(actor=request.user, statement=statement)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
 
 
 @login_required

@@ -10,9 +10,11 @@ decision (target sheets, calibrations, career proposals, policy drafts), team ta
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +24,19 @@ from rmperf.careers.models import CheckStatus
 from rmperf.careers.selectors import career_checks_for_decision
 from rmperf.core.access import scope_of, staff_of
 from rmperf.core.actors import Actor, user_of
+from rmperf.pay.preview import PayPreview, RmPayPreview, pay_preview
+from rmperf.pay.services import PayRefused
+from rmperf.performance.models import PerfPeriod, PeriodKind, PeriodStatus, RmResult, Tier
 from rmperf.performance.selectors import (
+    Guidance,
     QuarterLines,
     TargetProgress,
     TeamBoard,
+    distribution_guidance,
+    periods,
     periods_to_calibrate,
     quarter_lines,
+    results,
     target_progress,
     target_sheet,
     target_sheets_waiting,
@@ -256,3 +265,137 @@ def manager_desk(*, actor: Actor) -> ManagerDesk:
         today_total=team_open_tasks(actor=actor, section="today").count(),
         rates=team_rates(actor=actor),
     )
+
+
+# -- the calibration grid -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One RM of a peer group: the engine's figures, the calibration, the pay preview."""
+
+    result: RmResult
+    proposed: str
+    proposed_label: str
+    pay: RmPayPreview | None
+
+    @property
+    def reason(self) -> str:
+        return self.result.calibration_reason or self.result.engine_note
+
+
+@dataclass(frozen=True)
+class GridGroup:
+    """A peer group (the RMs on one scorecard, as the forced distribution counts them)."""
+
+    scorecard: str
+    rows: list[GridRow]
+    quotas: list[Guidance]
+    preview: PayPreview | None
+
+    @property
+    def cost_computed(self) -> Decimal | None:
+        return self.preview.cost_computed if self.preview is not None else None
+
+    @property
+    def cost_proposed(self) -> Decimal | None:
+        return self.preview.cost_proposed if self.preview is not None else None
+
+    @property
+    def cost_change(self) -> Decimal | None:
+        return self.preview.cost_change if self.preview is not None else None
+
+
+@dataclass(frozen=True)
+class CalibrationGrid:
+    period: PerfPeriod | None
+    periods: list[PerfPeriod]
+    groups: list[GridGroup]
+    #: why the pay preview is missing (no lake, no plan …), else empty
+    pay_problem: str = ""
+
+
+def may_use_calibration_grid(actor: Actor) -> bool:
+    """The grid is for those who calibrate: a branch manager (DESK_ROLES ∩ calibrators)."""
+    staff = staff_of(actor)
+    return (
+        staff is not None
+        and staff.role in DESK_ROLES
+        and scope_of(actor) is not None
+        and performance_may_calibrate(actor=actor)
+    )
+
+
+def calibration_grid(
+    *, actor: Actor, key: str | None = None, proposals: Mapping[str, str] | None = None
+) -> CalibrationGrid:
+    """The quarters being calibrated (computed or calibrated, not closed) in the actor's
+    scope, and for `key` (default: the oldest) one grid per peer group: each RM's total,
+    computed and calibrated tier, the reason, the forced-distribution quota of the group,
+    and the quarter's pay under the computed tier and under the proposed one (`proposals`
+    staff_id → tier, a rating moved on the page before it is posted; else the calibrated
+    tier), with the group's total pay cost under both. 404 for those who do not calibrate."""
+    if not may_use_calibration_grid(actor):
+        raise Http404
+    open_quarters = list(
+        periods(actor=actor)
+        .filter(
+            kind=PeriodKind.QUARTER,
+            status__in=(PeriodStatus.COMPUTED, PeriodStatus.CALIBRATED),
+        )
+        .order_by("start")
+    )
+    period = next((p for p in open_quarters if p.key == key), None) if key else None
+    if key and period is None:
+        raise Http404
+    if period is None and open_quarters:
+        period = open_quarters[0]
+    if period is None:
+        return CalibrationGrid(None, open_quarters, [])
+    proposals = proposals or {}
+    labels = dict(Tier.choices)
+    rows = list(results(actor=actor, period=period))
+    by_card: dict[str, list[RmResult]] = {}
+    for r in rows:
+        by_card.setdefault(r.scorecard, []).append(r)
+    quotas = distribution_guidance(period=period, cards_shown=set(by_card))
+    proposed: dict[str, str] = {}
+    for r in rows:
+        wanted = proposals.get(r.staff_id, "")
+        proposed[r.staff_id] = wanted if wanted in labels else r.final_tier
+    # One lake read for every group: the preview of all RMs in scope, split per group.
+    problem = ""
+    everyone: PayPreview | None = None
+    try:
+        everyone = pay_preview(
+            actor=actor,
+            key=period.key,
+            tiers={r.staff_id: (r.tier, proposed[r.staff_id]) for r in rows},
+        )
+    except PayRefused as exc:
+        problem = str(exc)
+    groups = []
+    for card, members in sorted(by_card.items()):
+        members.sort(key=lambda r: (-r.final_total, r.staff_id))
+        preview = (
+            PayPreview(everyone.period, {r.staff_id: everyone.rms[r.staff_id] for r in members})
+            if everyone is not None
+            else None
+        )
+        groups.append(
+            GridGroup(
+                scorecard=card,
+                rows=[
+                    GridRow(
+                        result=r,
+                        proposed=str(proposed[r.staff_id]),
+                        proposed_label=str(labels[proposed[r.staff_id]]),
+                        pay=preview.rms.get(r.staff_id) if preview is not None else None,
+                    )
+                    for r in members
+                ],
+                quotas=[g for g in quotas if g.scorecard == card],
+                preview=preview,
+            )
+        )
+    return CalibrationGrid(period, open_quarters, groups, problem)

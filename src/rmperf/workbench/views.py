@@ -4,17 +4,31 @@ workbench selectors)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rmperf.core.access import may_see_customer_names, scope_of, staff_of
 from rmperf.customers.models import Customer
 from rmperf.customers.tables import display_name
-from rmperf.workbench.selectors import DESK_ROLES, manager_desk, rm_workbench
+from rmperf.performance.models import Tier
+from rmperf.performance.services.calibration import result_calibrate
+from rmperf.performance.services.periods import PerformanceError
+from rmperf.workbench.selectors import (
+    DESK_ROLES,
+    calibration_grid,
+    manager_desk,
+    may_use_calibration_grid,
+    rm_workbench,
+)
+
+TIER_CHOICES = Tier.choices
 
 
 def _mask(request: HttpRequest, customers: Sequence[Customer]) -> None:
@@ -70,4 +84,38 @@ def manager_desk_view(request: HttpRequest) -> HttpResponse:
         request,
         "workbench/desk.html",
         {"desk": desk, "lang_zh": (request.LANGUAGE_CODE or "").startswith("zh")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calibration_grid_view(request: HttpRequest) -> HttpResponse:
+    """The branch manager's calibration grid: one grid per peer group of a quarter being
+    calibrated, with the pay preview; a row's POST calibrates through the performance
+    service (reason required). `?<staff_id>=<tier>` previews a moved rating unposted."""
+    if not may_use_calibration_grid(request.user):
+        raise Http404
+    if request.method == "POST":
+        key = request.POST.get("period", "")
+        try:
+            result_calibrate(
+                actor=request.user,
+                key=key,
+                staff_id=request.POST.get("staff_id", ""),
+                tier=request.POST.get("tier", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except PerformanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The calibration was recorded."))
+        return redirect(f"{reverse('workbench:calibration')}?{urlencode({'period': key})}")
+    proposals = {k: str(v) for k, v in request.GET.items() if k != "period"}
+    grid = calibration_grid(
+        actor=request.user, key=request.GET.get("period") or None, proposals=proposals
+    )
+    return render(
+        request,
+        "workbench/calibration.html",
+        {"grid": grid, "tiers": TIER_CHOICES},
     )

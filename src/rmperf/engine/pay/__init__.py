@@ -8,8 +8,10 @@ from rmperf.engine.pay.compute import (
     PayInputs,
     PayLine,
     Person,
+    QuarterPay,
     Statement,
     compute_pay,
+    quarter_pay,
 )
 from rmperf.engine.pay.plan import PayPlan, load_pay_plan
 from rmperf.engine.pay.run import LakePay, load_ratings, parse_ratings, pay_lake, read_lake
@@ -22,11 +24,13 @@ __all__ = [
     "PayLine",
     "PayPlan",
     "Person",
+    "QuarterPay",
     "Statement",
     "compute_pay",
     "load_pay_plan",
     "load_ratings",
     "parse_ratings",
     "pay_lake",
+    "quarter_pay",
     "read_lake",
 ]

@@ -89,6 +89,9 @@ class PayInputs:
     #: (staff_id, quarter index) → quarterly rating
     ratings: Mapping[tuple[str, int], Tier]
     targets: TargetSheet = EMPTY_SHEET
+    #: (staff_id, quarter index) → the rank in that quarter where it differs from the
+    #: person's (a confirmed promotion of the app); the base of the quarter follows it.
+    ranks: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,76 @@ def quarter_target(
     return target
 
 
+def quarter_base(plan: PayPlan, person: Person, rank: str, quarter: int) -> list[BaseMonth]:
+    """The base of each month of the quarter employed: round(monthly × days ÷ days in month)."""
+    monthly = plan.base_monthly[rank]
+    out = []
+    for m in range(3 * quarter, 3 * quarter + 3):
+        start, end = month_bounds(m)
+        days = person.days_employed(start, end)
+        if days == 0:
+            continue
+        dim = (end - start).days + 1
+        out.append(BaseMonth(m, monthly, days, dim, cents(monthly * days / dim)))
+    return out
+
+
+@dataclass(frozen=True)
+class BaseMonth:
+    month: int
+    monthly: Decimal
+    days: int
+    days_in_month: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class QuarterPay:
+    """One RM's pay of one quarter under a given rating, before deferral and holds."""
+
+    base: Decimal
+    loan_pay: Decimal
+    excess_reward: Decimal
+
+    @property
+    def performance_pay(self) -> Decimal:
+        return self.loan_pay + self.excess_reward
+
+    @property
+    def cost(self) -> Decimal:
+        """Base plus performance pay: what the quarter's work costs the bank."""
+        return self.base + self.performance_pay
+
+
+def quarter_pay(
+    plan: PayPlan,
+    person: Person,
+    loans: Sequence[Loan],
+    rating: Tier,
+    quarter: int,
+    *,
+    targets: TargetSheet = EMPTY_SHEET,
+    rank: str | None = None,
+) -> QuarterPay:
+    """Base, loan pay and excess reward of `person` in `quarter` if rated `rating` (DOMAIN
+    §6.1–3), the same arithmetic as the statement's; `loans` may hold other quarters' loans
+    (only the quarter's are paid). Used to preview a calibration's effect on pay."""
+    own = [
+        ln
+        for ln in loans
+        if ln.staff_id == person.staff_id and quarter_of(ln.disbursed_on) == quarter
+    ]
+    c = plan.coefficients[rating]
+    loan_pay = sum((e for _ln, e, _p in loan_pay_of_quarter(plan, own, c)), ZERO)
+    volume = sum((ln.amount for ln in own), Decimal(0))
+    excess = ZERO
+    target = quarter_target(targets, plan.excess_reward.indicator, person, quarter)
+    if target is not None and volume > target and rating in plan.excess_reward.tiers:
+        excess = cents((volume - target) * plan.excess_reward.rate / PER_TEN_THOUSAND)
+    base = sum((b.amount for b in quarter_base(plan, person, rank or person.rank, quarter)), ZERO)
+    return QuarterPay(base=base, loan_pay=loan_pay, excess_reward=excess)
+
+
 def split_deferral(total: Decimal, n: int) -> list[Decimal]:
     """round(D ÷ n) for each part but the last, which takes the rest."""
     each = cents(total / n)
@@ -286,6 +359,13 @@ def compute_pay(
         shown = "; ".join(f"{sid} in {q}" for q, sid in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise PayError(f"no quarterly rating for an RM with loan pay: {shown}{more}")
+    unknown = sorted(
+        f"{sid} in {quarter_key(q)}: {rank!r}"
+        for (sid, q), rank in inputs.ranks.items()
+        if rank not in plan.base_monthly
+    )
+    if unknown:
+        raise PayError(f"a rank without a monthly base in the pay plan: {'; '.join(unknown)}")
 
     # Every loan's pay first: a cost may fall in any later quarter.
     paid: dict[str, _LoanPay] = {}
@@ -357,24 +437,18 @@ def _quarter(
             )
         )
 
-    # 1. base, per month
-    monthly = plan.base_monthly[person.rank]
+    # 1. base, per month, at the rank of the quarter
+    rank = inputs.ranks.get((sid, q), person.rank)
     base = ZERO
-    employed = False
-    for m in range(3 * q, 3 * q + 3):
-        start, end = month_bounds(m)
-        days = person.days_employed(start, end)
-        if days == 0:
-            continue
-        employed = True
-        dim = (end - start).days + 1
-        amount = cents(monthly * days / dim)
-        base += amount
+    months = quarter_base(plan, person, rank, q)
+    employed = bool(months)
+    for b in months:
+        base += b.amount
         line(
             "base",
-            amount,
-            month=month_key(m),
-            detail=f"{monthly:.2f} × {days} / {dim} days ({person.rank})",
+            b.amount,
+            month=month_key(b.month),
+            detail=f"{b.monthly:.2f} × {b.days} / {b.days_in_month} days ({rank})",
         )
 
     # 2. loan pay
@@ -552,7 +626,7 @@ def _quarter(
     return Statement(
         staff_id=sid,
         period=key,
-        rank=person.rank,
+        rank=rank,
         rating=rating,
         coefficient=coefficient,
         npl_bad=bad,

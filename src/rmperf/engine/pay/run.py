@@ -208,10 +208,13 @@ def pay_lake(
     targets: TargetSheet = EMPTY_SHEET,
     backend: BackendName = "duckdb",
     data: LakeData | None = None,
+    ranks: Mapping[tuple[str, int], str] | None = None,
 ) -> LakePay:
     """Pay every RM of `lake` for `period` (a quarter), state carried from the first loan.
 
     Without `ratings`, `scorer` rates each quarter with loan pay (and `period` itself).
+    `ranks` ((staff_id, quarter) → rank) overrides the lake's one rank per person for
+    the quarters it names (the app's confirmed promotions).
     """
     last = quarter_index(period)
     data = data if data is not None else read_lake(lake, plan, backend=backend)
@@ -232,6 +235,7 @@ def pay_lake(
         first_bad=data.first_bad,
         ratings=ratings,
         targets=targets,
+        ranks=dict(ranks or {}),
     )
     result = compute_pay(inputs, plan, first=first, last=last, keep=[last])
     return LakePay(quarter_key(last), result[last], quarter_key(first), tuple(scored))

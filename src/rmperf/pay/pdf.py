@@ -1,0 +1,119 @@
+"""A pay statement as PDF, in the reader's language, money to the cent; audited as an export.
+
+reportlab draws it with its built-in CID font STSong-Light (Adobe's Chinese font, no font
+file shipped), which holds Latin letters and digits too, so one font serves both languages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rmperf.core.actors import Actor
+from rmperf.core.audit import audit_record
+from rmperf.pay.models import PayStatement
+from rmperf.pay.services import MONEY_FIELDS, PayExport
+
+PDF = "application/pdf"
+PDF_VERB = "pay.statement.pdf"
+FONT = "STSong-Light"
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _render(statement: PayStatement) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = _font()
+    styles = getSampleStyleSheet()
+    title = styles["Title"].clone("rmperf-title", fontName=font)
+    body = styles["Normal"].clone("rmperf-body", fontName=font, fontSize=9, leading=12)
+    staff = statement.staff
+    grid = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), font),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    facts = [
+        [_("Relationship manager"), f"{staff.name} ({staff.staff_id})"],
+        [_("Quarter"), statement.period],
+        [_("rank"), statement.rank],
+        [_("rating"), statement.rating or "—"],
+        [_("coefficient"), "—" if statement.coefficient is None else f"{statement.coefficient}"],
+        [_("NPL ratio"), f"{statement.npl_ratio}"],
+    ]
+    fields = {f.name: f for f in PayStatement._meta.get_fields() if hasattr(f, "verbose_name")}
+    money = [
+        [str(fields[name].verbose_name), _money(getattr(statement, name))] for name in MONEY_FIELDS
+    ]
+    lines = [[_("Pay line"), _("Source"), _("Detail"), _("Amount")]]
+    for ln in statement.lines.all():
+        source = " ".join(x for x in (ln.loan_id, ln.source_period, ln.month, ln.due_period) if x)
+        lines.append(
+            [
+                ln.line_label,
+                source,
+                Paragraph(ln.portions_display or ln.detail or "", body),
+                _money(ln.amount),
+            ]
+        )
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, title=f"{staff.staff_id} {statement.period}")
+    story: list[Any] = [
+        Paragraph(_("Pay statement %(key)s") % {"key": statement.period}, title),
+        Table(facts, colWidths=[140, 320], style=grid),
+        Spacer(1, 10),
+        Table(money, colWidths=[200, 120], style=grid),
+        Spacer(1, 10),
+        Table(lines, colWidths=[90, 90, 220, 80], style=grid, repeatRows=1),
+    ]
+    doc.build(story)
+    return buf.getvalue()
+
+
+def statement_pdf(*, actor: Actor, statement: PayStatement) -> PayExport:
+    """The statement (already fetched through `selectors.statement_get`, so in the actor's
+    scope) as a PDF in the active language, audited as an export with its digest."""
+    content = _render(statement)
+    digest = hashlib.sha256(content).hexdigest()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    export = PayExport(
+        f"pay-{statement.staff_id}-{statement.period}-{stamp}.pdf",
+        content,
+        PDF,
+        statement.lines.count(),
+        digest,
+    )
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            verb=PDF_VERB,
+            object_type="pay.statement",
+            object_id=str(statement.pk),
+            after={"sha256": digest, "filename": export.filename, "period": statement.period},
+        )
+    return export
