@@ -26,6 +26,7 @@ urlpatterns = [
     path("performance/", include("rmperf.performance.urls")),
     path("careers/", include("rmperf.careers.urls")),
     path("pay/", include("rmperf.pay.urls")),
+    path("reviews/", include("rmperf.reviews.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),
