@@ -62,6 +62,8 @@ def _date(text: str) -> dt.date:
 def talk_new_view(request: HttpRequest) -> HttpResponse:
     """The manager's talk form for one RM and quarter (GET ?staff=…&period=…)."""
     data = request.POST if request.method == "POST" else request.GET
+    if not data.get("staff"):
+        return redirect("reviews:index")
     staff = sel.talk_form_rm(actor=request.user, staff_id=data.get("staff", ""))
     values = {k: data.get(k, "") for k in svc.TALK_FIELDS}
     period = data.get("period", "")
@@ -141,6 +143,7 @@ def _back(review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_report_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     try:
         svc.review_report_save(
             actor=request.user,
@@ -156,6 +159,7 @@ def review_report_view(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_attach_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     upload = request.FILES.get("file")
     try:
         if upload is None:
@@ -184,6 +188,7 @@ def attachment_view(request: HttpRequest, attachment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def panel_appoint_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     try:
         svc.panel_appoint(
             actor=request.user, review_id=review_id, member_id=request.POST.get("member", "")
@@ -196,6 +201,7 @@ def panel_appoint_view(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def panel_score_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     try:
         svc.panel_score_enter(
             actor=request.user,
@@ -211,6 +217,7 @@ def panel_score_view(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def panel_conflict_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     try:
         svc.panel_conflict_declare(
             actor=request.user, review_id=review_id, reason=request.POST.get("reason", "")
@@ -223,6 +230,7 @@ def panel_conflict_view(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def panel_close_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     try:
         svc.panel_close(
             actor=request.user, review_id=review_id, period_key=request.POST.get("period", "")
@@ -235,6 +243,7 @@ def panel_close_view(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def panel_reopen_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    sel.review_get(actor=request.user, review_id=review_id)  # 404 before any check
     try:
         svc.panel_reopen(
             actor=request.user, review_id=review_id, reason=request.POST.get("reason", "")
