@@ -16,7 +16,9 @@ RM1, worked by hand:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -34,13 +36,7 @@ from rmperf.reviews.services import (
     review_create,
     review_report_save,
 )
-from tests.performance.conftest import (  # noqa: F401 - the fixtures of performance's lake
-    PerfBank,
-    _engine_once,
-    perf_bank,
-    perf_paths,
-    swap_cards,
-)
+from tests.performance.conftest import PerfBank
 from tests.performance.test_manual import MANUAL_CARD
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +47,9 @@ def _total(key: str = "2026Q3") -> Decimal:
     return total
 
 
-def test_the_quarter_total_follows_the_panel_score(perf_bank: PerfBank, swap_cards) -> None:  # noqa: F811
+def test_the_quarter_total_follows_the_panel_score(
+    perf_bank: PerfBank, swap_cards: Callable[[str], Path]
+) -> None:
     users = perf_bank.users
     swap_cards(MANUAL_CARD)
     period_open(actor=None, key="2026Q3")
