@@ -123,6 +123,11 @@ BROKEN = {
     "tasks": ("tiers: [sleeping]", "tiers: [sleeping, sleeping]", "wake_up_tiers_given"),
     "segmentation": ("frequency_min: 5", "frequency_min: -5", "schema.greater_than_equal"),
     "pay": ('{rate: "20"}', '{rate: "-20"}', "rate_non_negative"),
+    "reviews": (
+        "types: [pdf, docx, xlsx, png, jpg]",
+        "types: [pdf, exe]",
+        "attachment_types_known",
+    ),
 }
 
 
