@@ -26,6 +26,11 @@ from tests.pay.helpers import (
 )
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
+from tests.reviews.helpers import (
+    attachment_in_alices_scope,
+    review_in_alices_scope,
+    talk_in_alices_scope,
+)
 
 #: For each URL kwarg, the object in alice's scope (and out of bob's) it takes.
 URL_KWARGS: dict[str, Callable[[Bank], str]] = {
@@ -51,6 +56,9 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "indicator": lambda bank: "deposit_avg_growth",
     "round_id": lambda bank: str(round_in_alices_scope(bank).pk),
     "invitation_id": lambda bank: str(invitation_of_alice(bank).pk),
+    "talk_id": lambda bank: str(talk_in_alices_scope(bank).pk),
+    "review_id": lambda bank: str(review_in_alices_scope(bank).pk),
+    "attachment_id": lambda bank: str(attachment_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -228,6 +236,26 @@ CASES: dict[str, Case] = {
     "analysis:gaming": Case(in_scope="mike", out_of_scope="bob"),
     "analysis:gaming_run": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     "analysis:flag_decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    # Talks and 述职: everyone has an index and lists of their own (bob's hold nothing of
+    # alice's); the talk form without an RM goes back to the index; every write without
+    # its fields comes back to its page with why (302), after the lookup (bob: 404); an
+    # RM starting a 述职 starts their own. The score API without a body: 422 after the lookup.
+    "reviews:talk_new": Case(in_scope="tina", ok_status=302, out_of_scope=None),
+    "reviews:talk_ack": Case(method="post", ok_status=302, out_of_scope="bob"),
+    "reviews:review_new": Case(method="post", ok_status=302, out_of_scope=None),
+    "reviews:review_report": Case(method="post", ok_status=302, out_of_scope="bob"),
+    "reviews:review_attach": Case(method="post", ok_status=302, out_of_scope="bob"),
+    "reviews:panel_appoint": Case(
+        method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
+    ),
+    "reviews:panel_score": Case(method="post", ok_status=302, out_of_scope="bob"),
+    "reviews:panel_conflict": Case(method="post", ok_status=302, out_of_scope="bob"),
+    "reviews:panel_close": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "reviews:panel_reopen": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
+    "api:reviews_talks": Case(out_of_scope=None),
+    "api:reviews_talks_due": Case(out_of_scope=None),
+    "api:reviews_selfreviews": Case(out_of_scope=None),
+    "api:reviews_score": Case(method="post", ok_status=422, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

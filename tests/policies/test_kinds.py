@@ -126,6 +126,11 @@ BROKEN = {
     "workload": ('under: "0.8000"', 'under: "1.5000"', "rebalancing_bounds_ordered"),
     "gaming": ("categories: [deposit]", "categories: [loan]", "balance_categories_known"),
     "feedback": ("scale: {min: 1, max: 5}", "scale: {min: 5, max: 5}", "scale_ordered"),
+    "reviews": (
+        "types: [pdf, docx, xlsx, png, jpg]",
+        "types: [pdf, exe]",
+        "attachment_types_known",
+    ),
 }
 
 

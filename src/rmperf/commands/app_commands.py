@@ -133,6 +133,27 @@ def _demo_feedback(logins: list[tuple[str, str, str]]) -> None:
     print(f"360 round #{round_.pk} ({round_.period}) open over {round_.unit_id}")
 
 
+def _demo_reviews(logins: list[tuple[str, str, str]], quarter: str, today: dt.date) -> None:
+    """A talk about `quarter` and a closed half-year 述职 panel for the case RM."""
+    from django.contrib.auth import get_user_model
+
+    from rmperf.reviews.demo import demo_reviews_story
+
+    roles = ("rm", "team_leader", "branch_manager", "hr")
+    found = {role: username for role, username, _name in logins if role in roles}
+    missing = [r for r in roles if r not in found]
+    if missing:
+        raise SystemExit(f"error: the demo's talk and 述职 need logins for {', '.join(missing)}")
+    user_model = get_user_model()
+    users = {role: user_model.objects.get(username=name) for role, name in found.items()}
+    story = demo_reviews_story(users=users, quarter=quarter, today=today)
+    print(
+        f"talk #{story.talk.pk} about {quarter} recorded and acknowledged; 述职 "
+        f"{story.review.span} panel closed at {story.review.score} into "
+        f"{story.review.period.key if story.review.period else '—'}"
+    )
+
+
 def _last_closed_quarter(today: dt.date) -> str:
     """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
     q = (today.month - 1) // 3  # quarters before this one in the year
@@ -258,6 +279,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _demo_referral(logins)
     _demo_goals(logins, case_rm=CASE_RM_STAFF_ID)
     _demo_feedback(logins)
+    _demo_reviews(logins, quarter, today)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")
     for role, username, name in logins:

@@ -20,6 +20,7 @@ from rmperf.performance.api import router as performance_router
 from rmperf.policies.api import router as policies_router
 from rmperf.recommend.api import router as recommend_router
 from rmperf.referrals.api import router as referrals_router
+from rmperf.reviews.api import router as reviews_router
 from rmperf.segments.api import router as segments_router
 from rmperf.tasks.api import router as tasks_router
 
@@ -70,6 +71,7 @@ api.add_router("/performance", performance_router)
 api.add_router("/careers", careers_router)
 api.add_router("/feedback", feedback_router)
 api.add_router("/pay", pay_router)
+api.add_router("/reviews", reviews_router)
 api.add_router("/recommend", recommend_router)
 api.add_router("/policies", policies_router)
 api.add_router("/", org_router)

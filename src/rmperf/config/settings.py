@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rmperf.workbench",
     "rmperf.pay",
     "rmperf.analysis",
+    "rmperf.reviews",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "rmperf.careers.context_processors.career_nav",
                 "rmperf.pay.context_processors.pay_nav",
                 "rmperf.analysis.context_processors.analysis_nav",
+                "rmperf.reviews.context_processors.reviews_nav",
             ],
         },
     }
@@ -201,6 +203,9 @@ STORAGES = {
 
 DJANGO_TABLES2_TEMPLATE = "tables/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
+
+#: The largest attachment of a 述职 report, in bytes (docs/reviews.md); default 10 MiB.
+RMPERF_REVIEW_ATTACHMENT_MAX_BYTES = env_int("RMPERF_REVIEW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 #: Customer-list exports above this many rows need HR (DOMAIN.md §9: exports are limited).
 RMPERF_EXPORT_MAX_ROWS = 5000

@@ -27,6 +27,7 @@ urlpatterns = [
     path("careers/", include("rmperf.careers.urls")),
     path("feedback/", include("rmperf.feedback.urls")),
     path("pay/", include("rmperf.pay.urls")),
+    path("reviews/", include("rmperf.reviews.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),

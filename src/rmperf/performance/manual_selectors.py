@@ -29,6 +29,7 @@ from rmperf.engine.scoring.targets import round_half_up
 from rmperf.org.models import Staff
 from rmperf.performance.models import (
     ManualKind,
+    ManualPanelScore,
     ManualReviewer,
     ManualScore,
     PerfPeriod,
@@ -51,9 +52,19 @@ def manual_mean(scores: Sequence[Decimal]) -> Decimal:
     return round_half_up(sum(scores, Decimal(0)) / len(scores), CENT)
 
 
-def manual_rows(entries: Iterable[ManualScore]) -> list[list[str]]:
-    """The entries in canonical form, sorted: [staff_id, key, reviewer_id, score]."""
-    return sorted([e.staff_id, e.key, e.reviewer_id, f"{Decimal(e.score):.2f}"] for e in entries)
+#: The reviewer column of a panel's score (ManualPanelScore) in the canonical rows; no
+#: staff id starts with "#".
+PANEL_ROW = "#panel"
+
+
+def manual_rows(
+    entries: Iterable[ManualScore], panels: Iterable[ManualPanelScore] = ()
+) -> list[list[str]]:
+    """The entries in canonical form, sorted: [staff_id, key, reviewer_id, score]; a
+    panel's score (reviews app) is a row whose reviewer is `PANEL_ROW`."""
+    rows = [[e.staff_id, e.key, e.reviewer_id, f"{Decimal(e.score):.2f}"] for e in entries]
+    rows += [[p.staff_id, p.key, PANEL_ROW, f"{Decimal(p.score):.2f}"] for p in panels]
+    return sorted(rows)
 
 
 def manual_rows_digest(rows: Sequence[Sequence[str]]) -> str:
@@ -68,7 +79,9 @@ def manual_rows_digest(rows: Sequence[Sequence[str]]) -> str:
 def period_manual_rows(period: PerfPeriod | None) -> list[list[str]]:
     if period is None:
         return []
-    return manual_rows(ManualScore.objects.filter(period=period))
+    return manual_rows(
+        ManualScore.objects.filter(period=period), ManualPanelScore.objects.filter(period=period)
+    )
 
 
 @dataclass(frozen=True)
@@ -83,10 +96,17 @@ class ManualFeed:
 
 
 def manual_csv(rows: Sequence[Sequence[str]], period_key: str) -> str:
-    """The means per RM and key as the CSV `rmperf score --manual` reads."""
+    """The means per RM and key as the CSV `rmperf score --manual` reads; a panel's
+    score (a `PANEL_ROW` row) replaces the mean of the seats' scores for its key."""
     groups: dict[tuple[str, str], list[Decimal]] = {}
-    for staff_id, key, _reviewer, score in rows:
-        groups.setdefault((staff_id, key), []).append(Decimal(score))
+    panels: dict[tuple[str, str], Decimal] = {}
+    for staff_id, key, reviewer, text in rows:
+        if reviewer == PANEL_ROW:
+            panels[(staff_id, key)] = Decimal(text)
+        else:
+            groups.setdefault((staff_id, key), []).append(Decimal(text))
+    for group, score in panels.items():
+        groups[group] = [score]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["staff_id", "key", "score", "period"])
@@ -143,6 +163,8 @@ class KeyView:
     mean: Decimal | None = None
     my_score: ManualScore | None = None
     may_score: bool = False
+    #: The 述职 panel's score that replaces the mean (reviews app), with its link.
+    panel: ManualPanelScore | None = None
 
     @property
     def kind_label(self) -> str:
@@ -198,9 +220,16 @@ def manual_views(
         and not is_rm
         and Staff.objects.restrict(actor, Action.VIEW).filter(pk=staff.pk).exists()
     )
+    panels = ManualPanelScore.objects.restrict(actor, Action.VIEW).filter(
+        period=period, staff=staff, key__in=list(keys)
+    )
+    for panel in panels:
+        views[panel.key].panel = panel
     for view in views.values():
         if view.entries:
             view.mean = manual_mean([e.score for e in view.entries])
+        if view.panel is not None:
+            view.mean = view.panel.score
         if is_rm:
             # Anonymous scores are listed by score, not in the order they were given.
             view.entries.sort(key=lambda e: (e.reviewer is not None, e.score))

@@ -89,6 +89,9 @@ class PerfPeriod(models.Model):
     digest = models.CharField(_("close digest"), max_length=64, blank=True)
     #: Set at the close: digest of the manual-score entries (empty when there are none).
     manual_digest = models.CharField(_("manual scores digest"), max_length=64, blank=True)
+    #: When a person confirmed the ratings (the calibration was confirmed); the talks'
+    #: due dates count from here (reviews app).
+    confirmed_at = models.DateTimeField(_("ratings confirmed at"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -717,6 +720,56 @@ class ManualScore(models.Model):
                 return unit_prefix_q("staff__unit__path", scope) | own
             return own
         return own | models.Q(staff_id=scope.staff_id, period__status__in=MANUAL_VISIBLE_TO_RM)
+
+
+class ManualPanelScore(models.Model):
+    """A panel's score for one RM's manual key (the 述职 panel of the reviews app): it
+    replaces the mean of the reviewers' seat scores for that key, and links to the
+    panel's individual scores (`source_url`)."""
+
+    period = models.ForeignKey(
+        PerfPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("relationship manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key = models.CharField(_("manual score"), max_length=64)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    source_label = models.CharField(_("source"), max_length=200)
+    source_url = models.CharField(_("link to the scores"), max_length=300)
+    filled_by = _user_fk(_("filled by"))
+    filled_by_label = models.CharField(_("filled by"), max_length=150)
+    filled_at = models.DateTimeField(_("filled at"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("panel score")
+        verbose_name_plural = _("panel scores")
+        ordering = ("period", "staff_id", "key")
+        constraints = (
+            models.UniqueConstraint(fields=("period", "staff", "key"), name="perf_panel_once"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
+                name="perf_panel_0_100",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.staff_id} {self.key} {self.score}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """Managers read their subtree's; an RM their own once the period is computed.
+        Written only through performance.services.manual.manual_panel_fill."""
+        if action is not Action.VIEW:
+            return NOTHING
+        if scope.unit_path is not None:
+            return unit_prefix_q("staff__unit__path", scope)
+        return models.Q(staff_id=scope.staff_id, period__status__in=MANUAL_VISIBLE_TO_RM)
 
 
 # --- the close chain --------------------------------------------------------------------

@@ -45,6 +45,9 @@ from rmperf.engine.recommend.policy import RecommendPolicy
 from rmperf.engine.referrals.policy import DEFAULT_FILE as REFERRALS_FILE
 from rmperf.engine.referrals.policy import RULES as REFERRALS_RULES
 from rmperf.engine.referrals.policy import ReferralPolicy
+from rmperf.engine.reviews.policy import DEFAULT_FILE as REVIEWS_FILE
+from rmperf.engine.reviews.policy import RULES as REVIEWS_RULES
+from rmperf.engine.reviews.policy import ReviewsPolicy
 from rmperf.engine.scoring.library import default_library
 from rmperf.engine.scoring.load import DEFAULT_DIR as SCORECARDS_DIR
 from rmperf.engine.scoring.load import Cards, load_scorecards_text, scorecard_set_text
@@ -70,6 +73,7 @@ class PolicyKind(models.TextChoices):
     WORKLOAD = "workload", _("Workload standards and rebalancing bounds")
     GAMING = "gaming", _("Gaming-detection thresholds")
     FEEDBACK = "feedback", _("360 review questionnaires")
+    REVIEWS = "reviews", _("Talks and 述职 panels")
 
 
 @dataclass(frozen=True)
@@ -184,5 +188,11 @@ KINDS: dict[str, KindSpec] = {
         load=_document(FeedbackPolicy, tuple(FEEDBACK_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(FEEDBACK_FILE),
+    ),
+    PolicyKind.REVIEWS: KindSpec(
+        default_file=REVIEWS_FILE,
+        load=_document(ReviewsPolicy, tuple(REVIEWS_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(REVIEWS_FILE),
     ),
 }

@@ -103,7 +103,8 @@ def result_calibrate(
         result.save()
         if period.status == PeriodStatus.COMPUTED:
             period.status = PeriodStatus.CALIBRATED
-            period.save(update_fields=["status"])
+            period.confirmed_at = timezone.now()
+            period.save(update_fields=["status", "confirmed_at"])
         audit_record(
             actor=actor,
             verb="performance.result.calibrate",
@@ -132,7 +133,8 @@ def period_confirm_calibration(*, actor: Actor, key: str) -> PerfPeriod:
             raise PerformanceError(_("Only a computed period can be calibrated."))
         before = period_state(period)
         period.status = PeriodStatus.CALIBRATED
-        period.save(update_fields=["status"])
+        period.confirmed_at = timezone.now()
+        period.save(update_fields=["status", "confirmed_at"])
         audit_record(
             actor=actor,
             verb="performance.period.calibrated",

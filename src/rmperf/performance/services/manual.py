@@ -28,6 +28,7 @@ from rmperf.org.models import Staff
 from rmperf.performance.manual_selectors import REVIEWER_ROLES, card_manual_keys, may_appoint
 from rmperf.performance.models import (
     ManualKind,
+    ManualPanelScore,
     ManualReviewer,
     ManualScore,
     PerfPeriod,
@@ -263,5 +264,58 @@ def manual_score_enter(
             object_id=f"{period.key}/{staff.staff_id}/{manual_key}/{scope.staff_id}",
             before=before,
             after={"score": value, "comment": comment, "kind": entry.kind},
+        )
+    return entry
+
+
+def manual_panel_fill(
+    *,
+    actor: Actor,
+    key: str,
+    staff_id: str,
+    manual_key: str,
+    score: Decimal,
+    source_label: str,
+    source_url: str,
+) -> ManualPanelScore:
+    """A 述职 panel's score (the reviews app) for the RM's panel key in the open period:
+    it replaces the mean of the seats' scores for that key at the next run, and links to
+    the panel's scores. Called inside the caller's transaction (the panel's close), so
+    the panel and the line change together or not at all. A second fill replaces the
+    first (both audited)."""
+    staff = _rm(actor, staff_id)
+    if not may_appoint(actor=actor, staff=staff):
+        raise Http404
+    kind = _key(manual_key)
+    if kind != ManualKind.PANEL:
+        raise PerformanceError(
+            _("%(key)r is not a panel's key (it is scored by %(kind)s).")
+            % {"key": manual_key, "kind": ManualKind(kind).label}
+        )
+    value = parse_score(score)
+    with transaction.atomic():
+        period = _period(key)
+        found: ManualPanelScore | None = (
+            ManualPanelScore.objects.select_for_update()
+            .filter(period=period, staff=staff, key=manual_key)
+            .first()
+        )
+        before = None if found is None else {"score": found.score, "source": found.source_label}
+        entry = found or ManualPanelScore(period=period, staff=staff, key=manual_key)
+        entry.score = value
+        entry.source_label = source_label[:200]
+        entry.source_url = source_url[:300]
+        entry.filled_by = actor_user(actor)
+        entry.filled_by_label = actor_label(actor)
+        entry.filled_at = timezone.now()
+        entry.full_clean()
+        entry.save()
+        audit_record(
+            actor=actor,
+            verb="performance.manual.panel",
+            object_type="performance.manual",
+            object_id=f"{period.key}/{staff.staff_id}/{manual_key}",
+            before=before,
+            after={"score": value, "source": entry.source_label, "url": entry.source_url},
         )
     return entry
