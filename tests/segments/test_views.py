@@ -41,7 +41,7 @@ def test_the_list_shows_tier_aum_and_contribution(
         ("holds=wealth", ["C001", "C002"]),
         ("holds=wealth&lacks=insurance", ["C001"]),  # the product gap of DOMAIN §2
         ("lacks=deposit", []),
-        ("tag=page_view.mortgage", ["C001"]),
+        ("tag=viewed_mortgage", ["C001"]),
         ("tag=page_view", []),  # whole tags only
         ("sort=-monetary", ["C001", "C002", "C003"]),
         ("sort=monetary", ["C003", "C002", "C001"]),

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from asgiref.local import Local
 from django import template
+from django.core.signals import request_started
 from django.utils.translation import get_language, gettext
 
 from rmperf.org.models import BusinessLine
@@ -25,12 +27,32 @@ def indicator_name(indicator: object) -> str:
     return sel.indicator_label(str(indicator), language="zh-hans" if _zh() else "en")
 
 
+#: The cards' names, read once per request (a list names a card per row): reset when a
+#: request starts, so a newly activated card set shows from the next page on.
+_cached = Local()
+
+
+def _names() -> dict[str, tuple[str, str]]:
+    names: dict[str, tuple[str, str]] | None = getattr(_cached, "names", None)
+    if names is None:
+        names = sel.scorecard_names()
+        _cached.names = names
+    return names
+
+
+def _reset(**_kwargs: object) -> None:
+    _cached.names = None
+
+
+request_started.connect(_reset, dispatch_uid="performance_labels_reset")
+
+
 @register.filter
 def scorecard_name(name: object) -> object:
     """A scorecard's name from the cards in force (retail_rm → 零售客户经理), else the
     business line it is named after, else the name itself."""
     text = str(name)
-    names = sel.scorecard_names()
+    names = _names()
     if text in names:
         zh, en = names[text]
         return zh if _zh() else en
