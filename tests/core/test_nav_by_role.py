@@ -21,7 +21,7 @@ def _nav(client: Client) -> str:
         ("alice", True, False, True, False),
         ("tina", True, True, False, True),
         ("mike", True, True, False, True),
-        ("terry", True, True, False, False),
+        ("terry", True, False, False, False),
         ("hannah", False, True, False, False),
         ("audrey", False, True, False, False),
     ],

@@ -3,6 +3,8 @@ targets, export (figures from conftest.py)."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import io
 from collections.abc import Callable
 from decimal import Decimal
@@ -163,6 +165,28 @@ def test_excel_export_is_formula_safe_scoped_and_audited(
     event = AuditEvent.objects.get(verb="performance.export")
     assert event.after["rows"] == 2
     assert Decimal(str(results[1][8])) == Decimal("100")
+
+
+def test_csv_export_beside_excel_same_scope_safety_and_audit(
+    perf_bank: PerfBank, perf_client: Clients
+) -> None:
+    Staff.objects.filter(pk="RM2").update(name='=HYPERLINK("http://x","y")')
+    period_run(actor=None, key="2026Q3")
+    bm1 = perf_client("bm1")
+    assert 'value="csv"' in bm1.get("/performance/2026Q3/export/").content.decode()
+    response = bm1.post("/performance/2026Q3/export/", {"format": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.csv"')
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    # bm1's branch has RM1 and RM2 (as in the Excel file); RM2's name stays text.
+    assert [r[0] for r in rows[1:]] == ["RM1", "RM2"]
+    assert rows[2][1] == '\'=HYPERLINK("http://x","y")'
+    assert Decimal(rows[1][8]) == Decimal("100")
+    event = AuditEvent.objects.get(verb="performance.export")
+    assert event.after["rows"] == 2
+    assert event.after["filename"].endswith(".csv")
+    assert event.after["sha256"] == hashlib.sha256(response.content).hexdigest()
 
 
 def test_distribution_guidance_flags_calibrations_over_the_cap(

@@ -126,4 +126,4 @@ def test_a_campaign_records_the_recommend_rules_it_was_listed_with(
     page = Client()
     page.force_login(bank.user("mike"))
     body = page.get(f"/recommend/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "Rules: recommend v2" in body.content.decode()
+    assert "Rules: Recommendation and suitability rules · v2" in body.content.decode()

@@ -138,11 +138,11 @@ def test_every_target_is_suitable_by_an_independent_check(branch: Bank, tmp_path
 
 
 def test_segment_filters_tiers_and_tags(branch: Bank, tmp_path: Path) -> None:
-    # make_run: C001 core with tag page_view.mortgage; the new customers are "other".
+    # make_run: C001 core with tag viewed_mortgage; the new customers are "other".
     path = lake(tmp_path)
     core = create(branch, path, tiers=["core"])
     assert list(core.targets.values_list("customer_id", flat=True)) == ["C001"]
-    tagged = create(branch, path, tags=["page_view.mortgage"], gap_category="")
+    tagged = create(branch, path, tags=["viewed_mortgage"], gap_category="")
     assert list(tagged.targets.values_list("customer_id", flat=True)) == ["C001"]
 
 

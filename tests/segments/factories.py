@@ -17,7 +17,7 @@ AS_OF = dt.date(2026, 9, 30)
 
 #: customer → (tier, monetary, contribution, frequency, holdings, tags, last contact)
 PERSONA_SEGMENTS: dict[str, tuple[str, str, str | None, int, str, str, dt.date | None]] = {
-    "C001": ("core", "800000.00", "12000.00", 9, "deposit;wealth", "page_view.mortgage",
+    "C001": ("core", "800000.00", "12000.00", 9, "deposit;wealth", "viewed_mortgage",
              dt.date(2026, 9, 20)),
     "C002": ("potential", "300000.00", "25000.00", 4, "deposit;wealth;insurance", "",
              dt.date(2026, 8, 1)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from collections.abc import Callable
@@ -58,6 +59,28 @@ def test_the_export_page_then_the_file(
     assert event.after["filters"] == {"tier": "core"}
     assert event.after["sha256"] == hashlib.sha256(content).hexdigest()
     assert event.actor == bank.user("alice")
+
+
+def test_csv_beside_excel_masked_safe_and_audited(
+    run: SegmentRun, bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    Customer.objects.filter(pk="C002").update(name="@SUM(1)")
+    client = client_as("alice")
+    page = client.get("/customers/export/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="csv"' in page
+    response = client.post("/customers/export/", {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.csv"')
+    assert response.content.startswith("\ufeff".encode())  # Excel reads the UTF-8 right
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Customer id", "Name", "Kind"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert set(by_id) == {"C001", "C002", "C003"}  # alice's customers only
+    assert by_id["C001"][-1] == "138****1234"  # the phone masked
+    assert by_id["C002"][1] == "'@SUM(1)"  # a formula stays text
+    event = AuditEvent.objects.get(verb="customers.export")
+    assert event.after["format"] == "csv" and event.after["rows"] == 3
+    assert event.after["sha256"] == hashlib.sha256(response.content).hexdigest()
 
 
 def test_hr_exports_names_masked(run: SegmentRun, client_as: Callable[[str], Client]) -> None:

@@ -41,7 +41,7 @@ def test_the_list_shows_tier_aum_and_contribution(
         ("holds=wealth", ["C001", "C002"]),
         ("holds=wealth&lacks=insurance", ["C001"]),  # the product gap of DOMAIN §2
         ("lacks=deposit", []),
-        ("tag=page_view.mortgage", ["C001"]),
+        ("tag=viewed_mortgage", ["C001"]),
         ("tag=page_view", []),  # whole tags only
         ("sort=-monetary", ["C001", "C002", "C003"]),
         ("sort=monetary", ["C003", "C002", "C001"]),
@@ -152,7 +152,10 @@ def test_the_high_potential_list_comes_from_the_engine(
 
 def test_the_runs_page(run: SegmentRun, client_as: Callable[[str], Client]) -> None:
     body = client_as("alice").get("/segments/runs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert str(run.run_id) in body and "Run segmentation" not in body
+    # Run ids are for those who check runs: not on an RM's page (#16), on a manager's.
+    assert str(run.run_id) not in body and "Run segmentation" not in body
+    body = client_as("mike").get("/segments/runs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert str(run.run_id) in body
     assert client_as("alice").post("/segments/runs/", {"as_of": "2026-09-30"}).status_code == 404
     assert (
         "Run segmentation"

@@ -13,7 +13,9 @@ from rmperf.core.models import AuditEvent
 UNIT_HOME_ROLES = frozenset({"team_leader", "branch_manager"})
 #: Roles that manage no one and write no rules: the organisation tree and the policies
 #: are not in their navigation (the pages stay readable by URL).
-NO_ORG_NAV_ROLES = frozenset({"rm"})
+NO_ORG_NAV_ROLES = frozenset({"rm", "teller"})
+#: Roles that serve customers and manage no one: no run ids or digests on their pages.
+FRONT_LINE_ROLES = frozenset({"rm", "teller"})
 
 
 def actor(request: HttpRequest) -> dict[str, Any]:
@@ -34,4 +36,8 @@ def actor(request: HttpRequest) -> dict[str, Any]:
         "nav_workbench": staff is not None and staff.role == "rm" and scope is not None,
         "nav_desk": staff is not None and staff.role in UNIT_HOME_ROLES and scope is not None,
         "nav_audit": scope is not None and may_read_model(user, AuditEvent),
+        # Run ids and digests are for the people who check runs, not for those serving
+        # customers: an RM's and a teller's pages never show them.
+        "show_technical": scope is not None
+        and not (staff is not None and staff.role in FRONT_LINE_ROLES),
     }

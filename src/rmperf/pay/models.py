@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, Scope
@@ -294,6 +295,21 @@ class PayInquiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.subject}"
+
+    @property
+    def subject_display(self) -> str:
+        """The subject in the reader's language: the pay line's or the indicator's name
+        instead of the id the stored subject holds (the stored text stays as written)."""
+        if self.pay_line_id is not None and self.pay_line is not None:
+            ln = self.pay_line
+            return f"{ln.statement.period} {ln.line_label} {ln.amount:,.2f}"
+        if self.score_line is not None:
+            from rmperf.performance.selectors import indicator_label
+
+            line = self.score_line.line
+            name = indicator_label(line, language=get_language() or "en")
+            return self.subject.replace(line, name)
+        return self.subject
 
     @classmethod
     def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:

@@ -23,10 +23,10 @@ from rmperf.core.access import Action
 from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.performance.models import LineResult, RmResult
-from rmperf.segments.export import XLSX, safe_text
+from rmperf.segments.export import CSV, XLSX, csv_bytes, safe_text
 
 EXPORT_VERB = "performance.export"
-__all__ = ["XLSX", "Export", "results_export"]
+__all__ = ["CSV", "XLSX", "Export", "results_export"]
 
 
 @dataclass(frozen=True)
@@ -60,27 +60,43 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequ
         ws.append(cells(_value(v) for v in row))
 
 
-def results_export(*, actor: Actor, period_key: str, results: Sequence[RmResult]) -> Export:
-    """Two sheets: one row per RM (engine and calibrated figures) and one per line."""
-    wb = Workbook(write_only=True)
-    _sheet(
-        wb,
-        "results",
+def _result_headers() -> list[str]:
+    return [
+        _("Staff id"), _("Name"), _("Unit"), _("Scorecard"), _("Policy version"),
+        _("Base"), _("Bonus"), _("Deduction"), _("Total"), _("Tier"),
+        _("Calibrated total"), _("Calibrated tier"), _("Calibration reason"),
+        _("Final total"), _("Final tier"),
+    ]  # fmt: skip
+
+
+def _result_rows(results: Sequence[RmResult]) -> list[list[Any]]:
+    return [
         [
-            _("Staff id"), _("Name"), _("Unit"), _("Scorecard"), _("Policy version"),
-            _("Base"), _("Bonus"), _("Deduction"), _("Total"), _("Tier"),
-            _("Calibrated total"), _("Calibrated tier"), _("Calibration reason"),
-            _("Final total"), _("Final tier"),
-        ],
-        (
-            [
-                r.staff_id, r.staff.name, r.staff.unit.name, r.scorecard, r.policy_version,
-                r.base, r.bonus, r.deduction, r.total, r.tier, r.calibrated_total,
-                r.calibrated_tier, r.calibration_reason, r.final_total, r.final_tier,
-            ]
-            for r in results
-        ),
-    )  # fmt: skip
+            r.staff_id, r.staff.name, r.staff.unit.name, r.scorecard, r.policy_version,
+            r.base, r.bonus, r.deduction, r.total, r.tier, r.calibrated_total,
+            r.calibrated_tier, r.calibration_reason, r.final_total, r.final_tier,
+        ]
+        for r in results
+    ]  # fmt: skip
+
+
+def results_export(
+    *, actor: Actor, period_key: str, results: Sequence[RmResult], fmt: str = "xlsx"
+) -> Export:
+    """Excel: two sheets, one row per RM (engine and calibrated figures) and one per line.
+    CSV (one table per file): the RMs' rows, under the same formula-safe rule."""
+    if fmt == "csv":
+        return _audited(
+            actor,
+            period_key,
+            csv_bytes(_result_headers(), _result_rows(results)),
+            rows=len(results),
+            fmt="csv",
+        )
+    if fmt != "xlsx":
+        raise ValueError(f"unknown export format {fmt!r}: xlsx or csv")
+    wb = Workbook(write_only=True)
+    _sheet(wb, "results", _result_headers(), _result_rows(results))
     lines = (
         LineResult.objects.restrict(actor, Action.VIEW)
         .filter(result__in=[r.pk for r in results])
@@ -106,10 +122,14 @@ def results_export(*, actor: Actor, period_key: str, results: Sequence[RmResult]
     )  # fmt: skip
     buf = io.BytesIO()
     wb.save(buf)
-    content = buf.getvalue()
+    return _audited(actor, period_key, buf.getvalue(), rows=len(results), fmt="xlsx")
+
+
+def _audited(actor: Actor, period_key: str, content: bytes, *, rows: int, fmt: str) -> Export:
+    """The file, its export recorded in the audit log (who, rows, fingerprint, name)."""
     digest = hashlib.sha256(content).hexdigest()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    export = Export(f"performance-{period_key}-{stamp}.xlsx", content, len(results), digest)
+    export = Export(f"performance-{period_key}-{stamp}.{fmt}", content, rows, digest)
     with transaction.atomic(durable=True):
         audit_record(
             actor=actor,

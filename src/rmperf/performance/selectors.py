@@ -263,6 +263,19 @@ def _name(indicator: str, language: str) -> tuple[str, str, str]:
     return name, info.unit, str(getattr(info, "perspective", ""))
 
 
+def indicator_label(indicator: str, *, language: str) -> str:
+    """An indicator's name in `language`, or its id when the library has none."""
+    return _name(indicator, language)[0]
+
+
+def scorecard_names() -> dict[str, tuple[str, str]]:
+    """Each scorecard in force by name: (name in Chinese, name in English)."""
+    return {
+        name: (card.policy.names.zh, card.policy.names.en)
+        for name, card in scorecards_current().items()
+    }
+
+
 def line_views(
     *, actor: Actor, result: RmResult, engine_period: Period, today: dt.date, language: str
 ) -> list[LineView]:

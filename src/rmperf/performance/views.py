@@ -28,7 +28,7 @@ from rmperf.performance import goals_selectors as gsel
 from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
 from rmperf.performance import why as why_sel
-from rmperf.performance.export import XLSX, results_export
+from rmperf.performance.export import CSV, XLSX, results_export
 from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
 from rmperf.performance.services.chain import period_close, period_reopen
@@ -163,9 +163,12 @@ def export_view(request: HttpRequest, period_key: str) -> HttpResponse:
     and lines they may see (formula-safe, audited)."""
     engine_period, period = sel.period_find(actor=request.user, key=period_key)
     rows = list(sel.results(actor=request.user, period=period))
-    if request.method == "POST":
-        export = results_export(actor=request.user, period_key=engine_period.key, results=rows)
-        response = HttpResponse(export.content, content_type=XLSX)
+    fmt = request.POST.get("format", "xlsx")
+    if request.method == "POST" and fmt in ("xlsx", "csv"):
+        export = results_export(
+            actor=request.user, period_key=engine_period.key, results=rows, fmt=fmt
+        )
+        response = HttpResponse(export.content, content_type=XLSX if fmt == "xlsx" else CSV)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         response["X-Content-SHA256"] = export.sha256
         return response

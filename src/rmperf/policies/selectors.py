@@ -65,7 +65,7 @@ def policy_versions(*, actor: Actor) -> QuerySet[PolicyVersion]:
     """Every version the actor may read, newest first per kind."""
     return (
         PolicyVersion.objects.restrict(actor, Action.VIEW)
-        .select_related("created_by", "approved_by")
+        .select_related("created_by__staff", "approved_by__staff")
         .order_by("kind", "-created_at", "-pk")
     )
 

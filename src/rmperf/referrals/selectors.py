@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from rmperf.core.access import may_see_customer_names, staff_of
 from rmperf.core.actors import Actor
+from rmperf.customers.filters import CustomerFilterSet
+from rmperf.customers.models import Customer
+from rmperf.customers.tables import display_name
+from rmperf.org.models import Staff
 from rmperf.referrals.filters import ReferralFilterSet
 from rmperf.referrals.models import (
     OPEN_STATES,
@@ -261,3 +265,80 @@ def referrals_lake_rows(*, prefix: str = "APP-") -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+#: How many matches a picker lists (type more to narrow).
+PICK_LIMIT = 10
+#: Roles a referral can be made to (the rule book's `to_role`s).
+RECEIVER_ROLES = ("rm", "wealth_manager")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One match of a picker: the id the form sends and what the person reads."""
+
+    value: str
+    label: str
+    detail: str
+
+
+def customers_pick(*, actor: Actor, q: str) -> list[Pick]:
+    """Customers in the actor's scope matching `q` (id part, phone tail, and the name for
+    the roles that see names in full), names masked as the role requires."""
+    term = q.strip()
+    if not term:
+        return []
+    names = may_see_customer_names(actor)
+    found = CustomerFilterSet(
+        data={"q": term}, queryset=Customer.objects.restrict(actor), search_names=names
+    ).qs.order_by("customer_id")[:PICK_LIMIT]
+    return [
+        Pick(c.customer_id, display_name(c, mask_names=not names), c.get_kind_display())
+        for c in found
+    ]
+
+
+def colleagues_pick(*, actor: Actor, q: str) -> list[Pick]:
+    """Colleagues in the actor's scope who can receive a referral, matching `q` (a part
+    of the staff id or name); never the actor."""
+    term = q.strip()
+    if not term:
+        return []
+    me = staff_of(actor)
+    found = (
+        Staff.objects.restrict(actor)
+        .filter(role__in=RECEIVER_ROLES)
+        .filter(Q(staff_id__icontains=term) | Q(name__icontains=term))
+        .exclude(pk=me.pk if me is not None else None)
+        .select_related("unit")
+        .order_by("name", "staff_id")[:PICK_LIMIT]
+    )
+    return [Pick(s.staff_id, s.name, f"{s.get_role_display()} · {s.unit.name}") for s in found]
+
+
+def customer_picked(*, actor: Actor, customer_id: str) -> Pick | None:
+    """The chosen customer, if in the actor's scope (else None: the picker stays empty)."""
+    customer_id = customer_id.strip()
+    if not customer_id:
+        return None
+    c = Customer.objects.restrict(actor).filter(pk=customer_id).first()
+    if c is None:
+        return None
+    names = may_see_customer_names(actor)
+    return Pick(c.customer_id, display_name(c, mask_names=not names), c.get_kind_display())
+
+
+def colleague_picked(*, actor: Actor, staff_id: str) -> Pick | None:
+    """The chosen colleague, if in the actor's scope and one who receives referrals."""
+    staff_id = staff_id.strip()
+    if not staff_id:
+        return None
+    s = (
+        Staff.objects.restrict(actor)
+        .filter(pk=staff_id, role__in=RECEIVER_ROLES)
+        .select_related("unit")
+        .first()
+    )
+    if s is None:
+        return None
+    return Pick(s.staff_id, s.name, f"{s.get_role_display()} · {s.unit.name}")

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
@@ -26,8 +26,13 @@ from rmperf.customers.tables import display_name
 from rmperf.referrals.forms import DecisionForm, QuickReferralForm, RedemptionForm, TransitionForm
 from rmperf.referrals.selectors import (
     GROUPS,
+    Pick,
     cases_that_worked,
+    colleague_picked,
+    colleagues_pick,
+    customer_picked,
     customer_referrals,
+    customers_pick,
     inbox_counts,
     points_ledger,
     redemptions_of,
@@ -110,11 +115,100 @@ def referral_new_view(request: HttpRequest) -> HttpResponse:
         }
         for r in referral_policy().policy.rules
     ]
+    chosen_customer = str(form["customer"].value() or "")
+    chosen_colleague = str(form["to_staff"].value() or "")
+    pickers = [
+        _picker(
+            "customer",
+            customer_picked(actor=request.user, customer_id=chosen_customer),
+            typed=chosen_customer,
+        ),
+        _picker(
+            "to_staff",
+            colleague_picked(actor=request.user, staff_id=chosen_colleague),
+            typed=chosen_colleague,
+        ),
+    ]
     return render(
         request,
         "referrals/referral_new.html",
-        {"form": form, "may_refer": may_refer, "verdict": verdict, "rules": rules},
+        {
+            "form": form,
+            "may_refer": may_refer,
+            "verdict": verdict,
+            "rules": rules,
+            "pickers": {p["field"]: p for p in pickers},
+        },
     )
+
+
+#: The two pickers of the referral form: the form field each fills, its label and hint.
+PICKERS = {
+    "customer": {
+        "url": "referrals:pick_customer",
+        "label": gettext_lazy("Customer"),
+        "placeholder": gettext_lazy("Type a customer id, name or the phone's last 4 digits"),
+        "help": "",
+    },
+    "to_staff": {
+        "url": "referrals:pick_colleague",
+        "label": gettext_lazy("Refer to"),
+        "placeholder": gettext_lazy("Type a colleague's name or staff id"),
+        "help": gettext_lazy("Leave empty to refer to the customer's RM."),
+    },
+}
+
+
+def _picker(
+    field: str,
+    chosen: Pick | None,
+    *,
+    typed: str = "",
+    q: str = "",
+    picks: list[Pick] | None = None,
+) -> dict[str, Any]:
+    """What `_picker.html` shows: the chosen value (or what was typed, so a bad id is
+    still named by the form's error), the search term and the matches."""
+    return {
+        "field": field,
+        **PICKERS[field],
+        "chosen": chosen,
+        "value": chosen.value if chosen is not None else typed,
+        "q": q,
+        "picks": picks,
+    }
+
+
+def _pick_view(request: HttpRequest, field: str) -> HttpResponse:
+    """A picker's answers to HTMX: `choose=<id>` → the picker with that choice (only if
+    in scope); `q=<text>` → the picker with the matches in scope."""
+    chosen_id = request.GET.get("choose", "")
+    q = request.GET.get("q", "")
+    if field == "customer":
+        chosen = customer_picked(actor=request.user, customer_id=chosen_id)
+        picks = None if chosen_id else customers_pick(actor=request.user, q=q)
+    else:
+        chosen = colleague_picked(actor=request.user, staff_id=chosen_id)
+        picks = None if chosen_id else colleagues_pick(actor=request.user, q=q)
+    return render(
+        request,
+        "referrals/_picker.html",
+        {"p": _picker(field, chosen, q=q, picks=picks if q.strip() else None)},
+    )
+
+
+@login_required
+@require_GET
+def pick_customer_view(request: HttpRequest) -> HttpResponse:
+    """The customer picker of the referral form (search and choose, in scope only)."""
+    return _pick_view(request, "customer")
+
+
+@login_required
+@require_GET
+def pick_colleague_view(request: HttpRequest) -> HttpResponse:
+    """The colleague picker of the referral form (search and choose, in scope only)."""
+    return _pick_view(request, "to_staff")
 
 
 @login_required

@@ -33,7 +33,7 @@ from rmperf.customers.services import (
 from rmperf.customers.tables import display_name
 from rmperf.segments.customer360 import customer_360
 from rmperf.segments.dashboard_selectors import scope_dashboard
-from rmperf.segments.export import XLSX, ExportTooLarge, customer_list_export, export_limit
+from rmperf.segments.export import FORMATS, ExportTooLarge, customer_list_export, export_limit
 from rmperf.segments.potential import high_potential_for
 from rmperf.segments.selectors import (
     book_rows,
@@ -97,17 +97,19 @@ def customer_export_view(request: HttpRequest) -> HttpResponse:
     limit = export_limit(actor=request.user)
     valid = filterset.is_valid()
     count = filterset.qs.count() if valid else 0
-    if request.method == "POST" and valid:
+    fmt = request.POST.get("format", "xlsx")
+    if request.method == "POST" and valid and fmt in FORMATS:
         try:
             export = customer_list_export(
                 actor=request.user,
                 customers=filterset.qs.order_by("customer_id"),
                 filters=request.GET,
+                fmt=fmt,
             )
         except ExportTooLarge:
             pass  # the page below says why
         else:
-            response = HttpResponse(export.content, content_type=XLSX)
+            response = HttpResponse(export.content, content_type=FORMATS[fmt])
             response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             response["X-Content-SHA256"] = export.sha256
             return response
