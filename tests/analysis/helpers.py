@@ -46,6 +46,6 @@ def flag_in_alices_scope(bank: Bank) -> GamingFlag:
     return GamingFlag.objects.create(
         run=run, staff=bank.alice, period_key="2026Q3", kind="loan_bunching", instances=1,
         measure="0.8108 of 7400000.00", threshold="share of the last 10 days > 0.4",
-        policy_version="0" * 12, status=FlagStatus.DISMISSED, note="seasonal",
+        policy_version="0" * 12, status=FlagStatus.DISMISSED, note="季节性放款",
         decided_by_label="tina", decided_at=timezone.now(),
     )  # fmt: skip

@@ -1,12 +1,16 @@
 """`{% gaming_decisions staff_id period_key %}`: the managers' decisions on the gaming
 flags of an RM, for the RM's explanation page (rendered by the analysis app so the
-performance app never imports it)."""
+performance app never imports it); `|gaming_text`: a flag's measure or threshold in the
+reader's language."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from rmperf.analysis.selectors import gaming_decisions_for
 
@@ -22,3 +26,79 @@ def gaming_decisions(context: dict[str, Any], staff_id: str, period_key: str) ->
         if actor is not None
         else [],
     }
+
+
+#: The gaming engine's measure and threshold texts (written for the CLI's CSV) and how a
+#: page says them in the reader's language; a text no pattern knows is shown as it is.
+_GAMING_TEXTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"^(?P<share>\S+) of (?P<total>\S+)$"),
+        lambda m: gettext("%(share)s of %(total)s") % m.groupdict(),
+    ),
+    (
+        re.compile(r"^(?P<n>\d+) customer-months$"),
+        lambda m: gettext("%(n)s customer-months") % m.groupdict(),
+    ),
+    (re.compile(r"^(?P<n>\d+) groups$"), lambda m: gettext("%(n)s groups") % m.groupdict()),
+    (re.compile(r"^(?P<n>\d+) circles$"), lambda m: gettext("%(n)s circles") % m.groupdict()),
+    (
+        re.compile(
+            r"^month_end >= (?P<ratio>\S+) x average and spike >= (?P<spike>\S+); "
+            r"next average keeps <= (?P<keeps>\S+) of the spike$"
+        ),
+        lambda m: (
+            gettext(
+                "month-end balance ≥ %(ratio)s × the month's average and a rise of at least "
+                "%(spike)s; the next month's average keeps at most %(keeps)s of the rise"
+            )
+            % m.groupdict()
+        ),
+    ),
+    (
+        re.compile(
+            r"^share of the last (?P<days>\d+) days > (?P<share>\S+)"
+            r"(?: \(>= (?P<loans>\d+) loans\))?$"
+        ),
+        lambda m: (
+            gettext("share disbursed in the last %(days)s days > %(share)s") % m.groupdict()
+            + (gettext(" (at least %(loans)s loans)") % m.groupdict() if m.group("loans") else "")
+        ),
+    ),
+    (
+        re.compile(
+            r"^>= (?P<groups>\d+) groups of >= (?P<count>\d+) transactions <= (?P<amount>\S+) "
+            r"summing to a multiple of (?P<round>\S+)$"
+        ),
+        lambda m: (
+            gettext(
+                "at least %(groups)s groups of at least %(count)s transactions of at most "
+                "%(amount)s each, summing to a multiple of %(round)s"
+            )
+            % m.groupdict()
+        ),
+    ),
+    (
+        re.compile(
+            r"^a customer referred around (?P<lengths>[\d or]+) colleagues and back to the "
+            r"first within (?P<days>\d+) days$"
+        ),
+        lambda m: (
+            gettext(
+                "a customer referred around %(lengths)s colleagues and back to the first within "
+                "%(days)s days"
+            )
+            % {"lengths": m.group("lengths").replace(" or ", "/"), "days": m.group("days")}
+        ),
+    ),
+)
+
+
+@register.filter
+def gaming_text(text: object) -> str:
+    """A gaming flag's measure or threshold in the reader's language."""
+    value = str(text or "")
+    for pattern, say in _GAMING_TEXTS:
+        found = pattern.match(value)
+        if found is not None:
+            return say(found)
+    return value
