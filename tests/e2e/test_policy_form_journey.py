@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 # The shipped set: corporate (c0), retail (c1), sci_tech (c2); the retail card's first
-# two lines, deposit and AUM growth, weigh 15 each.
+# two lines, deposit and AUM growth, weigh 10 each.
 DEPOSIT, AUM = "c1.l0.weight", "c1.l1.weight"
 
 
@@ -86,16 +86,16 @@ def test_hr_changes_a_weight_in_the_form_and_another_approves(
     page.click("#form-scorecards")
     page.wait_for_url("**/policies/form/**")
     assert page.locator("h1").inner_text().startswith("用表单修改")
-    assert page.locator(f'input[name="{DEPOSIT}"]').input_value() == "15"
-    page.fill(f'input[name="{DEPOSIT}"]', "20")
-    page.fill(f'input[name="{AUM}"]', "10")
+    assert page.locator(f'input[name="{DEPOSIT}"]').input_value() == "10"
+    page.fill(f'input[name="{DEPOSIT}"]', "15")
+    page.fill(f'input[name="{AUM}"]', "5")
     page.fill("#label", "weights-e2e")
     page.screenshot(path=str(SCREENS / "policy-form-zh.png"), full_page=True)
     page.click("#save-draft")
     page.wait_for_url("**/policies/*/")
     draft = PolicyVersion.objects.get(label="weights-e2e")
     assert draft.status == PolicyStatus.DRAFT
-    assert "    weight: 20" in draft.yaml_text
+    assert "    weight: 15" in draft.yaml_text and "    weight: 5" in draft.yaml_text
     page.screenshot(path=str(SCREENS / "policy-draft-zh.png"), full_page=True)
     # Her own draft: she may not approve it.
     assert page.locator("button[value=approve]").count() == 0

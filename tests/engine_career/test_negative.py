@@ -96,6 +96,11 @@ def lake_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     b.write(root / "lake")
     # Two `rmperf score --out` files concatenated: the second header is in the middle.
     (root / "scores.csv").write_text(Q2 + Q3, encoding="utf-8")
+    # The lake has staff and loans but no customers: a lake policy that accepts that (every
+    # lake command, negative-list included, refuses empty dimension tables by default).
+    (root / "lake-policy.yaml").write_text(
+        "max_reject_share: 0.01\nmust_have_rows: [org_units, staff]\n", encoding="utf-8"
+    )
     return root
 
 
@@ -160,6 +165,7 @@ def test_cli_with_concatenated_score_files(lake_dir: Path) -> None:
     code = main(
         [
             "negative-list", "--lake", str(lake_dir / "lake"), "--period", "2026Q3",
+            "--lake-policy", str(lake_dir / "lake-policy.yaml"),
             "--scores", str(lake_dir / "scores.csv"), "--today", TODAY.isoformat(),
             "--out", str(out),
         ]
@@ -207,6 +213,7 @@ def test_cli_refuses_a_file_without_the_previous_quarter(
     code = main(
         [
             "negative-list", "--lake", str(lake_dir / "lake"), "--period", "2026Q3",
+            "--lake-policy", str(lake_dir / "lake-policy.yaml"),
             "--scores", str(only_q3), "--today", TODAY.isoformat(), "--out", str(out),
         ]
     )  # fmt: skip
@@ -260,7 +267,6 @@ def test_without_scores_the_quarters_are_scored(lake_dir: Path) -> None:
     # The test lake has staff and loans but no customers: a lake policy that accepts that
     # (`rmperf score` refuses a lake whose dimension tables are empty by default).
     policy = lake_dir / "lake-policy.yaml"
-    policy.write_text("max_reject_share: 0.01\nmust_have_rows: [org_units, staff]\n")
     parts = []
     for q in ("2026Q2", "2026Q3"):
         part = lake_dir / f"score_{q}.csv"
@@ -270,7 +276,10 @@ def test_without_scores_the_quarters_are_scored(lake_dir: Path) -> None:
     joined = lake_dir / "joined.csv"
     joined.write_text("".join(parts), encoding="utf-8")
     with_file, scored = lake_dir / "with_file.csv", lake_dir / "scored.csv"
-    common = ["negative-list", "--lake", lake, "--period", "2026Q3", "--today", today]
+    common = [
+        "negative-list", "--lake", lake, "--period", "2026Q3", "--today", today,
+        "--lake-policy", str(policy),
+    ]  # fmt: skip
     assert main([*common, "--scores", str(joined), "--out", str(with_file)]) == 0
     assert main([*common, "--out", str(scored)]) == 0
     text = scored.read_text(encoding="utf-8")
@@ -287,6 +296,7 @@ def test_cli_refuses_an_rm_the_lake_does_not_know(
     code = main(
         [
             "negative-list", "--lake", str(lake_dir / "lake"), "--period", "2026Q3",
+            "--lake-policy", str(lake_dir / "lake-policy.yaml"),
             "--scores", str(scores), "--today", TODAY.isoformat(), "--out", str(out),
         ]
     )  # fmt: skip

@@ -19,7 +19,7 @@ ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 CARDS = KINDS["scorecards"].default_text()
 # The set is the shipped cards in file order: corporate (c0), retail (c1), sci_tech (c2).
-# The retail card's first two lines are deposit growth (l0) and AUM growth (l1), 15 each.
+# The retail card's first two lines are deposit growth (l0) and AUM growth (l1), 10 each.
 DEPOSIT, AUM = "c1.l0.weight", "c1.l1.weight"
 
 
@@ -38,7 +38,7 @@ def test_the_form_shows_the_cards_in_the_readers_language(
     body = response.content.decode()
     assert "零售客户经理" in body  # the card's zh name
     assert "日均存款增长" in body  # a line by its indicator's zh name
-    assert f'name="{DEPOSIT}" id="{DEPOSIT}" value="15"' in body
+    assert f'name="{DEPOSIT}" id="{DEPOSIT}" value="10"' in body
     assert "优秀" in body  # a rating band by its tier's zh name
     assert "述职评议小组" in body  # the manual line by who scores it
     for jargon in ("deposit_avg_growth", "self_review", "per_person", "forced_distribution"):
@@ -51,10 +51,10 @@ def test_a_weight_change_makes_a_draft_that_differs_only_in_the_weights(
     bank: Bank, client_as: Callable[[str], Client]
 ) -> None:
     hannah = client_as("hannah")
-    # Five points from AUM growth to deposit growth: 20 + 10, the card still weighs 100.
+    # Five points from AUM growth to deposit growth: 15 + 5, the card still weighs 100.
     response = hannah.post(
         "/policies/form/",
-        {"kind": "scorecards", DEPOSIT: "20", AUM: "10", "label": "weights-v2"},
+        {"kind": "scorecards", DEPOSIT: "15", AUM: "5", "label": "weights-v2"},
         **EN,
     )
     assert response.status_code == 302
@@ -62,17 +62,17 @@ def test_a_weight_change_makes_a_draft_that_differs_only_in_the_weights(
     assert response["Location"] == f"/policies/{draft.pk}/"
     assert draft.status == PolicyStatus.DRAFT
     assert draft.created_by == bank.user("hannah")
-    deposit = _line_of(CARDS, "name: retail_rm", "    weight: 15")
+    deposit = _line_of(CARDS, "name: retail_rm", "    weight: 10")
     aum = deposit + 5  # weight, method, target, cap, then the next item: indicator, weight
     old, new = CARDS.splitlines(), draft.yaml_text.splitlines()
     assert len(old) == len(new)
     changed = [n for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a != b]
     assert changed == [deposit, aum]
-    assert (old[deposit - 1], new[deposit - 1]) == ("    weight: 15", "    weight: 20")
-    assert (old[aum - 1], new[aum - 1]) == ("    weight: 15", "    weight: 10")
+    assert (old[deposit - 1], new[deposit - 1]) == ("    weight: 10", "    weight: 15")
+    assert (old[aum - 1], new[aum - 1]) == ("    weight: 10", "    weight: 5")
     assert list(difflib.unified_diff(old, new, n=0, lineterm=""))[2:] == [
-        f"@@ -{deposit} +{deposit} @@", "-    weight: 15", "+    weight: 20",
-        f"@@ -{aum} +{aum} @@", "-    weight: 15", "+    weight: 10",
+        f"@@ -{deposit} +{deposit} @@", "-    weight: 10", "+    weight: 15",
+        f"@@ -{aum} +{aum} @@", "-    weight: 10", "+    weight: 5",
     ]  # fmt: skip
     assert policy_validate(kind="scorecards", yaml_text=draft.yaml_text) == draft.digest
     # Maker-checker as for any draft: hannah may not approve her own, another may.
@@ -88,17 +88,17 @@ def test_a_weight_change_makes_a_draft_that_differs_only_in_the_weights(
 def test_weights_not_adding_up_to_100_are_refused_in_chinese_with_the_line(
     bank: Bank, client_as: Callable[[str], Client]
 ) -> None:
-    # Deposit growth 15 → 20 alone: the retail card weighs 105. The rule points at the
+    # Deposit growth 10 → 15 alone: the retail card weighs 105. The rule points at the
     # card's `lines:` key.
     response = client_as("hannah").post(
-        "/policies/form/", {"kind": "scorecards", DEPOSIT: "20"}, **ZH
+        "/policies/form/", {"kind": "scorecards", DEPOSIT: "15"}, **ZH
     )
     assert response.status_code == 400
     body = response.content.decode()
     line = _line_of(CARDS, "name: retail_rm", "lines:")
     assert f"第 {line} 行：各指标权重合计为 105，必须正好是 100。" in body
     assert f'<tr class="bad" id="E{line}"><td class="ln">{line}</td>' in body
-    assert 'value="20"' in body  # what she typed stays in the form
+    assert 'value="15"' in body  # what she typed stays in the form
     assert "line weights sum to" not in body[: body.index("<details")]  # English only in details
     assert not PolicyVersion.objects.filter(kind="scorecards", is_default=False).exists()
 

@@ -18,7 +18,7 @@ from rmperf.feedback.services import FeedbackError, response_submit
 router = Router(tags=["feedback"])
 
 
-class ResultOut(Schema):
+class RoundResultOut(Schema):
     staff_id: str
     name: str
     relation: str
@@ -34,7 +34,7 @@ class RoundResultsOut(Schema):
     period: str
     status: str
     min_responses: int
-    results: list[ResultOut]
+    results: list[RoundResultOut]
 
 
 @router.get(

@@ -419,6 +419,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
             "in the period (360 feedback kind mystery_shopper): the customer's side of "
             "the service, checked by an outside shopper."
         ),
+        definition_zh=(
+            "本期神秘客户暗访该客户经理的平均得分（0–100 分）：由外部检查员"
+            "以客户身份体验服务后打分。"
+        ),
+        formula_zh="本期各次暗访得分之和 ÷ 暗访次数",
         sources=("feedback",),
         formula="Σ score ÷ visits, feedback kind mystery_shopper, date in the period",
         crediting="the rated staff member, `feedback.staff_id`",
@@ -453,6 +458,11 @@ INDICATORS: tuple[IndicatorDef, ...] = (
             "of the closed 360 rounds of the app (docs/feedback.md), each response one "
             "rating."
         ),
+        definition_zh=(
+            "本期同事对该客户经理互评的平均得分（0–100 分）：数据湖中的同事评价，"
+            "加上系统内已结束的 360 评价轮次中的同事答卷，每份答卷算一次评价。"
+        ),
+        formula_zh="本期各次同事评价得分之和 ÷ 评价次数",
         sources=("feedback",),
         formula="Σ score ÷ ratings, feedback kind peer, date in the period",
         crediting="the rated staff member, `feedback.staff_id`",
