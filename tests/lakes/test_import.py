@@ -545,3 +545,21 @@ def test_a_customer_gone_from_the_lake_is_kept_and_counted(
     assert Customer.objects.filter(pk="C8").exists()
     text = lake_import_summary(lake_import=imp)
     assert "1 rows of customers in the database are no longer in the lake; kept" in text
+
+
+def test_a_landed_import_refreshes_the_planners_statistics_on_postgresql(lake: Path) -> None:
+    """After a delivery the planner knows the new row counts (ANALYZE), instead of the
+    empty tables' estimates until autovacuum comes round."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no planner row estimates")
+    imp = run(lake)
+    assert imp.status == ImportStatus.SUCCEEDED, imp.problems
+    with connection.cursor() as cursor:
+        for model in DIMENSION_MODELS:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+            )
+            (estimate,) = cursor.fetchone()
+            assert estimate == model._default_manager.count(), model.__name__
