@@ -114,3 +114,11 @@ def test_the_grid_renders_in_chinese(computed: PayBank) -> None:
     page = computed.client("bm1", "zh-hans").get(URL)
     assert page.status_code == 200
     assert "校准" in page.content.decode()
+
+
+def test_the_desk_links_the_grid_for_calibrators_only(computed: PayBank) -> None:
+    bm_desk = computed.client("bm1").get("/workbench/desk/").content.decode()
+    assert 'id="desk-calibration-link"' in bm_desk and f'href="{URL}"' in bm_desk
+    tl_desk = computed.client("tl1").get("/workbench/desk/")
+    assert tl_desk.status_code == 200
+    assert 'id="desk-calibration-link"' not in tl_desk.content.decode()

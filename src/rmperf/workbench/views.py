@@ -83,7 +83,11 @@ def manager_desk_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/desk.html",
-        {"desk": desk, "lang_zh": (request.LANGUAGE_CODE or "").startswith("zh")},
+        {
+            "desk": desk,
+            "lang_zh": (request.LANGUAGE_CODE or "").startswith("zh"),
+            "may_calibrate": may_use_calibration_grid(request.user),
+        },
     )
 
 
