@@ -50,6 +50,7 @@ from rmperf.policies.services import policy_may_edit
 from rmperf.recommend.selectors import OpenOffer, offers_open
 from rmperf.referrals.models import Referral
 from rmperf.referrals.selectors import referral_deadline, referrals_waiting
+from rmperf.reviews.selectors import TalkDue, talks_overdue
 from rmperf.tasks.models import Task, TaskKind
 from rmperf.tasks.selectors import RmRates, task_counts, tasks_mine, team_open_tasks, team_rates
 
@@ -191,6 +192,8 @@ class ManagerDesk:
     overdue_total: int = 0
     today_total: int = 0
     rates: list[RmRates] = field(default_factory=list)
+    #: Performance talks past their due day (reviews), the manager's to record.
+    talks_overdue: list[TalkDue] = field(default_factory=list)
 
 
 def approvals_waiting(*, actor: Actor) -> list[Approval]:
@@ -264,6 +267,7 @@ def manager_desk(*, actor: Actor) -> ManagerDesk:
         overdue_total=overdue.count(),
         today_total=team_open_tasks(actor=actor, section="today").count(),
         rates=team_rates(actor=actor),
+        talks_overdue=talks_overdue(actor=actor, today=today),
     )
 
 

@@ -135,3 +135,19 @@ def test_the_talk_form_records_through_the_page(perf_bank: PerfBank, confirmed: 
                                                "held_on": "soon"})  # fmt: skip
     assert "is not a date" in bad.content.decode()
     assert perf_bank.client("tl1").get("/reviews/talks/new/?staff=RM3").status_code == 404
+
+
+def test_overdue_talks_wait_on_the_managers_desk(perf_bank: PerfBank, confirmed: dt.date) -> None:
+    """Confirmed 20 days ago (due 5 days ago): the team leader's desk lists RM1 and RM2
+    with a link that opens the talk form; once RM1's talk is recorded only RM2 is left."""
+    PerfPeriod.objects.filter(key="2026Q3").update(
+        confirmed_at=timezone.now() - dt.timedelta(days=20)
+    )
+    desk = perf_bank.client("tl1").get("/workbench/desk/")
+    assert desk.status_code == 200
+    overdue = [d.staff.staff_id for d in desk.context["desk"].talks_overdue]
+    assert overdue == ["RM1", "RM2"]
+    assert "/reviews/talks/new/?staff=RM1&amp;period=2026Q3" in desk.content.decode()
+    _record(perf_bank, "tl1", "RM1")
+    desk = perf_bank.client("tl1").get("/workbench/desk/")
+    assert [d.staff.staff_id for d in desk.context["desk"].talks_overdue] == ["RM2"]
