@@ -1,14 +1,10 @@
-"""A pay statement as PDF, in the reader's language, money to the cent; audited as an export.
-
-reportlab draws it with its built-in CID font STSong-Light (Adobe's Chinese font, no font
-file shipped), which holds Latin letters and digits too, so one font serves both languages.
-"""
+"""A pay statement as PDF, in the reader's language, money to the cent; audited as an export
+(the font, money format and table style every printed page shares: core/pdf.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -17,47 +13,21 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
+from rmperf.core.pdf import PDF, grid_style, money, styles
 from rmperf.pay.models import PayStatement
 from rmperf.pay.services import MONEY_FIELDS, PayExport
 
-PDF = "application/pdf"
 PDF_VERB = "pay.statement.pdf"
-FONT = "STSong-Light"
-
-
-def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
-
-
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+_money = money
 
 
 def _render(statement: PayStatement) -> bytes:
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    font = _font()
-    styles = getSampleStyleSheet()
-    title = styles["Title"].clone("rmperf-title", fontName=font)
-    body = styles["Normal"].clone("rmperf-body", fontName=font, fontSize=9, leading=12)
+    title, body = styles()
     staff = statement.staff
-    grid = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), font),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
+    grid = grid_style()
     facts = [
         [_("Relationship manager"), f"{staff.name} ({staff.staff_id})"],
         [_("Quarter"), statement.period],

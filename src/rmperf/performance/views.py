@@ -24,12 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rmperf.core.access import Action, scope_of, staff_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
+from rmperf.core.pdf import PDF
 from rmperf.performance import goals_selectors as gsel
 from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
 from rmperf.performance import why as why_sel
 from rmperf.performance.export import CSV, XLSX, results_export
 from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
+from rmperf.performance.pdf import scorecard_pdf
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
 from rmperf.performance.services.chain import period_close, period_reopen
 from rmperf.performance.services.manual import (
@@ -249,6 +251,16 @@ def scorecard_view(request: HttpRequest, period_key: str, staff_id: str) -> Http
             else []
         ),
     }
+    if request.GET.get("format") == "pdf":
+        if result is None:
+            raise Http404
+        export = scorecard_pdf(
+            actor=request.user, result=result, lines=lines, period_key=engine_period.key
+        )
+        response = HttpResponse(export.content, content_type=PDF)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["X-Content-SHA256"] = export.sha256
+        return response
     return render(request, "performance/scorecard.html", context)
 
 
