@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_no_fitting_customer_stops_the_demo_with_why(bank: Bank) -> None:
     # The persona bank has no lake: no customer fits a referral rule, nothing is made.
     logins = [("teller", "terry", "Terry Tian"), ("rm", "alice", "Alice An")]
-    with pytest.raises(DemoStepError, match="could not be made: no customer of alice"):
+    with pytest.raises(
+        DemoStepError, match="could not be made: no customer of an RM in terry's branch"
+    ):
         _demo_referral(logins)
 
 

@@ -91,3 +91,24 @@ def test_no_story_when_no_customer_of_the_rm_fits(bank: Bank, lake: Path) -> Non
     new_customer(bank, "C901", opened_on=OPENED)
     assert demo_referral_story(teller=bank.user("terry"), rm=bank.user("alice")) is None
     assert not Referral.objects.exists()
+
+
+def test_when_the_demos_rm_has_no_fitting_customer_another_rm_of_the_branch_does_it(
+    bank: Bank, lake: Path
+) -> None:
+    """A small generated bank may give the demo's RM login no fitting customer: the story
+    goes to the first other RM of the teller's branch who has one (alice, for carol)."""
+    from rmperf.referrals.demo import demo_referral_any_rm
+
+    for cid in ("C900", "C901", "C902"):
+        new_customer(bank, cid, opened_on=OPENED)  # all alice's
+    story = demo_referral_any_rm(teller=bank.user("terry"), first=bank.user("carol"))
+    assert story is not None
+    assert (story.customer_id, story.to_staff_id, story.state) == (
+        "C900",
+        "S-ALICE",
+        State.CONVERTED,
+    )
+    # made once: the next demo run makes nothing more
+    assert demo_referral_any_rm(teller=bank.user("terry"), first=bank.user("carol")) is None
+    assert Referral.objects.filter(note=STORY_NOTE).count() == 1

@@ -85,7 +85,7 @@ def _demo_referral(logins: list[tuple[str, str, str]]) -> None:
     """The worked referral of seed 000 between the demo's teller and RM logins."""
     from django.contrib.auth import get_user_model
 
-    from rmperf.referrals.demo import STORY_NOTE, demo_referral_story
+    from rmperf.referrals.demo import STORY_NOTE, demo_referral_any_rm
     from rmperf.referrals.models import Referral
 
     users = {role: username for role, username, _name in logins}
@@ -96,17 +96,18 @@ def _demo_referral(logins: list[tuple[str, str, str]]) -> None:
     user_model = get_user_model()
     teller = user_model.objects.get(username=users["teller"])
     rm = user_model.objects.get(username=users["rm"])
-    story = demo_referral_story(teller=teller, rm=rm)
+    story = demo_referral_any_rm(teller=teller, first=rm)
     if story is None:
         story = Referral.objects.filter(note=STORY_NOTE).first()
         if story is None:  # not made now and not there from an earlier run: say so
             raise DemoStepError(
-                f"the worked referral could not be made: no customer of {users['rm']} "
-                f"in {users['teller']}'s branch fits a referral rule on the lake"
+                f"the worked referral could not be made: no customer of an RM in "
+                f"{users['teller']}'s branch fits a referral rule on the lake"
             )
+    to = story.to_staff
     print(
         f"worked referral #{story.pk}: {story.customer_id} from {users['teller']} to "
-        f"{users['rm']}, {story.state}"
+        f"{to.name} ({to.staff_id}), {story.state}"
     )
 
 

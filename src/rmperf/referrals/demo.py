@@ -144,3 +144,38 @@ def demo_referral_story(*, teller: Any, rm: Any) -> Referral | None:
         referral.refresh_from_db()
         return referral
     return None
+
+
+def demo_referral_any_rm(*, teller: Any, first: Any) -> Referral | None:
+    """The worked referral from `teller`, to `first` (the demo's RM login) when one of that
+    RM's customers fits the rule on the lake, else to the first other RM of the teller's
+    branch (by staff id) with such a customer: a small generated bank may give the demo's
+    RM no fitting customer. An RM without a login gets an unusable-password one (demo only)
+    so accepting and contacting go through the same services and checks. None when no RM
+    of the branch has a fitting customer (or the story is already there)."""
+    from django.contrib.auth import get_user_model
+
+    story = demo_referral_story(teller=teller, rm=first)
+    if story is not None or Referral.objects.filter(note=STORY_NOTE).exists():
+        return story
+    teller_staff = Staff.objects.filter(user=teller).select_related("unit").first()
+    if teller_staff is None:
+        return None
+    branch = teller_staff.unit.path
+    others = (
+        Staff.objects.filter(role="rm", unit__path__startswith=branch)
+        .exclude(user=first)
+        .order_by("staff_id")
+    )
+    for staff in others:
+        user = staff.user
+        if user is None:
+            user = get_user_model().objects.create(username=f"demo-{staff.staff_id}".lower())
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            staff.user = user
+            staff.save(update_fields=["user"])
+        story = demo_referral_story(teller=teller, rm=user)
+        if story is not None:
+            return story
+    return None
