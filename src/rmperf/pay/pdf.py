@@ -18,7 +18,6 @@ from rmperf.pay.models import PayStatement
 from rmperf.pay.services import MONEY_FIELDS, PayExport
 
 PDF_VERB = "pay.statement.pdf"
-_money = money
 
 
 def _render(statement: PayStatement) -> bytes:
@@ -37,8 +36,8 @@ def _render(statement: PayStatement) -> bytes:
         [_("NPL ratio"), f"{statement.npl_ratio}"],
     ]
     fields = {f.name: f for f in PayStatement._meta.get_fields() if hasattr(f, "verbose_name")}
-    money = [
-        [str(fields[name].verbose_name), _money(getattr(statement, name))] for name in MONEY_FIELDS
+    amounts = [
+        [str(fields[name].verbose_name), money(getattr(statement, name))] for name in MONEY_FIELDS
     ]
     lines = [[_("Pay line"), _("Source"), _("Detail"), _("Amount")]]
     for ln in statement.lines.all():
@@ -48,7 +47,7 @@ def _render(statement: PayStatement) -> bytes:
                 ln.line_label,
                 source,
                 Paragraph(ln.portions_display or ln.detail or "", body),
-                _money(ln.amount),
+                money(ln.amount),
             ]
         )
     buf = io.BytesIO()
@@ -57,7 +56,7 @@ def _render(statement: PayStatement) -> bytes:
         Paragraph(_("Pay statement %(key)s") % {"key": statement.period}, title),
         Table(facts, colWidths=[140, 320], style=grid),
         Spacer(1, 10),
-        Table(money, colWidths=[200, 120], style=grid),
+        Table(amounts, colWidths=[200, 120], style=grid),
         Spacer(1, 10),
         Table(lines, colWidths=[90, 90, 220, 80], style=grid, repeatRows=1),
     ]
