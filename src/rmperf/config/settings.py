@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rmperf.pay",
     "rmperf.analysis",
     "rmperf.reviews",
+    "rmperf.teams",
 ]
 
 MIDDLEWARE = [

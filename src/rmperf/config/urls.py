@@ -28,6 +28,7 @@ urlpatterns = [
     path("feedback/", include("rmperf.feedback.urls")),
     path("pay/", include("rmperf.pay.urls")),
     path("reviews/", include("rmperf.reviews.urls")),
+    path("teams/", include("rmperf.teams.urls")),
     path("org/", include("rmperf.org.urls")),
     path("referrals/", include("rmperf.referrals.urls")),
     path("tasks/", include("rmperf.tasks.urls")),
