@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from rmperf.core.models import AuditEvent
 from rmperf.tasks.models import TaskKind, TaskStatus
@@ -117,7 +118,7 @@ def test_who_may_fill(small: Small) -> None:
             board_fill(actor=who.user, unit_id="TM1", kind=BoardKind.DAILY, day=WED)
     with pytest.raises(TeamsError, match="future"):
         board_fill(actor=small.tl1.user, unit_id="TM1", kind=BoardKind.DAILY,
-                   day=dt.date.today() + dt.timedelta(days=2))  # fmt: skip
+                   day=timezone.localdate() + dt.timedelta(days=2))  # fmt: skip
 
 
 def test_board_pages_by_role(small: Small) -> None:

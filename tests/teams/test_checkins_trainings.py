@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
+from django.utils import timezone
 
 from rmperf.core.models import AuditEvent
 from rmperf.tasks.models import TaskKind
@@ -109,7 +110,7 @@ def test_checkins_recorded_seen_and_audited(small: Small) -> None:
 def test_checkin_refusals(small: Small) -> None:
     other = make_task(staff=small.rm2, customer=small.c2, kind=TaskKind.BIRTHDAY, key="b")
     with pytest.raises(TeamsError) as exc:
-        checkin_record(actor=small.tl1.user, staff_id="RM1", day=dt.date.today()
+        checkin_record(actor=small.tl1.user, staff_id="RM1", day=timezone.localdate()
                        + dt.timedelta(days=1), note="  ", customer_id="C3",
                        task_id=other.pk)  # fmt: skip
     text = str(exc.value)
@@ -124,7 +125,7 @@ def test_checkin_refusals(small: Small) -> None:
 
 def test_team_page(small: Small) -> None:
     make_task(staff=small.rm1, customer=small.c1, kind=TaskKind.BIRTHDAY, key="late",
-              due=dt.date.today() - dt.timedelta(days=3))  # fmt: skip
+              due=timezone.localdate() - dt.timedelta(days=3))  # fmt: skip
     checkin_record(actor=small.tl1.user, staff_id="RM2", day=DAY, note="复盘")
     page = team_page(actor=small.tl1.user, team=small.team)
     rows = {m.staff.staff_id: m for m in page.members}
