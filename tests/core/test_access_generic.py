@@ -31,6 +31,7 @@ from tests.reviews.helpers import (
     review_in_alices_scope,
     talk_in_alices_scope,
 )
+from tests.teams.helpers import board_in_alices_scope
 
 #: For each URL kwarg, the object in alice's scope (and out of bob's) it takes.
 URL_KWARGS: dict[str, Callable[[Bank], str]] = {
@@ -59,6 +60,8 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "talk_id": lambda bank: str(talk_in_alices_scope(bank).pk),
     "review_id": lambda bank: str(review_in_alices_scope(bank).pk),
     "attachment_id": lambda bank: str(attachment_in_alices_scope(bank).pk),
+    "meeting": lambda bank: "daily",
+    "board_id": lambda bank: str(board_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -256,6 +259,14 @@ CASES: dict[str, Case] = {
     "api:reviews_talks_due": Case(out_of_scope=None),
     "api:reviews_selfreviews": Case(out_of_scope=None),
     "api:reviews_score": Case(method="post", ok_status=422, out_of_scope="bob"),
+    # Team rhythm: an RM is sent to their own team; the board forms without a lake or
+    # their fields come back to the board or the RM's page with why (302) after the
+    # lookups (bob: 404). With a lake: tests/teams.
+    "teams:index": Case(ok_status=302, out_of_scope=None),
+    "teams:board_fill": Case(method="post", in_scope="tina", ok_status=302, out_of_scope="bob"),
+    "teams:board_notes": Case(method="post", in_scope="tina", ok_status=302, out_of_scope="bob"),
+    "teams:checkin": Case(method="post", in_scope="tina", ok_status=302, out_of_scope="bob"),
+    "teams:training": Case(method="post", in_scope="tina", ok_status=302, out_of_scope="bob"),
     # ninja's root only exists to anchor the API's paths: 404 for everyone.
     "api:api-root": Case(ok_status=404, anonymous_status=404),
 }

@@ -106,6 +106,13 @@ def grow_tasks(bank: Bank, start: int, n: int) -> None:
         make_task(staff=bank.alice, customer=customers[i % 3], key=f"grow{i}", due=late)
 
 
+def grow_checkins(bank: Bank, start: int, n: int) -> None:
+    """n check-ins of tina with alice, each about a customer and a task (the team page)."""
+    from tests.teams.helpers import grow_checkins as grow
+
+    grow(bank, start, n)
+
+
 @dataclass(frozen=True)
 class ListPage:
     url: str
@@ -132,6 +139,8 @@ LIST_PAGES = [
     ListPage("/analysis/gaming/?period=2026Q3", "mike", grow_loads),
     ListPage("/feedback/", "mike", grow_rounds),
     ListPage("/feedback/", "alice", grow_rounds),
+    ListPage("/teams/TA1/", "tina", grow_checkins),
+    ListPage("/teams/staff/S-ALICE/", "tina", grow_checkins),
 ]
 
 

@@ -16,6 +16,7 @@ from rmperf.customers.models import Customer
 from rmperf.org.models import OrgUnit, Staff
 from rmperf.performance.models import SheetStatus, TargetLine, TargetSheet
 from rmperf.tasks.models import Task, TaskRun, TaskStatus
+from rmperf.teams.models import Board, BoardKind, CheckIn, Training
 from tests.factories import make_assignment, make_customer, make_staff, make_unit
 from tests.lakebuilder import LakeBuilder
 
@@ -137,3 +138,31 @@ def board_lake(path: Path) -> Path:
           {"staff_id": "RM2", "date": "2026-04-01", "kind": "certification", "name": "基金从业资格",
            "hours": "30.00"})  # fmt: skip
     return b.write(path)
+
+
+def board_in_alices_scope(bank: object) -> Board:
+    """A daily board of alice's team TA1 (tests/factories.py), for the generic suites."""
+    team = bank.team_a1  # type: ignore[attr-defined]
+    day = timezone.localdate()
+    board, _ = Board.objects.get_or_create(
+        team=team, kind=BoardKind.DAILY, day=day,
+        defaults={"covers_from": day - dt.timedelta(days=1),
+                  "covers_to": day - dt.timedelta(days=1), "aum_month": "2026-01"},
+    )  # fmt: skip
+    return board
+
+
+def grow_checkins(bank: object, start: int, n: int) -> None:
+    """n check-ins of tina with alice about her customers and tasks (query-count suites)."""
+    alice, tina = bank.alice, bank.tina  # type: ignore[attr-defined]
+    customers = (bank.c001, bank.c002)  # type: ignore[attr-defined]
+    for i in range(start, start + n):
+        task = make_task(staff=alice, customer=customers[i % 2], kind="birthday", key=f"g{i}")
+        CheckIn.objects.create(
+            staff=alice, leader=tina, day=timezone.localdate(), note=f"note {i}",
+            customer=customers[i % 2], task=task, created_at=timezone.now(),
+        )  # fmt: skip
+        Training.objects.create(
+            staff=alice, day=timezone.localdate(), kind="course", name=f"course {i}",
+            hours=Decimal(2), entered_at=timezone.now(),
+        )  # fmt: skip

@@ -307,7 +307,7 @@ def parse_hours(text: str) -> Decimal:
 
 
 def training_enter(
-    *, actor: Actor, staff_id: str, day: dt.date, kind: str, name: str, hours: Decimal
+    *, actor: Actor, staff_id: str, day: dt.date, kind: str, name: str, hours: Decimal | str
 ) -> Training:
     """A course attended or a certification obtained, for a person in scope."""
     if not _role_may(actor, TRAINING_ROLES):
@@ -330,7 +330,12 @@ def training_enter(
         problems.append(_("The day %(day)s is before %(name)s was hired (%(hired)s).")
                         % {"day": day.isoformat(), "name": staff.name,
                            "hired": staff.hired_on.isoformat()})  # fmt: skip
-    if problems:
+    parsed: Decimal | None = None
+    try:
+        parsed = parse_hours(str(hours))
+    except TeamsError as exc:
+        problems.append(str(exc))
+    if problems or parsed is None:
         raise TeamsError(" ".join(problems))
     with transaction.atomic(durable=True):
         record = Training(
@@ -338,7 +343,7 @@ def training_enter(
             day=day,
             kind=kind,
             name=name,
-            hours=hours,
+            hours=parsed,
             entered_by=user_of(actor),
             entered_at=timezone.now(),
         )
@@ -354,7 +359,7 @@ def training_enter(
                 "day": day.isoformat(),
                 "kind": kind,
                 "name": name,
-                "hours": str(hours),
+                "hours": str(parsed),
             },
         )
     return record

@@ -63,7 +63,8 @@ def _monday(day: dt.date) -> dt.date:
 
 @login_required
 @require_GET
-def board_view(request: HttpRequest, unit_id: str, kind: str) -> HttpResponse:
+def board_view(request: HttpRequest, unit_id: str, meeting: str) -> HttpResponse:
+    kind = meeting
     team = sel.team_get(actor=request.user, unit_id=unit_id)
     today = timezone.localdate()
     default = _monday(today) if kind == BoardKind.WEEKLY else today
@@ -79,13 +80,14 @@ def board_view(request: HttpRequest, unit_id: str, kind: str) -> HttpResponse:
 
 
 def _to_board(unit_id: str, kind: str, day: dt.date) -> HttpResponse:
-    url = reverse("teams:board", kwargs={"unit_id": unit_id, "kind": kind})
+    url = reverse("teams:board", kwargs={"unit_id": unit_id, "meeting": kind})
     return redirect(f"{url}?day={day.isoformat()}")
 
 
 @login_required
 @require_POST
-def board_fill_view(request: HttpRequest, unit_id: str, kind: str) -> HttpResponse:
+def board_fill_view(request: HttpRequest, unit_id: str, meeting: str) -> HttpResponse:
+    kind = meeting
     if kind not in BoardKind.values:
         raise Http404
     day = timezone.localdate()
@@ -100,7 +102,10 @@ def board_fill_view(request: HttpRequest, unit_id: str, kind: str) -> HttpRespon
 
 @login_required
 @require_POST
-def board_notes_view(request: HttpRequest, unit_id: str, kind: str, board_id: int) -> HttpResponse:
+def board_notes_view(
+    request: HttpRequest, unit_id: str, meeting: str, board_id: int
+) -> HttpResponse:
+    kind = meeting
     sel.team_get(actor=request.user, unit_id=unit_id)
     try:
         board = svc.board_notes_save(
@@ -156,7 +161,7 @@ def training_view(request: HttpRequest, staff_id: str) -> HttpResponse:
             day=_date(request.POST.get("day"), timezone.localdate()),
             kind=request.POST.get("kind", ""),
             name=request.POST.get("name", ""),
-            hours=svc.parse_hours(request.POST.get("hours", "")),
+            hours=request.POST.get("hours", ""),
         )
         messages.success(request, _("Training record entered."))
     except svc.TeamsError as exc:
