@@ -168,6 +168,26 @@ def _demo_reviews(logins: list[tuple[str, str, str]], quarter: str, today: dt.da
     )
 
 
+def _demo_teams(logins: list[tuple[str, str, str]]) -> None:
+    """The team rhythm (teams.demo): the RM's team leader fills the boards, checks in."""
+    from django.contrib.auth import get_user_model
+
+    from rmperf.teams.demo import demo_team_rhythm
+
+    found = {role: name for role, name, _n in logins if role in ("rm", "team_leader", "hr")}
+    if len(found) < 3:
+        raise SystemExit("error: the demo's team rhythm needs rm, team_leader and hr logins")
+    user_model = get_user_model()
+    users = {role: user_model.objects.get(username=name) for role, name in found.items()}
+    story = demo_team_rhythm(
+        leader=users["team_leader"], hr=users["hr"], rm_staff_id=users["rm"].staff.staff_id
+    )
+    print(
+        f"team {story.daily.team_id}: 晨会 board of {story.daily.day} "
+        f"({story.daily.covers_to} reviewed) and Monday review of {story.weekly.day} filled"
+    )
+
+
 def _last_closed_quarter(today: dt.date) -> str:
     """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
     q = (today.month - 1) // 3  # quarters before this one in the year
@@ -298,6 +318,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _demo_goals(logins, case_rm=CASE_RM_STAFF_ID)
     _demo_feedback(logins)
     _demo_reviews(logins, quarter, today)
+    _demo_teams(logins)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")
     for role, username, name in logins:

@@ -4,6 +4,7 @@ accept or comment on, and the branch manager's desk one to approve after that.""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -14,6 +15,9 @@ from rmperf.performance.models import TargetSheet
 from rmperf.performance.selectors import scorecards_current
 from rmperf.performance.services.goals import TargetInput, staff_card_name
 from rmperf.performance.services.targets import target_sheet_propose
+
+#: Points the demo's sheet moves between the first two lines with a weight_range.
+SHIFT = 2
 
 
 def demo_goals_story(*, leader: Any, rm_staff_id: str) -> TargetSheet | None:
@@ -28,6 +32,16 @@ def demo_goals_story(*, leader: Any, rm_staff_id: str) -> TargetSheet | None:
     if name is None:
         return None
     lines = []
+    # The first two lines with a weight_range trade SHIFT points (一人一表's per-person
+    # weights), so the sheet still sums to the card's 100.
+    ranged = [ln for ln in cards[name].policy.lines if ln.weight_range is not None][:2]
+    weights: dict[str, Decimal] = {}
+    if len(ranged) == 2:
+        (a, b), shift = ranged, Decimal(SHIFT)
+        _a_lo, a_hi = a.weight_range or (a.weight, a.weight)
+        b_lo, _b_hi = b.weight_range or (b.weight, b.weight)
+        if a.weight + shift <= a_hi and b.weight - shift >= b_lo and a.indicator and b.indicator:
+            weights = {a.indicator: a.weight + shift, b.indicator: b.weight - shift}
     for line in cards[name].policy.lines:
         spec = line.target if isinstance(line, RatioLine | BandsLine) else None
         if (
@@ -36,7 +50,9 @@ def demo_goals_story(*, leader: Any, rm_staff_id: str) -> TargetSheet | None:
             and spec.value is not None
             and line.indicator is not None
         ):
-            lines.append(TargetInput(line.indicator, spec.value))
+            lines.append(
+                TargetInput(line.indicator, spec.value, weight=weights.get(line.indicator))
+            )
     if not lines:
         return None
     return target_sheet_propose(
