@@ -22,7 +22,7 @@ from rmperf.core.models import AuditEvent
 from rmperf.tasks.models import TaskKind, TaskStatus
 from rmperf.teams.models import Board, BoardKind
 from rmperf.teams.selectors import board_page
-from rmperf.teams.services import TeamsError, board_fill, board_notes_save
+from rmperf.teams.services import TeamsError, board_fill, board_notes_save, board_window
 from tests.teams.helpers import Small, board_lake, build_small, make_sheet, make_task
 
 WED = dt.date(2026, 9, 16)  # reviews Tuesday 09-15
@@ -68,6 +68,14 @@ def test_daily_board_figures(small: Small) -> None:
     # Team totals: 3,799.50 − 300.00 = 3,499.50; 1 account; 2 questions.
     assert (event.after["new_assets"], event.after["new_accounts"],
             event.after["open_questions"]) == ("3499.50", 1, 2)  # fmt: skip
+
+
+def test_the_day_reviewed_follows_the_working_day_calendar() -> None:
+    # 2026-09-20 is a Sunday worked to make up for the National Day holiday (10-01 … 10-07).
+    assert board_window(kind=BoardKind.DAILY, day=MON) == (dt.date(2026, 9, 20),) * 2
+    assert board_window(kind=BoardKind.DAILY, day=dt.date(2026, 10, 8)) == (
+        dt.date(2026, 9, 30), dt.date(2026, 9, 30))  # fmt: skip
+    assert board_window(kind=BoardKind.DAILY, day=WED) == (dt.date(2026, 9, 15),) * 2
 
 
 def test_weekly_review_figures_and_monday_rule(small: Small) -> None:
