@@ -39,14 +39,14 @@ def demo_team_rhythm(*, leader: Any, hr: Any, rm_staff_id: str) -> RhythmStory:
     monday = today - dt.timedelta(days=today.weekday())
     daily = board_fill(actor=leader, unit_id=rm.unit_id, kind=BoardKind.DAILY, day=today)
     if not daily.notes:
-        board_notes_save(
+        daily = board_notes_save(
             actor=leader,
             board_id=daily.pk,
             notes="昨日新增资产与开户数已过；客户疑问逐条认领，今日下班前回复。",
         )
     weekly = board_fill(actor=leader, unit_id=rm.unit_id, kind=BoardKind.WEEKLY, day=monday)
     if not weekly.notes:
-        board_notes_save(
+        weekly = board_notes_save(
             actor=leader,
             board_id=weekly.pk,
             notes="上周对照目标复盘：落后指标各自说明原因与本周措施；16日前完成当月任务。",
