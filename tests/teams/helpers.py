@@ -38,7 +38,7 @@ class Small:
     c3: Customer
 
     def client(self, staff: Staff) -> Client:
-        c = Client()
+        c = Client(HTTP_ACCEPT_LANGUAGE="en")
         assert staff.user is not None
         c.force_login(staff.user)
         return c
