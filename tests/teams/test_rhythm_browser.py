@@ -4,7 +4,8 @@
    review one after another; her result stays hidden (anonymity) after the first and the
    second response and appears after the third.
 2. The 晨会 board: the team leader fills the board from the lake, types the meeting's notes;
-   the RM reads the figures and the notes without the forms.
+   the RM reads the figures and the notes without the forms (the leader's view is saved
+   as docs/screens/team-board-zh.png).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.e2e.test_browser import PASSWORD, browser, page  # noqa: F401 - share
 from tests.factories import Bank, make_staff
 from tests.teams.helpers import board_lake, build_small
 
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -109,6 +111,8 @@ def test_the_morning_board_in_the_browser(
     page.click("#notes-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "王一跟进C5" in page.locator("#notes").input_value()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / "team-board-zh.png"), full_page=True)
 
     _sign_in(page, base, "rm1", url)
     assert page.locator("#board-total .assets").inner_text() == "3499.50"
