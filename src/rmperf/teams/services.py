@@ -24,7 +24,7 @@ from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
 from rmperf.customers.models import Customer
-from rmperf.engine.analysis.calendar import working_day_set
+from rmperf.engine.analysis.calendar import CalendarError, working_day_set
 from rmperf.engine.lake import Lake
 from rmperf.engine.rhythm import book_days, book_month_end_aum
 from rmperf.lakes.selectors import lake_current
@@ -78,7 +78,7 @@ def board_window(*, kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
         raise TeamsError(_("Unknown meeting kind %(kind)s.") % {"kind": kind})
     try:
         days = working_day_set(day - dt.timedelta(days=20), day - dt.timedelta(days=1))
-    except Exception as exc:  # the calendar does not cover the year
+    except CalendarError as exc:  # the calendar does not cover the year
         raise TeamsError(str(exc)) from exc
     if not days:
         raise TeamsError(_("No working day in the 20 days before %(day)s.")
