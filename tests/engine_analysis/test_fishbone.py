@@ -349,3 +349,21 @@ def test_cli_explain_fishbone(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bad.write_text("process:\n  max_missed_share: '2'\n", encoding="utf-8")
     assert main([*argv, "--fishbone", "--fishbone-policy", str(bad)]) == 2
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_committed_schema_is_current() -> None:
+    import json
+
+    from rmperf.engine.analysis.policy import FishbonePolicy
+    from rmperf.engine.policy import policy_json_schema
+
+    schema = policy_json_schema(FishbonePolicy)
+    schema["$id"] = "https://rmperf.example/schemas/fishbone.schema.json"
+    path = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "fishbone.schema.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == schema, f"{path} is stale"
+
+
+def test_shipped_file_matches_the_model_defaults() -> None:
+    from rmperf.engine.analysis.policy import FishbonePolicy
+
+    assert load_fishbone_policy().policy == FishbonePolicy()

@@ -44,7 +44,9 @@ _GAMING_TEXTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
     (
         re.compile(
             r"^month_end >= (?P<ratio>\S+) x average and spike >= (?P<spike>\S+); "
-            r"next average keeps <= (?P<keeps>\S+) of the spike$"
+            r"next average keeps <= (?P<keeps>\S+) of the spike"
+            r"(?:; per RM and month >= (?P<customers>\d+) customers and >= (?P<book>\S+) "
+            r"of the book)?$"
         ),
         lambda m: (
             gettext(
@@ -52,16 +54,31 @@ _GAMING_TEXTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
                 "%(spike)s; the next month's average keeps at most %(keeps)s of the rise"
             )
             % m.groupdict()
+            + (
+                gettext(
+                    "; per RM and month at least %(customers)s customers and %(book)s of the book"
+                )
+                % m.groupdict()
+                if m.group("customers")
+                else ""
+            )
         ),
     ),
     (
         re.compile(
             r"^share of the last (?P<days>\d+) days > (?P<share>\S+)"
-            r"(?: \(>= (?P<loans>\d+) loans\))?$"
+            r"(?: \(>= (?P<loans>\d+) loans\))?"
+            r"(?:; > (?P<count_share>\S+) of the loans, >= (?P<tail>\d+) of them)?$"
         ),
         lambda m: (
             gettext("share disbursed in the last %(days)s days > %(share)s") % m.groupdict()
             + (gettext(" (at least %(loans)s loans)") % m.groupdict() if m.group("loans") else "")
+            + (
+                gettext("; more than %(count_share)s of the loans, at least %(tail)s of them")
+                % m.groupdict()
+                if m.group("count_share")
+                else ""
+            )
         ),
     ),
     (

@@ -186,7 +186,11 @@ def load_workload_policy(path: Path | str | None = None) -> LoadedPolicy[Workloa
 
 class BalancePump(PolicyModel):
     """时点冲量: a month-end balance far above the month's average daily balance, gone
-    again in the next month's average daily balance."""
+    again in the next month's average daily balance. One customer's spike happens in any
+    book (a bonus paid in, a house sold); an RM is flagged for a month only when at least
+    `min_customers` customers of their book spike at that month's end and they are at
+    least `min_book_share` of it (the book: the RM's customers that day with a balance row
+    in the categories that month)."""
 
     enabled: bool = True
     months: Literal["every_month", "quarter_end"] = "every_month"
@@ -194,15 +198,21 @@ class BalancePump(PolicyModel):
     min_ratio: Decimal = Field(Decimal("1.5"), gt=1, decimal_places=4)
     min_spike: Decimal = Field(Decimal("100000.00"), gt=0, decimal_places=2)
     min_reversal: Decimal = Field(Decimal("0.8"), gt=0, le=1, decimal_places=4)
+    min_customers: int = Field(10, ge=1)
+    min_book_share: Decimal = Field(Decimal("0.04"), ge=0, le=1, decimal_places=4)
 
 
 class LoanBunching(PolicyModel):
-    """Loan disbursements bunched in the period's last days."""
+    """Loan disbursements bunched in the period's last days: more than `max_share` of the
+    amount and more than `max_count_share` of the loans, with at least `min_tail_loans`
+    loans in those days (one large loan signed late is not a bunch)."""
 
     enabled: bool = True
     last_days: int = Field(10, ge=1, le=90)
     max_share: Decimal = Field(Decimal("0.4"), gt=0, lt=1, decimal_places=4)
+    max_count_share: Decimal = Field(Decimal("0.4"), ge=0, lt=1, decimal_places=4)
     min_loans: int = Field(3, ge=1)
+    min_tail_loans: int = Field(3, ge=1)
 
 
 class SplitTransactions(PolicyModel):
@@ -348,6 +358,7 @@ class ProcessBone(Bone):
     is above `max_overrun_share`; the requests received in the period not resolved within
     `response_hours`, found when their share is above `max_missed_share`."""
 
+    applies_to: tuple[Perspective, ...] = Field(("financial", "customer", "process"), min_length=1)
     loan_approval_days: int = Field(15, ge=1, le=3650)
     max_overrun_share: Decimal = Field(Decimal("0.25"), ge=0, lt=1, decimal_places=4)
     response_hours: int = Field(24, ge=1, le=8760)
