@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from rmperf.engine.analysis import detect_gaming, load_gaming_policy
@@ -360,3 +361,57 @@ def test_loan_bunching_defaults_need_count_and_amount(tmp_path: Path) -> None:
     assert set(flags) == {"RM1"}
     assert flags["RM1"]["measure"] == "0.6000 of 500000.00"
     assert sorted(json.loads(e["row_key"])["loan_id"] for e in evidence) == ["L03", "L04", "L05"]
+
+
+# --- tasks closed in bulk without an interaction ------------------------------------------
+
+
+def _tasks(rows: list[tuple[str, str, str, str, str, bool]]) -> pa.Table:
+    from rmperf.engine.analysis import TASKS_SCHEMA
+
+    names = TASKS_SCHEMA.names
+    cols = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    for n in ("created_on", "closed_on"):
+        cols[n] = [dt.date.fromisoformat(str(v)) for v in cols[n]]
+    return pa.table(cols, schema=TASKS_SCHEMA)
+
+
+def test_bulk_task_closing(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    for i in range(12):
+        b.customer(f"K{i:02d}")
+    # RM1 closes 10 tasks on 20 August: 2 have a contact, 8 of 10 = 0.8 bare: a bulk day.
+    # K00 was visited on 10 August (in the lake); K01's contact was logged in the app.
+    b.add(
+        "interactions",
+        {"customer_id": "K00", "staff_id": "RM1", "ts": "2026-08-10T10:00:00+08:00",
+         "channel": "visit", "outcome": "done"},
+        # A contact by someone else, and one before the task was created: neither counts.
+        {"customer_id": "K02", "staff_id": "RM2", "ts": "2026-08-12T10:00:00+08:00",
+         "channel": "visit", "outcome": "done"},
+        {"customer_id": "K03", "staff_id": "RM1", "ts": "2026-07-31T10:00:00+08:00",
+         "channel": "phone", "outcome": "done"},
+    )  # fmt: skip
+    rows = [(f"T{i}", "RM1", f"K{i:02d}", "2026-08-01", "2026-08-20", i == 1) for i in range(10)]
+    # RM2 closes 10 the same day with 3 contacts logged: 7 of 10 = 0.7 < 0.8: not flagged.
+    rows += [(f"U{i}", "RM2", f"K{i:02d}", "2026-08-01", "2026-08-20", i < 3) for i in range(10)]
+    # RM1 closes 9 bare ones on 21 August: fewer than 10 that day.
+    rows += [(f"V{i}", "RM1", f"K{i:02d}", "2026-08-01", "2026-08-21", False) for i in range(9)]
+    # Closed on 1 October: outside the period.
+    rows += [(f"W{i}", "RM2", f"K{i:02d}", "2026-09-01", "2026-10-01", False) for i in range(10)]
+    lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
+    loaded = load_gaming_policy()
+    result = detect_gaming(
+        lake, period=Q3, policy=loaded.policy, policy_version="v", tasks=_tasks(rows)
+    )
+    flags = [f for f in result.flags.to_pylist() if f["kind"] == "bulk_task_closing"]
+    assert [(f["staff_id"], f["instances"], f["measure"]) for f in flags] == [("RM1", 1, "1 days")]
+    evidence = [e for e in result.evidence.to_pylist() if e["kind"] == "bulk_task_closing"]
+    assert len(evidence) == 10 and {e["instance"] for e in evidence} == {"RM1@2026-08-20"}
+    t0 = next(json.loads(e["row_values"]) for e in evidence if e["customer_id"] == "K00")
+    assert t0["lake_interactions"] == "1" and t0["logged_in_app"] == "no"
+    t3 = next(json.loads(e["row_values"]) for e in evidence if e["customer_id"] == "K03")
+    assert t3["lake_interactions"] == "0"
+    # Without tasks (the CLI) the rule is not judged.
+    plain = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
+    assert "bulk_task_closing" not in plain.flags.column("kind").to_pylist()

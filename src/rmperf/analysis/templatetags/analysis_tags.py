@@ -41,6 +41,20 @@ _GAMING_TEXTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
     ),
     (re.compile(r"^(?P<n>\d+) groups$"), lambda m: gettext("%(n)s groups") % m.groupdict()),
     (re.compile(r"^(?P<n>\d+) circles$"), lambda m: gettext("%(n)s circles") % m.groupdict()),
+    (re.compile(r"^(?P<n>\d+) days$"), lambda m: gettext("%(n)s days") % m.groupdict()),
+    (
+        re.compile(
+            r"^>= (?P<tasks>\d+) tasks closed on one day, >= (?P<share>\S+) of them without an "
+            r"interaction$"
+        ),
+        lambda m: (
+            gettext(
+                "at least %(tasks)s tasks closed on one day, at least %(share)s of them without "
+                "an interaction"
+            )
+            % m.groupdict()
+        ),
+    ),
     (
         re.compile(
             r"^month_end >= (?P<ratio>\S+) x average and spike >= (?P<spike>\S+); "

@@ -16,6 +16,7 @@ from rmperf.engine.analysis.fishbone import (
 from rmperf.engine.analysis.gaming import (
     EVIDENCE_SCHEMA,
     FLAG_SCHEMA,
+    TASKS_SCHEMA,
     GamingResult,
     detect_gaming,
 )
@@ -41,6 +42,7 @@ from rmperf.engine.analysis.workload import workload, workload_schema
 __all__ = [
     "EVIDENCE_SCHEMA",
     "FLAG_SCHEMA",
+    "TASKS_SCHEMA",
     "CalendarError",
     "CustomerLoad",
     "Fishbone",

@@ -27,8 +27,13 @@ the referral's creation date):
   colleague) or A→B, B→C, C→A (a circle; with max_length 3), each made by the previous
   one's receiver at or after it, the staff distinct, the last made in the period and at
   most window_days business dates after the first. Every member is flagged.
-- tasks closed in bulk without an interaction: the lake holds no app tasks, so this rule
-  belongs to the app (docs/analysis.md).
+- bulk_task_closing: tasks live in the app, which passes the tasks marked done
+  (TASKS_SCHEMA; `logged`: an interaction logged in the app by the RM with the task's
+  customer between its creation and its closing). A task is bare when it is not logged
+  and the lake's `interactions` hold none by the RM with the customer on a business date
+  from created_on to closed_on. An RM's day is a bulk closing when they closed at least
+  min_tasks tasks that day and at least min_bare_share of them are bare; each such day is
+  an instance. Without tasks (the CLI) the rule is not judged.
 """
 
 from __future__ import annotations
@@ -60,8 +65,34 @@ from rmperf.engine.periods import Period
 if TYPE_CHECKING:
     from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 
-GAMING_TABLES = ("assignments", "balances", "loans", "transactions", "referrals", "customers")
-RULES = ("balance_pump", "loan_bunching", "split_transactions", "circular_referrals")
+GAMING_TABLES = (
+    "assignments",
+    "balances",
+    "loans",
+    "transactions",
+    "referrals",
+    "customers",
+    "interactions",
+)
+RULES = (
+    "balance_pump",
+    "loan_bunching",
+    "split_transactions",
+    "circular_referrals",
+    "bulk_task_closing",
+)
+
+#: The tasks the app passes for bulk_task_closing: those marked done in the period.
+TASKS_SCHEMA = pa.schema(
+    [
+        pa.field("task_id", pa.string(), nullable=False),
+        pa.field("staff_id", pa.string(), nullable=False),
+        pa.field("customer_id", pa.string(), nullable=False),
+        pa.field("created_on", pa.date32(), nullable=False),
+        pa.field("closed_on", pa.date32(), nullable=False),
+        pa.field("logged", pa.bool_(), nullable=False),
+    ]
+)
 PLACES4 = Decimal("0.0001")
 
 FLAG_SCHEMA = pa.schema(
@@ -115,10 +146,16 @@ class GamingResult:
 
 
 def detect_gaming(
-    lake: Lake, *, period: Period, policy: GamingPolicy, policy_version: str
+    lake: Lake,
+    *,
+    period: Period,
+    policy: GamingPolicy,
+    policy_version: str,
+    tasks: pa.Table | None = None,
 ) -> GamingResult:
     """Every enabled rule over the period; flags ordered by (staff_id, rule), evidence by
-    (staff_id, rule, instance, table, row_key)."""
+    (staff_id, rule, instance, table, row_key). `tasks` (TASKS_SCHEMA), from the app, for
+    bulk_task_closing; None: that rule is not judged."""
     flags: list[Flag] = []
     with lake_session(lake, GAMING_TABLES) as engine:
         if policy.balance_pump.enabled:
@@ -129,6 +166,8 @@ def detect_gaming(
             flags += _split_transactions(engine, period, policy)
         if policy.circular_referrals.enabled:
             flags += _circular_referrals(engine, period, policy)
+        if policy.bulk_task_closing.enabled and tasks is not None:
+            flags += _bulk_task_closing(engine, period, policy, tasks)
     flags.sort(key=lambda f: (f.staff_id, f.rule))
     flag_cols: dict[str, list[object]] = {f.name: [] for f in FLAG_SCHEMA}
     ev_cols: dict[str, list[object]] = {f.name: [] for f in EVIDENCE_SCHEMA}
@@ -462,4 +501,61 @@ def _circular_referrals(engine: DuckDBBackend, period: Period, policy: GamingPol
                 flag.evidence.extend(evs)
     for f in flags.values():
         f.measure = f"{f.instances} circles"
+    return list(flags.values())
+
+
+# --- tasks closed in bulk without an interaction ------------------------------------------
+
+
+def _bulk_task_closing(
+    engine: DuckDBBackend, period: Period, policy: GamingPolicy, tasks: pa.Table
+) -> list[Flag]:
+    rule = policy.bulk_task_closing
+    if tasks.schema != TASKS_SCHEMA:
+        tasks = tasks.select(TASKS_SCHEMA.names).cast(TASKS_SCHEMA)
+    engine.con.register("gaming_tasks", tasks)
+    try:
+        found = rows(
+            engine,
+            "WITH t AS (SELECT * FROM gaming_tasks "  # noqa: S608 - quoted literals, validated policy values
+            f"WHERE closed_on BETWEEN {date_lit(period.start)} AND {date_lit(period.end)}) "
+            "SELECT t.task_id, t.staff_id, t.customer_id, t.created_on, t.closed_on, t.logged, "
+            "count(i.customer_id) AS contacts FROM t LEFT JOIN rm_valid_interactions i "
+            "ON i.customer_id = t.customer_id AND i.staff_id = t.staff_id "
+            f"AND {business_date('i.ts', policy.time_zone)} BETWEEN t.created_on AND t.closed_on "
+            "GROUP BY ALL ORDER BY t.staff_id, t.closed_on, t.task_id",
+        )
+    finally:
+        engine.con.unregister("gaming_tasks")
+    days: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in found:
+        days[(str(r["staff_id"]), str(r["closed_on"]))].append(r)
+    threshold = (
+        f">= {rule.min_tasks} tasks closed on one day, >= {rule.min_bare_share} of them "
+        "without an interaction"
+    )
+    flags: dict[str, Flag] = {}
+    for (sid, day), closed in sorted(days.items()):
+        bare = [r for r in closed if not r["logged"] and int(r["contacts"]) == 0]
+        if len(closed) < rule.min_tasks or len(bare) < rule.min_bare_share * len(closed):
+            continue
+        flag = flags.setdefault(sid, Flag(sid, "bulk_task_closing", "", threshold))
+        flag.instances += 1
+        for r in closed:
+            flag.evidence.append(
+                Evidence(
+                    str(r["customer_id"]),
+                    f"{sid}@{day}",
+                    "tasks",
+                    {"task_id": str(r["task_id"])},
+                    {
+                        "created_on": _s(r["created_on"]),
+                        "closed_on": _s(r["closed_on"]),
+                        "logged_in_app": "yes" if r["logged"] else "no",
+                        "lake_interactions": str(r["contacts"]),
+                    },
+                )
+            )
+    for f in flags.values():
+        f.measure = f"{f.instances} days"
     return list(flags.values())

@@ -235,6 +235,17 @@ class CircularReferrals(PolicyModel):
     max_length: Literal[2, 3] = 3
 
 
+class BulkTaskClosing(PolicyModel):
+    """Tasks closed in bulk without an interaction: on one day an RM marks at least
+    `min_tasks` tasks done, and at least `min_bare_share` of them have no interaction by
+    the RM with the task's customer from the task's creation to that day (logged in the
+    app, or in the lake's `interactions`). Tasks live in the app: the CLI cannot judge it."""
+
+    enabled: bool = True
+    min_tasks: int = Field(10, ge=2)
+    min_bare_share: Decimal = Field(Decimal("0.8"), gt=0, le=1, decimal_places=4)
+
+
 class GamingPolicy(PolicyModel):
     """Thresholds of the gaming-detection rules. A flag is for a manager's review: it never
     changes a score."""
@@ -244,6 +255,7 @@ class GamingPolicy(PolicyModel):
     loan_bunching: LoanBunching = LoanBunching()
     split_transactions: SplitTransactions = SplitTransactions()
     circular_referrals: CircularReferrals = CircularReferrals()
+    bulk_task_closing: BulkTaskClosing = BulkTaskClosing()
 
 
 @rule("balance_categories_known")
@@ -283,7 +295,13 @@ def _gaming_time_zone(p: GamingPolicy) -> Found:
 
 @rule("no_rule_enabled", Severity.WARNING)
 def _no_rule_enabled(p: GamingPolicy) -> Found:
-    parts = (p.balance_pump, p.loan_bunching, p.split_transactions, p.circular_referrals)
+    parts = (
+        p.balance_pump,
+        p.loan_bunching,
+        p.split_transactions,
+        p.circular_referrals,
+        p.bulk_task_closing,
+    )
     if not any(part.enabled for part in parts):
         yield "every rule is disabled: nothing will be flagged", ()
 
