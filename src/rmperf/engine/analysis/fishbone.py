@@ -458,7 +458,9 @@ def _external(
         str(r["unit_id"]): (str(r["kind"]), r["parent_id"] and str(r["parent_id"]))
         for r in rows(engine, "SELECT unit_id, kind, parent_id FROM rm_valid_org_units")
     }
-    mine = {units[u][0]: u for u in _ancestors(units, unit_id)}
+    mine: dict[str, str] = {}
+    for u in _ancestors(units, unit_id):  # nearest first: the RM's own branch and region
+        mine.setdefault(units[u][0], u)
     previous = period.previous()
     months = {**dict.fromkeys(period.months, "current"), **dict.fromkeys(previous.months, "prior")}
     sums = rows(
