@@ -134,3 +134,10 @@ def test_plain_numbers() -> None:
     assert plain(Decimal("0.333333")) == "0.333333"
     assert plain(Decimal("2500.50")) == "2500.5"
     assert plain(None) == ""
+
+
+@pytest.mark.django_db
+def test_no_result_yet(ready: Bank, client_as: Callable[[str], Client]) -> None:
+    page = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="fishbone-problem"' in page and "No result for this period yet." in page
+    assert client_as("bob").get(URL).status_code == 404

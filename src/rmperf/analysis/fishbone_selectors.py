@@ -2,8 +2,9 @@
 the engine (engine/analysis/fishbone.py) on the lake in use, under the fishbone and
 segmentation policies in force, with the RM's task figures from the tasks app.
 
-Access is the result's: `RmResult.objects.restrict(actor, VIEW)` — the RM sees their own,
-a manager their subtree's; out of scope answers 404 like missing. Nothing is stored: the
+Access is the scorecard page's: the RM must be visible to the actor (performance's
+`staff_visible`: themself, or one of a manager's subtree), and the result is read through
+`RmResult.objects.restrict(actor, VIEW)`; out of scope answers 404 like missing. Nothing is stored: the
 attribution is computed on demand and kept in the cache for as long as its inputs (the
 lake import, the scoring run, the policies, the tasks) stay the same.
 """
@@ -37,7 +38,9 @@ from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current
+from rmperf.org.models import Staff
 from rmperf.performance.models import LineResult, RmResult
+from rmperf.performance.selectors import staff_visible
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
 from rmperf.tasks.models import Task, TaskStatus
@@ -146,7 +149,8 @@ class GapView:
 
 @dataclass
 class FishbonePage:
-    result: RmResult
+    staff: Staff
+    result: RmResult | None
     period_key: str
     policy_version: str = ""
     bones: list[BoneView] = field(default_factory=list)
@@ -160,15 +164,14 @@ class FishbonePage:
         return sum(1 for g in self.gaps if g.short)
 
 
-def result_for(*, actor: Actor, period_key: str, staff_id: str) -> RmResult:
+def result_for(*, actor: Actor, period_key: str, staff_id: str) -> RmResult | None:
+    """The RM's result for the period as the actor may see it (None: none yet)."""
     found: RmResult | None = (
         RmResult.objects.restrict(actor, Action.VIEW)
         .select_related("staff", "period", "run")
         .filter(period__key=period_key, staff_id=staff_id)
         .first()
     )
-    if found is None:
-        raise Http404
     return found
 
 
@@ -195,13 +198,18 @@ def _lake(time_zone: str) -> Lake | None:
 
 
 def fishbone_page(*, actor: Actor, period_key: str, staff_id: str) -> FishbonePage:
-    """The RM's fishbone for the period (404 out of scope), or the page with a problem."""
-    result = result_for(actor=actor, period_key=period_key, staff_id=staff_id)
-    page = FishbonePage(result=result, period_key=period_key)
+    """The RM's fishbone for the period (404 out of scope: the scorecard's own rule), or
+    the page with a problem (no result yet, no lake)."""
+    staff = staff_visible(actor=actor, staff_id=staff_id)
     try:
         period = Period.parse(period_key)
     except ValueError:
         raise Http404 from None
+    result = result_for(actor=actor, period_key=period.key, staff_id=staff.staff_id)
+    page = FishbonePage(staff=staff, result=result, period_key=period.key)
+    if result is None:
+        page.problem = _("No result for this period yet.")
+        return page
     lines = list(
         LineResult.objects.restrict(actor, Action.VIEW)
         .filter(result=result)

@@ -1,6 +1,6 @@
 """The fishbone (鱼骨图) page: an RM's gaps to target attributed to skills, process,
 external environment, customer mix and effort, with the rows behind each bone. The RM
-sees their own, a manager their subtree's (the result's restrict()); a thin view over
+sees their own, a manager their subtree's (as the scorecard page); a thin view over
 fishbone_selectors."""
 
 from __future__ import annotations
@@ -21,5 +21,5 @@ def fishbone_view(request: HttpRequest, period_key: str, staff_id: str) -> HttpR
     return render(
         request,
         "analysis/fishbone.html",
-        {"page": page, "staff": page.result.staff, "diagram": diagram(page.bones)},
+        {"page": page, "staff": page.staff, "diagram": diagram(page.bones)},
     )
