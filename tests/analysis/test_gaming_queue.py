@@ -2,8 +2,10 @@
 (tests/analysis/lake.py). Worked by hand: alice disbursed 20 loans in 2026Q3 —
 8 × 100,000.00 (15 July), 6 × 100,000.00 (10 August), 6 × 1,000,000.00 (28 September) —
 so the last 10 days (21–30 September) hold 6,000,000.00 of 7,400,000.00 = 0.8108 > 0.4
-with at least 3 loans: one loan-bunching flag, its evidence the 6 loans of 28 September.
-Nothing else fires (no balances, transactions or referrals in the lake)."""
+with at least 3 loans. By count they are 6 of 20 = 0.3, not more than the default 0.4:
+the gaming policy in force here lowers max_count_share to 0.25 (a bank may), and there is
+one loan-bunching flag, its evidence the 6 loans of 28 September. Nothing else fires (no
+balances, transactions or referrals in the lake)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Callable
 import pytest
 from django.http import Http404
 from django.test import Client
+from django.utils import timezone
 
 from rmperf.analysis.models import FlagStatus, GamingEvidence, GamingFlag
 from rmperf.analysis.services import (
@@ -22,7 +25,19 @@ from rmperf.analysis.services import (
     gaming_run,
 )
 from rmperf.core.models import AuditEvent
+from rmperf.policies.models import PolicyStatus, PolicyVersion
+from rmperf.policies.services import policy_validate
 from tests.factories import Bank
+
+GAMING = 'loan_bunching: {max_count_share: "0.25"}\n'
+
+
+@pytest.fixture(autouse=True)
+def gaming_policy(db: None) -> None:
+    PolicyVersion.objects.create(
+        kind="gaming", label="count-0.25", yaml_text=GAMING, status=PolicyStatus.ACTIVE,
+        digest=policy_validate(kind="gaming", yaml_text=GAMING), created_at=timezone.now(),
+    )  # fmt: skip
 
 
 def test_the_run_stores_the_flag_with_its_evidence_rows(ready: Bank) -> None:

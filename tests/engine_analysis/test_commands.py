@@ -44,11 +44,14 @@ def test_workload_writes_csv(lake: Path, tmp_path: Path) -> None:
 
 def test_gaming_writes_flags_and_evidence(lake: Path, tmp_path: Path) -> None:
     out, evidence = tmp_path / "flags.parquet", tmp_path / "evidence.csv"
+    # One customer's spike flags the RM only below the default 10 customers per RM-month.
+    policy = tmp_path / "gaming.yaml"
+    policy.write_text("balance_pump: {min_customers: 1}\n", encoding="utf-8")
     code = main(
         [
             "gaming",
             *("--lake", str(lake), "--period", "2026Q3", "--today", TODAY),
-            *("--out", str(out), "--evidence", str(evidence)),
+            *("--out", str(out), "--evidence", str(evidence), "--policy", str(policy)),
         ]
     )
     assert code == 0

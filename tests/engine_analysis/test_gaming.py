@@ -1,5 +1,7 @@
 """Gaming detection on hand-built lakes: each rule fires at its threshold and not just
-past it (defaults of src/rmperf/policies/defaults/gaming.yaml, docs/analysis.md)."""
+past it (defaults of src/rmperf/policies/defaults/gaming.yaml, docs/analysis.md). The
+per-customer conditions of 时点冲量 and the amount share of loan bunching are tested with
+the RM-level thresholds at 1 (PER_CUSTOMER); the defaults have tests of their own."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from rmperf.engine.analysis import detect_gaming, load_gaming_policy
@@ -19,10 +22,26 @@ TODAY = dt.date(2026, 11, 23)
 Q3 = Period.parse("2026Q3")
 
 
-def run(b: LakeBuilder, tmp: Path, rule: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Flags of `rule` by staff_id, and that rule's evidence rows."""
+#: The per-customer conditions alone: any spiking customer flags their RM; one loan in
+#: the last days is enough by count.
+PER_CUSTOMER = """
+balance_pump: {min_customers: 1, min_book_share: "0"}
+loan_bunching: {max_count_share: "0", min_tail_loans: 1}
+"""
+
+
+def run(
+    b: LakeBuilder, tmp: Path, rule: str, policy: str | None = PER_CUSTOMER
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Flags of `rule` by staff_id, and that rule's evidence rows (`policy`: YAML text, or
+    None for the shipped defaults)."""
     lake = Lake(b.write(tmp / "lake"), today=TODAY)
-    loaded = load_gaming_policy()
+    if policy is None:
+        loaded = load_gaming_policy()
+    else:
+        path = tmp / "gaming.yaml"
+        path.write_text(policy, encoding="utf-8")
+        loaded = load_gaming_policy(path)
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version=loaded.version)
     flags = {f["staff_id"]: f for f in result.flags.to_pylist() if f["kind"] == rule}
     evidence = [e for e in result.evidence.to_pylist() if e["kind"] == rule]
@@ -60,9 +79,11 @@ def test_balance_pump(tmp_path: Path) -> None:
     assert instances == ["P1@2026-07", "P2@2026-07", "P4@2026-07"]
     p1 = [e for e in evidence if e["customer_id"] == "P1"]
     assert [json.loads(e["row_key"])["month"] for e in p1] == ["2026-07", "2026-08"]
+    # RM1's July book: the customers with a deposit row in July (P1, P2, P4, P5).
     assert json.loads(p1[0]["row_values"]) == {
         "avg_daily_balance": "100000.00",
         "month_end_balance": "250000.00",
+        "rm_book": "4",
     }
     p4 = [json.loads(e["row_values"]) for e in evidence if e["customer_id"] == "P4"]
     assert "absent" in p4[1]
@@ -233,7 +254,10 @@ def test_a_disabled_rule_never_fires(tmp_path: Path, rule: str) -> None:
     b.balance("P1", "2026-07", "deposit", "100000.00", "250000.00")
     b.balance("P1", "2026-08", "deposit", "100000.00", "100000.00")
     policy = tmp_path / "gaming.yaml"
-    policy.write_text(f"{rule}:\n  enabled: false\n", encoding="utf-8")
+    text = f"{rule}:\n  enabled: false\n"
+    if rule != "balance_pump":
+        text += "balance_pump: {min_customers: 1}\n"
+    policy.write_text(text, encoding="utf-8")
     lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
     loaded = load_gaming_policy(policy)
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
@@ -263,7 +287,9 @@ def test_quarter_end_pump_across_the_period_end(tmp_path: Path) -> None:
     b.balance("Q2", "2026-07", "deposit", "100000.00", "300000.00")
     b.balance("Q2", "2026-08", "deposit", "100000.00", "100000.00")
     policy = tmp_path / "gaming.yaml"
-    policy.write_text("balance_pump:\n  months: quarter_end\n", encoding="utf-8")
+    policy.write_text(
+        "balance_pump:\n  months: quarter_end\n  min_customers: 1\n", encoding="utf-8"
+    )
     lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
     loaded = load_gaming_policy(policy)
     result = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
@@ -272,3 +298,120 @@ def test_quarter_end_pump_across_the_period_end(tmp_path: Path) -> None:
         ("RM1", "balance_pump", 1)
     ]
     assert sorted({e["instance"] for e in result.evidence.to_pylist()}) == ["Q1@2026-09"]
+
+
+# --- the defaults: one customer's spike or one late loan is not a flag ----------------------
+
+
+def _spiking(b: LakeBuilder, cid: str) -> None:
+    """A July spike of 150,000 (2.5×) gone in August."""
+    b.balance(cid, "2026-07", "deposit", "100000.00", "250000.00")
+    b.balance(cid, "2026-08", "deposit", "100000.00", "100000.00")
+
+
+def _steady(b: LakeBuilder, cid: str) -> None:
+    b.balance(cid, "2026-07", "deposit", "100000.00", "100000.00")
+    b.balance(cid, "2026-08", "deposit", "100000.00", "100000.00")
+
+
+def test_balance_pump_defaults_need_ten_customers_and_four_percent(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    b.tables["staff"].append({**b.tables["staff"][0], "staff_id": "RM3", "name": "孙六"})
+    # RM1 dresses the book: 10 of 250 customers spike (10 ≥ 10 and 10 / 250 = 0.04 ≥ 0.04).
+    # RM2: 9 of 9 spike, but 9 < 10 customers. RM3: 10 of 251 = 0.0398 < 0.04.
+    for rm, spiking, book in (("RM1", 10, 250), ("RM2", 9, 9), ("RM3", 10, 251)):
+        for i in range(book):
+            cid = f"{rm}C{i:03d}"
+            b.customer(cid, rm=rm)
+            (_spiking if i < spiking else _steady)(b, cid)
+    flags, evidence = run(b, tmp_path, "balance_pump", policy=None)
+    assert set(flags) == {"RM1"}
+    assert flags["RM1"]["instances"] == 10
+    assert {json.loads(e["row_values"]).get("rm_book") for e in evidence} == {"250", None}
+
+
+def _rm3(b: LakeBuilder) -> None:
+    b.tables["staff"].append({**b.tables["staff"][0], "staff_id": "RM3", "name": "孙六"})
+
+
+def test_loan_bunching_defaults_need_count_and_amount(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    _rm3(b)
+    b.product("BL", "business_loan", "0.030000")
+    b.customer("C1")
+    loans = {
+        # RM1 pushes loans out at the end: 3 of 5 loans (0.6 > 0.4) and 300,000 of
+        # 500,000 (0.6 > 0.4) in 21–30 September: flagged.
+        "RM1": [("07-10", "100000.00"), ("08-10", "100000.00"), ("09-21", "100000.00"),
+                ("09-25", "100000.00"), ("09-30", "100000.00")],
+        # RM2 signs one large loan late: 0.7 of the amount, but 1 loan < 3 in those days.
+        "RM2": [("07-10", "100000.00"), ("08-10", "100000.00"), ("08-20", "100000.00"),
+                ("09-30", "700000.00")],
+        # RM3: 3 of 8 loans late (0.375, not more than 0.4), 0.6 of the amount: not flagged.
+        "RM3": [("07-01", "40000.00"), ("07-02", "40000.00"), ("07-03", "40000.00"),
+                ("07-04", "40000.00"), ("07-05", "40000.00"), ("09-28", "100000.00"),
+                ("09-29", "100000.00"), ("09-30", "100000.00")],
+    }  # fmt: skip
+    n = 0
+    for rm, rows in loans.items():
+        for day, amount in rows:
+            n += 1
+            b.loan(f"L{n:02d}", "C1", "BL", amount, f"2026-{day}", "2027-12-31", staff_id=rm)
+    flags, evidence = run(b, tmp_path, "loan_bunching", policy=None)
+    assert set(flags) == {"RM1"}
+    assert flags["RM1"]["measure"] == "0.6000 of 500000.00"
+    assert sorted(json.loads(e["row_key"])["loan_id"] for e in evidence) == ["L03", "L04", "L05"]
+
+
+# --- tasks closed in bulk without an interaction ------------------------------------------
+
+
+def _tasks(rows: list[tuple[str, str, str, str, str, bool]]) -> pa.Table:
+    from rmperf.engine.analysis import TASKS_SCHEMA
+
+    names = TASKS_SCHEMA.names
+    cols = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    for n in ("created_on", "closed_on"):
+        cols[n] = [dt.date.fromisoformat(str(v)) for v in cols[n]]
+    return pa.table(cols, schema=TASKS_SCHEMA)
+
+
+def test_bulk_task_closing(tmp_path: Path) -> None:
+    b = LakeBuilder()
+    for i in range(12):
+        b.customer(f"K{i:02d}")
+    # RM1 closes 10 tasks on 20 August: 2 have a contact, 8 of 10 = 0.8 bare: a bulk day.
+    # K00 was visited on 10 August (in the lake); K01's contact was logged in the app.
+    b.add(
+        "interactions",
+        {"customer_id": "K00", "staff_id": "RM1", "ts": "2026-08-10T10:00:00+08:00",
+         "channel": "visit", "outcome": "done"},
+        # A contact by someone else, and one before the task was created: neither counts.
+        {"customer_id": "K02", "staff_id": "RM2", "ts": "2026-08-12T10:00:00+08:00",
+         "channel": "visit", "outcome": "done"},
+        {"customer_id": "K03", "staff_id": "RM1", "ts": "2026-07-31T10:00:00+08:00",
+         "channel": "phone", "outcome": "done"},
+    )  # fmt: skip
+    rows = [(f"T{i}", "RM1", f"K{i:02d}", "2026-08-01", "2026-08-20", i == 1) for i in range(10)]
+    # RM2 closes 10 the same day with 3 contacts logged: 7 of 10 = 0.7 < 0.8: not flagged.
+    rows += [(f"U{i}", "RM2", f"K{i:02d}", "2026-08-01", "2026-08-20", i < 3) for i in range(10)]
+    # RM1 closes 9 bare ones on 21 August: fewer than 10 that day.
+    rows += [(f"V{i}", "RM1", f"K{i:02d}", "2026-08-01", "2026-08-21", False) for i in range(9)]
+    # Closed on 1 October: outside the period.
+    rows += [(f"W{i}", "RM2", f"K{i:02d}", "2026-09-01", "2026-10-01", False) for i in range(10)]
+    lake = Lake(b.write(tmp_path / "lake"), today=TODAY)
+    loaded = load_gaming_policy()
+    result = detect_gaming(
+        lake, period=Q3, policy=loaded.policy, policy_version="v", tasks=_tasks(rows)
+    )
+    flags = [f for f in result.flags.to_pylist() if f["kind"] == "bulk_task_closing"]
+    assert [(f["staff_id"], f["instances"], f["measure"]) for f in flags] == [("RM1", 1, "1 days")]
+    evidence = [e for e in result.evidence.to_pylist() if e["kind"] == "bulk_task_closing"]
+    assert len(evidence) == 10 and {e["instance"] for e in evidence} == {"RM1@2026-08-20"}
+    t0 = next(json.loads(e["row_values"]) for e in evidence if e["customer_id"] == "K00")
+    assert t0["lake_interactions"] == "1" and t0["logged_in_app"] == "no"
+    t3 = next(json.loads(e["row_values"]) for e in evidence if e["customer_id"] == "K03")
+    assert t3["lake_interactions"] == "0"
+    # Without tasks (the CLI) the rule is not judged.
+    plain = detect_gaming(lake, period=Q3, policy=loaded.policy, policy_version="v")
+    assert "bulk_task_closing" not in plain.flags.column("kind").to_pylist()

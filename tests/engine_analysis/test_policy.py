@@ -71,7 +71,13 @@ def test_reserved_activity_id() -> None:
 def test_all_rules_off_is_a_warning() -> None:
     text = "".join(
         f"{r}:\n  enabled: false\n"
-        for r in ("balance_pump", "loan_bunching", "split_transactions", "circular_referrals")
+        for r in (
+            "balance_pump",
+            "loan_bunching",
+            "split_transactions",
+            "circular_referrals",
+            "bulk_task_closing",
+        )
     )
     loaded = load_policy_text(text, GamingPolicy, source="g.yaml", rules=GAMING_RULES)
     assert [w.rule for w in loaded.warnings] == ["no_rule_enabled"]

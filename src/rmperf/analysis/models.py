@@ -220,6 +220,7 @@ class GamingKind(models.TextChoices):
     LOAN_BUNCHING = "loan_bunching", _("Loans bunched at the period's end")
     SPLIT_TRANSACTIONS = "split_transactions", _("Transactions split to inflate frequency")
     CIRCULAR_REFERRALS = "circular_referrals", _("Referrals in a circle")
+    BULK_TASK_CLOSING = "bulk_task_closing", _("Tasks closed in bulk without an interaction")
 
 
 class FlagStatus(models.TextChoices):

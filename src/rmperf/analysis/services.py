@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rmperf.analysis.gaming_tasks import done_tasks
 from rmperf.analysis.models import (
     DECIDED,
     MANAGER_ROLES,
@@ -428,7 +429,13 @@ def gaming_run(*, actor: Actor, key: str) -> GamingRun:
     period = _period(key)
     version, loaded = policy_in_force(PolicyKind.GAMING)
     lake = _lake(loaded.policy.time_zone)
-    result = detect_gaming(lake, period=period, policy=loaded.policy, policy_version=loaded.version)
+    result = detect_gaming(
+        lake,
+        period=period,
+        policy=loaded.policy,
+        policy_version=loaded.version,
+        tasks=done_tasks(period),
+    )
     known = set(Staff.objects.values_list("staff_id", flat=True))
     flags = [f for f in result.flags.to_pylist() if f["staff_id"] in known]
     evidence: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

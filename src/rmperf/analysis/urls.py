@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rmperf.analysis import views
+from rmperf.analysis import fishbone_views, views
 
 app_name = "analysis"
 urlpatterns = [
@@ -13,4 +13,9 @@ urlpatterns = [
     path("gaming/run/", views.gaming_run_view, name="gaming_run"),
     path("gaming/<int:flag_id>/", views.flag_view, name="flag"),
     path("gaming/<int:flag_id>/decide/", views.flag_decide_view, name="flag_decide"),
+    path(
+        "fishbone/<str:period_key>/<str:staff_id>/",
+        fishbone_views.fishbone_view,
+        name="fishbone",
+    ),
 ]

@@ -41,7 +41,8 @@ def register(sub: Any) -> None:
         "gaming",
         help="gaming-detection flags per RM with their evidence (no database)",
         description="Write one row per staff member and rule that fired: staff_id, period, kind "
-        "(balance_pump, loan_bunching, split_transactions, circular_referrals), instances, "
+        "(balance_pump, loan_bunching, split_transactions, circular_referrals; "
+        "bulk_task_closing needs the app's tasks and is judged only there), instances, "
         "measure, threshold, policy_version; and with --evidence the lake rows behind each "
         "flag: kind, staff_id, customer_id, instance, table, row_key, row_values (JSON). "
         "A flag is for review and never changes a score.",

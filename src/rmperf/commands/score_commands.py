@@ -68,6 +68,16 @@ def register(sub: Any) -> None:
     ex.add_argument("--staff", required=True, help="staff_id of the RM")
     ex.add_argument("--top", type=int, default=10, help="rows shown per line (default 10)")
     ex.add_argument("--out", type=Path, help="write all rows behind the values (.csv/.parquet)")
+    ex.add_argument(
+        "--fishbone",
+        action="store_true",
+        help="add the gap attribution (鱼骨图): each target line's gap shared among skills, "
+        "process, external, customer mix and effort, with the rows behind each",
+    )
+    ex.add_argument("--fishbone-policy", type=Path, help="fishbone policy YAML (default: shipped)")
+    ex.add_argument(
+        "--segmentation", type=Path, help="segmentation policy YAML for the customer mix"
+    )
     ex.set_defaults(handler=cmd_explain)
 
 
@@ -222,10 +232,50 @@ def cmd_explain(args: argparse.Namespace) -> int:
         else {}
     )
     print(explain_text(result, args.staff, rows=rows, top=args.top), end="")
+    if args.fishbone:
+        status = _print_fishbone(args, lake, period, result)
+        if status:
+            return status
     if args.out is not None:
         # The rows of every indicator share the library's ROWS_SCHEMA (it names the indicator).
         parts = [table for table in rows.values() if table.num_rows]
         merged = pa.concat_tables(parts) if parts else ROWS_SCHEMA.empty_table()
         write_result(merged, args.out)
         print(f"wrote {merged.num_rows:,} rows to {args.out}")
+    return 0
+
+
+def _print_fishbone(args: argparse.Namespace, lake: Any, period: Any, result: Any) -> int:
+    """`explain --fishbone`: the gap attribution of the RM's target lines, in text."""
+    from rmperf.engine.analysis.fishbone import (
+        FishboneError,
+        LineInput,
+        attribute_gaps,
+        fishbone_text,
+    )
+    from rmperf.engine.analysis.policy import load_fishbone_policy
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.segmentation.policy import load_segmentation_policy
+
+    try:
+        loaded = load_fishbone_policy(args.fishbone_policy)
+        segmentation = load_segmentation_policy(args.segmentation)
+    except PolicyError as exc:
+        return _fail(exc)
+    lines = [
+        LineInput(ln.line, ln.indicator, ln.target, ln.value) for ln in result.lines_of(args.staff)
+    ]
+    try:
+        fb = attribute_gaps(
+            lake,
+            period=period,
+            staff_id=args.staff,
+            lines=lines,
+            policy=loaded.policy,
+            segmentation=segmentation.policy,
+            policy_version=loaded.version,
+        )
+    except FishboneError as exc:
+        return _fail(exc)
+    print(fishbone_text(fb, top=args.top), end="")
     return 0

@@ -22,10 +22,13 @@ from rmperf.engine.acceptance import DEFAULT_FILE as LAKE_FILE
 from rmperf.engine.acceptance import RULES as LAKE_RULES
 from rmperf.engine.acceptance import AcceptancePolicy
 from rmperf.engine.analysis.policy import (
+    FISHBONE_FILE,
+    FISHBONE_RULES,
     GAMING_FILE,
     GAMING_RULES,
     WORKLOAD_FILE,
     WORKLOAD_RULES,
+    FishbonePolicy,
     GamingPolicy,
     WorkloadPolicy,
 )
@@ -74,6 +77,7 @@ class PolicyKind(models.TextChoices):
     GAMING = "gaming", _("Gaming-detection thresholds")
     FEEDBACK = "feedback", _("360 review questionnaires")
     REVIEWS = "reviews", _("Talks and 述职 panels")
+    FISHBONE = "fishbone", _("Gap attribution (fishbone) rules")
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,12 @@ KINDS: dict[str, KindSpec] = {
         load=_document(FeedbackPolicy, tuple(FEEDBACK_RULES)),
         digest_of=_document_digest,
         read_default=_shipped(FEEDBACK_FILE),
+    ),
+    PolicyKind.FISHBONE: KindSpec(
+        default_file=FISHBONE_FILE,
+        load=_document(FishbonePolicy, tuple(FISHBONE_RULES)),
+        digest_of=_document_digest,
+        read_default=_shipped(FISHBONE_FILE),
     ),
     PolicyKind.REVIEWS: KindSpec(
         default_file=REVIEWS_FILE,

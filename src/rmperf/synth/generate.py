@@ -36,6 +36,7 @@ from .arrow import bools, dates, decimal, ids, ints, money, pick, timestamps
 from .calendar import Calendar, day_number
 from .customers import Population, assignment_columns, build_population
 from .flows import transactions
+from .gaming_cases import plant_gaming_cases
 from .org import Org, build_org
 from .products import Shelf, product_columns
 from .rng import stream
@@ -129,6 +130,7 @@ def generate(
         block = act.Block(world, number, first, last)
         for name, cols in _block_tables(block, counters).items():
             buffers.setdefault(name, []).append(pa.table(cols))
+        plant_gaming_cases(buffers, world, block=number, blocks=n_blocks)
         buffered += last - first
         if buffered >= chunk_customers or number == n_blocks - 1:
             for name, tables in buffers.items():

@@ -41,10 +41,26 @@ _GAMING_TEXTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
     ),
     (re.compile(r"^(?P<n>\d+) groups$"), lambda m: gettext("%(n)s groups") % m.groupdict()),
     (re.compile(r"^(?P<n>\d+) circles$"), lambda m: gettext("%(n)s circles") % m.groupdict()),
+    (re.compile(r"^(?P<n>\d+) days$"), lambda m: gettext("%(n)s days") % m.groupdict()),
+    (
+        re.compile(
+            r"^>= (?P<tasks>\d+) tasks closed on one day, >= (?P<share>\S+) of them without an "
+            r"interaction$"
+        ),
+        lambda m: (
+            gettext(
+                "at least %(tasks)s tasks closed on one day, at least %(share)s of them without "
+                "an interaction"
+            )
+            % m.groupdict()
+        ),
+    ),
     (
         re.compile(
             r"^month_end >= (?P<ratio>\S+) x average and spike >= (?P<spike>\S+); "
-            r"next average keeps <= (?P<keeps>\S+) of the spike$"
+            r"next average keeps <= (?P<keeps>\S+) of the spike"
+            r"(?:; per RM and month >= (?P<customers>\d+) customers and >= (?P<book>\S+) "
+            r"of the book)?$"
         ),
         lambda m: (
             gettext(
@@ -52,16 +68,31 @@ _GAMING_TEXTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
                 "%(spike)s; the next month's average keeps at most %(keeps)s of the rise"
             )
             % m.groupdict()
+            + (
+                gettext(
+                    "; per RM and month at least %(customers)s customers and %(book)s of the book"
+                )
+                % m.groupdict()
+                if m.group("customers")
+                else ""
+            )
         ),
     ),
     (
         re.compile(
             r"^share of the last (?P<days>\d+) days > (?P<share>\S+)"
-            r"(?: \(>= (?P<loans>\d+) loans\))?$"
+            r"(?: \(>= (?P<loans>\d+) loans\))?"
+            r"(?:; > (?P<count_share>\S+) of the loans, >= (?P<tail>\d+) of them)?$"
         ),
         lambda m: (
             gettext("share disbursed in the last %(days)s days > %(share)s") % m.groupdict()
             + (gettext(" (at least %(loans)s loans)") % m.groupdict() if m.group("loans") else "")
+            + (
+                gettext("; more than %(count_share)s of the loans, at least %(tail)s of them")
+                % m.groupdict()
+                if m.group("count_share")
+                else ""
+            )
         ),
     ),
     (

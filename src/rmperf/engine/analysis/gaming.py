@@ -11,10 +11,14 @@ the referral's creation date):
   average daily A(m) and E(m) − A(m) ≥ min_spike; and in month m+1 at least min_reversal
   of that spike is gone from the average: A(m+1) − A(m) ≤ (1 − min_reversal) × (E(m) −
   A(m)). Month m+1 is judged only when the lake has balance rows for it (any customer);
-  then a customer without a row there has A(m+1) = 0.
+  then a customer without a row there has A(m+1) = 0. The RM (on m's last day) is flagged
+  for month m when at least min_customers of their customers spike so and they are at
+  least min_book_share of the RM's book that day (customers with a row in the categories
+  in month m); every spiking customer of a flagged RM-month is an instance.
 - loan_bunching: an RM's loans (`loans.staff_id`) disbursed in the period, at least
   min_loans of them, of which those disbursed in the last `last_days` calendar days of the
-  period (end − last_days + 1 … end) amount to more than max_share of the period's amount.
+  period (end − last_days + 1 … end) amount to more than max_share of the period's amount
+  and are more than max_count_share of its loans, at least min_tail_loans of them.
 - split_transactions: a group is one customer's transactions on one business date in one
   direction with amount ≤ max_amount; it is split when it has at least min_count
   transactions and its sum is a positive whole multiple of round_to. An RM with at least
@@ -23,8 +27,13 @@ the referral's creation date):
   colleague) or A→B, B→C, C→A (a circle; with max_length 3), each made by the previous
   one's receiver at or after it, the staff distinct, the last made in the period and at
   most window_days business dates after the first. Every member is flagged.
-- tasks closed in bulk without an interaction: the lake holds no app tasks, so this rule
-  belongs to the app (docs/analysis.md).
+- bulk_task_closing: tasks live in the app, which passes the tasks marked done
+  (TASKS_SCHEMA; `logged`: an interaction logged in the app by the RM with the task's
+  customer between its creation and its closing). A task is bare when it is not logged
+  and the lake's `interactions` hold none by the RM with the customer on a business date
+  from created_on to closed_on. An RM's day is a bulk closing when they closed at least
+  min_tasks tasks that day and at least min_bare_share of them are bare; each such day is
+  an instance. Without tasks (the CLI) the rule is not judged.
 """
 
 from __future__ import annotations
@@ -56,8 +65,34 @@ from rmperf.engine.periods import Period
 if TYPE_CHECKING:
     from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 
-GAMING_TABLES = ("assignments", "balances", "loans", "transactions", "referrals", "customers")
-RULES = ("balance_pump", "loan_bunching", "split_transactions", "circular_referrals")
+GAMING_TABLES = (
+    "assignments",
+    "balances",
+    "loans",
+    "transactions",
+    "referrals",
+    "customers",
+    "interactions",
+)
+RULES = (
+    "balance_pump",
+    "loan_bunching",
+    "split_transactions",
+    "circular_referrals",
+    "bulk_task_closing",
+)
+
+#: The tasks the app passes for bulk_task_closing: those marked done in the period.
+TASKS_SCHEMA = pa.schema(
+    [
+        pa.field("task_id", pa.string(), nullable=False),
+        pa.field("staff_id", pa.string(), nullable=False),
+        pa.field("customer_id", pa.string(), nullable=False),
+        pa.field("created_on", pa.date32(), nullable=False),
+        pa.field("closed_on", pa.date32(), nullable=False),
+        pa.field("logged", pa.bool_(), nullable=False),
+    ]
+)
 PLACES4 = Decimal("0.0001")
 
 FLAG_SCHEMA = pa.schema(
@@ -111,10 +146,16 @@ class GamingResult:
 
 
 def detect_gaming(
-    lake: Lake, *, period: Period, policy: GamingPolicy, policy_version: str
+    lake: Lake,
+    *,
+    period: Period,
+    policy: GamingPolicy,
+    policy_version: str,
+    tasks: pa.Table | None = None,
 ) -> GamingResult:
     """Every enabled rule over the period; flags ordered by (staff_id, rule), evidence by
-    (staff_id, rule, instance, table, row_key)."""
+    (staff_id, rule, instance, table, row_key). `tasks` (TASKS_SCHEMA), from the app, for
+    bulk_task_closing; None: that rule is not judged."""
     flags: list[Flag] = []
     with lake_session(lake, GAMING_TABLES) as engine:
         if policy.balance_pump.enabled:
@@ -125,6 +166,8 @@ def detect_gaming(
             flags += _split_transactions(engine, period, policy)
         if policy.circular_referrals.enabled:
             flags += _circular_referrals(engine, period, policy)
+        if policy.bulk_task_closing.enabled and tasks is not None:
+            flags += _bulk_task_closing(engine, period, policy, tasks)
     flags.sort(key=lambda f: (f.staff_id, f.rule))
     flag_cols: dict[str, list[object]] = {f.name: [] for f in FLAG_SCHEMA}
     ev_cols: dict[str, list[object]] = {f.name: [] for f in EVIDENCE_SCHEMA}
@@ -203,11 +246,24 @@ def _balance_pump(engine: DuckDBBackend, period: Period, policy: GamingPolicy) -
         f"JOIN rm_valid_assignments a ON a.customer_id = cur.customer_id AND {_rm_on('p.last_day')} "
         f"WHERE cur.end_bal - cur.avg_bal >= {rule.min_spike}"
     )
+    book_sql = (
+        "WITH b AS (SELECT DISTINCT customer_id, month FROM rm_valid_balances "  # noqa: S608 - quoted literals, validated policy values
+        f"WHERE category IN {lit_list(rule.categories)} AND month IN {lit_list(judged)}), "
+        f"pairs(month, next_month, last_day) AS (VALUES {values}) "
+        "SELECT a.staff_id, b.month, count(DISTINCT b.customer_id) AS book "
+        "FROM b JOIN pairs p ON p.month = b.month "
+        f"JOIN rm_valid_assignments a ON a.customer_id = b.customer_id AND {_rm_on('p.last_day')} "
+        "GROUP BY a.staff_id, b.month"
+    )
+    books = {(str(r["staff_id"]), str(r["month"])): int(r["book"]) for r in rows(engine, book_sql)}
     flags: dict[str, Flag] = {}
     threshold = (
         f"month_end >= {rule.min_ratio} x average and spike >= {rule.min_spike}; "
-        f"next average keeps <= {1 - rule.min_reversal} of the spike"
+        f"next average keeps <= {1 - rule.min_reversal} of the spike; "
+        f"per RM and month >= {rule.min_customers} customers and >= {rule.min_book_share} "
+        "of the book"
     )
+    spikes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows(engine, sql):
         avg, end = Decimal(r["avg_bal"]), Decimal(r["end_bal"])
         next_avg = Decimal(r["next_avg"]) if r["next_avg"] is not None else Decimal(0)
@@ -216,37 +272,53 @@ def _balance_pump(engine: DuckDBBackend, period: Period, policy: GamingPolicy) -
             continue
         if next_avg - avg > (1 - rule.min_reversal) * spike:
             continue
-        sid, cid, month = str(r["staff_id"]), str(r["customer_id"]), str(r["month"])
+        spikes[(str(r["staff_id"]), str(r["month"]))].append(r)
+    for (sid, month), found in sorted(spikes.items()):
+        book = books.get((sid, month), 0)
+        if len(found) < rule.min_customers or len(found) < rule.min_book_share * book:
+            continue
         flag = flags.setdefault(sid, Flag(sid, "balance_pump", "", threshold))
-        flag.instances += 1
-        instance = f"{cid}@{month}"
-        cats = ",".join(rule.categories)
-        flag.evidence.append(
-            Evidence(
-                cid,
-                instance,
-                "balances",
-                {"customer_id": cid, "month": month, "category": cats},
-                {"avg_daily_balance": _s(avg), "month_end_balance": _s(end)},
-            )
-        )
-        flag.evidence.append(
-            Evidence(
-                cid,
-                instance,
-                "balances",
-                {"customer_id": cid, "month": str(r["next_month"]), "category": cats},
-                {
-                    "avg_daily_balance": _s(next_avg),
-                    "month_end_balance": _s(r["next_end"]),
-                }
-                if r["next_avg"] is not None
-                else {"absent": "no row in these categories: the average counts as 0"},
-            )
-        )
+        for r in sorted(found, key=lambda r: str(r["customer_id"])):
+            _pump_evidence(flag, r, rule.categories, book)
     for f in flags.values():
         f.measure = f"{f.instances} customer-months"
     return list(flags.values())
+
+
+def _pump_evidence(flag: Flag, r: dict[str, Any], categories: tuple[str, ...], book: int) -> None:
+    """One spiking customer-month of a flagged RM-month: that month's row (with the RM's
+    book that month) and the next month's."""
+    cid, month = str(r["customer_id"]), str(r["month"])
+    flag.instances += 1
+    instance = f"{cid}@{month}"
+    cats = ",".join(categories)
+    flag.evidence.append(
+        Evidence(
+            cid,
+            instance,
+            "balances",
+            {"customer_id": cid, "month": month, "category": cats},
+            {
+                "avg_daily_balance": _s(Decimal(r["avg_bal"])),
+                "month_end_balance": _s(Decimal(r["end_bal"])),
+                "rm_book": str(book),
+            },
+        )
+    )
+    flag.evidence.append(
+        Evidence(
+            cid,
+            instance,
+            "balances",
+            {"customer_id": cid, "month": str(r["next_month"]), "category": cats},
+            {
+                "avg_daily_balance": _s(Decimal(r["next_avg"])),
+                "month_end_balance": _s(r["next_end"]),
+            }
+            if r["next_avg"] is not None
+            else {"absent": "no row in these categories: the average counts as 0"},
+        )
+    )
 
 
 # --- loans bunched at the period's end ------------------------------------------------
@@ -257,20 +329,25 @@ def _loan_bunching(engine: DuckDBBackend, period: Period, policy: GamingPolicy) 
     tail_start = max(period.start, period.end - dt.timedelta(days=rule.last_days - 1))
     sql = (
         "SELECT staff_id, count(*) AS n, sum(amount) AS total, "  # noqa: S608 - quoted literals, validated policy values
-        f"coalesce(sum(amount) FILTER (WHERE disbursed_on >= {date_lit(tail_start)}), 0) AS tail "
+        f"coalesce(sum(amount) FILTER (WHERE disbursed_on >= {date_lit(tail_start)}), 0) AS tail, "
+        f"count(*) FILTER (WHERE disbursed_on >= {date_lit(tail_start)}) AS tail_n "
         "FROM rm_valid_loans "
         f"WHERE disbursed_on BETWEEN {date_lit(period.start)} AND {date_lit(period.end)} "
         "GROUP BY staff_id"
     )
     flagged: dict[str, Flag] = {}
     threshold = (
-        f"share of the last {rule.last_days} days > {rule.max_share} (>= {rule.min_loans} loans)"
+        f"share of the last {rule.last_days} days > {rule.max_share} (>= {rule.min_loans} loans); "
+        f"> {rule.max_count_share} of the loans, >= {rule.min_tail_loans} of them"
     )
     for r in rows(engine, sql):
         total, tail = Decimal(r["total"]), Decimal(r["tail"])
-        if int(r["n"]) < rule.min_loans or total <= 0:
+        n, tail_n = int(r["n"]), int(r["tail_n"])
+        if n < rule.min_loans or total <= 0 or tail_n < rule.min_tail_loans:
             continue
         if tail <= rule.max_share * total:  # exact: "more than" the share
+            continue
+        if tail_n <= rule.max_count_share * n:
             continue
         sid = str(r["staff_id"])
         share = (tail / total).quantize(PLACES4, rounding=ROUND_HALF_UP)
@@ -424,4 +501,61 @@ def _circular_referrals(engine: DuckDBBackend, period: Period, policy: GamingPol
                 flag.evidence.extend(evs)
     for f in flags.values():
         f.measure = f"{f.instances} circles"
+    return list(flags.values())
+
+
+# --- tasks closed in bulk without an interaction ------------------------------------------
+
+
+def _bulk_task_closing(
+    engine: DuckDBBackend, period: Period, policy: GamingPolicy, tasks: pa.Table
+) -> list[Flag]:
+    rule = policy.bulk_task_closing
+    if tasks.schema != TASKS_SCHEMA:
+        tasks = tasks.select(TASKS_SCHEMA.names).cast(TASKS_SCHEMA)
+    engine.con.register("gaming_tasks", tasks)
+    try:
+        found = rows(
+            engine,
+            "WITH t AS (SELECT * FROM gaming_tasks "  # noqa: S608 - quoted literals, validated policy values
+            f"WHERE closed_on BETWEEN {date_lit(period.start)} AND {date_lit(period.end)}) "
+            "SELECT t.task_id, t.staff_id, t.customer_id, t.created_on, t.closed_on, t.logged, "
+            "count(i.customer_id) AS contacts FROM t LEFT JOIN rm_valid_interactions i "
+            "ON i.customer_id = t.customer_id AND i.staff_id = t.staff_id "
+            f"AND {business_date('i.ts', policy.time_zone)} BETWEEN t.created_on AND t.closed_on "
+            "GROUP BY ALL ORDER BY t.staff_id, t.closed_on, t.task_id",
+        )
+    finally:
+        engine.con.unregister("gaming_tasks")
+    days: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in found:
+        days[(str(r["staff_id"]), str(r["closed_on"]))].append(r)
+    threshold = (
+        f">= {rule.min_tasks} tasks closed on one day, >= {rule.min_bare_share} of them "
+        "without an interaction"
+    )
+    flags: dict[str, Flag] = {}
+    for (sid, day), closed in sorted(days.items()):
+        bare = [r for r in closed if not r["logged"] and int(r["contacts"]) == 0]
+        if len(closed) < rule.min_tasks or len(bare) < rule.min_bare_share * len(closed):
+            continue
+        flag = flags.setdefault(sid, Flag(sid, "bulk_task_closing", "", threshold))
+        flag.instances += 1
+        for r in closed:
+            flag.evidence.append(
+                Evidence(
+                    str(r["customer_id"]),
+                    f"{sid}@{day}",
+                    "tasks",
+                    {"task_id": str(r["task_id"])},
+                    {
+                        "created_on": _s(r["created_on"]),
+                        "closed_on": _s(r["closed_on"]),
+                        "logged_in_app": "yes" if r["logged"] else "no",
+                        "lake_interactions": str(r["contacts"]),
+                    },
+                )
+            )
+    for f in flags.values():
+        f.measure = f"{f.instances} days"
     return list(flags.values())

@@ -186,7 +186,11 @@ def load_workload_policy(path: Path | str | None = None) -> LoadedPolicy[Workloa
 
 class BalancePump(PolicyModel):
     """时点冲量: a month-end balance far above the month's average daily balance, gone
-    again in the next month's average daily balance."""
+    again in the next month's average daily balance. One customer's spike happens in any
+    book (a bonus paid in, a house sold); an RM is flagged for a month only when at least
+    `min_customers` customers of their book spike at that month's end and they are at
+    least `min_book_share` of it (the book: the RM's customers that day with a balance row
+    in the categories that month)."""
 
     enabled: bool = True
     months: Literal["every_month", "quarter_end"] = "every_month"
@@ -194,15 +198,21 @@ class BalancePump(PolicyModel):
     min_ratio: Decimal = Field(Decimal("1.5"), gt=1, decimal_places=4)
     min_spike: Decimal = Field(Decimal("100000.00"), gt=0, decimal_places=2)
     min_reversal: Decimal = Field(Decimal("0.8"), gt=0, le=1, decimal_places=4)
+    min_customers: int = Field(10, ge=1)
+    min_book_share: Decimal = Field(Decimal("0.04"), ge=0, le=1, decimal_places=4)
 
 
 class LoanBunching(PolicyModel):
-    """Loan disbursements bunched in the period's last days."""
+    """Loan disbursements bunched in the period's last days: more than `max_share` of the
+    amount and more than `max_count_share` of the loans, with at least `min_tail_loans`
+    loans in those days (one large loan signed late is not a bunch)."""
 
     enabled: bool = True
     last_days: int = Field(10, ge=1, le=90)
     max_share: Decimal = Field(Decimal("0.4"), gt=0, lt=1, decimal_places=4)
+    max_count_share: Decimal = Field(Decimal("0.4"), ge=0, lt=1, decimal_places=4)
     min_loans: int = Field(3, ge=1)
+    min_tail_loans: int = Field(3, ge=1)
 
 
 class SplitTransactions(PolicyModel):
@@ -225,6 +235,17 @@ class CircularReferrals(PolicyModel):
     max_length: Literal[2, 3] = 3
 
 
+class BulkTaskClosing(PolicyModel):
+    """Tasks closed in bulk without an interaction: on one day an RM marks at least
+    `min_tasks` tasks done, and at least `min_bare_share` of them have no interaction by
+    the RM with the task's customer from the task's creation to that day (logged in the
+    app, or in the lake's `interactions`). Tasks live in the app: the CLI cannot judge it."""
+
+    enabled: bool = True
+    min_tasks: int = Field(10, ge=2)
+    min_bare_share: Decimal = Field(Decimal("0.8"), gt=0, le=1, decimal_places=4)
+
+
 class GamingPolicy(PolicyModel):
     """Thresholds of the gaming-detection rules. A flag is for a manager's review: it never
     changes a score."""
@@ -234,6 +255,7 @@ class GamingPolicy(PolicyModel):
     loan_bunching: LoanBunching = LoanBunching()
     split_transactions: SplitTransactions = SplitTransactions()
     circular_referrals: CircularReferrals = CircularReferrals()
+    bulk_task_closing: BulkTaskClosing = BulkTaskClosing()
 
 
 @rule("balance_categories_known")
@@ -273,7 +295,13 @@ def _gaming_time_zone(p: GamingPolicy) -> Found:
 
 @rule("no_rule_enabled", Severity.WARNING)
 def _no_rule_enabled(p: GamingPolicy) -> Found:
-    parts = (p.balance_pump, p.loan_bunching, p.split_transactions, p.circular_referrals)
+    parts = (
+        p.balance_pump,
+        p.loan_bunching,
+        p.split_transactions,
+        p.circular_referrals,
+        p.bulk_task_closing,
+    )
     if not any(part.enabled for part in parts):
         yield "every rule is disabled: nothing will be flagged", ()
 
@@ -289,3 +317,186 @@ GAMING_RULES = (
 def load_gaming_policy(path: Path | str | None = None) -> LoadedPolicy[GamingPolicy]:
     """The gaming-detection thresholds at `path`, or the shipped defaults."""
     return load_policy(path, GamingPolicy, default=GAMING_FILE, rules=GAMING_RULES)
+
+
+# --- gap attribution (fishbone, 鱼骨图) -------------------------------------------------
+
+FISHBONE_FILE = "fishbone.yaml"
+#: The fishbone's categories (bones), in the order a diagram draws them.
+FISHBONE_CATEGORIES = ("skills", "process", "external", "customer_mix", "effort")
+Perspective = Literal["financial", "customer", "process", "learning"]
+PERSPECTIVES: tuple[Perspective, ...] = ("financial", "customer", "process", "learning")
+
+
+class Bone(PolicyModel):
+    """What every category has: whether it is judged, which scorecard lines' gaps it may
+    explain (by the indicator's BSC perspective) and its weight when several categories
+    share one gap."""
+
+    enabled: bool = True
+    applies_to: tuple[Perspective, ...] = Field(PERSPECTIVES, min_length=1)
+    weight: Decimal = Field(Decimal("1"), gt=0, le=100, decimal_places=4)
+
+
+class RequiredTraining(PolicyModel):
+    """A training the RM must have on record (`trainings`): of `kind`, named `name` (empty:
+    any of that kind), dated within the `within_months` months ending on the period's last
+    day; only for the listed business lines (empty: everyone)."""
+
+    id: str = Field(pattern=ACTIVITY_ID_PATTERN)
+    kind: Literal["course", "certification"]
+    name: str = ""
+    within_months: int = Field(12, ge=1, le=600)
+    business_lines: tuple[Literal["retail", "corporate", "sci_tech"], ...] = ()
+
+
+class SkillsBone(Bone):
+    """Skills: a required training or certification missing, or too few training hours
+    in the period (min_hours_per_month × the period's months)."""
+
+    required: tuple[RequiredTraining, ...] = (
+        RequiredTraining(id="aml", kind="course", name="反洗钱合规培训", within_months=12),
+        RequiredTraining(
+            id="suitability", kind="course", name="适当性管理与风险揭示", within_months=12
+        ),
+        RequiredTraining(
+            id="credit_analysis",
+            kind="course",
+            name="企业财务报表分析",
+            within_months=24,
+            business_lines=("corporate", "sci_tech"),
+        ),
+    )
+    min_hours_per_month: Decimal = Field(Decimal("2"), ge=0, le=200, decimal_places=2)
+
+
+class ProcessBone(Bone):
+    """Process: the RM's loans (`loans.staff_id`) disbursed in the period whose approval
+    (disbursed_on − applied_on) took more than `loan_approval_days`, found when their share
+    is above `max_overrun_share`; the requests received in the period not resolved within
+    `response_hours`, found when their share is above `max_missed_share`."""
+
+    applies_to: tuple[Perspective, ...] = Field(("financial", "customer", "process"), min_length=1)
+    loan_approval_days: int = Field(15, ge=1, le=3650)
+    max_overrun_share: Decimal = Field(Decimal("0.25"), ge=0, lt=1, decimal_places=4)
+    response_hours: int = Field(24, ge=1, le=8760)
+    max_missed_share: Decimal = Field(Decimal("0.15"), ge=0, lt=1, decimal_places=4)
+
+
+class ExternalBone(Bone):
+    """External environment: the growth of the assets (`balances` in `categories`) of the
+    customers homed in the RM's branch, or its region, from the previous period to this
+    one, against the bank's growth; found when a unit lags by more than `max_lag`."""
+
+    applies_to: tuple[Perspective, ...] = Field(("financial", "customer"), min_length=1)
+    categories: tuple[str, ...] = Field(("deposit", "wealth", "fund", "insurance"), min_length=1)
+    levels: tuple[Literal["branch", "region"], ...] = Field(("branch", "region"), min_length=1)
+    max_lag: Decimal = Field(Decimal("0.02"), ge=0, le=10, decimal_places=4)
+
+
+class CustomerMixBone(Bone):
+    """Customer mix: at the period's start, the RM's share of sleeping and of basic
+    customers above the bank's by more than `max_excess_*`; or more than
+    `max_downgrade_share` of the book fell down the `ladder` (segmentation tiers, lowest
+    first) between the period's start and its end."""
+
+    applies_to: tuple[Perspective, ...] = Field(("financial", "customer"), min_length=1)
+    sleeping_tier: str = "sleeping"
+    basic_tier: str = "basic"
+    ladder: tuple[str, ...] = Field(
+        ("sleeping", "other", "basic", "potential", "core"), min_length=2
+    )
+    max_excess_sleeping: Decimal = Field(Decimal("0.10"), ge=0, le=1, decimal_places=4)
+    max_excess_basic: Decimal = Field(Decimal("0.10"), ge=0, le=1, decimal_places=4)
+    max_downgrade_share: Decimal = Field(Decimal("0.10"), ge=0, le=1, decimal_places=4)
+
+
+class EffortBone(Bone):
+    """Effort: the RM's interactions in the period per customer of the book at the
+    period's start per month below `min_contacts_per_customer_month`; tasks due in the
+    period done on time below `min_task_completion` (when task figures are given)."""
+
+    min_contacts_per_customer_month: Decimal = Field(
+        Decimal("0.10"), ge=0, le=100, decimal_places=4
+    )
+    min_task_completion: Decimal = Field(Decimal("0.80"), ge=0, le=1, decimal_places=4)
+
+
+class FishbonePolicy(PolicyModel):
+    """Gap attribution (鱼骨图): the rules that find a cause in each category, and which
+    scorecard lines' gaps each category may explain (docs/analysis.md)."""
+
+    time_zone: str = "Asia/Shanghai"
+    skills: SkillsBone = SkillsBone()
+    process: ProcessBone = ProcessBone()
+    external: ExternalBone = ExternalBone()
+    customer_mix: CustomerMixBone = CustomerMixBone()
+    effort: EffortBone = EffortBone()
+
+    def bone(self, category: str) -> Bone:
+        found: Bone = getattr(self, category)
+        return found
+
+
+@rule("time_zone_known")
+def _fishbone_time_zone(p: FishbonePolicy) -> Found:
+    yield from _zone_problem(p.time_zone)
+
+
+@rule("required_training_ids_unique")
+def _required_ids_unique(p: FishbonePolicy) -> Found:
+    seen: set[str] = set()
+    for i, req in enumerate(p.skills.required):
+        if req.id in seen:
+            yield f"required training id {req.id!r} is used twice", ("skills", "required", i, "id")
+        seen.add(req.id)
+
+
+@rule("external_categories_known")
+def _external_categories_known(p: FishbonePolicy) -> Found:
+    for i, cat in enumerate(p.external.categories):
+        if cat not in BALANCE_CATEGORIES or cat == "loan":
+            yield (
+                f"{cat!r} is not an asset category (one of deposit, wealth, fund, insurance, "
+                "trust)",
+                ("external", "categories", i),
+            )
+
+
+@rule("ladder_names_tiers")
+def _ladder_names_tiers(p: FishbonePolicy) -> Found:
+    from rmperf.engine.segmentation.policy import Tier
+
+    mix = p.customer_mix
+    tiers = {str(t) for t in Tier}
+    for i, name in enumerate(mix.ladder):
+        if name not in tiers:
+            yield (
+                f"{name!r} is not a segmentation tier (one of {', '.join(sorted(tiers))})",
+                ("customer_mix", "ladder", i),
+            )
+    if len(set(mix.ladder)) != len(mix.ladder):
+        yield "a tier appears twice on the ladder", ("customer_mix", "ladder")
+    for name, field_name in ((mix.sleeping_tier, "sleeping_tier"), (mix.basic_tier, "basic_tier")):
+        if name not in mix.ladder:
+            yield (f"{field_name} {name!r} is not on the ladder", ("customer_mix", field_name))
+
+
+@rule("no_category_enabled", Severity.WARNING)
+def _no_category_enabled(p: FishbonePolicy) -> Found:
+    if not any(p.bone(c).enabled for c in FISHBONE_CATEGORIES):
+        yield "every category is disabled: every gap stays unexplained", ()
+
+
+FISHBONE_RULES = (
+    _fishbone_time_zone,
+    _required_ids_unique,
+    _external_categories_known,
+    _ladder_names_tiers,
+    _no_category_enabled,
+)
+
+
+def load_fishbone_policy(path: Path | str | None = None) -> LoadedPolicy[FishbonePolicy]:
+    """The gap-attribution rules at `path`, or the shipped defaults."""
+    return load_policy(path, FishbonePolicy, default=FISHBONE_FILE, rules=FISHBONE_RULES)

@@ -1,0 +1,143 @@
+"""The fishbone page: alice's 2026Q3 gaps attributed on the persona lake
+(tests/analysis/lake.py), seen by alice and her managers, 404 to anyone else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.http import Http404
+from django.test import Client
+from django.utils import timezone
+
+from rmperf.analysis.fishbone_selectors import fishbone_page, task_figures
+from rmperf.customers.models import Customer
+from rmperf.engine.periods import Period
+from rmperf.performance.models import LineResult, PerfPeriod, RmResult, ScoringRun
+from rmperf.tasks.models import Task, TaskRun, TaskStatus
+from tests.factories import Bank
+
+URL = "/analysis/fishbone/2026Q3/S-ALICE/"
+
+
+def alices_result(bank: Bank) -> RmResult:
+    now = timezone.now()
+    period = PerfPeriod.objects.create(
+        key="2026Q3", kind="quarter", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 30),
+        status="computed", opened_at=now,
+    )  # fmt: skip
+    run = ScoringRun.objects.create(
+        period=period, lake_path="/nowhere", policy_digest="p", targets_digest="t",
+        inputs_digest="i", started_at=now, finished_at=now, actor_label="system",
+        status="succeeded", policy_versions={"test_retail": "abc"},
+    )  # fmt: skip
+    result = RmResult.objects.create(
+        period=period, run=run, staff=bank.alice, scorecard="test_retail", policy_version="abc",
+        base=Decimal(60), bonus=Decimal(0), deduction=Decimal(0), total=Decimal(60),
+        tier="competent", rated_tier="competent",
+    )  # fmt: skip
+    for i, (indicator, target, value) in enumerate(
+        (("deposit_avg_balance", "100", "50"), ("response_24h_rate", "0.9", "0.95"))
+    ):
+        LineResult.objects.create(
+            result=result, position=i, line=indicator, indicator=indicator, method="ratio",
+            weight=Decimal(50), value=Decimal(value), target=Decimal(target),
+        )  # fmt: skip
+    return result
+
+
+@pytest.mark.django_db
+def test_the_attribution_of_alices_gaps(ready: Bank) -> None:
+    alices_result(ready)
+    page = fishbone_page(actor=ready.user("alice"), period_key="2026Q3", staff_id="S-ALICE")
+    assert page.problem == ""
+    found = {b.category: b.found for b in page.bones}
+    # No trainings in the lake: the AML and suitability courses are missing (skills).
+    # No interaction with her 3 customers: 0 contacts per customer-month < 0.10 (effort).
+    # No loan with an application date, no request, no balance: nothing to judge in
+    # process and external; every customer is sleeping, hers and the bank's alike.
+    assert found == {
+        "skills": True,
+        "process": False,
+        "external": False,
+        "customer_mix": False,
+        "effort": True,
+    }
+    gaps = {g.line: g for g in page.gaps}
+    # deposits: 100 − 50 = 50, shared by skills and effort: 25 each.
+    deposit = gaps["deposit_avg_balance"]
+    assert deposit.gap == Decimal(50)
+    assert [(category, part) for category, _, part in deposit.parts] == [
+        ("skills", Decimal(25)),
+        ("effort", Decimal(25)),
+    ]
+    # 0.95 ≥ 0.9: met, nothing attributed.
+    assert not gaps["response_24h_rate"].short and gaps["response_24h_rate"].parts == []
+    effort = next(b for b in page.bones if b.category == "effort")
+    assert sorted(r.key["customer_id"] for r in effort.rows) == ["C001", "C002", "C003"]
+
+
+@pytest.mark.django_db
+def test_task_figures(ready: Bank) -> None:
+    # Due in Q3: done on the due date (on time), done a day late, still open; one due in
+    # October is not counted. 1 of 3 on time.
+    run = TaskRun.objects.create(
+        status="succeeded", actor_label="system", as_of=dt.date(2026, 7, 1), policy_digest="0"
+    )
+    c001 = Customer.objects.get(customer_id="C001")
+    for n, (due, status, closed) in enumerate(
+        (
+            (dt.date(2026, 8, 1), TaskStatus.DONE, dt.date(2026, 8, 1)),
+            (dt.date(2026, 8, 2), TaskStatus.DONE, dt.date(2026, 8, 3)),
+            (dt.date(2026, 9, 1), TaskStatus.OPEN, None),
+            (dt.date(2026, 10, 1), TaskStatus.DONE, dt.date(2026, 9, 1)),
+        )
+    ):
+        Task.objects.create(
+            staff=ready.alice, customer=c001, kind="birthday", source_key=f"k{n}",
+            due_date=due, reason="r", reason_zh="r", action="a", action_zh="a",
+            status=status, first_run=run, created_on=dt.date(2026, 7, 1), closed_on=closed,
+        )  # fmt: skip
+    figures = task_figures("S-ALICE", Period.parse("2026Q3"))
+    assert (figures.due, figures.done_on_time) == (3, 1)
+
+
+@pytest.mark.django_db
+def test_who_sees_the_page(ready: Bank, client_as: Callable[[str], Client]) -> None:
+    alices_result(ready)
+    for persona in ("alice", "tina", "mike", "hannah"):
+        body = client_as(persona).get(URL)
+        assert body.status_code == 200, persona
+        text = body.content.decode()
+        assert 'href="#bone-skills"' in text and 'id="bone-effort"' in text
+    for persona in ("carol", "bob", "terry"):
+        assert client_as(persona).get(URL).status_code == 404, persona
+    with pytest.raises(Http404):
+        fishbone_page(actor=ready.user("bob"), period_key="2026Q3", staff_id="S-ALICE")
+    scorecard = client_as("alice").get("/performance/2026Q3/staff/S-ALICE/").content.decode()
+    assert f'href="{URL}"' in scorecard
+
+
+@pytest.mark.django_db
+def test_the_page_in_chinese(ready: Bank, client_as: Callable[[str], Client]) -> None:
+    alices_result(ready)
+    text = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "鱼骨图" in text and "技能" in text
+
+
+def test_plain_numbers() -> None:
+    from rmperf.analysis.templatetags.fishbone_tags import plain
+
+    assert plain(Decimal("100.000000")) == "100"
+    assert plain(Decimal("0.333333")) == "0.333333"
+    assert plain(Decimal("2500.50")) == "2500.5"
+    assert plain(None) == ""
+
+
+@pytest.mark.django_db
+def test_no_result_yet(ready: Bank, client_as: Callable[[str], Client]) -> None:
+    page = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="fishbone-problem"' in page and "No result for this period yet." in page
+    assert client_as("bob").get(URL).status_code == 404
