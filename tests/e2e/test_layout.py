@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tests.tasks.conftest import make_task
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 #: One persona per role (tests/factories.py): RM, team leader, branch manager, teller,
 #: HR, auditor.
@@ -164,6 +166,9 @@ def test_the_grouped_nav_opens_and_leads_on_a_desktop(
         assert overflow(page) <= 1
         # Only one group open at a time; Escape closes it.
         assert page.locator("nav.nav details[open]").count() == 1
+    if persona == "mike":  # the last group, 团队与管理, is open: its dropdown for the README
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / "nav-desktop-zh.png"))
     page.keyboard.press("Escape")
     assert page.locator("nav.nav details[open]").count() == 0
     # Keyboard: focus the customers group, open it with Enter, follow its first link.
@@ -197,6 +202,8 @@ def test_the_menu_button_opens_the_nav_on_a_phone(
     box = link.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
     assert overflow(page) <= 1
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / "nav-phone-en.png"))
     link.click()
     page.wait_for_url("**/careers/negative/")
     assert overflow(page) <= 1
