@@ -66,6 +66,7 @@ def test_hr_has_no_task_inbox_but_the_policies(client_as: Callable[[str], Client
         ("/careers/negative/", "/careers/negative/", "绩效"),  # not /careers/
         ("/tasks/team/", "/tasks/team/", "我的工作"),  # not /tasks/
         ("/workbench/desk/calibration/", "/workbench/desk/", "我的工作"),
+        ("/org/units/BA/", "/org/units/BA/", "团队与管理"),  # 我的支行, not 组织架构 (/org/)
     ],
 )
 def test_the_current_page_and_its_group_are_marked(
