@@ -8,7 +8,8 @@ docs/screens/ (1366×768, the README links them):
     RM accepts, records the contact and converts on the purchase in the lake, and the
     teller's points appear in the ledger;
 (c) a manager approving targets: the team leader proposes next year's sheet, the RM
-    accepts it, the branch manager approves it from the desk's inbox.
+    accepts it, the branch manager approves it from the desk's inbox; and the branch
+    manager calibrating a peer group on the calibration grid.
 
 Every step fails on a console error, a 4xx/5xx answer, a page nested in another (two
 top bars) or a page wider than the window."""
@@ -233,3 +234,38 @@ def test_a_manager_approving_targets(live_server: Any, bank: Bank, open_page: An
     step(mike, mike_watch, "targets-approved-en.png")
     sheet.refresh_from_db()
     assert sheet.status == "approved"
+
+
+def test_a_branch_manager_calibrates_a_peer_group(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+) -> None:
+    from tests.workbench.helpers import result, scored_quarter
+
+    # A computed quarter: alice 92.50 (outstanding), carol 70.00 (good), both on the
+    # retail card; mike calibrates alice down to good with a reason.
+    period, run = scored_quarter()
+    result(period, run, bank.alice, "92.50", "outstanding", [("deposit_avg_growth", "1", "1")])
+    result(period, run, bank.carol, "70.00", "good", [("deposit_avg_growth", "1", "1")])
+    passwords(bank, "mike")
+    page, watch = open_page("zh-CN")
+    sign_in(page, live_server.url, "mike")
+    page.wait_for_url("**/workbench/desk/")
+    page.click("#desk-calibration-link")
+    page.wait_for_url("**/workbench/desk/calibration/**")
+    row = page.locator("#row-S-ALICE")
+    row.locator("select").select_option("good")
+    page.click("#preview-button-retail_rm")
+    page.wait_for_url("**S-ALICE=good**")
+    assert page.locator("#row-S-ALICE form.inline-form input[name=tier]").input_value() == "good"
+    row = page.locator("#row-S-ALICE")
+    row.locator("input[name=reason]").fill("同组横向比较后下调")
+    step(page, watch, "calibration-grid-zh.png")
+    row.locator("form.inline-form button").click()
+    page.wait_for_selector(".messages li.success")
+    step(page, watch)
+    from rmperf.performance.models import RmResult
+
+    alice = RmResult.objects.get(period=period, staff=bank.alice)
+    assert (alice.calibrated_tier, alice.calibration_reason) == ("good", "同组横向比较后下调")
