@@ -16,7 +16,7 @@ from tests.segments.factories import make_run
 
 
 def rows(html: str) -> list[str]:
-    return re.findall(r'<a href="/customers/([^/]+)/">', html)
+    return re.findall(r'<a href="/customers/([^/]+)/"[^>]*>', html)
 
 
 @pytest.fixture

@@ -57,7 +57,9 @@ class CustomerTable(tables.Table):  # type: ignore[misc]
 
     def render_customer_id(self, value: str) -> str:
         url = reverse("customers:detail", kwargs={"customer_id": value})
-        return format_html('<a href="{}">{}</a>', url, value)
+        # The list's results are boosted (filters and pages swap the table only); the
+        # 360 is a page of its own, not a table to swap in.
+        return format_html('<a href="{}" hx-boost="false">{}</a>', url, value)
 
     def render_name(self, record: Customer) -> str:
         return display_name(record, mask_names=self.mask_names)

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext
 
 from rmperf.org.models import BusinessLine
 from rmperf.performance import selectors as sel
+from rmperf.performance.models import Tier
 
 register = template.Library()
 
@@ -93,13 +94,101 @@ _NOTES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 )
 
 
+#: The forced distribution's reason for moving an RM down a tier (engine/scoring/score.py
+#: `_forced`); an RM moved twice has two, joined by "; ".
+_FORCED = re.compile(
+    r"^forced distribution: at most (?P<pct>\S+) (?P<tier>\w+) in (?P<where>.+) "
+    r"\((?P<n>\d+) × (?P<share>\S+) = (?P<exact>\S+), (?P<how>rounded half up|rounded down): "
+    r"(?P<allowed>\d+) of \d+\); placed (?P<position>\d+) by total, then "
+    r"(?:(?P<line>\w+) points, then )?staff_id; moved to (?P<lower>\w+)$"
+)
+_WHERE = re.compile(
+    r"^(?P<kind>\w+) (?P<key>\S+)"
+    r"(?: \((?P<group>\w+) (?P<keys>.+) pooled up: fewer than (?P<minimum>\d+) RMs\))?$"
+)
+_FORCED_PREFIX = "forced distribution: "
+
+
+def _level(kind: str, key: str) -> str:
+    """A peer-group level in words: 小组 TM1, 支行 BR1, the card's name for the bank."""
+    if kind in ("scorecard", "bank"):
+        name = str(scorecard_name(key))
+        if kind == "bank":
+            return gettext("every RM on %(card)s") % {"card": name}
+        return gettext("scorecard %(card)s") % {"card": name}
+    words = {"team": gettext("team"), "branch": gettext("branch"), "region": gettext("region")}
+    return f"{words.get(kind, kind)} {key}"
+
+
+def _where(text: str) -> str:
+    match = _WHERE.match(text)
+    if match is None:
+        return text
+    level = _level(match["kind"], match["key"])
+    if match["group"] is None:
+        return level
+    pooled = _level(match["group"], match["keys"])
+    return gettext("%(level)s (%(pooled)s pooled up: fewer than %(minimum)s RMs)") % {
+        "level": level,
+        "pooled": pooled,
+        "minimum": match["minimum"],
+    }
+
+
+def _tier(value: str) -> str:
+    return str(dict(Tier.choices).get(value, value))
+
+
+def _forced(match: re.Match[str]) -> str:
+    values = {
+        "pct": match["pct"],
+        "tier": _tier(match["tier"]),
+        "where": _where(match["where"]),
+        "n": match["n"],
+        "share": match["share"],
+        "exact": match["exact"],
+        "allowed": match["allowed"],
+        "position": match["position"],
+        "lower": _tier(match["lower"]),
+    }
+    if match["how"] == "rounded half up":
+        quota = gettext("%(n)s × %(share)s = %(exact)s, rounded half up: %(allowed)s of %(n)s")
+    else:
+        quota = gettext("%(n)s × %(share)s = %(exact)s, rounded down: %(allowed)s of %(n)s")
+    values["quota"] = quota % values
+    if match["line"]:
+        values["line"] = indicator_name(match["line"])
+        order = gettext(
+            "placed %(position)s by total score, then by the points of %(line)s, then by "
+            "staff number"
+        )
+    else:
+        order = gettext("placed %(position)s by total score, then by staff number")
+    values["order"] = order % values
+    return (
+        gettext(
+            "Forced distribution: at most %(pct)s %(tier)s in %(where)s (%(quota)s); "
+            "%(order)s; moved to %(lower)s."
+        )
+        % values
+    )
+
+
 @register.filter
 def engine_note(note: object) -> object:
-    """A scoring line's note (the engine writes it in English, for the CLI) in the
-    reader's language; a note of another shape is shown as it is."""
+    """A scoring line's note or a result's tier reason (the engine writes them in
+    English, for the CLI) in the reader's language; a note of another shape is shown as
+    it is."""
     text = str(note or "")
     for pattern, say in _NOTES:
         match = pattern.match(text)
         if match:
             return say(match)
+    if text.startswith(_FORCED_PREFIX):
+        parts = [
+            _FORCED_PREFIX + p for p in text[len(_FORCED_PREFIX) :].split("; " + _FORCED_PREFIX)
+        ]
+        matches = [_FORCED.match(p) for p in parts]
+        if all(matches):
+            return " ".join(_forced(m) for m in matches if m is not None)
     return note
