@@ -40,7 +40,7 @@ def test_an_rms_nav_in_four_groups(client_as: Callable[[str], Client]) -> None:
             "/reviews/",
             "/pay/",
         ],
-        "团队与管理": ["/api/docs"],
+        "团队与管理": ["/teams/", "/api/docs"],  # the RM's own team rhythm (teams app)
     }
 
 
