@@ -33,6 +33,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         "offered_at with offset, outcome[, campaign_id]) for the offer_* indicators; "
         "see docs/indicators.md",
     )
+    p.add_argument(
+        "--referrals",
+        type=Path,
+        help="referrals policy YAML whose points rule the referral_points indicator applies "
+        "(default: the shipped one; the app passes the version in force)",
+    )
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
     add_gate_arguments(p)
@@ -81,6 +87,19 @@ def register(sub: Any) -> None:
     ex.add_argument("--top", type=int, default=10, help="rows shown per line (default 10)")
     ex.add_argument("--out", type=Path, help="write all rows behind the values (.csv/.parquet)")
     ex.set_defaults(handler=cmd_explain)
+
+
+def _params(referrals: Path | None) -> Any:
+    """The indicators' parameters: the default, or with the points rule of --referrals."""
+    from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+
+    if referrals is None:
+        return DEFAULT_PARAMS
+    from rmperf.engine.referrals import load_referral_policy
+    from rmperf.engine.referrals.points import ReferralPointsRule
+
+    rule = ReferralPointsRule.from_policy(load_referral_policy(referrals).policy)
+    return IndicatorParams(referral_points=rule)
 
 
 def _fail(message: object) -> int:
@@ -134,6 +153,7 @@ def _run(
             load_manual_scores(args.manual, period=period.key) if args.manual is not None else None
         )
         offers = load_offers(args.offers) if args.offers is not None else None
+        params = _params(args.referrals)
         explicit = None
         if args.assign is not None:
             try:
@@ -163,6 +183,7 @@ def _run(
                 library=library,
                 offers=offers,
                 units=units,
+                params=params,
             ),
         )
     except OffersError as exc:
@@ -266,6 +287,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             indicators=wanted,
             backend=args.engine,
             offers=offers,
+            params=_params(args.referrals),
         )
         if wanted
         else {}

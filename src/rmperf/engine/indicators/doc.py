@@ -183,7 +183,7 @@ a later policy can override any of them without touching the formulas):
 | 24-hour response | ≤ {response} seconds |
 | overdue | ≥ {overdue} day |
 | NPS | promoter ≥ {promoter}, detractor ≤ {detractor} |
-| referral points | {ref_base} + 1 per {ref_step} of AUM, at most {ref_cap} per referral |
+| referral points | the referrals policy's rule (docs/referrals.md "Points"): {ref_base} + 1 per {ref_step} of the converting purchase, at most {ref_cap} per referral, purchase within {ref_window} days |
 | offers: purchase window | {window} days from the offer day |
 | offers: complaint window | {complaint} days from the offer day |
 | offers: wealth-sales categories | {offer_sales} |
@@ -237,9 +237,10 @@ def render() -> str:
             overdue=p.overdue_min_days,
             promoter=p.nps_promoter,
             detractor=p.nps_detractor,
-            ref_base=p.referral_points_base,
-            ref_step=p.referral_points_step,
-            ref_cap=p.referral_points_cap,
+            ref_base=p.referral_rule.base,
+            ref_step=p.referral_rule.per_amount,
+            ref_cap=p.referral_rule.cap,
+            ref_window=p.referral_rule.window_days,
             window=p.offer_window_days,
             complaint=p.offer_complaint_days,
             offer_sales=", ".join(OFFER_SALES_CATEGORIES),

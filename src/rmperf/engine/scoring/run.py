@@ -27,6 +27,7 @@ from rmperf.engine.arrow_rows import table_from_rows
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.offers import Offers
+from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.policy import LoadedPolicy
@@ -187,6 +188,7 @@ def score_lake(
     offers: Offers | None = None,
     feedback: Sequence[FeedbackRow] = (),
     units: bool = False,
+    params: IndicatorParams = DEFAULT_PARAMS,
 ) -> LakeScore:
     """Compute the cards' indicators for `period` on `lake`, then score every RM (and,
     with `units`, every org unit the set's unit cards apply to: units.py).
@@ -194,7 +196,8 @@ def score_lake(
     With `only`, the indicators are still computed for everyone (peer groups need them)
     but the caller is told when that staff_id is no RM of the lake. `offers` (the
     offers input) feeds the offer_* indicators; a card naming one needs it. `feedback`
-    (360 feedback recorded outside the lake) joins the lake's feedback rows.
+    (360 feedback recorded outside the lake) joins the lake's feedback rows. `params`:
+    the indicators' parameters (e.g. the referrals policy's points rule in force).
     """
     lib = library if library is not None else default_library()
     staff = staff_info(lake, period=period, backend=backend)
@@ -217,6 +220,7 @@ def score_lake(
             backend=backend,
             offers=offers,
             feedback=feedback,
+            params=params,
         )
         if wanted
         else pa.table({"staff_id": [], "indicator": [], "value": []})
