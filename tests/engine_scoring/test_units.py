@@ -285,3 +285,16 @@ def test_shipped_branch_card_is_a_unit_card_meeting_p02() -> None:
     weights = category_weights(branch, default_library())
     assert weights["compliance"] == weights["risk"] == 30
     assert weights["business"] == 25
+
+
+def test_unit_card_refuses_a_deposit_market_share_indicator() -> None:
+    from tests.engine_scoring.library import LIB
+
+    card = CARD.replace("{indicator: roe,", "{indicator: deposit_market_share,").replace(
+        'target: {basis: level, value: "0.15"}}', 'target: {basis: level, value: "0.3"}}'
+    )
+    with pytest.raises(PolicyError) as exc:
+        load_scorecard_text(card, source="share.yaml", library=LIB)
+    found = [(i.rule, i.file, i.line) for i in exc.value.issues]
+    assert found == [("no_deposit_ranking", "share.yaml", 6)]
+    assert "deposit_market_share compares deposits with the market" in exc.value.issues[0].message
