@@ -147,7 +147,9 @@ assignments start; book-at-start indicators are undefined (NULL) for them.
   shares (e.g. the period's days for daily averages), or the values add up when there is
   no denominator. `rollup(values, lake, level=…)` does this for teams, branches and the
   bank (an RM is rolled up to the nearest unit of that kind at or above `staff.unit_id`;
-  an RM outside any team appears under unit_id NULL at team level).
+  an RM outside any team appears under unit_id NULL at team level). Given the `period`,
+  `rollup` takes a unit's `roe` from its own `unit_financials` rows and those of the
+  units under it, each once (the unit scorecards do: docs/scorecards.md "Unit cards").
 - A ratio over nothing (0 ÷ 0) is NULL, with numerator 0 and denominator 0 kept so roll-ups
   stay correct.
 
