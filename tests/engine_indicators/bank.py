@@ -5,7 +5,7 @@ Period under test: 2026Q3 (1 July – 30 September, D = 92 days); previous: 2026
 
 Org: BANK → RG1 → BR1 → TM1 (RM1, RM2), TM2 (RM3); RG1 → BR2 → TM3 (RM4, hired
 2026-08-15, mid-period), and RM5 attached straight to BR2 (no team, no activity). RM6 is
-hired after the period (not in it); TL1, BM1, TE1 are no RMs.
+hired after the period (not in it); TL1, BM1, TE1 and WM1 (wealth manager) are no RMs.
 
 Customers and who looks after them:
 - C1 RM1 throughout. Deposits Q2 100,000/month; Q3 120,000, 120,000, 130,000 with a
@@ -24,6 +24,7 @@ Customers and who looks after them:
 - H1, H2, H3 RM3: high-net-worth cases (daily-average based); H3 holds a trust.
 - V1, V2, V3 RM5: VIP (core-tier) cases on 30 June: V1 and V2 are VIP (V2 by the
   half-up rounding of its AUM), V3 has only 4 transactions in the 90 days.
+- RX, RY, RZ nobody's: customers RM3 referred to the wealth manager WM1 (referral points).
 - Loans L5, L6 (Q2) and the rates of L1, L4 for the financing cost; unit_financials of
   TM1 and TM2; projects and proposals of RM1–RM3; interactions of RM1, RM2, RM5.
 """
@@ -134,14 +135,21 @@ def feedback(rm: str, day: str, kind: str, score: str) -> dict[str, str]:
 
 
 def referral(
-    rid: str, customer: str, created: str, status_: str, converted: str = ""
+    rid: str,
+    customer: str,
+    created: str,
+    status_: str,
+    converted: str = "",
+    *,
+    to: str = "RM1",
+    need: str = "wealth",
 ) -> dict[str, str]:
     return {
         "referral_id": rid,
         "from_staff_id": "RM3",
-        "to_staff_id": "RM1",
+        "to_staff_id": to,
         "customer_id": customer,
-        "need": "wealth",
+        "need": need,
         "created_at": created,
         "status": status_,
         "responded_at": "",
@@ -165,6 +173,7 @@ def build() -> LakeBuilder:
         staff("RM4", "TM3", "2026-08-15"),
         staff("RM5", "BR2", "2019-01-01"),
         staff("RM6", "TM3", "2026-10-10"),
+        staff("WM1", "BR1", "2018-01-01", role="wealth_manager"),
     ]
     b.tables["products"] += [
         product("WEALTH", "wealth", "0.010000"),
@@ -381,6 +390,46 @@ def build() -> LakeBuilder:
         referral(
             "RF4", "H1", "2026-06-20T10:00:00+08:00", "converted", "2026-07-15T10:00:00+08:00"
         ),
+        # To the wealth manager WM1 (rule rm_trust_medical: a trust or insurance purchase
+        # from the referral's day through 90 days later converts it). RX, RY, RZ are
+        # nobody's customers, so no other indicator sees their holdings.
+        referral(
+            "RF5",
+            "RX",
+            "2026-07-20T10:00:00+08:00",
+            "converted",
+            "2026-08-02T10:00:00+08:00",
+            to="WM1",
+            need="medical_insurance",
+        ),
+        referral(
+            "RF6",
+            "RY",
+            "2026-09-01T10:00:00+08:00",
+            "converted",
+            "2026-09-10T10:00:00+08:00",
+            to="WM1",
+            need="family_trust",
+        ),
+        referral(
+            "RF7",
+            "RZ",
+            "2026-09-02T10:00:00+08:00",
+            "converted",
+            "2026-09-20T10:00:00+08:00",
+            to="WM1",
+            need="family_trust",
+        ),
+    )
+    for cid in ("RX", "RY", "RZ"):
+        b.customer(cid, rm=None)
+    b.add(
+        "holdings",
+        holding("RX", "INS", "95000.00", "2026-08-01"),  # first: 10 + 9 = 19 points
+        holding("RX", "INS", "2000000.00", "2026-08-15"),  # later: not the converting one
+        holding("RY", "WEALTH", "300000.00", "2026-09-02"),  # not a conversion category
+        holding("RY", "TRUST", "1500000.00", "2026-09-05"),  # 10 + 150, capped at 100
+        holding("RZ", "INS", "50000.00", "2026-08-31"),  # before the referral: no purchase
     )
     # -- VIP cases of RM5 (wealth only in Q2: no deposit figure moves)
     for v in ("V1", "V2", "V3"):

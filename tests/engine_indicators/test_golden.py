@@ -136,10 +136,15 @@ EXPECTED: dict[tuple[str, str], Decimal | None] = {
     ("RM3", "certifications"): Decimal(1),
     ("RM3", "training_hours"): Decimal(48),  # 8 + 40; the 30 June course is Q2
     # RF1 converted 10 Aug; RF2 lost; RF3 converted 2 Oct (after the period); RF4 is Q2's.
-    ("RM3", "referral_success_rate"): q(1, 3),
-    # RF1: 10 + ⌊C1 August AUM 320,000 ÷ 10,000⌋ = 42; RF4 (converted 15 Jul): 10 + 110,
-    # capped at 100.
-    ("RM3", "referral_points"): Decimal(142),
+    # Made in Q3: RF1, RF2, RF3, RF5, RF6, RF7; converted by 30 Sep: RF1, RF5, RF6, RF7.
+    ("RM3", "referral_success_rate"): q(4, 6),
+    # The referrals policy's rule, as the ledger pays (docs/referrals.md "Points"):
+    # RF1 and RF4 (RM → RM, wealth) follow no rule of the book: 0. RF5: RX's first
+    # insurance purchase in 20 Jul … 18 Oct is 95,000.00 on 1 Aug: 10 + ⌊9.5⌋ = 19.
+    # RF6: RY's first trust/insurance purchase from 1 Sep is the trust of 1,500,000.00
+    # (the wealth product does not convert): 10 + 150 = 160, capped at 100. RF7: RZ's
+    # insurance of 31 Aug is before the referral: no purchase, 0. Σ = 119.
+    ("RM3", "referral_points"): Decimal(119),
     # -- RM4 joined 15 Aug. N3 opened 10 Sep, assigned from 12 Sep: 1,000 × 19 days.
     ("RM4", "deposit_avg_balance"): q(19_000, D),
     ("RM4", "deposit_avg_growth"): q(19_000, D),

@@ -94,3 +94,18 @@ def test_unit_at_level_walks_up() -> None:
     assert unit_at_level("T", units, "team") == "T"
     assert unit_at_level("BR", units, "team") is None
     assert unit_at_level("missing", units, "bank") is None
+
+
+def test_unit_roe_reads_each_unit_row_once(lake: Lake) -> None:
+    values = compute_indicators(lake, period=Q3, indicators=["roe"])
+    # BR1 with the period: TM1 Jul–Sep profit 100,000 + 120,000 − 20,000 = 200,000 and
+    # equity 32,000,000, TM2 September 50,000 and 2,000,000 (June is outside Q3):
+    # (200,000 + 50,000) × 12 ÷ 34,000,000.
+    own = _rows(rollup(values, lake, level="branch", period=Q3))
+    assert own[("BR1", "roe")]["value"] == q(250_000 * 12, 34_000_000)
+    assert own[("BR1", "roe")]["staff_count"] == 3
+    # BR2's teams have no rows: undefined. Without the period each RM adds their team's
+    # figures: TM1 twice (RM1, RM2) and TM2 once.
+    assert own[("BR2", "roe")]["value"] is None
+    per_rm = _rows(rollup(values, lake, level="branch"))
+    assert per_rm[("BR1", "roe")]["value"] == q(450_000 * 12, 66_000_000)

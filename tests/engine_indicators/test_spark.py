@@ -2,7 +2,8 @@
 
 A representative subset keeps the JVM time down (each indicator costs Spark seconds of
 planning and code generation on a 2-core box): a balance indicator with the moving base
-and a mid-period reassignment, a ratio with a time-zone edge, and a count. Every one of
+and a mid-period reassignment, a ratio with a time-zone edge, a count, and the referral
+points (a window join and a row number over the holdings). Every one of
 the library's indicators, and the drill-down with the 时点冲量 flag, was compared the same
 way while building the library (docs/adr/0001-engine-backends.md).
 """
@@ -19,7 +20,7 @@ from rmperf.engine.periods import Period
 from tests.engine_indicators import bank
 from tests.engine_indicators.test_golden import EXPECTED
 
-SUBSET = ["deposit_avg_growth", "response_24h_rate", "complaints"]
+SUBSET = ["deposit_avg_growth", "response_24h_rate", "complaints", "referral_points"]
 
 
 @pytest.mark.spark

@@ -44,6 +44,8 @@ _SPEC = {
     "referral_points": (H, "business", "collaboration", False),
     "green_credit_share": (H, "social", "esg", False),
     "inclusive_first_loans": (H, "social", "esg", False),
+    "roe": (H, "business", "result", False),
+    "strategic_projects": (H, "development", "growth", False),
 }
 _EXTRA = {
     # Deliberately forbidden shapes, for the rule tests.

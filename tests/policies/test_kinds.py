@@ -48,13 +48,13 @@ def test_each_kind_records_its_shipped_default_as_the_first_active_version(
     assert PolicyVersion.objects.filter(kind=kind).count() == 1
 
 
-def test_the_scorecard_set_is_the_three_shipped_cards_in_one_text(db: None) -> None:
+def test_the_scorecard_set_is_the_four_shipped_cards_in_one_text(db: None) -> None:
     text = KINDS["scorecards"].default_text()
-    # corporate, retail, sci_tech: the files in name order, separated by `---` lines.
-    assert text.count("\n---\n") == 2
+    # corporate, retail, sci_tech, unit_branch: the files in name order, separated by `---`.
+    assert text.count("\n---\n") == 3
     version, cards = policy_in_force("scorecards")
     shipped = load_scorecards()  # the engine's own reading of the folder
-    assert sorted(cards) == ["corporate_rm", "retail_rm", "sci_tech_rm"]
+    assert sorted(cards) == ["branch_unit", "corporate_rm", "retail_rm", "sci_tech_rm"]
     assert {n: c.digest for n, c in cards.items()} == {n: c.digest for n, c in shipped.items()}
     assert policy_cards(version) is cards
 

@@ -33,6 +33,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         "offered_at with offset, outcome[, campaign_id]) for the offer_* indicators; "
         "see docs/indicators.md",
     )
+    p.add_argument(
+        "--referrals",
+        type=Path,
+        help="referrals policy YAML whose points rule the referral_points indicator applies "
+        "(default: the shipped one; the app passes the version in force)",
+    )
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="backend")
     p.add_argument("--today", type=parse_date, help="validation day (default: today)")
     add_gate_arguments(p)
@@ -51,6 +57,16 @@ def register(sub: Any) -> None:
     sc.add_argument("--out", type=Path, required=True, help="totals file (.csv or .parquet)")
     sc.add_argument("--lines", type=Path, help="per-line file (.csv or .parquet)")
     sc.add_argument(
+        "--units-out",
+        type=Path,
+        help="also score the org units of the set's unit cards (subject: unit, e.g. the "
+        "branch card): one row per unit (unit_id, unit_name, unit_kind, staff_count, "
+        "scorecard, period, total, tier …); see docs/scorecards.md",
+    )
+    sc.add_argument(
+        "--unit-lines", type=Path, help="with --units-out: one row per unit per line (unit_id …)"
+    )
+    sc.add_argument(
         "--as-of",
         type=parse_date,
         help="序时进度: add each target line's expected completion at this date "
@@ -65,7 +81,9 @@ def register(sub: Any) -> None:
         "and the top rows (customers, loans, transactions …) behind each value, with flags.",
     )
     _common(ex)
-    ex.add_argument("--staff", required=True, help="staff_id of the RM")
+    who = ex.add_mutually_exclusive_group(required=True)
+    who.add_argument("--staff", help="staff_id of the RM")
+    who.add_argument("--unit", help="unit_id of an org unit a unit card scores (e.g. a branch)")
     ex.add_argument("--top", type=int, default=10, help="rows shown per line (default 10)")
     ex.add_argument("--out", type=Path, help="write all rows behind the values (.csv/.parquet)")
     ex.add_argument(
@@ -81,12 +99,27 @@ def register(sub: Any) -> None:
     ex.set_defaults(handler=cmd_explain)
 
 
+def _params(referrals: Path | None) -> Any:
+    """The indicators' parameters: the default, or with the points rule of --referrals."""
+    from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+
+    if referrals is None:
+        return DEFAULT_PARAMS
+    from rmperf.engine.referrals import load_referral_policy
+    from rmperf.engine.referrals.points import ReferralPointsRule
+
+    rule = ReferralPointsRule.from_policy(load_referral_policy(referrals).policy)
+    return IndicatorParams(referral_points=rule)
+
+
 def _fail(message: object) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
 
 
-def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | int:
+def _run(
+    args: argparse.Namespace, *, only: str | None = None, units: bool = False
+) -> LakeScore | int:
     """Load and check every input, then score; an int is the exit status of a failure."""
     from rmperf.engine.indicators.offers import OffersError, load_offers
     from rmperf.engine.lake import Lake
@@ -111,7 +144,12 @@ def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | in
     if not args.lake.is_dir():
         return _fail(f"{args.lake} is not a directory")
     try:
-        for out in (args.out, getattr(args, "lines", None)):
+        for out in (
+            args.out,
+            getattr(args, "lines", None),
+            getattr(args, "units_out", None),
+            getattr(args, "unit_lines", None),
+        ):
             if out is not None:
                 check_output_path(out)
         library = default_library()
@@ -125,6 +163,7 @@ def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | in
             load_manual_scores(args.manual, period=period.key) if args.manual is not None else None
         )
         offers = load_offers(args.offers) if args.offers is not None else None
+        params = _params(args.referrals)
         explicit = None
         if args.assign is not None:
             try:
@@ -153,6 +192,8 @@ def _run(args: argparse.Namespace, *, only: str | None = None) -> LakeScore | in
                 backend=args.engine,
                 library=library,
                 offers=offers,
+                units=units,
+                params=params,
             ),
         )
     except OffersError as exc:
@@ -167,7 +208,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     from rmperf.engine.output import write_result
     from rmperf.engine.scoring.run import lines_table, totals_table
 
-    scored = _run(args)
+    if args.unit_lines is not None and args.units_out is None:
+        return _fail("--unit-lines needs --units-out")
+    scored = _run(args, units=args.units_out is not None)
     if isinstance(scored, int):
         return scored
     for staff_id, why in sorted(scored.skipped.items()):
@@ -191,7 +234,32 @@ def cmd_score(args: argparse.Namespace) -> int:
         f"policies {', '.join(versions)}; wrote {args.out}"
         + (f" and {args.lines}" if args.lines is not None else "")
     )
+    if args.units_out is not None and scored.units is not None:
+        _write_units(args, scored)
     return 0
+
+
+def _write_units(args: argparse.Namespace, scored: LakeScore) -> None:
+    from rmperf.engine.output import write_result
+    from rmperf.engine.scoring.units import unit_lines_table, unit_totals_table
+
+    units = scored.units
+    assert units is not None  # noqa: S101 - called with units scored
+    for unit_id, why in sorted(units.skipped.items()):
+        print(f"warning: unit {unit_id} not scored: {why}", file=sys.stderr)
+    if not units.result.totals:
+        print(
+            f"warning: no unit was scored for {args.period} (the scorecards hold no unit "
+            "card, or no unit of its kind has an RM)",
+            file=sys.stderr,
+        )
+    write_result(unit_totals_table(units), args.units_out)
+    if args.unit_lines is not None:
+        write_result(unit_lines_table(units), args.unit_lines)
+    print(
+        f"{len(units.result.totals):,} units scored for {args.period}; wrote {args.units_out}"
+        + (f" and {args.unit_lines}" if args.unit_lines is not None else "")
+    )
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -206,6 +274,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         return _fail("--top must be 0 or more")
+    if args.unit is not None:
+        if args.fishbone:
+            return _fail("--fishbone attributes an RM's gaps: give --staff, not --unit")
+        return _explain_unit(args)
     scored = _run(args, only=args.staff)
     if isinstance(scored, int):
         return scored
@@ -227,6 +299,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             indicators=wanted,
             backend=args.engine,
             offers=offers,
+            params=_params(args.referrals),
         )
         if wanted
         else {}
@@ -279,3 +352,74 @@ def _print_fishbone(args: argparse.Namespace, lake: Any, period: Any, result: An
         return _fail(exc)
     print(fishbone_text(fb, top=args.top), end="")
     return 0
+
+
+def _explain_unit(args: argparse.Namespace) -> int:
+    """A unit's lines, and behind each value the unit's RMs with their part of it."""
+    import pyarrow as pa
+
+    from rmperf.engine.output import write_result
+    from rmperf.engine.scoring.explain import explain_text
+
+    scored = _run(args, units=True)
+    if isinstance(scored, int):
+        return scored
+    units = scored.units
+    assert units is not None  # noqa: S101 - scored with units
+    if args.unit in units.skipped:
+        return _fail(f"unit {args.unit} is not scored: {units.skipped[args.unit]}")
+    if args.unit not in units.units:
+        return _fail(
+            f"unknown unit {args.unit!r}: no unit card of the scorecards applies to it "
+            f"(scored: {', '.join(sorted(units.units)) or 'none'})"
+        )
+    info = units.units[args.unit]
+    members = {s for s, st in scored.staff.items() if any(u == args.unit for u, _ in st.org_path)}
+    from rmperf.engine.indicators.rollup import UNIT_FIGURES
+
+    rows: dict[str, pa.Table] = {}
+    for ln in units.result.lines_of(args.unit):
+        rows[ln.indicator] = _member_rows(units.rm_values, ln.indicator, members)
+    print(f"{info.name} ({info.kind}, {info.staff_count} RMs rolled up)")
+    print(
+        "each value sums the numerators and denominators of the unit's RMs (rows below); "
+        + ", ".join(UNIT_FIGURES)
+        + " is the unit's own: Σ unit_financials of the unit and the units under it"
+    )
+    print(explain_text(units.result, args.unit, rows=rows, top=args.top), end="")
+    if args.out is not None:
+        parts = [t for t in rows.values() if t.num_rows]
+        if parts:
+            merged = pa.concat_tables(parts)
+            write_result(merged, args.out)
+            print(f"wrote {merged.num_rows:,} rows to {args.out}")
+    return 0
+
+
+def _member_rows(values: Any, indicator: str, members: set[str]) -> Any:
+    """The unit's RMs' values of one indicator: what the unit's value sums."""
+    import pyarrow as pa
+
+    rows = [
+        {
+            "indicator": r["indicator"],
+            "staff_id": r["staff_id"],
+            "value": r["value"],
+            "numerator": r["numerator"],
+            "denominator": r["denominator"],
+        }
+        for r in values.to_pylist()
+        if r["indicator"] == indicator and r["staff_id"] in members
+    ]
+    return pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("indicator", pa.string()),
+                ("staff_id", pa.string()),
+                ("value", values.schema.field("value").type),
+                ("numerator", values.schema.field("numerator").type),
+                ("denominator", values.schema.field("denominator").type),
+            ]
+        ),
+    )

@@ -258,6 +258,62 @@ class RmResult(models.Model):
         return _result_scope_q("staff__", scope, action)
 
 
+def _unit_scope_q(scope: Scope, action: Action) -> models.Q:
+    """A team leader or branch manager sees the units of their subtree (a branch manager
+    their branch); RMs and other staff in a branch see no unit's score. Nobody changes one:
+    a unit score is the engine's, computed again with its period."""
+    if action is Action.VIEW and scope.unit_path is not None and scope.role in MANAGER_ROLES:
+        return unit_prefix_q("unit__path", scope)
+    return NOTHING
+
+
+class UnitResult(models.Model):
+    """One org unit's score for a period on a unit card (seed 003 §五, 功能差异化考核): the
+    roll-up of its RMs' indicator values scored as the engine computed it, with its lines
+    (`lines`: the engine's line fields, numbers as text). Stored with the period's run and
+    replaced by the next run; never calibrated."""
+
+    period = models.ForeignKey(
+        PerfPeriod,
+        verbose_name=_("period"),
+        on_delete=models.PROTECT,
+        related_name="unit_results",
+    )
+    run = models.ForeignKey(
+        ScoringRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="unit_results"
+    )
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    scorecard = models.CharField(_("scorecard"), max_length=64)
+    policy_version = models.CharField(_("policy version"), max_length=64)
+    staff_count = models.PositiveIntegerField(_("RMs rolled up"))
+    base = models.DecimalField(_("base"), max_digits=8, decimal_places=2)
+    bonus = models.DecimalField(_("bonus"), max_digits=8, decimal_places=2)
+    deduction = models.DecimalField(_("deduction"), max_digits=8, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=8, decimal_places=2)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    veto = models.CharField(_("veto"), max_length=200, blank=True)
+    lines = models.JSONField(_("scorecard lines"), default=list, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit result")
+        verbose_name_plural = _("unit results")
+        ordering = ("period", "unit_id")
+        constraints = (
+            models.UniqueConstraint(fields=("period", "unit"), name="perf_unit_result_one"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.unit_id} {self.total}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        return _unit_scope_q(scope, action)
+
+
 class LineResult(models.Model):
     """One scorecard line of one RM's result: value, target, completion, method, points."""
 

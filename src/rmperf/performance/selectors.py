@@ -45,6 +45,7 @@ from rmperf.performance.models import (
     SheetStatus,
     TargetSheet,
     Tier,
+    UnitResult,
 )
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
@@ -98,6 +99,30 @@ def results(*, actor: Actor, period: PerfPeriod | None) -> QuerySet[RmResult]:
         .select_related("staff", "staff__unit", "period")
         .order_by("staff_id")
     )
+
+
+def unit_results(*, actor: Actor, period: PerfPeriod | None) -> QuerySet[UnitResult]:
+    """The period's unit scores (branch and line cards) the actor may see, best first."""
+    if period is None:
+        return UnitResult.objects.none()
+    return (
+        UnitResult.objects.restrict(actor, Action.VIEW)
+        .filter(period=period)
+        .select_related("unit")
+        .order_by("-total", "unit_id")
+    )
+
+
+def unit_results_latest(*, actor: Actor) -> tuple[PerfPeriod | None, list[UnitResult]]:
+    """The unit scores the actor may see of the latest period that has any (the manager's
+    desk): the period and its rows, best first; (None, []) when there are none."""
+    visible = UnitResult.objects.restrict(actor, Action.VIEW)
+    latest = visible.order_by("-period__end", "-period__start").values_list("period_id", flat=True)
+    period_id = latest.first()
+    if period_id is None:
+        return None, []
+    period = PerfPeriod.objects.get(pk=period_id)
+    return period, list(unit_results(actor=actor, period=period))
 
 
 def ranked(rows: Sequence[RmResult]) -> list[tuple[int, RmResult]]:

@@ -125,6 +125,7 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
         "my_seats": msel.manual_assigned_to_me(actor=request.user, period=period)
         if period is not None
         else [],
+        "unit_rows": list(sel.unit_results(actor=request.user, period=period)),
     }
     return render(request, "performance/period.html", context)
 

@@ -83,6 +83,25 @@ RULES: dict[str, Callable[[str], str]] = {
     ),
     "card_unique": _fixed(lambda: _("Two cards have the same name.")),
     "one_card_per_business_line": _fixed(lambda: _("Two cards apply to the same business line.")),
+    "one_card_per_unit_kind": _fixed(lambda: _("Two unit cards apply to the same kind of unit.")),
+    "subject_applies_to": _fixed(
+        lambda: _(
+            "An RM card names a business line; a unit card (subject: unit) names a kind "
+            "of unit (branch or team)."
+        )
+    ),
+    "unit_lines_supported": _fixed(
+        lambda: _(
+            "A unit card scores rolled-up indicators only: no manual scores, per-person "
+            "targets or weights, and peers are the other units on the card."
+        )
+    ),
+    "unit_compliance_risk_weigh_more": _fixed(
+        lambda: _(
+            "On a unit card, compliance and risk must each weigh at least the heaviest "
+            "other category plus the margin (P-02)."
+        )
+    ),
     "scorecards_empty": _fixed(lambda: _("The set holds no scorecard.")),
     "yaml_syntax": _fixed(
         lambda: _("The text cannot be read: check the indentation and the colons.")

@@ -26,7 +26,14 @@ from rmperf.core.access import scope_of, staff_of
 from rmperf.core.actors import Actor, user_of
 from rmperf.pay.preview import PayPreview, RmPayPreview, pay_preview
 from rmperf.pay.services import PayRefused
-from rmperf.performance.models import PerfPeriod, PeriodKind, PeriodStatus, RmResult, Tier
+from rmperf.performance.models import (
+    PerfPeriod,
+    PeriodKind,
+    PeriodStatus,
+    RmResult,
+    Tier,
+    UnitResult,
+)
 from rmperf.performance.selectors import (
     Guidance,
     QuarterLines,
@@ -41,6 +48,7 @@ from rmperf.performance.selectors import (
     target_sheet,
     target_sheets_waiting,
     team_board,
+    unit_results_latest,
 )
 from rmperf.performance.services.periods import performance_may_calibrate
 from rmperf.performance.services.targets import APPROVE_ROLES
@@ -194,6 +202,9 @@ class ManagerDesk:
     rates: list[RmRates] = field(default_factory=list)
     #: Performance talks past their due day (reviews), the manager's to record.
     talks_overdue: list[TalkDue] = field(default_factory=list)
+    #: The unit scores (branch card) of the latest scored period in the manager's scope.
+    unit_period: PerfPeriod | None = None
+    unit_scores: list[UnitResult] = field(default_factory=list)
 
 
 def approvals_waiting(*, actor: Actor) -> list[Approval]:
@@ -260,6 +271,7 @@ def manager_desk(*, actor: Actor) -> ManagerDesk:
     """The team's quarter, the approvals inbox and the team's open tasks."""
     today = timezone.localdate()
     overdue = team_open_tasks(actor=actor, section="overdue")
+    unit_period, unit_scores = unit_results_latest(actor=actor)
     return ManagerDesk(
         board=team_board(actor=actor, today=today),
         approvals=approvals_waiting(actor=actor),
@@ -268,6 +280,8 @@ def manager_desk(*, actor: Actor) -> ManagerDesk:
         today_total=team_open_tasks(actor=actor, section="today").count(),
         rates=team_rates(actor=actor),
         talks_overdue=talks_overdue(actor=actor, today=today),
+        unit_period=unit_period,
+        unit_scores=unit_scores,
     )
 
 

@@ -120,6 +120,8 @@ def params_key(params: IndicatorParams) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(params):
         value = getattr(params, f.name)
+        if f.name == "referral_points":
+            value = params.referral_rule  # the rule in force, also when it is the default
         if hasattr(value, "items"):
             out[f.name] = {str(k): str(v) for k, v in sorted(value.items())}
         else:

@@ -147,7 +147,9 @@ assignments start; book-at-start indicators are undefined (NULL) for them.
   shares (e.g. the period's days for daily averages), or the values add up when there is
   no denominator. `rollup(values, lake, level=…)` does this for teams, branches and the
   bank (an RM is rolled up to the nearest unit of that kind at or above `staff.unit_id`;
-  an RM outside any team appears under unit_id NULL at team level).
+  an RM outside any team appears under unit_id NULL at team level). Given the `period`,
+  `rollup` takes a unit's `roe` from its own `unit_financials` rows and those of the
+  units under it, each once (the unit scorecards do: docs/scorecards.md "Unit cards").
 - A ratio over nothing (0 ÷ 0) is NULL, with numerator 0 and denominator 0 kept so roll-ups
   stay correct.
 
@@ -183,7 +185,7 @@ a later policy can override any of them without touching the formulas):
 | 24-hour response | ≤ {response} seconds |
 | overdue | ≥ {overdue} day |
 | NPS | promoter ≥ {promoter}, detractor ≤ {detractor} |
-| referral points | {ref_base} + 1 per {ref_step} of AUM, at most {ref_cap} per referral |
+| referral points | the referrals policy's rule (docs/referrals.md "Points"): {ref_base} + 1 per {ref_step} of the converting purchase, at most {ref_cap} per referral, purchase within {ref_window} days |
 | offers: purchase window | {window} days from the offer day |
 | offers: complaint window | {complaint} days from the offer day |
 | offers: wealth-sales categories | {offer_sales} |
@@ -237,9 +239,10 @@ def render() -> str:
             overdue=p.overdue_min_days,
             promoter=p.nps_promoter,
             detractor=p.nps_detractor,
-            ref_base=p.referral_points_base,
-            ref_step=p.referral_points_step,
-            ref_cap=p.referral_points_cap,
+            ref_base=p.referral_rule.base,
+            ref_step=p.referral_rule.per_amount,
+            ref_cap=p.referral_rule.cap,
+            ref_window=p.referral_rule.window_days,
             window=p.offer_window_days,
             complaint=p.offer_complaint_days,
             offer_sales=", ".join(OFFER_SALES_CATEGORIES),

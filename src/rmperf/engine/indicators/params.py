@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rmperf.engine.referrals.points import ReferralPointsRule
 
 #: Probability of default per five-grade class (annual), for expected loss in RAROC/EVA.
 DEFAULT_PD_BY_GRADE: Mapping[str, Decimal] = MappingProxyType(
@@ -70,12 +74,9 @@ class IndicatorParams:
     #: NPS: promoters answer at least `nps_promoter`, detractors at most `nps_detractor`.
     nps_promoter: Decimal = Decimal("9")
     nps_detractor: Decimal = Decimal("6")
-    #: Referral points per conversion: a base plus one point per `referral_points_step`
-    #: yuan of the referred customer's AUM daily average in the month of conversion,
-    #: at most `referral_points_cap` per referral.
-    referral_points_base: int = 10
-    referral_points_step: Decimal = Decimal("10000.00")
-    referral_points_cap: int = 100
+    #: Referral points: the referrals policy's rule (engine/referrals/points.py), the one
+    #: the app's ledger pays; None: the shipped referrals policy's.
+    referral_points: ReferralPointsRule | None = None
     #: Offers (the offers input): a purchase of the offered product is attributed to an
     #: offer when its holding starts from the offer day to `offer_window_days` after it
     #: (the recommend policy's attribution window, default 60) …
@@ -124,6 +125,15 @@ class IndicatorParams:
             value = getattr(self, name)
             if value < 0 or value != value.quantize(Decimal("0.01")):
                 raise ValueError(f"{name} must be a non-negative amount with at most 2 places")
+
+    @property
+    def referral_rule(self) -> ReferralPointsRule:
+        """The referral points rule in force (the shipped policy's unless given)."""
+        if self.referral_points is not None:
+            return self.referral_points
+        from rmperf.engine.referrals.points import default_points_rule
+
+        return default_points_rule()
 
     @property
     def lgd(self) -> Decimal:

@@ -3,6 +3,11 @@
 A ratio is never averaged: numerators and denominators of the RMs are summed and the
 sum divided once (`combine = ratio`). A `sum` indicator sums numerators over the
 denominator every RM shares (e.g. the period's days), or sums values when there is none.
+
+A unit's own figures are not per RM: `roe` of an RM is the ROE of the unit they work in,
+so summing it per RM would weigh a team's profit by its headcount. Given the `period`,
+`rollup` takes such indicators (`UNIT_FIGURES`) from the units' rows instead: the
+`unit_financials` rows of the unit and of every unit under it, each row once.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.indicators.compute import VALUE, _six, divide
 from rmperf.engine.indicators.library import LIBRARY
 from rmperf.engine.lake import Lake
+from rmperf.engine.periods import Period
 
 Level = Literal["team", "branch", "bank"]
+#: Indicators whose roll-up reads the units' own rows (each once), not the RMs' values.
+UNIT_FIGURES = ("roe",)
 
 ROLLUP_SCHEMA = pa.schema(
     [
@@ -60,13 +68,42 @@ def unit_at_level(
     return None
 
 
+def _unit_figures(
+    lake: Lake, period: Period, units: dict[str, dict[str, Any]], level: Level, backend: BackendName
+) -> dict[str | None, tuple[Decimal, Decimal]]:
+    """ROE's numerator (Σ net profit × 12) and denominator (Σ equity) per unit of `level`,
+    over the `unit_financials` rows of the period's months of the units at or under it."""
+    engine = open_backend(backend)
+    try:
+        attach_lake(engine, lake, ["org_units", "unit_financials"])
+        months = ", ".join(f"'{m}'" for m in period.months)
+        rows = engine.to_arrow(
+            "SELECT unit_id, net_profit, equity FROM rm_valid_unit_financials "  # noqa: S608
+            f"WHERE month IN ({months})"
+        ).to_pylist()
+    finally:
+        engine.close()
+    out: dict[str | None, tuple[Decimal, Decimal]] = {}
+    for r in rows:
+        unit = unit_at_level(r["unit_id"], units, level)
+        num, den = out.get(unit, (Decimal(0), Decimal(0)))
+        out[unit] = (num + Decimal(r["net_profit"]) * 12, den + Decimal(r["equity"]))
+    return out
+
+
 def rollup(
-    values: pa.Table, lake: Lake, *, level: Level, backend: BackendName = "duckdb"
+    values: pa.Table,
+    lake: Lake,
+    *,
+    level: Level,
+    backend: BackendName = "duckdb",
+    period: Period | None = None,
 ) -> pa.Table:
     """`compute_indicators` output summed per team, branch or the bank.
 
     Each RM belongs to the unit of kind `level` at or above `staff.unit_id`; an RM with
     none (e.g. attached straight to a branch, rolled up by team) goes to unit_id NULL.
+    With `period`, the `UNIT_FIGURES` are the units' own (module docstring).
     """
     staff_unit, units = _org(lake, backend)
     num: dict[tuple[str | None, str], Decimal] = defaultdict(Decimal)
@@ -88,6 +125,12 @@ def rollup(
                     f"{row['indicator']}: RMs of one roll-up have different denominators "
                     f"({previous} and {d}); were the values computed for one period?"
                 )
+    if period is not None and any(ind in UNIT_FIGURES for _, ind in count):
+        figures = _unit_figures(lake, period, units, level, backend)
+        for unit, ind in count:
+            if ind in UNIT_FIGURES:
+                own = figures.get(unit) if unit is not None else None
+                num[(unit, ind)], den[(unit, ind)] = own or (Decimal(0), Decimal(0))
     order = list(LIBRARY)
     out: dict[str, list[Any]] = {n: [] for n in ROLLUP_SCHEMA.names}
     for unit, ind in sorted(count, key=lambda k: (k[0] is None, k[0] or "", order.index(k[1]))):

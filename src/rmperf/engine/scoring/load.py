@@ -39,21 +39,36 @@ def _file_issue(source: str, message: str, rule: str = "file") -> PolicyError:
     return PolicyError([PolicyIssue(Severity.ERROR, rule, message, source, None)])
 
 
+def _coverage(card: Scorecard) -> str:
+    """What a card covers in a set: its business line (RM cards), or `unit <kind>`."""
+    if card.is_unit:
+        return f"unit {card.applies_to.unit_kind}"
+    return str(card.applies_to.business_line)
+
+
+def _coverage_rule(card: Scorecard) -> tuple[str, str]:
+    if card.is_unit:
+        return "one_card_per_unit_kind", "unit_kind"
+    return "one_card_per_business_line", "business_line"
+
+
 def _check_set(cards: Cards) -> Cards:
-    """Across files: one card per business line, and card names unique."""
+    """Across files: one card per business line (one unit card per kind of unit), and
+    card names unique."""
     issues = []
     by_line: dict[str, str] = {}
     for loaded in cards.values():
-        bl = loaded.policy.applies_to.business_line
+        bl = _coverage(loaded.policy)
         if bl in by_line:
+            rule, field = _coverage_rule(loaded.policy)
             issues.append(
                 PolicyIssue(
                     Severity.ERROR,
-                    "one_card_per_business_line",
+                    rule,
                     f"{bl} already has the card in {by_line[bl]}",
                     loaded.source,
                     None,
-                    ("applies_to", "business_line"),
+                    ("applies_to", field),
                 )
             )
         by_line[bl] = loaded.source
@@ -172,17 +187,18 @@ def load_scorecards_text(
                 )
             )
             continue
-        bl = loaded.policy.applies_to.business_line
+        bl = _coverage(loaded.policy)
         if bl in by_line:
             other, line = by_line[bl]
+            rule, field = _coverage_rule(loaded.policy)
             issues.append(
                 PolicyIssue(
                     Severity.ERROR,
-                    "one_card_per_business_line",
+                    rule,
                     f"{bl} already has the card {other!r} (line {line})",
                     source,
                     _key_line(doc, "applies_to", start),
-                    ("applies_to", "business_line"),
+                    ("applies_to", field),
                 )
             )
             continue
@@ -321,10 +337,16 @@ def parse_assignment(text: str, *, source: str = "<assign>") -> dict[str, str]:
 
 
 def resolve_card_name(choice: str, cards: Mapping[str, LoadedPolicy[Scorecard]]) -> str | None:
-    """A card name, or the card of a business line, for an --assign entry."""
-    if choice in cards:
+    """An RM card's name, or the RM card of a business line, for an --assign entry (a
+    unit card scores org units, never an RM)."""
+    if choice in cards and not cards[choice].policy.is_unit:
         return choice
     for name, loaded in cards.items():
-        if loaded.policy.applies_to.business_line == choice:
+        if not loaded.policy.is_unit and loaded.policy.applies_to.business_line == choice:
             return name
     return None
+
+
+def unit_cards(cards: Mapping[str, LoadedPolicy[Scorecard]]) -> Cards:
+    """The set's unit cards (`subject: unit`) by name."""
+    return {name: c for name, c in cards.items() if c.policy.is_unit}

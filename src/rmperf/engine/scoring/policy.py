@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from rmperf.engine.policy import PolicyModel
 
@@ -65,11 +65,40 @@ class Names(PolicyModel):
     en: str = Field(min_length=1)
 
 
+class Subject(StrEnum):
+    """What a card scores: relationship managers, or org units from their RMs' roll-up."""
+
+    RM = "rm"
+    UNIT = "unit"
+
+
+class UnitKind(StrEnum):
+    """The org units a unit card scores (seed 003 §五: branches and teams, by line)."""
+
+    BRANCH = "branch"
+    TEAM = "team"
+
+
 class AppliesTo(PolicyModel):
-    """Which staff a card scores: a role and a business line."""
+    """Which staff a card scores (an RM card: a role and a business line), or which org
+    units (a unit card: `unit_kind`)."""
 
     role: Literal["rm"] = "rm"
-    business_line: BusinessLine
+    business_line: BusinessLine | None = Field(
+        None, description="an RM card's business line (required on an RM card)"
+    )
+    unit_kind: UnitKind | None = Field(
+        None, description="a unit card's kind of org unit (required on a unit card)"
+    )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out while unset, so an RM card's digest (its policy version) is what it
+        # was before unit cards existed.
+        data: dict[str, Any] = handler(self)
+        if self.unit_kind is None:
+            data.pop("unit_kind", None)
+        return data
 
 
 class TargetSource(StrEnum):
@@ -300,9 +329,23 @@ class Scorecard(PolicyModel):
     name: Snake
     names: Names
     description: str = ""
+    subject: Subject = Field(
+        Subject.RM,
+        description=(
+            "rm: scores RMs (the default); unit: scores org units of `applies_to.unit_kind` "
+            "from the roll-up of their RMs' indicator values"
+        ),
+    )
     applies_to: AppliesTo
     min_compliance_risk_share: Annotated[Decimal, Field(ge=0, le=100)] = Field(
         Decimal(20), description="compliance + risk lines weigh at least this many points"
+    )
+    compliance_risk_margin: Annotated[Decimal, Field(ge=0, le=100)] = Field(
+        Decimal(5),
+        description=(
+            "unit cards (P-02): the compliance category and the risk category each weigh at "
+            "least the heaviest other category plus this many points"
+        ),
     )
     prorate_joiners: bool = Field(
         True, description="scale annual-basis targets by the days in post of mid-period joiners"
@@ -320,6 +363,21 @@ class Scorecard(PolicyModel):
             "category (engine scoring/bsc.py)"
         ),
     )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The unit-card fields are left out while they hold their defaults, so an RM
+        # card's digest (its policy version) is what it was before unit cards existed.
+        data: dict[str, Any] = handler(self)
+        if self.subject is Subject.RM:
+            data.pop("subject", None)
+        if self.compliance_risk_margin == Decimal(5):
+            data.pop("compliance_risk_margin", None)
+        return data
+
+    @property
+    def is_unit(self) -> bool:
+        return self.subject is Subject.UNIT
 
     def line(
         self, key: str

@@ -27,6 +27,7 @@ from rmperf.engine.scoring.policy import (
     Comparison,
     DeductionLine,
     ManualLine,
+    PeerGroup,
     PercentileLine,
     RankLine,
     RatioLine,
@@ -197,6 +198,80 @@ def _comparison_sound(cmp: Comparison, loc: Loc) -> Found:
         yield "give exactly one of gt, ge, lt, le", loc
 
 
+def _subject_applies_to(card: Scorecard) -> Found:
+    """An RM card names a business line; a unit card names a kind of org unit."""
+    if card.is_unit:
+        if card.applies_to.unit_kind is None:
+            yield "a unit card needs applies_to.unit_kind (branch or team)", ("applies_to",)
+        if card.applies_to.business_line is not None:
+            yield (
+                "a unit card scores org units, not the RMs of a business line: drop "
+                "applies_to.business_line",
+                ("applies_to", "business_line"),
+            )
+    else:
+        if card.applies_to.business_line is None:
+            yield "an RM card needs applies_to.business_line", ("applies_to",)
+        if card.applies_to.unit_kind is not None:
+            yield (
+                "applies_to.unit_kind is for unit cards: set `subject: unit`",
+                ("applies_to", "unit_kind"),
+            )
+
+
+def _unit_lines_supported(card: Scorecard) -> Found:
+    """A unit is scored from its RMs' roll-up: nothing on its card may be per person."""
+    if not card.is_unit:
+        return
+    for i, ln in enumerate(card.lines):
+        loc: Loc = ("lines", i)
+        if isinstance(ln, ManualLine):
+            yield (
+                f"{ln.key}: manual scores are given per person; a unit card scores only "
+                "rolled-up indicators",
+                (*loc, "method"),
+            )
+        if ln.weight_range is not None:
+            yield (
+                f"{ln.key}: per-person weights (weight_range) are for RM cards",
+                (
+                    *loc,
+                    "weight_range",
+                ),
+            )
+        target = getattr(ln, "target", None)
+        if isinstance(target, TargetSpec) and target.source is TargetSource.PER_PERSON:
+            yield (
+                f"{ln.key}: a unit card's targets are fixed (the target sheet is per person)",
+                (*loc, "target", "source"),
+            )
+        if isinstance(ln, RankLine | PercentileLine) and ln.peer_group is not PeerGroup.SCORECARD:
+            yield (
+                f"{ln.key}: units are compared with the other units on the card "
+                "(peer_group: scorecard)",
+                (*loc, "peer_group"),
+            )
+    for j, adj in enumerate(card.adjustments):
+        if adj.manual is not None:
+            yield f"{adj.id}: manual scores are given per person", ("adjustments", j, "manual")
+    fd = card.rating.forced_distribution
+    if fd is not None and fd.peer_group is not PeerGroup.SCORECARD:
+        yield (
+            "a unit card's forced distribution spans the units on the card (peer_group: scorecard)",
+            ("rating", "forced_distribution", "peer_group"),
+        )
+
+
+def category_weights(card: Scorecard, library: Library) -> dict[str, Decimal]:
+    """The weight of each regulatory category on the card (every category, 0 if none)."""
+    weights = dict.fromkeys(CATEGORIES, Decimal(0))
+    for ln in card.lines:
+        cat = line_category(ln, library)
+        if cat in weights:
+            weights[cat] += ln.weight
+    return weights
+
+
 def _comparative(indicator_id: str) -> bool:
     """Market share, ranking or peer comparison, by the words in the id."""
     return any(w in indicator_id for w in ("market_share", "rank", "peer", "percentile"))
@@ -267,6 +342,27 @@ def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
                 ("lines",),
             )
 
+    @rule("unit_compliance_risk_weigh_more")
+    def unit_compliance_risk_weigh_more(card: Scorecard) -> Found:
+        """P-02 (2012 guideline, 明显高于): on a unit card the compliance category and the
+        risk category each weigh at least the heaviest other category plus the margin."""
+        if not card.is_unit:
+            return
+        weights = category_weights(card, library)
+        others = {c: w for c, w in weights.items() if c not in COMPLIANCE_RISK}
+        heaviest = max(others, key=lambda c: (others[c], c == "business"))
+        need = others[heaviest] + card.compliance_risk_margin
+        for cat in ("compliance", "risk"):
+            if weights[cat] < need:
+                yield (
+                    f"the {cat} category weighs {weights[cat]}, less than the heaviest other "
+                    f"category ({heaviest} {others[heaviest]}) + margin "
+                    f"{card.compliance_risk_margin} = {need}; categories: "
+                    + ", ".join(f"{c} {w}" for c, w in weights.items())
+                    + " (P-02, 2012 guideline: compliance and risk weigh clearly more)",
+                    ("lines",),
+                )
+
     @rule("params_consistent")
     def params_consistent(card: Scorecard) -> Found:
         for i, ln in enumerate(card.lines):
@@ -323,12 +419,15 @@ def make_rules(library: Library) -> tuple[Rule[Scorecard], ...]:
 
     return (
         rule("weights_sum_to_100")(_weights_sum_to_100),
+        rule("subject_applies_to")(_subject_applies_to),
+        rule("unit_lines_supported")(_unit_lines_supported),
         rule("line_ids_unique")(_line_ids_unique),
         indicator_exists,
         category_known,
         balance_daily_average,
         no_deposit_ranking,
         compliance_risk_share,
+        unit_compliance_risk_weigh_more,
         params_consistent,
         rule("rating_bands_cover")(_rating_bands_cover),
         rule("forced_distribution_sound")(_forced_distribution_sound),

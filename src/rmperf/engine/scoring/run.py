@@ -27,6 +27,7 @@ from rmperf.engine.arrow_rows import table_from_rows
 from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.offers import Offers
+from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.policy import LoadedPolicy
@@ -42,6 +43,7 @@ from rmperf.engine.scoring.score import (
     values_from_table,
 )
 from rmperf.engine.scoring.targets import EMPTY_SHEET, TargetSheet, round_half_up
+from rmperf.engine.scoring.units import UnitScores, score_units, unit_indicators
 from rmperf.engine.validity import valid_view_name
 
 STAFF_TABLES = ("staff", "org_units", "customers", "assignments")
@@ -168,6 +170,8 @@ class LakeScore:
     values: pa.Table
     staff: Mapping[str, StaffInfo]
     skipped: Mapping[str, str] = field(default_factory=dict)
+    #: The unit cards' scores (`score_lake(..., units=True)`), else None.
+    units: UnitScores | None = None
 
 
 def score_lake(
@@ -183,13 +187,17 @@ def score_lake(
     library: Library | None = None,
     offers: Offers | None = None,
     feedback: Sequence[FeedbackRow] = (),
+    units: bool = False,
+    params: IndicatorParams = DEFAULT_PARAMS,
 ) -> LakeScore:
-    """Compute the cards' indicators for `period` on `lake`, then score every RM.
+    """Compute the cards' indicators for `period` on `lake`, then score every RM (and,
+    with `units`, every org unit the set's unit cards apply to: units.py).
 
     With `only`, the indicators are still computed for everyone (peer groups need them)
     but the caller is told when that staff_id is no RM of the lake. `offers` (the
     offers input) feeds the offer_* indicators; a card naming one needs it. `feedback`
-    (360 feedback recorded outside the lake) joins the lake's feedback rows.
+    (360 feedback recorded outside the lake) joins the lake's feedback rows. `params`:
+    the indicators' parameters (e.g. the referrals policy's points rule in force).
     """
     lib = library if library is not None else default_library()
     staff = staff_info(lake, period=period, backend=backend)
@@ -201,6 +209,9 @@ def score_lake(
     # Only the cards somebody is scored with need their indicators computed.
     used = {name: cards[name] for name in sorted(set(assignment.values()))}
     wanted = needed_indicators(used)
+    rm_wanted = wanted
+    if units:
+        wanted = sorted(set(wanted) | set(unit_indicators(cards)))
     values = (
         compute_indicators(
             lake,
@@ -209,13 +220,23 @@ def score_lake(
             backend=backend,
             offers=offers,
             feedback=feedback,
+            params=params,
         )
         if wanted
         else pa.table({"staff_id": [], "indicator": [], "value": []})
     )
+    unit_scores = (
+        score_units(values, lake, period=period, cards=cards, library=lib, backend=backend)
+        if units
+        else None
+    )
+    if wanted != rm_wanted:
+        keep = set(rm_wanted)
+        ids = values.column("indicator").to_pylist()
+        values = values.filter(pa.array([i in keep for i in ids], type=pa.bool_()))
     result = score(
         values_from_table(values),
-        cards=cards,
+        cards={name: c for name, c in cards.items() if not c.policy.is_unit},
         assignment=assignment,
         period=period,
         library=lib,
@@ -223,7 +244,7 @@ def score_lake(
         manual=manual,
         staff=staff,
     )
-    return LakeScore(result, values, staff, skipped)
+    return LakeScore(result, values, staff, skipped, unit_scores)
 
 
 # -- result tables -------------------------------------------------------------------------

@@ -20,16 +20,17 @@ from django.utils.translation import gettext as _
 from rmperf.core.actors import Actor
 from rmperf.core.run_services import run_start, run_succeed, runs_supersede
 from rmperf.engine.indicators.offers import Offers, OffersError
-from rmperf.engine.indicators.params import DEFAULT_PARAMS
+from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
+from rmperf.engine.referrals.points import ReferralPointsRule, default_points_rule
 from rmperf.engine.scoring.load import Cards
 from rmperf.engine.scoring.run import LakeScore, score_lake
 from rmperf.engine.scoring.score import ScoringError
 from rmperf.engine.scoring.targets import TargetSheet as EngineSheet
 from rmperf.lakes.models import LANDED_STATUSES, LakeImport
 from rmperf.lakes.selectors import lake_current, registered_tables
-from rmperf.org.models import Staff
+from rmperf.org.models import OrgUnit, Staff
 from rmperf.performance.manual_selectors import ManualFeed, manual_feed
 from rmperf.performance.models import (
     AdjustmentResult,
@@ -38,6 +39,7 @@ from rmperf.performance.models import (
     PeriodStatus,
     RmResult,
     ScoringRun,
+    UnitResult,
 )
 from rmperf.performance.selectors import FeedbackFeed, feedback_feed, scorecards_current
 from rmperf.performance.services.periods import (
@@ -52,6 +54,7 @@ from rmperf.performance.services.periods import (
 from rmperf.performance.services.targets import approved_targets
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.models import PolicyStatus, PolicyVersion
+from rmperf.policies.selectors import policy_in_force
 from rmperf.recommend.selectors import offers_input
 from rmperf.recommend.services import run_offers_write
 
@@ -107,6 +110,9 @@ class RunInputs:
     manual: ManualFeed | None = None
     #: The 360 feedback recorded in the app (closed review rounds), dated in the period.
     feedback: FeedbackFeed | None = None
+    #: The indicators' parameters: the referral points rule of the referrals policy in
+    #: force, the one the points ledger pays (docs/referrals.md "Points").
+    params: IndicatorParams = DEFAULT_PARAMS
 
 
 def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> RunInputs:
@@ -129,6 +135,10 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
     # The app's feedback joins the digest only when there is some, so a period without
     # it keeps the digest it had before 360 rounds existed.
     extra = {"feedback": feedback.digest} if feedback.digest else {}
+    params = referral_params()
+    if params.referral_points is not None and params.referral_points != default_points_rule():
+        # Likewise a referrals policy other than the shipped one.
+        extra["referral_points"] = repr(params.referral_points)
     inputs = json_digest(
         {
             **extra,
@@ -155,7 +165,15 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
         offers=offers,
         manual=manual,
         feedback=feedback,
+        params=params,
     )
+
+
+def referral_params() -> IndicatorParams:
+    """The indicators' parameters with the points rule of the referrals policy in force
+    (the rule the points ledger pays), so the scorecard counts what the ledger paid."""
+    _version, loaded = policy_in_force(PolicyKind.REFERRALS)
+    return IndicatorParams(referral_points=ReferralPointsRule.from_policy(loaded.policy))
 
 
 #: The engine LineScore fields a stored line keeps, in the order a result's payload lists them.
@@ -199,6 +217,7 @@ def period_run(
         )
         results, cleared = _results_replace(period=period, run=run, scored=scored, known=known)
         _lines_replace(period=period, results=results, scored=scored)
+        units = _unit_results_replace(period=period, run=run, scored=scored)
         period.status = PeriodStatus.COMPUTED
         period.save(update_fields=["status"])
         run_succeed(
@@ -217,6 +236,7 @@ def period_run(
                 "policy": run.policy_label,
                 "lake_import": run.lake_import_id,
                 "results": len(results),
+                "unit_results": units,
                 "manual_digest": run.manual_digest,
                 "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
                 "feedback_entries": len(inputs.feedback.rows) if inputs.feedback else 0,
@@ -240,6 +260,8 @@ def _score(inputs: RunInputs, *, period: Period, backend: str) -> LakeScore:
             backend=backend,  # type: ignore[arg-type]
             offers=inputs.offers,
             feedback=inputs.feedback.rows if inputs.feedback is not None else (),
+            units=True,
+            params=inputs.params,
         )
     except (OffersError, ScoringError) as exc:
         # e.g. a per-person weight the card does not allow (engine scoring/weights.py)
@@ -374,6 +396,58 @@ def _lines_replace(*, period: PerfPeriod, results: dict[str, RmResult], scored: 
         ],
         batch_size=2000,
     )
+
+
+def _unit_results_replace(*, period: PerfPeriod, run: ScoringRun, scored: LakeScore) -> int:
+    """The period's unit scores (unit cards, seed 003 §五), replaced by the run's; units
+    the app does not know (import the lake again) are left out. Returns how many."""
+    UnitResult.objects.filter(period=period).delete()
+    scores = scored.units
+    if scores is None:
+        return 0
+    known = set(
+        OrgUnit.objects.filter(unit_id__in=list(scores.units)).values_list("unit_id", flat=True)
+    )
+    rows = []
+    for t in scores.result.totals:
+        if t.staff_id not in known:
+            continue
+        lines = [
+            {f: _line_json(getattr(ln, f)) for f in UNIT_LINE_FIELDS}
+            for ln in scores.result.lines_of(t.staff_id)
+        ]
+        rows.append(
+            UnitResult(
+                period=period,
+                run=run,
+                unit_id=t.staff_id,
+                scorecard=t.scorecard,
+                policy_version=t.policy_version,
+                staff_count=scores.units[t.staff_id].staff_count,
+                base=t.base,
+                bonus=t.bonus,
+                deduction=t.deduction,
+                total=t.total,
+                tier=str(t.tier),
+                veto=t.veto[:200],
+                lines=lines,
+            )
+        )
+    UnitResult.objects.bulk_create(rows)
+    return len(rows)
+
+
+#: The engine LineScore fields a stored unit line keeps (numbers as text, exact).
+UNIT_LINE_FIELDS = (
+    "line", "indicator", "method", "weight", "value", "target", "completion", "share",
+    "effective_weight", "points", "used", "warning", "note",
+)  # fmt: skip
+
+
+def _line_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def values_keys() -> tuple[str, ...]:
