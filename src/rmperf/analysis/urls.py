@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rmperf.analysis import views
+from rmperf.analysis import views, whatif_views
 
 app_name = "analysis"
 urlpatterns = [
@@ -13,4 +13,15 @@ urlpatterns = [
     path("gaming/run/", views.gaming_run_view, name="gaming_run"),
     path("gaming/<int:flag_id>/", views.flag_view, name="flag"),
     path("gaming/<int:flag_id>/decide/", views.flag_decide_view, name="flag_decide"),
+]
+
+# What-if before adoption: the policy version page's panel (whatif_views).
+urlpatterns += [
+    path("what-if/draft/<int:version_id>/", whatif_views.whatif_panel_view, name="whatif_panel"),
+    path(
+        "what-if/draft/<int:version_id>/run/",
+        whatif_views.whatif_start_view,
+        name="whatif_start",
+    ),
+    path("what-if/run/<int:run_id>/", whatif_views.whatif_run_view, name="whatif_run"),
 ]
