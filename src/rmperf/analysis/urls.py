@@ -23,5 +23,5 @@ urlpatterns += [
         whatif_views.whatif_start_view,
         name="whatif_start",
     ),
-    path("what-if/run/<int:run_id>/", whatif_views.whatif_run_view, name="whatif_run"),
+    path("what-if/run/<int:whatif_id>/", whatif_views.whatif_run_view, name="whatif_run"),
 ]

@@ -33,7 +33,10 @@ def whatif_runs(*, actor: Actor, version_id: int) -> QuerySet[WhatIfRun]:
 
 def whatif_run_get(*, actor: Actor, run_id: int) -> WhatIfRun:
     found: WhatIfRun | None = (
-        WhatIfRun.objects.restrict(actor).select_related("policy").filter(pk=run_id).first()
+        WhatIfRun.objects.restrict(actor)
+        .select_related("policy", "actor__staff")
+        .filter(pk=run_id)
+        .first()
     )
     if found is None:
         raise Http404

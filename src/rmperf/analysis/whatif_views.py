@@ -73,11 +73,11 @@ def whatif_start_view(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def whatif_run_view(request: HttpRequest, run_id: int) -> HttpResponse:
+def whatif_run_view(request: HttpRequest, whatif_id: int) -> HttpResponse:
     """One run's part of the panel (polled while it runs)."""
     if not whatif_may_run(actor=request.user):
         raise Http404
-    run = whatif_run_get(actor=request.user, run_id=run_id)
+    run = whatif_run_get(actor=request.user, run_id=whatif_id)
     context: dict[str, Any] = {"run": run, "view": whatif_view(run), "running": RunStatus.RUNNING}
     if not _htmx(request):
         context["version"] = run.policy
