@@ -194,3 +194,21 @@ def test_the_maker_compares_and_active_versions_have_no_what_if(
     assert maker.get(f"/analysis/what-if/draft/{active.pk}/", **HX).status_code == 404
     page = maker.get(f"/policies/{active.pk}/").content.decode()
     assert "/analysis/what-if/" not in page
+
+
+def test_a_run_cut_off_is_said_so_and_not_polled(pay_bank: PayBank, draft: PolicyVersion) -> None:
+    """A run still `running` an hour after it started lost its thread (the web process
+    stopped): the page says so and stops polling; a new comparison can start."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    run = WhatIfRun.objects.create(
+        policy=draft, policy_label=draft.run_label, period_key=QUARTER, actor_label="hr1"
+    )
+    hr = pay_bank.client("hr1")
+    fresh = hr.get(f"/analysis/what-if/run/{run.pk}/", **HX).content.decode()
+    assert 'hx-trigger="every 2s"' in fresh and "cut off" not in fresh
+    WhatIfRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
+    stale = hr.get(f"/analysis/what-if/run/{run.pk}/", **HX).content.decode()
+    assert "cut off" in stale and "hx-trigger" not in stale

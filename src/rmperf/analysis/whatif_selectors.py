@@ -4,6 +4,7 @@ and the RMs whose tier changes). Only HR and superusers read them (WhatIfRun's r
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rmperf.analysis.whatif_models import WhatIfRun
 from rmperf.core.actors import Actor
+from rmperf.core.runs import RunStatus
 from rmperf.org.models import Staff
 from rmperf.performance.models import PerfPeriod, Tier
 
@@ -41,6 +43,15 @@ def whatif_run_get(*, actor: Actor, run_id: int) -> WhatIfRun:
     if found is None:
         raise Http404
     return found
+
+
+#: A run still `running` this long after it started was cut off (the web process that ran
+#: it stopped): the page stops waiting for it and says so.
+STALE_AFTER = dt.timedelta(hours=1)
+
+
+def whatif_stale(run: WhatIfRun) -> bool:
+    return run.status == RunStatus.RUNNING and run.started_at < timezone.now() - STALE_AFTER
 
 
 def whatif_periods() -> list[str]:

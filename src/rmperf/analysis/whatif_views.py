@@ -16,6 +16,7 @@ from rmperf.analysis.whatif_selectors import (
     whatif_periods,
     whatif_run_get,
     whatif_runs,
+    whatif_stale,
     whatif_view,
 )
 from rmperf.analysis.whatif_services import (
@@ -42,6 +43,7 @@ def _panel(
         "period": period or (run.period_key if run is not None else ""),
         "error": error,
         "running": RunStatus.RUNNING,
+        "stale": run is not None and whatif_stale(run),
     }
     # htmx swaps the panel into the policy version page; a plain request gets a page.
     template = "analysis/whatif_panel.html" if _htmx(request) else "analysis/whatif_page.html"
@@ -78,7 +80,12 @@ def whatif_run_view(request: HttpRequest, whatif_id: int) -> HttpResponse:
     if not whatif_may_run(actor=request.user):
         raise Http404
     run = whatif_run_get(actor=request.user, run_id=whatif_id)
-    context: dict[str, Any] = {"run": run, "view": whatif_view(run), "running": RunStatus.RUNNING}
+    context: dict[str, Any] = {
+        "run": run,
+        "view": whatif_view(run),
+        "running": RunStatus.RUNNING,
+        "stale": whatif_stale(run),
+    }
     if not _htmx(request):
         context["version"] = run.policy
         return render(request, "analysis/whatif_page.html", {**context, "only_run": True})
