@@ -12,11 +12,12 @@
   cost reference and a cross-check of the loan-pay column: the script compares the two
   per RM and fails on any difference.
 
-Without `--ratings`, the ratings file is made first (unmeasured): `rmperf score` for
+Without `--ratings`, the ratings file the `cli` and `sql` sides read is made first (unmeasured): `rmperf score` for
 every quarter from the first loan to the period, the files concatenated as they are
 (headers repeated: `rmperf pay` skips them); with `--fixed-ratings`, every RM gets a
 tier per quarter from a hash of (staff_id, quarter) instead, which is as valid an
-input for measuring pay and takes no scoring time. Every measured run is its own subprocess;
+input for measuring pay and takes no scoring time. With `--sides cli_scoring` alone no
+ratings file is made. Every measured run is its own subprocess;
 peak RSS is the child's ru_maxrss from os.wait4. The report goes to stdout as Markdown.
 """
 
@@ -183,7 +184,9 @@ def main() -> None:
     ap.add_argument("--fixed-ratings", action="store_true", help="hashed tiers, no scoring")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pay-"))
-    if args.ratings is not None:
+    if not {"cli", "sql"} & set(args.sides):
+        ratings = work / "unused.csv"  # only `cli_scoring`: it rates every quarter itself
+    elif args.ratings is not None:
         ratings = args.ratings
     elif args.fixed_ratings:
         ratings = fixed_ratings(args.lake, args.period, work)

@@ -16,6 +16,7 @@ from django.urls.resolvers import RoutePattern
 
 from rmperf.policies.selectors import policy_active
 from tests.analysis.helpers import flag_in_alices_scope, proposal_in_alices_scope
+from tests.analysis.whatif_helpers import whatif_of_hr
 from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
 from tests.feedback.helpers import invitation_of_alice, round_in_alices_scope
@@ -54,6 +55,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "fmt": lambda bank: (statement_in_alices_scope(bank), "csv")[1],
     "proposal_id": lambda bank: str(proposal_in_alices_scope(bank).pk),
     "flag_id": lambda bank: str(flag_in_alices_scope(bank).pk),
+    "whatif_id": lambda bank: str(whatif_of_hr(bank).pk),
     "indicator": lambda bank: "deposit_avg_growth",
     "round_id": lambda bank: str(round_in_alices_scope(bank).pk),
     "invitation_id": lambda bank: str(invitation_of_alice(bank).pk),
@@ -237,6 +239,13 @@ CASES: dict[str, Case] = {
         method="post", in_scope="mike", ok_status=302, out_of_scope="bob"
     ),
     "analysis:gaming": Case(in_scope="mike", out_of_scope="bob"),
+    # What-if of a draft: HR only; `version_id` names the active segmentation policy,
+    # which has no what-if (404 for HR too; a draft: tests/analysis/test_whatif_app.py).
+    "analysis:whatif_panel": Case(in_scope="hannah", ok_status=404, out_of_scope="bob"),
+    "analysis:whatif_start": Case(
+        method="post", in_scope="hannah", ok_status=404, out_of_scope="bob"
+    ),
+    "analysis:whatif_run": Case(in_scope="hannah", out_of_scope="bob"),
     "analysis:gaming_run": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     "analysis:flag_decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     # Talks and 述职: everyone has an index and lists of their own (bob's hold nothing of

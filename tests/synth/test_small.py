@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -177,3 +178,64 @@ def test_compliance_breaches_are_rare_and_on_customers(con: duckdb.DuckDBPyConne
     assert 8 <= n <= 60  # type: ignore[operator]
     assert details == 3
     assert outside == 0
+
+
+def test_pay_of_the_last_closed_quarter_shows_every_kind_of_line(
+    small: Path, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """What `rmperf demo` shows for its last closed quarter (END 2026-09-30 → 2026Q3): a held
+    part, a deferral release, a malus and a clawback, each for at least one RM.
+
+    Ratings: every RM 良好 in every quarter since the first loan (coefficient 1.00), so
+    the result depends on the generated lake only. The clawback is the first branch's
+    former RM's: their large loans of the twelve quarters before 2026Q3 first reach
+    substandard in 2026-09 (activity._former_book_sours), costing more than the thirds a
+    leaver still has, so the rest is a negative line in 2026Q3.
+    """
+    import csv
+
+    from rmperf.cli import main
+
+    rms = [r[0] for r in con.execute("SELECT staff_id FROM staff WHERE role = 'rm'").fetchall()]
+    quarters = [f"{y}Q{q}" for y in range(2023, 2027) for q in range(1, 5)][: 4 * 3 + 3]
+    assert quarters[0] == "2023Q1" and quarters[-1] == "2026Q3"
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text(
+        "staff_id,period,tier\n" + "".join(f"{s},{q},good\n" for s in rms for q in quarters),
+        encoding="utf-8",
+    )
+    out = tmp_path / "pay.csv"
+    argv = ["pay", "--lake", str(small), "--period", "2026Q3", "--today", "2026-10-01",
+            "--ratings", str(ratings), "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and {r["period"] for r in rows} == {"2026Q3"}
+
+    def count(column: str, sign: int) -> int:
+        return sum(1 for r in rows if Decimal(r[column]) * sign > 0)
+
+    assert count("held", 1) >= 1
+    assert count("deferral_released", 1) >= 1
+    assert count("malus", 1) >= 1
+    assert count("clawback", -1) >= 1
+    (former,) = one(
+        con,
+        # Former RMs follow everyone else in branch order: the first is the first branch's.
+        "SELECT staff_id FROM staff WHERE left_on IS NOT NULL ORDER BY staff_id LIMIT 1",
+    )
+    clawed = {r["staff_id"] for r in rows if Decimal(r["clawback"]) < 0}
+    assert former in clawed
+    # The leaver's clawback is what the costs leave after every unreleased third: their
+    # deferral balance is empty at the quarter's end.
+    (theirs,) = [r for r in rows if r["staff_id"] == former]
+    assert Decimal(theirs["deferral_balance"]) == 0
+    # Their soured loans: large (≥ 2,000,000.00), first substandard in 2026-09.
+    (soured,) = one(
+        con,
+        f"""SELECT count(*) FROM loans l WHERE l.staff_id = '{former}'
+        AND l.amount >= 2000000 AND (SELECT min(month) FROM loan_status s
+            WHERE s.loan_id = l.loan_id AND s.grade <> 'normal'
+              AND s.grade <> 'special_mention') = '2026-09'""",
+    )
+    assert soured >= 1  # type: ignore[operator]

@@ -319,3 +319,7 @@ class GamingEvidence(models.Model):
         if scope.unit_path is not None and scope.role in MANAGER_ROLES:
             return unit_prefix_q("flag__staff__unit__path", scope)
         return models.Q(flag__staff_id=scope.staff_id, flag__status__in=DECIDED)
+
+
+# The what-if runs of the approval page live in their own module (registered here).
+from rmperf.analysis.whatif_models import WhatIfHistory, WhatIfRun  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rmperf.analysis import fishbone_views, views
+from rmperf.analysis import fishbone_views, views, whatif_views
 
 app_name = "analysis"
 urlpatterns = [
@@ -18,4 +18,15 @@ urlpatterns = [
         fishbone_views.fishbone_view,
         name="fishbone",
     ),
+]
+
+# What-if before adoption: the policy version page's panel (whatif_views).
+urlpatterns += [
+    path("what-if/draft/<int:version_id>/", whatif_views.whatif_panel_view, name="whatif_panel"),
+    path(
+        "what-if/draft/<int:version_id>/run/",
+        whatif_views.whatif_start_view,
+        name="whatif_start",
+    ),
+    path("what-if/run/<int:whatif_id>/", whatif_views.whatif_run_view, name="whatif_run"),
 ]

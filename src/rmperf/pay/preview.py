@@ -26,7 +26,7 @@ from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.policy import Tier
 from rmperf.org.models import Staff
 from rmperf.org.ranks import ranks_in_quarter
-from rmperf.pay.services import PayRefused, _lake, approved_target_sheet
+from rmperf.pay.services import PayRefused, approved_target_sheet, pay_lake_required
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
 
@@ -91,7 +91,7 @@ def pay_preview(*, actor: Actor, key: str, tiers: Mapping[str, tuple[str, str]])
     _version, loaded = policy_in_force(PolicyKind.PAY)
     plan = loaded.policy
     try:
-        data = read_lake(_lake(), plan)
+        data = read_lake(pay_lake_required(), plan)
     except (ValueError, PolicyError) as exc:
         raise PayRefused(str(exc)) from None
     targets, _digest = approved_target_sheet(years=[period.start.year])

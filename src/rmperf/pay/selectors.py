@@ -10,10 +10,14 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor
 from rmperf.core.runs import RunStatus
+from rmperf.engine.lake import Lake
+from rmperf.lakes.models import ImportStatus, LakeImport
+from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import OrgUnit
 from rmperf.pay.models import (
     PAY_ROLES,
@@ -30,6 +34,23 @@ ZERO = Decimal("0.00")
 COST_ROLES = frozenset({"team_leader", "branch_manager", "hr", "auditor"})
 #: Who sees the leavers' clawbacks (and the whole bank's runs): HR and auditors.
 HR_ROLES = frozenset({"hr", "auditor"})
+
+
+def current_pay_lake() -> Lake | None:
+    """The lake pay reads: the one in use (`lakes.selectors.lake_current`), validated as of
+    the day of its last import that did not fail (today when there is none); None before
+    any lake was imported."""
+    lake_dir = lake_current()
+    if lake_dir is None:
+        return None
+    imported = (
+        LakeImport.objects.filter(lake_path=str(lake_dir))
+        .exclude(status=ImportStatus.FAILED)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    today = imported.today if imported is not None else timezone.localdate()
+    return Lake(lake_dir, today=today)
 
 
 def may_see_pay(actor: Actor) -> bool:

@@ -40,8 +40,6 @@ from rmperf.engine.periods import Period, PeriodKind
 from rmperf.engine.policy import PolicyError
 from rmperf.engine.scoring.policy import Tier
 from rmperf.engine.scoring.targets import TargetSheet
-from rmperf.lakes.models import ImportStatus, LakeImport
-from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.org.ranks import ranks_in_quarter
 from rmperf.pay.models import (
@@ -53,6 +51,7 @@ from rmperf.pay.models import (
     PayRun,
     PayStatement,
 )
+from rmperf.pay.selectors import current_pay_lake
 from rmperf.performance.models import (
     CONFIRMED_STATUSES,
     LineResult,
@@ -165,18 +164,12 @@ def approved_target_sheet(*, years: Iterable[int]) -> tuple[TargetSheet, str]:
     return TargetSheet(rows, source="approved target sheets"), _json_digest(digests)
 
 
-def _lake() -> Lake:
-    lake_dir = lake_current()
-    if lake_dir is None:
+def pay_lake_required() -> Lake:
+    """The lake pay reads (pay.selectors.current_pay_lake); PayRefused before any import."""
+    lake = current_pay_lake()
+    if lake is None:
         raise PayRefused(_("No lake has been imported yet: run `rmperf import` first."))
-    imported = (
-        LakeImport.objects.filter(lake_path=str(lake_dir))
-        .exclude(status=ImportStatus.FAILED)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
-    today = imported.today if imported is not None else timezone.localdate()
-    return Lake(lake_dir, today=today)
+    return lake
 
 
 def _quarter(key: str) -> Period:
@@ -204,7 +197,7 @@ def pay_quarters_needed(*, key: str) -> list[str]:
     period = _quarter(key)
     _version, loaded = policy_in_force(PolicyKind.PAY)
     try:
-        data = read_lake(_lake(), loaded.policy)
+        data = read_lake(pay_lake_required(), loaded.policy)
     except (ValueError, PolicyError) as exc:
         raise PayRefused(str(exc)) from None
     last = quarter_index(period)
@@ -240,7 +233,7 @@ def pay_run(*, actor: Actor, key: str) -> PayRun:
         )
     version, loaded = policy_in_force(PolicyKind.PAY)
     plan = loaded.policy
-    lake = _lake()
+    lake = pay_lake_required()
     started = timezone.now()
     try:
         data = read_lake(lake, plan)

@@ -838,7 +838,60 @@ def loans(b: Block, beh: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         & (b.rng("loans.leavers").random(n) < 1 / 3)
     )
     ln["staff"] = np.where(theirs, former, ln["staff"])
+    _former_book_sours(w, ln)
     return ln
+
+
+#: A loan of at least this amount (cents) is one of the former RM's large loans.
+SOURING_MIN_AMOUNT = 200_000_000
+#: Quarters whose loans are still inside the clawback window of a quarter (DOMAIN §6:
+#: a loan paid in Q can cost up to Q's last month + 36 months).
+CLAWBACK_QUARTERS = 12
+
+
+def _quarter_no(days: np.ndarray) -> np.ndarray:
+    """year × 4 + quarter index (0–3) of day numbers."""
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return np.asarray(months // 3)
+
+
+def last_closed_quarter_month(cal: Calendar) -> int:
+    """Window index of the last month of the last quarter that ends on or before the
+    window's last day (the demo's last closed quarter), -1 if none does."""
+    closed = np.flatnonzero(cal.quarter_end & (cal.month_end <= cal.end))
+    return int(closed[-1]) if closed.size else -1
+
+
+def _former_book_sours(w: World, ln: dict[str, np.ndarray]) -> None:
+    """The first branch's former RM's large loans turn bad in the last closed quarter.
+
+    Every loan of theirs of at least SOURING_MIN_AMOUNT, disbursed in one of the
+    CLAWBACK_QUARTERS quarters before the window's last closed quarter T (before the month
+    before T) and still performing at T's end, falls overdue in the month before T with
+    its instalment due on the 20th, so it first reaches substandard (over 90 days) in T's
+    last month: inside the clawback window of the quarter that paid
+    it. Its cost exceeds what little deferral a leaver has left, so T shows a clawback
+    (DOMAIN §6; the pay statements of a leaver). No random draw: every other row stays.
+    """
+    cal = w.cal
+    t_last = last_closed_quarter_month(cal)
+    onset = t_last - 3
+    former = int(w.org.leaver[0])
+    if onset < 0 or former < 0:
+        return
+    first = np.maximum(cal.month_of(np.maximum(ln["day"], cal.start)), 0)
+    quarter_t = int(_quarter_no(cal.month_end[t_last : t_last + 1])[0])
+    quarter = _quarter_no(ln["day"])
+    sours = (
+        (ln["staff"] == former)
+        & (ln["amount"] >= SOURING_MIN_AMOUNT)
+        & (quarter >= quarter_t - CLAWBACK_QUARTERS)
+        & (first < onset)
+        & (ln["maturity"] > cal.month_end[t_last])
+        & (first + ln["default_after"] > onset)
+    )
+    ln["default_after"] = np.where(sours, onset - first, ln["default_after"])
+    ln["due_day"] = np.where(sours, 20, ln["due_day"])
 
 
 LOAN_KIND = {"mortgage": 0, "consumer_loan": 1, "business_loan": 2}
