@@ -297,7 +297,8 @@ def inquiry_get(*, actor: Actor, inquiry_id: int) -> PayInquiry:
         .filter(pk=inquiry_id)
         .prefetch_related(
             Prefetch(
-                "entries", queryset=PayInquiryEntry.objects.order_by("at", "pk").select_related()
+                "entries",
+                queryset=PayInquiryEntry.objects.order_by("at", "pk").select_related("actor"),
             )
         )
         .first()
