@@ -1,9 +1,9 @@
 """The three journeys of issue #16 in a real browser, each saving screenshots to
 docs/screens/ (1366×768, the README links them):
 
-(a) the RM's morning: the workbench, today's tasks, a customer opened from the list, a
-    contact logged on the day's task (which closes it), an overdue task closed in the
-    inbox;
+(a) the RM's morning: the workbench, today's tasks, a customer opened from the list, the
+    recommended product offered from the 360, a contact logged on the day's task (which
+    closes it), an overdue task closed in the inbox;
 (b) a teller's referral converted by the RM: the teller refers through the pickers, the
     RM accepts, records the contact and converts on the purchase in the lake, and the
     teller's points appear in the ledger;
@@ -24,6 +24,8 @@ import pytest
 from django.utils import timezone
 
 from rmperf.performance.models import TargetSheet
+from rmperf.recommend.models import Offer, Outcome
+from rmperf.recommend.services import recommendation_run
 from rmperf.referrals.models import PointsAccount, Referral, State
 from rmperf.tasks.models import Interaction, Task, TaskStatus
 from tests.e2e.test_browser import browser  # noqa: F401 (fixture)
@@ -62,7 +64,27 @@ def open_group(page: Any, group: str, href: str) -> None:
     page.wait_for_url(f"**{href}")
 
 
-def test_the_rms_morning(live_server: Any, bank: Bank, open_page: Any) -> None:  # noqa: F811
+@pytest.fixture
+def recommended(bank: Bank, tmp_path: Path) -> None:
+    """A recommendation run as of 2026-09-30 on a lake where C001 (risk level C3) looked at
+    fund pages twice: the fund_interest rule recommends F3 (R3); F4 (R4 > C3) is withheld."""
+    b = LakeBuilder()
+    b.product("F2", "fund", "0.004000", risk_level="R2")
+    b.product("F3", "fund", "0.006000", risk_level="R3")
+    b.product("F4", "fund", "0.008000", risk_level="R4")
+    b.customer("C001", risk_level="C3", risk_assessed_on="2026-01-15", birth_date="1990-01-01")
+    b.holding("C001", "F2", "1000.00", "2025-01-01")
+    b.event("C001", "2026-09-20T10:00:00+08:00", "page_view.fund", "/fund/detail")
+    b.event("C001", "2026-09-21T10:00:00+08:00", "page_view.fund", "/fund/detail")
+    recommendation_run(actor=None, as_of=dt.date(2026, 9, 30), lake_dir=b.write(tmp_path / "rec"))
+
+
+def test_the_rms_morning(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    recommended: None,
+) -> None:
     today = timezone.localdate()
     late = make_task(staff=bank.alice, customer=bank.c002, key="a", due=today - dt.timedelta(2))
     due = make_task(staff=bank.alice, customer=bank.c001, key="b", due=today)
@@ -90,7 +112,19 @@ def test_the_rms_morning(live_server: Any, bank: Bank, open_page: Any) -> None: 
     page.click('#customer-table a[href="/customers/C001/"]')
     page.wait_for_url("**/customers/C001/")
     assert "张三丰" in page.locator("h1").inner_text()
+    page.wait_for_selector("#recommend-panel td:has-text('F3')")
     step(page, watch, "rm-customer-360-zh.png")
+
+    # One click on the 360: the recommended fund offered (htmx swaps the panel in place).
+    page.click("#recommend-panel button[value=offered]")
+    page.wait_for_selector("#recommend-panel .tag:has-text('已推介')")
+    step(page, watch)
+    offer = Offer.objects.get(customer_id="C001")
+    assert (offer.product_id, offer.outcome, offer.offered_by_id) == (
+        "F3",
+        Outcome.OFFERED,
+        bank.alice.pk,
+    )
 
     # A contact logged from the 360, on today's task: saving it closes the task.
     page.click("#log-interaction")
