@@ -26,6 +26,7 @@ from tests.pay.helpers import (
 )
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
+from tests.reports.helpers import report_in_alices_scope
 from tests.reviews.helpers import (
     attachment_in_alices_scope,
     review_in_alices_scope,
@@ -59,6 +60,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "talk_id": lambda bank: str(talk_in_alices_scope(bank).pk),
     "review_id": lambda bank: str(review_in_alices_scope(bank).pk),
     "attachment_id": lambda bank: str(attachment_in_alices_scope(bank).pk),
+    "report_id": lambda bank: str(report_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.

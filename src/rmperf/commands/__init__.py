@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "rmperf.commands.pay_app_commands",
     "rmperf.commands.backup_commands",
     "rmperf.commands.analysis_commands",
+    "rmperf.commands.report_commands",
 )
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rmperf.pay",
     "rmperf.analysis",
     "rmperf.reviews",
+    "rmperf.reports",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "rmperf.pay.context_processors.pay_nav",
                 "rmperf.analysis.context_processors.analysis_nav",
                 "rmperf.reviews.context_processors.reviews_nav",
+                "rmperf.reports.context_processors.reports_nav",
             ],
         },
     }
