@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "rmperf.commands.backup_commands",
     "rmperf.commands.analysis_commands",
     "rmperf.commands.report_commands",
+    "rmperf.commands.customer_commands",
 )
 
 
