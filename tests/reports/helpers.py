@@ -18,8 +18,8 @@ FIGURES: dict[str, Any] = {
         "served_per_day": "0.19", "by_channel": {"phone": 5}, "logged_in_app": 0,
     },
     "book": {
-        "start_as_of": None, "end_as_of": None, "customers": 0, "up": 0, "down": 0,
-        "same": 0, "new": 0, "woken": 0, "tiers_start": {}, "tiers_end": {},
+        "start_as_of": "2026-10-31", "end_as_of": "2026-11-30", "policy_version": "v1",
+        "customers": 0, "up": 0, "down": 0, "same": 0, "new": 0, "woken": 0, "gone": 0, "tiers_start": {}, "tiers_end": {},
     },
     "targets": {"quarter": "2026Q4", "expected": "0.6630", "sheet": False, "lines": []},
     "score": {"quarter": "2026Q4", "total": None, "tier": None, "scored_at": None},

@@ -9,9 +9,19 @@ Lake (interactions, bank time +08:00), Alice (S-ALICE):
   November 2026 has 21 working days (tests/engine_monthly_report) → 4 ÷ 21 = 0.19.
 Logged in the app: one contact on 5 Nov (the 1 Dec one is out) → 1.
 
-Book (segmentation runs 31 Oct and 30 Nov; Alice's customers today C001, C002, C003):
-  C001 core → potential (down), C002 potential → potential (same), C003 sleeping → basic
-  (up, woken): customers 3, up 1, down 1, same 1, new 0, woken 1.
+Book: the lake segmented on 31 Oct and on 30 Nov with the shipped policy (core R ≤ 30,
+F ≥ 5, M ≥ 500,000; potential R ≤ 60, F ≥ 3, M ≥ 200,000; basic R ≤ 90, F ≥ 2,
+M ≥ 50,000; sleeping R ≥ 180; M the mean of three months' average balances):
+  C001: deposits 600,000 Aug–Nov, 5 transactions 21–25 Oct. 31 Oct: R 6, F 5 → core;
+        30 Nov: R 36 (> 30), F 5 → potential: down.
+  C002: deposits 60,000 Aug–Nov, transactions 20 and 21 Oct. 31 Oct: R 10, F 2 → basic;
+        30 Nov: R 40, F 2 → basic: same.
+  C901: opened 10 Nov, transactions 12 and 13 Nov, deposits 90,000 in Nov only → M 30,000
+        → other on 30 Nov; not a customer on 31 Oct: new.
+  C902: opened 2020, no transaction before November → sleeping on 31 Oct; transactions
+        1–3 Nov, deposits 60,000 Sep–Nov → R 27, F 3, M 60,000 → basic: up, woken.
+  customers 4, up 1, down 1, same 1, new 1, woken 1, gone 0; tiers on 31 Oct core 1,
+  basic 1, sleeping 1; on 30 Nov potential 1, basic 2, other 1.
 
 Targets: approved 2026 sheet, customers_served_per_day 10 a quarter (annual 40). 2026Q4
   result: value 6 → completion 6 ÷ 10 = 60.00%; 序时进度 on 30 Nov = (31 + 30) ÷ 92 days of
@@ -57,7 +67,6 @@ from rmperf.reports.services import (
 from rmperf.tasks.models import Interaction, TaskStatus
 from tests.factories import Bank
 from tests.lakebuilder import LakeBuilder
-from tests.segments.factories import make_run
 from tests.tasks.conftest import make_task
 from tests.workbench.helpers import result, sheet
 
@@ -93,6 +102,20 @@ def _lake(path: Path) -> Path:
         },
     )
     b.customer("C001", rm="S-ALICE").customer("C002", rm="S-ALICE")
+    b.customer("C901", rm="S-ALICE", since="2026-11-10", opened_on="2026-11-10")
+    b.customer("C902", rm="S-ALICE")
+    for month in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        b.balance("C001", month, "deposit", "600000.00")
+        b.balance("C002", month, "deposit", "60000.00")
+        if month != "2026-08":
+            b.balance("C902", month, "deposit", "60000.00")
+    b.balance("C901", "2026-11", "deposit", "90000.00")
+    for day in ("21", "22", "23", "24", "25"):
+        b.txn("C001", f"2026-10-{day}T10:00:00+08:00")
+    b.txn("C002", "2026-10-20T10:00:00+08:00").txn("C002", "2026-10-21T10:00:00+08:00")
+    b.txn("C901", "2026-11-12T10:00:00+08:00").txn("C901", "2026-11-13T10:00:00+08:00")
+    for day in ("01", "02", "03"):
+        b.txn("C902", f"2026-11-{day}T10:00:00+08:00")
     b.add(
         "interactions",
         _contact("C001", "2026-11-02T10:00:00+08:00", "phone"),
@@ -133,8 +156,6 @@ def november(bank: Bank, settings: Any, tmp_path: Path) -> Bank:
         customer=bank.c001, staff=bank.alice, ts=_at("2026-12-01"), channel="phone",
         outcome="reached",
     )  # fmt: skip
-    make_run(as_of=dt.date(2026, 10, 31))  # C001 core, C002 potential, C003 sleeping
-    make_run(as_of=dt.date(2026, 11, 30), tiers={"C001": "potential", "C003": "basic"})
     sheet(bank.alice, 2026, {"customers_served_per_day": "10"}, status=SheetStatus.APPROVED)
     now = timezone.now()
     period = PerfPeriod.objects.create(
@@ -203,11 +224,11 @@ def test_alice_november_figures_by_hand(november: Bank) -> None:
     }
     book = f["book"]
     assert (book["start_as_of"], book["end_as_of"]) == ("2026-10-31", "2026-11-30")
-    assert {k: book[k] for k in ("customers", "up", "down", "same", "new", "woken")} == {
-        "customers": 3, "up": 1, "down": 1, "same": 1, "new": 0, "woken": 1,
+    assert {k: book[k] for k in ("customers", "up", "down", "same", "new", "woken", "gone")} == {
+        "customers": 4, "up": 1, "down": 1, "same": 1, "new": 1, "woken": 1, "gone": 0,
     }  # fmt: skip
-    assert book["tiers_start"] == {"core": 1, "potential": 1, "sleeping": 1}
-    assert book["tiers_end"] == {"potential": 2, "basic": 1}
+    assert book["tiers_start"] == {"core": 1, "basic": 1, "sleeping": 1}
+    assert book["tiers_end"] == {"potential": 1, "basic": 2, "other": 1}
     targets = f["targets"]
     assert targets["quarter"] == "2026Q4" and targets["expected"] == "0.6630"
     [line] = targets["lines"]

@@ -149,6 +149,7 @@ def report_view(*, report: MonthlyReport, language: str) -> ReportView:
                 (_("Same tier"), _num(book["same"])),
                 (_("New to the book or not segmented before"), _num(book["new"])),
                 (_("Sleeping customers woken"), _num(book["woken"])),
+                (_("No longer a customer"), _num(book["gone"])),
                 (_("Tiers at the start"), _tiers(book["tiers_start"])),
                 (_("Tiers at the end"), _tiers(book["tiers_end"])),
             ],

@@ -3,7 +3,7 @@ figures frozen at generation, every new report audited (shared/STYLE.md conventi
 
 The lake's side (contacts, customers served per working day) comes from the engine
 (`engine.monthly_report`); the rest from the app's own rows as they stand at generation:
-the segmentation runs (tier movement of the book), the approved target sheet and the
+the engine's tier migration over the month (tier movement of the book), the approved target sheet and the
 quarter's stored scoring result (targets, 序时进度, the quarter's score so far), the
 referrals and points ledger, the tasks. The generator reads as the system, across the
 whole bank, as every batch run does; people read reports only through the selectors.
@@ -38,12 +38,20 @@ from rmperf.engine.monthly_report import (
     month_due,
 )
 from rmperf.engine.periods import Period, PeriodKind
+from rmperf.engine.segmentation.migration import (
+    ACTIVE_TIERS,
+    GONE,
+    NEW,
+    Scope,
+    segment_migration,
+)
 from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.performance.models import RmResult, SheetStatus, TargetSheet
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.selectors import policy_active, policy_loaded
 from rmperf.referrals.models import PointsEntry, Referral, State
 from rmperf.reports.models import MonthlyReport
-from rmperf.segments.models import CustomerSegment, SegmentRun
 from rmperf.tasks.models import Interaction, Task, TaskStatus
 
 GENERATE_VERB = "reports.monthly.generate"
@@ -52,6 +60,7 @@ GENERATE_VERB = "reports.monthly.generate"
 #: months), so waking a sleeping customer into `other` counts as a move up.
 TIER_RANK = {"core": 0, "potential": 1, "basic": 2, "other": 3, "sleeping": 4}
 FOUR = Decimal("0.0001")
+ACTIVE = frozenset(t.value for t in ACTIVE_TIERS)
 
 
 class ReportRefused(Exception):
@@ -117,68 +126,67 @@ def _activity(staff: Staff, month: Period, activity: MonthActivity) -> dict[str,
     }
 
 
-def _run_at(*, before: dt.date | None = None, first: dt.date | None = None, last: dt.date) -> Any:
-    runs = SegmentRun.objects.filter(status="succeeded", as_of__lte=last)
-    if first is not None:
-        runs = runs.filter(as_of__gte=first)
-    if before is not None:
-        runs = runs.filter(as_of__lt=before)
-    return runs.order_by("-as_of", "-started_at", "-pk").first()
+@dataclass(frozen=True)
+class BookMoves:
+    """Every RM's tier moves over the month: (tier at the day before the month, tier at
+    its last day) → customers, from the engine's migration matrix (scope `rm`)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    policy_version: str
+    cells: dict[str | None, dict[tuple[str, str], int]]
 
 
-def _book(staff: Staff, month: Period) -> dict[str, Any]:
-    """The RM's book at the month's last segmentation run (customers whose RM it names)
-    and each customer's tier then beside their tier at the last run before the month."""
-    end_run = _run_at(first=month.start, last=month.end)
-    start_run = _run_at(before=month.start, last=month.start)
-    out: dict[str, Any] = {
-        "start_as_of": start_run.as_of.isoformat() if start_run else None,
-        "end_as_of": end_run.as_of.isoformat() if end_run else None,
-        "customers": 0,
-        "up": 0,
-        "down": 0,
-        "same": 0,
-        "new": 0,
-        "woken": 0,
-        "tiers_start": {},
-        "tiers_end": {},
-    }
-    if end_run is None:
-        return out
-    end_tiers = dict(
-        CustomerSegment.objects.filter(run=end_run, rm=staff).values_list("customer_id", "tier")
-    )
-    start_tiers: dict[str, str] = {}
-    if start_run is not None:
-        start_tiers = dict(
-            CustomerSegment.objects.filter(
-                run=start_run, customer_id__in=list(end_tiers)
-            ).values_list("customer_id", "tier")
-        )
-    moves: Counter[str] = Counter()
-    for customer_id, tier in end_tiers.items():
-        before = start_tiers.get(customer_id)
-        if before is None:
-            moves["new"] += 1
+def _book_moves(lake: Lake, month: Period) -> BookMoves:
+    """Segment the lake the day before the month and on its last day with the segmentation
+    policy in force (engine.segmentation.migration), as `rmperf segment-migration` does."""
+    version = policy_active(PolicyKind.SEGMENTATION)
+    policy = policy_loaded(version).policy
+    date_from = month.start - dt.timedelta(days=1)
+    report = segment_migration(lake, date_from=date_from, date_to=month.end, policy=policy)
+    cells: dict[str | None, dict[tuple[str, str], int]] = {}
+    for c in report.cells:
+        if c.scope is Scope.RM and c.count:
+            cells.setdefault(c.scope_id, {})[(c.from_tier, c.to_tier)] = c.count
+    return BookMoves(date_from, month.end, version.label, cells)
+
+
+def _book(staff: Staff, moves: BookMoves) -> dict[str, Any]:
+    """The RM's book at the month's end (the customers the lake names them RM of that
+    day) and where each came from: up, down or same tier (TIER_RANK), new (not yet a
+    customer the day before the month), woken (sleeping → core, potential or basic: the
+    migration report's wake-up), gone (the RM's at the start, no customer at the end)."""
+    grid = moves.cells.get(staff.staff_id, {})
+    counts: Counter[str] = Counter()
+    start: Counter[str] = Counter()
+    end: Counter[str] = Counter()
+    for (before, after), n in grid.items():
+        if before != NEW:
+            start[before] += n
+        if after == GONE:
+            counts["gone"] += n
             continue
-        if TIER_RANK[tier] < TIER_RANK[before]:
-            moves["up"] += 1
-        elif TIER_RANK[tier] > TIER_RANK[before]:
-            moves["down"] += 1
+        end[after] += n
+        if before == NEW:
+            counts["new"] += n
+        elif TIER_RANK[after] < TIER_RANK[before]:
+            counts["up"] += n
+        elif TIER_RANK[after] > TIER_RANK[before]:
+            counts["down"] += n
         else:
-            moves["same"] += 1
-        if before == "sleeping" and tier != "sleeping":
-            moves["woken"] += 1
-    out.update(moves)
-    out["customers"] = len(end_tiers)
+            counts["same"] += n
+        if before == "sleeping" and after in ACTIVE:
+            counts["woken"] += n
     order = list(TIER_RANK)
-    out["tiers_start"] = dict(
-        sorted(Counter(start_tiers.values()).items(), key=lambda kv: order.index(kv[0]))
-    )
-    out["tiers_end"] = dict(
-        sorted(Counter(end_tiers.values()).items(), key=lambda kv: order.index(kv[0]))
-    )
-    return out
+    return {
+        "start_as_of": moves.date_from.isoformat(),
+        "end_as_of": moves.date_to.isoformat(),
+        "policy_version": moves.policy_version,
+        "customers": sum(end.values()),
+        **{k: counts[k] for k in ("up", "down", "same", "new", "woken", "gone")},
+        "tiers_start": {t: start[t] for t in order if start[t]},
+        "tiers_end": {t: end[t] for t in order if end[t]},
+    }
 
 
 def _indicator_names(indicator: str) -> tuple[str, str]:
@@ -290,7 +298,9 @@ def _tasks(staff: Staff, month: Period) -> dict[str, Any]:
     }
 
 
-def report_figures(*, staff: Staff, month: Period, activity: MonthActivity) -> dict[str, Any]:
+def report_figures(
+    *, staff: Staff, month: Period, activity: MonthActivity, moves: BookMoves
+) -> dict[str, Any]:
     """Every figure of one RM's report for `month`, as a JSON document (decimals as text)."""
     quarter = Period.containing(month.end, PeriodKind.QUARTER)
     result = (
@@ -302,7 +312,7 @@ def report_figures(*, staff: Staff, month: Period, activity: MonthActivity) -> d
         "month": month.key,
         "staff": {"staff_id": staff.staff_id, "name": staff.name, "unit": staff.unit.name},
         "activity": _activity(staff, month, activity),
-        "book": _book(staff, month),
+        "book": _book(staff, moves),
         "targets": _targets(staff, month, result),
         "score": _score(month, result),
         "referrals": _referrals(staff, month),
@@ -331,18 +341,22 @@ def monthly_reports_generate(
     lake_dir = lake_dir or lake_current()
     if lake_dir is None:
         raise ReportRefused("no lake has been imported yet (rmperf import DIR)")
-    try:
-        activity = month_activity(Lake(lake_dir, today=today), month=period)
-    except (CalendarError, MonthReportError) as exc:
-        raise ReportRefused(str(exc)) from None
     existing = set(
         MonthlyReport.objects.filter(month=period.key).values_list("staff_id", flat=True)
     )
+    todo = [s for s in _rms(period) if s.staff_id not in existing]
+    if not todo:  # the daily job's usual case once the month is done: nothing to read
+        return GenerateResult(month=period.key, created=0, existing=len(existing))
+    zone = policy_loaded(policy_active(PolicyKind.SEGMENTATION)).policy.time_zone
+    lake = Lake(lake_dir, today=today, time_zone=zone)
+    try:
+        activity = month_activity(lake, month=period)
+    except (CalendarError, MonthReportError) as exc:
+        raise ReportRefused(str(exc)) from None
+    moves = _book_moves(lake, period)
     created = 0
-    for staff in _rms(period):
-        if staff.staff_id in existing:
-            continue
-        figures = report_figures(staff=staff, month=period, activity=activity)
+    for staff in todo:
+        figures = report_figures(staff=staff, month=period, activity=activity, moves=moves)
         figures = json.loads(json.dumps(figures, cls=DjangoJSONEncoder))
         with transaction.atomic(durable=True):
             report = MonthlyReport(
