@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rmperf.core.actors import Actor
@@ -74,7 +75,7 @@ def _render_pdf(view: ReportView) -> bytes:
             _("Unit: %(unit)s · generated %(at)s · digest %(digest)s")
             % {
                 "unit": r.unit.name,
-                "at": r.generated_at.strftime("%Y-%m-%d %H:%M"),
+                "at": timezone.localtime(r.generated_at).strftime("%Y-%m-%d %H:%M"),
                 "digest": r.digest[:16],
             },
             body,
@@ -121,7 +122,9 @@ def _render_xlsx(view: ReportView) -> bytes:
     ws.append([safe_text(_("Staff id")), safe_text(r.staff_id)])
     ws.append([safe_text(_("Unit")), safe_text(r.unit.name)])
     ws.append([safe_text(_("Month")), safe_text(r.month)])
-    ws.append([safe_text(_("Generated at")), safe_text(r.generated_at.isoformat())])
+    ws.append(
+        [safe_text(_("Generated at")), safe_text(timezone.localtime(r.generated_at).isoformat())]
+    )
     ws.append([safe_text(_("Digest")), safe_text(r.digest)])
     for section in view.sections:
         ws.append([])

@@ -180,7 +180,7 @@ def report_view(*, report: MonthlyReport, language: str) -> ReportView:
             [
                 (_("Quarter"), score["quarter"]),
                 (_("Total"), _num(score["total"]) if score["total"] else _("not scored yet")),
-                (_("Tier"), str(ratings.get(score["tier"], score["tier"] or "—"))),
+                (_("Rating"), str(ratings.get(score["tier"], score["tier"] or "—"))),
             ],
         ),
     ]
