@@ -96,6 +96,9 @@ CASES: dict[str, Case] = {
     # Without a stated purpose alice's reveal is refused (400) after the lookups; with
     # one: tests/customers/test_views.py.
     "customers:reveal": Case(method="post", ok_status=400, out_of_scope="bob"),
+    # The customer's RM saving an unchanged (empty) profile: back to the 360 (edits and
+    # refusals: tests/customers/test_profile.py).
+    "customers:profile": Case(method="post", ok_status=302, out_of_scope="bob"),
     # A POST without a JSON body is refused before any lookup (400); scope of the transition
     # endpoint with a body: tests/referrals/test_api.py.
     "api:referral_check": Case(method="post", ok_status=400),

@@ -91,6 +91,8 @@ def test_the_360_shows_the_rm_the_profile_masked(profiled: Bank, client_as: Clie
     page = client_as("alice").get(reverse("customers:detail", args=["C001"])).content.decode()
     assert 'id="profile-masked"' in page
     assert "制**" in page and "高**" in page and "制造业" not in page
+    # Short texts are masked whole: household "3" and a one-character hobby.
+    assert '<dd class="pi" data-field="household">*</dd>' in page
     # The team leader sees the customer, not the profile.
     leader = client_as("tina").get(reverse("customers:detail", args=["C001"])).content.decode()
     assert "C001" in leader and 'id="customer-profile"' not in leader

@@ -56,8 +56,13 @@ def is_customers_rm(*, actor: Actor, customer: Customer) -> bool:
 
 
 def profile_masked(*, customer: Customer) -> dict[str, str]:
-    """The profile as the RM sees it before a reveal: each text's first character, the
-    rest masked (`mask_name`); empty stays empty."""
-    from rmperf.core.masking import mask_name
+    """The profile as the RM sees it before a reveal: a text of three characters or more
+    keeps its first (`mask_name`), a shorter one is masked whole (a first character would
+    be all of "茶" or half of "钓鱼"); empty stays empty."""
+    from rmperf.core.masking import MASK, mask_name
 
-    return {f: mask_name(getattr(customer, f)) for f in PROFILE_FIELDS}
+    def masked(value: str) -> str:
+        text = value.strip()
+        return mask_name(text) if len(text) >= 3 else MASK * len(text)
+
+    return {f: masked(getattr(customer, f)) for f in PROFILE_FIELDS}
