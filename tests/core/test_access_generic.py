@@ -27,6 +27,7 @@ from tests.pay.helpers import (
 )
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
+from tests.reports.helpers import report_in_alices_scope
 from tests.reviews.helpers import (
     attachment_in_alices_scope,
     review_in_alices_scope,
@@ -64,6 +65,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "attachment_id": lambda bank: str(attachment_in_alices_scope(bank).pk),
     "meeting": lambda bank: "daily",
     "board_id": lambda bank: str(board_in_alices_scope(bank).pk),
+    "report_id": lambda bank: str(report_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -99,6 +101,9 @@ CASES: dict[str, Case] = {
     # Without a stated purpose alice's reveal is refused (400) after the lookups; with
     # one: tests/customers/test_views.py.
     "customers:reveal": Case(method="post", ok_status=400, out_of_scope="bob"),
+    # The customer's RM saving an unchanged (empty) profile: back to the 360 (edits and
+    # refusals: tests/customers/test_profile.py).
+    "customers:profile": Case(method="post", ok_status=302, out_of_scope="bob"),
     # A POST without a JSON body is refused before any lookup (400); scope of the transition
     # endpoint with a body: tests/referrals/test_api.py.
     "api:referral_check": Case(method="post", ok_status=400),

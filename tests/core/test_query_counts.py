@@ -32,6 +32,24 @@ def grow_rms(bank: Bank, start: int, n: int) -> None:
         make_assignment(customer=customer, staff=rm, valid_from=dt.date(2024, 1, 1))
 
 
+def grow_reports(bank: Bank, start: int, n: int) -> None:
+    """RMs of team A2, each with a 2026-11 monthly report."""
+    from django.utils import timezone
+
+    from rmperf.reports.models import MonthlyReport
+    from tests.reports.helpers import FIGURES
+
+    for i in range(start, start + n):
+        rm = Staff.objects.create(
+            staff_id=f"S-RP{i}", name=f"RM {i}", role="rm", rank="junior",
+            unit=bank.team_a2, hired_on=dt.date(2022, 1, 1),
+        )  # fmt: skip
+        MonthlyReport.objects.create(
+            staff=rm, month="2026-11", unit=bank.team_a2, generated_at=timezone.now(),
+            figures=FIGURES, digest="0" * 64,
+        )  # fmt: skip
+
+
 def grow_loads(bank: Bank, start: int, n: int) -> None:
     """RMs of team A2 with a load in the 2026Q3 workload run, and a flag each."""
     from decimal import Decimal
@@ -141,6 +159,7 @@ LIST_PAGES = [
     ListPage("/feedback/", "alice", grow_rounds),
     ListPage("/teams/TA1/", "tina", grow_checkins),
     ListPage("/teams/staff/S-ALICE/", "tina", grow_checkins),
+    ListPage("/reports/?month=2026-11", "mike", grow_reports),
 ]
 
 

@@ -163,10 +163,14 @@ def test_reveal_shows_full_values_once_and_is_audited(
         "customer.reveal_pi", "customer", "C001",
     )  # fmt: skip
     assert event.actor == bank.user("alice")
+    # Alice is C001's RM: the reveal shows her the customer profile too, and says so.
     assert event.after == {
-        "fields": ["phone", "id_number", "birth_date"],
+        "fields": [
+            "phone", "id_number", "birth_date",
+            "industry", "household", "hobbies", "preferred_contact_times",
+        ],
         "purpose": "service_call",
-    }
+    }  # fmt: skip
     assert "13812341234" not in str(event.after)  # the log never holds the values
     # Shown once: the page is masked again on the next visit.
     assert "13812341234" not in client.get("/customers/C001/").content.decode()

@@ -279,6 +279,10 @@ def test_iter_valid_rows_gives_exact_python_values(tmp_path: Path) -> None:
         "contact_verified_on": date(2026, 1, 5),
         "marketing_opt_out": False,
         "sci_tech": None,
+        "industry": None,
+        "household": None,
+        "hobbies": None,
+        "preferred_contact_times": None,
     }
     assert rows[1]["birth_date"] is None and rows[1]["marketing_opt_out"] is None
     assert rows[2]["marketing_opt_out"] is True

@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "rmperf.commands.pay_app_commands",
     "rmperf.commands.backup_commands",
     "rmperf.commands.analysis_commands",
+    "rmperf.commands.report_commands",
+    "rmperf.commands.customer_commands",
 )
 
 

@@ -308,6 +308,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     rec_run = recommendation_run(actor=None, as_of=seg_run.as_of)
     print(f"  {rec_run.recommended:,} recommendations, {rec_run.withheld:,} withheld")
+    print("writing last month's monthly work report of every RM …")
+    from rmperf.reports.services import monthly_reports_generate
+
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    made = monthly_reports_generate(actor=None, month=last_month, today=today)
+    print(f"  {made.month}: {made.created:,} reports ({made.existing:,} already there)")
     call_command("collectstatic", interactive=False, verbosity=0)
     logins = demo_users_ensure(password=DEMO_PASSWORD, case_rm_id=CASE_RM_STAFF_ID)
     try:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rmperf.analysis",
     "rmperf.reviews",
     "rmperf.teams",
+    "rmperf.reports",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "rmperf.pay.context_processors.pay_nav",
                 "rmperf.analysis.context_processors.analysis_nav",
                 "rmperf.reviews.context_processors.reviews_nav",
+                "rmperf.reports.context_processors.reports_nav",
             ],
         },
     }
@@ -212,6 +214,9 @@ RMPERF_REVIEW_ATTACHMENT_MAX_BYTES = env_int("RMPERF_REVIEW_ATTACHMENT_MAX_BYTES
 RMPERF_EXPORT_MAX_ROWS = 5000
 # Reveals of a customer's full personal data per person in any hour (docs/security.md).
 RMPERF_REVEAL_PER_HOUR = env_int("RMPERF_REVEAL_PER_HOUR", 20)
+# Days a customer profile (industry, household, hobbies, contact times) is kept after the
+# customer last had an RM (research D-04: no longer than the purpose needs; docs/security.md).
+RMPERF_PROFILE_RETENTION_DAYS = env_int("RMPERF_PROFILE_RETENTION_DAYS", 365)
 #: Derived per-lake customer indexes the customer 360 reads (rebuilt from the lake at will).
 RMPERF_LAKE_CACHE_DIR = HOME_DIR / "lake-cache"
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("tasks/", include("rmperf.tasks.urls")),
     path("workbench/", include("rmperf.workbench.urls")),
     path("analysis/", include("rmperf.analysis.urls")),
+    path("reports/", include("rmperf.reports.urls")),
     path("", include("rmperf.core.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,25 @@ def current_on(day: dt.date, prefix: str = "") -> models.Q:
         models.Q(**{f"{prefix}valid_to__isnull": True})
         | models.Q(**{f"{prefix}valid_to__gte": day})
     )
+
+
+#: What the lake contract refuses in any text (engine.validity's CONTROL_RE): C0 and C1
+#: control characters, line breaks and tabs included. The app's own edits obey the same rule.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def validate_no_control_characters(value: str) -> None:
+    """Text may hold no control character (NUL, tab, line break, escape …), as in the lake."""
+    if _CONTROL.search(value):
+        raise ValidationError(
+            _("Contains a control character (tab, line break …); text may hold none."),
+            code="control_character",
+        )
+
+
+#: The customer profile's fields (seed 002 篇二 三.3–三.4): personal data, shown to the
+#: customer's RM masked, revealed with a purpose, edited by that RM.
+PROFILE_FIELDS = ("industry", "household", "hobbies", "preferred_contact_times")
 
 
 class CustomerKind(models.TextChoices):
@@ -86,6 +108,41 @@ class Customer(models.Model):
     risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
     contact_verified_on = models.DateField(_("contact verified on"), null=True, blank=True)
     marketing_opt_out = models.BooleanField(_("opted out of personalised marketing"), default=False)
+    industry = models.CharField(
+        _("industry"),
+        max_length=100,
+        blank=True,
+        validators=[validate_no_control_characters],
+        help_text=_("A corporate customer's own; a retail customer's employer's."),
+    )
+    household = models.CharField(
+        _("household"),
+        max_length=200,
+        blank=True,
+        validators=[validate_no_control_characters],
+        help_text=_("Household members, in words or as a count."),
+    )
+    hobbies = models.CharField(
+        _("hobbies"), max_length=200, blank=True, validators=[validate_no_control_characters]
+    )
+    preferred_contact_times = models.CharField(
+        _("preferred contact times"),
+        max_length=100,
+        blank=True,
+        validators=[validate_no_control_characters],
+        help_text=_("For example: weekday evenings after 19:00."),
+    )
+    #: Set when the customer's RM edits the profile in the app: from then on a lake import
+    #: leaves the profile as the RM wrote it (lakes.services, "app_kept").
+    profile_edited_at = models.DateTimeField(_("profile edited at"), null=True, blank=True)
+    profile_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("profile edited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from rmperf.core.access import may_see_customer_names
+from rmperf.core.access import may_see_customer_names, staff_of
 from rmperf.core.actors import Actor
 from rmperf.customers.filters import CustomerFilterSet
-from rmperf.customers.models import Assignment, Customer
+from rmperf.customers.models import PROFILE_FIELDS, Assignment, Customer, current_on
 
 
 def customer_list(*, actor: Actor, filters: Mapping[str, Any] | None = None) -> CustomerFilterSet:
@@ -41,3 +42,27 @@ def customer_assignments(*, actor: Actor, customer: Customer) -> QuerySet[Assign
         .select_related("staff", "staff__unit")
         .order_by("-valid_from")
     )
+
+
+def is_customers_rm(*, actor: Actor, customer: Customer) -> bool:
+    """Whether the actor is the customer's RM today: the one person the profile (industry,
+    household, hobbies, contact times) is shown to and edited by (minimum necessary)."""
+    staff = staff_of(actor)
+    if staff is None or staff.role != "rm":
+        return False
+    return Assignment.objects.filter(
+        current_on(timezone.localdate()), customer=customer, staff=staff
+    ).exists()
+
+
+def profile_masked(*, customer: Customer) -> dict[str, str]:
+    """The profile as the RM sees it before a reveal: a text of three characters or more
+    keeps its first (`mask_name`), a shorter one is masked whole (a first character would
+    be all of "茶" or half of "钓鱼"); empty stays empty."""
+    from rmperf.core.masking import MASK, mask_name
+
+    def masked(value: str) -> str:
+        text = value.strip()
+        return mask_name(text) if len(text) >= 3 else MASK * len(text)
+
+    return {f: masked(getattr(customer, f)) for f in PROFILE_FIELDS}

@@ -172,6 +172,10 @@ TRAINING_KINDS = ("course", "certification")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 #: The longest name the database stores (org units, staff, customers, products, trainings).
 NAME_MAX = 200
+#: The longest customer-profile texts the database stores (industry and contact times;
+#: household and hobbies).
+PROFILE_SHORT_MAX = 100
+PROFILE_LONG_MAX = 200
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 EVENT_KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 
@@ -386,6 +390,43 @@ TABLES: tuple[Table, ...] = (
                 required=False,
                 description="Sci-tech enterprise (科技型企业), for sci-tech finance scorecards",
                 zh="科技型企业",
+            ),
+            # The customer profile (seed 002 篇二 三.3–三.4, seed 001 §2): free text the RM
+            # keeps fresh; personal data, masked in the app and revealed with a purpose.
+            Column(
+                "industry",
+                ColType.STRING,
+                required=False,
+                max_length=PROFILE_SHORT_MAX,
+                description=(
+                    "Industry: a corporate customer's own, a retail customer's employer's "
+                    "(personal data)"
+                ),
+                zh="所属行业",
+            ),
+            Column(
+                "household",
+                ColType.STRING,
+                required=False,
+                max_length=PROFILE_LONG_MAX,
+                description="Household members, as free text or a count (personal data)",
+                zh="家庭成员",
+            ),
+            Column(
+                "hobbies",
+                ColType.STRING,
+                required=False,
+                max_length=PROFILE_LONG_MAX,
+                description="Hobbies and interests (personal data)",
+                zh="兴趣爱好",
+            ),
+            Column(
+                "preferred_contact_times",
+                ColType.STRING,
+                required=False,
+                max_length=PROFILE_SHORT_MAX,
+                description="When the customer prefers to be contacted (personal data)",
+                zh="偏好联系时间",
             ),
         ),
         ("customer_id",),

@@ -39,6 +39,10 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "contact_verified_on": "2026-06-15",
         "marketing_opt_out": "false",
         "sci_tech": "",
+        "industry": "教育（工作单位）",
+        "household": "3",
+        "hobbies": "瑜伽；旅行",
+        "preferred_contact_times": "工作日 18:00 以后",
     },
     "assignments": {
         "customer_id": "C00000001",

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
-from rmperf.customers.models import Assignment, Customer, Product
+from rmperf.customers.models import PROFILE_FIELDS, Assignment, Customer, Product
 from rmperf.engine import contract
 from rmperf.engine.acceptance import AcceptancePolicy, Refusal, Why, load_acceptance_policy, percent
 from rmperf.engine.acceptance import refusals as acceptance_refusals
@@ -101,6 +101,10 @@ class _Spec:
     key_fields: tuple[str, ...]  # natural key (attnames)
     fields: tuple[str, ...]  # imported fields compared on re-import (attnames)
     to_values: Callable[[Row], Row]
+    #: Fields people edit in the app (the customer profile): once `kept_when` (a
+    #: timestamp field) is set on a row, an import leaves these fields as the app holds them.
+    app_kept: tuple[str, ...] = ()
+    kept_when: str | None = None
 
 
 def _blank(value: str | None) -> str:
@@ -147,6 +151,8 @@ def _customer_values(row: Row) -> Row:
         "contact_verified_on": row["contact_verified_on"],
         # Optional in the lake; a customer who never said no has not opted out.
         "marketing_opt_out": bool(row.get("marketing_opt_out")),
+        # The profile: optional columns, empty when the lake has none.
+        **{f: _blank(row.get(f)) for f in PROFILE_FIELDS},
     }
 
 
@@ -204,8 +210,11 @@ SPECS: dict[str, _Spec] = {
             "risk_assessed_on",
             "contact_verified_on",
             "marketing_opt_out",
+            *PROFILE_FIELDS,
         ),
         _customer_values,
+        app_kept=PROFILE_FIELDS,
+        kept_when="profile_edited_at",
     ),
     "products": _Spec(
         "products",
@@ -272,13 +281,14 @@ def _existing(spec: _Spec, keys: Sequence[Key]) -> dict[Key, tuple[Any, Row]]:
         qs = qs.filter(customer_id__in=list({k[0] for k in keys}))
     wanted = set(keys)
     out: dict[Key, tuple[Any, Row]] = {}
-    names = ("pk", *spec.key_fields, *spec.fields)
+    kept = (spec.kept_when,) if spec.kept_when else ()
+    names = ("pk", *spec.key_fields, *spec.fields, *kept)
     # A plain query, not .iterator(): a chunk's rows fit in memory, and on PostgreSQL a
     # server-side cursor per chunk costs more than the rows.
     for rec in qs.values(*dict.fromkeys(names)):
         key = _key(spec, rec)
         if key in wanted:
-            out[key] = (rec["pk"], {f: rec[f] for f in spec.fields})
+            out[key] = (rec["pk"], {f: rec[f] for f in (*spec.fields, *kept)})
     return out
 
 
@@ -394,6 +404,9 @@ def _upsert(
                     to_create.append(values)
                     continue
                 pk, before = old
+                if spec.kept_when and before[spec.kept_when] is not None:
+                    # Edited in the app by the customer's RM: the app's text stands.
+                    values = {**values, **{f: before[f] for f in spec.app_kept}}
                 diff = tuple(f for f in spec.fields if before[f] != values[f])
                 if not diff:
                     counts.unchanged += 1

@@ -3,7 +3,7 @@ segmentation results; the customers app stays below it (apps depend one way)."""
 
 from django.urls import path
 
-from rmperf.segments import views
+from rmperf.segments import profile_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("export/", views.customer_export_view, name="export"),
     path("<str:customer_id>/", views.customer_detail_view, name="detail"),
     path("<str:customer_id>/reveal/", views.customer_reveal_view, name="reveal"),
+    path("<str:customer_id>/profile/", profile_views.customer_profile_view, name="profile"),
 ]

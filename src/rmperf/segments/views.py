@@ -22,8 +22,13 @@ from django_tables2 import RequestConfig
 from rmperf.core.access import may_reveal_personal_data, may_see_customer_names, staff_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.core.masking import birth_year, mask_id_number, mask_phone
-from rmperf.customers.models import Customer
-from rmperf.customers.selectors import customer_assignments, customer_get
+from rmperf.customers.models import PROFILE_FIELDS, Customer
+from rmperf.customers.selectors import (
+    customer_assignments,
+    customer_get,
+    is_customers_rm,
+    profile_masked,
+)
 from rmperf.customers.services import (
     REVEAL_PURPOSES,
     PersonalData,
@@ -143,11 +148,41 @@ def _personal(customer: Customer, user: Any, revealed: PersonalData | None) -> d
     }
 
 
+def profile_rows(
+    values: dict[str, str], errors: dict[str, list[str]] | None = None
+) -> list[tuple[str, str, str, int, list[str]]]:
+    """(field, label, text, longest allowed, errors) of each profile field."""
+    out = []
+    for f in PROFILE_FIELDS:
+        field = Customer._meta.get_field(f)
+        limit = int(getattr(field, "max_length", 0) or 0)
+        out.append(
+            (f, str(getattr(field, "verbose_name", f)), values[f], limit, (errors or {}).get(f, []))
+        )
+    return out
+
+
+def _profile(
+    customer: Customer, user: Any, revealed: PersonalData | None
+) -> list[tuple[str, str, str, int, list[str]]] | None:
+    """The profile's rows for the customer's RM (masked until revealed with a purpose);
+    None for anyone else (minimum necessary)."""
+    if not is_customers_rm(actor=user, customer=customer):
+        return None
+    values = (
+        revealed.profile
+        if revealed is not None and revealed.profile is not None
+        else profile_masked(customer=customer)
+    )
+    return profile_rows(values)
+
+
 def _detail_context(
     request: HttpRequest, customer: Customer, revealed: PersonalData | None, *, full: bool = True
 ) -> dict[str, object]:
     user = request.user
     context: dict[str, object] = {
+        "profile": _profile(customer, user, revealed),
         "customer": customer,
         "name": display_name(customer, mask_names=not may_see_customer_names(user)),
         "personal": _personal(customer, user, revealed),

@@ -38,6 +38,7 @@ from .arrow import bools, dates, ids, pick
 from .calendar import Calendar, add_years
 from .names import company_names, credit_codes, landlines, mobiles, person_names, resident_ids
 from .org import LINE, Org
+from .profile import profile_columns
 from .rng import stream
 from .scales import CASE_SLEEPING_SHARE, Scale
 
@@ -275,6 +276,7 @@ def build_population(
     # Sci-tech enterprises (科技型企业): a tenth of the corporate customers, from their own
     # stream so every other column stays as it was.
     columns["sci_tech"] = bools(sci_tech)
+    columns.update(profile_columns(pop.n, pop.corporate, seed))
     return pop, columns
 
 

@@ -28,6 +28,7 @@ ITEMS: tuple[tuple[str, str, str], ...] = (
     ("negative", "performance", "careers:negative"),
     ("feedback", "performance", "feedback:index"),
     ("reviews", "performance", "reviews:index"),
+    ("reports", "performance", "reports:index"),
     ("pay", "performance", "pay:index"),
     ("teams", "manage", "teams:index"),
     ("workload", "manage", "analysis:workload"),

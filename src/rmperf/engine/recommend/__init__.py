@@ -109,6 +109,7 @@ def _customers(
     ever = [frozenset(c for c, v in ever_cols if v[i]) for i in range(n)]
     counts = [{r: v[i] for r, v in count_cols} for i in range(n)]
     out: dict[str, Customer] = {}
+    industries = col("industry")
     for i, (cid, kind, unit, rm, age, risk, current, opt_out, aum, dom) in enumerate(
         zip(
             col("customer_id"),
@@ -133,6 +134,7 @@ def _customers(
             risk=risk,
             assessment_current=bool(current),
             opt_out=bool(opt_out),
+            industry=industries[i] or "",
             aum=aum,
             holds=holds[i],
             ever=ever[i],

@@ -40,6 +40,9 @@ class Customer:
     risk: int = 0  # tolerance C1..C5 as 1..5; 0 = never assessed
     assessment_current: bool = False
     opt_out: bool = False
+    #: The profile's industry (a corporate customer's own, a retail customer's employer's);
+    #: read only by a rule that names `industries`.
+    industry: str = ""
     aum: Decimal = Decimal("0.00")
     holds: frozenset[str] = frozenset()
     ever: frozenset[str] = frozenset()
@@ -115,6 +118,8 @@ def rule_fires(rule: CandidateRule, c: Customer, as_of: dt.date) -> bool:
     """Whether every given part of the rule's condition holds for `c` at D."""
     w = rule.when
     if c.kind not in w.customer_kinds:
+        return False
+    if w.industries and c.industry.strip().casefold() not in {i.casefold() for i in w.industries}:
         return False
     if w.events is not None and c.rule_counts.get(rule.id, 0) < w.events.min_count:
         return False

@@ -152,7 +152,8 @@ def customer_features(
     sql = f"""
     WITH cust AS (
         SELECT customer_id, kind, unit_id, birth_date, opened_on, risk_level, risk_assessed_on,
-               coalesce(marketing_opt_out, false) AS opt_out
+               coalesce(marketing_opt_out, false) AS opt_out,
+               coalesce(industry, '') AS industry
         FROM rm_valid_customers WHERE opened_on <= {d}
     ),
     asg AS (
@@ -214,7 +215,7 @@ def customer_features(
            (c.risk_level IS NOT NULL AND c.risk_assessed_on IS NOT NULL
              AND c.risk_assessed_on > {lit(valid_since)} AND c.risk_assessed_on <= {d})
              AS assessment_current,
-           c.risk_level, c.risk_assessed_on, c.opt_out,
+           c.risk_level, c.risk_assessed_on, c.opt_out, c.industry,
            CAST(round(coalesce(bal.aum, 0), 2) AS DECIMAL(18, 2)) AS aum,
            {", ".join(f"coalesce(hold.holds_{c}, false) AS holds_{c}" for c in PRODUCT_CATEGORIES)},
            {", ".join(f"coalesce(hold.ever_{c}, false) AS ever_{c}" for c in PRODUCT_CATEGORIES)},

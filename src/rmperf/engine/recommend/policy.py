@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
@@ -116,13 +116,16 @@ class Condition(PolicyModel):
     holds_none: tuple[str, ...] = ()  # holds no product of any of these categories
     min_aum: Decimal | None = Field(None, ge=0, decimal_places=2)
     scene: SceneCondition | None = None
+    #: The customer profile's industry is one of these (compared without case; a customer
+    #: with no industry recorded never matches). Only a rule that names it reads it.
+    industries: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
 
     @model_validator(mode="after")
     def _says_something(self) -> Condition:
-        if not (self.events or self.holds_any or self.holds_none or self.scene) and (
-            self.min_aum is None
-        ):
-            raise ValueError("a condition needs events, holdings, min_aum or a scene")
+        if not (
+            self.events or self.holds_any or self.holds_none or self.scene or self.industries
+        ) and (self.min_aum is None):
+            raise ValueError("a condition needs events, holdings, min_aum, a scene or industries")
         return self
 
 
