@@ -38,6 +38,7 @@ def test_an_rms_nav_in_four_groups(client_as: Callable[[str], Client]) -> None:
             "/feedback/",
             "/careers/negative/",
             "/reviews/",
+            "/reports/",
             "/pay/",
         ],
         "团队与管理": ["/teams/", "/api/docs"],  # the RM's own team rhythm (teams app)
