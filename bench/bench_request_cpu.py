@@ -106,10 +106,11 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     users = get_user_model().objects
     print(
-        "| role | page | weight | status | CPU ms (median) | queries | model instances | reverse() |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|"
+        "| role | page | weight | status | CPU ms median | CPU ms min | queries | model instances | reverse() |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|"
     )
     weighted_cpu = 0.0
+    weighted_min = 0.0
     role_weights = {"rm": 6, "teller": 2, "team_leader": 2, "branch_manager": 1, "hr": 1}
     for role, pages in PAGES.items():
         client = Client()
@@ -125,15 +126,21 @@ def main() -> None:
                 c0 = time.process_time()
                 resp = client.get(path, follow=True)
                 cpu.append((time.process_time() - c0) * 1000)
-            with CaptureQueriesContext(connection) as q, counting() as counts:
-                resp = client.get(path, follow=True)
+            # Counted three times, the least kept: the idle clock's session write (every
+            # 15 s) and the customer count's cache (60 s) come and go between requests.
+            queries = []
+            for _ in range(3):
+                with CaptureQueriesContext(connection) as q, counting() as counts:
+                    resp = client.get(path, follow=True)
+                queries.append(len(q))
             median = statistics.median(cpu)
             if weight:
                 share = role_weights[role] * weight / role_task_weight
                 weighted_cpu += share * median
+                weighted_min += share * min(cpu)
             print(
                 f"| {role} | `{page}` | {weight} | {resp.status_code} | {median:.1f} | "
-                f"{len(q)} | {counts['instances']} | {counts['reverse']} |",
+                f"{min(cpu):.1f} | {min(queries)} | {counts['instances']} | {counts['reverse']} |",
                 flush=True,
             )
             if args.html is not None and resp.get("Content-Type", "").startswith("text/html"):
@@ -145,7 +152,7 @@ def main() -> None:
     total_weight = sum(role_weights.values())
     print(
         f"\nMean CPU ms per request over the load test's mix (role and task weights): "
-        f"{weighted_cpu / total_weight:.1f}"
+        f"median {weighted_cpu / total_weight:.1f}, min {weighted_min / total_weight:.1f}"
     )
 
 
