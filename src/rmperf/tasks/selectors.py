@@ -119,6 +119,21 @@ def team_open_tasks(*, actor: Actor, section: str) -> QuerySet[Task]:
     return qs.select_related("customer", "staff").order_by("due_date", "staff_id", "pk")
 
 
+def team_open_counts(*, actor: Actor) -> dict[str, int]:
+    """How many tasks `team_open_tasks` lists in the overdue and today sections: one
+    aggregate query for both."""
+    scope = scope_of(actor)
+    today = timezone.localdate()
+    qs = Task.objects.restrict(actor)
+    if scope is not None and scope.staff_id is not None:
+        qs = qs.exclude(staff_id=scope.staff_id)
+    row = qs.aggregate(
+        today=Count("pk", filter=section_q("today", today)),
+        overdue=Count("pk", filter=section_q("overdue", today)),
+    )
+    return {"today": row["today"], "overdue": row["overdue"]}
+
+
 def task_get(*, actor: Actor, task_id: int, action: Action = Action.VIEW) -> Task:
     """One task in the actor's scope (Task.DoesNotExist otherwise: a 404)."""
     found: Task = (

@@ -57,6 +57,7 @@ from rmperf.tasks.selectors import (
     task_counts,
     tasks_mine,
     tasks_mine_in,
+    team_open_counts,
     team_open_tasks,
     team_rates,
 )
@@ -268,12 +269,13 @@ def manager_desk(*, actor: Actor) -> ManagerDesk:
     """The team's quarter, the approvals inbox and the team's open tasks."""
     today = timezone.localdate()
     overdue = team_open_tasks(actor=actor, section="overdue")
+    totals = team_open_counts(actor=actor)
     return ManagerDesk(
         board=team_board(actor=actor, today=today),
         approvals=approvals_waiting(actor=actor),
         overdue=list(overdue[:ROWS]),
-        overdue_total=overdue.count(),
-        today_total=team_open_tasks(actor=actor, section="today").count(),
+        overdue_total=totals["overdue"],
+        today_total=totals["today"],
         rates=team_rates(actor=actor),
         talks_overdue=talks_overdue(actor=actor, today=today),
     )
