@@ -138,7 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # `rmperf axes_reset_username NAME` or in the admin (docs/security.md).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that loads the user with their staff record and unit (one query).
+    "rmperf.core.backends.StaffModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("RMPERF_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("RMPERF_LOGIN_LOCKOUT_MINUTES", 15))

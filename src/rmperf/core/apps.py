@@ -10,3 +10,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Sign-in, sign-out and sign-in failure receivers (the audit chain's security events).
         from rmperf.core import security  # noqa: F401
+        from rmperf.core.tables_signature import install
+
+        install()

@@ -1,7 +1,17 @@
-"""Template context shared by every page: who is signed in, in what role and unit."""
+"""Template context shared by every page: who is signed in, in what role and unit.
+
+Context processors run on every `render(request, ...)`, and a page renders more than once
+per request (django-tables2's `{% render_table %}` renders its table with the request,
+so every processor runs again for each table). `once_per_request` keeps a processor's
+answer on the request for the rest of a GET (or HEAD) request: a read does not change
+what the navigation shows. A POST recomputes on every render, so a page rendered after
+a write (a task closed) always counts what is now there.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,6 +28,33 @@ NO_ORG_NAV_ROLES = frozenset({"rm", "teller"})
 FRONT_LINE_ROLES = frozenset({"rm", "teller"})
 
 
+#: Request methods that do not change data: a processor's answer holds for the request.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+type ContextProcessor = Callable[[HttpRequest], dict[str, Any]]
+
+
+def once_per_request(processor: ContextProcessor) -> ContextProcessor:
+    """The processor's answer computed once per GET request, then reused by every render
+    of the same request (the first answer's dict, copied)."""
+    key = f"{processor.__module__}.{processor.__qualname__}"
+
+    @functools.wraps(processor)
+    def wrapper(request: HttpRequest) -> dict[str, Any]:
+        if request.method not in SAFE_METHODS:
+            return processor(request)
+        memo: dict[str, dict[str, Any]] | None = getattr(request, "_rmperf_context_memo", None)
+        if memo is None:
+            memo = {}
+            request._rmperf_context_memo = memo  # type: ignore[attr-defined]
+        if key not in memo:
+            memo[key] = processor(request)
+        return dict(memo[key])
+
+    return wrapper
+
+
+@once_per_request
 def actor(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's staff record and what the navigation offers them."""
     user = getattr(request, "user", None)

@@ -184,15 +184,18 @@ def run_cards(run: ScoringRun | None) -> dict[str, Scorecard] | None:
     return {name: Scorecard.model_validate(c["policy"]) for name, c in run.cards.items()}
 
 
-def distribution_guidance(*, period: PerfPeriod | None, cards_shown: set[str]) -> list[Guidance]:
+def distribution_guidance(
+    *, period: PerfPeriod | None, cards_shown: set[str], last_run: ScoringRun | None = None
+) -> list[Guidance]:
     """For the cards of the shown results: each tier cap, how many it allows, how many hold
     that tier after calibration. Counts only, no names (the cap spans the whole card).
-    The caps are those of the cards the period's last run used (stored with the run)."""
+    The caps are those of the cards the period's last run used (stored with the run);
+    `last_run`: that run, when the caller has read it already."""
     from rmperf.engine.scoring.score import allowed_count
 
     if period is None or not cards_shown:
         return []
-    cards = run_cards(period_last_run(period=period))
+    cards = run_cards(last_run if last_run is not None else period_last_run(period=period))
     if cards is None:
         return []
     labels = dict(Tier.choices)

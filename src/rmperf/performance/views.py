@@ -107,16 +107,17 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
     rows = list(sel.results(actor=request.user, period=period))
     tiers = sel.tier_counts(period=period, rows=rows) if period is not None else []
     groups = sel.bsc_groups(actor=request.user, rows=rows, language=_language())
+    run = sel.period_last_run(period=period) if period is not None else None
     context = {
         "engine_period": engine_period,
         "period": period,
-        "run": sel.period_last_run(period=period) if period is not None else None,
+        "run": run,
         "ranked": sel.ranked(rows),
         "tiers": tiers,
         "groups": groups,
         "chart": _chart(tiers, groups),
         "guidance": sel.distribution_guidance(
-            period=period, cards_shown={r.scorecard for r in rows}
+            period=period, cards_shown={r.scorecard for r in rows}, last_run=run
         ),
         "may_manage": performance_may_manage(actor=request.user),
         "may_calibrate": performance_may_calibrate(actor=request.user),

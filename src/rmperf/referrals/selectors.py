@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -68,17 +68,19 @@ def referral_get(*, actor: Actor, referral_id: int) -> Referral:
 
 
 def inbox_counts(*, actor: Actor) -> dict[str, int]:
-    """Open referrals waiting for the actor: to accept, overdue (past the SLA), in progress."""
+    """Open referrals waiting for the actor: to accept, overdue (past the SLA), in progress
+    (one aggregate query)."""
     staff = staff_of(actor)
     if staff is None:
         return {"new": 0, "overdue": 0, "open": 0}
     mine = Referral.objects.restrict(actor).filter(to_staff=staff)
     now = timezone.now()
-    return {
-        "new": mine.filter(state=State.CREATED).count(),
-        "overdue": mine.filter(state=State.CREATED, due_at__lt=now).count(),
-        "open": mine.filter(state__in=(State.ACCEPTED, State.CONTACTED)).count(),
-    }
+    row = mine.aggregate(
+        new=Count("pk", filter=Q(state=State.CREATED)),
+        overdue=Count("pk", filter=Q(state=State.CREATED, due_at__lt=now)),
+        open=Count("pk", filter=Q(state__in=(State.ACCEPTED, State.CONTACTED))),
+    )
+    return {"new": row["new"], "overdue": row["overdue"], "open": row["open"]}
 
 
 def referral_deadline(referral: Referral) -> dt.datetime:

@@ -8,10 +8,12 @@ from typing import Any
 from django.http import HttpRequest
 
 from rmperf.core.access import scope_of
+from rmperf.core.context_processors import once_per_request
 
 REVIEW_ROLES = frozenset({"rm", "team_leader", "branch_manager", "hr", "auditor"})
 
 
+@once_per_request
 def reviews_nav(request: HttpRequest) -> dict[str, Any]:
     scope = scope_of(getattr(request, "user", None))
     return {"nav_reviews": scope is not None and (scope.superuser or scope.role in REVIEW_ROLES)}

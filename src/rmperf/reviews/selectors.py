@@ -20,8 +20,7 @@ from django.utils import timezone
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor
 from rmperf.org.models import Staff
-from rmperf.performance.models import CONFIRMED_STATUSES, PerfPeriod, PeriodKind
-from rmperf.performance.selectors import results
+from rmperf.performance.models import CONFIRMED_STATUSES, PerfPeriod, PeriodKind, RmResult
 from rmperf.reviews.models import (
     LEAD_ROLES,
     Attachment,
@@ -84,18 +83,31 @@ def talks_due(*, actor: Actor, today: dt.date | None = None) -> list[TalkDue]:
     today = today or timezone.localdate()
     _version, policy = reviews_policy()
     days = dt.timedelta(days=policy.talk.overdue_days)
+    periods = list(
+        PerfPeriod.objects.filter(kind=PeriodKind.QUARTER, status__in=CONFIRMED_STATUSES).order_by(
+            "-start"
+        )[:DUE_QUARTERS]
+    )
+    confirmed = {p.pk: day for p in periods if (day := confirmed_on(p)) is not None}
+    # Two queries for all the quarters (the talks held, the RMs scored), not two each.
+    done = set(Talk.objects.filter(period_id__in=confirmed).values_list("period_id", "staff_id"))
+    scored: dict[int, list[RmResult]] = {pk: [] for pk in confirmed}
+    rows = (
+        RmResult.objects.restrict(actor, Action.VIEW)
+        .filter(period_id__in=confirmed, staff__role="rm")
+        .select_related("staff", "staff__unit")
+        .order_by("staff_id", "pk")
+    )
+    for row in rows:
+        scored[row.period_id].append(row)
     found: list[TalkDue] = []
-    periods = PerfPeriod.objects.filter(
-        kind=PeriodKind.QUARTER, status__in=CONFIRMED_STATUSES
-    ).order_by("-start")[:DUE_QUARTERS]
     for period in periods:
-        day = confirmed_on(period)
-        if day is None:
+        if period.pk not in confirmed:
             continue
-        done = set(Talk.objects.filter(period=period).values_list("staff_id", flat=True))
+        day = confirmed[period.pk]
         seen: set[str] = set()
-        for row in results(actor=actor, period=period):
-            if row.staff_id in done or row.staff_id in seen or row.staff.role != "rm":
+        for row in scored[period.pk]:
+            if (period.pk, row.staff_id) in done or row.staff_id in seen:
                 continue
             seen.add(row.staff_id)
             found.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,12 +81,27 @@ def tasks_mine(
 ) -> QuerySet[Task]:
     """The actor's own open tasks of one inbox section (optionally one kind, due on or
     before a day), earliest due first; nobody's when the actor has no staff record."""
+    return tasks_mine_in(actor=actor, sections=(section,), kind=kind, due_until=due_until)
+
+
+def tasks_mine_in(
+    *,
+    actor: Actor,
+    sections: Sequence[str],
+    kind: str | None = None,
+    due_until: dt.date | None = None,
+) -> QuerySet[Task]:
+    """`tasks_mine` over several sections in one query. The sections overdue, today and
+    upcoming split the open tasks by due date, so earliest due first lists them in that
+    order: the first n of this query are the first n of the sections' lists joined."""
     scope = scope_of(actor)
     if scope is None or scope.staff_id is None:
         return Task.objects.none()
-    qs = Task.objects.filter(staff_id=scope.staff_id).filter(
-        section_q(section, timezone.localdate())
-    )
+    today = timezone.localdate()
+    wanted = Q()
+    for section in sections:
+        wanted |= section_q(section, today)
+    qs = Task.objects.filter(staff_id=scope.staff_id).filter(wanted)
     if kind is not None:
         qs = qs.filter(kind=kind)
     if due_until is not None:
@@ -102,6 +117,21 @@ def team_open_tasks(*, actor: Actor, section: str) -> QuerySet[Task]:
     if scope is not None and scope.staff_id is not None:
         qs = qs.exclude(staff_id=scope.staff_id)
     return qs.select_related("customer", "staff").order_by("due_date", "staff_id", "pk")
+
+
+def team_open_counts(*, actor: Actor) -> dict[str, int]:
+    """How many tasks `team_open_tasks` lists in the overdue and today sections: one
+    aggregate query for both."""
+    scope = scope_of(actor)
+    today = timezone.localdate()
+    qs = Task.objects.restrict(actor)
+    if scope is not None and scope.staff_id is not None:
+        qs = qs.exclude(staff_id=scope.staff_id)
+    row = qs.aggregate(
+        today=Count("pk", filter=section_q("today", today)),
+        overdue=Count("pk", filter=section_q("overdue", today)),
+    )
+    return {"today": row["today"], "overdue": row["overdue"]}
 
 
 def task_get(*, actor: Actor, task_id: int, action: Action = Action.VIEW) -> Task:

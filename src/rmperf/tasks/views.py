@@ -20,12 +20,12 @@ from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.customers.models import Customer
 from rmperf.customers.selectors import customer_get
 from rmperf.customers.tables import display_name
+from rmperf.tasks.context_processors import request_task_counts
 from rmperf.tasks.forms import InteractionForm, TaskActionForm
 from rmperf.tasks.selectors import (
     SECTIONS,
     customer_interactions,
     customer_open_tasks,
-    task_counts,
     task_default_section,
     task_inbox,
     team_rates,
@@ -50,7 +50,7 @@ def _section(request: HttpRequest) -> str:
     section = request.GET.get("section", "")
     if section in SECTIONS:
         return section
-    return task_default_section(task_counts(actor=request.user))
+    return task_default_section(request_task_counts(request))
 
 
 def _inbox_context(request: HttpRequest, section: str) -> dict[str, object]:
@@ -72,7 +72,7 @@ def _inbox_context(request: HttpRequest, section: str) -> dict[str, object]:
         "shown": len(tasks),
         "section": section,
         "sections": [(s, SECTION_LABELS[s]) for s in TAB_ORDER],
-        "counts": task_counts(actor=request.user),
+        "counts": request_task_counts(request),
         "query": query.urlencode(),
         "lang_zh": (request.LANGUAGE_CODE or "").startswith("zh"),
     }

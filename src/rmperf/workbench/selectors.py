@@ -60,7 +60,15 @@ from rmperf.referrals.models import Referral
 from rmperf.referrals.selectors import referral_deadline, referrals_waiting
 from rmperf.reviews.selectors import TalkDue, talks_overdue
 from rmperf.tasks.models import Task, TaskKind
-from rmperf.tasks.selectors import RmRates, task_counts, tasks_mine, team_open_tasks, team_rates
+from rmperf.tasks.selectors import (
+    RmRates,
+    task_counts,
+    tasks_mine,
+    tasks_mine_in,
+    team_open_counts,
+    team_open_tasks,
+    team_rates,
+)
 
 #: Rows each list of a landing page shows; the full list is one click away.
 ROWS = 20
@@ -130,8 +138,11 @@ class RmWorkbench:
         return self.progress[0].expected if self.progress else None
 
 
-def rm_workbench(*, actor: Actor, language: str) -> RmWorkbench:
-    """The RM's day from the tasks, referrals, recommend and performance selectors."""
+def rm_workbench(
+    *, actor: Actor, language: str, counts: dict[str, int] | None = None
+) -> RmWorkbench:
+    """The RM's day from the tasks, referrals, recommend and performance selectors;
+    `counts`: the actor's task counts when the caller has them already (the badge's)."""
     now = timezone.now()
     today = timezone.localdate()
     staff = staff_of(actor)
@@ -140,7 +151,7 @@ def rm_workbench(*, actor: Actor, language: str) -> RmWorkbench:
         target_progress(actor=actor, sheet=sheet, today=today, language=language) if sheet else []
     )
     return RmWorkbench(
-        counts=task_counts(actor=actor),
+        counts=counts if counts is not None else task_counts(actor=actor),
         overdue=list(tasks_mine(actor=actor, section="overdue")[:ROWS]),
         today=list(tasks_mine(actor=actor, section="today")[:ROWS]),
         sleeping=_sleeping(actor),
@@ -162,22 +173,20 @@ def rm_workbench(*, actor: Actor, language: str) -> RmWorkbench:
 
 def _sleeping(actor: Actor) -> list[Task]:
     """Sleeping customers to wake: the RM's open wake-up tasks, overdue and due today
-    first, then the coming ones."""
-    out: list[Task] = []
-    for section in ("overdue", "today", "upcoming"):
-        out += list(tasks_mine(actor=actor, section=section, kind=TaskKind.WAKE_UP)[:ROWS])
-    return out[:ROWS]
+    first, then the coming ones (one query: earliest due first is that order)."""
+    sections = ("overdue", "today", "upcoming")
+    return list(tasks_mine_in(actor=actor, sections=sections, kind=TaskKind.WAKE_UP)[:ROWS])
 
 
 def _maturities(actor: Actor, today: dt.date) -> list[Task]:
     """Holdings maturing this week: the RM's open maturity tasks due from today to
     WEEK_DAYS - 1 days ahead (a maturity task is due on the maturity date)."""
     last = today + dt.timedelta(days=WEEK_DAYS - 1)
-    out = list(tasks_mine(actor=actor, section="today", kind=TaskKind.MATURITY)[:ROWS])
-    out += list(
-        tasks_mine(actor=actor, section="upcoming", kind=TaskKind.MATURITY, due_until=last)[:ROWS]
+    return list(
+        tasks_mine_in(
+            actor=actor, sections=("today", "upcoming"), kind=TaskKind.MATURITY, due_until=last
+        )[:ROWS]
     )
-    return out[:ROWS]
 
 
 @dataclass(frozen=True)
@@ -271,13 +280,14 @@ def manager_desk(*, actor: Actor) -> ManagerDesk:
     """The team's quarter, the approvals inbox and the team's open tasks."""
     today = timezone.localdate()
     overdue = team_open_tasks(actor=actor, section="overdue")
+    totals = team_open_counts(actor=actor)
     unit_period, unit_scores = unit_results_latest(actor=actor)
     return ManagerDesk(
         board=team_board(actor=actor, today=today),
         approvals=approvals_waiting(actor=actor),
         overdue=list(overdue[:ROWS]),
-        overdue_total=overdue.count(),
-        today_total=team_open_tasks(actor=actor, section="today").count(),
+        overdue_total=totals["overdue"],
+        today_total=totals["today"],
         rates=team_rates(actor=actor),
         talks_overdue=talks_overdue(actor=actor, today=today),
         unit_period=unit_period,

@@ -20,6 +20,7 @@ from rmperf.customers.tables import display_name
 from rmperf.performance.models import Tier
 from rmperf.performance.services.calibration import result_calibrate
 from rmperf.performance.services.periods import PerformanceError
+from rmperf.tasks.context_processors import request_task_counts
 from rmperf.workbench.selectors import (
     DESK_ROLES,
     calibration_grid,
@@ -45,7 +46,11 @@ def rm_workbench_view(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role != "rm" or scope_of(request.user) is None:
         raise Http404
-    desk = rm_workbench(actor=request.user, language=request.LANGUAGE_CODE or "")
+    desk = rm_workbench(
+        actor=request.user,
+        language=request.LANGUAGE_CODE or "",
+        counts=request_task_counts(request),
+    )
     _mask(
         request,
         [t.customer for t in (*desk.overdue, *desk.today, *desk.sleeping, *desk.maturities)]
