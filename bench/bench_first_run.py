@@ -23,8 +23,6 @@ child, all threads; peak RSS = its ru_maxrss, from os.wait4):
 Afterwards the hand side's file and the command's are compared column by column.
 """
 
-# ruff: noqa: S608 - SQL over the script's own literals and contract names
-
 from __future__ import annotations
 
 import argparse
@@ -210,7 +208,9 @@ def main() -> None:
     seg_argv = [str(RMPERF), "segment", "--lake", str(lake), "--as-of", seg.AS_OF.isoformat(),
                 "--today", seg.TODAY.isoformat()]  # fmt: skip
     if "warm" in args.sides and not warm.exists():
-        run([*seg_argv, "--out", str(args.work / "fill.parquet")], {"RMPERF_VALID_CACHE": str(warm)})
+        run(
+            [*seg_argv, "--out", str(args.work / "fill.parquet")], {"RMPERF_VALID_CACHE": str(warm)}
+        )
     samples: dict[str, list[tuple[float, float, int]]] = {s: [] for s in args.sides}
     for i in range(args.runs):
         for side in args.sides:
@@ -241,7 +241,12 @@ def main() -> None:
         med[s] = statistics.median(cpus)
         print(f"| {s} | {statistics.median(walls):.2f} | {med[s]:.2f} | "
               f"{max(x[2] for x in samples[s]):,} | {', '.join(f'{c:.2f}' for c in cpus)} |")  # fmt: skip
-    for a, b in (("cold", "hand"), ("validate", "floor"), ("before_cold", "cold"), ("warm", "hand")):
+    for a, b in (
+        ("cold", "hand"),
+        ("validate", "floor"),
+        ("before_cold", "cold"),
+        ("warm", "hand"),
+    ):
         if a in med and b in med:
             print(f"- CPU {a} / {b}: {med[a] / med[b]:.2f}×")
     if "hand" in args.sides and "cold" in args.sides:
