@@ -196,7 +196,7 @@ CATEGORIES = (
 )  # fmt: skip
 #: The default policy's event tags: id, event kind, window in days, minimum count.
 EVENT_TAGS = (
-    ("viewed_mortgage", "page_view.mortgage", 30, 2),
+    ("viewed_mortgage", "page_view.mortgage", 30, 3),  # min_count as in the shipped policy
     ("asked_business_loan", "inquiry.business_loan", 30, 1),
     ("asked_wealth", "inquiry.wealth", 30, 1),
     ("payroll_client", "payroll.credit", 60, 1),

@@ -14,9 +14,10 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from rmperf.engine.lake import Lake
+if TYPE_CHECKING:  # the lake module imports pyarrow: not needed for `--help`
+    from rmperf.engine.lake import Lake
 
 #: Exit status when the lake cannot be used.
 REFUSED = 2

@@ -1,9 +1,17 @@
 """The valid rows of a table, computed once per content of the lake and kept as Parquet.
 
 Validating a fact table costs seconds to tens of seconds (21M transactions: ~15–40 s), and
-every engine command reads the valid rows. The DuckDB backend therefore writes a table's
-valid rows to a Parquet file in a cache directory the first time they are needed, and
-later commands read that file while nothing it depends on has changed.
+every engine command reads the valid rows. The DuckDB backend therefore keeps the verdict
+in a cache directory the first time it is needed, and later commands reuse it while
+nothing it depends on has changed. An entry is one Parquet file of one of two kinds:
+
+- `rejected` (tables in Parquet files): the rejected rows only, each with its file's
+  index and its row number in that file, its values as text and its reasons. The valid
+  rows are the other rows of the lake's own files, read in place with their typed columns
+  (`validity.valid_rows_sql`); `rmperf validate` writes its rejects files from the entry.
+  Validation is then one pass that writes next to nothing: no copy of 21M valid rows.
+- `rows` (CSV files, or Parquet files with a column named like DuckDB's row identity
+  columns): the valid rows themselves, typed; later reads skip the CSV parsing too.
 
 The entry's key covers everything the valid rows depend on:
 - the generated validation query (contract rules, the columns the files hold, the
@@ -47,10 +55,15 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "RMPERF_VALID_CACHE"
 CACHE_DIR_NAME = "_valid"
 #: Bump when the way entries are written or read changes.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 #: Entries (and abandoned temporary files) not used for this long may be removed.
 STALE_SECONDS = 3600.0
 _TMP_PREFIX = ".tmp-"
+#: Entry kinds (module docstring): the valid rows themselves (tables in CSV files), or
+ROWS = "rows"
+#: the rejected rows of Parquet files, by file and row number, with their values and
+#: reasons: the valid rows are the files' other rows, read in place.
+REJECTED = "rejected"
 
 
 def files_fingerprint(files: TableFiles, root: Path) -> str:
@@ -98,10 +111,12 @@ class ValidCache:
         engine_version: str,
         fingerprint: str,
         reference_keys: Sequence[str],
+        kind: str = ROWS,
     ) -> str:
         digest = hashlib.sha256()
         for part in (
             FORMAT_VERSION,
+            kind,
             engine_version,
             table,
             source_sql,
@@ -179,6 +194,8 @@ def open_cache(lake: Lake) -> ValidCache | None:
 __all__ = [
     "CACHE_DIR_NAME",
     "CACHE_ENV",
+    "REJECTED",
+    "ROWS",
     "ValidCache",
     "cache_dir_for",
     "files_fingerprint",

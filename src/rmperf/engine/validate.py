@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import duckdb
 
 from rmperf.engine import contract
 from rmperf.engine.acceptance import TableCount, without_table
-from rmperf.engine.backends import attach_lake
+from rmperf.engine.backends import attach_lake, valid_entry
 from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 from rmperf.engine.formula_safe import formula_safe_sql
 from rmperf.engine.lake import (
@@ -37,10 +37,12 @@ from rmperf.engine.lake import (
     symlink_refusal,
     table_digest,
 )
+from rmperf.engine.valid_cache import open_cache
 from rmperf.engine.validity import (
     DUCKDB,
     CheckedQuery,
     checked_query,
+    rejected_sql,
     typed_columns_sql,
     valid_view_name,
 )
@@ -130,6 +132,8 @@ class _Validator:
         self.summaries: dict[str, contract.ValidationSummary] = {}
         self.unusable: dict[str, str] = {}
         self.rejects_dir = lake.path / REJECTS_DIR
+        self.cache = open_cache(lake)
+        self.keys: dict[str, str] = {}  # the valid-row cache key of each table checked
 
     def run(self) -> LakeValidation:
         order = dependencies(self.wanted)
@@ -169,13 +173,17 @@ class _Validator:
             )
             try:
                 self.db.register_files(files)
-                self.check(query, keep_valid=keep_valid, wanted=wanted)
+                self.check(query, files, keep_valid=keep_valid, wanted=wanted)
                 return
             except duckdb.Error as exc:
                 message = csv_problem(files) or str(exc).splitlines()[0]
                 self.problems.append(f"{name}: unreadable file: {message}")
                 if wanted:
                     self.unusable.setdefault(name, f"unreadable file: {message}")
+                self.keys[name] = f"unreadable: {message}"
+        else:
+            self.keys[name] = f"absent: {files.problem}"
+        self.drop(valid_view_name(name))
         self.db.execute(
             f"CREATE OR REPLACE TEMP TABLE {valid_view_name(name)} AS "
             f"{typed_columns_sql(contract.table(name), DUCKDB)}"
@@ -184,37 +192,45 @@ class _Validator:
             self.summaries[name] = contract.ValidationSummary(name, 0, 0)
             self.remove_rejects(name)
 
-    def check(self, query: CheckedQuery, *, keep_valid: bool, wanted: bool) -> None:
+    def drop(self, name: str) -> None:
+        """Remove the view or table `name`, if any."""
+        for kind in ("VIEW", "TABLE"):
+            try:
+                self.db.execute(f"DROP {kind} IF EXISTS {name}")
+            except duckdb.Error:
+                continue  # it is the other kind
+
+    def check(
+        self, query: CheckedQuery, files: TableFiles, *, keep_valid: bool, wanted: bool
+    ) -> None:
         name = query.table.name
-        cols = ", ".join(DUCKDB.ident(c) for c in query.table.column_names)
-        if keep_valid:
-            # Small or referenced tables: evaluate once, keep the verdicts for both uses.
-            self.db.execute(f"CREATE OR REPLACE TEMP TABLE rm_chk_{name} AS {query.sql}")
-            source = f"rm_chk_{name}"
-            self.db.execute(
-                f"CREATE OR REPLACE TEMP TABLE {valid_view_name(name)} AS "
-                f"SELECT {cols} FROM {source} WHERE NOT __reject"
-            )
-            if name == "org_units":
-                banks = self.db.to_arrow(
-                    f"SELECT count(*) AS n FROM {valid_view_name(name)} WHERE kind = 'bank'"
+        entry = None
+        if self.cache is not None:
+            # One pass writes the verdict to the valid-row cache, which every later
+            # command (and this run, for the tables referencing this one) reads.
+            entry = valid_entry(self.cache, self.db, self.lake, files, query, self.keys)
+        if entry is not None:
+            entry.attach(self.db, self.lake)
+            if entry.rejected_only:
+                self.db.execute(
+                    f"CREATE OR REPLACE TEMP VIEW rm_rej_{name} AS "
+                    f"SELECT * FROM read_parquet({DUCKDB.lit(str(entry.path))})"
                 )
-                if banks.column("n")[0].as_py() == 0 and wanted:
-                    self.problems.append("org_units: no valid bank; the org tree needs one")
-                    self.unusable.setdefault(name, "no valid bank; the org tree needs one")
+            elif wanted:  # the entry holds the valid rows: the rejected ones are computed
+                self.db.execute(
+                    f"CREATE OR REPLACE TEMP TABLE rm_rej_{name} AS {rejected_sql(query, DUCKDB)}"
+                )
         else:
-            source = f"({query.sql})"
+            self.check_in_line(query, keep_valid=keep_valid, wanted=wanted)
+        if name == "org_units":
+            banks = self.db.to_arrow(
+                f"SELECT count(*) AS n FROM {valid_view_name(name)} WHERE kind = 'bank'"
+            )
+            if banks.column("n")[0].as_py() == 0 and wanted:
+                self.problems.append("org_units: no valid bank; the org tree needs one")
+                self.unusable.setdefault(name, "no valid bank; the org tree needs one")
         if not wanted:
             return
-        raw = ", ".join(
-            f"{DUCKDB.text(sql)} AS {DUCKDB.ident(col)}" for col, sql in query.raw_columns
-        )
-        messages = ", ".join(f"__m_{k}" for k in range(len(query.rules)))
-        self.db.execute(
-            f"CREATE OR REPLACE TEMP TABLE rm_rej_{name} AS SELECT {raw}, "
-            f"__columns AS reject_column, __reason AS reject_reason"
-            f"{', ' + messages if messages else ''} FROM {source} q WHERE __reject"
-        )
         rows = self.db.to_arrow(f"SELECT count(*) AS n FROM rm_raw_{name}").column("n")[0].as_py()
         counts = self.db.to_arrow(
             "SELECT count(*) AS n"
@@ -231,6 +247,25 @@ class _Validator:
             self.write_rejects(query)
         else:
             self.remove_rejects(name)
+
+    def check_in_line(self, query: CheckedQuery, *, keep_valid: bool, wanted: bool) -> None:
+        """Without the valid-row cache: the valid rows as a temporary table (tables others
+        reference) and the rejected rows as `rm_rej_<table>`."""
+        name = query.table.name
+        cols = ", ".join(DUCKDB.ident(c) for c in query.table.column_names)
+        if keep_valid:
+            # Small or referenced tables: evaluate once, keep the verdicts for both uses.
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE rm_chk_{name} AS {query.sql}")
+            self.db.execute(
+                f"CREATE OR REPLACE TEMP TABLE {valid_view_name(name)} AS "
+                f"SELECT {cols} FROM rm_chk_{name} WHERE NOT __reject"
+            )
+            checked = f"SELECT * FROM rm_chk_{name}"
+        else:
+            checked = query.sql
+        if wanted:
+            rejected = rejected_sql(replace(query, sql=checked), DUCKDB)
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE rm_rej_{name} AS {rejected}")
 
     def write_rejects(self, query: CheckedQuery) -> None:
         if not self.write:

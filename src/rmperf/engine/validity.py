@@ -107,6 +107,11 @@ class Dialect(Protocol):
         """One common table expression, inlined (never computed and stored)."""
         ...
 
+    def repeated_hashes(self, hashed: str, source: str, where: str) -> str:
+        """SQL: the values of `hashed` over the rows of `source` where `where` holds that
+        occur on more than one row (each at least once)."""
+        ...
+
 
 @dataclass(frozen=True)
 class DuckDBDialect:
@@ -146,6 +151,16 @@ class DuckDBDialect:
     def cte(self, name: str, sql: str) -> str:
         # DuckDB may store a CTE that is read twice (the key stages are): 21M rows.
         return f"{name} AS NOT MATERIALIZED ({sql})"
+
+    def repeated_hashes(self, hashed: str, source: str, where: str) -> str:
+        # Sorting the 64-bit hashes and comparing neighbours costs about 60 % of the CPU
+        # of a hash GROUP BY over 21M distinct keys (bench/validate.md).
+        # The window sorts only the hashes (it would carry the key strings along if the
+        # hash were computed inside it).
+        return (
+            f"SELECT __h FROM (SELECT __h, lag(__h) OVER (ORDER BY __h) AS __p "
+            f"FROM (SELECT {hashed} AS __h FROM {source} WHERE {where})) WHERE __h = __p"
+        )
 
 
 _SPARK_TYPES: dict[ColType, str] = {
@@ -205,6 +220,13 @@ class SparkDialect:
     def cte(self, name: str, sql: str) -> str:
         return f"{name} AS ({sql})"
 
+    def repeated_hashes(self, hashed: str, source: str, where: str) -> str:
+        # A window over the whole table would run in one Spark task.
+        return (
+            f"SELECT {hashed} AS __h FROM {source} WHERE {where} "
+            f"GROUP BY {hashed} HAVING COUNT(*) > 1"
+        )
+
 
 DUCKDB = DuckDBDialect()
 SPARK = SparkDialect()
@@ -221,6 +243,37 @@ _TS_OFFSET_RE = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ]{_TIME}(Z|[+-][0-9]{{2}}
 #: Control characters (C0, DEL, C1): the database refuses NUL, and none belongs in a name,
 #: an id or a free-text field of a bank's delivery (contract.Column.max_length's docs).
 CONTROL_RE = r"[\x00-\x1f\x7f-\x9f]"
+_CONTROL = re.compile(CONTROL_RE)
+#: Characters a pattern may escape and still match only that character.
+_PUNCTUATION_ESCAPES = frozenset("\\.+*?()[]{}|^$-/")
+
+
+def printable_only(pattern: str) -> bool:
+    """Whether every text that fully matches `pattern` is printable ASCII (so free of
+    control characters), judged from the pattern's spelling: printable ASCII only, no
+    `.` outside a class, no negated class, no escape but of punctuation (`\\s`, `\\w`,
+    `\\x..` refuse). Conservative: False means "cannot tell", never "matches controls"."""
+    in_class = False
+    chars = iter(enumerate(pattern))
+    for i, ch in chars:
+        if not " " <= ch <= "~":
+            return False
+        if ch == "\\":
+            nxt = next(chars, None)
+            if nxt is None or nxt[1] not in _PUNCTUATION_ESCAPES:
+                return False
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            if pattern[i + 1 : i + 2] == "^":
+                return False
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":  # a leading ] is a member
+                next(chars, None)
+        elif ch == ".":
+            return False
+    return True
+
 
 ORG_TABLE = "org_units"
 ASSIGNMENT_TABLE = "assignments"
@@ -262,12 +315,26 @@ class CheckedQuery:
     references: tuple[str, ...]  # tables whose valid view the query reads
 
 
+#: The row identity `checked_query(row_ids=True)` adds: file index, row number in it.
+ROW_FILE = "__file"
+ROW_NUMBER = "__row"
+
+
 def valid_view_name(table: str) -> str:
     return f"rm_valid_{table}"
 
 
 def raw_view_name(table: str) -> str:
     return f"rm_raw_{table}"
+
+
+def _flag(cond: str) -> str:
+    """A rule's condition as TRUE/FALSE (NULL: FALSE). A CASE, not COALESCE(cond,
+    FALSE): DuckDB evaluates a CASE condition's conjuncts left to right on the rows
+    still in question, so an expensive test after a cheap one (a regex after "not found
+    in the referenced table") runs on the few rows that need it; a projected AND
+    evaluates every conjunct on every row."""
+    return f"CASE WHEN {cond} THEN TRUE ELSE FALSE END"
 
 
 def _number_literal(value: str) -> str:
@@ -303,6 +370,14 @@ class _Builder:
         self.tz = time_zone
         self.index = {name: i for i, name in enumerate(table.column_names)}
         self.rules: list[tuple[int, int, Rule]] = []  # (column index, order, rule)
+        # The foreign keys checked against another table's valid rows: (j, column,
+        # referenced table, referenced column); __fk_<j> holds the match.
+        self.refs: list[tuple[int, Column, str, str]] = []
+        for col in table.columns:
+            if col.references is not None:
+                ref_table, ref_col = col.references.split(".")
+                if ref_table != table.name:  # the org tree's parent: org_stages
+                    self.refs.append((len(self.refs), col, ref_table, ref_col))
 
     # names of the helper columns
     @staticmethod
@@ -374,8 +449,13 @@ class _Builder:
         src = self.shape.get(col.name)
         r = self.raw(i)
         if src is None or src.kind is SourceKind.TEXT:
-            # An empty or blank field is a missing value, never the empty string.
-            return f"CASE WHEN TRIM({r}) = '' THEN NULL ELSE {r} END"
+            # An empty or blank field is a missing value, never the empty string. A text
+            # starting with an ASCII letter or digit (bytes 0x30-0x7a, compared as bytes)
+            # is not blank; TRIM runs only on the others.
+            return (
+                f"CASE WHEN {r} >= '0' AND {r} < '{{' THEN {r} "
+                f"WHEN TRIM({r}) = '' THEN NULL ELSE {r} END"
+            )
         if self.text_path(i):
             return f"CASE WHEN TRIM({self.d.text(r)}) = '' THEN NULL ELSE {self.d.text(r)} END"
         return r
@@ -547,9 +627,12 @@ class _Builder:
                     bad,
                     self.msg(name, shown, d.lit(" is not a boolean (true/false/1/0)")),
                 )
-        ok = f"{typed} IS NOT NULL"
+        # A value found among the valid values of a referenced column that has the same
+        # text rules passed them there: its own are not evaluated again (cheaper; the
+        # verdict is the same).
+        ok = f"{self.fk_gate(i)}{typed} IS NOT NULL"
+        allowed = ", ".join(d.lit(e) for e in col.enum or ())
         if col.enum is not None:
-            allowed = ", ".join(d.lit(e) for e in col.enum)
             self.add(
                 name,
                 "not allowed",
@@ -557,18 +640,28 @@ class _Builder:
                 self.msg(name, shown, d.lit(f" is not one of {', '.join(col.enum)}")),
             )
         if col.pattern is not None:
+            matches = d.full_match(typed, col.pattern)
+            if col.type is ColType.MONTH and col.pattern == contract.MONTH_PATTERN:
+                matches = "TRUE"  # the typed value is only set where this pattern matches
             self.add(
                 name,
                 "bad format",
-                f"{ok} AND NOT {d.full_match(typed, col.pattern)}",
+                f"{ok} AND NOT {matches}",
                 self.msg(name, shown, d.lit(f" does not match {col.pattern}")),
             )
         if col.type is ColType.STRING:
+            # A value that fits a printable-only pattern or is one of printable enum
+            # values holds no control character: the search runs on the others only.
+            clean = ""
+            if col.pattern is not None and printable_only(col.pattern):
+                clean = f"NOT {d.full_match(typed, col.pattern)} AND "
+            elif col.enum is not None and not any(_CONTROL.search(e) for e in col.enum):
+                clean = f"{typed} NOT IN ({allowed}) AND "
             # Neither rule quotes the value: it may be 200,000 characters, or unprintable.
             self.add(
                 name,
                 "control character",
-                f"{ok} AND {d.search(typed, CONTROL_RE)}",
+                f"{ok} AND {clean}{d.search(typed, CONTROL_RE)}",
                 self.msg(
                     name,
                     d.lit(
@@ -651,6 +744,25 @@ class _Builder:
                 self.msg(name, shown, d.lit(f" is after the validation day {today}")),
             )
 
+    def fk_gate(self, i: int) -> str:
+        """SQL prefix "__fk_<j> IS NULL AND " when column i's text rules need only run on
+        values not found in the referenced column (whose rules are the same), else ""."""
+        col = self.t.columns[i]
+        for j, ref_col, ref_table, ref_name in self.refs:
+            if ref_col.name != col.name:
+                continue
+            target = contract.table(ref_table).column(ref_name)
+            same = (
+                col.type is ColType.STRING
+                and target.type is ColType.STRING
+                and (col.pattern, col.enum, col.max_length)
+                == (target.pattern, target.enum, target.max_length)
+                and col.min_value is None
+                and col.max_value is None
+            )
+            return f"__fk_{j} IS NULL AND " if same else ""
+        return ""
+
     # -- row rules --------------------------------------------------------------------
     def no_col_error(self, *names: str) -> str:
         return " AND ".join(f"NOT {self.col_err(self.index[n])}" for n in names)
@@ -697,16 +809,9 @@ class _Builder:
             ),
         )
 
-    def fk_rules(self) -> list[tuple[int, Column, str, str]]:
-        refs: list[tuple[int, Column, str, str]] = []
-        for i, col in enumerate(self.t.columns):
-            if col.references is None:
-                continue
-            ref_table, ref_col = col.references.split(".")
-            if ref_table == self.t.name:
-                continue  # the org tree's parent link is checked against ancestors (org_stages)
-            j = len(refs)
-            refs.append((j, col, ref_table, ref_col))
+    def fk_rules(self) -> None:
+        for j, col, ref_table, _ in self.refs:
+            i = self.index[col.name]
             cond = f"{self.q(col.name)} IS NOT NULL AND NOT {self.col_err(i)} AND __fk_{j} IS NULL"
             self.add(
                 col.name,
@@ -718,7 +823,6 @@ class _Builder:
                     self.d.lit(f" not found in {ref_table} (or rejected there)"),
                 ),
             )
-        return refs
 
     def org_own_rules(self) -> None:
         d = self.d
@@ -786,26 +890,84 @@ class _Builder:
         )
 
     # -- assembly ---------------------------------------------------------------------
-    def build(self) -> CheckedQuery:
+    def valid_typed(self, i: int) -> str:
+        """Column i's typed value, over the raw column, for a row known to be valid.
+
+        Equal to the checked query's typed value on every valid row, with the parts
+        only a rejected row needs left out: a required text column is never blank there
+        (blank is "required"), a format regex in front of a cast always matched (else
+        "not a ..."), an exact decimal needs no comparison with itself."""
+        col = self.t.columns[i]
+        src = self.shape.get(col.name)
+        d = self.d
+        target = d.type_sql(col.type)
+        if src is None:
+            return f"CAST(NULL AS {target})"
+        raw = self.q(col.name)
+        if not col.required:
+            v = self.norm_expr(i).replace(self.raw(i), raw)
+        elif self.text_path(i) and src.kind is not SourceKind.TEXT:
+            v = d.text(raw)
+        else:
+            v = raw
+        if not self.text_path(i):
+            if col.type in contract.DECIMAL_SCALE:
+                if src.kind is SourceKind.FLOAT:
+                    return f"CAST(NULL AS {target})"
+                return f"TRY_CAST({v} AS {target})"
+            if col.type is ColType.TIMESTAMP and src.kind is SourceKind.TIMESTAMP_LOCAL:
+                return d.local_ts(v, self.tz)
+            return f"TRY_CAST({v} AS {target})"
+        match col.type:
+            case ColType.STRING | ColType.MONTH:
+                return v
+            case (
+                ColType.INT
+                | ColType.DATE
+                | ColType.MONEY
+                | ColType.RATE
+                | ColType.SCORE
+                | ColType.HOURS
+            ):
+                return f"TRY_CAST({v} AS {target})"
+            case _:
+                return self.typed_expr(i).replace(self.norm(i), f"({v})")
+
+    def valid_select(self, source: str) -> str:
+        cols = ", ".join(
+            f"{self.valid_typed(i)} AS {self.q(c.name)}" for i, c in enumerate(self.t.columns)
+        )
+        return f"SELECT {cols} FROM {source}"
+
+    def build(self, source: str | None = None, *, row_ids: bool = False) -> CheckedQuery:
         t, d = self.t, self.d
         raw_exprs, raw_columns = self.raw_select()
         n = len(t.columns)
         stages: list[tuple[str, str]] = []
-        stages.append(("s", f"SELECT {', '.join(raw_exprs)} FROM {raw_view_name(t.name)}"))
+        ids = f", file_index AS {ROW_FILE}, file_row_number AS {ROW_NUMBER}" if row_ids else ""
+        stages.append(
+            ("s", f"SELECT {', '.join(raw_exprs)}{ids} FROM {source or raw_view_name(t.name)}")
+        )
         norms = ", ".join(f"{self.norm_expr(i)} AS {self.norm(i)}" for i in range(n))
         stages.append(("v", f"SELECT s.*, {norms} FROM s"))
         typed = ", ".join(
             f"{self.typed_expr(i)} AS {self.q(c.name)}" for i, c in enumerate(t.columns)
         )
         stages.append(("t", f"SELECT v.*, {typed} FROM v"))
+        # Foreign keys first: the column rules of a value found there are not evaluated.
+        joins = "".join(
+            f" LEFT JOIN (SELECT DISTINCT {self.q(rc)} AS __k FROM {valid_view_name(rt)}) f{j}"
+            f" ON t.{self.q(col.name)} = f{j}.__k"
+            for j, col, rt, rc in self.refs
+        )
+        fk_cols = "".join(f", f{j}.__k AS __fk_{j}" for j, *_ in self.refs)
+        stages.append(("f", f"SELECT t.*{fk_cols} FROM t{joins}"))
 
         for i in range(n):
             self.column_rules(i)
         col_rules = [r for _, _, r in self.rules]
-        conds = ", ".join(
-            f"COALESCE(({r.cond}), FALSE) AS __c_{k}" for k, r in enumerate(col_rules)
-        )
-        stages.append(("c", f"SELECT t.*, {conds} FROM t" if conds else "SELECT t.* FROM t"))
+        conds = ", ".join(f"{_flag(r.cond)} AS __c_{k}" for k, r in enumerate(col_rules))
+        stages.append(("c", f"SELECT f.*, {conds} FROM f" if conds else "SELECT f.* FROM f"))
         col_errs = []
         for i, col in enumerate(t.columns):
             mine = [f"__c_{k}" for k, r in enumerate(col_rules) if r.column == col.name]
@@ -821,14 +983,7 @@ class _Builder:
             extra.append("SUM(CASE WHEN kind = 'bank' THEN 1 ELSE 0 END) OVER () AS __nbank")
         stages.append(("e", f"SELECT c.*, {', '.join(extra)} FROM c{dup_join}"))
 
-        refs = self.fk_rules()
-        joins = "".join(
-            f" LEFT JOIN (SELECT DISTINCT {self.q(rc)} AS __k FROM {valid_view_name(rt)}) f{j}"
-            f" ON e.{self.q(col.name)} = f{j}.__k"
-            for j, col, rt, rc in refs
-        )
-        fk_cols = "".join(f", f{j}.__k AS __fk_{j}" for j, *_ in refs)
-        stages.append(("j", f"SELECT e.*{fk_cols} FROM e{joins}"))
+        self.fk_rules()
         self.row_check_rules()
         self.dup_rule()
         if t.name == ORG_TABLE:
@@ -836,12 +991,10 @@ class _Builder:
         later = [r for _, _, r in self.rules][len(col_rules) :]
         base = len(col_rules)
         if later:
-            conds = ", ".join(
-                f"COALESCE(({r.cond}), FALSE) AS __c_{base + k}" for k, r in enumerate(later)
-            )
-            stages.append(("r", f"SELECT j.*, {conds} FROM j"))
+            conds = ", ".join(f"{_flag(r.cond)} AS __c_{base + k}" for k, r in enumerate(later))
+            stages.append(("r", f"SELECT e.*, {conds} FROM e"))
         else:
-            stages.append(("r", "SELECT j.* FROM j"))
+            stages.append(("r", "SELECT e.* FROM e"))
         last = "r"
         if t.name == ORG_TABLE:
             last = self.org_stages(stages)
@@ -872,7 +1025,7 @@ class _Builder:
             sql=sql,
             rules=tuple(all_rules),
             raw_columns=tuple(raw_columns),
-            references=tuple(dict.fromkeys(rt for _, _, rt, _ in refs)),
+            references=tuple(dict.fromkeys(rt for _, _, rt, _ in self.refs)),
         )
 
     def dup_stages(self, raw_exprs: list[str]) -> list[tuple[str, str]]:
@@ -894,11 +1047,7 @@ class _Builder:
             ("k0", f"SELECT {raw} FROM {raw_view_name(self.t.name)}"),
             ("k1", f"SELECT {norms} FROM k0"),
             ("k", f"SELECT {typed} FROM k1"),
-            (
-                "kh",
-                f"SELECT hash({keys}) AS __h FROM k WHERE {present} "
-                f"GROUP BY hash({keys}) HAVING COUNT(*) > 1",
-            ),
+            ("kh", self.d.repeated_hashes(f"hash({keys})", "k", present)),
             (
                 "dd",
                 f"SELECT {keys}, COUNT(*) AS __dup FROM k WHERE {present} "
@@ -940,7 +1089,7 @@ class _Builder:
         self.org_parent_rules()
         all_rules = [r for _, _, r in self.rules]
         conds = ", ".join(
-            f"COALESCE(({all_rules[k].cond}), FALSE) AS __c_{k}" for k in range(own, len(all_rules))
+            f"{_flag(all_rules[k].cond)} AS __c_{k}" for k in range(own, len(all_rules))
         )
         stages.append(("h", f"SELECT g.*, {conds} FROM g"))
         return "h"
@@ -986,7 +1135,7 @@ class _Builder:
         )
         all_rules = [r for _, _, r in self.rules]
         conds = ", ".join(
-            f"COALESCE(({all_rules[k].cond}), FALSE) AS __c_{k}" for k in range(own, len(all_rules))
+            f"{_flag(all_rules[k].cond)} AS __c_{k}" for k in range(own, len(all_rules))
         )
         stages.append(("ah", f"SELECT aw.*, {conds} FROM aw"))
         return "ah"
@@ -999,14 +1148,50 @@ def checked_query(
     *,
     today: date,
     time_zone: str = contract.BANK_TIME_ZONE,
+    source: str | None = None,
+    row_ids: bool = False,
 ) -> CheckedQuery:
     """Every row of `table` (read from its raw view) with its typed values and verdict.
 
-    The query reads `rm_raw_<table>` and the valid views `rm_valid_<ref>` of the tables
-    it references; the caller registers those first.
+    The query reads `rm_raw_<table>` (or `source`, a FROM item giving the same rows)
+    and the valid views `rm_valid_<ref>` of the tables it references; the caller
+    registers those first. `row_ids` (DuckDB, `source` a `read_parquet(...)`): each row
+    also carries its file's index in the file list and its row number in the file
+    (ROW_FILE, ROW_NUMBER).
     """
     tbl = contract.table(table) if isinstance(table, str) else table
-    return _Builder(tbl, shape, dialect, today=today, time_zone=time_zone).build()
+    builder = _Builder(tbl, shape, dialect, today=today, time_zone=time_zone)
+    return builder.build(source, row_ids=row_ids)
+
+
+def valid_rows_sql(
+    table: Table | str,
+    shape: SourceShape,
+    dialect: Dialect,
+    source: str,
+    *,
+    today: date,
+    time_zone: str = contract.BANK_TIME_ZONE,
+) -> str:
+    """The typed contract columns of the rows of `source`, every one of which validation
+    accepted (the caller leaves the rejected rows out): no rule is evaluated."""
+    tbl = contract.table(table) if isinstance(table, str) else table
+    return _Builder(tbl, shape, dialect, today=today, time_zone=time_zone).valid_select(source)
+
+
+def rejected_sql(checked: CheckedQuery, dialect: Dialect, *, row_ids: bool = False) -> str:
+    """The rejected rows: every file column as text (named as in the file), the columns
+    blamed (`reject_column`), the reasons (`reject_reason`), one message per rule
+    (`__m_<k>`, NULL where the rule holds) and, with `row_ids`, ROW_FILE and ROW_NUMBER."""
+    ids = f"{ROW_FILE}, {ROW_NUMBER}, " if row_ids else ""
+    raw = ", ".join(
+        f"{dialect.text(sql)} AS {dialect.ident(col)}" for col, sql in checked.raw_columns
+    )
+    messages = "".join(f", __m_{k}" for k in range(len(checked.rules)))
+    return (
+        f"SELECT {ids}{raw}, __columns AS reject_column, __reason AS reject_reason{messages} "
+        f"FROM ({checked.sql}) q WHERE __reject"
+    )
 
 
 def valid_sql(checked: CheckedQuery, dialect: Dialect) -> str:

@@ -5,10 +5,13 @@ A backend registers a lake's raw files and the valid view of each table, generat
 expressions compiled to that SQL (rmperf.engine.ibis_tables, docs/adr/0001-engine-backends.md).
 """
 
+# ruff: noqa: S608 - SQL over generated names; identifiers and literals are quoted
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -16,12 +19,17 @@ import pyarrow as pa
 
 from rmperf.engine import contract
 from rmperf.engine.lake import Lake, TableFiles, csv_problem, dependencies
-from rmperf.engine.valid_cache import ValidCache, files_fingerprint, open_cache
+from rmperf.engine.valid_cache import REJECTED, ROWS, ValidCache, files_fingerprint, open_cache
 from rmperf.engine.validity import (
+    DUCKDB,
+    ROW_FILE,
+    ROW_NUMBER,
     CheckedQuery,
     Dialect,
     checked_query,
+    rejected_sql,
     typed_columns_sql,
+    valid_rows_sql,
     valid_sql,
     valid_view_name,
 )
@@ -63,8 +71,8 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     rejected rather than trusted. Tables that others reference are computed once, so a
     fact table's query does not carry its dimensions' whole validation inline.
 
-    On DuckDB, each valid view reads the table's valid rows from the lake's valid-row
-    cache (rmperf.engine.valid_cache), which validates them first when the files, the
+    On DuckDB, each valid view reads the table's verdict from the lake's valid-row cache
+    (rmperf.engine.valid_cache), which validates the table first when the files, the
     validation day, the rules or a referenced table changed.
     """
     queries: dict[str, CheckedQuery] = {}
@@ -86,11 +94,13 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
             query = checked_query(
                 name, files.columns(), backend.dialect, today=lake.today, time_zone=lake.time_zone
             )
-            sql = valid_sql(query, backend.dialect)
-            cached = None
+            entry = None
             if cache is not None and duck is not None:
-                cached = _cached_valid_rows(cache, duck, lake, files, query, sql, keys)
-            if cached is None:
+                entry = valid_entry(cache, duck, lake, files, query, keys)
+            if entry is not None and duck is not None:
+                entry.attach(duck, lake)
+            else:
+                sql = valid_sql(query, backend.dialect)
                 backend.create_view(valid_view_name(name), sql, materialize=name in referenced)
             queries[name] = query
         else:
@@ -107,37 +117,100 @@ def _as_duckdb(backend: Backend) -> DuckDBBackend | None:
     return backend if isinstance(backend, DuckDBBackend) else None
 
 
-def _cached_valid_rows(
+#: DuckDB's row identity columns of read_parquet: a file column of one of these names
+#: would shadow them, so such a table keeps its valid rows in the cache instead.
+_VIRTUAL_COLUMNS = frozenset({"file_index", "file_row_number", "filename", ROW_FILE, ROW_NUMBER})
+
+
+def entry_kind(files: TableFiles) -> str:
+    """How the cache keeps a table's verdict (valid_cache.ROWS or REJECTED)."""
+    if files.format == "parquet" and not _VIRTUAL_COLUMNS & set(files.columns().names):
+        return REJECTED
+    return ROWS
+
+
+@dataclass(frozen=True)
+class ValidEntry:
+    """A table's entry in the valid-row cache."""
+
+    path: Path
+    kind: str
+    files: TableFiles
+
+    @property
+    def rejected_only(self) -> bool:
+        return self.kind == REJECTED
+
+    def attach(self, backend: DuckDBBackend, lake: Lake) -> None:
+        """Name the table's valid rows `rm_valid_<table>`."""
+        from rmperf.engine.backends.duckdb_backend import source_sql
+
+        name = self.files.table
+        columns = contract.table(name).column_names
+        if not self.rejected_only:
+            backend.parquet_view(valid_view_name(name), self.path, columns)
+            return
+        entry = DUCKDB.lit(str(self.path))
+        rejected = backend.to_arrow(f"SELECT count(*) AS n FROM read_parquet({entry})")
+        source = f"{source_sql(self.files)} AS __src"
+        if rejected.column("n")[0].as_py():
+            source += (
+                f" ANTI JOIN (SELECT {ROW_FILE}, {ROW_NUMBER} FROM read_parquet({entry})) AS __rej"
+                f" ON __src.file_index = __rej.{ROW_FILE}"
+                f" AND __src.file_row_number = __rej.{ROW_NUMBER}"
+            )
+        sql = valid_rows_sql(
+            name, self.files.columns(), DUCKDB, source, today=lake.today, time_zone=lake.time_zone
+        )
+        backend.create_view(valid_view_name(name), sql)
+
+
+def valid_entry(
     cache: ValidCache,
     backend: DuckDBBackend,
     lake: Lake,
     files: TableFiles,
     query: CheckedQuery,
-    sql: str,
     keys: dict[str, str],
-) -> Path | None:
-    """Point the valid view at the cached rows (writing them first on a miss).
+) -> ValidEntry | None:
+    """The table's cache entry, validating the table (one pass) on a miss.
 
-    Records the table's key in `keys`; returns the entry, or None when the rows could
-    not be cached (the caller then creates the in-line valid view).
+    Records the table's key in `keys` (the keys of the tables `query` references must
+    be there); returns None when the entry could not be written (the caller then
+    validates in-line). The referenced tables' valid views must be attached.
     """
     import duckdb
 
     from rmperf.engine.backends.duckdb_backend import source_sql
 
     name = query.table.name
+    kind = entry_kind(files)
     fingerprint = files_fingerprint(files, lake.path)
     key = cache.key(
         name,
-        valid_sql=sql,
+        valid_sql=valid_sql(query, DUCKDB),
         source_sql=source_sql(files),
         engine_version=duckdb.__version__,
         fingerprint=fingerprint,
         reference_keys=[f"{ref}={keys[ref]}" for ref in query.references],
+        kind=kind,
     )
     keys[name] = key
     entry = cache.lookup(name, key)
     if entry is None:
+        if kind == REJECTED:
+            checked = checked_query(
+                name,
+                files.columns(),
+                DUCKDB,
+                today=lake.today,
+                time_zone=lake.time_zone,
+                source=source_sql(files),
+                row_ids=True,
+            )
+            sql = rejected_sql(checked, DUCKDB, row_ids=True)
+        else:
+            sql = valid_sql(query, DUCKDB)
         try:
             tmp = cache.new_temp(name)
         except OSError as exc:
@@ -160,8 +233,7 @@ def _cached_valid_rows(
             return None
         finally:
             tmp.unlink(missing_ok=True)
-    backend.parquet_view(valid_view_name(name), entry, query.table.column_names)
-    return entry
+    return ValidEntry(entry, kind, files)
 
 
 def read_valid(
@@ -177,7 +249,7 @@ def read_valid(
     try:
         attach_lake(engine, lake, [table])
         order = tbl.primary_key or tbl.column_names
-        sql = f"SELECT * FROM {valid_view_name(table)}"  # noqa: S608 - a generated view name
+        sql = f"SELECT * FROM {valid_view_name(table)}"
         if order_by_key:
             sql += " ORDER BY " + ", ".join(engine.dialect.ident(c) for c in order)
         return engine.to_arrow(sql)
@@ -198,4 +270,13 @@ def open_backend(name: BackendName = "duckdb") -> Backend:
             return SparkBackend()
 
 
-__all__ = ["Backend", "BackendName", "attach_lake", "open_backend", "read_valid"]
+__all__ = [
+    "Backend",
+    "BackendName",
+    "ValidEntry",
+    "attach_lake",
+    "entry_kind",
+    "open_backend",
+    "read_valid",
+    "valid_entry",
+]
