@@ -258,6 +258,12 @@ def propose_thresholds(
     branches = sorted((u["unit_id"], u["name"]) for u in units if u["kind"] == "branch")
     econ = _Series(lake.valid_rows("economic_series", backend=backend).to_pylist(), parents)
     periods = [_previous(period, steps) for steps in range(history, 0, -1)]
+    # Series first, for every branch: a missing one fails before any indicator is computed.
+    lagged: dict[str, list[list[Decimal]]] = {}
+    for unit_id, _ in branches:
+        lagged[unit_id] = [
+            [econ.mean(s, unit_id, _previous(p, 1)) for s in series] for p in [*periods, period]
+        ]
     indicators = sorted({ln.indicator for ln in lines})
     values: dict[tuple[str, str], list[Decimal | None]] = defaultdict(lambda: [None] * history)
     if indicators and branches:
@@ -266,12 +272,6 @@ def propose_thresholds(
             for r in rollup(raw, lake, level="branch", backend=backend, period=p).to_pylist():
                 if r["unit_id"] is not None:
                     values[(r["unit_id"], r["indicator"])][i] = r["value"]
-    # Series first, for every branch: a missing one fails before any fit.
-    lagged: dict[str, list[list[Decimal]]] = {}
-    for unit_id, _ in branches:
-        lagged[unit_id] = [
-            [econ.mean(s, unit_id, _previous(p, 1)) for s in series] for p in [*periods, period]
-        ]
     proposals: list[Proposal] = []
     digest_input: list[Any] = [period.key, list(series), [p.key for p in periods]]
     for unit_id, name in branches:
