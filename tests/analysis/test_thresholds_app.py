@@ -231,3 +231,16 @@ def test_others_get_404(
     assert who.post("/analysis/thresholds/run/", {"period": "2026Q4"}).status_code == 404
     assert who.post(f"/analysis/thresholds/{run.pk}/draft/").status_code == 404
     assert ThresholdProposal.objects.count() == 1
+
+
+def test_the_demo_step_leaves_an_approved_proposal(bank: Bank, model: list[Any]) -> None:
+    from rmperf.analysis.thresholds_demo import demo_thresholds
+
+    make_user(username="checker", is_superuser=True)
+    [line] = demo_thresholds(hr_username="hannah", checker_username="checker", period_key="2026Q4")
+    run = ThresholdProposal.objects.get()
+    assert run.decision == ThresholdDecision.APPROVED and run.draft is not None
+    assert run.draft.status == PolicyStatus.APPROVED and run.draft.approved_by is not None
+    assert run.draft.created_by == bank.user("hannah")
+    assert "2 branch × line proposals, 1 level(s)" in line
+    assert _raroc(policy_in_force(PolicyKind.SCORECARDS)[1]) == D("0.15")  # not activated

@@ -102,9 +102,10 @@ def _execute_in_thread(run_id: int) -> None:
         connection.close()
 
 
-def thresholds_start(*, actor: Actor, period_key: str) -> ThresholdProposal:
+def thresholds_start(*, actor: Actor, period_key: str, in_thread: bool = True) -> ThresholdProposal:
     """Record a run of the model for the period (audited); it starts once the request's
-    transaction commits. ThresholdRefused when it cannot run."""
+    transaction commits (in a thread; `in_thread=False`: here, e.g. the demo).
+    ThresholdRefused when it cannot run."""
     if not threshold_may_view(actor=actor):
         raise Http404
     period = threshold_period(period_key)
@@ -128,7 +129,10 @@ def thresholds_start(*, actor: Actor, period_key: str) -> ThresholdProposal:
             object_id=run.audit_id,
             after={"period": period.key, "scorecards": version.run_label},
         )
-        transaction.on_commit(lambda: launch(run.pk))
+        if in_thread:
+            transaction.on_commit(lambda: launch(run.pk))
+    if not in_thread:
+        return thresholds_execute(run_id=run.pk)
     return run
 
 
