@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -111,7 +112,13 @@ def test_draft_applies_only_after_another_person_approves(
     assert run.inputs_digest == "d" * 64 and run.series_months == ["2024-07", "2026-09"]
     assert run.row_count == 2
     assert run.result["levels"] == [
-        {"scorecard": "corporate_rm", "indicator": "raroc", "current": "0.15", "proposed": "0.1250"}
+        {
+            "scorecard": "corporate_rm",
+            "indicator": "raroc",
+            "current": "0.15",
+            "proposed": "0.1250",
+            "drafted": True,
+        }
     ]
     [a, b] = run.result["rows"]
     assert (a["unit_id"], a["proposed"], a["low"], a["high"], a["mae"], a["mape"], a["n"]) == (
@@ -244,3 +251,20 @@ def test_the_demo_step_leaves_an_approved_proposal(bank: Bank, model: list[Any])
     assert run.draft.created_by == bank.user("hannah")
     assert "2 branch × line proposals, 1 level(s)" in line
     assert _raroc(policy_in_force(PolicyKind.SCORECARDS)[1]) == D("0.15")  # not activated
+
+
+def test_a_negative_level_keeps_the_current_target() -> None:
+    from rmperf.analysis.thresholds_services import draft_text
+
+    base = (
+        "name: c\nlines:\n"
+        "  - {indicator: raroc, method: ratio, target: {basis: level, value: '0.15'}}\n"
+        "  - {indicator: green_credit_share, method: ratio, target: {basis: level, value: '0.10'}}\n"
+    )
+    levels = [
+        {"scorecard": "c", "indicator": "raroc", "proposed": "0.1250", "drafted": True},
+        {"scorecard": "c", "indicator": "green_credit_share", "proposed": "-0.0200",
+         "drafted": False},
+    ]  # fmt: skip
+    [doc] = yaml.safe_load_all(draft_text(base, levels))
+    assert [ln["target"]["value"] for ln in doc["lines"]] == ["0.1250", "0.10"]

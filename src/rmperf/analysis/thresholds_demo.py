@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from rmperf.analysis.thresholds_services import (
+    ThresholdRefused,
     threshold_draft_create,
     threshold_sync,
     thresholds_start,
@@ -25,7 +26,10 @@ def demo_thresholds(*, hr_username: str, checker_username: str, period_key: str)
     run = thresholds_start(actor=hr, period_key=period_key, in_thread=False)
     if run.status != RunStatus.SUCCEEDED:
         return [f"  thresholds {period_key}: the run failed: {run.problem}"]
-    run = threshold_draft_create(actor=hr, proposal_id=run.pk)
+    try:
+        run = threshold_draft_create(actor=hr, proposal_id=run.pk)
+    except ThresholdRefused as exc:
+        return [f"  thresholds {period_key}: no draft: {exc}"]
     draft = run.draft
     if draft is None:
         raise ValueError(f"threshold proposal {run.pk} was drafted without a draft")

@@ -8,7 +8,8 @@ through the policies' maker-checker. Every step is audited.
   force and keeps the rows on the record (succeeded), or records why it failed (e.g. a
   missing economic series, named).
 - `threshold_draft_create` (HR): a scorecard draft equal to the set the run read with each
-  level target replaced by the median of the branches' proposals (`consensus`), written
+  level target replaced by the median of the branches' proposals (`consensus`; a negative
+  median cannot be a target and leaves the line's target as it was), written
   with `policy_version_create` (validated by the engine's loader); decision drafted. It
   applies only once someone other than its maker approves it and it is activated.
 - `threshold_sync`: a drafted proposal whose draft has since been approved is marked
@@ -167,6 +168,9 @@ def thresholds_payload(run: ThresholdRun) -> dict[str, Any]:
                 "indicator": ind,
                 "current": _text(current[(card, ind)]),
                 "proposed": str(level),
+                # A target is never negative (the scorecard schema): such a line keeps its
+                # current target in the draft, and the page says so.
+                "drafted": level >= 0,
             }
             for (card, ind), level in consensus(run).items()
         ],
@@ -258,7 +262,11 @@ def _mine(actor: Actor, proposal_id: int) -> ThresholdProposal:
 def draft_text(base_text: str, levels: list[dict[str, str]]) -> str:
     """The scorecard set `base_text` with each listed card line's level target replaced.
     Comments of the base are not kept (the set is written back from its data)."""
-    wanted = {(lv["scorecard"], lv["indicator"]): lv["proposed"] for lv in levels}
+    wanted = {
+        (lv["scorecard"], lv["indicator"]): lv["proposed"]
+        for lv in levels
+        if lv.get("drafted", True)
+    }
     docs = [d for d in yaml.safe_load_all(base_text) if d is not None]
     for doc in docs:
         for line in doc.get("lines", []):
@@ -277,7 +285,7 @@ def threshold_draft_create(*, actor: Actor, proposal_id: int) -> ThresholdPropos
     if proposal.decision != ThresholdDecision.PROPOSED:
         raise ThresholdRefused(_("This proposal has already been decided."))
     levels = proposal.result.get("levels", [])
-    if not levels:
+    if not any(lv.get("drafted", True) for lv in levels):
         raise ThresholdRefused(_("The run proposed no threshold: there is nothing to draft."))
     text = draft_text(proposal.policy.yaml_text, levels)
     note = _("Thresholds proposed by run #%(id)s for %(period)s (model %(model)s).") % {
