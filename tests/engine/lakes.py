@@ -256,6 +256,9 @@ BASE: dict[str, list[dict[str, str]]] = {
     "unit_financials": [
         {"unit_id": "T1", "month": "2026-03", "net_profit": "-100.00", "equity": "1000.00"},
     ],
+    "economic_series": [
+        {"unit_id": "B", "month": "2026-03", "series": "pmi", "value": "50.8"},
+    ],
 }
 
 

@@ -1,5 +1,6 @@
-"""A lake without the optional tables (projects, proposals, unit_financials) imports:
-the tables are noted as absent, not registered, and the import succeeds."""
+"""A lake without the optional tables (projects, proposals, unit_financials,
+economic_series) imports: the tables are noted as absent, not registered, and the import
+succeeds."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ OPTIONAL = tuple(t.name for t in contract.TABLES if t.optional)
 
 
 def test_optional_tables_may_be_absent(lake: Path) -> None:
-    assert set(OPTIONAL) == {"projects", "proposals", "unit_financials"}
+    assert set(OPTIONAL) == {"projects", "proposals", "unit_financials", "economic_series"}
     for name in OPTIONAL:
         (lake / f"{name}.csv").unlink(missing_ok=True)
         (lake / f"{name}.parquet").unlink(missing_ok=True)

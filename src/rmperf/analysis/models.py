@@ -321,5 +321,10 @@ class GamingEvidence(models.Model):
         return models.Q(flag__staff_id=scope.staff_id, flag__status__in=DECIDED)
 
 
-# The what-if runs of the approval page live in their own module (registered here).
+# The what-if runs of the approval page and the threshold proposals live in their own
+# modules (registered here).
+from rmperf.analysis.thresholds_models import (  # noqa: E402, F401
+    ThresholdDecision,
+    ThresholdProposal,
+)
 from rmperf.analysis.whatif_models import WhatIfHistory, WhatIfRun  # noqa: E402, F401

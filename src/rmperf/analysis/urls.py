@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rmperf.analysis import fishbone_views, views, whatif_views
+from rmperf.analysis import fishbone_views, thresholds_views, views, whatif_views
 
 app_name = "analysis"
 urlpatterns = [
@@ -29,4 +29,21 @@ urlpatterns += [
         name="whatif_start",
     ),
     path("what-if/run/<int:whatif_id>/", whatif_views.whatif_run_view, name="whatif_run"),
+]
+
+# Dynamic thresholds: proposals of the threshold model and their scorecard draft.
+urlpatterns += [
+    path("thresholds/", thresholds_views.thresholds_view, name="thresholds"),
+    path("thresholds/run/", thresholds_views.thresholds_run_view, name="thresholds_run"),
+    path("thresholds/<int:proposal_id>/", thresholds_views.threshold_view, name="threshold"),
+    path(
+        "thresholds/<int:proposal_id>/draft/",
+        thresholds_views.threshold_draft_view,
+        name="threshold_draft",
+    ),
+    path(
+        "thresholds/<int:proposal_id>/reject/",
+        thresholds_views.threshold_reject_view,
+        name="threshold_reject",
+    ),
 ]

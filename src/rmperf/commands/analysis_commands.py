@@ -1,6 +1,7 @@
 """`rmperf workload`: person-days demanded, working days available and utilisation per RM;
 `rmperf gaming`: gaming-detection flags per RM with their evidence rows; `rmperf what-if`:
-a draft scorecard, target sheet or pay plan beside the version in force. From a lake, no
+a draft scorecard, target sheet or pay plan beside the version in force; `rmperf
+thresholds`: proposed level targets from history and the economic cycle. From a lake, no
 database (DOMAIN §8, docs/analysis.md)."""
 
 from __future__ import annotations
@@ -111,6 +112,34 @@ def register(sub: Any) -> None:
     wi.add_argument("--today", type=parse_date, help="validation day (default: today)")
     add_gate_arguments(wi)
     wi.set_defaults(handler=cmd_what_if)
+
+    th = sub.add_parser(
+        "thresholds",
+        help="proposed next-period level targets per branch from history and the economic "
+        "series (no database; a proposal applies only once approved in the app)",
+        description="Fit, per branch and scorecard line with a fixed level target, an OLS "
+        "model of the indicator on a trend and the previous period's economic series "
+        "(scikit-learn LinearRegression), backtest it by rolling origin and write one row per "
+        "branch × line: unit_id, unit_name, scorecard, indicator, period, current, proposed, "
+        "low, high (± 1.96 × sd of the backtest errors), model, backtest_mae, backtest_mape, "
+        'observations, note, inputs_digest. See docs/analysis.md "Dynamic thresholds".',
+    )
+    th.add_argument("--lake", type=Path, required=True, help="lake directory")
+    th.add_argument("--period", required=True, help="period proposed for: 2026Q4, 2026-10 …")
+    th.add_argument("--scorecard", type=Path, help="scorecard YAML or folder (default: shipped)")
+    th.add_argument(
+        "--series",
+        default="pmi,gdp_growth",
+        help="economic series the model uses, comma-separated (default: pmi,gdp_growth)",
+    )
+    th.add_argument("--history", type=int, default=8, help="periods of history (default 8)")
+    th.add_argument(
+        "--backtest", type=int, default=3, help="periods held out in the backtest (default 3)"
+    )
+    th.add_argument("--out", type=Path, required=True, help="result file (.csv or .parquet)")
+    th.add_argument("--today", type=parse_date, help="validation day (default: today)")
+    add_gate_arguments(th)
+    th.set_defaults(handler=cmd_thresholds)
 
 
 def _fail(message: object) -> int:
@@ -299,6 +328,56 @@ def cmd_what_if(args: argparse.Namespace) -> int:
         print(f"  {measure}: {shown}")
     wrote = ", ".join(str(p) for _, p in outputs)
     print(f"nothing stored; wrote {wrote}")
+    return 0
+
+
+def cmd_thresholds(args: argparse.Namespace) -> int:
+    from rmperf.engine.analysis.thresholds import (
+        EconomicSeriesError,
+        propose_thresholds,
+        thresholds_table,
+    )
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.output import check_output_path
+    from rmperf.engine.periods import Period
+    from rmperf.engine.policy import PolicyError
+    from rmperf.engine.scoring.load import load_scorecards
+
+    try:
+        check_output_path(args.out)
+        period = Period.parse(args.period)
+        cards = load_scorecards(args.scorecard)
+        series = [s.strip() for s in args.series.split(",") if s.strip()]
+    except (ValueError, PolicyError) as exc:
+        return _fail(exc)
+    if not args.lake.is_dir():
+        return _fail(f"{args.lake} is not a directory")
+    lake = Lake(args.lake, today=args.today or system_today())
+    try:
+        outcome = gated(
+            args,
+            lake,
+            lambda: propose_thresholds(
+                lake,
+                period=period,
+                cards=cards,
+                series=series,
+                history=args.history,
+                backtest=args.backtest,
+            ),
+        )
+    except (EconomicSeriesError, ValueError) as exc:
+        return _fail(exc)
+    if isinstance(outcome, int):
+        return outcome
+    run = outcome
+    _write_all([(thresholds_table(run), args.out)])
+    proposed = sum(p.fit.proposed is not None for p in run.proposals)
+    print(
+        f"{len(run.proposals):,} branch × line rows for {period.key} ({proposed:,} proposed) "
+        f"from {run.history[0]}–{run.history[-1]}; model {run.model}; inputs {run.digest[:12]}; "
+        f"nothing applies until approved; wrote {args.out}"
+    )
     return 0
 
 

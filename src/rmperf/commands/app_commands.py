@@ -168,6 +168,18 @@ def _demo_reviews(logins: list[tuple[str, str, str]], quarter: str, today: dt.da
     )
 
 
+def _demo_thresholds(logins: list[tuple[str, str, str]], today: dt.date) -> None:
+    """Dynamic thresholds (analysis.thresholds_demo): HR's proposal for this quarter, made
+    a scorecard draft and approved by `admin`."""
+    from rmperf.analysis.thresholds_demo import demo_thresholds
+
+    hr = next(name for role, name, _n in logins if role == "hr")
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    print(f"proposing thresholds for {quarter} from the economic series …")
+    for line in demo_thresholds(hr_username=hr, checker_username="admin", period_key=quarter):
+        print(line)
+
+
 def _demo_teams(logins: list[tuple[str, str, str]]) -> None:
     """The team rhythm (teams.demo): the RM's team leader fills the boards, checks in."""
     from django.contrib.auth import get_user_model
@@ -325,6 +337,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _demo_feedback(logins)
     _demo_reviews(logins, quarter, today)
     _demo_teams(logins)
+    _demo_thresholds(logins, today)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")
     for role, username, name in logins:

@@ -950,6 +950,39 @@ TABLES: tuple[Table, ...] = (
         fact=True,
         optional=True,
     ),
+    Table(
+        "economic_series",
+        (
+            _id(
+                "unit_id",
+                references="org_units.unit_id",
+                description="Org unit the figure is for; the bank's own unit for bank-wide series",
+                zh="机构编号",
+            ),
+            Column("month", ColType.MONTH, pattern=MONTH_PATTERN, zh="月份"),
+            Column(
+                "series",
+                ColType.STRING,
+                pattern=r"^[a-z][a-z0-9_]{0,39}$",
+                description="Series name, e.g. gdp_growth, pmi, loan_demand",
+                zh="指标名称",
+            ),
+            Column(
+                "value",
+                ColType.RATE,
+                description="The month's figure (PMI points, or growth as a fraction: 0.05 = 5 %)",
+                zh="数值",
+            ),
+        ),
+        ("unit_id", "month", "series"),
+        description=(
+            "Monthly economic series by org unit (regional GDP growth, PMI, loan demand), "
+            "for the dynamic-threshold model (docs/analysis.md)."
+        ),
+        zh="宏观经济序列",
+        fact=True,
+        optional=True,
+    ),
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -169,6 +169,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "net_profit": "1250000.00",
         "equity": "98000000.00",
     },
+    "economic_series": {"unit_id": "U0002", "month": "2026-09", "series": "pmi", "value": "50.8"},
 }
 
 #: Meanings of the columns whose contract entry has no description of its own.

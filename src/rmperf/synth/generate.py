@@ -35,6 +35,7 @@ from . import strategy
 from .arrow import bools, dates, decimal, ids, ints, money, pick, timestamps
 from .calendar import Calendar, day_number
 from .customers import Population, assignment_columns, build_population
+from .economic import economic_series
 from .flows import transactions
 from .gaming_cases import plant_gaming_cases
 from .org import Org, build_org
@@ -198,6 +199,7 @@ def generate(
             "reviewer_id": org.staff_ids.take(pa.array(pr["reviewer"], mask=~adopted)),
         },
     )
+    writer.write("economic_series", economic_series(seed, cal, org))
     rows = writer.close()
     return GenerateReport(
         scale=sc.name,

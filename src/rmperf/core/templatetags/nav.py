@@ -33,6 +33,7 @@ ITEMS: tuple[tuple[str, str, str], ...] = (
     ("teams", "manage", "teams:index"),
     ("workload", "manage", "analysis:workload"),
     ("gaming", "manage", "analysis:gaming"),
+    ("thresholds", "manage", "analysis:thresholds"),
     ("org", "manage", "org:tree"),
     ("policies", "manage", "policies:list"),
     ("audit", "manage", "core:audit_log"),
