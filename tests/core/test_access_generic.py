@@ -16,6 +16,7 @@ from django.urls.resolvers import RoutePattern
 
 from rmperf.policies.selectors import policy_active
 from tests.analysis.helpers import flag_in_alices_scope, proposal_in_alices_scope
+from tests.analysis.threshold_helpers import threshold_of_hr
 from tests.analysis.whatif_helpers import whatif_of_hr
 from tests.careers.helpers import check_in_alices_scope, listing_in_alices_scope
 from tests.factories import Bank
@@ -57,6 +58,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "proposal_id": lambda bank: str(proposal_in_alices_scope(bank).pk),
     "flag_id": lambda bank: str(flag_in_alices_scope(bank).pk),
     "whatif_id": lambda bank: str(whatif_of_hr(bank).pk),
+    "threshold_id": lambda bank: str(threshold_of_hr(bank).pk),
     "indicator": lambda bank: "deposit_avg_growth",
     "round_id": lambda bank: str(round_in_alices_scope(bank).pk),
     "invitation_id": lambda bank: str(invitation_of_alice(bank).pk),
@@ -251,6 +253,20 @@ CASES: dict[str, Case] = {
         method="post", in_scope="hannah", ok_status=404, out_of_scope="bob"
     ),
     "analysis:whatif_run": Case(in_scope="hannah", out_of_scope="bob"),
+    # Dynamic thresholds: branch managers and HR read; HR drafts or rejects. The walk's run
+    # is still running, so a draft is refused (400); drafts: tests/analysis/test_thresholds_app.py.
+    "analysis:thresholds": Case(in_scope="hannah", out_of_scope="bob"),
+    "analysis:threshold": Case(in_scope="hannah", out_of_scope="bob"),
+    # No period given: refused with the reason (400); a run: test_thresholds_app.py.
+    "analysis:thresholds_run": Case(
+        method="post", in_scope="hannah", ok_status=400, out_of_scope="bob"
+    ),
+    "analysis:threshold_draft": Case(
+        method="post", in_scope="hannah", ok_status=400, out_of_scope="bob"
+    ),
+    "analysis:threshold_reject": Case(
+        method="post", in_scope="hannah", ok_status=302, out_of_scope="bob"
+    ),
     "analysis:gaming_run": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     "analysis:flag_decide": Case(method="post", in_scope="mike", ok_status=302, out_of_scope="bob"),
     # Talks and 述职: everyone has an index and lists of their own (bob's hold nothing of

@@ -25,14 +25,14 @@ from rmperf.core.runs import RunStatus
 
 
 def _page(
-    request: HttpRequest, proposal_id: int | None, *, error: str = "", status: int = 200
+    request: HttpRequest, threshold_id: int | None, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     if not threshold_may_view(actor=request.user):
         raise Http404
     runs = list(thresholds_list(actor=request.user)[:10])
     run: ThresholdProposal | None
-    if proposal_id is not None:
-        run = threshold_get(actor=request.user, proposal_id=proposal_id)
+    if threshold_id is not None:
+        run = threshold_get(actor=request.user, proposal_id=threshold_id)
     else:
         run = runs[0] if runs else None
     if run is not None:
@@ -59,8 +59,8 @@ def thresholds_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def threshold_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    return _page(request, proposal_id)
+def threshold_view(request: HttpRequest, threshold_id: int) -> HttpResponse:
+    return _page(request, threshold_id)
 
 
 @login_required
@@ -70,24 +70,24 @@ def thresholds_run_view(request: HttpRequest) -> HttpResponse:
         run = thresholds_start(actor=request.user, period_key=request.POST.get("period", ""))
     except ThresholdRefused as exc:
         return _page(request, None, error=str(exc), status=400)
-    return redirect("analysis:threshold", proposal_id=run.pk)
+    return redirect("analysis:threshold", threshold_id=run.pk)
 
 
 @login_required
 @require_POST
-def threshold_draft_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def threshold_draft_view(request: HttpRequest, threshold_id: int) -> HttpResponse:
     try:
-        threshold_draft_create(actor=request.user, proposal_id=proposal_id)
+        threshold_draft_create(actor=request.user, proposal_id=threshold_id)
     except ThresholdRefused as exc:
-        return _page(request, proposal_id, error=str(exc), status=400)
-    return redirect("analysis:threshold", proposal_id=proposal_id)
+        return _page(request, threshold_id, error=str(exc), status=400)
+    return redirect("analysis:threshold", threshold_id=threshold_id)
 
 
 @login_required
 @require_POST
-def threshold_reject_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def threshold_reject_view(request: HttpRequest, threshold_id: int) -> HttpResponse:
     try:
-        threshold_reject(actor=request.user, proposal_id=proposal_id)
+        threshold_reject(actor=request.user, proposal_id=threshold_id)
     except ThresholdRefused as exc:
-        return _page(request, proposal_id, error=str(exc), status=400)
-    return redirect("analysis:threshold", proposal_id=proposal_id)
+        return _page(request, threshold_id, error=str(exc), status=400)
+    return redirect("analysis:threshold", threshold_id=threshold_id)

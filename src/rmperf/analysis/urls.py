@@ -35,14 +35,14 @@ urlpatterns += [
 urlpatterns += [
     path("thresholds/", thresholds_views.thresholds_view, name="thresholds"),
     path("thresholds/run/", thresholds_views.thresholds_run_view, name="thresholds_run"),
-    path("thresholds/<int:proposal_id>/", thresholds_views.threshold_view, name="threshold"),
+    path("thresholds/<int:threshold_id>/", thresholds_views.threshold_view, name="threshold"),
     path(
-        "thresholds/<int:proposal_id>/draft/",
+        "thresholds/<int:threshold_id>/draft/",
         thresholds_views.threshold_draft_view,
         name="threshold_draft",
     ),
     path(
-        "thresholds/<int:proposal_id>/reject/",
+        "thresholds/<int:threshold_id>/reject/",
         thresholds_views.threshold_reject_view,
         name="threshold_reject",
     ),
