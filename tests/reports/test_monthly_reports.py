@@ -359,3 +359,46 @@ def test_excel_download_is_formula_safe_with_the_figures(november: Bank) -> None
     formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert AuditEvent.objects.filter(verb="reports.monthly.xlsx").count() == 1
+
+
+def test_the_branch_rollup_as_excel_by_hand(november: Bank) -> None:
+    november.carol.name = "=CMD()"
+    november.carol.save(update_fields=["name"])
+    monthly_reports_generate(actor=None, month="2026-11", today=TODAY)
+    url = reverse("reports:rollup_xlsx") + "?month=2026-11"
+    response = _client(november, "mike").get(url)  # branch A: team A1 (Alice), A2 (Carol)
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = rows[1]
+    assert header[:3] == ("Unit", "Staff id", "RM") and header[-1] == "Quarter score so far"
+    by_staff = {r[1]: r for r in rows[2:] if r[1]}
+    assert set(by_staff) == {"S-ALICE", "S-CAROL"}  # Bob is branch B's: not here
+    alice = by_staff["S-ALICE"]
+    # Alice's November as in test_alice_november_figures_by_hand: 0.19 served per day,
+    # 5 contacts, 4 customers, 1 up / 1 down / 1 woken, 2 made / 1 received, 2 done,
+    # 2 overdue, 82.50.
+    assert alice[3] == pytest.approx(0.19)
+    assert alice[4:13] == (5, 4, 1, 1, 1, 2, 1, 2, 2)
+    assert alice[13] == pytest.approx(82.50)
+    assert by_staff["S-CAROL"][2] == "'=CMD()"  # formula-safe
+    # The last row is the branch's total: 2 RMs, 4 ÷ (21 × 2) = 0.095… → 0.10 served per
+    # day, 5 contacts, the average score (82.50 + 70.00) ÷ 2 = 76.25.
+    total = rows[-1]
+    assert total[2] == "2 RMs"
+    assert total[3] == pytest.approx(0.10) and total[4] == 5
+    assert total[13] == pytest.approx(76.25)
+    assert [c for row in load_workbook(io.BytesIO(response.content)).active.iter_rows()
+            for c in row if c.data_type == "f"] == []  # fmt: skip
+    event = AuditEvent.objects.get(verb="reports.rollup.xlsx")
+    assert event.after["staff"] == ["S-ALICE", "S-CAROL"]
+    # An RM's roll-up is their own row; without ?month= the latest month (as the page); a
+    # month the reader has no report of is 404.
+    own = _client(november, "alice").get(url)
+    own_rows = list(load_workbook(io.BytesIO(own.content)).active.iter_rows(values_only=True))
+    assert {r[1] for r in own_rows[2:] if r[1]} == {"S-ALICE"}
+    assert _client(november, "terry").get(url).status_code == 404
+    latest = _client(november, "mike").get(reverse("reports:rollup_xlsx"))
+    assert latest.status_code == 200 and latest["Content-Disposition"].endswith(
+        'monthly-reports-2026-11.xlsx"'
+    )
+    assert _client(november, "mike").get(url.replace("2026-11", "2026-10")).status_code == 404

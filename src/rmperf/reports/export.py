@@ -14,16 +14,18 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
 from rmperf.core.pdf import PDF, grid_style, styles
-from rmperf.reports.selectors import ReportView
+from rmperf.reports.selectors import ReportView, RollUp, Totals
 from rmperf.segments.export import safe_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_VERB = "reports.monthly.pdf"
 XLSX_VERB = "reports.monthly.xlsx"
+ROLLUP_VERB = "reports.rollup.xlsx"
 _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 
@@ -166,6 +168,112 @@ def report_download(*, actor: Actor, view: ReportView, kind: str) -> Download:
     return Download(
         filename=f"monthly-report-{r.staff_id}-{r.month}.{kind}",
         content_type=content_type,
+        content=content,
+        digest=digest,
+    )
+
+
+def _rollup_header() -> list[str]:
+    return [
+        _("Unit"),
+        _("Staff id"),
+        _("RM"),
+        _("Served per working day"),
+        _("Contacts"),
+        _("Customers in the book"),
+        _("Up a tier"),
+        _("Down a tier"),
+        _("Woken"),
+        _("Referrals made"),
+        _("Referrals received"),
+        _("Tasks done"),
+        _("Overdue at the month's end"),
+        _("Quarter score so far"),
+    ]
+
+
+def _figure_cell(value: Any) -> str | int | Decimal | None:
+    """A frozen figure (text in the report's JSON) as a number, or empty when absent."""
+    if value is None:
+        return None
+    return _cell(str(value))
+
+
+def _totals_row(totals: Totals, label: str) -> list[Any]:
+    sums = totals.sums
+    return [
+        safe_text(label),
+        None,
+        safe_text(ngettext("%(n)s RM", "%(n)s RMs", totals.rms) % {"n": totals.rms}),
+        totals.served_per_day,
+        sums["contacts"],
+        sums["customers"],
+        sums["up"],
+        sums["down"],
+        sums["woken"],
+        sums["made"],
+        sums["received"],
+        sums["done"],
+        sums["overdue_at_end"],
+        totals.avg_score,
+    ]
+
+
+def rollup_download(*, actor: Actor, rollup: RollUp) -> Download:
+    """The month's roll-up the actor may read (report_rollup went through restrict) as one
+    Excel sheet: a row per RM as frozen in their report, a subtotal per unit and the
+    total (customers served per day averaged over RMs, the score over the RMs scored, as
+    on the page); text formula-safe, figures as numbers; audited with the digest."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    ws.title = rollup.month
+    ws.append([safe_text(_("Monthly reports %(month)s") % {"month": rollup.month})])
+    ws.append([safe_text(h) for h in _rollup_header()])
+    staff_ids: list[str] = []
+    for totals, reports in rollup.groups:
+        for r in reports:
+            f = r.figures
+            staff_ids.append(r.staff_id)
+            ws.append(
+                [
+                    safe_text(r.unit.name),
+                    safe_text(r.staff_id),
+                    safe_text(r.staff.name),
+                    _figure_cell(f["activity"]["served_per_day"]),
+                    _figure_cell(f["activity"]["contacts"]),
+                    _figure_cell(f["book"]["customers"]),
+                    _figure_cell(f["book"]["up"]),
+                    _figure_cell(f["book"]["down"]),
+                    _figure_cell(f["book"]["woken"]),
+                    _figure_cell(f["referrals"]["made"]),
+                    _figure_cell(f["referrals"]["received"]),
+                    _figure_cell(f["tasks"]["done"]),
+                    _figure_cell(f["tasks"]["overdue_at_end"]),
+                    _figure_cell(f["score"]["total"]),
+                ]
+            )
+        ws.append(_totals_row(totals, totals.label))
+    if len(rollup.groups) > 1:
+        ws.append(_totals_row(rollup.total, rollup.total.label))
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["C"].width = 16
+    buf = io.BytesIO()
+    wb.save(buf)
+    content = buf.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            verb=ROLLUP_VERB,
+            object_type="monthly_report_rollup",
+            object_id=rollup.month,
+            after={"month": rollup.month, "staff": staff_ids, "sha256": digest},
+        )
+    return Download(
+        filename=f"monthly-reports-{rollup.month}.xlsx",
+        content_type=XLSX,
         content=content,
         digest=digest,
     )

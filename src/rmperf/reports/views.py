@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from rmperf.reports.export import report_download
+from rmperf.reports.export import report_download, rollup_download
 from rmperf.reports.selectors import report_get, report_months, report_rollup, report_view
 
 
@@ -59,3 +59,20 @@ def report_pdf_view(request: HttpRequest, report_id: int) -> HttpResponse:
 def report_xlsx_view(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as Excel (audited, formula-safe)."""
     return _download(request, report_id, "xlsx")
+
+
+@login_required
+@require_GET
+def report_rollup_xlsx_view(request: HttpRequest) -> HttpResponse:
+    """The month's roll-up the reader may see as Excel (audited, formula-safe); without
+    `?month=` the latest month, as the page."""
+    months = report_months(actor=request.user)
+    month = request.GET.get("month") or (months[0] if months else "")
+    if month not in months:
+        raise Http404
+    file = rollup_download(
+        actor=request.user, rollup=report_rollup(actor=request.user, month=month)
+    )
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
