@@ -172,6 +172,10 @@ def test_the_pages_submit_and_decide(perf_bank: PerfBank) -> None:
         f"/performance/proposals/{p.pk}/decide/", {"action": "adopt", "note": "me"}, follow=True
     )
     assert "You cannot review your own proposal." in page.content.decode()
+    # RM2 does not see RM1's proposal at all.
+    rm2 = perf_bank.client("rm2")
+    decide = f"/performance/proposals/{p.pk}/decide/"
+    assert rm2.post(decide, {"action": "adopt", "note": "x"}).status_code == 404
     page = tl1.post(
         f"/performance/proposals/{p.pk}/decide/", {"action": "adopt", "note": "Try in Q4"},
         follow=True,

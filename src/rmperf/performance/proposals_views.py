@@ -57,8 +57,11 @@ def proposals_review_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_decide_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    """Adopt or reject one proposal with a note; the reason is shown when refused."""
+def proposal_decide_view(request: HttpRequest, innovation_id: int) -> HttpResponse:
+    """Adopt or reject one proposal with a note; the reason is shown when refused (a
+    proposal out of the actor's scope: 404)."""
+    if not prop.proposals_visible(actor=request.user).filter(pk=innovation_id).exists():
+        raise Http404
     # Back to the queue; someone with none (an RM posting here) to their own proposals.
     back = (
         "performance:proposals_review"
@@ -72,7 +75,7 @@ def proposal_decide_view(request: HttpRequest, proposal_id: int) -> HttpResponse
     try:
         prop.proposal_decide(
             actor=request.user,
-            proposal_id=proposal_id,
+            proposal_id=innovation_id,
             adopt=action == "adopt",
             note=request.POST.get("note", ""),
         )

@@ -25,7 +25,7 @@ urlpatterns = [
     path("proposals/", proposals_views.proposals_mine_view, name="proposals"),
     path("proposals/review/", proposals_views.proposals_review_view, name="proposals_review"),
     path(
-        "proposals/<int:proposal_id>/decide/",
+        "proposals/<int:innovation_id>/decide/",
         proposals_views.proposal_decide_view,
         name="proposal_decide",
     ),
