@@ -26,6 +26,7 @@ from tests.pay.helpers import (
     run_in_alices_scope,
     statement_in_alices_scope,
 )
+from tests.performance.proposal_helpers import innovation_in_alices_scope
 from tests.recommend.campaign_helpers import campaign_in_alices_scope
 from tests.referrals.helpers import referral_in_alices_scope
 from tests.reports.helpers import report_in_alices_scope
@@ -68,6 +69,7 @@ URL_KWARGS: dict[str, Callable[[Bank], str]] = {
     "meeting": lambda bank: "daily",
     "board_id": lambda bank: str(board_in_alices_scope(bank).pk),
     "report_id": lambda bank: str(report_in_alices_scope(bank).pk),
+    "innovation_id": lambda bank: str(innovation_in_alices_scope(bank).pk),
 }
 
 #: Namespaces checked elsewhere, with the reason.
@@ -162,6 +164,14 @@ CASES: dict[str, Case] = {
     "performance:goals_team_current": Case(in_scope="mike", ok_status=302, out_of_scope="bob"),
     "performance:bsc_mine": Case(ok_status=302, out_of_scope=None),
     "performance:bsc_unit": Case(in_scope="mike", out_of_scope="bob"),
+    # Innovation proposals: everyone has a list of their own; the review queue is the
+    # managers' and HR's (an RM gets 404); tina deciding alice's proposal without a note is
+    # refused with why (back to the queue). With notes: tests/performance/test_proposals.py.
+    "performance:proposals": Case(out_of_scope=None),
+    "performance:proposals_review": Case(in_scope="tina", out_of_scope="bob"),
+    "performance:proposal_decide": Case(
+        method="post", in_scope="tina", ok_status=302, out_of_scope="bob"
+    ),
     # Everyone has a list of manual scores to give (empty here). A manual score without its
     # body is refused (422) before the seat is looked up, the same with or without one; with
     # bodies and seats: tests/performance/test_manual.py.

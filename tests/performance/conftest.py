@@ -147,6 +147,7 @@ def _engine_once(
             tuple(sorted((k, r.annual, r.quarters, r.weight) for k, r in targets.rows.items())),
             tuple(sorted(manual.scores.items())) if manual is not None else (),
             tuple(kw.get("feedback", ())),
+            tuple(kw.get("proposals", ())),
         )
         if key not in _SCORED:
             _SCORED[key] = real_score(lake, period=period, cards=cards, targets=targets, **kw)

@@ -917,8 +917,10 @@ TABLES: tuple[Table, ...] = (
             ),
         ),
         description=(
-            "Innovation proposals (创新建议) and their adoption, made and reviewed outside "
-            "the app for now (recording them in the app is a later step)."
+            "Innovation proposals (创新建议) and their adoption made and reviewed outside "
+            "the app. Proposals can also be submitted and reviewed in the app (My "
+            "proposals); a period run counts the app's adopted ones beside these rows, so "
+            "a proposal is recorded in one place only."
         ),
         zh="创新建议",
         fact=True,

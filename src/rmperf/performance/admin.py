@@ -11,6 +11,7 @@ from rmperf.core.admin import RestrictedAdmin
 from rmperf.performance.models import (
     AdjustmentResult,
     Calibration,
+    InnovationProposal,
     LineResult,
     PerfPeriod,
     RmResult,
@@ -79,3 +80,11 @@ class TargetLineAdmin(_ReadOnly):
 class AdjustmentResultAdmin(_ReadOnly):
     list_display = ("result", "item", "kind", "value", "points")
     list_select_related = ("result",)
+
+
+@admin.register(InnovationProposal)
+class InnovationProposalAdmin(_ReadOnly):
+    list_display = ("title", "staff", "status", "reviewer", "submitted_at", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("staff", "reviewer")
+    search_fields = ("staff__staff_id", "title")

@@ -924,3 +924,87 @@ class FeedbackEntry(models.Model):
         if scope.role in MANAGER_ROLES:
             return unit_prefix_q("staff__unit__path", scope)
         return NOTHING
+
+
+# --- innovation proposals recorded in the app ------------------------------------------
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ADOPTED = "adopted", _("Adopted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class InnovationProposal(models.Model):
+    """An innovation proposal (创新建议) an RM submits in the app and a reviewer (the
+    author's team leader or branch manager, or HR) adopts or rejects with a note. A run
+    hands the proposals adopted in its period (decision day) to the engine beside the
+    lake's `proposals` rows (`ProposalRow`), so `innovation_proposals` counts both.
+
+    Written only through `performance.proposals`; a decision is final.
+    """
+
+    staff = models.ForeignKey(
+        "org.Staff", verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    submitted_at = models.DateTimeField(_("submitted at"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.SUBMITTED,
+    )
+    reviewer = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("innovation proposal")
+        verbose_name_plural = _("innovation proposals")
+        ordering = ("-submitted_at", "-pk")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(
+                    status="submitted", reviewer__isnull=True, decided_at__isnull=True
+                )
+                | (
+                    ~models.Q(status="submitted")
+                    & models.Q(reviewer__isnull=False, decided_at__isnull=False)
+                ),
+                name="perf_proposal_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("staff")),
+                name="perf_proposal_not_own_reviewer",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"P{self.pk} {self.staff_id} {self.title}"
+
+    @property
+    def proposal_id(self) -> str:
+        """The id a run gives the engine (distinct from the lake's ids)."""
+        return f"app-{self.pk}"
+
+    @classmethod
+    def restrict_q(cls, scope: Scope, action: Action) -> models.Q | None:
+        """The author sees their own; managers see their subtree's (the services check who
+        may decide). Nobody writes through the queryset."""
+        if action is not Action.VIEW:
+            return NOTHING
+        q = models.Q(staff_id=scope.staff_id) if scope.staff_id else NOTHING
+        if scope.unit_path is not None and scope.role in MANAGER_ROLES:
+            q = q | unit_prefix_q("staff__unit__path", scope)
+        return q

@@ -18,12 +18,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor
 from rmperf.engine.indicators.feedback import FeedbackRow
+from rmperf.engine.indicators.proposals import ProposalRow
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.bsc import line_perspective
 from rmperf.engine.scoring.library import default_library
@@ -36,9 +38,11 @@ from rmperf.performance.models import (
     AdjustmentResult,
     Calibration,
     FeedbackEntry,
+    InnovationProposal,
     LineResult,
     PerfPeriod,
     PeriodStatus,
+    ProposalStatus,
     RmResult,
     RunStatus,
     ScoringRun,
@@ -878,3 +882,36 @@ def feedback_feed(*, period: Period) -> FeedbackFeed:
     canonical = [[r.staff_id, r.date.isoformat(), r.kind, f"{r.score:.2f}"] for r in rows]
     text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
     return FeedbackFeed(rows, hashlib.sha256(text.encode()).hexdigest())
+
+
+@dataclass(frozen=True)
+class ProposalsFeed:
+    """The proposals adopted in the app that a run hands the engine beside the lake's
+    `proposals` rows, and their digest (empty when there are none, so a period without
+    them keeps the inputs digest it had before)."""
+
+    rows: tuple[ProposalRow, ...]
+    digest: str
+
+
+def proposals_feed(*, period: Period) -> ProposalsFeed:
+    """The proposals adopted on a day of the period (local date of the decision); a run's
+    input, no actor: the run is the system."""
+    adopted = (
+        InnovationProposal.objects.filter(status=ProposalStatus.ADOPTED)
+        .filter(decided_at__date__gte=period.start - dt.timedelta(days=1))
+        .filter(decided_at__date__lte=period.end + dt.timedelta(days=1))
+        .order_by("pk")
+    )
+    rows = []
+    for p in adopted:
+        if p.decided_at is None or p.reviewer_id is None:  # a db constraint forbids it
+            continue
+        day = timezone.localdate(p.decided_at)
+        if period.start <= day <= period.end:
+            rows.append(ProposalRow(p.proposal_id, p.staff_id, day, p.reviewer_id, p.title))
+    if not rows:
+        return ProposalsFeed((), "")
+    canonical = [[r.proposal_id, r.staff_id, r.adopted_on.isoformat(), r.reviewer_id] for r in rows]
+    text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
+    return ProposalsFeed(tuple(rows), hashlib.sha256(text.encode()).hexdigest())

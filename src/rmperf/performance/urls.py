@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rmperf.performance import goals_views, views
+from rmperf.performance import goals_views, proposals_views, views
 
 app_name = "performance"
 urlpatterns = [
@@ -22,6 +22,13 @@ urlpatterns = [
     ),
     path("targets/team/", goals_views.goals_team_current_view, name="goals_team_current"),
     path("targets/<int:year>/team/", goals_views.goals_team_view, name="goals_team"),
+    path("proposals/", proposals_views.proposals_mine_view, name="proposals"),
+    path("proposals/review/", proposals_views.proposals_review_view, name="proposals_review"),
+    path(
+        "proposals/<int:innovation_id>/decide/",
+        proposals_views.proposal_decide_view,
+        name="proposal_decide",
+    ),
     path("bsc/", goals_views.bsc_mine_view, name="bsc_mine"),
     path("bsc/staff/<str:staff_id>/", goals_views.bsc_staff_view, name="bsc_staff"),
     path("bsc/unit/<str:unit_id>/", goals_views.bsc_unit_view, name="bsc_unit"),

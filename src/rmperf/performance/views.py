@@ -32,6 +32,7 @@ from rmperf.performance import why as why_sel
 from rmperf.performance.export import CSV, XLSX, results_export
 from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
 from rmperf.performance.pdf import scorecard_pdf
+from rmperf.performance.proposals import may_review_any
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
 from rmperf.performance.services.chain import period_close, period_reopen
 from rmperf.performance.services.manual import (
@@ -81,6 +82,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
     context = {
         "periods": list(sel.periods(actor=request.user)),
         "may_manage": performance_may_manage(actor=request.user),
+        "may_review_proposals": may_review_any(request.user),
         "own": own,
         "year": today.year,
         "suggested": f"{today.year}Q{(today.month - 1) // 3 + 1}",

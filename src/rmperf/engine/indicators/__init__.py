@@ -21,6 +21,7 @@ from rmperf.engine.indicators.compute import (
 from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.library import LIBRARY, IndicatorDef
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+from rmperf.engine.indicators.proposals import ProposalRow
 from rmperf.engine.indicators.rollup import ROLLUP_SCHEMA, rollup
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "FeedbackRow",
     "IndicatorDef",
     "IndicatorParams",
+    "ProposalRow",
     "compute_indicators",
     "indicator_rows",
     "indicator_rows_many",

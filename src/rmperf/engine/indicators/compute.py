@@ -34,6 +34,7 @@ from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.library import JOINT_QUERIES, JOINT_SUMS, LIBRARY, IndicatorDef
 from rmperf.engine.indicators.offers import OFFERS_VIEW, VIEW_COLUMNS, Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+from rmperf.engine.indicators.proposals import PROPOSALS_INDICATOR, ProposalRow
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.sql_cache import SqlCache
@@ -91,6 +92,21 @@ def _feedback_sums(
             a, b = measure(ctx, r.score)
             out.append({"staff_id": r.staff_id, "key": "", "a": a, "b": b, "indicator": ind})
     return out
+
+
+def _proposal_sums(
+    rows: Sequence[ProposalRow], ids: Sequence[str], ctx: Context, rms: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The sums the adopted proposals recorded in the app add: 1 per proposal of an RM
+    of the period adopted in the period, as a lake `proposals` row counts."""
+    if PROPOSALS_INDICATOR not in ids:
+        return []
+    known = set(rms)
+    return [
+        {"staff_id": r.staff_id, "key": "", "a": 1, "b": 0, "indicator": PROPOSALS_INDICATOR}
+        for r in rows
+        if r.staff_id in known and ctx.period.start <= r.adopted_on <= ctx.period.end
+    ]
 
 
 def round6(value: Fraction | Decimal) -> Decimal:
@@ -431,6 +447,7 @@ def compute_indicators(
     params: IndicatorParams = DEFAULT_PARAMS,
     offers: Offers | None = None,
     feedback: Sequence[FeedbackRow] = (),
+    proposals: Sequence[ProposalRow] = (),
 ) -> pa.Table:
     """One row per (RM employed in the period, indicator), even with no activity.
 
@@ -438,7 +455,8 @@ def compute_indicators(
     when undefined, e.g. a ratio over nothing). See docs/indicators.md for each id.
     `offers` (engine.indicators.offers) feeds the offer_* indicators; without it they
     are left out of `indicators=None` and refused when named. `feedback` adds 360
-    feedback rows recorded outside the lake to the lake's (`FeedbackRow`).
+    feedback rows recorded outside the lake to the lake's (`FeedbackRow`); `proposals`
+    adds the adopted proposals recorded in the app to the lake's (`ProposalRow`).
 
     The SQL of every query is compiled from the Ibis definitions once per set of inputs
     and kept (rmperf.engine.sql_cache); a later run with the same inputs imports no Ibis.
@@ -482,6 +500,7 @@ def compute_indicators(
     finally:
         engine.close()
     sums.extend(_feedback_sums(feedback, ids, ctx, rms))
+    sums.extend(_proposal_sums(proposals, ids, ctx, rms))
 
     num: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     den: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

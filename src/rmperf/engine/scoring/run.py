@@ -28,6 +28,7 @@ from rmperf.engine.backends import BackendName, attach_lake, open_backend
 from rmperf.engine.indicators.feedback import FeedbackRow
 from rmperf.engine.indicators.offers import Offers
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+from rmperf.engine.indicators.proposals import ProposalRow
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.policy import LoadedPolicy
@@ -187,6 +188,7 @@ def score_lake(
     library: Library | None = None,
     offers: Offers | None = None,
     feedback: Sequence[FeedbackRow] = (),
+    proposals: Sequence[ProposalRow] = (),
     units: bool = False,
     params: IndicatorParams = DEFAULT_PARAMS,
 ) -> LakeScore:
@@ -196,7 +198,8 @@ def score_lake(
     With `only`, the indicators are still computed for everyone (peer groups need them)
     but the caller is told when that staff_id is no RM of the lake. `offers` (the
     offers input) feeds the offer_* indicators; a card naming one needs it. `feedback`
-    (360 feedback recorded outside the lake) joins the lake's feedback rows. `params`:
+    (360 feedback recorded outside the lake) joins the lake's feedback rows, `proposals`
+    (adopted proposals recorded in the app) the lake's proposals. `params`:
     the indicators' parameters (e.g. the referrals policy's points rule in force).
     """
     lib = library if library is not None else default_library()
@@ -220,6 +223,7 @@ def score_lake(
             backend=backend,
             offers=offers,
             feedback=feedback,
+            proposals=proposals,
             params=params,
         )
         if wanted

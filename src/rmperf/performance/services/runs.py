@@ -41,7 +41,13 @@ from rmperf.performance.models import (
     ScoringRun,
     UnitResult,
 )
-from rmperf.performance.selectors import FeedbackFeed, feedback_feed, scorecards_current
+from rmperf.performance.selectors import (
+    FeedbackFeed,
+    ProposalsFeed,
+    feedback_feed,
+    proposals_feed,
+    scorecards_current,
+)
 from rmperf.performance.services.periods import (
     PerformanceError,
     json_digest,
@@ -110,6 +116,8 @@ class RunInputs:
     manual: ManualFeed | None = None
     #: The 360 feedback recorded in the app (closed review rounds), dated in the period.
     feedback: FeedbackFeed | None = None
+    #: The innovation proposals adopted in the app, decided in the period.
+    proposals: ProposalsFeed | None = None
     #: The indicators' parameters: the referral points rule of the referrals policy in
     #: force, the one the points ledger pays (docs/referrals.md "Points").
     params: IndicatorParams = DEFAULT_PARAMS
@@ -135,6 +143,9 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
     # The app's feedback joins the digest only when there is some, so a period without
     # it keeps the digest it had before 360 rounds existed.
     extra = {"feedback": feedback.digest} if feedback.digest else {}
+    proposals = proposals_feed(period=period)
+    if proposals.digest:  # likewise the proposals adopted in the app
+        extra["proposals"] = proposals.digest
     params = referral_params()
     if params.referral_points is not None and params.referral_points != default_points_rule():
         # Likewise a referrals policy other than the shipped one.
@@ -165,6 +176,7 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
         offers=offers,
         manual=manual,
         feedback=feedback,
+        proposals=proposals,
         params=params,
     )
 
@@ -240,6 +252,7 @@ def period_run(
                 "manual_digest": run.manual_digest,
                 "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
                 "feedback_entries": len(inputs.feedback.rows) if inputs.feedback else 0,
+                "app_proposals": len(inputs.proposals.rows) if inputs.proposals else 0,
                 "skipped": len(skipped),
                 "calibrations_cleared": cleared,
             },
@@ -260,6 +273,7 @@ def _score(inputs: RunInputs, *, period: Period, backend: str) -> LakeScore:
             backend=backend,  # type: ignore[arg-type]
             offers=inputs.offers,
             feedback=inputs.feedback.rows if inputs.feedback is not None else (),
+            proposals=inputs.proposals.rows if inputs.proposals is not None else (),
             units=True,
             params=inputs.params,
         )

@@ -173,8 +173,9 @@ INDICATORS: tuple[IndicatorDef, ...] = (
         crediting="the author, `proposals.staff_id` (the reviewer is shown as the flag)",
         edge_cases=(
             "Proposals not adopted (adopted_on empty) do not count; a lake without the "
-            "optional `proposals` table: 0. Proposals come from the lake today; recording "
-            "them in the app, with the reviewer's decision, is a later step."
+            "optional `proposals` table and no proposal adopted in the app: 0. Proposals "
+            "recorded and adopted in the app (performance, with the reviewer's decision) "
+            "join the lake's rows in a period run, dated by their decision day."
         ),
         combine="sum",
         aggregation="flow",
