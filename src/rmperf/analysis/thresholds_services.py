@@ -19,14 +19,12 @@ through the policies' maker-checker. Every step is audited.
 
 from __future__ import annotations
 
-import logging
-import threading
 from decimal import Decimal
 from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +33,7 @@ from rmperf.analysis.thresholds_models import THRESHOLD_ROLES, ThresholdDecision
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
-from rmperf.core.run_services import PROBLEM_LENGTH, run_start, run_succeed
+from rmperf.core.run_services import PROBLEM_LENGTH, run_in_thread, run_start, run_succeed
 from rmperf.core.runs import RunStatus
 from rmperf.engine.analysis.thresholds import (
     MODEL_NAME,
@@ -53,7 +51,6 @@ from rmperf.policies.models import PolicyStatus
 from rmperf.policies.selectors import policy_cards, policy_in_force
 from rmperf.policies.services import policy_may_edit, policy_version_create
 
-log = logging.getLogger(__name__)
 OBJECT_TYPE = "analysis.thresholdproposal"
 
 
@@ -88,19 +85,7 @@ def threshold_period(key: str) -> Period:
 
 def launch(run_id: int) -> None:
     """Run the model in a thread of this process (the page reloads until it is done)."""
-    threading.Thread(
-        target=_execute_in_thread, args=(run_id,), name=f"thresholds-{run_id}", daemon=True
-    ).start()
-
-
-def _execute_in_thread(run_id: int) -> None:
-    close_old_connections()
-    try:
-        thresholds_execute(run_id=run_id)
-    except Exception:  # the run is marked failed; nothing else to tell from a thread
-        log.exception("threshold run %s failed", run_id)
-    finally:
-        connection.close()
+    run_in_thread(thresholds_execute, run_id, name=f"thresholds-{run_id}")
 
 
 def thresholds_start(*, actor: Actor, period_key: str, in_thread: bool = True) -> ThresholdProposal:

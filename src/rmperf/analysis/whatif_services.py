@@ -17,12 +17,10 @@ quarter the pay history needs (minutes on a large bank; the page says which).
 
 from __future__ import annotations
 
-import logging
-import threading
 from decimal import Decimal
 from typing import Any
 
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +28,7 @@ from django.utils.translation import gettext as _
 from rmperf.analysis.whatif_models import WhatIfHistory, WhatIfRun
 from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
-from rmperf.core.run_services import PROBLEM_LENGTH, run_start, run_succeed
+from rmperf.core.run_services import PROBLEM_LENGTH, run_in_thread, run_start, run_succeed
 from rmperf.core.runs import RunStatus
 from rmperf.engine.analysis.whatif import (
     Draft,
@@ -58,8 +56,6 @@ from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 from rmperf.policies.selectors import policy_cards, policy_in_force, policy_loaded
 from rmperf.policies.services import policy_may_edit
-
-log = logging.getLogger(__name__)
 
 #: The policy kinds a what-if can try in the app (a target sheet is approved per RM on
 #: the targets page, not here).
@@ -106,19 +102,7 @@ def whatif_period(key: str) -> Period:
 
 def launch(run_id: int) -> None:
     """Run the comparison in a thread of this process (the page polls the run)."""
-    threading.Thread(
-        target=_execute_in_thread, args=(run_id,), name=f"whatif-{run_id}", daemon=True
-    ).start()
-
-
-def _execute_in_thread(run_id: int) -> None:
-    close_old_connections()
-    try:
-        whatif_execute(run_id=run_id)
-    except Exception:  # the run is marked failed; nothing else to tell from a thread
-        log.exception("what-if run %s failed", run_id)
-    finally:
-        connection.close()
+    run_in_thread(whatif_execute, run_id, name=f"whatif-{run_id}")
 
 
 def whatif_start(*, actor: Actor, version_id: int, period_key: str) -> WhatIfRun:

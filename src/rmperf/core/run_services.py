@@ -4,10 +4,12 @@ recommendation and task runs, and by every run that inherits `core.runs.BatchRun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -17,6 +19,25 @@ from rmperf.core.runs import BatchRun, RunStatus
 
 #: The longest problem text a failed run keeps (the audit event keeps it whole).
 PROBLEM_LENGTH = 2000
+
+log = logging.getLogger(__name__)
+
+
+def run_in_thread(execute: Callable[..., Any], run_id: int, *, name: str) -> None:
+    """Run `execute(run_id=run_id)` in a daemon thread of this process, with its own
+    database connection (the what-if and threshold runs: the page polls the run row,
+    which `execute` marks succeeded or failed)."""
+
+    def target() -> None:
+        close_old_connections()
+        try:
+            execute(run_id=run_id)
+        except Exception:  # the run is marked failed; nothing else to tell from a thread
+            log.exception("%s failed", name)
+        finally:
+            connection.close()
+
+    threading.Thread(target=target, name=name, daemon=True).start()
 
 
 def run_actor_label(actor: Actor) -> str:
