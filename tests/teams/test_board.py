@@ -136,10 +136,10 @@ def test_board_pages_by_role(small: Small) -> None:
     resp = tl.post("/teams/TM1/board/daily/fill/", {"day": WED.isoformat()})
     assert resp.status_code == 302 and resp["Location"].endswith(url)
     html = tl.get(url).content.decode()
-    assert "3799.50" in html and "3499.50" in html and 'id="notes-form"' in html
+    assert "3,799.50" in html and "3,499.50" in html and 'id="notes-form"' in html
     # The RM reads their team's board without the forms; another team's leader gets 404.
     rm = small.client(small.rm1).get(url).content.decode()
-    assert "3499.50" in rm and 'id="notes-form"' not in rm and 'id="fill-form"' not in rm
+    assert "3,499.50" in rm and 'id="notes-form"' not in rm and 'id="fill-form"' not in rm
     assert small.client(small.tl2).get(url).status_code == 404
     assert small.client(small.rm3).get(url).status_code == 404
     assert small.client(small.rm1).post("/teams/TM1/board/daily/fill/").status_code == 404

@@ -104,9 +104,9 @@ def test_the_morning_board_in_the_browser(
     page.wait_for_load_state("networkidle")
     # Tuesday 09-15: RM1 5,000.00 − 1,200.50 = 3,799.50 and one account; RM2 −300.00;
     # the team 3,499.50.
-    assert page.locator("#board tr[data-staff='RM1'] .assets").inner_text() == "3799.50"
+    assert page.locator("#board tr[data-staff='RM1'] .assets").inner_text() == "3,799.50"
     assert page.locator("#board tr[data-staff='RM1'] .accounts").inner_text() == "1"
-    assert page.locator("#board-total .assets").inner_text() == "3499.50"
+    assert page.locator("#board-total .assets").inner_text() == "3,499.50"
     page.fill("#notes", "王一跟进C5开户后的首笔理财；李二核实C2资金流出原因")
     page.click("#notes-form button[type=submit]")
     page.wait_for_load_state("networkidle")
@@ -115,6 +115,6 @@ def test_the_morning_board_in_the_browser(
     page.screenshot(path=str(SCREENS / "team-board-zh.png"), full_page=True)
 
     _sign_in(page, base, "rm1", url)
-    assert page.locator("#board-total .assets").inner_text() == "3499.50"
+    assert page.locator("#board-total .assets").inner_text() == "3,499.50"
     assert "王一跟进C5" in page.locator("#notes").inner_text()
     assert page.locator("#fill-form").count() == 0 and page.locator("#notes-form").count() == 0
