@@ -311,6 +311,12 @@ def test_rm_sees_own_leader_the_team_manager_the_branch(november: Bank) -> None:
     assert rollup.total.served_per_day == Decimal("0.10")
     assert rollup.total.sums["contacts"] == 5
     assert rollup.total.avg_score == Decimal("76.25")
+    # The page's total row says the same: 2 RMs, 0.10, 5 contacts, 76.25.
+    total = page[page.index('id="rollup-total"') :]
+    total = total[: total.index("</tr>")]
+    assert "(2 RMs)" in total
+    for cell in ("0.10", "5", "76.25"):
+        assert f'<td class="num">{cell}</td>' in total, cell
 
 
 def _pdf_text(content: bytes) -> str:

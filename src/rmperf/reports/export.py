@@ -45,6 +45,32 @@ class Download:
     content: bytes
     digest: str
 
+    @classmethod
+    def of(cls, filename: str, content_type: str, content: bytes) -> Download:
+        return cls(filename, content_type, content, hashlib.sha256(content).hexdigest())
+
+
+def _audited(
+    download: Download,
+    *,
+    actor: Actor,
+    verb: str,
+    object_type: str,
+    object_id: str,
+    after: dict[str, Any],
+) -> Download:
+    """Record the export in the audit log (what was sent, with the file's SHA-256) and
+    hand the file on."""
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            verb=verb,
+            object_type=object_type,
+            object_id=object_id,
+            after={**after, "sha256": download.digest},
+        )
+    return download
+
 
 def _title(view: ReportView) -> str:
     r = view.report
@@ -182,20 +208,13 @@ def report_download(*, actor: Actor, view: ReportView, kind: str) -> Download:
         content, content_type, verb = _render_xlsx(view), XLSX, XLSX_VERB
     else:
         raise ValueError(f"unknown format {kind!r} (pdf or xlsx)")
-    digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic(durable=True):
-        audit_record(
-            actor=actor,
-            verb=verb,
-            object_type="monthly_report",
-            object_id=str(r.pk),
-            after={"staff_id": r.staff_id, "month": r.month, "sha256": digest},
-        )
-    return Download(
-        filename=f"monthly-report-{r.staff_id}-{r.month}.{kind}",
-        content_type=content_type,
-        content=content,
-        digest=digest,
+    return _audited(
+        Download.of(f"monthly-report-{r.staff_id}-{r.month}.{kind}", content_type, content),
+        actor=actor,
+        verb=verb,
+        object_type="monthly_report",
+        object_id=str(r.pk),
+        after={"staff_id": r.staff_id, "month": r.month},
     )
 
 
@@ -288,19 +307,11 @@ def rollup_download(*, actor: Actor, rollup: RollUp) -> Download:
     ws.column_dimensions["C"].width = 16
     buf = io.BytesIO()
     wb.save(buf)
-    content = buf.getvalue()
-    digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic(durable=True):
-        audit_record(
-            actor=actor,
-            verb=ROLLUP_VERB,
-            object_type="monthly_report_rollup",
-            object_id=rollup.month,
-            after={"month": rollup.month, "staff": staff_ids, "sha256": digest},
-        )
-    return Download(
-        filename=f"monthly-reports-{rollup.month}.xlsx",
-        content_type=XLSX,
-        content=content,
-        digest=digest,
+    return _audited(
+        Download.of(f"monthly-reports-{rollup.month}.xlsx", XLSX, buf.getvalue()),
+        actor=actor,
+        verb=ROLLUP_VERB,
+        object_type="monthly_report_rollup",
+        object_id=rollup.month,
+        after={"month": rollup.month, "staff": staff_ids},
     )

@@ -32,9 +32,8 @@ def indicator_name(indicator: object) -> str:
     return sel.indicator_label(str(indicator), language="zh-hans" if _zh() else "en")
 
 
-@register.filter
-def indicator_value(value: object, indicator: object) -> str:
-    """A figure of the indicator in its unit (3,799.50 元, 87.22%, 25, 12.5 hours); "—"
+def _in_unit(value: object, unit: str) -> str:
+    """`value` (a Decimal or its text) as why.format_value says a figure of `unit`; "—"
     for none; text that is not a number is shown as it is."""
     if value is None or value == "":
         return "—"
@@ -42,19 +41,19 @@ def indicator_value(value: object, indicator: object) -> str:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    return format_value(number, sel.indicator_unit(str(indicator)))
+    return format_value(number, unit)
+
+
+@register.filter
+def indicator_value(value: object, indicator: object) -> str:
+    """A figure of the indicator in its unit (3,799.50 元, 87.22%, 25, 12.50 hours)."""
+    return _in_unit(value, sel.indicator_unit(str(indicator)))
 
 
 @register.filter
 def percent(value: object) -> str:
-    """A share (0.0912) as a percentage (9.12%); "—" for none."""
-    if value is None or value == "":
-        return "—"
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return format_value(number, "ratio")
+    """A share (0.0912) as a percentage (9.12%)."""
+    return _in_unit(value, "ratio")
 
 
 #: The cards' names, read once per request (a list names a card per row): reset when a
