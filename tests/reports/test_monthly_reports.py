@@ -315,8 +315,10 @@ def test_rm_sees_own_leader_the_team_manager_the_branch(november: Bank) -> None:
     total = page[page.index('id="rollup-total"') :]
     total = total[: total.index("</tr>")]
     assert "(2 RMs)" in total
-    for cell in ("0.10", "5", "76.25"):
-        assert f'<td class="num">{cell}</td>' in total, cell
+    for label, cell in (("Served per working day", "0.10"), ("Contacts", "5")):
+        assert f'data-label="{label}">{cell}</td>' in total, cell
+    assert 'data-label="Quarter score so far">76.25</td>' in total
+    assert 'data-label="Overdue at the month\'s end">2</td>' in total
 
 
 def _pdf_text(content: bytes) -> str:
