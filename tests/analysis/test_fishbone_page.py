@@ -125,19 +125,20 @@ def test_the_page_in_chinese(ready: Bank, client_as: Callable[[str], Client]) ->
     alices_result(ready)
     text = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "鱼骨图" in text and "技能" in text
+    # Figures in their unit: deposits (CNY) target 100, value 50, gap 50, 25 to skills
+    # and 25 to effort; the 24-hour response rate (a ratio) 0.9 → 90.00%, 0.95 → 95.00%.
+    for figure in ("100.00 元", "50.00 元", "25.00 元", "90.00%", "95.00%"):
+        assert figure in text, figure
 
 
-def test_plain_numbers() -> None:
-    from rmperf.analysis.templatetags.fishbone_tags import plain
+def test_shares_read_as_percentages() -> None:
+    from django.utils import translation
 
-    assert plain(Decimal("100.000000")) == "100"
-    assert plain(Decimal("0.333333")) == "0.333333"
-    assert plain(Decimal("2500.50")) == "2500.5"
-    assert plain(None) == ""
+    from rmperf.analysis.fishbone_selectors import check_label
+    from rmperf.engine.analysis.fishbone import Check
 
-
-@pytest.mark.django_db
-def test_no_result_yet(ready: Bank, client_as: Callable[[str], Client]) -> None:
-    page = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'id="fishbone-problem"' in page and "No result for this period yet." in page
-    assert client_as("bob").get(URL).status_code == 404
+    # 1 of 4 loans over 15 days: 1 ÷ 4 = 0.2500 → 25.00%; the maximum 0.25 → 25.00%.
+    params = {"over": "1", "loans": "4", "share": "0.2500", "days": "15", "maximum": "0.25"}
+    with translation.override("en"):
+        text = check_label(Check("loan_approval", False, params))
+    assert text == "Loans approved in more than 15 days: 1 of 4 = 25.00% (maximum 25.00%)"

@@ -131,7 +131,11 @@ def test_draft_applies_only_after_another_person_approves(
     page = hr.get(f"/analysis/thresholds/{run.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "0.1250" in html and "0.004000" in html and "Branch B" in html
+    # RAROC is a ratio: the page (in Chinese here) says it in percent. Level 0.1250 → 12.50%, current 0.15
+    # → 15.00%; Branch A's MAE 0.004000 → 0.40%, MAPE 0.030000 → 3.00%.
+    assert "风险调整资本回报率" in html and "Branch B" in html  # RAROC, in Chinese
+    for figure in ("12.50%", "15.00%", "0.40%", "3.00%"):
+        assert figure in html, figure
 
     assert hr.post(f"/analysis/thresholds/{run.pk}/draft/").status_code == 302
     run.refresh_from_db()

@@ -142,7 +142,10 @@ def test_compare_a_draft_card_with_the_card_in_force(
     shown = pay_bank.client("hr2").get(f"/analysis/what-if/run/{run.pk}/", **HX).content.decode()
     assert "1 RM changes tier" in shown
     assert "Competent → Not competent" in shown
-    assert "10,380.00" in shown or "10380.00" in shown
+    # Money as a bank writes it: RM1's 24,036.00 on both sides, RM2's 10,380.00 →
+    # 10,425.00 (+45.00); the quarter's performance pay moves by −945.00.
+    for figure in ("24,036.00", "10,380.00", "10,425.00", "45.00", "-945.00"):
+        assert f'">{figure}</td>' in shown, figure
     zh = pay_bank.client("hr2", "zh-hans").get(f"/analysis/what-if/run/{run.pk}/", **HX)
     assert "层级" in zh.content.decode() or "档" in zh.content.decode()
 

@@ -311,6 +311,14 @@ def test_rm_sees_own_leader_the_team_manager_the_branch(november: Bank) -> None:
     assert rollup.total.served_per_day == Decimal("0.10")
     assert rollup.total.sums["contacts"] == 5
     assert rollup.total.avg_score == Decimal("76.25")
+    # The page's total row says the same: 2 RMs, 0.10, 5 contacts, 76.25.
+    total = page[page.index('id="rollup-total"') :]
+    total = total[: total.index("</tr>")]
+    assert "(2 RMs)" in total
+    for label, cell in (("Served per working day", "0.10"), ("Contacts", "5")):
+        assert f'data-label="{label}">{cell}</td>' in total, cell
+    assert 'data-label="Quarter score so far">76.25</td>' in total
+    assert 'data-label="Overdue at the month\'s end">2</td>' in total
 
 
 def _pdf_text(content: bytes) -> str:
@@ -359,6 +367,37 @@ def test_excel_download_is_formula_safe_with_the_figures(november: Bank) -> None
     formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert AuditEvent.objects.filter(verb="reports.monthly.xlsx").count() == 1
+
+
+def test_the_targets_read_as_a_bank_writes_them(november: Bank) -> None:
+    # customers_served_per_day is a count: annual 40.00 → "40", quarter 10.00 → "10",
+    # actual 6 → "6"; completion 6 ÷ 10 = 0.6000 → "60.00%", behind 66.30%.
+    monthly_reports_generate(actor=None, month="2026-11", today=TODAY)
+    pk = _alice().pk
+    html = _client(november, "tina").get(reverse("reports:detail", args=[pk])).content.decode()
+    row = html[html.index('id="report-targets"') :]
+    for cell in ("40", "10", "6", "60.00%"):
+        assert f'<td class="num">{cell}' in row, cell
+    # The Excel file keeps the stored figures as numbers, formatted: the annual target
+    # 40.00 to the cent, the completion 0.6000 as 60.00%, a count with separators.
+    response = _client(november, "alice").get(reverse("reports:xlsx", args=[pk]))
+    ws = load_workbook(io.BytesIO(response.content)).active
+    [target] = [r for r in ws.iter_rows() if r[0].value and len(r) > 4 and r[4].value == 0.6]
+    assert (target[1].value, target[1].number_format) == (40, "#,##0.00")
+    assert (target[2].value, target[3].value) == (10, 6)
+    assert target[4].number_format == "0.00%"
+    [contacts] = [r for r in ws.iter_rows() if r[0].value == "Contacts (lake)"]
+    assert (contacts[1].value, contacts[1].number_format) == (5, "#,##0")
+
+
+def test_counts_are_grouped_and_read_back_as_numbers() -> None:
+    from rmperf.reports.export import _cell
+    from rmperf.reports.selectors import _num
+
+    assert (_num(1234567), _num(12), _num(None), _num("0.19")) == ("1,234,567", "12", "—", "0.19")
+    assert (_cell("1,234,567"), _cell("-1,234.50"), _cell("0.19")) == (
+        1234567, Decimal("-1234.50"), Decimal("0.19"))  # fmt: skip
+    assert _cell("电话 3, 短信 1") == "电话 3, 短信 1"
 
 
 def test_the_branch_rollup_as_excel_by_hand(november: Bank) -> None:

@@ -107,6 +107,17 @@ def test_done_by_the_16th_line(small: Small) -> None:
     assert (page.total_assets, page.total_accounts, page.total_questions) == (
         Decimal("3499.50"), 1, 2)  # fmt: skip
     assert [t.source_key for t in page.questions] == ["q1", "q2"]
+    # The page says them as a bank does: money with separators, shares in percent.
+    html = small.client(small.tl1).get(f"/teams/TM1/board/daily/?day={WED}").content.decode()
+    for figure in ("5,799.50", "5,000.00", "115.99% ✓", "50.00%", "93.75%"):
+        assert figure in html, figure
+    # The Monday review's targets table: the quarter targets in their unit (aum_avg_growth
+    # in CNY, new_valid_customers a count), no result yet, and 序时进度 on 09-20 of Q3:
+    # 82 ÷ 92 days = 0.8913 → 89.13%.
+    board_fill(actor=small.tl1.user, unit_id="TM1", kind=BoardKind.WEEKLY, day=MON)
+    weekly = small.client(small.tl1).get(f"/teams/TM1/board/weekly/?day={MON}").content.decode()
+    for figure in ("15,000.00 CNY", 'data-label="Quarter target">6</td>', "89.13%"):
+        assert figure in weekly, figure
 
 
 def test_refill_keeps_notes_and_notes_are_audited(small: Small) -> None:

@@ -41,6 +41,7 @@ from rmperf.lakes.selectors import lake_current
 from rmperf.org.models import Staff
 from rmperf.performance.models import LineResult, RmResult
 from rmperf.performance.selectors import staff_visible
+from rmperf.performance.why import format_value
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
 from rmperf.tasks.models import Task, TaskStatus
@@ -59,6 +60,19 @@ def category_label(category: str) -> str:
         "effort": _("Effort"),
         UNEXPLAINED: _("Unexplained"),
     }[category]
+
+
+#: The figures of a check that are shares (0.0912): the page says them as percentages
+#: (9.12%), as format_value says a ratio.
+PERCENT_PARAMS: dict[str, tuple[str, ...]] = {
+    "loan_approval": ("share", "maximum"),
+    "response_time": ("share", "maximum"),
+    "external_trend": ("growth", "bank_growth", "lag", "maximum"),
+    "sleeping_share": ("share", "bank_share", "maximum"),
+    "basic_share": ("share", "bank_share", "maximum"),
+    "tier_downgrades": ("share", "maximum"),
+    "task_completion": ("share", "minimum"),
+}
 
 
 def check_label(check: Check) -> str:
@@ -104,6 +118,9 @@ def check_label(check: Check) -> str:
     }
     if check.code == "external_trend":
         p["level"] = _("branch") if p.get("level") == "branch" else _("region")
+    for name in PERCENT_PARAMS.get(check.code, ()):
+        if p.get(name):
+            p[name] = format_value(Decimal(p[name]), "ratio")
     return texts[check.code] % p
 
 
@@ -131,8 +148,8 @@ class BoneView:
     checks: list[CheckView]
     rows: list[RowView]
     row_count: int
-    #: The shortfall lines this category takes a part of: (line, part).
-    parts: list[tuple[str, Decimal]] = field(default_factory=list)
+    #: The shortfall lines this category takes a part of: (line, indicator, part).
+    parts: list[tuple[str, str, Decimal]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -155,7 +172,7 @@ class FishbonePage:
     policy_version: str = ""
     bones: list[BoneView] = field(default_factory=list)
     gaps: list[GapView] = field(default_factory=list)
-    unexplained: list[tuple[str, Decimal]] = field(default_factory=list)
+    unexplained: list[tuple[str, str, Decimal]] = field(default_factory=list)
     problem: str = ""
     tasks: TaskFigures | None = None
 
@@ -265,7 +282,7 @@ def fishbone_page(*, actor: Actor, period_key: str, staff_id: str) -> FishbonePa
 
 
 def _fill(page: FishbonePage, fb: Fishbone) -> None:
-    parts: dict[str, list[tuple[str, Decimal]]] = {c: [] for c in FISHBONE_CATEGORIES}
+    parts: dict[str, list[tuple[str, str, Decimal]]] = {c: [] for c in FISHBONE_CATEGORIES}
     for g in fb.gaps:
         page.gaps.append(
             GapView(
@@ -280,9 +297,9 @@ def _fill(page: FishbonePage, fb: Fishbone) -> None:
         )
         for c, v in g.parts.items():
             if c == UNEXPLAINED:
-                page.unexplained.append((g.line, v))
+                page.unexplained.append((g.line, g.indicator, v))
             else:
-                parts[c].append((g.line, v))
+                parts[c].append((g.line, g.indicator, v))
     for b in fb.bones:
         page.bones.append(
             BoneView(

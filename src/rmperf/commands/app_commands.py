@@ -200,6 +200,31 @@ def _demo_teams(logins: list[tuple[str, str, str]]) -> None:
     )
 
 
+def _demo_proposals(logins: list[tuple[str, str, str]]) -> None:
+    """Innovation proposals (performance.demo): the RM login submits three, their team
+    leader adopts one and rejects one; a refusal is reported, the demo goes on."""
+    from django.contrib.auth import get_user_model
+
+    from rmperf.performance.demo import demo_proposals_story
+
+    found = {role: name for role, name, _n in logins if role in ("rm", "team_leader")}
+    if len(found) < 2:
+        raise SystemExit("error: the demo's proposals need rm and team_leader logins")
+    user_model = get_user_model()
+    story = demo_proposals_story(
+        rm=user_model.objects.get(username=found["rm"]),
+        leader=user_model.objects.get(username=found["team_leader"]),
+    )
+    if story.proposals:
+        decided = sum(1 for p in story.proposals if p.decided_at is not None)
+        print(
+            f"{len(story.proposals)} innovation proposals of {found['rm']}, "
+            f"{decided} decided by {found['team_leader']}"
+        )
+    if story.refusal:
+        print(f"  proposals: refused: {story.refusal}")
+
+
 def _last_closed_quarter(today: dt.date) -> str:
     """The last quarter that ended before `today`, e.g. 2026Q3 on 2026-11-23."""
     q = (today.month - 1) // 3  # quarters before this one in the year
@@ -337,6 +362,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _demo_feedback(logins)
     _demo_reviews(logins, quarter, today)
     _demo_teams(logins)
+    _demo_proposals(logins)
     _demo_thresholds(logins, today)
     print(f"\nlogins (password for all: {DEMO_PASSWORD})")
     print(f"  {'admin':<16} superuser (Django admin)")

@@ -300,6 +300,11 @@ def indicator_label(indicator: str, *, language: str) -> str:
     return _name(indicator, language)[0]
 
 
+def indicator_unit(indicator: str) -> str:
+    """An indicator's unit (CNY, ratio, count, hours, …), or "" when the library has none."""
+    return _name(indicator, "en")[1]
+
+
 def scorecard_names() -> dict[str, tuple[str, str]]:
     """Each scorecard in force by name: (name in Chinese, name in English)."""
     return {

@@ -28,6 +28,12 @@ XLSX_VERB = "reports.monthly.xlsx"
 ROLLUP_VERB = "reports.rollup.xlsx"
 _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+#: How a spreadsheet shows the figures: counts and amounts with separators, amounts and
+#: scores to the cent, shares in percent.
+COUNT_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.00%"
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,32 @@ class Download:
     content_type: str
     content: bytes
     digest: str
+
+    @classmethod
+    def of(cls, filename: str, content_type: str, content: bytes) -> Download:
+        return cls(filename, content_type, content, hashlib.sha256(content).hexdigest())
+
+
+def _audited(
+    download: Download,
+    *,
+    actor: Actor,
+    verb: str,
+    object_type: str,
+    object_id: str,
+    after: dict[str, Any],
+) -> Download:
+    """Record the export in the audit log (what was sent, with the file's SHA-256) and
+    hand the file on."""
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            verb=verb,
+            object_type=object_type,
+            object_id=object_id,
+            after={**after, "sha256": download.digest},
+        )
+    return download
 
 
 def _title(view: ReportView) -> str:
@@ -103,13 +135,29 @@ def _render_pdf(view: ReportView) -> bytes:
 
 
 def _cell(value: str) -> str | int | Decimal:
-    """A figure as a number when it is one (so a spreadsheet can add it up), otherwise
-    formula-safe text."""
-    if _INTEGER.fullmatch(value):
-        return int(value)
-    if _DECIMAL.fullmatch(value):
-        return Decimal(value)
+    """A figure as a number when it is one (so a spreadsheet can add it up; 1,234 too),
+    otherwise formula-safe text."""
+    number = value.replace(",", "") if _GROUPED.fullmatch(value) else value
+    if _INTEGER.fullmatch(number):
+        return int(number)
+    if _DECIMAL.fullmatch(number):
+        return Decimal(number)
     return safe_text(value)
+
+
+def _append(ws: Any, values: list[Any], *, percent: frozenset[int] = frozenset()) -> None:
+    """Append a row, numbers formatted as a bank reads them: the columns in `percent` as
+    percentages, other decimals to the cent, counts with thousands separators."""
+    ws.append(values)
+    for i, cell in enumerate(ws[ws.max_row]):
+        if isinstance(cell.value, bool) or not isinstance(cell.value, int | float | Decimal):
+            continue
+        if i in percent:
+            cell.number_format = PERCENT_FORMAT
+        elif isinstance(cell.value, int):
+            cell.number_format = COUNT_FORMAT
+        else:
+            cell.number_format = DECIMAL_FORMAT
 
 
 def _render_xlsx(view: ReportView) -> bytes:
@@ -132,13 +180,17 @@ def _render_xlsx(view: ReportView) -> bytes:
         ws.append([])
         ws.append([safe_text(section.title)])
         for label, value in section.rows:
-            ws.append([safe_text(label), _cell(value)])
+            _append(ws, [safe_text(label), _cell(value)])
     ws.append([])
     ws.append([safe_text(_expected_line(view))])
     if view.has_sheet:
         ws.append([safe_text(h) for h in _target_header()])
-        for row in _target_rows(view):
-            ws.append([safe_text(row[0]), *(_cell(v) for v in row[1:])])
+        for t in view.targets:
+            _append(
+                ws,
+                [safe_text(t.name), *(_figure_cell(v) for v in t.figures)],
+                percent=frozenset({4}),
+            )
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 28
     buf = io.BytesIO()
@@ -156,20 +208,13 @@ def report_download(*, actor: Actor, view: ReportView, kind: str) -> Download:
         content, content_type, verb = _render_xlsx(view), XLSX, XLSX_VERB
     else:
         raise ValueError(f"unknown format {kind!r} (pdf or xlsx)")
-    digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic(durable=True):
-        audit_record(
-            actor=actor,
-            verb=verb,
-            object_type="monthly_report",
-            object_id=str(r.pk),
-            after={"staff_id": r.staff_id, "month": r.month, "sha256": digest},
-        )
-    return Download(
-        filename=f"monthly-report-{r.staff_id}-{r.month}.{kind}",
-        content_type=content_type,
-        content=content,
-        digest=digest,
+    return _audited(
+        Download.of(f"monthly-report-{r.staff_id}-{r.month}.{kind}", content_type, content),
+        actor=actor,
+        verb=verb,
+        object_type="monthly_report",
+        object_id=str(r.pk),
+        after={"staff_id": r.staff_id, "month": r.month},
     )
 
 
@@ -236,7 +281,8 @@ def rollup_download(*, actor: Actor, rollup: RollUp) -> Download:
         for r in reports:
             f = r.figures
             staff_ids.append(r.staff_id)
-            ws.append(
+            _append(
+                ws,
                 [
                     safe_text(r.unit.name),
                     safe_text(r.staff_id),
@@ -252,28 +298,20 @@ def rollup_download(*, actor: Actor, rollup: RollUp) -> Download:
                     _figure_cell(f["tasks"]["done"]),
                     _figure_cell(f["tasks"]["overdue_at_end"]),
                     _figure_cell(f["score"]["total"]),
-                ]
+                ],
             )
-        ws.append(_totals_row(totals, totals.label))
+        _append(ws, _totals_row(totals, totals.label))
     if len(rollup.groups) > 1:
-        ws.append(_totals_row(rollup.total, rollup.total.label))
+        _append(ws, _totals_row(rollup.total, rollup.total.label))
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["C"].width = 16
     buf = io.BytesIO()
     wb.save(buf)
-    content = buf.getvalue()
-    digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic(durable=True):
-        audit_record(
-            actor=actor,
-            verb=ROLLUP_VERB,
-            object_type="monthly_report_rollup",
-            object_id=rollup.month,
-            after={"month": rollup.month, "staff": staff_ids, "sha256": digest},
-        )
-    return Download(
-        filename=f"monthly-reports-{rollup.month}.xlsx",
-        content_type=XLSX,
-        content=content,
-        digest=digest,
+    return _audited(
+        Download.of(f"monthly-reports-{rollup.month}.xlsx", XLSX, buf.getvalue()),
+        actor=actor,
+        verb=ROLLUP_VERB,
+        object_type="monthly_report_rollup",
+        object_id=rollup.month,
+        after={"month": rollup.month, "staff": staff_ids},
     )

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from rmperf.core.access import Action
 from rmperf.core.actors import Actor
 from rmperf.performance.models import Tier as Rating
+from rmperf.performance.selectors import indicator_unit
+from rmperf.performance.why import format_value
 from rmperf.reports.models import MonthlyReport
 from rmperf.segments.models import Tier
 from rmperf.tasks.models import Channel
@@ -61,19 +63,19 @@ def _pct(value: str | None) -> str:
     return f"{(Decimal(value) * 100).quantize(CENT, rounding=ROUND_HALF_UP)}%"
 
 
-def _figure(value: str | None) -> str:
-    """A stored decimal for reading: at least 2 places, at most 4 (ROUND_HALF_UP)."""
+def _num(value: Any) -> str:
+    """A count with thousands separators (1,234); a stored decimal text as it is."""
     if value is None:
         return "—"
-    d = Decimal(value).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    text = f"{d:f}"
-    while text.endswith("0") and len(text.split(".")[1]) > 2:
-        text = text[:-1]
-    return text
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _num(value: Any) -> str:
-    return "—" if value is None else str(value)
+def _in_unit(value: str | None, indicator: str) -> str:
+    """A stored figure of the indicator in its unit (why.format_value: 12,000,000.00 元,
+    87.22%, 25)."""
+    if value is None:
+        return "—"
+    return format_value(Decimal(value), indicator_unit(indicator))
 
 
 def _tiers(counts: dict[str, int]) -> str:
@@ -93,12 +95,17 @@ class Section:
 
 @dataclass(frozen=True)
 class TargetRow:
+    """A target line as the reader sees it (in the indicator's unit, completion in
+    percent), with the stored figures for a spreadsheet: annual, quarter target, actual
+    and completion as exact text (None: no value)."""
+
     name: str
     annual: str
     quarter_target: str
     actual: str
     completion: str
     behind: bool
+    figures: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
 
 
 @dataclass
@@ -188,11 +195,12 @@ def report_view(*, report: MonthlyReport, language: str) -> ReportView:
     rows = [
         TargetRow(
             name=ln["name_zh"] if zh else ln["name_en"],
-            annual=ln["annual"],
-            quarter_target=ln["quarter_target"],
-            actual=_figure(ln["actual"]),
+            annual=_in_unit(ln["annual"], ln["indicator"]),
+            quarter_target=_in_unit(ln["quarter_target"], ln["indicator"]),
+            actual=_in_unit(ln["actual"], ln["indicator"]),
             completion=_pct(ln["completion"]),
             behind=bool(ln["behind"]),
+            figures=(ln["annual"], ln["quarter_target"], ln["actual"], ln["completion"]),
         )
         for ln in targets["lines"]
     ]

@@ -12,16 +12,3 @@ register = template.Library()
 @register.inclusion_tag("analysis/_fishbone_link.html")
 def fishbone_link(staff_id: str, period_key: str) -> dict[str, str]:
     return {"staff_id": staff_id, "period_key": period_key}
-
-
-@register.filter
-def plain(value: object) -> str:
-    """A decimal without trailing zeros and never in exponent form (100.000000 → 100)."""
-    from decimal import Decimal
-
-    if not isinstance(value, Decimal):
-        return "" if value is None else str(value)
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text

@@ -173,6 +173,25 @@ def _share(part: int, whole: int) -> Decimal:
     return (Decimal(part) / Decimal(whole)).quantize(PLACES4, rounding=ROUND_HALF_UP)
 
 
+def _share_over(
+    code: str, part: tuple[str, int], whole: tuple[str, int], maximum: Decimal, **extra: str
+) -> Check:
+    """A check that fails when part ÷ whole (`_share`) is above `maximum`; its figures are
+    the part and the whole under their names, the share, `extra` and the maximum."""
+    share = _share(part[1], whole[1])
+    return Check(
+        code,
+        share > maximum,
+        {
+            part[0]: str(part[1]),
+            whole[0]: str(whole[1]),
+            "share": _s(share),
+            **extra,
+            "maximum": _s(maximum),
+        },
+    )
+
+
 def _months_back(end: dt.date, months: int) -> dt.date:
     """The first day of the month `months` − 1 months before `end`'s month."""
     index = end.year * 12 + end.month - 1 - (months - 1)
@@ -358,18 +377,13 @@ def _process(
     )
     over = [r for r in loans if int(r["days"]) > rule.loan_approval_days]
     if loans:
-        share = _share(len(over), len(loans))
         bone.checks.append(
-            Check(
+            _share_over(
                 "loan_approval",
-                share > rule.max_overrun_share,
-                {
-                    "over": str(len(over)),
-                    "loans": str(len(loans)),
-                    "share": _s(share),
-                    "days": str(rule.loan_approval_days),
-                    "maximum": _s(rule.max_overrun_share),
-                },
+                ("over", len(over)),
+                ("loans", len(loans)),
+                rule.max_overrun_share,
+                days=str(rule.loan_approval_days),
             )
         )
     for r in over:
@@ -398,18 +412,13 @@ def _process(
     )
     missed = [r for r in requests if r["seconds"] is None or Decimal(str(r["seconds"])) > limit]
     if requests:
-        share = _share(len(missed), len(requests))
         bone.checks.append(
-            Check(
+            _share_over(
                 "response_time",
-                share > rule.max_missed_share,
-                {
-                    "missed": str(len(missed)),
-                    "requests": str(len(requests)),
-                    "share": _s(share),
-                    "hours": str(rule.response_hours),
-                    "maximum": _s(rule.max_missed_share),
-                },
+                ("missed", len(missed)),
+                ("requests", len(requests)),
+                rule.max_missed_share,
+                hours=str(rule.response_hours),
             )
         )
     for r in missed:
@@ -603,17 +612,12 @@ def _customer_mix(
         and end[str(r["customer_id"])] in rank
         and rank[end[str(r["customer_id"])]] < rank[str(r["tier"])]
     ]
-    share = _share(len(down), len(book))
     bone.checks.append(
-        Check(
+        _share_over(
             "tier_downgrades",
-            share > rule.max_downgrade_share,
-            {
-                "downgraded": str(len(down)),
-                "book": str(len(book)),
-                "share": _s(share),
-                "maximum": _s(rule.max_downgrade_share),
-            },
+            ("downgraded", len(down)),
+            ("book", len(book)),
+            rule.max_downgrade_share,
         )
     )
     for r, after in down:

@@ -1,10 +1,13 @@
 """Names of indicators and scorecards in the reader's language, for pages that hold only
-the id: `{{ line.indicator|indicator_name }}`, `{{ result.scorecard|scorecard_name }}`."""
+the id: `{{ line.indicator|indicator_name }}`, `{{ result.scorecard|scorecard_name }}`;
+an indicator's figure as a person reads it: `{{ value|indicator_value:line.indicator }}`
+(why.format_value: money to the cent with separators and 元, ratios as percentages)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 from asgiref.local import Local
 from django import template
@@ -14,6 +17,7 @@ from django.utils.translation import get_language, gettext
 from rmperf.org.models import BusinessLine
 from rmperf.performance import selectors as sel
 from rmperf.performance.models import Tier
+from rmperf.performance.why import format_value
 
 register = template.Library()
 
@@ -26,6 +30,30 @@ def _zh() -> bool:
 def indicator_name(indicator: object) -> str:
     """The indicator's name (the library's), or the id when the library has none."""
     return sel.indicator_label(str(indicator), language="zh-hans" if _zh() else "en")
+
+
+def _in_unit(value: object, unit: str) -> str:
+    """`value` (a Decimal or its text) as why.format_value says a figure of `unit`; "—"
+    for none; text that is not a number is shown as it is."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return format_value(number, unit)
+
+
+@register.filter
+def indicator_value(value: object, indicator: object) -> str:
+    """A figure of the indicator in its unit (3,799.50 元, 87.22%, 25, 12.50 hours)."""
+    return _in_unit(value, sel.indicator_unit(str(indicator)))
+
+
+@register.filter
+def percent(value: object) -> str:
+    """A share (0.0912) as a percentage (9.12%)."""
+    return _in_unit(value, "ratio")
 
 
 #: The cards' names, read once per request (a list names a card per row): reset when a
