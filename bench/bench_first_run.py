@@ -20,6 +20,7 @@ child, all threads; peak RSS = its ru_maxrss, from os.wait4):
 - `cold`: `rmperf segment` with an empty valid-row cache (validates, writes the cache).
 - `warm`: `rmperf segment` with the cache filled (the usual later run).
 - `before_cold`: `cold` with the source tree `--before` (PYTHONPATH), same venv.
+- `before_validate`: `validate` with the source tree `--before` (PYTHONPATH), same venv.
 Afterwards the hand side's file and the command's are compared column by column.
 """
 
@@ -49,7 +50,7 @@ TABLES = (
     "org_units", "staff", "customers", "products", "assignments", "transactions",
     "balances", "holdings", "loans", "loan_status", "events",
 )  # fmt: skip
-SIDES = ("floor", "validate", "hand", "cold", "warm", "before_cold")
+SIDES = ("floor", "validate", "hand", "cold", "warm", "before_cold", "before_validate")
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 CTL = r"[\x00-\x1f\x7f-\x9f]"
 
@@ -224,7 +225,10 @@ def main() -> None:
                     env["PYTHONPATH"] = str(args.before.resolve())
                 argv = [*seg_argv, "--out", str(out)]
             else:
-                argv = [str(PY), __file__, "--child", side, str(lake), str(out)]
+                kind = "validate" if side == "before_validate" else side
+                if side == "before_validate":
+                    env["PYTHONPATH"] = str(args.before.resolve())
+                argv = [str(PY), __file__, "--child", kind, str(lake), str(out)]
             samples[side].append(run(argv, env))
             shutil.rmtree(cold)
         print(f"run {i + 1}: " + ", ".join(
@@ -244,6 +248,8 @@ def main() -> None:
     for a, b in (
         ("cold", "hand"),
         ("validate", "floor"),
+        ("before_validate", "floor"),
+        ("before_validate", "validate"),
         ("before_cold", "cold"),
         ("warm", "hand"),
     ):

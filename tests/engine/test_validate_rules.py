@@ -515,3 +515,21 @@ def test_a_bank_with_a_parent_is_rejected(tmp_path: Path) -> None:
         "(kind=bank, parent_id=R1)",
         "R1": "parent_id: B not found in org_units (or rejected there)",
     }
+
+
+def test_a_month_key_that_is_no_month_is_not_a_duplicate(tmp_path: Path) -> None:
+    # The duplicate check hashes the key's text; a key whose month does not parse has
+    # no typed key, so two such rows are rejected for the month alone.
+    rows = [
+        row("balances", month="2024-13"),
+        row("balances", month="2024-13"),
+        row("balances", month="2024-02"),
+        row("balances", month="2024-02"),
+        row("balances", month="2024-03"),
+    ]
+    found = rejected(tmp_path, "balances", rows, key="month")
+    assert found == {
+        "2024-13": "month: 2024-13 is not a month (YYYY-MM)",
+        "2024-02": "customer_id: duplicate primary key "
+        "(customer_id=C1, month=2024-02, category=deposit) on 2 rows",
+    }
