@@ -196,7 +196,7 @@ def main() -> int:
         "--pacing", type=float, default=4.0, help="seconds between one person's requests "
         "at the highest rate (people = highest rate × pacing)"
     )  # fmt: skip
-    parser.add_argument("--spawn-rate", type=float, default=5.0, help="people started per s")
+    parser.add_argument("--spawn-rate", type=float, default=2.0, help="people started per s")
     parser.add_argument("--period", default="2026Q3")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -216,7 +216,11 @@ def main() -> int:
         data = run_locust(args, rates, env, tmp, server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
     text = section(args, data, load)
     print(text)
     if not args.no_report:
