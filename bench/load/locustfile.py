@@ -8,8 +8,9 @@ for as long as every response takes less than the pacing. The mix per role follo
 each role opens most; the weights are the request shares.
 
 Sign-ins are not measured: a sign-in is a PBKDF2 password check (hundreds of ms of CPU),
-made once per person per working day, not once per page. The controller below waits until
-every person has signed in, lets one pacing period pass (every person's schedule is spread
+made once per person per working day, not once per page. A person who has signed in
+asks for nothing until everyone has (the sign-ins would queue behind pages otherwise); the
+controller below waits until every person has signed in, lets one pacing period pass (every person's schedule is spread
 over it at random), then resets the statistics and measures each rate of LOAD_RATES for
 its LOAD_SECONDS; between two rates it changes every person's pacing and lets one pacing
 period pass unmeasured. It stops stepping after a rate whose p95 is above
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import gevent
+import gevent.event
 from locust import FastHttpUser, events, task
 from locust.env import Environment
 
@@ -50,6 +52,9 @@ P95_LIMIT_MS = float(os.environ.get("LOAD_P95_LIMIT_MS", "300"))
 SIGN_IN_LIMIT_SECONDS = 900
 SIGN_IN_ATTEMPTS = 5
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+#: Set by the controller when every person has signed in (or the sign-in phase gave up).
+ALL_SIGNED_IN = gevent.event.Event()
 
 #: The rate now asked for, and how many people have signed in (or failed to).
 STATE: dict[str, float] = {"rate": RATES[0], "signed_in": 0, "sign_in_failed": 0}
@@ -107,6 +112,7 @@ def _controller(environment: Environment) -> None:
         if time.monotonic() - t0 > SIGN_IN_LIMIT_SECONDS:
             break
         gevent.sleep(0.5)
+    ALL_SIGNED_IN.set()
     login = environment.stats.get("login", "POST")
     out["sign_in"] = {
         "seconds": round(time.monotonic() - t0, 1),
@@ -194,7 +200,9 @@ class Person(FastHttpUser):
                     raise
                 gevent.sleep(random.uniform(1, 5))
         STATE["signed_in"] += 1
-        # Spread the people's schedules over one pacing period: sign-ins end in bursts.
+        # Nobody asks for a page until everyone has signed in (the sign-ins would queue
+        # behind the pages otherwise); then the schedules spread over one pacing period.
+        ALL_SIGNED_IN.wait()
         gevent.sleep(random.uniform(0, pacing()))
 
     def sign_in(self) -> None:
