@@ -42,6 +42,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls.resolvers import URLResolver  # noqa: E402
 
+from rmperf.core.templatetags import url_cache  # noqa: E402
+
 #: The pages of bench/load/locustfile.py, per role, with the locust task weights.
 PAGES: dict[str, list[tuple[str, int]]] = {
     "rm": [("/", 4), ("/customers/", 3), ("/customers/{cid}/", 4),
@@ -102,14 +104,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--period", default="2026Q3")
     parser.add_argument("--html", type=Path, help="write normalised HTML of each page here")
+    parser.add_argument(
+        "--pair-url-cache",
+        action="store_true",
+        help="time every page alternately with the `{% url %}` cache on and off "
+        "(core/templatetags/url_cache.py): one more column, the CPU ms with it off",
+    )
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     users = get_user_model().objects
     print(
-        "| role | page | weight | status | CPU ms median | CPU ms min | queries | model instances | reverse() |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        "| role | page | weight | status | CPU ms median | CPU ms min | queries | model instances | reverse() |"
+        + (" CPU ms median, url cache off |" if args.pair_url_cache else "")
+        + "\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        + ("---:|" if args.pair_url_cache else "")
     )
     weighted_cpu = 0.0
+    weighted_off = 0.0
     weighted_min = 0.0
     role_weights = {"rm": 6, "teller": 2, "team_leader": 2, "branch_manager": 1, "hr": 1}
     for role, pages in PAGES.items():
@@ -122,10 +133,17 @@ def main() -> None:
             path = page.format(cid=cid, period=args.period)
             resp = client.get(path, follow=True)  # warm-up
             cpu = []
+            cpu_off = []
             for _ in range(args.repeat):
                 c0 = time.process_time()
                 resp = client.get(path, follow=True)
                 cpu.append((time.process_time() - c0) * 1000)
+                if args.pair_url_cache:
+                    url_cache.ENABLED = False
+                    c0 = time.process_time()
+                    client.get(path, follow=True)
+                    cpu_off.append((time.process_time() - c0) * 1000)
+                    url_cache.ENABLED = True
             # Counted three times, the least kept: the idle clock's session write (every
             # 15 s) and the customer count's cache (60 s) come and go between requests.
             queries = []
@@ -134,13 +152,16 @@ def main() -> None:
                     resp = client.get(path, follow=True)
                 queries.append(len(q))
             median = statistics.median(cpu)
+            off = statistics.median(cpu_off) if cpu_off else 0.0
             if weight:
                 share = role_weights[role] * weight / role_task_weight
                 weighted_cpu += share * median
                 weighted_min += share * min(cpu)
+                weighted_off += share * off
             print(
                 f"| {role} | `{page}` | {weight} | {resp.status_code} | {median:.1f} | "
-                f"{min(cpu):.1f} | {min(queries)} | {counts['instances']} | {counts['reverse']} |",
+                f"{min(cpu):.1f} | {min(queries)} | {counts['instances']} | {counts['reverse']} |"
+                + (f" {off:.1f} |" if cpu_off else ""),
                 flush=True,
             )
             if args.html is not None and resp.get("Content-Type", "").startswith("text/html"):
@@ -153,7 +174,13 @@ def main() -> None:
     print(
         f"\nMean CPU ms per request over the load test's mix (role and task weights): "
         f"median {weighted_cpu / total_weight:.1f}, min {weighted_min / total_weight:.1f}"
+        + (
+            f"; url cache off: median {weighted_off / total_weight:.1f}"
+            if args.pair_url_cache
+            else ""
+        )
     )
+    print(f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

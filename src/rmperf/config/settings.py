@@ -101,6 +101,8 @@ TEMPLATES = [
                 "rmperf.reviews.context_processors.reviews_nav",
                 "rmperf.reports.context_processors.reports_nav",
             ],
+            # `{% url %}` with its reversals kept per process (bench/load.md).
+            "builtins": ["rmperf.core.templatetags.url_cache"],
         },
     }
 ]

@@ -3,11 +3,13 @@ whose address is the longest prefix of the page's path, and the group it belongs
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
@@ -50,18 +52,27 @@ class Here:
     group: str = ""
 
 
-@register.simple_tag(takes_context=True)
-def nav_here(context: Any) -> Here:
-    """The item whose address is the longest prefix of the path: /careers/negative/ is
-    the negative list, not the career page; the reader's own unit is "My team"."""
-    request = context.get("request")
-    path: str = getattr(request, "path", "") or ""
+@functools.lru_cache(maxsize=16)
+def _item_addresses(script_prefix: str, urlconf: Any) -> tuple[tuple[str, str, str], ...]:
+    """(address, item, group) of every nav item the URLconf has, reversed once per
+    process (25 reversals on every page otherwise, bench/load.md); the addresses depend
+    only on the script prefix and the URLconf, the key."""
     addresses: list[tuple[str, str, str]] = []
     for item, group, name in ITEMS:
         try:
             addresses.append((reverse(name), item, group))
         except NoReverseMatch:
             continue
+    return tuple(addresses)
+
+
+@register.simple_tag(takes_context=True)
+def nav_here(context: Any) -> Here:
+    """The item whose address is the longest prefix of the path: /careers/negative/ is
+    the negative list, not the career page; the reader's own unit is "My team"."""
+    request = context.get("request")
+    path: str = getattr(request, "path", "") or ""
+    addresses = list(_item_addresses(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF))
     unit = context.get("nav_own_unit")
     if unit:
         addresses.append((reverse("org:unit", kwargs={"unit_id": unit}), "unit", "manage"))
