@@ -59,14 +59,27 @@ SESSION_CONFIG: dict[str, str] = {
 #: Settings the generated SQL depends on: set whatever the launcher says.
 REQUIRED_CONFIG = ("spark.sql.session.timeZone", "spark.sql.ansi.enabled")
 MASTER_ENV = "RMPERF_SPARK_MASTER"
+#: For tests and tiny lakes (kilobytes): one shuffle partition, no adaptive re-planning,
+#: no whole-stage code generation (compiling Java for a 10-row query costs more than
+#: running it interpreted), a JIT that stops at C1 and a small serial-GC heap. The
+#: answers do not depend on any of these.
+TINY_CONFIG: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "1",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.driver.memory": "1g",
+    "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+}
 
 
-def spark_session() -> SparkSession:
+def spark_session(overrides: dict[str, str] | None = None) -> SparkSession:
     """The process's Spark session, created once (starting a JVM takes seconds).
 
     Run by `spark-submit` (on a cluster), the launcher's --master and --conf values win
     over SESSION_CONFIG, except the settings the SQL depends on (REQUIRED_CONFIG).
-    Otherwise the master is $RMPERF_SPARK_MASTER, or local[2].
+    Otherwise the master is $RMPERF_SPARK_MASTER, or local[2]. `overrides` (e.g.
+    TINY_CONFIG) apply only when this call starts the session.
     """
     global _session
     with _lock:
@@ -74,18 +87,19 @@ def spark_session() -> SparkSession:
             from pyspark import SparkConf
             from pyspark.sql import SparkSession
 
+            settings = {**SESSION_CONFIG, **(overrides or {})}
             builder: Any = SparkSession.builder.appName("rmperf")
             if "PYSPARK_GATEWAY_PORT" in os.environ:  # started by spark-submit
                 from pyspark.core.context import SparkContext
 
                 SparkContext._ensure_initialized()
                 launched = SparkConf()
-                for key, value in SESSION_CONFIG.items():
+                for key, value in settings.items():
                     if key in REQUIRED_CONFIG or not launched.contains(key):
                         builder = builder.config(key, value)
             else:
                 builder = builder.master(os.environ.get(MASTER_ENV, "local[2]"))
-                for key, value in SESSION_CONFIG.items():
+                for key, value in settings.items():
                     builder = builder.config(key, value)
             _session = builder.getOrCreate()
             _session.sparkContext.setLogLevel("ERROR")
