@@ -229,8 +229,9 @@ def test_unwritable_cache_location_computes_in_line(
     assert txn_ids(root) == ["X1", "X2"]
 
 
-def test_spark_backend_is_not_cached(tmp_path: Path) -> None:
-    """Only DuckDB keeps entries; attach_lake on another backend leaves no _valid/."""
+def test_an_unknown_backend_is_not_cached(tmp_path: Path) -> None:
+    """Only DuckDB and Spark keep entries (tests/engine/test_spark_cache.py); attach_lake
+    on another backend, even one named spark, leaves no _valid/."""
 
     class Recorder:
         name = "spark"

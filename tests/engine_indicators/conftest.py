@@ -10,6 +10,6 @@ import pytest
 def spark() -> Iterator[Any]:
     """One local Spark session for the whole test run (a JVM start costs seconds)."""
     pytest.importorskip("pyspark")
-    from rmperf.engine.backends.spark_backend import spark_session
+    from rmperf.engine.backends.spark_backend import TINY_CONFIG, spark_session
 
-    yield spark_session()
+    yield spark_session(TINY_CONFIG)

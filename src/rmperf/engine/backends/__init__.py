@@ -36,6 +36,7 @@ from rmperf.engine.validity import (
 
 if TYPE_CHECKING:
     from rmperf.engine.backends.duckdb_backend import DuckDBBackend
+    from rmperf.engine.backends.spark_backend import SparkBackend
 
 BackendName = Literal["duckdb", "spark"]
 
@@ -71,9 +72,10 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     rejected rather than trusted. Tables that others reference are computed once, so a
     fact table's query does not carry its dimensions' whole validation inline.
 
-    On DuckDB, each valid view reads the table's verdict from the lake's valid-row cache
+    Each valid view reads the table's verdict from the lake's valid-row cache
     (rmperf.engine.valid_cache), which validates the table first when the files, the
-    validation day, the rules or a referenced table changed.
+    validation day, the rules or a referenced table changed. DuckDB and Spark keep
+    entries of the same kinds under their own keys (each engine's query and version).
     """
     queries: dict[str, CheckedQuery] = {}
     order = dependencies(tables)
@@ -85,7 +87,8 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
         if col.references is not None and not col.references.startswith(f"{name}.")
     }
     duck = _as_duckdb(backend)
-    cache = open_cache(lake) if duck is not None else None  # Spark validates on its own
+    spark = _as_spark(backend)
+    cache = open_cache(lake) if duck is not None or spark is not None else None
     keys: dict[str, str] = {}
     for name in order:
         files = lake.files(name)
@@ -97,9 +100,13 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
             entry = None
             if cache is not None and duck is not None:
                 entry = valid_entry(cache, duck, lake, files, query, keys)
-            if entry is not None and duck is not None:
-                entry.attach(duck, lake)
-            else:
+                if entry is not None:
+                    entry.attach(duck, lake)
+            elif cache is not None and spark is not None:
+                entry = spark.valid_entry(cache, lake, files, query, keys)
+                if entry is not None:
+                    spark.attach_entry(entry, lake, materialize=name in referenced)
+            if entry is None:
                 sql = valid_sql(query, backend.dialect)
                 backend.create_view(valid_view_name(name), sql, materialize=name in referenced)
             queries[name] = query
@@ -115,6 +122,14 @@ def _as_duckdb(backend: Backend) -> DuckDBBackend | None:
     from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 
     return backend if isinstance(backend, DuckDBBackend) else None
+
+
+def _as_spark(backend: Backend) -> SparkBackend | None:
+    if backend.name != "spark":
+        return None
+    from rmperf.engine.backends.spark_backend import SparkBackend
+
+    return backend if isinstance(backend, SparkBackend) else None
 
 
 #: DuckDB's row identity columns of read_parquet: a file column of one of these names

@@ -1,43 +1,107 @@
-"""Apache Spark: the scale-out backend. Local mode here; the same SQL runs on a cluster."""
+"""Apache Spark: the scale-out backend. Local mode here; the same SQL runs on a cluster.
+
+Spark keeps the lake's valid-row cache too (rmperf.engine.valid_cache, entries of the
+same two kinds as DuckDB's, keyed by Spark's own query and version): the first run on a
+delivery validates each table once and writes its verdict; later runs read the rejected
+rows (or the valid rows of CSV tables) instead of validating again (docs/spark.md).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
-from rmperf.engine.lake import TableFiles
-from rmperf.engine.validity import SPARK, SparkDialect, raw_view_name
+from rmperf.engine import contract
+from rmperf.engine.lake import Lake, TableFiles, csv_problem
+from rmperf.engine.valid_cache import REJECTED, ValidCache, files_fingerprint
+from rmperf.engine.validity import (
+    ROW_FILE,
+    ROW_NUMBER,
+    SPARK,
+    CheckedQuery,
+    SparkDialect,
+    checked_query,
+    raw_view_name,
+    rejected_sql,
+    valid_rows_sql,
+    valid_sql,
+    valid_view_name,
+)
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
+
+    from rmperf.engine.backends import ValidEntry
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _session: SparkSession | None = None
 
+#: Session settings for this machine's small data (docs/spark.md): two shuffle partitions,
+#: not Spark's 200 (two local cores; adaptive execution coalesces further), no UI, no
+#: progress bars, ANSI SQL (a failed cast is an error, never a silent NULL).
+SESSION_CONFIG: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "2g",
+    "spark.sql.ansi.enabled": "true",
+}
+#: Settings the generated SQL depends on: set whatever the launcher says.
+REQUIRED_CONFIG = ("spark.sql.session.timeZone", "spark.sql.ansi.enabled")
+MASTER_ENV = "RMPERF_SPARK_MASTER"
+#: For tests and tiny lakes (kilobytes): one shuffle partition, no adaptive re-planning,
+#: no whole-stage code generation (compiling Java for a 10-row query costs more than
+#: running it interpreted), a JIT that stops at C1 and a small serial-GC heap. The
+#: answers do not depend on any of these.
+TINY_CONFIG: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "1",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.driver.memory": "1g",
+    "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+}
 
-def spark_session() -> SparkSession:
-    """The process's Spark session, created once (starting a JVM takes seconds)."""
+
+def spark_session(overrides: dict[str, str] | None = None) -> SparkSession:
+    """The process's Spark session, created once (starting a JVM takes seconds).
+
+    Run by `spark-submit` (on a cluster), the launcher's --master and --conf values win
+    over SESSION_CONFIG, except the settings the SQL depends on (REQUIRED_CONFIG).
+    Otherwise the master is $RMPERF_SPARK_MASTER, or local[2]. `overrides` (e.g.
+    TINY_CONFIG) apply only when this call starts the session.
+    """
     global _session
     with _lock:
         if _session is None:
+            from pyspark import SparkConf
             from pyspark.sql import SparkSession
 
-            builder: Any = SparkSession.builder
-            _session = (
-                builder.master("local[2]")
-                .appName("rmperf")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.default.parallelism", "2")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.driver.memory", "2g")
-                .config("spark.sql.ansi.enabled", "true")
-                .getOrCreate()
-            )
+            settings = {**SESSION_CONFIG, **(overrides or {})}
+            builder: Any = SparkSession.builder.appName("rmperf")
+            if "PYSPARK_GATEWAY_PORT" in os.environ:  # started by spark-submit
+                from pyspark.core.context import SparkContext
+
+                SparkContext._ensure_initialized()
+                launched = SparkConf()
+                for key, value in settings.items():
+                    if key in REQUIRED_CONFIG or not launched.contains(key):
+                        builder = builder.config(key, value)
+            else:
+                builder = builder.master(os.environ.get(MASTER_ENV, "local[2]"))
+                for key, value in settings.items():
+                    builder = builder.config(key, value)
+            _session = builder.getOrCreate()
             _session.sparkContext.setLogLevel("ERROR")
             # py4j logs at INFO from __del__ at interpreter exit, after stderr may be gone.
             logging.getLogger("py4j").setLevel(logging.WARNING)
@@ -53,6 +117,19 @@ def stop_spark_session() -> None:
             _session = None
 
 
+def source_description(files: TableFiles, session: SparkSession) -> str:
+    """How a table's files are read, for the cache key (the files are fingerprinted apart)."""
+    conf = session.conf
+    settings = ",".join(
+        f"{k}={conf.get(k)}" for k in ("spark.sql.session.timeZone", "spark.sql.ansi.enabled")
+    )
+    if files.format == "parquet":
+        how = "parquet mergeSchema"
+    else:
+        how = 'csv text header escape=" multiLine FAILFAST UTF-8 ' + ",".join(files.columns().names)
+    return f"spark {how} [{settings}] " + "\0".join(str(f) for f in files.files)
+
+
 class SparkBackend:
     name: Literal["spark"] = "spark"
     dialect: SparkDialect = SPARK
@@ -60,25 +137,47 @@ class SparkBackend:
     def __init__(self, session: SparkSession | None = None) -> None:
         self.session = session or spark_session()
 
-    def register_files(self, files: TableFiles) -> None:
+    def _read(self, files: TableFiles, paths: list[str]) -> DataFrame:
         from pyspark.sql.types import StringType, StructField, StructType
 
-        paths = [str(f) for f in files.files]
         reader = self.session.read
         if files.format == "parquet":
-            frame = reader.option("mergeSchema", "true").parquet(*paths)
-        else:
-            schema = StructType([StructField(n, StringType(), True) for n in files.columns().names])
-            frame = reader.csv(
-                paths,
-                schema=schema,
-                header=True,
-                escape='"',
-                multiLine=True,
-                mode="FAILFAST",
-                encoding="UTF-8",
-            )
+            return reader.option("mergeSchema", "true").parquet(*paths)
+        schema = StructType([StructField(n, StringType(), True) for n in files.columns().names])
+        return reader.csv(
+            paths,
+            schema=schema,
+            header=True,
+            escape='"',
+            multiLine=True,
+            mode="FAILFAST",
+            encoding="UTF-8",
+        )
+
+    def register_files(self, files: TableFiles) -> None:
+        frame = self._read(files, [str(f) for f in files.files])
         frame.createOrReplaceTempView(raw_view_name(files.table))
+
+    def register_row_ids(self, files: TableFiles) -> str:
+        """Name the table's Parquet rows with DuckDB's row identity columns: `file_index`
+        (the file's place in `files.files`) and `file_row_number` (the row's place in its
+        file). Returns the view's name."""
+        from pyspark.sql import functions as F
+
+        frames = [
+            self._read(files, [str(f)]).select(
+                "*",
+                F.lit(i).cast("bigint").alias("file_index"),
+                F.col("_metadata.row_index").alias("file_row_number"),
+            )
+            for i, f in enumerate(files.files)
+        ]
+        frame = frames[0]
+        for other in frames[1:]:
+            frame = frame.unionByName(other, allowMissingColumns=True)
+        view = f"rm_rowid_{files.table}"
+        frame.createOrReplaceTempView(view)
+        return view
 
     def create_view(self, name: str, sql: str, *, materialize: bool = False) -> None:
         frame = self.session.sql(sql)
@@ -87,9 +186,115 @@ class SparkBackend:
             frame = frame.localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
 
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's rows to one Parquet file at `path` (row order is not kept)."""
+        work = path.with_name(path.name + ".spark")
+        try:
+            self.session.sql(sql).repartition(1).write.mode("overwrite").parquet(str(work))
+            parts = sorted(work.glob("part-*.parquet"))
+            if len(parts) != 1:
+                raise OSError(f"Spark wrote {len(parts)} files for one entry in {work}")
+            os.replace(parts[0], path)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
     def to_arrow(self, sql: str) -> pa.Table:
         table: pa.Table = self.session.sql(sql).toArrow()
         return table
 
     def close(self) -> None:
         """The session outlives a command; stopping it is the process's business."""
+
+    # -- the valid-row cache ------------------------------------------------------------
+
+    def valid_entry(
+        self,
+        cache: ValidCache,
+        lake: Lake,
+        files: TableFiles,
+        query: CheckedQuery,
+        keys: dict[str, str],
+    ) -> ValidEntry | None:
+        """The table's cache entry, validating the table (one Spark job) on a miss.
+
+        As `backends.valid_entry` for DuckDB: records the table's key in `keys`, returns
+        None when the entry could not be written (the caller then validates in-line).
+        """
+        import pyspark
+
+        from rmperf.engine.backends import ValidEntry, entry_kind
+
+        name = query.table.name
+        kind = entry_kind(files)
+        fingerprint = files_fingerprint(files, lake.path)
+        key = cache.key(
+            name,
+            valid_sql=valid_sql(query, SPARK),
+            source_sql=source_description(files, self.session),
+            engine_version=f"pyspark {pyspark.__version__}",
+            fingerprint=fingerprint,
+            reference_keys=[f"{ref}={keys[ref]}" for ref in query.references],
+            kind=kind,
+        )
+        keys[name] = key
+        entry = cache.lookup(name, key)
+        if entry is None:
+            if kind == REJECTED:
+                checked = checked_query(
+                    name,
+                    files.columns(),
+                    SPARK,
+                    today=lake.today,
+                    time_zone=lake.time_zone,
+                    source=self.register_row_ids(files),
+                    row_ids=True,
+                )
+                sql = rejected_sql(checked, SPARK, row_ids=True)
+            else:
+                sql = valid_sql(query, SPARK)
+            try:
+                tmp = cache.new_temp(name)
+            except OSError as exc:
+                log.warning("valid-row cache: cannot write in %s (%s)", cache.directory, exc)
+                return None
+            try:
+                try:
+                    self.write_parquet(sql, tmp)
+                except Exception as exc:
+                    problem = csv_problem(files)
+                    if problem is None or isinstance(exc, OSError):
+                        raise
+                    raise type(exc)(f"{name}: unreadable file: {problem}") from exc
+                if files_fingerprint(files, lake.path) != fingerprint:
+                    log.warning("valid-row cache: %s changed while it was read; not cached", name)
+                    return None
+                entry = cache.publish(tmp, name, key)
+            except OSError as exc:
+                log.warning("valid-row cache: cannot keep %s (%s)", name, exc)
+                return None
+            finally:
+                tmp.unlink(missing_ok=True)
+        return ValidEntry(entry, kind, files)
+
+    def attach_entry(self, entry: ValidEntry, lake: Lake, *, materialize: bool = False) -> None:
+        """Name the entry's table's valid rows `rm_valid_<table>`."""
+        name = entry.files.table
+        columns = contract.table(name).column_names
+        view = valid_view_name(name)
+        stored = self.session.read.parquet(str(entry.path))
+        if not entry.rejected_only:
+            stored.select(*columns).createOrReplaceTempView(view)
+            return
+        source = f"{raw_view_name(name)} AS __src"
+        if stored.limit(1).count():
+            stored.select(ROW_FILE, ROW_NUMBER).createOrReplaceTempView(f"rm_rejected_{name}")
+            source = (
+                f"{self.register_row_ids(entry.files)} AS __src"
+                f" LEFT ANTI JOIN rm_rejected_{name} AS __rej"
+                f" ON __src.file_index = __rej.{ROW_FILE}"
+                f" AND __src.file_row_number = __rej.{ROW_NUMBER}"
+            )
+        sql = valid_rows_sql(
+            name, entry.files.columns(), SPARK, source, today=lake.today, time_zone=lake.time_zone
+        )
+        self.create_view(view, sql, materialize=materialize)
