@@ -18,7 +18,8 @@ Every period scored, on both sides, reads the inputs a stored period run reads b
 lake, the cards and the targets (`performance.services.runs.period_score_inputs`: the
 period's manual scores, offers, the app's 360 feedback and adopted proposals, the referral
 points rule in force), so the in-force side reproduces the stored run of the period to the
-cent and the draft side differs from it only by the draft.
+cent and the draft side differs from it only by the draft. They are read as they are now:
+an input recorded after the period last ran shows here before a re-run stores it.
 """
 
 from __future__ import annotations
