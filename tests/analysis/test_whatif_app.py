@@ -42,6 +42,7 @@ from rmperf.policies.models import PolicyVersion
 from rmperf.policies.services import policy_version_create
 from tests.pay import conftest as pay_conftest
 from tests.pay.conftest import QUARTER, PayBank
+from tests.performance import conftest as perf_conftest
 from tests.performance.conftest import CARD
 
 DRAFT = CARD.replace("    weight: 80\n", "    weight: 90\n").replace(
@@ -54,6 +55,7 @@ pay_paths = pay_conftest.pay_paths
 pay_bank = pay_conftest.pay_bank
 _english = pay_conftest._english
 _test_card = pay_conftest._test_card
+swap_cards = perf_conftest.swap_cards
 
 
 @pytest.fixture
@@ -215,3 +217,72 @@ def test_a_run_cut_off_is_said_so_and_not_polled(pay_bank: PayBank, draft: Polic
     WhatIfRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
     stale = hr.get(f"/analysis/what-if/run/{run.pk}/", **HX).content.decode()
     assert "cut off" in stale and "hx-trigger" not in stale
+
+
+# The in-force side is the stored period run: a card in force with a manual line, whose
+# panel scores change the stored totals (issue: the what-if once scored on the lake alone).
+MANUAL_IN_FORCE = CARD.replace("    weight: 80\n", "    weight: 60\n").replace(
+    '  - {indicator: complaints, weight: 20, method: deduction, per_occurrence: "5"}\n',
+    '  - {indicator: complaints, weight: 20, method: deduction, per_occurrence: "5"}\n'
+    "  - {id: self_review, manual: self_review, category: development, weight: 20, "
+    "method: manual}\n",
+)
+MANUAL_DRAFT = MANUAL_IN_FORCE.replace("    weight: 60\n", "    weight: 70\n").replace(
+    "{indicator: complaints, weight: 20,", "{indicator: complaints, weight: 10,"
+)
+
+
+def test_the_in_force_side_is_the_stored_run_with_its_manual_scores(
+    pay_bank: PayBank,
+    inline: None,
+    swap_cards: Callable[[str], Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """In force: deposit growth 60, complaints 20, self_review 20 (manual). BM1 scores RM1's
+    self review 80 (share 0.80) and RM2's 50 (0.50); RM3 has none, so the line is left out
+    and the used weight is 80 (growth 60 × 100 ÷ 80 = 75.0000, complaints 25.0000).
+
+    - RM1: 60 × 1 + 20 + 20 × 0.80 = 96.00 (on the lake alone: 75 + 25 = 100.00);
+    - RM2: 60 × 0.5 + 20 + 20 × 0.50 = 60.00, competent (lake alone: 37.50 + 25 = 62.50);
+    - RM3: 75 × 0 + 25 + 1.00 certification = 26.00.
+    The draft (growth 70, complaints 10, self_review 20):
+    - RM1: 70 + 10 + 16.00 = 96.00; RM2: 35.00 + 10 + 10.00 = 55.00, not competent;
+    - RM3: used weight 80: 87.5 × 0 + 12.50 + 1.00 = 13.50.
+    Pay: RM1 outstanding and RM2 competent in force as in the first test (24,036.00 and
+    10,380.00); under the draft RM2 is not competent: 10,425.00.
+    """
+    from decimal import Decimal
+
+    from rmperf.performance.services.manual import manual_score_enter
+    from rmperf.performance.services.periods import period_open
+    from rmperf.performance.services.runs import period_run
+
+    swap_cards(MANUAL_IN_FORCE)
+    period_open(actor=None, key=QUARTER)
+    for rm, score in (("RM1", "80"), ("RM2", "50")):
+        manual_score_enter(
+            actor=pay_bank.users["bm1"], key=QUARTER, staff_id=rm, manual_key="self_review",
+            score=score, comment="ok",
+        )  # fmt: skip
+    run = period_run(actor=None, key=QUARTER)
+    stored = {r.staff_id: r.total for r in RmResult.objects.filter(period=run.period)}
+    assert stored == {"RM1": Decimal("96.00"), "RM2": Decimal("60.00"), "RM3": Decimal("26.00")}
+
+    draft = policy_version_create(
+        actor=pay_bank.users["hr1"], kind="scorecards", yaml_text=MANUAL_DRAFT, label="manual-70"
+    )
+    response = _start(pay_bank, "hr2", draft, django_capture_on_commit_callbacks, QUARTER)
+    assert response.status_code == 200
+    whatif = WhatIfRun.objects.get()
+    assert whatif.status == RunStatus.SUCCEEDED, whatif.problem
+    rows = {r["staff_id"]: r for r in whatif.result["rows"]}
+    # The in-force side equals the stored run to the cent; the draft differs by the draft.
+    assert {sid: Decimal(r["total_in_force"]) for sid, r in rows.items()} == stored
+    got = {sid: (r["total_draft"], r["tier_in_force"], r["tier_draft"]) for sid, r in rows.items()}
+    assert got == {
+        "RM1": ("96.00", "outstanding", "outstanding"),
+        "RM2": ("55.00", "competent", "not_competent"),
+        "RM3": ("13.50", "not_competent", "not_competent"),
+    }
+    assert (rows["RM1"]["pay_in_force"], rows["RM1"]["pay_draft"]) == ("24036.00", "24036.00")
+    assert (rows["RM2"]["pay_in_force"], rows["RM2"]["pay_draft"]) == ("10380.00", "10425.00")

@@ -23,6 +23,7 @@ I 5,040.00, base intermediate 8,700.00, total 13,740.00.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from importlib import resources
 from pathlib import Path
 
@@ -421,3 +422,56 @@ def test_kind_option_checks_the_draft_as_that_kind(
     err = capsys.readouterr().err
     assert "draft_card.yaml:3: error [schema.extra_forbidden] at applies_to" in err
     assert not (root / "kind.csv").exists()
+
+
+#: The card in force with a manual self review (weight 10, taken from new loans) …
+MANUAL_CARD = CARD.replace("weight: 50", "weight: 40") + (
+    "  - {id: self_review, manual: self_review, category: development, weight: 10, "
+    "method: manual}\n"
+)
+#: … and the draft moving 20 points from new loans to deposit growth.
+MANUAL_DRAFT = MANUAL_CARD.replace("weight: 40", "weight: 20").replace(
+    "weight: 30, method", "weight: 50, method"
+)
+
+
+def test_the_periods_inputs_feed_both_sides(root: Path) -> None:
+    """`inputs` gives each period scored its manual scores, the same on both sides and asked
+    once per period. Self review: RM1 80, RM2 100, RM3 50 (shares 0.80, 1, 0.50).
+
+    In force (new loans 40, deposit growth 30, complaints 20, self review 10):
+    RM1 40 × 1 + 30 × 0.25 + 20 + 8.00 = 75.50; RM2 0 + 30 + 20 + 10.00 = 60.00;
+    RM3 40 × 0.5 + 30 × 0.5 + 20 + 5.00 = 60.00.
+    Draft (20, 50, 20, 10): RM1 20 + 12.50 + 20 + 8.00 = 60.50; RM2 0 + 50 + 20 + 10.00 =
+    80.00; RM3 10 + 25 + 20 + 5.00 = 60.00.
+    Without inputs the self review is left out (used weight 90): RM2's deposit growth
+    30 × 100 ÷ 90 = 33.3333 and complaints 22.2222 → 33.33 + 22.22 = 55.55.
+    """
+    from rmperf.engine.analysis.whatif import NO_INPUTS, ScoreInputs, in_force_side, what_if
+    from rmperf.engine.lake import Lake
+    from rmperf.engine.periods import Period
+    from rmperf.engine.scoring.load import load_scorecards_text, parse_manual_scores
+
+    manual = parse_manual_scores(
+        "staff_id,key,score\nRM1,self_review,80\nRM2,self_review,100\nRM3,self_review,50\n"
+    )
+    asked: list[str] = []
+
+    def inputs(period: Period) -> ScoreInputs:
+        asked.append(period.key)
+        return ScoreInputs(manual=manual) if period.key == "2026Q3" else NO_INPUTS
+
+    lake = Lake(root / "lake", today=dt.date.fromisoformat(TODAY))
+    in_force = in_force_side(cards=load_scorecards_text(MANUAL_CARD))
+    draft = in_force_side(cards=load_scorecards_text(MANUAL_DRAFT), plan=in_force.plan)
+    period = Period.parse("2026Q3")
+    result = what_if(lake, period=period, in_force=in_force, draft=draft, inputs=inputs)
+    totals = {r.staff_id: (str(r.total_in_force), str(r.total_draft)) for r in result.rows}
+    assert totals == {
+        "RM1": ("75.50", "60.50"),
+        "RM2": ("60.00", "80.00"),
+        "RM3": ("60.00", "60.00"),
+    }
+    assert asked == ["2026Q3"]  # the only quarter with loans: scored once per side
+    bare = what_if(lake, period=period, in_force=in_force, draft=in_force)
+    assert {r.staff_id: str(r.total_in_force) for r in bare.rows}["RM2"] == "55.55"

@@ -13,6 +13,13 @@ draft in place of its kind. The quarters before the period take the confirmed ra
 (the ratings really given, calibrated or not) on both sides when every one of them is
 confirmed, so only the period is scored, once per side; otherwise each side scores every
 quarter the pay history needs (minutes on a large bank; the page says which).
+
+Every period scored, on both sides, reads the inputs a stored period run reads beside the
+lake, the cards and the targets (`performance.services.runs.period_score_inputs`: the
+period's manual scores, offers, the app's 360 feedback and adopted proposals, the referral
+points rule in force), so the in-force side reproduces the stored run of the period to the
+cent and the draft side differs from it only by the draft. They are read as they are now:
+an input recorded after the period last ran shows here before a re-run stores it.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from rmperf.pay.services import (
     confirmed_quarter_ratings,
     pay_quarters_needed,
 )
+from rmperf.performance.services.runs import period_score_inputs
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 from rmperf.policies.selectors import policy_cards, policy_in_force, policy_loaded
@@ -229,6 +237,7 @@ def whatif_execute(*, run_id: int) -> WhatIfRun:
             draft=draft,
             history=history,
             library=default_library(),
+            inputs=period_score_inputs,
         )
     except (PayRefused, PayError, ScoringError, PolicyError, ValueError) as exc:
         return _fail(run, str(exc))

@@ -18,12 +18,20 @@ only the period is rated by each side's scoring. The pay engine carries its stat
 the first loan under one plan and one target sheet, so each side's pay is what that side's
 policies would pay in the period had they always been in force. Scoring and pay are never
 restated here: the engine's own functions compute both.
+
+Besides the lake and a side's cards and targets, scoring reads a period's other inputs
+(`ScoreInputs`: manual scores, offers, 360 feedback and proposals recorded outside the lake,
+the indicators' parameters). `what_if` takes them per period (`inputs`), the same on both
+sides and for every quarter it scores, so the in-force side is the stored period run
+exactly when given that run's inputs (the app does: analysis/whatif_services.py), and the
+draft side differs from it only by the draft. Without them (the stateless CLI) every period
+is scored on the lake alone, as `rmperf score` without `--manual`/`--offers` is.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -34,6 +42,10 @@ import pyarrow as pa
 import yaml
 
 from rmperf.engine.arrow_rows import table_from_rows
+from rmperf.engine.indicators.feedback import FeedbackRow
+from rmperf.engine.indicators.offers import Offers
+from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
+from rmperf.engine.indicators.proposals import ProposalRow
 from rmperf.engine.lake import Lake
 from rmperf.engine.pay.compute import Statement
 from rmperf.engine.pay.plan import PayPlan, load_pay_plan
@@ -45,6 +57,7 @@ from rmperf.engine.scoring.library import Library, default_library
 from rmperf.engine.scoring.load import Cards, load_scorecards, load_scorecards_text
 from rmperf.engine.scoring.policy import TIER_ORDER, Tier
 from rmperf.engine.scoring.run import LakeScore, score_lake
+from rmperf.engine.scoring.score import ManualScores
 from rmperf.engine.scoring.targets import EMPTY_SHEET, TargetSheet, load_target_sheet
 
 
@@ -255,6 +268,22 @@ def draft_side(in_force: Side, draft: Draft) -> Side:
 
 
 @dataclass(frozen=True)
+class ScoreInputs:
+    """A period's scoring inputs other than the lake, the cards and the targets: what
+    `score_lake` reads beside them (a stored period run passes the same)."""
+
+    manual: ManualScores | None = None
+    offers: Offers | None = None
+    feedback: Sequence[FeedbackRow] = ()
+    proposals: Sequence[ProposalRow] = ()
+    params: IndicatorParams = DEFAULT_PARAMS
+
+
+#: No inputs beyond the lake (the stateless CLI).
+NO_INPUTS = ScoreInputs()
+
+
+@dataclass(frozen=True)
 class WhatIfRow:
     """One RM under both sides; pay fields are None outside a quarter or without a
     statement."""
@@ -341,20 +370,42 @@ def what_if(
     draft: Side,
     history: Ratings | None = None,
     library: Library | None = None,
+    inputs: Callable[[Period], ScoreInputs] | None = None,
 ) -> WhatIf:
     """Score (and for a quarter, pay) every RM under both sides; nothing is stored.
 
     `history`: ratings of the quarters before `period`, the same on both sides (from a
     ratings file); without it each side rates those quarters with its own scoring.
+    `inputs`: a period's other scoring inputs (manual scores, offers, feedback, proposals,
+    parameters), asked once per period scored and used on both sides; None: none.
     """
     lib = library if library is not None else default_library()
+    asked: dict[str, ScoreInputs] = {}
+
+    def period_inputs(p: Period) -> ScoreInputs:
+        if inputs is None:
+            return NO_INPUTS
+        if p.key not in asked:
+            asked[p.key] = inputs(p)
+        return asked[p.key]
 
     def rater(side: Side) -> _Rater:
-        return _Rater(
-            lambda p: score_lake(
-                lake, period=p, cards=side.cards, targets=side.targets, library=lib
+        def score(p: Period) -> LakeScore:
+            extra = period_inputs(p)
+            return score_lake(
+                lake,
+                period=p,
+                cards=side.cards,
+                targets=side.targets,
+                library=lib,
+                manual=extra.manual,
+                offers=extra.offers,
+                feedback=extra.feedback,
+                proposals=extra.proposals,
+                params=extra.params,
             )
-        )
+
+        return _Rater(score)
 
     before = rater(in_force)
     # Same cards and sheet (a pay-plan draft): the same ratings, scored once.

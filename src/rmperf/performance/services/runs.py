@@ -2,6 +2,11 @@
 engine returns (`rmperf.engine.scoring.run.score_lake`), with the approved target sheets,
 the scorecards in force and the period's manual scores and offers. A re-run replaces
 the period's results in place; its inputs are digested so the run can be replayed.
+
+`period_feeds` reads the period's inputs beside the lake, the cards and the targets
+(manual scores, offers, the app's 360 feedback and adopted proposals, the referral points
+rule in force) without writing anything; a run reads them through it, and so does the
+what-if (analysis/whatif_services.py), whose in-force side thus equals the stored run.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from rmperf.core.actors import Actor
 from rmperf.core.run_services import run_start, run_succeed, runs_supersede
+from rmperf.engine.analysis.whatif import ScoreInputs
 from rmperf.engine.indicators.offers import Offers, OffersError
 from rmperf.engine.indicators.params import DEFAULT_PARAMS, IndicatorParams
 from rmperf.engine.lake import Lake
@@ -122,6 +128,75 @@ class RunInputs:
     #: force, the one the points ledger pays (docs/referrals.md "Points").
     params: IndicatorParams = DEFAULT_PARAMS
 
+    def score_inputs(self) -> ScoreInputs:
+        """The engine's inputs beside the lake, the cards and the targets."""
+        return _engine_inputs(
+            offers=self.offers,
+            manual=self.manual,
+            feedback=self.feedback,
+            proposals=self.proposals,
+            params=self.params,
+        )
+
+
+@dataclass(frozen=True)
+class PeriodFeeds:
+    """A period's scoring inputs from the app, beside the lake, the cards and the targets."""
+
+    offers: Offers
+    manual: ManualFeed
+    feedback: FeedbackFeed
+    proposals: ProposalsFeed
+    params: IndicatorParams
+
+    def score_inputs(self) -> ScoreInputs:
+        """The engine's inputs beside the lake, the cards and the targets."""
+        return _engine_inputs(
+            offers=self.offers,
+            manual=self.manual,
+            feedback=self.feedback,
+            proposals=self.proposals,
+            params=self.params,
+        )
+
+
+def _engine_inputs(
+    *,
+    offers: Offers | None,
+    manual: ManualFeed | None,
+    feedback: FeedbackFeed | None,
+    proposals: ProposalsFeed | None,
+    params: IndicatorParams,
+) -> ScoreInputs:
+    return ScoreInputs(
+        manual=manual.scores if manual is not None else None,
+        offers=offers,
+        feedback=feedback.rows if feedback is not None else (),
+        proposals=proposals.rows if proposals is not None else (),
+        params=params,
+    )
+
+
+def period_feeds(*, period: Period) -> PeriodFeeds:
+    """What a run of the period reads from the app beside the lake, the cards and the
+    targets: the offers logged in the period (and the conversion window before it), the
+    manual scores, the 360 feedback and proposals adopted in the app, the referral points
+    rule in force. Writes nothing (a run writes its offers file itself)."""
+    window = dt.timedelta(days=DEFAULT_PARAMS.offer_window_days)  # earlier offers convert later
+    return PeriodFeeds(
+        offers=offers_input(first=period.start - window, last=period.end),
+        manual=manual_feed(period_key=period.key),
+        feedback=feedback_feed(period=period),
+        proposals=proposals_feed(period=period),
+        params=referral_params(),
+    )
+
+
+def period_score_inputs(period: Period) -> ScoreInputs:
+    """The engine's inputs of a run of the period beside the lake, the cards and the
+    targets (`period_feeds`): what the what-if scores each period with."""
+    return period_feeds(period=period).score_inputs()
+
 
 def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> RunInputs:
     """Resolve what a run reads (the current lake, the scorecards in force, the approved
@@ -136,17 +211,14 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
     targets, targets_digest = approved_targets(year=period.start.year)
     policy_digest = json_digest({name: c.digest for name, c in sorted(cards.items())})
     tables = {name: t.digest for name, t in sorted(registered_tables(lake_dir=lake_dir).items())}
-    window = dt.timedelta(days=DEFAULT_PARAMS.offer_window_days)  # earlier offers convert later
-    offers = offers_input(first=period.start - window, last=period.end)
-    manual = manual_feed(period_key=period.key)
-    feedback = feedback_feed(period=period)
+    feeds = period_feeds(period=period)
+    offers, manual, params = feeds.offers, feeds.manual, feeds.params
+    feedback, proposals = feeds.feedback, feeds.proposals
     # The app's feedback joins the digest only when there is some, so a period without
     # it keeps the digest it had before 360 rounds existed.
     extra = {"feedback": feedback.digest} if feedback.digest else {}
-    proposals = proposals_feed(period=period)
     if proposals.digest:  # likewise the proposals adopted in the app
         extra["proposals"] = proposals.digest
-    params = referral_params()
     if params.referral_points is not None and params.referral_points != default_points_rule():
         # Likewise a referrals policy other than the shipped one.
         extra["referral_points"] = repr(params.referral_points)
@@ -263,19 +335,20 @@ def period_run(
 def _score(inputs: RunInputs, *, period: Period, backend: str) -> LakeScore:
     """The engine's scores for the period on the run's inputs; a refused offers input is a
     refused step (e.g. an offer of a customer the lake no longer has)."""
+    extra = inputs.score_inputs()
     try:
         return score_lake(
             inputs.lake,
             period=period,
             cards=inputs.cards,
             targets=inputs.targets,
-            manual=inputs.manual.scores if inputs.manual is not None else None,
+            manual=extra.manual,
             backend=backend,  # type: ignore[arg-type]
-            offers=inputs.offers,
-            feedback=inputs.feedback.rows if inputs.feedback is not None else (),
-            proposals=inputs.proposals.rows if inputs.proposals is not None else (),
+            offers=extra.offers,
+            feedback=extra.feedback,
+            proposals=extra.proposals,
             units=True,
-            params=inputs.params,
+            params=extra.params,
         )
     except (OffersError, ScoringError) as exc:
         # e.g. a per-person weight the card does not allow (engine scoring/weights.py)
