@@ -14,7 +14,9 @@ Modes, per step:
   command validates the tables it reads and fills the cache);
 - `warm`: the same command again with the cache the cold run (or `--cache`) filled.
 With `--cache DIR` every run uses DIR (e.g. filled once by `validate`), and `cold` is
-not run unless asked.
+not run unless asked. With `--parallel N`, N steps run at once (each step's modes in
+turn): on the shared machine this only shortens the benchmark; each figure is still
+one process's own CPU seconds and peak RSS, and wall seconds are then not comparable.
 
 `pay` reads a ratings file as the app passes one: the 2026Q3 tiers of the `score_q`
 step's output (run it first) and, for the earlier quarters back to the first loan's
@@ -158,37 +160,50 @@ def timed(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def run_step(args: argparse.Namespace, lake: Path, out: Path, rows: int, step: str) -> None:
+    if step == "pay" and not (out / "ratings.csv").exists():
+        make_ratings(lake, out)
+    cache = str(args.cache) if args.cache else None
+    for mode in args.modes:
+        env = dict(os.environ)
+        if mode == "cold" or cache is None:
+            cache = tempfile.mkdtemp(prefix=f"valid-{args.label}-{step}-", dir=args.cache_root)
+        env["RMPERF_VALID_CACHE"] = cache
+        cmd = [str(RMPERF), *argv(step, lake, out)]
+        result = timed(cmd, env)
+        name = OUTPUTS.get(step)
+        record = {
+            "label": args.label,
+            "step": step,
+            "mode": mode,
+            "lake_rows": rows,
+            "output_rows": output_rows(out / name) if name else None,
+            "command": "RMPERF_VALID_CACHE=<dir> /usr/bin/time -v rmperf "
+            + " ".join(argv(step, lake, out)),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "concurrent": args.parallel,
+            "memory_limit": os.environ.get("RMPERF_DUCKDB_MEMORY_LIMIT", "default"),
+            **result,
+        }
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+        with args.results.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def run(args: argparse.Namespace) -> None:
     lake: Path = args.lake.resolve()
     out: Path = args.work.resolve()
     out.mkdir(parents=True, exist_ok=True)
     rows = lake_rows(lake)
-    for step in args.steps:
-        if step == "pay" and not (out / "ratings.csv").exists():
-            make_ratings(lake, out)
-        cache = str(args.cache) if args.cache else None
-        for mode in args.modes:
-            env = dict(os.environ)
-            if mode == "cold" or cache is None:
-                cache = tempfile.mkdtemp(prefix=f"valid-{args.label}-{step}-", dir=args.cache_root)
-            env["RMPERF_VALID_CACHE"] = cache
-            cmd = [str(RMPERF), *argv(step, lake, out)]
-            result = timed(cmd, env)
-            name = OUTPUTS.get(step)
-            record = {
-                "label": args.label,
-                "step": step,
-                "mode": mode,
-                "lake_rows": rows,
-                "output_rows": output_rows(out / name) if name else None,
-                "command": "RMPERF_VALID_CACHE=<dir> /usr/bin/time -v rmperf "
-                + " ".join(argv(step, lake, out)),
-                "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                **result,
-            }
-            print(json.dumps(record, ensure_ascii=False), flush=True)
-            with args.results.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if args.parallel <= 1:
+        for step in args.steps:
+            run_step(args, lake, out, rows, step)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(args.parallel) as pool:
+        for f in [pool.submit(run_step, args, lake, out, rows, s) for s in args.steps]:
+            f.result()
 
 
 def report(path: Path) -> None:
@@ -233,6 +248,9 @@ def main() -> None:
     ap.add_argument("--modes", nargs="+", choices=("cold", "warm"), default=["cold", "warm"])
     ap.add_argument("--cache", type=Path, help="one valid-row cache for every run")
     ap.add_argument("--cache-root", default=None, help="where cold caches are made")
+    ap.add_argument(
+        "--parallel", type=int, default=1, help="steps run at once (CPU s and RSS stay per run)"
+    )
     ap.add_argument("--report", type=Path, help="print the table of a results file and exit")
     args = ap.parse_args()
     if args.report:
