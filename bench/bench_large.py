@@ -13,8 +13,10 @@ Modes, per step:
 - `cold`: RMPERF_VALID_CACHE is a new empty directory (the first run on a delivery: the
   command validates the tables it reads and fills the cache);
 - `warm`: the same command again with the cache the cold run (or `--cache`) filled.
-With `--cache DIR` every run uses DIR (e.g. filled once by `validate`), and `cold` is
-not run unless asked. With `--parallel N`, N steps run at once (each step's modes in
+With `--cache DIR` every run uses DIR as it is: `--steps validate --modes cold --cache
+DIR` on an empty DIR fills it once for every table, and later `--modes warm --cache DIR`
+runs read it (how bench/large.md was measured: one first run per scale, not one per
+command). With `--parallel N`, N steps run at once (each step's modes in
 turn): on the shared machine this only shortens the benchmark; each figure is still
 one process's own CPU seconds and peak RSS, and wall seconds are then not comparable.
 
@@ -166,7 +168,7 @@ def run_step(args: argparse.Namespace, lake: Path, out: Path, rows: int, step: s
     cache = str(args.cache) if args.cache else None
     for mode in args.modes:
         env = dict(os.environ)
-        if mode == "cold" or cache is None:
+        if args.cache is None and (mode == "cold" or cache is None):
             cache = tempfile.mkdtemp(prefix=f"valid-{args.label}-{step}-", dir=args.cache_root)
         env["RMPERF_VALID_CACHE"] = cache
         cmd = [str(RMPERF), *argv(step, lake, out)]

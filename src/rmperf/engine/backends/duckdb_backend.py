@@ -1,7 +1,7 @@
 """DuckDB in-process: the default backend (one connection per command, no state kept).
 
-Memory: DuckDB would otherwise take up to 80 % of the machine's RAM for one query (the
-large bank's duplicate-key checks over 216M transactions alone held several GB). Each
+Memory: DuckDB would otherwise let one query take up to 80 % of the machine's RAM, on a
+machine other processes share, with the large bank's 216M transactions to check. Each
 connection is capped at RMPERF_DUCKDB_MEMORY_LIMIT (default 1GiB, any DuckDB size such as
 `1.5GiB` or `800MB`; `none` keeps DuckDB's default) and spills what does not fit to a
 private folder `_spill-<pid>-<random>` inside the valid-row cache directory when the
