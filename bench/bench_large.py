@@ -225,12 +225,17 @@ def report(path: Path) -> None:
                 if r is None:
                     continue
                 exp = ""
-                i = labels.index(label)
-                if i > 0 and (prev := last.get((labels[i - 1], step, mode))) and r["rc"] in (0, 1):
+                earlier = [
+                    p
+                    for p in labels[: labels.index(label)]
+                    if (p, step, mode) in last and last[(p, step, mode)]["rc"] in (0, 1)
+                ]
+                if earlier and r["rc"] in (0, 1):
+                    prev = last[(earlier[-1], step, mode)]
                     e = math.log(r["cpu_s"] / prev["cpu_s"]) / math.log(
                         r["lake_rows"] / prev["lake_rows"]
                     )
-                    exp = f"{e:.2f} ({labels[i - 1]}→{label})"
+                    exp = f"{e:.2f} ({earlier[-1]}→{label})"
                 rc = "" if r["rc"] in (0, 1) else f" (exit {r['rc']})"
                 outr = "" if r["output_rows"] is None else f"{r['output_rows']:,}"
                 print(
