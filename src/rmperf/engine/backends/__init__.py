@@ -89,6 +89,8 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
     duck = _as_duckdb(backend)
     spark = _as_spark(backend)
     cache = open_cache(lake) if duck is not None or spark is not None else None
+    if cache is not None and duck is not None:
+        duck.spill_in(cache.directory)  # spilled rows stay beside the lake's other derived rows
     keys: dict[str, str] = {}
     for name in order:
         files = lake.files(name)
