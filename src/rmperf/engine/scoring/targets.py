@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from rmperf.engine.periods import Period, PeriodKind
-from rmperf.engine.policy import PolicyError, PolicyIssue, Severity
+from rmperf.engine.policy import PolicyError, PolicyIssue, Severity, loader
 from rmperf.engine.scoring.policy import TargetBasis, TargetSource, TargetSpec
 
 CENT = Decimal("0.01")
@@ -214,8 +214,8 @@ def _row(raw: Mapping[str, object], line: int | None) -> TargetRow:
 
 def _records(text: str, source: str) -> Iterable[tuple[Mapping[str, object], int | None]]:
     if source.lower().endswith((".yaml", ".yml")):
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = loader.compose(text)
+        data = loader.safe_load(text)
         if isinstance(data, dict) and "targets" in data:
             data = data["targets"]
             if isinstance(root, yaml.MappingNode):
