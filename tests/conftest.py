@@ -72,8 +72,13 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def bank(db: None) -> Bank:
-    """The persona bank (tests/factories.py), fresh for each test."""
-    return build_bank()
+    """The persona bank (tests/factories.py), fresh for each test (built once per process,
+    then its rows replayed: tests/dbsnapshot.py)."""
+    from django.utils import timezone
+
+    from tests.dbsnapshot import built_once
+
+    return built_once(("persona bank", timezone.localdate().isoformat()), build_bank)
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import translation
 
-from rmperf.lakes.services import lake_import
 from rmperf.org.models import Staff
+from tests.dbsnapshot import import_lake
 from tests.performance.conftest import (
     CARD,
     IMPORT_DAY,
@@ -108,7 +108,7 @@ def pay_bank(db: None, pay_paths: tuple[Path, Path]) -> PayBank:
     """The lake imported, a login per person (PEOPLE), a superuser `root`, a second HR
     `hr2` and an auditor `au1`; the test card in force."""
     path, _card = pay_paths
-    run = lake_import(actor=None, lake_dir=path, today=IMPORT_DAY)
+    run = import_lake(path, today=IMPORT_DAY)
     assert run.status == "succeeded", (run.problems, run.tables)
     users: dict[str, User] = {}
     for username, staff_id in PEOPLE.items():

@@ -30,8 +30,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import translation
 
-from rmperf.lakes.services import lake_import
 from rmperf.org.models import Staff
+from tests.dbsnapshot import import_lake
 from tests.lakebuilder import LakeBuilder
 
 IMPORT_DAY = dt.date(2026, 10, 8)
@@ -180,7 +180,7 @@ class PerfBank:
 def perf_bank(db: None, perf_paths: tuple[Path, Path]) -> PerfBank:
     """The lake imported, with a login per person in PEOPLE and a superuser `root`."""
     path, _card = perf_paths
-    run = lake_import(actor=None, lake_dir=path, today=IMPORT_DAY)
+    run = import_lake(path, today=IMPORT_DAY)
     assert run.status == "succeeded", (run.problems, run.tables)
     users: dict[str, User] = {}
     for username, staff_id in PEOPLE.items():

@@ -26,8 +26,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from rmperf.lakes.services import lake_import
 from rmperf.org.models import Staff
+from tests.dbsnapshot import import_lake
 from tests.lakebuilder import LakeBuilder
 
 AS_OF = dt.date(2026, 9, 30)
@@ -160,7 +160,7 @@ def lake_bank(db: None, lake_path: Path) -> LakeBank:
     """The hand-built lake imported, with logins for RM1, RM2, the team leader TL1, the
     branch manager BM1 and a superuser."""
     path = lake_path
-    run = lake_import(actor=None, lake_dir=path, today=IMPORT_DAY)
+    run = import_lake(path, today=IMPORT_DAY)
     assert run.status == "succeeded", (run.problems, run.tables)
     users: dict[str, User] = {}
     for staff_id, username in (("RM1", "rm1"), ("RM2", "rm2"), ("TL1", "tl1"), ("BM1", "bm1")):
