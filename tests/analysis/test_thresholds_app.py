@@ -309,3 +309,29 @@ def test_a_clipped_share_says_why_in_both_languages(
     zh = hr.get(f"/analysis/thresholds/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "模型给出 107.40%，但占比只能在 0.00% 到 100.00% 之间：建议值截断为 100.00%" in zh
     assert "clipped" not in zh
+
+
+def test_the_page_says_every_time_in_one_format_per_language(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    from tests.analysis.threshold_helpers import threshold_of_hr
+
+    run = threshold_of_hr(bank)
+    # 12:42 UTC is 20:42 in Shanghai (the app's time zone); decided a day later.
+    started = dt.datetime(2026, 10, 9, 12, 42, tzinfo=dt.UTC)
+    ThresholdProposal.objects.filter(pk=run.pk).update(
+        started_at=started,
+        decided_at=started + dt.timedelta(days=1),
+        decided_by=bank.user("hannah"),
+        decision=ThresholdDecision.REJECTED,
+    )
+    hr = client_as("hannah")
+    url = f"/analysis/thresholds/{run.pk}/"
+    en = hr.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Started: in the facts and in the list of runs; decided: in the facts.
+    assert en.count("10/09/2026 8:42 p.m.") == 2
+    assert en.count("10/10/2026 8:42 p.m.") == 1
+    assert "Oct. 9, 2026" not in en and "Oct. 10, 2026" not in en
+    zh = hr.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert zh.count("2026年10月9日 20:42") == 2
+    assert zh.count("2026年10月10日 20:42") == 1
