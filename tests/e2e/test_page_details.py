@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from rmperf.analysis.thresholds_models import ThresholdProposal
 from rmperf.core.runs import RunStatus
+from rmperf.performance.models import InnovationProposal, ProposalStatus
 from tests.analysis.threshold_helpers import threshold_of_hr
 from tests.e2e.test_browser import browser  # noqa: F401 (fixture)
 from tests.e2e.test_layout import open_page, passwords, sign_in  # noqa: F401 (fixture)
@@ -61,4 +63,46 @@ def test_threshold_rows_without_a_proposal_are_as_tall_as_the_others(
     )
     assert len(heights) == 5
     assert max(heights[:4]) - min(heights[:4]) <= 1, heights
+    assert watch.problems == []
+
+
+#: A decision note as reviewers write them: a few sentences (the demo's are about as long).
+NOTE = (
+    "采纳：下月起试行三个月，按到访客户数和理财签约数评估效果，由营销一组牵头，"
+    "每周一晨会通报进展，试行结束后决定是否在全行推广。"
+    " Adopted: a three-month trial from next month, judged by visits and wealth contracts."
+)
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_a_long_decision_note_wraps_within_the_proposals_table(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    locale: str,
+) -> None:
+    now = timezone.now()
+    InnovationProposal.objects.create(
+        staff=bank.alice,
+        title="周六网点理财咨询台",
+        description="周六上午在网点大堂设理财咨询台，由客户经理轮值。",
+        submitted_at=now,
+        status=ProposalStatus.ADOPTED,
+        reviewer=bank.tina,
+        decided_at=now,
+        decision_note=NOTE,
+    )
+    passwords(bank, "alice")
+    page, watch = open_page(locale, "desktop")
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/performance/proposals/")
+    table = page.locator("#proposal-table")
+    container = table.locator("xpath=..")
+    # Nothing of the table lies beyond its container: no sideways scrolling to read it.
+    assert table.evaluate("t => t.scrollWidth - t.parentElement.clientWidth") <= 1
+    note = page.locator("#proposal-table tbody tr td").nth(5)
+    box, frame = note.bounding_box(), container.bounding_box()
+    assert box is not None and frame is not None
+    assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+    assert box["height"] > 30  # wrapped onto more than one line
     assert watch.problems == []
