@@ -142,3 +142,55 @@ def test_shares_read_as_percentages() -> None:
     with translation.override("en"):
         text = check_label(Check("loan_approval", False, params))
     assert text == "Loans approved in more than 15 days: 1 of 4 = 25.00% (maximum 25.00%)"
+
+
+@pytest.mark.django_db
+def test_evidence_rows_are_labelled_and_formatted(
+    ready: Bank, client_as: Callable[[str], Client]
+) -> None:
+    alices_result(ready)
+    en = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The effort bone's rows: alice's customers she did not contact (interactions).
+    effort = en[en.index('id="bone-effort"') :]
+    assert '<span class="muted">Customer</span> C001' in effort
+    assert '<span class="muted">Contacts</span> 0' in effort
+    assert "customer_id=" not in en and "contacts=" not in en
+    zh = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<span class="muted">客户</span> C001' in zh[zh.index('id="bone-effort"') :]
+
+
+def test_evidence_values_are_said_in_their_unit() -> None:
+    from django.utils import translation
+
+    from rmperf.analysis.fishbone_selectors import evidence_fields, evidence_row
+
+    request = {"request_id": "Q1", "received_at": "2026-07-01 02:30:00+00:00",
+               "resolved_at": "", "hours": "unresolved"}  # fmt: skip
+    balances = {"average_monthly_assets": "1234567.5", "growth": "-0.0312", "months":
+                "2026-07..2026-09", "categories": "deposit,wealth"}  # fmt: skip
+    loan = {"applied_on": "2026-07-01", "disbursed_on": "2026-07-20", "days": "19"}
+    with translation.override("en"):
+        known = evidence_fields()
+        # 02:30 UTC is 10:30 in Shanghai, the app's time zone.
+        assert evidence_row(request, known) == [
+            ("Request", "Q1"),
+            ("Received at", "07/01/2026 10:30 a.m."),
+            ("Resolved at", "—"),
+            ("Hours", "not resolved"),
+        ]
+        assert evidence_row(balances, known) == [
+            ("Average monthly assets", "1,234,567.50 CNY"),
+            ("Growth", "-3.12%"),
+            ("Months", "2026-07 – 2026-09"),
+            ("Asset categories", "deposit, wealth"),
+        ]
+        assert evidence_row(loan, known) == [
+            ("Applied on", "07/01/2026"),
+            ("Disbursed on", "07/20/2026"),
+            ("Days", "19 days"),
+        ]
+        assert evidence_row({"tier": "sleeping"}, known) == [("Tier", "Sleeping")]
+    with translation.override("zh-hans"):
+        known = evidence_fields()
+        assert evidence_row(loan, known)[0] == ("申请日期", "2026年7月1日")
+        assert evidence_row(balances, known)[0] == ("月均资产", "1,234,567.50 元")

@@ -272,3 +272,66 @@ def test_a_negative_level_keeps_the_current_target() -> None:
     ]  # fmt: skip
     [doc] = yaml.safe_load_all(draft_text(base, levels))
     assert [ln["target"]["value"] for ln in doc["lines"]] == ["0.1250", "0.10"]
+
+
+def test_a_clipped_share_says_why_in_both_languages(
+    bank: Bank,
+    client_as: Callable[[str], Client],
+    model: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    # Branch A's HNW retention: the model gave 1.074 (107.40%), clipped to 1 (100.00%)
+    # by the engine, which writes the note in English.
+    line = ThresholdLine("retail_rm", "hnw_retention", D("0.95"))
+    note = "clipped to 1.000000 (model 1.074000, a share lies in 0..1)"
+    clipped = ThresholdRun(
+        period="2026Q4",
+        series=("pmi",),
+        history=RUN.history,
+        series_months=RUN.series_months,
+        digest="e" * 64,
+        proposals=[
+            Proposal(
+                "BA", "Branch A", line, Fit(D("1.000000"), None, None, None, None, 8, note=note)
+            )
+        ],
+    )
+    monkeypatch.setattr(thresholds_services, "propose_thresholds", lambda lake, **kw: clipped)
+    hr = client_as("hannah")
+    run = _run(hr, django_capture_on_commit_callbacks)
+    assert run.result["rows"][0]["note"] == note
+    en = hr.get(f"/analysis/thresholds/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "the model gave 107.40%, but a share lies between 0.00% and 100.00%: the proposal is "
+        "clipped to 100.00%"
+    ) in en
+    zh = hr.get(f"/analysis/thresholds/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "模型给出 107.40%，但占比只能在 0.00% 到 100.00% 之间：建议值截断为 100.00%" in zh
+    assert "clipped" not in zh
+
+
+def test_the_page_says_every_time_in_one_format_per_language(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    from tests.analysis.threshold_helpers import threshold_of_hr
+
+    run = threshold_of_hr(bank)
+    # 12:42 UTC is 20:42 in Shanghai (the app's time zone); decided a day later.
+    started = dt.datetime(2026, 10, 9, 12, 42, tzinfo=dt.UTC)
+    ThresholdProposal.objects.filter(pk=run.pk).update(
+        started_at=started,
+        decided_at=started + dt.timedelta(days=1),
+        decided_by=bank.user("hannah"),
+        decision=ThresholdDecision.REJECTED,
+    )
+    hr = client_as("hannah")
+    url = f"/analysis/thresholds/{run.pk}/"
+    en = hr.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Started: in the facts and in the list of runs; decided: in the facts.
+    assert en.count("10/09/2026 8:42 p.m.") == 2
+    assert en.count("10/10/2026 8:42 p.m.") == 1
+    assert "Oct. 9, 2026" not in en and "Oct. 10, 2026" not in en
+    zh = hr.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert zh.count("2026年10月9日 20:42") == 2
+    assert zh.count("2026年10月10日 20:42") == 1

@@ -202,6 +202,61 @@ def test_unused_entries_are_pruned(tmp_path: Path) -> None:
     )
 
 
+def test_a_crashed_writes_leftovers_go_when_a_write_starts(tmp_path: Path) -> None:
+    cache = ValidCache(tmp_path / "cache", tmp_path)
+    cache.directory.mkdir()
+    long_ago = time.time() - STALE_SECONDS - 60
+    # What a killed Spark write leaves: its folder of part files beside the temporary name.
+    spark_left = cache.directory / ".tmp-loans-41-a.parquet.spark"
+    (spark_left / "_temporary" / "0").mkdir(parents=True)
+    (spark_left / "_temporary" / "0" / "part-0.parquet").write_bytes(b"x")
+    # A killed DuckDB write: its temporary file.
+    duck_left = cache.directory / ".tmp-staff-42-b.parquet"
+    duck_left.write_bytes(b"x")
+    # A Spark write in progress (its part file changed just now) and a recent file.
+    running = cache.directory / ".tmp-loans-43-c.parquet.spark"
+    (running / "_temporary").mkdir(parents=True)
+    (running / "_temporary" / "part-0.parquet").write_bytes(b"x")
+    recent = cache.directory / ".tmp-staff-44-d.parquet"
+    recent.write_bytes(b"x")
+    entry = cache.directory / "loans-old.parquet"  # entries are prune's business
+    entry.write_bytes(b"x")
+    for path in (
+        spark_left,
+        spark_left / "_temporary",
+        spark_left / "_temporary" / "0",
+        spark_left / "_temporary" / "0" / "part-0.parquet",
+        duck_left,
+        running,
+        running / "_temporary",
+        entry,
+    ):
+        os.utime(path, (long_ago, long_ago))
+    tmp = cache.new_temp("customers")  # any table's write sweeps
+    assert not tmp.exists()
+    assert sorted(p.name for p in cache.directory.iterdir()) == sorted(
+        [running.name, recent.name, entry.name]
+    )
+
+
+def test_spark_leftovers_of_a_killed_run_go_on_the_next_cold_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CACHE_ENV, raising=False)  # the cache in the lake's _valid/
+    root = write_lake(tmp_path / "lake")
+    cache_dir = root / "_valid"
+    cache_dir.mkdir()
+    left = cache_dir / ".tmp-transactions-9-x.parquet.spark"
+    (left / "_temporary").mkdir(parents=True)
+    (left / "_temporary" / "part-0.parquet").write_bytes(b"x")
+    long_ago = time.time() - STALE_SECONDS - 60
+    for path in (left / "_temporary" / "part-0.parquet", left / "_temporary", left):
+        os.utime(path, (long_ago, long_ago))
+    read_valid(Lake(root, TODAY), "transactions")
+    assert not left.exists()
+    assert not [p for p in cache_dir.iterdir() if p.name.startswith(".tmp-")]
+
+
 def test_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write_lake(tmp_path / "lake")
     monkeypatch.setenv(CACHE_ENV, "off")

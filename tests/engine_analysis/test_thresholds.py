@@ -10,12 +10,17 @@ import pytest
 
 from rmperf.cli import main
 from rmperf.engine.analysis.thresholds import (
+    SHARE_INDICATORS,
+    UNBOUNDED_RATIOS,
     EconomicSeriesError,
+    Fit,
+    clip_share,
     consensus,
     fit_series,
     propose_thresholds,
     threshold_lines,
 )
+from rmperf.engine.indicators.library import LIBRARY
 from rmperf.engine.lake import Lake
 from rmperf.engine.periods import Period
 from rmperf.engine.scoring.load import load_scorecards, load_scorecards_text
@@ -190,3 +195,89 @@ def test_cli_writes_the_rows_and_names_a_missing_series(
     assert main([*args, "--series", "pmi,loan_demand"]) == 2
     assert "'loan_demand'" in capsys.readouterr().err
     assert not out.exists()
+
+
+GREEN_CARD = """\
+name: green_test
+names: {zh: 绿色, en: green}
+applies_to: {business_line: retail}
+min_compliance_risk_share: 0
+lines:
+  - {indicator: green_credit_share, weight: 100, method: ratio, target: {basis: level, value: "0.5"}}
+"""
+#: S1's green share of new loans per quarter, exactly y_t = −0.9 + 0.06·t + 0.03·pmi(previous
+#: quarter), t = 0 for 2025Q1 (PMI above):
+#:   2025Q1: −0.9 + 0    + 1.50 = 0.60     2025Q2: −0.9 + 0.06 + 1.56 = 0.72
+#:   2025Q3: −0.9 + 0.12 + 1.47 = 0.69     2025Q4: −0.9 + 0.18 + 1.53 = 0.81
+#:   2026Q1: −0.9 + 0.24 + 1.59 = 0.93     2026Q2: −0.9 + 0.30 + 1.50 = 0.90
+#: and the line's next value, for 2026Q3, −0.9 + 0.36 + 1.56 = 1.02: more than all of it.
+GREEN = {"2025-02": 60, "2025-05": 72, "2025-08": 69, "2025-11": 81, "2026-02": 93, "2026-05": 90}
+
+
+def _green_lake(root: Path) -> Lake:
+    econ = [
+        {"unit_id": "B", "month": m, "series": "pmi", "value": v}
+        for q, v in PMI.items()
+        for m in _months(q)
+    ]
+    loans = []
+    for month, green in GREEN.items():  # 100.00 lent in the quarter, `green` of it green
+        for part, amount, is_green in (("g", green, "true"), ("o", 100 - green, "false")):
+            loans.append(
+                {
+                    "loan_id": f"L{month}{part}",
+                    "customer_id": "C2",
+                    "product_id": "P3",
+                    "staff_id": "S1",
+                    "amount": f"{amount}.00",
+                    "disbursed_on": f"{month}-10",
+                    "maturity_date": "2028-01-15",
+                    "green": is_green,
+                    "inclusive": "0",
+                }
+            )
+    write_lake(root, {"economic_series": econ, "loans": loans})
+    return Lake(root, today=TODAY)
+
+
+def test_a_share_proposed_above_100_percent_is_clipped_and_says_so(tmp_path: Path) -> None:
+    run = propose_thresholds(
+        _green_lake(tmp_path / "lake"),
+        period=Period.parse("2026Q3"),
+        cards=load_scorecards_text(GREEN_CARD),
+        series=["pmi"],
+        history=6,
+    )
+    [p] = run.proposals
+    assert p.fit.coefficients == (D("-0.900000"), D("0.060000"), D("0.030000"))
+    assert p.fit.proposed == D("1.000000")  # the line says 1.02; a share is at most 1
+    assert p.fit.note == "clipped to 1.000000 (model 1.020000, a share lies in 0..1)"
+    assert consensus(run) == {("green_test", "green_credit_share"): D("1.0000")}
+
+
+def test_clip_share_keeps_a_share_in_0_to_1() -> None:
+    below = Fit(D("-0.537100"), D("-0.700000"), D("0.100000"), D("0.1"), None, 8)
+    clipped = clip_share(below)
+    assert (clipped.proposed, clipped.low, clipped.high) == (
+        D("0.000000"),
+        D("0.000000"),
+        D("0.100000"),
+    )
+    assert clipped.note == "clipped to 0.000000 (model -0.537100, a share lies in 0..1)"
+    assert (clipped.mae, clipped.n) == (D("0.1"), 8)  # the backtest stays the model's
+    above = Fit(D("1.074000"), None, None, None, None, 6, note="no_backtest")
+    assert clip_share(above).proposed == D("1.000000")
+    assert clip_share(above).note == (
+        "no_backtest; clipped to 1.000000 (model 1.074000, a share lies in 0..1)"
+    )
+    inside = Fit(D("0.950000"), D("0.900000"), D("1.050000"), None, None, 8)
+    assert clip_share(inside) == Fit(D("0.950000"), D("0.900000"), D("1.000000"), None, None, 8)
+    empty = Fit(None, None, None, None, None, 3, note="too_few_observations (3 < 5)")
+    assert clip_share(empty) == empty
+
+
+def test_every_ratio_indicator_is_a_share_or_known_unbounded() -> None:
+    ratios = {d.id for d in LIBRARY.values() if d.unit == "ratio"}
+    assert ratios == SHARE_INDICATORS | UNBOUNDED_RATIOS
+    assert not SHARE_INDICATORS & UNBOUNDED_RATIOS
+    assert {"hnw_retention", "green_credit_share"} <= SHARE_INDICATORS

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from rmperf.core.models import AuditEvent
 from rmperf.org.models import Staff
-from rmperf.performance.models import PerfPeriod, RmResult, TargetSheet
+from rmperf.performance.models import LineResult, PerfPeriod, RmResult, TargetSheet
 from rmperf.performance.services.runs import period_run
 from tests.performance.conftest import PerfBank
 
@@ -103,6 +103,27 @@ def test_an_rm_reads_their_scorecard_and_why(perf_bank: PerfBank, perf_client: C
     assert rm2.get("/performance/2026Q3/staff/RM1/").status_code == 404
     assert perf_client("bm2").get("/performance/2026Q3/staff/RM2/").status_code == 404
     assert perf_client("te1").get("/performance/2026Q3/staff/RM2/").status_code == 404
+
+
+def test_the_scorecard_says_each_figure_in_its_indicator_unit(
+    perf_bank: PerfBank, perf_client: Clients
+) -> None:
+    period_run(actor=None, key="2026Q3")
+    # RM2's second line made a ratio line (cross-sell rate 0.76 against 0.80), as a card
+    # with one would store it: the page says a ratio in percent, money in yuan.
+    LineResult.objects.filter(result__staff_id="RM2", indicator="complaints").update(
+        line="cross_sell_rate", indicator="cross_sell_rate", value="0.76", target="0.80"
+    )
+    rm2 = perf_client("rm2")
+    for language, money in (("en", "150,000.00 CNY"), ("zh-hans", "150,000.00 元")):
+        body = rm2.get("/performance/2026Q3/staff/RM2/", HTTP_ACCEPT_LANGUAGE=language)
+        lines = body.content.decode()
+        lines = lines[
+            lines.index('id="lines"') : lines.index("</table>", lines.index('id="lines"'))
+        ]
+        assert "76.00%" in lines and "80.00%" in lines, language
+        assert ">0.76<" not in lines and ">0.8<" not in lines
+        assert money in lines and "300,000.00" in lines  # deposit growth and its target
 
 
 def test_calibration_in_the_ui(perf_bank: PerfBank, perf_client: Clients) -> None:

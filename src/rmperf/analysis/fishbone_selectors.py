@@ -11,16 +11,20 @@ lake import, the scoring run, the policies, the tasks) stay the same.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from rmperf.core.access import Action
 from rmperf.core.actors import Actor
@@ -44,6 +48,7 @@ from rmperf.performance.selectors import staff_visible
 from rmperf.performance.why import format_value
 from rmperf.policies.kinds import PolicyKind
 from rmperf.policies.selectors import policy_in_force
+from rmperf.segments.models import Tier as SegmentTier
 from rmperf.tasks.models import Task, TaskStatus
 
 #: Evidence rows shown per category on the page (the count says how many there are).
@@ -131,12 +136,114 @@ class CheckView:
     code: str
 
 
+def _day(text: str) -> str:
+    try:
+        return date_format(dt.date.fromisoformat(text), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return text
+
+
+def _moment(text: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "SHORT_DATETIME_FORMAT")
+
+
+def _figure(unit: str) -> Callable[[str], str]:
+    def say(text: str) -> str:
+        try:
+            return format_value(Decimal(text), unit)
+        except InvalidOperation:
+            return text
+
+    return say
+
+
+def _days(text: str) -> str:
+    """Whole days as a count (19 days), others as format_value says days."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if number == number.to_integral_value():
+        return _("%(n)s days") % {"n": f"{int(number):,}"}
+    return format_value(number, "days")
+
+
+def _tier(text: str) -> str:
+    return str(dict(SegmentTier.choices).get(text, text))
+
+
+def _hours(text: str) -> str:
+    return _("not resolved") if text == "unresolved" else _figure("hours")(text)
+
+
+def _kind(text: str) -> str:
+    return {"certification": _("certification"), "course": _("course")}.get(text, text)
+
+
+def _months(text: str) -> str:
+    return text.replace("..", " – ")
+
+
+def evidence_fields() -> dict[str, tuple[str, Callable[[str], str]]]:
+    """Each field of the engine's evidence rows (engine/analysis/fishbone.py): its label in
+    the reader's language and how its value is said (dates and times in the short local
+    format, money in yuan, shares in percent, tiers by name)."""
+    as_is: Callable[[str], str] = str
+    return {
+        "staff_id": (_("Staff number"), as_is),
+        "customer_id": (_("Customer"), as_is),
+        "loan_id": (_("Loan"), as_is),
+        "request_id": (pgettext("fishbone evidence", "Request"), as_is),
+        "unit_id": (_("Unit"), as_is),
+        "name": (_("Name"), as_is),
+        "date": (_("Date"), _day),
+        "applied_on": (_("Applied on"), _day),
+        "disbursed_on": (_("Disbursed on"), _day),
+        "received_at": (_("Received at"), _moment),
+        "resolved_at": (_("Resolved at"), _moment),
+        "kind": (_("Kind"), _kind),
+        "hours": (pgettext("fishbone evidence", "Hours"), _hours),
+        "days": (_("Days"), _days),
+        "months": (_("Months"), _months),
+        "categories": (_("Asset categories"), lambda t: t.replace(",", ", ")),
+        "average_monthly_assets": (_("Average monthly assets"), _figure("CNY")),
+        "growth": (_("Growth"), _figure("ratio")),
+        "tier": (_("Tier"), _tier),
+        "tier_at_start": (_("Tier at the start"), _tier),
+        "tier_at_end": (_("Tier at the end"), _tier),
+        "recency_days": (_("Days since the last transaction"), _days),
+        "monetary": (_("AUM"), _figure("CNY")),
+        "contacts": (_("Contacts"), _figure("count")),
+    }
+
+
+def evidence_row(
+    fields: Mapping[str, str], known: dict[str, tuple[str, Callable[[str], str]]]
+) -> list[tuple[str, str]]:
+    """(label, value as said) per field of an evidence row; an empty value is "—", a field
+    the page does not know keeps its name and value."""
+    out: list[tuple[str, str]] = []
+    for name, text in fields.items():
+        label, say = known.get(name, (name, str))
+        out.append((label, say(text) if text != "" else "—"))
+    return out
+
+
 @dataclass(frozen=True)
 class RowView:
     check: str
     table: str
     key: dict[str, str]
     values: dict[str, str]
+    #: (label, value as said) of the key's fields and of the other values (the page's).
+    key_shown: list[tuple[str, str]]
+    values_shown: list[tuple[str, str]]
 
 
 @dataclass
@@ -300,6 +407,7 @@ def _fill(page: FishbonePage, fb: Fishbone) -> None:
                 page.unexplained.append((g.line, g.indicator, v))
             else:
                 parts[c].append((g.line, g.indicator, v))
+    known = evidence_fields()
     for b in fb.bones:
         page.bones.append(
             BoneView(
@@ -309,7 +417,14 @@ def _fill(page: FishbonePage, fb: Fishbone) -> None:
                 found=b.found,
                 checks=[CheckView(check_label(c), c.failed, c.code) for c in b.checks],
                 rows=[
-                    RowView(e.check, e.table, dict(e.row_key), dict(e.row_values))
+                    RowView(
+                        e.check,
+                        e.table,
+                        dict(e.row_key),
+                        dict(e.row_values),
+                        evidence_row(e.row_key, known),
+                        evidence_row(e.row_values, known),
+                    )
                     for e in b.evidence[:ROWS_SHOWN]
                 ],
                 row_count=len(b.evidence),

@@ -33,7 +33,7 @@ from rmperf.analysis.thresholds_models import THRESHOLD_ROLES, ThresholdDecision
 from rmperf.core.access import Action, scope_of
 from rmperf.core.actors import Actor, user_of
 from rmperf.core.audit import audit_record
-from rmperf.core.run_services import PROBLEM_LENGTH, run_in_thread, run_start, run_succeed
+from rmperf.core.run_services import run_in_thread, run_mark_failed, run_start, run_succeed
 from rmperf.core.runs import RunStatus
 from rmperf.engine.analysis.thresholds import (
     MODEL_NAME,
@@ -163,19 +163,7 @@ def thresholds_payload(run: ThresholdRun) -> dict[str, Any]:
 
 
 def _fail(run: ThresholdProposal, problem: str) -> ThresholdProposal:
-    with transaction.atomic():
-        run.status = RunStatus.FAILED
-        run.finished_at = timezone.now()
-        run.problem = problem[:PROBLEM_LENGTH]
-        run.save(update_fields=["status", "finished_at", "problem"])
-        audit_record(
-            actor=run.actor,
-            verb="thresholds.failed",
-            object_type=OBJECT_TYPE,
-            object_id=run.audit_id,
-            after={"problem": problem},
-        )
-    return run
+    return run_mark_failed(run, problem=problem, verb="thresholds.failed", object_type=OBJECT_TYPE)
 
 
 def thresholds_execute(*, run_id: int) -> ThresholdProposal:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from rmperf.analysis.whatif_models import WhatIfHistory, WhatIfRun
 from rmperf.core.actors import Actor
 from rmperf.core.audit import audit_record
-from rmperf.core.run_services import PROBLEM_LENGTH, run_in_thread, run_start, run_succeed
+from rmperf.core.run_services import run_in_thread, run_mark_failed, run_start, run_succeed
 from rmperf.core.runs import RunStatus
 from rmperf.engine.analysis.whatif import (
     Draft,
@@ -202,19 +202,9 @@ def whatif_payload(result: WhatIf) -> dict[str, Any]:
 
 
 def _fail(run: WhatIfRun, problem: str) -> WhatIfRun:
-    with transaction.atomic():
-        run.status = RunStatus.FAILED
-        run.finished_at = timezone.now()
-        run.problem = problem[:PROBLEM_LENGTH]
-        run.save(update_fields=["status", "finished_at", "problem"])
-        audit_record(
-            actor=run.actor,
-            verb="whatif.failed",
-            object_type="analysis.whatifrun",
-            object_id=run.audit_id,
-            after={"problem": problem},
-        )
-    return run
+    return run_mark_failed(
+        run, problem=problem, verb="whatif.failed", object_type="analysis.whatifrun"
+    )
 
 
 def whatif_execute(*, run_id: int) -> WhatIfRun:

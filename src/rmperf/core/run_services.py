@@ -101,6 +101,25 @@ def runs_supersede[R: BatchRun](runs: QuerySet[R]) -> list[R]:
     return earlier
 
 
+def run_mark_failed[R: BatchRun](run: R, *, problem: str, verb: str, object_type: str) -> R:
+    """Mark a started run failed with why (kept to PROBLEM_LENGTH; its audit event, naming
+    the run's `audit_id`, keeps it whole), in its own transaction: the what-if and
+    threshold runs, whose work failed out of the request."""
+    with transaction.atomic():
+        run.status = RunStatus.FAILED
+        run.finished_at = timezone.now()
+        run.problem = problem[:PROBLEM_LENGTH]
+        run.save(update_fields=["status", "finished_at", "problem"])
+        audit_record(
+            actor=run.actor,
+            verb=verb,
+            object_type=object_type,
+            object_id=run.audit_id,
+            after={"problem": problem},
+        )
+    return run
+
+
 def run_fail[R: BatchRun](
     model: type[R],
     *,

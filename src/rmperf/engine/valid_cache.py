@@ -35,6 +35,9 @@ or the directory named by the environment variable RMPERF_VALID_CACHE (entries o
 lake in a subdirectory); RMPERF_VALID_CACHE=off disables the cache. If the directory
 cannot be written, the command computes the valid rows in-line as before (and logs why).
 Entries of a table unused for an hour are removed when a newer entry of it is written.
+Temporary files and folders (`.tmp-*`: DuckDB writes a file, Spark a folder of part files
+beside it) that a crashed write left behind are removed when a write starts, once nothing
+in them has changed for an hour (a write in progress elsewhere keeps touching its own).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Sequence
@@ -144,8 +148,26 @@ class ValidCache:
         return path if path.is_file() else None
 
     def new_temp(self, table: str) -> Path:
+        """A new temporary file's name for a write of `table`'s entry; stale temporary
+        files and folders of crashed writes are removed first (`sweep_temps`)."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.sweep_temps()
         return self.directory / f"{_TMP_PREFIX}{table}-{os.getpid()}-{uuid.uuid4().hex}.parquet"
+
+    def sweep_temps(self) -> None:
+        """Remove the temporary files and folders (`.tmp-*`) in which nothing changed for
+        STALE_SECONDS: what a write killed midway left (Spark's `.tmp-….parquet.spark`
+        folder of part files, DuckDB's `.tmp-….parquet`)."""
+        cutoff = time.time() - STALE_SECONDS
+        for path in self.directory.glob(f"{_TMP_PREFIX}*"):
+            try:
+                if path.is_symlink() or not path.is_dir():
+                    if path.lstat().st_mtime < cutoff:
+                        path.unlink()
+                elif _newest_change(path) < cutoff:
+                    shutil.rmtree(path, ignore_errors=True)
+            except FileNotFoundError:  # removed meanwhile (its own write finished)
+                continue
 
     def publish(self, tmp: Path, table: str, key: str) -> Path:
         """Give the finished temporary file the entry's name; never replaces an entry."""
@@ -160,19 +182,31 @@ class ValidCache:
         return final
 
     def prune(self, table: str, *, keep: Path) -> None:
-        """Remove this table's other entries and abandoned temporary files unused for
-        STALE_SECONDS (a run reading an older entry right now is not disturbed)."""
+        """Remove this table's other entries unused for STALE_SECONDS (a run reading an
+        older entry right now is not disturbed); abandoned temporary files went when the
+        write started (`sweep_temps`)."""
         cutoff = time.time() - STALE_SECONDS
-        patterns = (f"{table}-*.parquet", f"{_TMP_PREFIX}{table}-*.parquet")
-        for pattern in patterns:
-            for path in self.directory.glob(pattern):
-                if path == keep:
-                    continue
-                try:
-                    if path.stat().st_mtime < cutoff:
-                        path.unlink()
-                except FileNotFoundError:
-                    continue
+        for path in self.directory.glob(f"{table}-*.parquet"):
+            if path == keep:
+                continue
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except FileNotFoundError:
+                continue
+
+
+def _newest_change(folder: Path) -> float:
+    """The latest modification time of `folder` and of everything in it (links not
+    followed)."""
+    newest = folder.lstat().st_mtime
+    for root, dirs, files in os.walk(folder):
+        for name in (*dirs, *files):
+            try:
+                newest = max(newest, (Path(root) / name).lstat().st_mtime)
+            except FileNotFoundError:
+                continue
+    return newest
 
 
 def open_cache(lake: Lake) -> ValidCache | None:

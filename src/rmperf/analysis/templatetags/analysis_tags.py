@@ -1,7 +1,7 @@
 """`{% gaming_decisions staff_id period_key %}`: the managers' decisions on the gaming
 flags of an RM, for the RM's explanation page (rendered by the analysis app so the
 performance app never imports it); `|gaming_text`: a flag's measure or threshold in the
-reader's language."""
+reader's language; `|threshold_note`: a threshold proposal's note in the reader's language."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django import template
 from django.utils.translation import gettext
 
 from rmperf.analysis.selectors import gaming_decisions_for
+from rmperf.performance.templatetags.performance_labels import percent
 
 register = template.Library()
 
@@ -133,3 +134,36 @@ def gaming_text(text: object) -> str:
         if found is not None:
             return say(found)
     return value
+
+
+#: A threshold proposal's note (engine/analysis/thresholds.py writes it in English for the
+#: CLI's CSV; parts joined by "; "), part by part in the reader's language.
+_CLIPPED = re.compile(
+    r"^clipped to (?P<bound>\S+) \(model (?P<model>[^,\s]+), a share lies in 0\.\.1\)$"
+)
+
+
+def _threshold_note_part(part: str) -> str:
+    if part == "no_backtest":
+        return gettext("no backtest (too few periods)")
+    if part.startswith("too_few_observations"):
+        return gettext("too few observations to fit")
+    clipped = _CLIPPED.match(part)
+    if clipped is not None:
+        return gettext(
+            "the model gave %(model)s, but a share lies between %(low)s and %(high)s: the "
+            "proposal is clipped to %(bound)s"
+        ) % {
+            "model": percent(clipped["model"]),
+            "low": percent("0"),
+            "high": percent("1"),
+            "bound": percent(clipped["bound"]),
+        }
+    return part
+
+
+@register.filter
+def threshold_note(note: object) -> str:
+    """A threshold proposal's note in the reader's language ("" for none)."""
+    text = str(note or "")
+    return "; ".join(_threshold_note_part(p) for p in text.split("; ")) if text else ""

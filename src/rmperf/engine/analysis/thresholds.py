@@ -28,6 +28,15 @@ The proposal is the prediction for the period from a fit on all observations; it
 is proposal ± 1.96 × the sample standard deviation of the backtest errors (a normal 95 %
 band; empty with fewer than two backtest errors). Values are rounded half up to 6 places.
 
+A share (`SHARE_INDICATORS`: a `ratio` whose numerator counts part of what its denominator
+counts, e.g. HNW retention, green-credit share) lies between 0 and 1, but a straight line
+through its history does not know that: a rising retention extrapolates past 100 %, a
+falling share below 0. Such a proposal, and its interval, are clipped to 0 … 1 (the nearest
+value a share can take; for a quantity that lies in 0 … 1 the clipped value is never
+further from what happens than the line's), and the note says so with the model's own
+figure: `clipped to 1.000000 (model 1.074000, a share lies in 0..1)`. Other ratios (RAROC, ROE,
+a cost decline) may be negative or exceed 1 and are not clipped.
+
 A series with no row for a branch (nor its ancestors) in a month the model needs is an
 error naming the series, the unit and the month. Nothing here is random: the same lake,
 period and cards give the same proposals.
@@ -40,7 +49,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -62,6 +71,28 @@ DEFAULT_HISTORY = 8
 DEFAULT_BACKTEST = 3
 Z95 = Decimal("1.96")
 SIX = Decimal("0.000001")
+ZERO, ONE = Decimal("0.000000"), Decimal("1.000000")  # a share's bounds, to 6 places
+#: The `ratio` indicators of the library that are shares of a whole (module docstring):
+#: their values lie in 0 … 1, and a proposal is clipped to that range.
+SHARE_INDICATORS: frozenset[str] = frozenset(
+    {
+        "cross_sell_rate",
+        "overdue_rate",
+        "npl_ratio",
+        "response_24h_rate",
+        "online_share",
+        "hnw_retention",
+        "sleeping_wakeup_rate",
+        "family_trust_penetration",
+        "referral_success_rate",
+        "green_credit_share",
+        "offer_conversion_rate",
+        "offer_complaint_rate",
+    }
+)
+#: The library's other `ratio` indicators: returns and differences, unbounded (a loss
+#: gives a negative ROE). Every ratio indicator is in one of the two sets (a test checks).
+UNBOUNDED_RATIOS: frozenset[str] = frozenset({"raroc", "roe", "financing_cost_decline"})
 
 
 class EconomicSeriesError(ValueError):
@@ -200,6 +231,23 @@ def fit_series(
     return Fit(predicted, low, high, mae, mape, n, coefs, note="" if k else "no_backtest")
 
 
+def _within(value: Decimal | None) -> Decimal | None:
+    return None if value is None else min(max(value, ZERO), ONE)
+
+
+def clip_share(fit: Fit) -> Fit:
+    """A share's fit with its proposal and interval clipped to 0 … 1; when the proposal
+    moved, the note says to which bound and what the model gave (module docstring)."""
+    proposed = _within(fit.proposed)
+    if proposed is None:
+        return fit
+    note = fit.note
+    if proposed != fit.proposed:
+        clipped = f"clipped to {proposed} (model {fit.proposed}, a share lies in 0..1)"
+        note = f"{note}; {clipped}" if note else clipped
+    return replace(fit, proposed=proposed, low=_within(fit.low), high=_within(fit.high), note=note)
+
+
 def _previous(period: Period, steps: int) -> Period:
     """The period `steps` periods of the same kind before `period`."""
     months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF: 6, PeriodKind.YEAR: 12}
@@ -279,6 +327,8 @@ def propose_thresholds(
         for line in lines:
             ys = values[(unit_id, line.indicator)]
             fit = fit_series(ys, xs[:-1], xs[-1], backtest=backtest)
+            if line.indicator in SHARE_INDICATORS:
+                fit = clip_share(fit)
             proposals.append(Proposal(unit_id, name, line, fit))
             digest_input.append(
                 [unit_id, line.scorecard, line.indicator, str(line.current)]

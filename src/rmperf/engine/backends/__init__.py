@@ -65,6 +65,35 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+class CacheWriter(Protocol):
+    """What `valid_entry` needs from an engine to key and write a valid-row cache entry
+    (DuckDBBackend and SparkBackend): each engine keys its entries by its own reading of
+    the files and its own version, and names the rows its own way."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    #: The errors of reading a table's files that `valid_entry` names as an unreadable
+    #: file when the table's CSV has a problem (an OSError is always re-raised as it is).
+    read_errors: tuple[type[Exception], ...]
+
+    def cache_source(self, files: TableFiles) -> str:
+        """How the table's files are read, for the entry's key (the files themselves
+        are fingerprinted apart)."""
+        ...
+
+    def cache_engine_version(self) -> str: ...
+
+    def row_id_source(self, files: TableFiles) -> str:
+        """A relation of the table's rows with DuckDB's row identity columns `file_index`
+        and `file_row_number` (what a `rejected` entry records)."""
+        ...
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's rows to one Parquet file at `path`."""
+        ...
+
+
 def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str, CheckedQuery]:
     """Register `tables` of `lake` (and what they reference) as valid views `rm_valid_<t>`.
 
@@ -105,7 +134,7 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
                 if entry is not None:
                     entry.attach(duck, lake)
             elif cache is not None and spark is not None:
-                entry = spark.valid_entry(cache, lake, files, query, keys)
+                entry = valid_entry(cache, spark, lake, files, query, keys)
                 if entry is not None:
                     spark.attach_entry(entry, lake, materialize=name in referenced)
             if entry is None:
@@ -184,30 +213,28 @@ class ValidEntry:
 
 def valid_entry(
     cache: ValidCache,
-    backend: DuckDBBackend,
+    backend: CacheWriter,
     lake: Lake,
     files: TableFiles,
     query: CheckedQuery,
     keys: dict[str, str],
 ) -> ValidEntry | None:
-    """The table's cache entry, validating the table (one pass) on a miss.
+    """The table's cache entry, validating the table (one pass of `backend`: DuckDB or
+    Spark) on a miss.
 
     Records the table's key in `keys` (the keys of the tables `query` references must
     be there); returns None when the entry could not be written (the caller then
     validates in-line). The referenced tables' valid views must be attached.
     """
-    import duckdb
-
-    from rmperf.engine.backends.duckdb_backend import source_sql
-
     name = query.table.name
+    dialect = backend.dialect
     kind = entry_kind(files)
     fingerprint = files_fingerprint(files, lake.path)
     key = cache.key(
         name,
-        valid_sql=valid_sql(query, DUCKDB),
-        source_sql=source_sql(files),
-        engine_version=duckdb.__version__,
+        valid_sql=valid_sql(query, dialect),
+        source_sql=backend.cache_source(files),
+        engine_version=backend.cache_engine_version(),
         fingerprint=fingerprint,
         reference_keys=[f"{ref}={keys[ref]}" for ref in query.references],
         kind=kind,
@@ -219,15 +246,15 @@ def valid_entry(
             checked = checked_query(
                 name,
                 files.columns(),
-                DUCKDB,
+                dialect,
                 today=lake.today,
                 time_zone=lake.time_zone,
-                source=source_sql(files),
+                source=backend.row_id_source(files),
                 row_ids=True,
             )
-            sql = rejected_sql(checked, DUCKDB, row_ids=True)
+            sql = rejected_sql(checked, dialect, row_ids=True)
         else:
-            sql = valid_sql(query, DUCKDB)
+            sql = valid_sql(query, dialect)
         try:
             tmp = cache.new_temp(name)
         except OSError as exc:
@@ -236,9 +263,9 @@ def valid_entry(
         try:
             try:
                 backend.write_parquet(sql, tmp)
-            except duckdb.Error as exc:
+            except backend.read_errors as exc:
                 problem = csv_problem(files)
-                if problem is None:
+                if problem is None or isinstance(exc, OSError):
                     raise
                 raise type(exc)(f"{name}: unreadable file: {problem}") from exc
             if files_fingerprint(files, lake.path) != fingerprint:
@@ -290,6 +317,7 @@ def open_backend(name: BackendName = "duckdb") -> Backend:
 __all__ = [
     "Backend",
     "BackendName",
+    "CacheWriter",
     "ValidEntry",
     "attach_lake",
     "entry_kind",

@@ -60,6 +60,8 @@ def memory_limit() -> str | None:
 class DuckDBBackend:
     name: Literal["duckdb"] = "duckdb"
     dialect: DuckDBDialect = DUCKDB
+    #: Reading errors of the valid-row cache's writes (backends.CacheWriter).
+    read_errors: tuple[type[Exception], ...] = (duckdb.Error,)
 
     def __init__(self, *, time_zone: str = "UTC") -> None:
         self.con = duckdb.connect()
@@ -94,6 +96,18 @@ class DuckDBBackend:
             self.con.execute(f"COPY ({sql}) TO {DUCKDB.lit(str(path))} (FORMAT parquet)")
         finally:
             self.con.execute("RESET preserve_insertion_order")
+
+    # -- the valid-row cache (backends.CacheWriter) ---------------------------------------
+
+    def cache_source(self, files: TableFiles) -> str:
+        return source_sql(files)
+
+    def cache_engine_version(self) -> str:
+        return str(duckdb.__version__)
+
+    def row_id_source(self, files: TableFiles) -> str:
+        """read_parquet gives every row its `file_index` and `file_row_number`."""
+        return source_sql(files)
 
     def parquet_view(self, name: str, path: Path, columns: Sequence[str]) -> None:
         """Name the rows of one Parquet file, with `columns` in that order."""

@@ -18,19 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from rmperf.engine import contract
-from rmperf.engine.lake import Lake, TableFiles, csv_problem
-from rmperf.engine.valid_cache import REJECTED, ValidCache, files_fingerprint
+from rmperf.engine.lake import Lake, TableFiles
 from rmperf.engine.validity import (
     ROW_FILE,
     ROW_NUMBER,
     SPARK,
-    CheckedQuery,
     SparkDialect,
-    checked_query,
     raw_view_name,
-    rejected_sql,
     valid_rows_sql,
-    valid_sql,
     valid_view_name,
 )
 
@@ -133,6 +128,9 @@ def source_description(files: TableFiles, session: SparkSession) -> str:
 class SparkBackend:
     name: Literal["spark"] = "spark"
     dialect: SparkDialect = SPARK
+    #: Reading errors of the valid-row cache's writes (backends.CacheWriter): Spark's
+    #: come from the JVM as several Python types.
+    read_errors: tuple[type[Exception], ...] = (Exception,)
 
     def __init__(self, session: SparkSession | None = None) -> None:
         self.session = session or spark_session()
@@ -205,76 +203,18 @@ class SparkBackend:
     def close(self) -> None:
         """The session outlives a command; stopping it is the process's business."""
 
-    # -- the valid-row cache ------------------------------------------------------------
+    # -- the valid-row cache (backends.CacheWriter; backends.valid_entry writes) ---------
 
-    def valid_entry(
-        self,
-        cache: ValidCache,
-        lake: Lake,
-        files: TableFiles,
-        query: CheckedQuery,
-        keys: dict[str, str],
-    ) -> ValidEntry | None:
-        """The table's cache entry, validating the table (one Spark job) on a miss.
+    def cache_source(self, files: TableFiles) -> str:
+        return source_description(files, self.session)
 
-        As `backends.valid_entry` for DuckDB: records the table's key in `keys`, returns
-        None when the entry could not be written (the caller then validates in-line).
-        """
+    def cache_engine_version(self) -> str:
         import pyspark
 
-        from rmperf.engine.backends import ValidEntry, entry_kind
+        return f"pyspark {pyspark.__version__}"
 
-        name = query.table.name
-        kind = entry_kind(files)
-        fingerprint = files_fingerprint(files, lake.path)
-        key = cache.key(
-            name,
-            valid_sql=valid_sql(query, SPARK),
-            source_sql=source_description(files, self.session),
-            engine_version=f"pyspark {pyspark.__version__}",
-            fingerprint=fingerprint,
-            reference_keys=[f"{ref}={keys[ref]}" for ref in query.references],
-            kind=kind,
-        )
-        keys[name] = key
-        entry = cache.lookup(name, key)
-        if entry is None:
-            if kind == REJECTED:
-                checked = checked_query(
-                    name,
-                    files.columns(),
-                    SPARK,
-                    today=lake.today,
-                    time_zone=lake.time_zone,
-                    source=self.register_row_ids(files),
-                    row_ids=True,
-                )
-                sql = rejected_sql(checked, SPARK, row_ids=True)
-            else:
-                sql = valid_sql(query, SPARK)
-            try:
-                tmp = cache.new_temp(name)
-            except OSError as exc:
-                log.warning("valid-row cache: cannot write in %s (%s)", cache.directory, exc)
-                return None
-            try:
-                try:
-                    self.write_parquet(sql, tmp)
-                except Exception as exc:
-                    problem = csv_problem(files)
-                    if problem is None or isinstance(exc, OSError):
-                        raise
-                    raise type(exc)(f"{name}: unreadable file: {problem}") from exc
-                if files_fingerprint(files, lake.path) != fingerprint:
-                    log.warning("valid-row cache: %s changed while it was read; not cached", name)
-                    return None
-                entry = cache.publish(tmp, name, key)
-            except OSError as exc:
-                log.warning("valid-row cache: cannot keep %s (%s)", name, exc)
-                return None
-            finally:
-                tmp.unlink(missing_ok=True)
-        return ValidEntry(entry, kind, files)
+    def row_id_source(self, files: TableFiles) -> str:
+        return self.register_row_ids(files)
 
     def attach_entry(self, entry: ValidEntry, lake: Lake, *, materialize: bool = False) -> None:
         """Name the entry's table's valid rows `rm_valid_<table>`."""

@@ -106,8 +106,35 @@ def scorecards_version(
 
 
 @dataclass(frozen=True)
+class PeriodFeeds:
+    """A period's scoring inputs from the app, beside the lake, the cards and the targets."""
+
+    offers: Offers  # the period's offers (recommend app), also in the run's offers file
+    #: The manual scores (panel means) and the digest of the entries behind them.
+    manual: ManualFeed
+    #: The 360 feedback recorded in the app (closed review rounds), dated in the period.
+    feedback: FeedbackFeed
+    #: The innovation proposals adopted in the app, decided in the period.
+    proposals: ProposalsFeed
+    #: The indicators' parameters: the referral points rule of the referrals policy in
+    #: force, the one the points ledger pays (docs/referrals.md "Points").
+    params: IndicatorParams
+
+    def score_inputs(self) -> ScoreInputs:
+        """The engine's inputs beside the lake, the cards and the targets."""
+        return ScoreInputs(
+            manual=self.manual.scores,
+            offers=self.offers,
+            feedback=self.feedback.rows,
+            proposals=self.proposals.rows,
+            params=self.params,
+        )
+
+
+@dataclass(frozen=True)
 class RunInputs:
-    """What a run reads, resolved before anything is written."""
+    """What a run reads, resolved before anything is written: the lake, the cards, the
+    targets and the period's feeds from the app, with their digests."""
 
     lake_dir: Path
     lake_import: LakeImport | None
@@ -117,64 +144,7 @@ class RunInputs:
     policy_digest: str
     targets_digest: str
     inputs_digest: str
-    offers: Offers | None = None  # the period's offers (recommend app), also in the file
-    #: The manual scores (panel means) and the digest of the entries behind them.
-    manual: ManualFeed | None = None
-    #: The 360 feedback recorded in the app (closed review rounds), dated in the period.
-    feedback: FeedbackFeed | None = None
-    #: The innovation proposals adopted in the app, decided in the period.
-    proposals: ProposalsFeed | None = None
-    #: The indicators' parameters: the referral points rule of the referrals policy in
-    #: force, the one the points ledger pays (docs/referrals.md "Points").
-    params: IndicatorParams = DEFAULT_PARAMS
-
-    def score_inputs(self) -> ScoreInputs:
-        """The engine's inputs beside the lake, the cards and the targets."""
-        return _engine_inputs(
-            offers=self.offers,
-            manual=self.manual,
-            feedback=self.feedback,
-            proposals=self.proposals,
-            params=self.params,
-        )
-
-
-@dataclass(frozen=True)
-class PeriodFeeds:
-    """A period's scoring inputs from the app, beside the lake, the cards and the targets."""
-
-    offers: Offers
-    manual: ManualFeed
-    feedback: FeedbackFeed
-    proposals: ProposalsFeed
-    params: IndicatorParams
-
-    def score_inputs(self) -> ScoreInputs:
-        """The engine's inputs beside the lake, the cards and the targets."""
-        return _engine_inputs(
-            offers=self.offers,
-            manual=self.manual,
-            feedback=self.feedback,
-            proposals=self.proposals,
-            params=self.params,
-        )
-
-
-def _engine_inputs(
-    *,
-    offers: Offers | None,
-    manual: ManualFeed | None,
-    feedback: FeedbackFeed | None,
-    proposals: ProposalsFeed | None,
-    params: IndicatorParams,
-) -> ScoreInputs:
-    return ScoreInputs(
-        manual=manual.scores if manual is not None else None,
-        offers=offers,
-        feedback=feedback.rows if feedback is not None else (),
-        proposals=proposals.rows if proposals is not None else (),
-        params=params,
-    )
+    feeds: PeriodFeeds
 
 
 def period_feeds(*, period: Period) -> PeriodFeeds:
@@ -245,11 +215,7 @@ def run_inputs_prepare(*, period: Period, scorecards: Path | None = None) -> Run
         policy_digest=policy_digest,
         targets_digest=targets_digest,
         inputs_digest=inputs,
-        offers=offers,
-        manual=manual,
-        feedback=feedback,
-        proposals=proposals,
-        params=params,
+        feeds=feeds,
     )
 
 
@@ -322,9 +288,9 @@ def period_run(
                 "results": len(results),
                 "unit_results": units,
                 "manual_digest": run.manual_digest,
-                "manual_entries": inputs.manual.entries if inputs.manual is not None else 0,
-                "feedback_entries": len(inputs.feedback.rows) if inputs.feedback else 0,
-                "app_proposals": len(inputs.proposals.rows) if inputs.proposals else 0,
+                "manual_entries": inputs.feeds.manual.entries,
+                "feedback_entries": len(inputs.feeds.feedback.rows),
+                "app_proposals": len(inputs.feeds.proposals.rows),
                 "skipped": len(skipped),
                 "calibrations_cleared": cleared,
             },
@@ -335,7 +301,7 @@ def period_run(
 def _score(inputs: RunInputs, *, period: Period, backend: str) -> LakeScore:
     """The engine's scores for the period on the run's inputs; a refused offers input is a
     refused step (e.g. an offer of a customer the lake no longer has)."""
-    extra = inputs.score_inputs()
+    extra = inputs.feeds.score_inputs()
     try:
         return score_lake(
             inputs.lake,
@@ -393,7 +359,7 @@ def _run_record(
         policy=policy,
         policy_label=policy_label,
         targets_digest=inputs.targets_digest,
-        manual_digest=inputs.manual.digest if inputs.manual is not None else "",
+        manual_digest=inputs.feeds.manual.digest,
         cards=cards_snapshot(inputs.cards),
         inputs_digest=inputs.inputs_digest,
         skipped=skipped,

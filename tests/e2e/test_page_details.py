@@ -1,0 +1,108 @@
+"""Details of single pages in a real browser at 1366 px, in both languages: rows of a table
+keep one height when their figures are missing, and long notes wrap instead of running
+out of sight."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from rmperf.analysis.thresholds_models import ThresholdProposal
+from rmperf.core.runs import RunStatus
+from rmperf.performance.models import InnovationProposal, ProposalStatus
+from tests.analysis.threshold_helpers import threshold_of_hr
+from tests.e2e.test_browser import browser  # noqa: F401 (fixture)
+from tests.e2e.test_layout import open_page, passwords, sign_in  # noqa: F401 (fixture)
+from tests.factories import Bank
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+LANGUAGES = ("zh-CN", "en-US")
+
+
+def _row(unit: str, proposed: str | None, note: str) -> dict[str, Any]:
+    """A row as the demo bank's run keeps it: names and figures as wide as there."""
+    figures = {k: proposed for k in ("proposed", "low", "high", "mae")}
+    return {"unit_id": unit, "unit_name": "杭州城东支行", "scorecard": "sci_tech_rm",
+            "indicator": "green_credit_share", "current": "0.100000", "n": 8,
+            "note": note, "mape": "1.463700" if proposed else None, **figures}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_threshold_rows_without_a_proposal_are_as_tall_as_the_others(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    locale: str,
+) -> None:
+    run = threshold_of_hr(bank)
+    ThresholdProposal.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        result={
+            "rows": [
+                _row("BA", "0.850000", ""),
+                _row("BB", None, "too_few_observations (4 < 6)"),
+                _row("BC", "0.870000", "no_backtest"),
+                _row("BD", None, "too_few_observations (5 < 6)"),
+                # A long note may take lines of its own; it must not squeeze the others.
+                _row(
+                    "BE", "0.000000", "clipped to 0.000000 (model -0.537100, a share lies in 0..1)"
+                ),
+            ],
+            "levels": [],
+        },
+    )
+    passwords(bank, "hannah")
+    page, watch = open_page(locale, "desktop")
+    sign_in(page, live_server.url, "hannah")
+    page.goto(f"{live_server.url}/analysis/thresholds/{run.pk}/")
+    heights = page.eval_on_selector_all(
+        "#rows tbody tr", "rows => rows.map(r => Math.round(r.getBoundingClientRect().height))"
+    )
+    assert len(heights) == 5
+    assert max(heights[:4]) - min(heights[:4]) <= 1, heights
+    assert watch.problems == []
+
+
+#: A decision note as reviewers write them: a few sentences (the demo's are about as long).
+NOTE = (
+    "采纳：下月起试行三个月，按到访客户数和理财签约数评估效果，由营销一组牵头，"
+    "每周一晨会通报进展，试行结束后决定是否在全行推广。"
+    " Adopted: a three-month trial from next month, judged by visits and wealth contracts."
+)
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_a_long_decision_note_wraps_within_the_proposals_table(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    locale: str,
+) -> None:
+    now = timezone.now()
+    InnovationProposal.objects.create(
+        staff=bank.alice,
+        title="周六网点理财咨询台",
+        description="周六上午在网点大堂设理财咨询台，由客户经理轮值。",
+        submitted_at=now,
+        status=ProposalStatus.ADOPTED,
+        reviewer=bank.tina,
+        decided_at=now,
+        decision_note=NOTE,
+    )
+    passwords(bank, "alice")
+    page, watch = open_page(locale, "desktop")
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/performance/proposals/")
+    table = page.locator("#proposal-table")
+    container = table.locator("xpath=..")
+    # Nothing of the table lies beyond its container: no sideways scrolling to read it.
+    assert table.evaluate("t => t.scrollWidth - t.parentElement.clientWidth") <= 1
+    note = page.locator("#proposal-table tbody tr td").nth(5)
+    box, frame = note.bounding_box(), container.bounding_box()
+    assert box is not None and frame is not None
+    assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+    assert box["height"] > 30  # wrapped onto more than one line
+    assert watch.problems == []
