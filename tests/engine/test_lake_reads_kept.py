@@ -40,7 +40,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def _lake(tmp_path: Path, body: str, *, digest: str | None, zone: str = "Asia/Shanghai") -> CustomerLake:
+def _lake(
+    tmp_path: Path, body: str, *, digest: str | None, zone: str = "Asia/Shanghai"
+) -> CustomerLake:
     path = tmp_path / "transactions.csv"
     path.write_text(HEADER + body, encoding="utf-8")
     return CustomerLake(

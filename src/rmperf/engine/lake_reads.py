@@ -231,9 +231,7 @@ class _RowsKept:
 
     def __init__(self, entries: int) -> None:
         self.entries = entries
-        self._rows: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], ...]] = (
-            OrderedDict()
-        )
+        self._rows: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> tuple[dict[str, Any], ...] | None:

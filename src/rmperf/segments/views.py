@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from rmperf.core.access import may_reveal_personal_data, may_see_customer_names, staff_of
+from rmperf.core.data_version import data_version_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.core.masking import birth_year, mask_id_number, mask_phone
 from rmperf.customers.models import PROFILE_FIELDS, Customer
@@ -70,7 +71,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     run = segment_run_current()
     filterset = customer_book(actor=request.user, filters=request.GET, run=run)
     table = CustomerBookTable(filterset.qs, mask_names=not may_see_customer_names(request.user))
-    paginator = counted_paginator(cached_count(filterset.qs))
+    paginator = counted_paginator(cached_count(filterset.qs, version=data_version_of(request)))
     RequestConfig(
         request, paginate={"per_page": PAGE_SIZE, "paginator_class": paginator}
     ).configure(table)
