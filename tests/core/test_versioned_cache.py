@@ -214,3 +214,26 @@ def test_a_team_task_closed_shows_on_the_desk_at_once(
     assert len(team) == 1 and "\"staff_id\" = 'S-TINA'" in team[0]["sql"]
     task_done(actor=bank.alice.user, task_ids=[late.pk])
     assert overdue_total(tina.get("/workbench/desk/", **EN).content.decode()) == "1"
+
+
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [("alice", "/customers/"), ("alice", "/workbench/"), ("tina", "/workbench/desk/")],
+)
+def test_the_version_is_read_before_what_it_keys(
+    client_as: Callable[[str], Client], persona: str, url: str
+) -> None:
+    """A write committed between a page's reads and its version read would be kept
+    under the newer key with older rows: the version comes right after who asks."""
+    _an_audited_write()
+    client = client_as(persona)
+    client.get(url, **EN)  # the first page stores the default policies
+    _an_audited_write()  # nothing kept for this version yet
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, **EN)
+    tables = [
+        re.search(r'FROM "([a-z_]+)"', q["sql"]).group(1)  # type: ignore[union-attr]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT")
+    ]
+    assert tables[:3] == ["django_session", "auth_user", "core_auditevent"], tables

@@ -68,10 +68,13 @@ def _is_own_book(request: HttpRequest) -> bool:
 def customer_list_view(request: HttpRequest) -> HttpResponse:
     """An RM's own customers ("My customers"), managers their unit's, with the current
     run's tier and value; filters and sorting swap the table only (htmx)."""
+    # The data version first: the table is kept under it, so nothing it shows may be
+    # read before it (a run committed in between would be kept under the newer key).
+    version = data_version_of(request)
     run = segment_run_current()
     filterset = customer_book(actor=request.user, filters=request.GET, run=run)
     table = CustomerBookTable(filterset.qs, mask_names=not may_see_customer_names(request.user))
-    paginator = counted_paginator(cached_count(filterset.qs, version=data_version_of(request)))
+    paginator = counted_paginator(cached_count(filterset.qs, version=version))
     RequestConfig(
         request, paginate={"per_page": PAGE_SIZE, "paginator_class": paginator}
     ).configure(table)

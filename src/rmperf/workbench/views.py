@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rmperf.core.access import may_see_customer_names, scope_of, staff_of
+from rmperf.core.data_version import data_version_of
 from rmperf.customers.models import Customer
 from rmperf.customers.tables import display_name
 from rmperf.performance.models import Tier
@@ -48,6 +49,7 @@ def rm_workbench_view(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role != "rm" or scope_of(request.user) is None:
         raise Http404
+    data_version_of(request)  # before any read its fragments are kept under
     counts = request_task_counts(request)
     # Each list is read when the page first shows it, its customers' names masked as
     # the reader may see them; the cached fragments of the page read nothing.
@@ -83,6 +85,7 @@ def manager_desk_view(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role not in DESK_ROLES or scope_of(request.user) is None:
         raise Http404
+    data_version_of(request)  # before any read its fragment is kept under
 
     def read() -> ManagerDesk:
         desk = manager_desk(actor=request.user)
