@@ -122,6 +122,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Per process (one per gunicorn worker), never shared: "pages" keeps rendered fragments
+# keyed by the data version (core/data_version.py), so no entry is ever cleared by hand
+# and no worker has to tell another; they leave by timeout and size.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rmperf-pages",
+        "TIMEOUT": 600,
+        # A customer-list table is ~30 KB: at most ~15 MB per worker.
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -33,6 +33,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -193,17 +194,69 @@ class CustomerLake:
         return _file_source(self.files[table], CUSTOMER_TABLES[table])
 
     def rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        """A query's rows on this thread's connection, as dicts."""
+        """A query's rows on this thread's connection, as dicts (fresh dicts each call:
+        the caller may add keys). Kept per process when the lake has digests (below)."""
+        # The values are written into the SQL as quoted literals, not bound: DuckDB prunes
+        # the index's row groups by a literal customer id but scans them all for a bound
+        # parameter (2.4 ms against 16 ms a query on the medium bank's transactions).
+        statement = _with_literals(sql, params)
+        digest = self.index_key
+        if digest is None:
+            return self._read(statement)
+        key = (digest, self.time_zone, statement)
+        kept = _ROWS_KEPT.get(key)
+        if kept is None:
+            kept = tuple(self._read(statement))
+            _ROWS_KEPT.put(key, kept)
+        return [dict(r) for r in kept]
+
+    def _read(self, statement: str) -> list[dict[str, Any]]:
         # The connection is this thread's own, so no cursor is needed (a cursor is a new
-        # connection: a few milliseconds a query). The values are written into the SQL as
-        # quoted literals, not bound: DuckDB prunes the index's row groups by a literal
-        # customer id but scans them all for a bound parameter (2.4 ms against 16 ms a
-        # query on the medium bank's transactions).
-        table: pa.Table = (
-            _connection(self.time_zone)[0].sql(_with_literals(sql, params)).to_arrow_table()
-        )
+        # connection: a few milliseconds a query).
+        table: pa.Table = _connection(self.time_zone)[0].sql(statement).to_arrow_table()
         rows: list[dict[str, Any]] = table.to_pylist()
         return rows
+
+
+class _RowsKept:
+    """The rows of the latest customer reads, per process, least recently used dropped.
+
+    A read is a function of the lake's files, named by their digests (`index_key`, the
+    same name as the customer index: files changed by a re-import get new digests, so a
+    new key, and the old entries are never asked for again), the bank's time zone (it
+    types the timestamps) and the statement with its literal values. Nothing else goes
+    in, so a kept answer is the answer; no write has to clear it. The caller checks
+    access before it reads (the 360's view), as it does for an uncached read. The values
+    are immutable (text, Decimal, dates), the row dicts are copied out."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._rows: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> tuple[dict[str, Any], ...] | None:
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is not None:
+                self._rows.move_to_end(key)
+            return rows
+
+    def put(self, key: tuple[str, str, str], rows: tuple[dict[str, Any], ...]) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.entries:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+#: Seven reads per customer 360 (loans twice): ~290 customers' pages; a read is a few
+#: to a few hundred rows of a few columns (bench/load.md: tens of MB at most per process).
+ROWS_KEPT_ENTRIES = 2048
+_ROWS_KEPT = _RowsKept(ROWS_KEPT_ENTRIES)
 
 
 def _with_literals(sql: str, params: list[Any]) -> str:

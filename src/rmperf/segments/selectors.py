@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 
 from rmperf.core.access import may_see_customer_names
 from rmperf.core.actors import Actor
+from rmperf.core.data_version import data_version
 from rmperf.core.runs import RunStatus
 from rmperf.customers.models import Customer, ProductCategory
 from rmperf.engine.segmentation.policy import SegmentationPolicy
@@ -346,22 +347,25 @@ def rm_get(*, actor: Actor, staff_id: str) -> Staff:
 
 
 #: How long a list's row count is kept (seconds). The key holds the count query's SQL and
-#: parameters (so the actor's scope, the filters, the segmentation run and today's date)
-#: and the newest lake import, so a new delivery or run is counted afresh at once; only an
-#: app write to a filtered column (a contact's verified date) can leave a count this stale.
+#: parameters (so the actor's scope, the filters, the segmentation run and today's date),
+#: the newest lake import and the data version (core/data_version.py), so a new delivery,
+#: a run or any audited write (a contact's verified date) is counted afresh at once.
 COUNT_CACHE_SECONDS = 60
 
 
-def cached_count(queryset: QuerySet[Any]) -> int:
+def cached_count(queryset: QuerySet[Any], *, version: str | None = None) -> int:
     """`queryset.count()`, kept for COUNT_CACHE_SECONDS: a manager's customer list counts
     every customer of the branch (a scan of the customers table on PostgreSQL) on every
-    page turn, for a number that changes with the deliveries."""
+    page turn, for a number that changes with the deliveries. `version`: the data version
+    when the caller has read it already (a GET request's, `data_version_of`)."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:
         return 0
+    if version is None:
+        version = data_version()
     newest = LakeImport.objects.order_by("-pk").values_list("pk", flat=True).first()
-    blob = repr((queryset.db, sql, tuple(params), newest)).encode()
+    blob = repr((queryset.db, sql, tuple(params), newest, version)).encode()
     key = "rmperf:count:" + hashlib.sha256(blob).hexdigest()
     found = cache.get(key)
     if isinstance(found, int):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from rmperf.core.access import may_reveal_personal_data, may_see_customer_names, staff_of
+from rmperf.core.data_version import data_version_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.core.masking import birth_year, mask_id_number, mask_phone
 from rmperf.customers.models import PROFILE_FIELDS, Customer
@@ -67,10 +68,13 @@ def _is_own_book(request: HttpRequest) -> bool:
 def customer_list_view(request: HttpRequest) -> HttpResponse:
     """An RM's own customers ("My customers"), managers their unit's, with the current
     run's tier and value; filters and sorting swap the table only (htmx)."""
+    # The data version first: the table is kept under it, so nothing it shows may be
+    # read before it (a run committed in between would be kept under the newer key).
+    version = data_version_of(request)
     run = segment_run_current()
     filterset = customer_book(actor=request.user, filters=request.GET, run=run)
     table = CustomerBookTable(filterset.qs, mask_names=not may_see_customer_names(request.user))
-    paginator = counted_paginator(cached_count(filterset.qs))
+    paginator = counted_paginator(cached_count(filterset.qs, version=version))
     RequestConfig(
         request, paginate={"per_page": PAGE_SIZE, "paginator_class": paginator}
     ).configure(table)

@@ -10,13 +10,14 @@ decision (target sheets, calibrations, career proposals, policy drafts), team ta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -24,6 +25,7 @@ from rmperf.careers.models import CheckStatus
 from rmperf.careers.selectors import career_checks_for_decision
 from rmperf.core.access import scope_of, staff_of
 from rmperf.core.actors import Actor, user_of
+from rmperf.customers.models import Customer
 from rmperf.pay.preview import PayPreview, RmPayPreview, pay_preview
 from rmperf.pay.services import PayRefused
 from rmperf.performance.models import (
@@ -31,6 +33,7 @@ from rmperf.performance.models import (
     PeriodKind,
     PeriodStatus,
     RmResult,
+    TargetSheet,
     Tier,
     UnitResult,
 )
@@ -112,22 +115,104 @@ def clock_until_day(last_day: dt.date, today: dt.date) -> Clock:
     return Clock(deadline=last_day, overdue=days < 0, text=text)
 
 
-@dataclass
 class RmWorkbench:
-    """Everything the RM's landing page shows."""
+    """Everything the RM's landing page shows, each part read when the page first asks
+    for it (then kept): a part the page serves from its fragment cache
+    (`{% versioned_cache %}`, core/templatetags/versioned_cache.py) costs no query."""
 
-    counts: dict[str, int]
-    overdue: list[Task]
-    today: list[Task]
-    sleeping: list[Task]
-    maturities: list[Task]
-    referrals: list[tuple[Referral, Clock]]
-    offers: list[tuple[OpenOffer, Clock]]
-    year: int
-    sheet_status: str | None
-    progress: list[TargetProgress]
-    #: Without a target sheet: the scorecard's targets of the latest scored quarter.
-    scored: QuarterLines | None
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        language: str,
+        counts: dict[str, int] | None = None,
+        on_customers: Callable[[list[Customer]], None] | None = None,
+    ) -> None:
+        self.actor = actor
+        self.language = language
+        self._counts = counts
+        # Called with the customers of each list read (the view masks their names).
+        self._on_customers = on_customers or (lambda customers: None)
+        self.now = timezone.now()
+        self.day = timezone.localdate()
+        self.year = self.day.year
+        self.staff = staff_of(actor)
+
+    def _tasks(self, tasks: list[Task]) -> list[Task]:
+        self._on_customers([t.customer for t in tasks])
+        return tasks
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        return self._counts if self._counts is not None else task_counts(actor=self.actor)
+
+    @cached_property
+    def _inbox(self) -> tuple[list[Task], list[Task]]:
+        # Both tabs' lists together: the page compares both with the counts, and one
+        # page's queries do not depend on which comparison settles it.
+        return (
+            self._tasks(list(tasks_mine(actor=self.actor, section="overdue")[:ROWS])),
+            self._tasks(list(tasks_mine(actor=self.actor, section="today")[:ROWS])),
+        )
+
+    @property
+    def overdue(self) -> list[Task]:
+        return self._inbox[0]
+
+    @property
+    def today(self) -> list[Task]:
+        return self._inbox[1]
+
+    @cached_property
+    def sleeping(self) -> list[Task]:
+        return self._tasks(_sleeping(self.actor))
+
+    @cached_property
+    def maturities(self) -> list[Task]:
+        return self._tasks(_maturities(self.actor, self.day))
+
+    @cached_property
+    def referrals(self) -> list[tuple[Referral, Clock]]:
+        out = [
+            (r, clock_until(referral_deadline(r), self.now))
+            for r in referrals_waiting(actor=self.actor)
+        ]
+        self._on_customers([r.customer for r, _clock in out])
+        return out
+
+    @cached_property
+    def offers(self) -> list[tuple[OpenOffer, Clock]]:
+        out = [(o, clock_until_day(o.ends_on, self.day)) for o in offers_open(actor=self.actor)]
+        self._on_customers([o.offer.customer for o, _clock in out])
+        return out
+
+    @cached_property
+    def _sheet(self) -> TargetSheet | None:
+        if self.staff is None:
+            return None
+        return target_sheet(actor=self.actor, staff=self.staff, year=self.year)
+
+    @cached_property
+    def sheet_status(self) -> str | None:
+        return self._sheet.get_status_display() if self._sheet else None
+
+    @cached_property
+    def progress(self) -> list[TargetProgress]:
+        sheet = self._sheet
+        if sheet is None:
+            return []
+        return target_progress(
+            actor=self.actor, sheet=sheet, today=self.day, language=self.language
+        )
+
+    @cached_property
+    def scored(self) -> QuarterLines | None:
+        """Without a target sheet: the scorecard's targets of the latest scored quarter."""
+        if self.staff is None or self.progress:
+            return None
+        return quarter_lines(
+            actor=self.actor, staff=self.staff, today=self.day, language=self.language
+        )
 
     @property
     def quarter_key(self) -> str | None:
@@ -139,36 +224,16 @@ class RmWorkbench:
 
 
 def rm_workbench(
-    *, actor: Actor, language: str, counts: dict[str, int] | None = None
+    *,
+    actor: Actor,
+    language: str,
+    counts: dict[str, int] | None = None,
+    on_customers: Callable[[list[Customer]], None] | None = None,
 ) -> RmWorkbench:
-    """The RM's day from the tasks, referrals, recommend and performance selectors;
-    `counts`: the actor's task counts when the caller has them already (the badge's)."""
-    now = timezone.now()
-    today = timezone.localdate()
-    staff = staff_of(actor)
-    sheet = target_sheet(actor=actor, staff=staff, year=today.year) if staff else None
-    progress = (
-        target_progress(actor=actor, sheet=sheet, today=today, language=language) if sheet else []
-    )
-    return RmWorkbench(
-        counts=counts if counts is not None else task_counts(actor=actor),
-        overdue=list(tasks_mine(actor=actor, section="overdue")[:ROWS]),
-        today=list(tasks_mine(actor=actor, section="today")[:ROWS]),
-        sleeping=_sleeping(actor),
-        maturities=_maturities(actor, today),
-        referrals=[
-            (r, clock_until(referral_deadline(r), now)) for r in referrals_waiting(actor=actor)
-        ],
-        offers=[(o, clock_until_day(o.ends_on, today)) for o in offers_open(actor=actor)],
-        year=today.year,
-        sheet_status=sheet.get_status_display() if sheet else None,
-        progress=progress,
-        scored=(
-            quarter_lines(actor=actor, staff=staff, today=today, language=language)
-            if staff is not None and not progress
-            else None
-        ),
-    )
+    """The RM's day from the tasks, referrals, recommend and performance selectors, read
+    as the page asks; `counts`: the actor's task counts when the caller has them already
+    (the badge's); `on_customers`: called with the customers of every list read."""
+    return RmWorkbench(actor=actor, language=language, counts=counts, on_customers=on_customers)
 
 
 def _sleeping(actor: Actor) -> list[Task]:

@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rmperf.core.access import may_see_customer_names, scope_of, staff_of
+from rmperf.core.data_version import data_version_of
 from rmperf.customers.models import Customer
 from rmperf.customers.tables import display_name
 from rmperf.performance.models import Tier
@@ -23,6 +25,7 @@ from rmperf.performance.services.periods import PerformanceError
 from rmperf.tasks.context_processors import request_task_counts
 from rmperf.workbench.selectors import (
     DESK_ROLES,
+    ManagerDesk,
     calibration_grid,
     manager_desk,
     may_use_calibration_grid,
@@ -46,23 +49,22 @@ def rm_workbench_view(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role != "rm" or scope_of(request.user) is None:
         raise Http404
+    data_version_of(request)  # before any read its fragments are kept under
+    counts = request_task_counts(request)
+    # Each list is read when the page first shows it, its customers' names masked as
+    # the reader may see them; the cached fragments of the page read nothing.
     desk = rm_workbench(
         actor=request.user,
         language=request.LANGUAGE_CODE or "",
-        counts=request_task_counts(request),
-    )
-    _mask(
-        request,
-        [t.customer for t in (*desk.overdue, *desk.today, *desk.sleeping, *desk.maturities)]
-        + [r.customer for r, _clock in desk.referrals]
-        + [o.offer.customer for o, _clock in desk.offers],
+        counts=counts,
+        on_customers=lambda customers: _mask(request, customers),
     )
     tab = request.GET.get("tasks", "")
     if tab not in ("overdue", "today"):
-        tab = "overdue" if desk.counts["overdue"] else "today"
+        tab = "overdue" if counts["overdue"] else "today"
     tabs = [
-        ("overdue", _("Overdue"), desk.counts["overdue"]),
-        ("today", _("Today"), desk.counts["today"]),
+        ("overdue", _("Overdue"), counts["overdue"]),
+        ("today", _("Today"), counts["today"]),
     ]
     return render(
         request,
@@ -83,8 +85,15 @@ def manager_desk_view(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role not in DESK_ROLES or scope_of(request.user) is None:
         raise Http404
-    desk = manager_desk(actor=request.user)
-    _mask(request, [t.customer for t in desk.overdue])
+    data_version_of(request)  # before any read its fragment is kept under
+
+    def read() -> ManagerDesk:
+        desk = manager_desk(actor=request.user)
+        _mask(request, [t.customer for t in desk.overdue])
+        return desk
+
+    # Read when the page first shows it: the page kept as a fragment reads nothing.
+    desk = SimpleLazyObject(read)
     return render(
         request,
         "workbench/desk.html",
