@@ -95,8 +95,10 @@ def client_as(bank: Bank) -> Callable[[str], Client]:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache: cached pages are keyed by ids that another
-    test's rolled-back rows may reuse."""
-    from django.core.cache import cache
+    """Each test starts with every cache empty: cached pages are keyed by ids (and data
+    versions, core/data_version.py) that another test's rolled-back or replayed rows
+    (tests/dbsnapshot.py) may reuse."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
