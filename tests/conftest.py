@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from tests.dbsnapshot import built_once
 from tests.factories import Bank, build_bank
 
 # The fixtures through which a test reaches the database (pytest-django blocks every other way).
@@ -74,10 +76,6 @@ def _fast_password_hashing(settings: Any) -> None:
 def bank(db: None) -> Bank:
     """The persona bank (tests/factories.py), fresh for each test (built once per process,
     then its rows replayed: tests/dbsnapshot.py)."""
-    from django.utils import timezone
-
-    from tests.dbsnapshot import built_once
-
     return built_once(("persona bank", timezone.localdate().isoformat()), build_bank)
 
 

@@ -1,4 +1,5 @@
-"""Import a test lake once per test process, then replay the rows it wrote.
+"""Import a test lake (or build the persona bank) once per test process, then replay the
+rows it wrote.
 
 The performance, pay and segments tests start from the same small lake imported through
 the real importer (`rmperf.lakes.services.lake_import`). The import validates every table
@@ -30,6 +31,8 @@ from django.db import connection, models, transaction
 from rmperf.lakes.models import LakeImport
 from rmperf.lakes.services import lake_import
 
+Rows = dict[type[models.Model], list[tuple[Any, ...]]]
+
 
 def _tables() -> list[type[models.Model]]:
     return [
@@ -55,7 +58,7 @@ def _rows(model: type[models.Model]) -> list[tuple[Any, ...]]:
     return list(model._base_manager.order_by("pk").values_list(*fields))
 
 
-def _insert(rows: dict[type[models.Model], list[tuple[Any, ...]]]) -> None:
+def _insert(rows: Rows) -> None:
     """Insert recorded rows as they are (no `save()`: timestamps and keys unchanged)."""
     qn = connection.ops.quote_name
     # One transaction: the foreign keys are checked at its end, whatever the order.
@@ -92,86 +95,71 @@ def _insert(rows: dict[type[models.Model], list[tuple[Any, ...]]]) -> None:
 
 
 @dataclass(frozen=True)
-class _Recorded:
-    before: dict[type[models.Model], int]
-    rows: dict[type[models.Model], list[tuple[Any, ...]]]
-    run_pk: int
-
-    def fits(self, now: dict[type[models.Model], int]) -> bool:
-        return now == self.before
-
-    def replay(self) -> LakeImport:
-        _insert(self.rows)
-        return LakeImport.objects.get(pk=self.run_pk)
+class _Recording:
+    before: dict[type[models.Model], int]  # rows per table before the recorded build
+    rows: Rows  # the rows the build added (only to tables that were empty)
+    result: Any  # what the build returned
 
 
-_RECORDED: dict[tuple[str, str, str, str], _Recorded] = {}
+_RECORDINGS: dict[tuple[str, ...], _Recording] = {}
+
+
+def _once[T](
+    key: tuple[str, ...],
+    build: Callable[[], T],
+    *,
+    keep: Callable[[T, Rows], bool],
+    remake: Callable[[_Recording], T],
+) -> T:
+    """`build()` for real the first time in a process (per database and key), recorded
+    when `keep` says so; later, when every table holds what it held then, the recorded rows
+    are inserted again and `remake` gives the result. Recorded only when the build added
+    rows to empty tables and changed no row that was there."""
+    full = (connection.vendor, str(connection.settings_dict["NAME"]), *key)
+    before = _counts()
+    recording = _RECORDINGS.get(full)
+    if recording is not None and recording.before == before:
+        _insert(recording.rows)
+        return remake(recording)
+    held = {m: _rows(m) for m, n in before.items() if n}
+    result = build()
+    grown = [m for m, n in _counts().items() if n != before[m]]
+    if all(before[m] == 0 for m in grown) and all(_rows(m) == r for m, r in held.items()):
+        rows = {m: _rows(m) for m in grown}
+        if keep(result, rows):
+            _RECORDINGS[full] = _Recording(before, rows, result)
+    return result
 
 
 def import_lake(path: Path, *, today: dt.date) -> LakeImport:
     """`lake_import(actor=None, lake_dir=path, today=today)`, replayed after the first time."""
-    key = (connection.vendor, str(connection.settings_dict["NAME"]), str(path), today.isoformat())
-    before = _counts()
-    recorded = _RECORDED.get(key)
-    if recorded is not None and recorded.fits(before):
-        return recorded.replay()
-    held = {m: _rows(m) for m, n in before.items() if n}
-    run = lake_import(actor=None, lake_dir=path, today=today)
-    if run.status != "succeeded":
-        return run
-    # Recorded only when the import added rows to empty tables and changed nothing else.
-    grown = [m for m, n in _counts().items() if n != before[m]]
-    if all(before[m] == 0 for m in grown) and all(_rows(m) == r for m, r in held.items()):
-        _RECORDED[key] = _Recorded(before=before, rows={m: _rows(m) for m in grown}, run_pk=run.pk)
-    return run
-
-
-# -- any builder of rows returning a dataclass of model instances (the persona bank) ------
-
-
-@dataclass(frozen=True)
-class _Built:
-    before: dict[type[models.Model], int]
-    rows: dict[type[models.Model], list[tuple[Any, ...]]]
-    kind: type[Any]
-    fields: dict[str, tuple[type[models.Model], Any]]  # result field -> (model, pk)
-
-    def rebuild(self) -> Any:
-        _insert(self.rows)
-        made: dict[str, Any] = {}
-        for name, (model, pk) in self.fields.items():
-            attnames = [f.attname for f in model._meta.concrete_fields]
-            at = attnames.index(model._meta.pk.attname)
-            row = next(r for r in self.rows[model] if r[at] == pk)
-            made[name] = model.from_db(connection.alias, attnames, list(row))
-        return self.kind(**made)
-
-
-_BUILT: dict[tuple[str, ...], _Built] = {}
+    return _once(
+        ("lake import", str(path), today.isoformat()),
+        lambda: lake_import(actor=None, lake_dir=path, today=today),
+        keep=lambda run, _rows: run.status == "succeeded",
+        remake=lambda rec: LakeImport.objects.get(pk=rec.result.pk),
+    )
 
 
 def built_once[T](key: tuple[str, ...], build: Callable[[], T]) -> T:
-    """`build()` (a dataclass whose fields are model instances it created); after the first
-    time in a process (same database, same key, the database as it was then) its rows are
-    inserted as recorded and the dataclass is made of fresh instances of those rows."""
-    full = (connection.vendor, str(connection.settings_dict["NAME"]), *key)
-    before = _counts()
-    built = _BUILT.get(full)
-    if built is not None and built.before == before:
-        rebuilt: T = built.rebuild()
-        return rebuilt
-    held = {m: _rows(m) for m, n in before.items() if n}
-    result = build()
-    grown = [m for m, n in _counts().items() if n != before[m]]
-    names = [f.name for f in dataclasses.fields(result)]  # type: ignore[arg-type]
-    fields = {
-        n: (type(v), v.pk) for n in names if isinstance(v := getattr(result, n), models.Model)
-    }
-    if (
-        len(fields) == len(names)
-        and all(before[m] == 0 for m in grown)
-        and all(_rows(m) == r for m, r in held.items())
-        and all(m in grown for m, _pk in fields.values())
-    ):
-        _BUILT[full] = _Built(before, {m: _rows(m) for m in grown}, type(result), fields)
-    return result
+    """`build()` (a dataclass whose fields are model instances it created), replayed after
+    the first time: the dataclass is then made of fresh instances of the inserted rows."""
+
+    def fields(result: Any) -> dict[str, models.Model]:
+        return {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+
+    def keep(result: T, rows: Rows) -> bool:
+        return all(isinstance(v, models.Model) and type(v) in rows for v in fields(result).values())
+
+    def remake(rec: _Recording) -> T:
+        made: dict[str, Any] = {}
+        for name, old in fields(rec.result).items():
+            model = type(old)
+            attnames = [f.attname for f in model._meta.concrete_fields]
+            at = attnames.index(model._meta.pk.attname)
+            row = next(r for r in rec.rows[model] if r[at] == old.pk)
+            made[name] = model.from_db(connection.alias, attnames, list(row))
+        remade: T = type(rec.result)(**made)
+        return remade
+
+    return _once(key, build, keep=keep, remake=remake)

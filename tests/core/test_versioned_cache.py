@@ -21,6 +21,7 @@ from rmperf.core.audit import audit_record
 from rmperf.core.data_version import data_version, data_version_of
 from rmperf.core.templatetags.versioned_cache import fragment_key
 from rmperf.org.models import Staff
+from rmperf.tasks.models import Task
 from rmperf.tasks.services import task_done
 from tests.factories import Bank, add_customers
 from tests.tasks.conftest import make_task
@@ -128,13 +129,20 @@ def test_each_language_is_kept_apart(bank: Bank, client_as: Callable[[str], Clie
     assert "Customer" in alice.get("/customers/", **EN).content.decode().split("</thead>")[0]
 
 
-def test_a_task_closed_leaves_the_workbench_at_once(
-    bank: Bank, client_as: Callable[[str], Client]
-) -> None:
+def _two_late_tasks_of_alice(bank: Bank) -> Task:
+    """C002's task a day late, C003's two days late, then an audited write (the data
+    version exists from here on); returns C002's."""
     today = timezone.localdate()
     late = make_task(staff=bank.alice, customer=bank.c002, key="a", due=today - dt.timedelta(1))
     make_task(staff=bank.alice, customer=bank.c003, key="b", due=today - dt.timedelta(2))
     _an_audited_write()
+    return late
+
+
+def test_a_task_closed_leaves_the_workbench_at_once(
+    bank: Bank, client_as: Callable[[str], Client]
+) -> None:
+    late = _two_late_tasks_of_alice(bank)
     alice = client_as("alice")
     # The first page stores the default policies (an audited write of its own).
     alice.get("/workbench/", **EN)
@@ -194,10 +202,7 @@ def test_a_fragment_with_a_csrf_token_is_never_kept(bank: Bank) -> None:
 def test_a_team_task_closed_shows_on_the_desk_at_once(
     bank: Bank, client_as: Callable[[str], Client]
 ) -> None:
-    today = timezone.localdate()
-    late = make_task(staff=bank.alice, customer=bank.c002, key="a", due=today - dt.timedelta(1))
-    make_task(staff=bank.alice, customer=bank.c003, key="b", due=today - dt.timedelta(2))
-    _an_audited_write()
+    late = _two_late_tasks_of_alice(bank)
     tina = client_as("tina")
     tina.get("/workbench/desk/", **EN)  # the first page stores the default policies
 

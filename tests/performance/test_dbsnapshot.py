@@ -32,8 +32,7 @@ def _gapless_after_two_more_events() -> None:
 def _twice(monkeypatch: pytest.MonkeyPatch, make: Any) -> tuple[Any, Any, Any, Any]:
     """`make()` in a rolled-back transaction twice, the first time for real; after each,
     new audit events continue the chain without a gap."""
-    monkeypatch.setattr(dbsnapshot, "_RECORDED", {})
-    monkeypatch.setattr(dbsnapshot, "_BUILT", {})
+    monkeypatch.setattr(dbsnapshot, "_RECORDINGS", {})
     seen = []
     for _ in range(2):
         block = transaction.atomic()
@@ -85,7 +84,7 @@ def test_a_replayed_bank_is_the_built_bank(db: None, monkeypatch: pytest.MonkeyP
 def test_a_database_that_changed_gets_the_real_build(
     db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dbsnapshot, "_BUILT", {})
+    monkeypatch.setattr(dbsnapshot, "_RECORDINGS", {})
     built: list[int] = []
 
     def build() -> Any:
