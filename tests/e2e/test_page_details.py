@@ -63,6 +63,11 @@ def test_threshold_rows_without_a_proposal_are_as_tall_as_the_others(
     )
     assert len(heights) == 5
     assert max(heights[:4]) - min(heights[:4]) <= 1, heights
+    # All eleven columns fit the 1366 px window: no column (the note last) cut by the box.
+    scroll, client = page.eval_on_selector(
+        "#rows", "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+    )
+    assert scroll <= client, (scroll, client)
     assert watch.problems == []
 
 
