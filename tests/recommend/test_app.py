@@ -20,6 +20,7 @@ from rmperf.core.models import AuditEvent
 from rmperf.recommend.models import Offer, Outcome, Recommendation, Withheld
 from rmperf.recommend.services import offer_attribute, recommendation_run
 from tests.factories import Bank
+from tests.html import without_tokens
 from tests.lakebuilder import LakeBuilder
 
 D = dt.date(2026, 9, 30)
@@ -64,7 +65,7 @@ def test_panel_shows_why_and_what_was_withheld(
 ) -> None:
     response = client_as("alice").get("/recommend/customer/C001/")
     assert response.status_code == 200
-    body = response.content.decode()
+    body = without_tokens(response.content.decode())
     shown, withheld = body.split('id="recommend-withheld"')
     assert "F3" in shown and "F4" not in shown
     # The default language is Chinese: the rule and the reason in Chinese.

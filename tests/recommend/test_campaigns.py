@@ -48,6 +48,21 @@ START = TODAY - dt.timedelta(days=5)
 END = TODAY + dt.timedelta(days=25)
 
 
+@pytest.fixture(autouse=True)
+def _bank_day_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bank's day stays the one these dates were built on.
+
+    TODAY is read when the module is collected; a test that runs after the bank's
+    midnight (16:00 UTC) would otherwise see the campaign a day older than built.
+    """
+    real = timezone.localdate
+
+    def localdate(value: dt.datetime | None = None, timezone: dt.tzinfo | None = None) -> dt.date:
+        return TODAY if value is None else real(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+
+
 def _ts(day: dt.date) -> str:
     return f"{day.isoformat()}T10:00:00+08:00"
 
