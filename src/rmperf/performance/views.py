@@ -117,10 +117,15 @@ class PeriodPage:
     first renders it: the fragments kept under the data version (period.html) read
     nothing, so a page served from them costs the period's record and the forms only."""
 
-    def __init__(self, *, actor: Actor, period: PerfPeriod | None) -> None:
+    def __init__(self, *, actor: Actor, key: str) -> None:
         self.actor = actor
-        self.period = period
+        self.key = key
         self.language = _language()
+
+    @cached_property
+    def period(self) -> PerfPeriod | None:
+        """The period's record, None while it is not open (HR's forms read it afresh)."""
+        return sel.period_find(actor=self.actor, key=self.key)[1]
 
     @cached_property
     def rows(self) -> list[RmResult]:
@@ -173,14 +178,14 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
     """The ranking of the RMs in the actor's scope (an RM: their own row), the tier
     distribution, the balanced-scorecard view and, for HR, the workflow buttons.
 
-    The period's record is read for the forms (HR's buttons depend on its status); the
-    rest is read only where a fragment of the page is not kept yet (`PeriodPage`)."""
+    What it shows is read only where it is not kept in a fragment yet (`PeriodPage`);
+    HR's workflow forms, rendered afresh, read the period's record (the buttons depend on
+    its status)."""
     data_version_of(request)  # before any read its fragments are kept under
-    engine_period, period = sel.period_find(actor=request.user, key=period_key)
+    engine_period = sel.period_key(period_key)
     context = {
         "engine_period": engine_period,
-        "period": period,
-        "page": PeriodPage(actor=request.user, period=period),
+        "page": PeriodPage(actor=request.user, key=engine_period.key),
         "expected": engine_period.time_progress(_today()),
         "may_manage": performance_may_manage(actor=request.user),
     }
