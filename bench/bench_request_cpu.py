@@ -11,6 +11,12 @@ role to (the workbench, the desk).
     RMPERF_HOME=/work/loadhome-h DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_load \\
         .venv/bin/python bench/bench_request_cpu.py [--repeat 20] [--html DIR]
 
+--only PAGE (repeatable) times only these pages, named as in PAGES
+(`--only /performance/{period}/`).
+--cold empties the page-fragment cache (settings.CACHES["pages"]) before every timed and
+counted request: each request then misses as the first one after an audited write does
+(the default, warm, is what a quiet load test mostly sees).
+
 --html DIR writes each page's HTML, normalised (CSRF tokens, CSP nonces and the time of
 day blanked), to DIR/role__page.html, so two runs (before and after a change) can be
 compared with `diff -r`.
@@ -36,6 +42,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models.signals import post_init  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -110,7 +117,20 @@ def main() -> None:
         help="time every page alternately with the `{% url %}` cache on and off "
         "(core/templatetags/url_cache.py): one more column, the CPU ms with it off",
     )
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="PAGE", help="time only this page"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty the page-fragment cache before each request (every fragment misses)",
+    )
     args = parser.parse_args()
+
+    def cool() -> None:
+        if args.cold:
+            caches["pages"].clear()
+
     settings.ALLOWED_HOSTS = ["*"]
     users = get_user_model().objects
     print(
@@ -130,16 +150,20 @@ def main() -> None:
         cid = items[0]["customer_id"] if items else "none"
         role_task_weight = sum(w for _, w in pages)
         for page, weight in pages:
+            if args.only and page not in args.only:
+                continue
             path = page.format(cid=cid, period=args.period)
             resp = client.get(path, follow=True)  # warm-up
             cpu = []
             cpu_off = []
             for _ in range(args.repeat):
+                cool()
                 c0 = time.process_time()
                 resp = client.get(path, follow=True)
                 cpu.append((time.process_time() - c0) * 1000)
                 if args.pair_url_cache:
                     url_cache.ENABLED = False
+                    cool()
                     c0 = time.process_time()
                     client.get(path, follow=True)
                     cpu_off.append((time.process_time() - c0) * 1000)
@@ -148,6 +172,7 @@ def main() -> None:
             # 15 s) and the customer count's cache (60 s) come and go between requests.
             queries = []
             for _ in range(3):
+                cool()
                 with CaptureQueriesContext(connection) as q, counting() as counts:
                     resp = client.get(path, follow=True)
                 queries.append(len(q))

@@ -223,7 +223,12 @@ def test_a_team_task_closed_shows_on_the_desk_at_once(
 
 @pytest.mark.parametrize(
     ("persona", "url"),
-    [("alice", "/customers/"), ("alice", "/workbench/"), ("tina", "/workbench/desk/")],
+    [
+        ("alice", "/customers/"),
+        ("alice", "/workbench/"),
+        ("tina", "/workbench/desk/"),
+        ("mike", "/performance/2026Q3/"),
+    ],
 )
 def test_the_version_is_read_before_what_it_keys(
     client_as: Callable[[str], Client], persona: str, url: str

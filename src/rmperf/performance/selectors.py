@@ -682,8 +682,11 @@ class HistoryEntry:
     rows: list[SnapshotRow]
 
 
-def period_history(*, actor: Actor, period: PerfPeriod | None) -> list[HistoryEntry]:
-    """The period's closes and reopenings, oldest first, with the before/after results."""
+def period_history(
+    *, actor: Actor, period: PerfPeriod | None, current: Sequence[RmResult] | None = None
+) -> list[HistoryEntry]:
+    """The period's closes and reopenings, oldest first, with the before/after results.
+    `current`: the period's results the actor may see, when the caller has read them."""
     from rmperf.performance.models import ChainEntry
 
     if period is None:
@@ -691,7 +694,10 @@ def period_history(*, actor: Actor, period: PerfPeriod | None) -> list[HistoryEn
     entries = list(ChainEntry.objects.restrict(actor, Action.VIEW).filter(period=period))
     if not entries:
         return []
-    now = {r.staff_id: r for r in results(actor=actor, period=period)}
+    now = {
+        r.staff_id: r
+        for r in (current if current is not None else results(actor=actor, period=period))
+    }
     visible = set(now)
     scope = scope_of(actor)
     wanted: set[str] = set()

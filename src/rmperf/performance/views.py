@@ -18,11 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rmperf.core.access import Action, scope_of, staff_of
+from rmperf.core.actors import Actor
+from rmperf.core.data_version import data_version_of
 from rmperf.core.htmx import render_page_or_partial, wants_partial
 from rmperf.core.pdf import PDF
 from rmperf.performance import goals_selectors as gsel
@@ -30,7 +33,16 @@ from rmperf.performance import manual_selectors as msel
 from rmperf.performance import selectors as sel
 from rmperf.performance import why as why_sel
 from rmperf.performance.export import CSV, XLSX, results_export
-from rmperf.performance.models import AdjustmentResult, RmResult, TargetSheet, Tier
+from rmperf.performance.models import (
+    AdjustmentResult,
+    ManualReviewer,
+    PerfPeriod,
+    RmResult,
+    ScoringRun,
+    TargetSheet,
+    Tier,
+    UnitResult,
+)
 from rmperf.performance.pdf import scorecard_pdf
 from rmperf.performance.proposals import may_review_any
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
@@ -100,35 +112,82 @@ def _chart(tiers: list[tuple[str, str, int]], groups: list[sel.PerspectiveGroup]
     }
 
 
+class PeriodPage:
+    """What the period page shows beside its workflow forms, each part read when the page
+    first renders it: the fragments kept under the data version (period.html) read
+    nothing, so a page served from them costs the period's record and the forms only."""
+
+    def __init__(self, *, actor: Actor, key: str) -> None:
+        self.actor = actor
+        self.key = key
+        self.language = _language()
+
+    @cached_property
+    def period(self) -> PerfPeriod | None:
+        """The period's record, None while it is not open (HR's forms read it afresh)."""
+        return sel.period_find(actor=self.actor, key=self.key)[1]
+
+    @cached_property
+    def rows(self) -> list[RmResult]:
+        return list(sel.results(actor=self.actor, period=self.period))
+
+    @cached_property
+    def run(self) -> ScoringRun | None:
+        return sel.period_last_run(period=self.period) if self.period is not None else None
+
+    @cached_property
+    def ranked(self) -> list[tuple[int, RmResult]]:
+        return sel.ranked(self.rows)
+
+    @cached_property
+    def tiers(self) -> list[tuple[str, str, int]]:
+        return sel.tier_counts(period=self.period, rows=self.rows) if self.period else []
+
+    @cached_property
+    def groups(self) -> list[sel.PerspectiveGroup]:
+        return sel.bsc_groups(actor=self.actor, rows=self.rows, language=self.language)
+
+    @cached_property
+    def chart(self) -> dict[str, Any]:
+        return _chart(self.tiers, self.groups)
+
+    @cached_property
+    def guidance(self) -> list[sel.Guidance]:
+        return sel.distribution_guidance(
+            period=self.period, cards_shown={r.scorecard for r in self.rows}, last_run=self.run
+        )
+
+    @cached_property
+    def history(self) -> list[sel.HistoryEntry]:
+        return sel.period_history(actor=self.actor, period=self.period, current=self.rows)
+
+    @cached_property
+    def my_seats(self) -> list[ManualReviewer]:
+        if self.period is None:
+            return []
+        return msel.manual_assigned_to_me(actor=self.actor, period=self.period)
+
+    @cached_property
+    def unit_rows(self) -> list[UnitResult]:
+        return list(sel.unit_results(actor=self.actor, period=self.period))
+
+
 @login_required
 @require_GET
 def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
     """The ranking of the RMs in the actor's scope (an RM: their own row), the tier
-    distribution, the balanced-scorecard view and, for HR, the workflow buttons."""
-    engine_period, period = sel.period_find(actor=request.user, key=period_key)
-    rows = list(sel.results(actor=request.user, period=period))
-    tiers = sel.tier_counts(period=period, rows=rows) if period is not None else []
-    groups = sel.bsc_groups(actor=request.user, rows=rows, language=_language())
-    run = sel.period_last_run(period=period) if period is not None else None
+    distribution, the balanced-scorecard view and, for HR, the workflow buttons.
+
+    What it shows is read only where it is not kept in a fragment yet (`PeriodPage`);
+    HR's workflow forms, rendered afresh, read the period's record (the buttons depend on
+    its status)."""
+    data_version_of(request)  # before any read its fragments are kept under
+    engine_period = sel.period_key(period_key)
     context = {
         "engine_period": engine_period,
-        "period": period,
-        "run": run,
-        "ranked": sel.ranked(rows),
-        "tiers": tiers,
-        "groups": groups,
-        "chart": _chart(tiers, groups),
-        "guidance": sel.distribution_guidance(
-            period=period, cards_shown={r.scorecard for r in rows}, last_run=run
-        ),
-        "may_manage": performance_may_manage(actor=request.user),
-        "may_calibrate": performance_may_calibrate(actor=request.user),
+        "page": PeriodPage(actor=request.user, key=engine_period.key),
         "expected": engine_period.time_progress(_today()),
-        "history": sel.period_history(actor=request.user, period=period),
-        "my_seats": msel.manual_assigned_to_me(actor=request.user, period=period)
-        if period is not None
-        else [],
-        "unit_rows": list(sel.unit_results(actor=request.user, period=period)),
+        "may_manage": performance_may_manage(actor=request.user),
     }
     return render(request, "performance/period.html", context)
 
