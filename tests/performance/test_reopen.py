@@ -3,12 +3,9 @@ edited), the results as closed kept beside the new ones, `rmperf verify` still h
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.http import Http404
 from django.test import Client
 
@@ -18,8 +15,6 @@ from rmperf.core.models import AuditEvent
 from rmperf.performance.models import ChainEntry, PerfPeriod, RmResult
 from rmperf.performance.services.calibration import period_confirm_calibration, result_calibrate
 from rmperf.performance.services.chain import (
-    GENESIS,
-    chain_digest,
     chain_verify,
     period_close,
     period_reopen,
@@ -204,43 +199,3 @@ def test_the_scorecard_says_the_period_was_reopened_and_what_was_closed(
         .content.decode()
     )
     assert "本考核期关闭后已重新开启" in zh
-
-
-def test_the_migration_turns_old_closes_into_chain_entries(perf_bank: PerfBank) -> None:
-    # A period closed the old way (digest on the period, no chain entry) …
-    period_run(actor=None, key="2026Q3")
-    period_confirm_calibration(actor=None, key="2026Q3")
-    period = _close_without_chain("2026Q3")
-    assert chain_verify() == ["period 2026Q3 is closed but its close is not in the chain"]
-    migration = importlib.import_module(
-        "rmperf.performance.migrations.0003_manual_scores_reopen_cards"
-    )
-    migration.chain_from_closes(apps, None)
-    (entry,) = ChainEntry.objects.all()
-    assert (entry.seq, entry.digest, entry.prev_digest) == (1, period.digest, GENESIS)
-    assert chain_verify() == []
-
-
-def _close_without_chain(key: str) -> PerfPeriod:
-    """What `period_close` did before the chain table: digests on the period only."""
-    from django.utils import timezone
-
-    from rmperf.core.audit import audit_record
-    from rmperf.performance.services.chain import _row_digests
-
-    period = PerfPeriod.objects.get(key=key)
-    digests = _row_digests(period)
-    for staff_id, d in digests.items():
-        RmResult.objects.filter(period=period, staff_id=staff_id).update(digest=d)
-    period.close_seq = 1
-    period.prev_digest = GENESIS
-    period.digest = chain_digest(GENESIS, key, digests)
-    period.status = "closed"
-    period.closed_at = timezone.now()
-    period.save()
-    audit_record(
-        actor=None, verb="performance.period.close", object_type="performance.period",
-        object_id=key, after={"digest": period.digest},
-    )  # fmt: skip
-    assert Decimal(RmResult.objects.get(staff_id="RM1").total) == Decimal("100.00")
-    return period

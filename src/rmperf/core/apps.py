@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Sign-in, sign-out and sign-in failure receivers (the audit chain's security events).
-        from rmperf.core import security  # noqa: F401
+        from rmperf.core import checks, security  # noqa: F401
         from rmperf.core.tables_signature import install
 
         install()

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('org', '0002_staff_business_line'),
+        ('org', '0001_squashed_staff_business_line'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

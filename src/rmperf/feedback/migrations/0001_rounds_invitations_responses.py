@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('org', '0002_staff_business_line'),
-        ('policies', '0007_feedback_policy_kind'),
+        ('org', '0001_squashed_staff_business_line'),
+        ('policies', '0001_squashed_fishbone_policy_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

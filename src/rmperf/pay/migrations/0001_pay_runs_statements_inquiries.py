@@ -12,9 +12,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('org', '0002_staff_business_line'),
-        ('performance', '0004_scoringrun_batch_run'),
-        ('policies', '0004_policyversion_kind_pay'),
+        ('org', '0001_squashed_staff_business_line'),
+        ('performance', '0001_squashed_innovation_proposals'),
+        ('policies', '0001_squashed_fishbone_policy_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

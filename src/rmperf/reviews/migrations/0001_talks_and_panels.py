@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('org', '0002_staff_business_line'),
-        ('performance', '0007_panel_score_confirmed_at'),
+        ('org', '0001_squashed_staff_business_line'),
+        ('performance', '0001_squashed_innovation_proposals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

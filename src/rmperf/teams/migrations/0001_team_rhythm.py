@@ -10,9 +10,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('org', '0002_staff_business_line'),
-        ('rm_tasks', '0005_task_kinds_core_review_holiday_benefit'),
+        ('customers', '0001_squashed_customer_profile'),
+        ('org', '0001_squashed_staff_business_line'),
+        ('rm_tasks', '0001_squashed_task_kinds_core_review_holiday_benefit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
