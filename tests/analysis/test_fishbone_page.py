@@ -155,6 +155,12 @@ def test_evidence_rows_are_labelled_and_formatted(
     assert '<span class="muted">Customer</span> C001' in effort
     assert '<span class="muted">Contacts</span> 0' in effort
     assert "customer_id=" not in en and "contacts=" not in en
+    # The rows are folded under their count, so the page stays short; fold.js opens the
+    # fold of the section a link names (a bone clicked in the diagram).
+    fold = effort[effort.index("<details") : effort.index("</details>")]
+    assert fold.startswith('<details class="rows-fold" data-open-on-target><summary')
+    assert "rows behind it." in fold and '<span class="muted">Customer</span> C001' in fold
+    assert "rmperf/fold.js" in en
     zh = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert '<span class="muted">客户</span> C001' in zh[zh.index('id="bone-effort"') :]
 
