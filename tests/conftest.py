@@ -42,12 +42,17 @@ def uses_database(item: pytest.Item) -> bool:
     return not _DB_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With `--db-only`, drop the tests that never reach the database. Then keep expensive
     shared set-up to one xdist worker (`--dist loadgroup`, as scripts/run-tests runs):
     every Spark test on the worker that started the JVM, and the tests of a module with a
     module-scoped fixture (a generated lake, a trained model) together, so the fixture is
-    built once instead of once per worker. An explicit `xdist_group` mark wins."""
+    built once instead of once per worker. An explicit `xdist_group` mark wins.
+
+    `tryfirst`: xdist reads the `xdist_group` marks in its own hook of the same name (it
+    appends the group to each node id); run after it, the marks added here were ignored,
+    so every worker started its own JVM and built every module's fixture again."""
     if config.getoption("--db-only"):
         kept = [item for item in items if uses_database(item)]
         dropped = [item for item in items if not uses_database(item)]
