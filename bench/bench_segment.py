@@ -1126,6 +1126,11 @@ def main() -> None:
         profile_validation(args.profile_validation, args.runs)
         return
     kinds = tuple(k for k in KINDS if k in args.sides)
+    if "polars" in kinds:
+        import importlib.util
+
+        if importlib.util.find_spec("polars") is None:
+            ap.error("the polars side needs the bench group: `.uv/bin/uv sync --group bench`")
     if "cli_before" in kinds:
         if args.before is None:
             ap.error("the cli_before side needs --before SRC")
