@@ -44,7 +44,9 @@ lint: venv
 	.venv/bin/lint-imports
 
 # Benchmarks are not tests: each writes its report in bench/*.md (medium lake: minutes).
+# Their peers (Polars) live in the `bench` dependency group, installed here only.
 bench: venv
+	$(UV) sync --frozen --quiet --compile-bytecode --group bench
 	$(PY) bench/bench_generate.py --scales tiny small medium
 	$(PY) bench/bench_validate.py --activity
 	$(PY) bench/bench_segment.py --scales tiny small medium

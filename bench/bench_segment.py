@@ -1,4 +1,4 @@
-"""Benchmark `rmperf segment` beside a hand-written DuckDB query and a pandas version.
+"""Benchmark `rmperf segment` beside hand-written DuckDB queries, pandas and Polars.
 
     .venv/bin/python bench/bench_segment.py --scales tiny small medium [--runs 3]
     .venv/bin/python bench/bench_segment.py --spark-parity small
@@ -18,10 +18,17 @@ os.wait4):
   instants like the engine: the engine's own limit;
 - `sql_days`: the same query converting every transaction's timestamp to its bank-time
   date first (the obvious way to write it);
-- `pandas`: pyarrow reads the Parquet files into pandas, groupby does the rest.
+- `sql_full`: one hand-written DuckDB query computing every column the command writes
+  (R/F/M/tier, holdings, risk, tags, contribution): the same work;
+- `pandas`: pyarrow reads the Parquet files into pandas, groupby does the rest;
+- `polars`: sql_full's work in Polars' lazy API (scan_parquet, no DuckDB, no pandas),
+  every column of the command with the same types (needs the `bench` dependency group:
+  `.uv/bin/uv sync --group bench`).
 Every side writes its result; afterwards the results are compared customer by customer
 (R, F, M, tier, RM), so the speeds are of equal answers. The hand queries and pandas do
-not validate rows; on a generated lake no row is rejected, so the answers agree.
+not validate rows; on a generated lake no row is rejected, so the answers agree. The
+command's file must also equal sql_full's and polars' in every column (same_columns),
+with the same Arrow types (a large_string read back from a Polars file counts as string).
 
 --spark-parity SCALE writes the tier file with `--engine duckdb` and `--engine spark` as
 CSV and Parquet and compares their sha256.
@@ -59,6 +66,7 @@ OUT = Path("/tmp/seg-bench")  # noqa: S108 - scratch space for lakes and results
 TABLES = ("customers", "transactions", "balances", "assignments")
 KINDS = (
     "cli_cold", "cli_before", "cli_compile", "cli", "engine", "sql", "sql_full", "sql_days", "pandas",
+    "polars",
 )  # fmt: skip
 #: --before SRC: the source tree (a checkout of an earlier commit) `cli_before` runs.
 BEFORE: dict[str, Path] = {}
@@ -354,6 +362,8 @@ def child(kind: str, lake: Path, out: Path) -> dict[str, Any]:
         return {"query": t1 - t0, "rows": table.num_rows}
     if kind == "pandas":
         return pandas_child(lake, out)
+    if kind == "polars":
+        return polars_child(lake, out)
     from rmperf.engine.backends import attach_lake
     from rmperf.engine.backends.duckdb_backend import DuckDBBackend
     from rmperf.engine.ibis_tables import compile_sql
@@ -446,6 +456,260 @@ def pandas_child(lake: Path, out: Path) -> dict[str, Any]:
     return {"transactions": t1 - t0, "rest": t2 - t1, "rows": len(result)}
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by `months` calendar months, clamped to the month's last day (as
+    segmentation.tags.add_months; not imported: it would import Ibis)."""
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def polars_child(lake: Path, out: Path) -> dict[str, Any]:
+    """hand_sql_full's work in Polars' lazy API: every column `rmperf segment` writes,
+    with the default policy, from the same raw Parquet files, into the same columns and
+    types. Money is exact: integer cents and micro-rates (Int64 per row, Int128 sums and
+    the contribution's one division, floored), decimal(18,2) at the end, never a float.
+    Like the hand query it trusts the lake (no validation)."""
+    t0 = time.perf_counter()
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    import polars as pl
+
+    t1 = time.perf_counter()
+    d = AS_OF
+    day = dt.timedelta(days=1)
+    tz = "Asia/Shanghai"
+    micro = 1_000_000
+    assets = ["deposit", "wealth", "fund", "insurance"]  # monetary.asset_categories
+    deposits = ["deposit"]  # value.deposit.categories
+    fee_categories = ["wealth", "fund", "insurance", "trust"]
+    earning = ["normal", "special_mention"]
+    dep_window = 12  # value.deposit.months
+    settle_months, fee_cents = 12, 50  # value.settlement: months, fee_per_transaction 0.50
+
+    def scan(table: str, columns: list[str]) -> pl.LazyFrame:
+        return pl.scan_parquet(files(lake, table)).select(columns)
+
+    def start(x: dt.date) -> dt.datetime:
+        """The instant `x` begins in bank time (activity.day_start)."""
+        return dt.datetime.combine(x, dt.time(), ZoneInfo(tz)).astimezone(dt.UTC)
+
+    def cents(column: str) -> pl.Expr:
+        """decimal(18,2) money → Int64 cents (exact: the scaled value is integral)."""
+        return (pl.col(column) * 100).cast(pl.Int64)
+
+    def money(expr: pl.Expr) -> pl.Expr:
+        """Integer cents → decimal(18,2), exactly (finish.money_sql)."""
+        return (expr.cast(pl.Decimal(18, 0)) * pl.lit(Decimal("0.01"))).cast(pl.Decimal(18, 2))
+
+    end = start(d + day)
+    cust = pl.scan_parquet(files(lake, "customers")).filter(pl.col("opened_on") <= d)
+
+    # R, F and the settlement count: one pass; only each customer's latest timestamp
+    # becomes a bank-time date (windows compared as instants, as the engine).
+    settle_since = add_months(d, -settle_months) + day
+    ts = pl.col("ts")
+    txn = (
+        scan("transactions", ["customer_id", "ts"])
+        .filter(ts < end)
+        .group_by("customer_id")
+        .agg(
+            last_ts=ts.max(),
+            frequency=(ts >= start(d - 89 * day)).sum().cast(pl.Int64),
+            settled=(ts >= start(settle_since)).sum().cast(pl.Int64),
+        )
+        .select(
+            "customer_id", "frequency", "settled",
+            last_day=pl.col("last_ts").dt.convert_time_zone(tz).dt.date(),
+        )
+    )  # fmt: skip
+
+    # Balances once: M's 3 months of asset categories and the deposit window's 12 months
+    # (from the opening month on, looked up only for customers opened inside the window).
+    first_key = month_key(d, dep_window - 1)
+    first_month_end = add_months(dt.date(int(first_key[:4]), int(first_key[5:]), 1), 1) - day
+    recent = cust.filter(pl.col("opened_on") > first_month_end).select(
+        "customer_id", opened_key=pl.col("opened_on").dt.strftime("%Y-%m")
+    )
+    month, category = pl.col("month"), pl.col("category")
+    bal = (
+        scan("balances", ["customer_id", "month", "category", "avg_daily_balance"])
+        .filter(month >= first_key, month <= month_key(d), category.is_in(assets + deposits))
+        .join(recent, on="customer_id", how="left")
+        .with_columns(c=cents("avg_daily_balance").cast(pl.Int128))
+        .group_by("customer_id")
+        .agg(
+            aum_cents=pl.col("c").filter(category.is_in(assets) & (month >= month_key(d, 2))).sum(),
+            dep_cents=pl.col("c")
+            .filter(
+                category.is_in(deposits)
+                & (pl.col("opened_key").is_null() | (month >= pl.col("opened_key")))
+            )
+            .sum(),
+        )
+    )
+
+    # The RM in charge on D: the live slice with the latest start (then the lowest id).
+    rm = (
+        scan("assignments", ["customer_id", "staff_id", "valid_from", "valid_to"])
+        .filter(
+            pl.col("valid_from") <= d,
+            pl.col("valid_to").is_null() | (pl.col("valid_to") >= d),
+        )
+        .group_by("customer_id")
+        .agg(
+            rm_id=pl.col("staff_id")
+            .sort_by(["valid_from", "staff_id"], descending=[True, False])
+            .first()
+        )
+    )
+
+    prod = scan("products", ["product_id", "category", "revenue_rate"]).select(
+        "product_id", "category", micros=(pl.col("revenue_rate") * micro).cast(pl.Int64)
+    )
+    live_loans = scan(
+        "loans", ["loan_id", "customer_id", "product_id", "amount", "disbursed_on", "maturity_date"]
+    ).filter(pl.col("disbursed_on") <= d, pl.col("maturity_date") >= d)
+    live_holdings = scan(
+        "holdings", ["customer_id", "product_id", "amount", "start_date", "maturity_date"]
+    ).filter(
+        pl.col("start_date") <= d,
+        pl.col("maturity_date").is_null() | (pl.col("maturity_date") >= d),
+    )
+    # Categories held on D (holdings and loans) and the fee income of the holdings.
+    held = pl.concat(
+        [
+            live_holdings.select("customer_id", "product_id", "amount", holding=pl.lit(True)),
+            live_loans.select("customer_id", "product_id", "amount", holding=pl.lit(False)),
+        ]
+    ).join(prod, on="product_id")
+    hold = held.group_by("customer_id").agg(
+        *[(category == c).any().alias(f"holds_{c}") for c in CATEGORIES],
+        fee_e8=(cents("amount").cast(pl.Int128) * pl.col("micros"))
+        .filter(pl.col("holding") & category.is_in(fee_categories))
+        .sum(),
+    )
+
+    # Event tags: kinds and their dotted sub-kinds, each in its window ending on D.
+    kind = pl.col("kind")
+
+    def kind_is(k: str) -> pl.Expr:
+        return (kind == k) | kind.str.starts_with(k + ".")
+
+    any_kind = pl.any_horizontal([kind_is(k) for _, k, _, _ in EVENT_TAGS])
+    events = (
+        scan("events", ["customer_id", "ts", "kind"])
+        .filter(ts >= start(d - 89 * day), ts < end, any_kind)
+        .group_by("customer_id")
+        .agg(
+            *[
+                (kind_is(k) & (ts >= start(d - (w - 1) * day))).sum().alias(f"n_{tag}")
+                for tag, k, w, _ in EVENT_TAGS
+            ]
+        )
+    )
+
+    # Loan net interest: live loans whose latest status month (≤ D's) has an earning grade.
+    status = (
+        scan("loan_status", ["loan_id", "month", "balance", "grade"])
+        .filter(month <= month_key(d))
+        .filter(month == month.max().over("loan_id"))
+    )
+    loans = (
+        live_loans.select("loan_id", "customer_id", "product_id")
+        .join(status, on="loan_id")
+        .join(prod.select("product_id", "micros"), on="product_id")
+        .filter(pl.col("grade").is_in(earning))
+        .group_by("customer_id")
+        .agg(loan_e8=(cents("balance").cast(pl.Int128) * pl.col("micros")).sum())
+    )
+
+    rows = cust
+    for part in (txn, bal, rm, hold, events, loans):
+        rows = rows.join(part, on="customer_id", how="left")
+
+    recency = (pl.lit(d) - pl.coalesce("last_day", "opened_on")).dt.total_days().cast(pl.Int64)
+    frequency = pl.col("frequency").fill_null(0)
+    m_cents = (2 * pl.col("aum_cents").fill_null(0) + 3) // 6  # mean of 3, half up
+    tier = (
+        pl.when((recency <= 30) & (frequency >= 5) & (m_cents >= 50_000_000)).then(pl.lit("core"))
+        .when((recency <= 60) & (frequency >= 3) & (m_cents >= 20_000_000)).then(pl.lit("potential"))
+        .when((recency <= 90) & (frequency >= 2) & (m_cents >= 5_000_000)).then(pl.lit("basic"))
+        .when(recency >= 180).then(pl.lit("sleeping"))
+        .otherwise(pl.lit("other"))
+    )  # fmt: skip
+    holds = [pl.col(f"holds_{c}").fill_null(False) for c in CATEGORIES]
+    opened, verified = pl.col("opened_on"), pl.col("contact_verified_on")
+    birth = pl.col("birth_date")
+    flags = {
+        **{tag: pl.col(f"n_{tag}").fill_null(0) >= n for tag, _, _, n in EVENT_TAGS},
+        "birthday_soon": (pl.col("kind") == "retail")
+        & (birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)).is_in(
+            birthday_keys(d, 30)
+        ),
+        "new_customer": opened >= d - 89 * day,
+        "contact_stale": ~((verified >= add_months(d, -6)) & (verified <= d)).fill_null(False),
+        "marketing_opt_out": pl.col("marketing_opt_out").fill_null(False),
+    }
+    tags = pl.concat_str(
+        [pl.when(flags[t]).then(pl.lit(t)) for t in sorted(flags)], separator=";", ignore_nulls=True
+    )
+    risk = pl.col("risk_assessed_on")
+    # The contribution (value.contribution_cents): one exact division, half up, in Int128.
+    d_index = d.year * 12 + d.month
+    opened_index = opened.dt.year().cast(pl.Int64) * 12 + opened.dt.month().cast(pl.Int64)
+    dep_months = d_index - pl.max_horizontal(opened_index, pl.lit(d_index - dep_window + 1)) + 1
+    spread = pl.when(pl.col("kind") == "retail").then(15_000).otherwise(12_000)
+    dep_e8 = pl.col("dep_cents").fill_null(0).cast(pl.Int128) * spread
+    fee_loan = pl.col("fee_e8").fill_null(0) + pl.col("loan_e8").fill_null(0)
+    num = (
+        dep_e8 * settle_months
+        + fee_loan.cast(pl.Int128) * dep_months * settle_months
+        + pl.col("settled").fill_null(0).cast(pl.Int128) * (fee_cents * micro * 12) * dep_months
+    )
+    den = dep_months.cast(pl.Int128) * (settle_months * micro)
+    contribution = (2 * num + den) // (2 * den)
+    result = rows.select(
+        "customer_id", "unit_id", "rm_id",
+        recency_days=recency,
+        frequency=frequency,
+        monetary=money(m_cents),
+        tier=tier,
+        **{f"holds_{c}": h for c, h in zip(CATEGORIES, holds, strict=True)},
+        product_count=pl.sum_horizontal([h.cast(pl.Int64) for h in holds]),
+        risk_level=pl.col("risk_level"),
+        risk_assessment_current=(
+            (risk > add_months(d, -12)) & (risk <= d)
+        ).fill_null(False),
+        tags=tags,
+        contribution=money(contribution),
+    ).sort("customer_id")  # fmt: skip
+    # The streaming engine (Polars' default, `auto`, picks it too): the in-memory engine
+    # took twice the time and 2 GiB on the medium lake.
+    table = result.collect(engine="streaming")
+    t2 = time.perf_counter()
+    table.write_parquet(out)
+    t3 = time.perf_counter()
+    return {"imports": t1 - t0, "query": t2 - t1, "write": t3 - t2, "rows": table.height}
+
+
+def birthday_keys(as_of: dt.date, window_days: int) -> list[int]:
+    """month × 100 + day of every birthday celebrated in as_of … as_of + window − 1 (a 29
+    February birthday on the 28th in common years), as segmentation.tags._birthday_keys."""
+    import calendar
+
+    keys: set[int] = set()
+    for n in range(window_days):
+        b = as_of + dt.timedelta(days=n)
+        keys.add(b.month * 100 + b.day)
+        if (b.month, b.day) == (2, 28) and not calendar.isleap(b.year):
+            keys.add(229)
+    return sorted(keys)
+
+
 # ---- measuring --------------------------------------------------------------------------
 
 
@@ -525,7 +789,21 @@ def same_columns(a: Path, b: Path) -> bool:
     differ = [n for n in ta.column_names if ta[n].to_pylist() != tb[n].to_pylist()]
     if differ:
         print(f"{a.name} and {b.name} differ in {differ}", file=sys.stderr)
-    return not differ
+    types = [
+        f"{fa.name} {fa.type}/{fb.type}"
+        for fa, fb in zip(ta.schema, tb.schema, strict=True)
+        if _plain(fa.type) != _plain(fb.type)
+    ]
+    if types:
+        print(f"{a.name} and {b.name} differ in types: {types}", file=sys.stderr)
+    return not differ and not types
+
+
+def _plain(t: Any) -> Any:
+    """An Arrow type with large/view strings as string (the same Parquet column type)."""
+    import pyarrow as pa
+
+    return pa.string() if t in (pa.large_string(), pa.string_view()) else t
 
 
 def machine() -> str:
@@ -543,9 +821,16 @@ def machine() -> str:
     import pandas
     import pyarrow
 
+    try:
+        import polars
+
+        with_polars = f", Polars {polars.__version__}"
+    except ImportError:  # the bench dependency group is not installed
+        with_polars = ""
     return (
         f"{os.cpu_count()} cores ({cpu}), {mem} RAM, Python {platform.python_version()}, "
-        f"DuckDB {duckdb.__version__}, pandas {pandas.__version__}, pyarrow {pyarrow.__version__}"
+        f"DuckDB {duckdb.__version__}, pandas {pandas.__version__}, "
+        f"pyarrow {pyarrow.__version__}{with_polars}"
     )
 
 
@@ -570,7 +855,9 @@ def bench(
             # Fill the warm cache once, unmeasured (the CLI validates every table it reads).
             run_child(argv_for("cli", lake, work / "fill.parquet"), warm)
         samples: dict[str, list[tuple[float, int, dict[str, Any]]]] = {k: [] for k in kinds}
+        loads: list[float] = []
         for i in range(runs):
+            loads.append(os.getloadavg()[0])
             for kind in kinds:  # alternating: every side sees the same neighbours
                 if kind in COLD:
                     cold = Path(tempfile.mkdtemp(prefix=f"cold-{scale}-", dir=OUT))
@@ -598,9 +885,14 @@ def bench(
         if clis and "sql_full" in outs:
             # Every column of the command, not only R/F/M/tier, equals the full hand query.
             agree = agree and same_columns(clis[0], outs["sql_full"])
+        if clis and "polars" in outs:
+            agree = agree and same_columns(clis[0], outs["polars"])
         if snapshot(lake) != before:
             raise SystemExit(f"{lake} changed during the run; measure again")
-        entry: dict[str, Any] = {"lake": str(lake), "agree": agree, "tiers": counts}
+        loads.append(os.getloadavg()[0])
+        entry: dict[str, Any] = {
+            "lake": str(lake), "agree": agree, "tiers": counts, "load_1min": loads,
+        }  # fmt: skip
         for kind in kinds:
             walls = [s[0] for s in samples[kind]]
             entry[kind] = {
@@ -627,6 +919,7 @@ LABELS = {
     "sql_full": "hand-written DuckDB query, every column of the command (tags, contribution)",
     "sql_days": "hand-written DuckDB query (per-row bank-time dates)",
     "pandas": "pandas",
+    "polars": "Polars (lazy), every column of the command (same work as sql_full)",
 }
 
 
@@ -641,6 +934,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {LABELS[kind]} | " + " | ".join(f"{e[kind]['wall_s']:.2f}" for e in scales.values())
             + " |"
         )  # fmt: skip
+    if all("cpu_s" in e[k]["phases"] for e in scales.values() for k in present):
+        lines += ["", "| CPU s (user + system), median | " + " | ".join(scales) + " |"]
+        lines += ["|---|" + "---:|" * len(scales)]
+        for kind in present:
+            lines.append(
+                f"| {LABELS[kind]} | "
+                + " | ".join(f"{e[kind]['phases']['cpu_s']:.2f}" for e in scales.values())
+                + " |"
+            )
     lines += ["", "| peak RSS MiB, median | " + " | ".join(scales) + " |"]
     lines += ["|---|" + "---:|" * len(scales)]
     for kind in present:
@@ -650,14 +952,19 @@ def markdown(report: dict[str, Any]) -> str:
         )  # fmt: skip
 
     def ratio(e: dict[str, Any], a: str, b: str) -> str:
-        return f"{e[a]['wall_s'] / e[b]['wall_s']:.2f}×"
+        wall = f"{e[a]['wall_s'] / e[b]['wall_s']:.2f}×"
+        if "cpu_s" in e[a]["phases"] and "cpu_s" in e[b]["phases"]:
+            return f"{wall} (CPU {e[a]['phases']['cpu_s'] / e[b]['phases']['cpu_s']:.2f}×)"
+        return wall
 
-    lines += ["", "| ratio (of median wall s) | " + " | ".join(scales) + " |"]
+    lines += ["", "| ratio of median wall s (of CPU s) | " + " | ".join(scales) + " |"]
     lines += ["|---|" + "---:|" * len(scales)]
     for a, b, label in (
         ("cli", "sql", "`rmperf segment` warm / hand SQL (target ≤ 1.3× on medium)"),
         ("cli", "sql_full", "`rmperf segment` warm / hand SQL of every column (same work)"),
         ("sql_full", "sql", "hand SQL of every column / hand SQL of R/F/M/tier"),
+        ("cli", "polars", "`rmperf segment` warm / Polars, same work (target ≤ 1.2×)"),
+        ("sql_full", "polars", "hand SQL of every column / Polars, same work"),
         ("cli_compile", "sql", "`rmperf segment` warm, SQL compiled / hand SQL"),
         ("cli_before", "sql", "`rmperf segment` warm before / hand SQL"),
         ("cli_before", "cli", "before / after (`rmperf segment` warm)"),
@@ -676,6 +983,9 @@ def markdown(report: dict[str, Any]) -> str:
         tiers = ", ".join(f"{k} {v:,}" for k, v in sorted(e["tiers"].items()))
         agree = f"all {len(present)} results equal" if e["agree"] else "RESULTS DIFFER"
         lines.append(f"- {scale} ({e['lake']}): {agree} per customer; {tiers}.")
+        if "load_1min" in e:
+            load = ", ".join(f"{x:.1f}" for x in e["load_1min"])
+            lines.append(f"  - 1-minute load average before each round and after: {load}")
         for kind in present:
             phases = ", ".join(f"{k} {v:.2f}" for k, v in e[kind]["phases"].items())
             lines.append(f"  - {kind} phases (median s): {phases}")
@@ -816,6 +1126,11 @@ def main() -> None:
         profile_validation(args.profile_validation, args.runs)
         return
     kinds = tuple(k for k in KINDS if k in args.sides)
+    if "polars" in kinds:
+        import importlib.util
+
+        if importlib.util.find_spec("polars") is None:
+            ap.error("the polars side needs the bench group: `.uv/bin/uv sync --group bench`")
     if "cli_before" in kinds:
         if args.before is None:
             ap.error("the cli_before side needs --before SRC")
