@@ -28,7 +28,7 @@ from rmperf.engine.backends import attach_lake
 from rmperf.engine.lake import Lake, csv_problem, dependencies
 from rmperf.engine.policy import LoadedPolicy, PolicyModel, Severity, load_policy, rule
 from rmperf.engine.policy.loader import Loc
-from rmperf.engine.validity import valid_view_name
+from rmperf.engine.validity import ROW_FILE, ROW_NUMBER, valid_view_name
 
 DEFAULT_FILE = "lake.yaml"
 #: Where a person finds the rejected rows and their reasons.
@@ -171,16 +171,19 @@ def without_table(name: str, problem: str) -> str:
 def lake_counts(lake: Lake, tables: Iterable[str]) -> dict[str, TableCount]:
     """Rows read and rejected per table (and per table it references), on DuckDB.
 
-    The valid rows come from the lake's valid-row cache, so after a DuckDB computation
-    this costs little more than counting. A table without usable files, or whose files
-    fail while read, carries its problem instead of counts; so does a table whose
-    referenced table failed.
+    A table read from a `rejected` entry of the valid-row cache whose files (and those of
+    the tables it references) are unchanged since is counted without a scan: its rows
+    from the Parquet footers of its files, its rejected rows from the entry (`_cached_count`).
+    Any other table is counted on a DuckDB connection whose valid views read the cache, so
+    after a DuckDB computation this costs little more than counting. A table without
+    usable files, or whose files fail while read, carries its problem instead of counts;
+    so does a table whose referenced table failed.
     """
     from rmperf.engine.backends.duckdb_backend import DuckDBBackend
 
     names = dependencies(tables)
     out: dict[str, TableCount] = {}
-    db = DuckDBBackend(time_zone=lake.time_zone)
+    db: DuckDBBackend | None = None
     try:
         for name in names:
             files = lake.files(name)
@@ -193,6 +196,12 @@ def lake_counts(lake: Lake, tables: Iterable[str]) -> dict[str, TableCount]:
                 problem = f"it references {', '.join(broken)}, which cannot be used"
                 out[name] = TableCount(name, 0, 0, problem)
                 continue
+            cached = _cached_count(lake, name)
+            if cached is not None:
+                out[name] = cached
+                continue
+            if db is None:
+                db = DuckDBBackend(time_zone=lake.time_zone)
             try:
                 attach_lake(db, lake, [name])
                 row = db.to_arrow(
@@ -207,7 +216,52 @@ def lake_counts(lake: Lake, tables: Iterable[str]) -> dict[str, TableCount]:
             out[name] = TableCount(name, read, read - int(row["v"]))
         return out
     finally:
-        db.close()
+        if db is not None:
+            db.close()
+
+
+def _cached_count(lake: Lake, name: str) -> TableCount | None:
+    """The counts of a table a computation read from a `rejected` cache entry, from
+    Parquet footers alone, or None (then counted on DuckDB).
+
+    Only while the files of the table and of every table it references still have the
+    fingerprints they were looked up with: the entry is then the one a recount would
+    find. The valid view is the files' rows but those the entry names (by file index and
+    row number), so the rejected rows are the entry's distinct (file, row) pairs, and
+    the read rows the footers' row counts. An entry of more than _FEW_REJECTED rows is
+    counted on DuckDB as before.
+    """
+    import pyarrow.parquet as pq
+
+    from rmperf.engine.valid_cache import REJECTED, files_fingerprint
+
+    for table in dependencies([name]):
+        files = lake.files(table)
+        if not files.readable:
+            continue  # an absent referenced table: its key is its problem, unchanged
+        seen = lake.entry(table)
+        if seen is None or files_fingerprint(files, lake.path) != seen[2]:
+            return None
+    seen = lake.entry(name)
+    if seen is None or seen[1] != REJECTED:
+        return None
+    try:
+        entry_rows = pq.read_metadata(seen[0]).num_rows
+        if entry_rows > _FEW_REJECTED:
+            return None
+        rejected = 0
+        if entry_rows:
+            ids = pq.ParquetFile(seen[0]).read(columns=[ROW_FILE, ROW_NUMBER])
+            pairs = zip(ids.column(0).to_pylist(), ids.column(1).to_pylist(), strict=True)
+            rejected = len(set(pairs))
+        read = sum(pq.read_metadata(f).num_rows for f in lake.files(name).files)
+    except (OSError, ValueError, KeyError):  # an entry pruned meanwhile, a file unreadable
+        return None
+    return TableCount(name, read, rejected)
+
+
+#: Up to this many rejected rows, `_cached_count` counts them in Python.
+_FEW_REJECTED = 200_000
 
 
 def counts_table(counts: Mapping[str, TableCount]) -> list[str]:

@@ -11,7 +11,6 @@ Excel exports use the same rule (segments.export.safe_text).
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 #: Characters that make a spreadsheet treat a cell as a formula (or split it).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -36,7 +35,10 @@ def formula_safe_table(table: pa.Table) -> pa.Table:
     """`table` with every text column made formula-safe (other types untouched).
 
     One regex replacement per column, with no Python value turned into Arrow (that would
-    make pyarrow import pandas, which the engine's commands keep out of their start-up)."""
+    make pyarrow import pandas, which the engine's commands keep out of their start-up).
+    pyarrow.compute (and numpy with it) is imported here, for CSV results only."""
+    import pyarrow.compute as pc
+
     columns = []
     for fld, column in zip(table.schema, table.columns, strict=True):
         kind = fld.type.value_type if pa.types.is_dictionary(fld.type) else fld.type

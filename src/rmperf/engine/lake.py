@@ -252,6 +252,11 @@ class Lake:
     # Every table a computation attached (with what it references), in order: what a
     # command read, so it can say how many rows each table gave and lost.
     _attached: dict[str, None] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # The DuckDB valid-row cache entry each table was read from (by `backends.attach_lake`):
+    # (entry file, entry kind, the table's files fingerprint when it was looked up).
+    _entries: dict[str, tuple[Path, str, str]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path).resolve())
@@ -276,6 +281,15 @@ class Lake:
     def record_attached(self, tables: Iterable[str]) -> None:
         """Note tables a computation read (called by `backends.attach_lake`)."""
         self._attached.update(dict.fromkeys(tables))
+
+    def record_entry(self, table: str, entry: Path, kind: str, fingerprint: str) -> None:
+        """Note the DuckDB valid-row cache entry `table` was read from (`attach_lake`)."""
+        self._entries[table] = (entry, kind, fingerprint)
+
+    def entry(self, table: str) -> tuple[Path, str, str] | None:
+        """The DuckDB valid-row cache entry `table` was last read from, if any: (entry
+        file, kind, the fingerprint of the table's files then)."""
+        return self._entries.get(table)
 
     @property
     def attached(self) -> tuple[str, ...]:

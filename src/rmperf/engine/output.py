@@ -7,12 +7,11 @@ keeps every value exactly, for programs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
-
-from rmperf.engine.formula_safe import formula_safe_table
+if TYPE_CHECKING:  # imported when a result is written: pyarrow.csv, pyarrow.compute and
+    # numpy only for a CSV result (`rmperf segment --out x.parquet` needs none of them)
+    import pyarrow as pa
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -30,10 +29,16 @@ def write_result(table: pa.Table, path: Path) -> Path:
     check_output_path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix.lower() == ".csv":
+        import pyarrow.csv as pa_csv
+
+        from rmperf.engine.formula_safe import formula_safe_table
+
         # A CSV result is opened in spreadsheets: text cells are made formula-safe.
         safe = formula_safe_table(table)
         pa_csv.write_csv(safe, tmp, pa_csv.WriteOptions(quoting_style="needed"))
     else:
+        import pyarrow.parquet as pq
+
         pq.write_table(table, tmp, compression="zstd")
     tmp.replace(path)
     return path

@@ -133,6 +133,7 @@ def attach_lake(backend: Backend, lake: Lake, tables: Sequence[str]) -> dict[str
                 entry = valid_entry(cache, duck, lake, files, query, keys)
                 if entry is not None:
                     entry.attach(duck, lake)
+                    lake.record_entry(name, entry.path, entry.kind, entry.fingerprint)
             elif cache is not None and spark is not None:
                 entry = valid_entry(cache, spark, lake, files, query, keys)
                 if entry is not None:
@@ -182,6 +183,8 @@ class ValidEntry:
     path: Path
     kind: str
     files: TableFiles
+    #: The table's files fingerprint (valid_cache.files_fingerprint) the entry was found by.
+    fingerprint: str = ""
 
     @property
     def rejected_only(self) -> bool:
@@ -277,7 +280,7 @@ def valid_entry(
             return None
         finally:
             tmp.unlink(missing_ok=True)
-    return ValidEntry(entry, kind, files)
+    return ValidEntry(entry, kind, files, fingerprint)
 
 
 def read_valid(
