@@ -217,8 +217,14 @@ def test_distribution_guidance_flags_calibrations_over_the_cap(
     bm1 = perf_client("bm1")
     body = bm1.get("/performance/2026Q3/").content.decode()
     # 3 RMs on the card × 0.67 = 2.01 → at most 2 outstanding; now RM1 only
-    assert "test_retail: at most 2 of 3 RMs Outstanding (share 0.67); now 1." in body
+    # The card by its name (names.en of test_retail), not its id.
+    assert "test retail: at most 2 of 3 RMs Outstanding (share 0.67); now 1." in body
     assert "Over the cap" not in body
+    zh = bm1.get("/performance/2026Q3/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    guidance = zh[zh.index('id="guidance"') :]
+    assert "测试零售" in guidance[: guidance.index("</ul>")]
+    facts = zh[: zh.index('id="guidance"')]
+    assert "测试零售 <code>" in facts and "test_retail" not in zh
     url = "/performance/2026Q3/staff/{}/calibrate/"
     bm1.post(url.format("RM2"), {"tier": "outstanding", "reason": "r"})
     perf_client("bm2").post(url.format("RM3"), {"tier": "outstanding", "reason": "r"})
