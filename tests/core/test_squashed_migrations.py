@@ -72,27 +72,22 @@ def _old_release(
             names[(app, name)] = None
         else:
             assert migration.replaces, f"{app}.{name} is not a squashed migration"
-    names.pop(leave_out, None)  # type: ignore[arg-type]
+    if leave_out is not None:
+        del names[leave_out]
     monkeypatch.setattr(MigrationRecorder, "applied_migrations", lambda self: dict(names))
     monkeypatch.setattr(MigrationRecorder, "has_table", lambda self: True)
 
 
 def test_each_squashed_migration_replaces_exactly_its_old_chain(real_migrations: None) -> None:
-    loader = MigrationLoader(None)
-    ours = {
-        app: migration
-        for (app, _), migration in loader.disk_migrations.items()
+    ours = [
+        (app, migration)
+        for (app, _), migration in MigrationLoader(None).disk_migrations.items()
         if migration.__module__.startswith("rmperf.")
-    }
-    squashed = {app: m for app, m in ours.items() if m.replaces}
-    assert set(squashed) == set(OLD_CHAINS)
-    for app, migration in squashed.items():
-        assert migration.replaces == [(app, name) for name in OLD_CHAINS[app]], app
-    # One migration per app of the project now.
-    per_app = [
-        app for (app, _), m in loader.disk_migrations.items() if m.__module__.startswith("rmperf.")
     ]
-    assert len(per_app) == len(set(per_app))
+    apps = [app for app, _ in ours]
+    assert len(apps) == len(set(apps))  # one migration per app of the project now
+    squashed = {app: m.replaces for app, m in ours if m.replaces}
+    assert squashed == {app: [(app, name) for name in chain] for app, chain in OLD_CHAINS.items()}
 
 
 def test_a_database_at_the_end_of_the_old_chains_has_nothing_to_apply(

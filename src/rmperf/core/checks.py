@@ -22,14 +22,12 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import DatabaseError
 
 
-def half_applied_squashes(
-    applied: set[tuple[str, str]], loader: MigrationLoader | None = None
-) -> list[tuple[str, str, list[str]]]:
+def half_applied_squashes(applied: set[tuple[str, str]]) -> list[tuple[str, str, list[str]]]:
     """(app, squashed migration, the replaced migrations not applied) for each squashed
     migration of which some but not all replaced migrations are applied."""
-    loader = loader or MigrationLoader(None, ignore_no_migrations=True)
     found = []
-    for (app, name), migration in sorted(loader.disk_migrations.items()):
+    disk = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    for (app, name), migration in sorted(disk.items()):
         if not migration.replaces:
             continue
         missing = [n for a, n in migration.replaces if (a, n) not in applied]
