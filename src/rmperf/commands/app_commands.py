@@ -299,6 +299,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
 
     from rmperf.lakes.demo import demo_users_ensure
     from rmperf.lakes.selectors import lake_import_summary
@@ -311,7 +312,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         home, scale=args.scale, seed=args.seed, end=_bank_today() - dt.timedelta(days=1)
     )
     print("migrating the database …")
-    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        # With the checks `rmperf migrate` runs: a database half-way through the migrations
+        # squashed on 2026-12-07 is refused (rmperf.E001), not silently left behind.
+        call_command("migrate", interactive=False, verbosity=0, skip_checks=False)
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     print("importing the demo bank …")
     run = lake_import(actor=None, lake_dir=lake, today=_bank_today())
     print(lake_import_summary(lake_import=run))
