@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.e2e.test_browser import ARTIFACTS, PASSWORD, browser  # noqa: F401 (fixture)
+from tests.e2e.test_browser import ARTIFACTS, PASSWORD
 from tests.factories import Bank
 from tests.referrals.helpers import refer
 from tests.tasks.conftest import make_task
@@ -63,7 +63,7 @@ class Watch:
 
 
 @pytest.fixture
-def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
+def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Opens a page in a fresh context (locale, viewport); failures leave screenshots."""
     opened: list[Any] = []
 
