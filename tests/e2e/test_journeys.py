@@ -28,7 +28,6 @@ from rmperf.recommend.models import Offer, Outcome
 from rmperf.recommend.services import recommendation_run
 from rmperf.referrals.models import PointsAccount, Referral, State
 from rmperf.tasks.models import Interaction, Task, TaskStatus
-from tests.e2e.test_browser import browser  # noqa: F401 (fixture)
 from tests.e2e.test_layout import (  # noqa: F401 (fixture)
     SCREENS,
     Watch,

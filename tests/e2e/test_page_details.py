@@ -13,7 +13,6 @@ from rmperf.analysis.thresholds_models import ThresholdProposal
 from rmperf.core.runs import RunStatus
 from rmperf.performance.models import InnovationProposal, ProposalStatus
 from tests.analysis.threshold_helpers import threshold_of_hr
-from tests.e2e.test_browser import browser  # noqa: F401 (fixture)
 from tests.e2e.test_layout import open_page, passwords, sign_in  # noqa: F401 (fixture)
 from tests.factories import Bank
 

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from rmperf.policies.models import PolicyStatus, PolicyVersion
-from tests.e2e.test_browser import ARTIFACTS, PASSWORD, browser  # noqa: F401 (fixture)
+from tests.e2e.test_browser import ARTIFACTS, PASSWORD
 from tests.factories import Bank
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ class Watch:
 
 
 @pytest.fixture
-def contexts(browser: Any, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:  # noqa: F811
+def contexts(browser: Any, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     opened: dict[str, Any] = {}
 
     def open_page(locale: str) -> tuple[Any, Watch]:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.test_browser import PASSWORD, browser, page  # noqa: F401 - shared fixtures
+from tests.e2e.test_browser import PASSWORD, page  # noqa: F401 - shared fixtures
 from tests.factories import Bank
 from tests.reviews.helpers import PDF_BYTES, confirmed_quarter
 

@@ -13,6 +13,8 @@ import pytest
 from django.utils import translation
 
 from rmperf.engine import contract
+from rmperf.lakes.models import LakeImport
+from tests.dbsnapshot import import_lake
 
 TODAY = dt.date(2026, 9, 30)
 
@@ -377,6 +379,20 @@ def make_lake(tmp_path: Path) -> Callable[[Rows], Path]:
 @pytest.fixture
 def lake(make_lake: Callable[[Rows], Path], lake_rows: Rows) -> Path:
     return make_lake(lake_rows)
+
+
+@pytest.fixture(scope="session")
+def base_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made lake as it is, written once per process; never changed by a test."""
+    return write_lake(tmp_path_factory.mktemp("base") / "lake", BASE).resolve()
+
+
+@pytest.fixture
+def base_imported(base_lake: Path, db: None) -> LakeImport:
+    """`lake_import(actor=None, lake_dir=base_lake, today=TODAY)`: for real the first time in
+    a process, its rows replayed after that (tests/dbsnapshot.py). For the tests that only
+    read what the import of the unchanged lake wrote (or import again on top of it)."""
+    return import_lake(base_lake, today=TODAY)
 
 
 @pytest.fixture(autouse=True)

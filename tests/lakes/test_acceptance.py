@@ -4,7 +4,6 @@ and the command says which table and what share."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
@@ -24,7 +23,7 @@ from rmperf.lakes.services import acceptance_in_force, lake_import
 from rmperf.org.models import OrgUnit, Staff
 from rmperf.policies.models import PolicyStatus, PolicyVersion
 
-from .conftest import TODAY, Rows, write_lake
+from .conftest import TODAY, Rows
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +46,11 @@ def header_only(path: Path) -> None:
 
 
 @pytest.fixture
-def landed(tmp_path: Path, lake_rows: Rows) -> Path:
-    """A first, good delivery that is live before each test's broken one."""
-    good = write_lake(tmp_path / "good", copy.deepcopy(lake_rows))
-    assert run(good).status == ImportStatus.SUCCEEDED
-    assert lake_current() == good.resolve()
-    return good.resolve()
+def landed(base_imported: LakeImport, base_lake: Path) -> Path:
+    """A first, good delivery (the unchanged lake) that is live before each test's broken one."""
+    assert base_imported.status == ImportStatus.SUCCEEDED
+    assert lake_current() == base_lake
+    return base_lake
 
 
 def assert_refused(imp: LakeImport, *, live: Path, before: dict[str, Any]) -> None:

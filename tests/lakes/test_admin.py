@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
 from rmperf.lakes.models import LakeImport, RegisteredTable
-from rmperf.lakes.services import lake_import
-
-from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def root(lake: Path) -> Client:
-    lake_import(actor=None, lake_dir=lake, today=TODAY)
+def root(base_imported: LakeImport) -> Client:
     client = Client()
     client.force_login(
         get_user_model().objects.create_superuser(username="root", password="root-pass-123")

@@ -9,10 +9,8 @@ from django.contrib.auth import get_user_model
 
 from rmperf.core.models import AuditEvent
 from rmperf.lakes.demo import demo_users_ensure
-from rmperf.lakes.services import lake_import
+from rmperf.lakes.models import LakeImport
 from rmperf.org.models import Staff
-
-from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +19,8 @@ PASSWORD = "demo-pass-123"
 
 
 @pytest.fixture
-def imported(lake: Path) -> Path:
-    lake_import(actor=None, lake_dir=lake, today=TODAY)
-    return lake
+def imported(base_imported: LakeImport, base_lake: Path) -> Path:
+    return base_lake
 
 
 def links() -> dict[str, str]:

@@ -53,8 +53,8 @@ def counts(imp: LakeImport, table: str) -> tuple[int, int, int]:
     return t["created"], t["updated"], t["unchanged"]
 
 
-def test_first_import_loads_every_dimension_row(lake: Path) -> None:
-    imp = run(lake)
+def test_first_import_loads_every_dimension_row(base_imported: LakeImport, base_lake: Path) -> None:
+    imp, lake = base_imported, base_lake
 
     assert imp.status == ImportStatus.SUCCEEDED, imp.problems
     assert imp.exit_status == 0
@@ -82,9 +82,8 @@ def test_first_import_loads_every_dimension_row(lake: Path) -> None:
     assert audit_verify() == []
 
 
-def test_values_are_mapped_to_the_models_empty_values(lake: Path) -> None:
-    run(lake)
-
+@pytest.mark.usefixtures("base_imported")
+def test_values_are_mapped_to_the_models_empty_values() -> None:
     c1 = Customer.objects.get(pk="C1")
     assert (c1.kind, c1.unit_id, c1.birth_date, c1.risk_level) == (
         "retail",
@@ -117,9 +116,8 @@ def test_values_are_mapped_to_the_models_empty_values(lake: Path) -> None:
     ]
 
 
-def test_org_unit_paths_follow_the_parent_chain(lake: Path) -> None:
-    run(lake)
-
+@pytest.mark.usefixtures("base_imported")
+def test_org_unit_paths_follow_the_parent_chain() -> None:
     paths = dict(OrgUnit.objects.values_list("unit_id", "path"))
     assert paths == {
         "BANK": "/BANK/",
@@ -131,8 +129,10 @@ def test_org_unit_paths_follow_the_parent_chain(lake: Path) -> None:
     assert OrgUnit.objects.get(pk="TM2").parent_id == "BR1"
 
 
-def test_reimporting_the_same_lake_changes_nothing(lake: Path) -> None:
-    first = run(lake)
+def test_reimporting_the_same_lake_changes_nothing(
+    base_imported: LakeImport, base_lake: Path
+) -> None:
+    first, lake = base_imported, base_lake
     before = dump()
     events_before = AuditEvent.objects.count()
 
@@ -408,8 +408,8 @@ def test_a_failure_on_reimport_keeps_the_previous_state(
     assert not AuditEvent.objects.filter(verb="lake.import.update").exists()
 
 
-def test_fact_tables_are_registered_not_copied(lake: Path) -> None:
-    imp = run(lake)
+def test_fact_tables_are_registered_not_copied(base_imported: LakeImport, base_lake: Path) -> None:
+    imp, lake = base_imported, base_lake
 
     regs = {r.table: r for r in RegisteredTable.objects.all()}
     # The optional tables are absent from this lake (test_optional_tables.py).
@@ -449,14 +449,14 @@ def test_a_changed_fact_file_updates_its_registration(make_lake: MakeLake, lake_
     assert second.tables["transactions"]["registration"] == "updated"
 
 
-def test_lake_current_prefers_the_setting(lake: Path, settings: Any, tmp_path: Path) -> None:
-    run(lake)
+@pytest.mark.usefixtures("base_imported")
+def test_lake_current_prefers_the_setting(settings: Any, tmp_path: Path) -> None:
     settings.RMPERF_LAKE_DIR = str(tmp_path / "elsewhere")
     assert lake_current() == (tmp_path / "elsewhere").resolve()
 
 
-def test_summary_lists_every_table(lake: Path) -> None:
-    imp = run(lake)
+def test_summary_lists_every_table(base_imported: LakeImport, base_lake: Path) -> None:
+    imp, lake = base_imported, base_lake
     text = lake_import_summary(lake_import=imp)
     for t in contract.TABLES:
         assert t.name in text

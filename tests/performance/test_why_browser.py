@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from rmperf.performance.services.runs import period_run
-from tests.e2e.test_browser import ARTIFACTS, PASSWORD, browser  # noqa: F401 (fixture)
+from tests.e2e.test_browser import ARTIFACTS, PASSWORD
 from tests.e2e.test_policy_form_journey import SCREENS, Watch
 from tests.performance.conftest import PerfBank
 
@@ -20,7 +20,7 @@ URL = "/performance/2026Q3/staff/RM2/why/deposit_avg_growth/"
 
 
 @pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)

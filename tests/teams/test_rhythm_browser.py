@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.test_browser import PASSWORD, browser, page  # noqa: F401 - shared fixtures
+from tests.e2e.test_browser import PASSWORD, page  # noqa: F401 - shared fixtures
 from tests.factories import Bank, make_staff
 from tests.teams.helpers import board_lake, build_small
 
