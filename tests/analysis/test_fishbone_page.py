@@ -10,12 +10,15 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from rmperf.analysis.fishbone_selectors import fishbone_page, task_figures
 from rmperf.customers.models import Customer
 from rmperf.engine.periods import Period
 from rmperf.performance.models import LineResult, PerfPeriod, RmResult, ScoringRun
+from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.models import PolicyVersion
 from rmperf.tasks.models import Task, TaskRun, TaskStatus
 from tests.factories import Bank
 
@@ -129,6 +132,33 @@ def test_the_page_in_chinese(ready: Bank, client_as: Callable[[str], Client]) ->
     # and 25 to effort; the 24-hour response rate (a ratio) 0.9 → 90.00%, 0.95 → 95.00%.
     for figure in ("100.00 元", "50.00 元", "25.00 元", "90.00%", "95.00%"):
         assert figure in text, figure
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "name", "took_effect"),
+    [
+        ("zh-hans", "差距归因（鱼骨图）规则 · 出厂默认", "（{day}起生效）"),
+        ("en", "Gap attribution (fishbone) rules · shipped default", " (in force from {day})"),
+    ],
+)
+def test_the_policy_in_force_is_named_for_people(
+    ready: Bank, client_as: Callable[[str], Client], language: str, name: str, took_effect: str
+) -> None:
+    alices_result(ready)
+    text = client_as("alice").get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    # The shipped default fishbone policy, recorded as a version when the page first used
+    # it: its kind's name, the version as the policies page shows it, the day it took
+    # effect; not `fishbone default-<digest> (Active) (<digest>)`.
+    version = PolicyVersion.objects.get(kind=PolicyKind.FISHBONE, status="active")
+    assert version.activated_at is not None
+    with translation.override(language):
+        day = date_format(timezone.localdate(version.activated_at), "SHORT_DATE_FORMAT")
+    said = text.split('<span id="fishbone-policy">')[1].split("</span>")[0]
+    policy = {"zh-hans": "政策", "en": "Policy"}[language]
+    stop = {"zh-hans": "。", "en": "."}[language]
+    assert said == f"{policy} {name}{took_effect.format(day=day)}{stop}"
+    assert version.label not in text and version.short_digest not in text
 
 
 def test_shares_read_as_percentages() -> None:

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils import translation
 
 from rmperf.core.checks import check_squashed_migrations
 
@@ -112,12 +113,42 @@ def test_a_database_half_way_through_an_old_chain_is_refused_naming_the_app(
     assert not [key for key in executor.loader.graph.nodes if key[0] == "performance"]
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
     # …so the project's check refuses it, before migrate does anything.
-    [error] = check_squashed_migrations(databases=["default"])
-    assert error.id == "rmperf.E001"
-    assert "performance.0001_squashed_innovation_proposals" in error.msg
-    assert "missing: 0009_innovation_proposals." in error.msg
-    with pytest.raises(SystemCheckError, match="0009_innovation_proposals"):
-        call_command("migrate", plan=True, skip_checks=False)
+    with translation.override("en"):
+        [error] = check_squashed_migrations(databases=["default"])
+        assert error.id == "rmperf.E001"
+        assert "performance.0001_squashed_innovation_proposals" in error.msg
+        assert "missing: 0009_innovation_proposals." in error.msg
+        with pytest.raises(SystemCheckError, match="0009_innovation_proposals"):
+            call_command("migrate", plan=True, skip_checks=False)
+
+
+@pytest.mark.django_db
+def test_the_refusal_is_said_in_the_active_language(
+    real_migrations: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _old_release(monkeypatch, leave_out=("performance", "0009_innovation_proposals"))
+    said = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            [error] = check_squashed_migrations(databases=["default"])
+            # What `rmperf migrate` and `rmperf demo` print: the checks run before the
+            # command, in the language it runs in.
+            with pytest.raises(SystemCheckError) as refused:
+                call_command("migrate", plan=True, skip_checks=False)
+        assert error.msg in str(refused.value) and str(error.hint) in str(refused.value)
+        said[language] = (error.msg, error.hint)
+    zh, en = said["zh-hans"], said["en"]
+    assert en[0] == (
+        "The database holds only part of the migrations that "
+        "performance.0001_squashed_innovation_proposals replaces; "
+        "missing: 0009_innovation_proposals."
+    )
+    assert en[1].startswith("Bring the database to the end of its migrations")
+    assert zh[0] == (
+        "数据库只应用了 performance.0001_squashed_innovation_proposals "
+        "所替代的部分迁移；缺少：0009_innovation_proposals。"
+    )
+    assert zh[1].startswith("请先用 2026-12-07 之前的版本")
 
 
 def test_the_check_is_quiet_on_a_whole_old_chain_and_on_a_new_database(

@@ -1,6 +1,6 @@
-"""Details of single pages in a real browser at 1366 px, in both languages: rows of a table
-keep one height when their figures are missing, and long notes wrap instead of running
-out of sight."""
+"""Details of single pages in a real browser at 1366 px (a chart also at 390 px), in both
+languages: rows of a table keep one height when their figures are missing, long notes wrap
+instead of running out of sight, and a chart's texts are drawn whole inside its box."""
 
 from __future__ import annotations
 
@@ -109,4 +109,45 @@ def test_a_long_decision_note_wraps_within_the_proposals_table(
     assert box is not None and frame is not None
     assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
     assert box["height"] > 30  # wrapped onto more than one line
+    assert watch.problems == []
+
+
+#: What every text of a chart must do: lie inside the chart's box (ECharts draws an SVG
+#: of that size; a text above or below it is cut by the box, a sliver shown at its edge).
+TEXTS_OUTSIDE = """el => {
+  const box = el.getBoundingClientRect();
+  return Array.from(el.querySelectorAll("svg text"))
+    .filter(t => t.textContent.trim() !== "")
+    .filter(t => {
+      const r = t.getBoundingClientRect();
+      return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5
+        || r.left < box.left - 0.5 || r.right > box.right + 0.5;
+    })
+    .map(t => t.textContent);
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_the_tier_chart_shows_its_axis_name_whole(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    locale: str,
+    viewport: str,
+) -> None:
+    from tests.analysis.test_fishbone_page import alices_result
+
+    alices_result(bank)  # 2026Q3: alice scored, competent
+    passwords(bank, "hannah")
+    page, watch = open_page(locale, viewport)
+    sign_in(page, live_server.url, "hannah")
+    page.goto(f"{live_server.url}/performance/2026Q3/")
+    page.wait_for_selector('[data-chart="tiers"][data-drawn] svg text', state="attached")
+    chart = page.locator('[data-chart="tiers"]')
+    texts = chart.evaluate("el => Array.from(el.querySelectorAll('svg text'), t => t.textContent)")
+    # The value axis is named (RMs / 客户经理人数), and the name is drawn whole, not cut at
+    # the chart's top edge under the tier list.
+    assert {"zh-CN": "客户经理人数", "en-US": "RMs"}[locale] in texts
+    assert chart.evaluate(TEXTS_OUTSIDE) == []
     assert watch.problems == []

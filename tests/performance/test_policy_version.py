@@ -58,9 +58,10 @@ def test_a_run_uses_and_records_the_active_scorecard_set(perf_bank: PerfBank) ->
     card = policy_cards(v2)["test_retail_v2"]
     assert run2.policy_versions == {"test_retail_v2": card.version}
     assert set(RmResult.objects.values_list("policy_version", flat=True)) == {card.version}
-    # The page names the set and links to it.
+    # The page names the set for people (its kind's name, version and the day it took
+    # effect) and links to it.
     page = perf_bank.client("hr1").get("/performance/2026Q3/").content.decode()
-    assert f'href="/policies/{v2.pk}/">scorecards 2027</a>' in page
+    assert f'href="/policies/{v2.pk}/">RM scorecards · 2027 (in force from ' in page
 
 
 def test_the_command_line_scorecard_overrides_the_active_set(

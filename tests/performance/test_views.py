@@ -224,7 +224,7 @@ def test_distribution_guidance_flags_calibrations_over_the_cap(
     guidance = zh[zh.index('id="guidance"') :]
     assert "测试零售" in guidance[: guidance.index("</ul>")]
     facts = zh[: zh.index('id="guidance"')]
-    assert "测试零售 <code>" in facts and "test_retail" not in zh
+    assert '测试零售 <code class="hash muted">' in facts and "test_retail" not in zh
     url = "/performance/2026Q3/staff/{}/calibrate/"
     bm1.post(url.format("RM2"), {"tier": "outstanding", "reason": "r"})
     perf_client("bm2").post(url.format("RM3"), {"tier": "outstanding", "reason": "r"})

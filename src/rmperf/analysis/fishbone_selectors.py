@@ -47,6 +47,7 @@ from rmperf.performance.models import LineResult, RmResult
 from rmperf.performance.selectors import staff_visible
 from rmperf.performance.why import format_value
 from rmperf.policies.kinds import PolicyKind
+from rmperf.policies.models import PolicyVersion
 from rmperf.policies.selectors import policy_in_force
 from rmperf.segments.models import Tier as SegmentTier
 from rmperf.tasks.models import Task, TaskStatus
@@ -276,7 +277,8 @@ class FishbonePage:
     staff: Staff
     result: RmResult | None
     period_key: str
-    policy_version: str = ""
+    #: The fishbone policy version in force that attributed the gaps (None: not attributed).
+    policy: PolicyVersion | None = None
     bones: list[BoneView] = field(default_factory=list)
     gaps: list[GapView] = field(default_factory=list)
     unexplained: list[tuple[str, str, Decimal]] = field(default_factory=list)
@@ -383,7 +385,7 @@ def fishbone_page(*, actor: Actor, period_key: str, staff_id: str) -> FishbonePa
             page.problem = str(exc)
             return page
         cache.set(key, fb, CACHE_SECONDS)
-    page.policy_version = f"{fb_version} ({fb_loaded.version})"
+    page.policy = fb_version
     _fill(page, fb)
     return page
 

@@ -6,7 +6,8 @@ every migration it replaces is recorded in `django_migrations`, and applies it t
 database. A database that holds only part of an old chain is neither; Django then drops the
 app from its migration plan without a word, so `migrate` would report nothing to do while
 the app's newest tables or columns are missing. This check refuses that state (it runs
-before `migrate` and `serve`), naming the app and the migrations that are missing.
+before `migrate` and `serve`), naming the app and the migrations that are missing, in the
+active language (a check runs before the command, under the language the CLI runs in).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import DatabaseError
+from django.utils.translation import gettext as _
 
 
 def half_applied_squashes(applied: set[tuple[str, str]]) -> list[tuple[str, str, list[str]]]:
@@ -56,11 +58,16 @@ def check_squashed_migrations(
         for app, name, missing in half_applied_squashes(applied):
             errors.append(
                 Error(
-                    f"The database holds only part of the migrations that {app}.{name} "
-                    f"replaces; missing: {', '.join(missing)}.",
-                    hint="Bring the database to the end of its migrations with the release "
-                    "before 2026-12-07 first (docs/operations.md, Upgrading), then run "
-                    "`rmperf migrate` with this one.",
+                    _(
+                        "The database holds only part of the migrations that %(migration)s "
+                        "replaces; missing: %(missing)s."
+                    )
+                    % {"migration": f"{app}.{name}", "missing": ", ".join(missing)},
+                    hint=_(
+                        "Bring the database to the end of its migrations with the release "
+                        "before 2026-12-07 first (docs/operations.md, Upgrading), then run "
+                        "`rmperf migrate` with this one."
+                    ),
                     id="rmperf.E001",
                 )
             )

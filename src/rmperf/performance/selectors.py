@@ -88,7 +88,9 @@ def period_find(*, actor: Actor, key: str) -> tuple[Period, PerfPeriod | None]:
 
 def period_last_run(*, period: PerfPeriod) -> ScoringRun | None:
     run: ScoringRun | None = (
-        period.runs.filter(status=RunStatus.SUCCEEDED).select_related("lake_import").first()
+        period.runs.filter(status=RunStatus.SUCCEEDED)
+        .select_related("lake_import", "policy")
+        .first()
     )
     return run
 

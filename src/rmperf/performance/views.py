@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,6 +67,10 @@ from rmperf.performance.services.targets import (
     target_sheet_propose,
 )
 
+#: Rows of the period's ranking per page, as the customer lists page theirs: HR's 264 RMs
+#: as cards made a phone's page 68,000 px tall.
+RANKING_PAGE_SIZE = 25
+
 
 def _language() -> str:
     return get_language() or "en"
@@ -117,10 +122,13 @@ class PeriodPage:
     first renders it: the fragments kept under the data version (period.html) read
     nothing, so a page served from them costs the period's record and the forms only."""
 
-    def __init__(self, *, actor: Actor, key: str) -> None:
+    def __init__(self, *, actor: Actor, key: str, ranking_page: str = "1") -> None:
         self.actor = actor
         self.key = key
         self.language = _language()
+        #: The ranking's page asked for (digits; the fragment of the ranking is kept per
+        #: page asked, so the same number always shows the same rows of a data version).
+        self.ranking_page = ranking_page
 
     @cached_property
     def period(self) -> PerfPeriod | None:
@@ -138,6 +146,12 @@ class PeriodPage:
     @cached_property
     def ranked(self) -> list[tuple[int, RmResult]]:
         return sel.ranked(self.rows)
+
+    @cached_property
+    def ranking(self) -> Page[tuple[int, RmResult]]:
+        """The page of the ranking asked for (past the last: the last), ranks as in the
+        whole ranking."""
+        return Paginator(self.ranked, RANKING_PAGE_SIZE).get_page(self.ranking_page)
 
     @cached_property
     def tiers(self) -> list[tuple[str, str, int]]:
@@ -183,9 +197,11 @@ def period_view(request: HttpRequest, period_key: str) -> HttpResponse:
     its status)."""
     data_version_of(request)  # before any read its fragments are kept under
     engine_period = sel.period_key(period_key)
+    asked = request.GET.get("page", "")
+    ranking_page = asked if asked.isdigit() else "1"
     context = {
         "engine_period": engine_period,
-        "page": PeriodPage(actor=request.user, key=engine_period.key),
+        "page": PeriodPage(actor=request.user, key=engine_period.key, ranking_page=ranking_page),
         "expected": engine_period.time_progress(_today()),
         "may_manage": performance_may_manage(actor=request.user),
     }

@@ -36,9 +36,13 @@
     "tiers": function (d) {
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-        grid: { left: 16, right: 16, top: 16, bottom: 16, containLabel: true },
+        // The value axis's name sits above the axis, outside what containLabel keeps in:
+        // the top leaves it room (at 16 px it was cut at the chart's edge, a sliver under
+        // the tier list), and it starts at the axis so it never runs off the left.
+        grid: { left: 16, right: 16, top: 40, bottom: 16, containLabel: true },
         xAxis: { type: "category", data: d.tiers.map(function (t) { return t.name; }) },
-        yAxis: { type: "value", minInterval: 1, name: d.labels.rms },
+        yAxis: { type: "value", minInterval: 1, name: d.labels.rms,
+                 nameTextStyle: { align: "left" } },
         series: [{ type: "bar", data: d.tiers.map(function (t) { return t.count; }) }]
       };
     },
