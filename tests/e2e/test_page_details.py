@@ -1,6 +1,7 @@
-"""Details of single pages in a real browser at 1366 px (a chart also at 390 px), in both
-languages: rows of a table keep one height when their figures are missing, long notes wrap
-instead of running out of sight, and a chart's texts are drawn whole inside its box."""
+"""Details of single pages in a real browser at 1366 px (the period page's charts
+also at 390 px), in both languages: rows of a table keep one height when their figures are
+missing, long notes wrap instead of running out of sight, and a chart's texts are drawn
+whole inside its box."""
 
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ TEXTS_OUTSIDE = """el => {
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 @pytest.mark.parametrize("locale", LANGUAGES)
-def test_the_tier_chart_shows_its_axis_name_whole(
+def test_the_period_charts_draw_their_texts_whole(
     live_server: Any,
     bank: Bank,
     open_page: Any,  # noqa: F811
@@ -150,4 +151,9 @@ def test_the_tier_chart_shows_its_axis_name_whole(
     # the chart's top edge under the tier list.
     assert {"zh-CN": "客户经理人数", "en-US": "RMs"}[locale] in texts
     assert chart.evaluate(TEXTS_OUTSIDE) == []
+    # The balanced-scorecard chart below: each perspective's name (Learning and growth the
+    # longest, last at the right edge) drawn whole inside the box, on a phone too.
+    page.wait_for_selector('[data-chart="bsc"][data-drawn] svg text', state="attached")
+    bsc = page.locator('[data-chart="bsc"]')
+    assert bsc.evaluate(TEXTS_OUTSIDE) == []
     assert watch.problems == []
