@@ -1,7 +1,6 @@
-"""Details of single pages in a real browser at 1366 px (the period page's charts
-also at 390 px), in both languages: rows of a table keep one height when their figures are
-missing, long notes wrap instead of running out of sight, and a chart's texts are drawn
-whole inside its box."""
+"""Details of single pages in a real browser at 1366 px (charts also at 390 px), in
+both languages: rows of a table keep one height when their figures are missing, long notes
+wrap instead of running out of sight, and a chart's texts are drawn whole inside its box."""
 
 from __future__ import annotations
 
@@ -156,4 +155,30 @@ def test_the_period_charts_draw_their_texts_whole(
     page.wait_for_selector('[data-chart="bsc"][data-drawn] svg text', state="attached")
     bsc = page.locator('[data-chart="bsc"]')
     assert bsc.evaluate(TEXTS_OUTSIDE) == []
+    assert watch.problems == []
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_the_segments_dashboard_keeps_charts_and_tables_in_their_boxes(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    locale: str,
+    viewport: str,
+) -> None:
+    from tests.segments.factories import make_run
+
+    make_run()
+    passwords(bank, "mike")
+    page, watch = open_page(locale, viewport)
+    sign_in(page, live_server.url, "mike")
+    page.goto(f"{live_server.url}/segments/")
+    # Every text of the three charts (the product categories' names the longest) lies
+    # whole inside its chart's box, none cut at an edge.
+    for kind in ("pyramid", "penetration", "frequency"):
+        page.wait_for_selector(f'[data-chart="{kind}"][data-drawn] svg text', state="attached")
+        chart = page.locator(f'[data-chart="{kind}"]')
+        assert chart.evaluate(TEXTS_OUTSIDE) == [], kind
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert watch.problems == []
