@@ -1,6 +1,7 @@
-"""Details of single pages in a real browser at 1366 px (charts also at 390 px), in
-both languages: rows of a table keep one height when their figures are missing, long notes
-wrap instead of running out of sight, and a chart's texts are drawn whole inside its box."""
+"""Details of single pages in a real browser at 1366 px (charts and the segments dashboard
+also at 390 px, its card tables at 1000 px), in both languages: rows of a table keep one
+height when their figures are missing, long notes wrap instead of running out of sight,
+and a chart's texts are drawn whole inside its box."""
 
 from __future__ import annotations
 
@@ -180,5 +181,19 @@ def test_the_segments_dashboard_keeps_charts_and_tables_in_their_boxes(
         page.wait_for_selector(f'[data-chart="{kind}"][data-drawn] svg text', state="attached")
         chart = page.locator(f'[data-chart="{kind}"]')
         assert chart.evaluate(TEXTS_OUTSIDE) == [], kind
+    # A window of 1000 px (and the phone): each card's table (tiers, penetration,
+    # frequency) fits its card whole, no column cut at its right edge.
+    width = 1000 if viewport == "desktop" else 390
+    page.set_viewport_size({"width": width, "height": 800})
+    page.reload()
+    page.wait_for_selector('[data-chart="pyramid"][data-drawn]', state="attached")
+    cut = page.eval_on_selector_all(
+        ".grid.three .table",
+        """tables => tables
+          .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+          .map(t => [t.querySelector("th").textContent, t.scrollWidth,
+                     t.parentElement.clientWidth])""",
+    )
+    assert cut == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert watch.problems == []
