@@ -1,6 +1,7 @@
-"""Details of single pages in a real browser at 1366 px (a chart also at 390 px), in both
-languages: rows of a table keep one height when their figures are missing, long notes wrap
-instead of running out of sight, and a chart's texts are drawn whole inside its box."""
+"""Details of single pages in a real browser at 1366 px (charts and the segments dashboard
+also at 390 px, its card tables at 1000 px), in both languages: rows of a table keep one
+height when their figures are missing, long notes wrap instead of running out of sight,
+and a chart's texts are drawn whole inside its box."""
 
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ TEXTS_OUTSIDE = """el => {
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 @pytest.mark.parametrize("locale", LANGUAGES)
-def test_the_tier_chart_shows_its_axis_name_whole(
+def test_the_period_charts_draw_their_texts_whole(
     live_server: Any,
     bank: Bank,
     open_page: Any,  # noqa: F811
@@ -150,4 +151,49 @@ def test_the_tier_chart_shows_its_axis_name_whole(
     # the chart's top edge under the tier list.
     assert {"zh-CN": "客户经理人数", "en-US": "RMs"}[locale] in texts
     assert chart.evaluate(TEXTS_OUTSIDE) == []
+    # The balanced-scorecard chart below: each perspective's name (Learning and growth the
+    # longest, last at the right edge) drawn whole inside the box, on a phone too.
+    page.wait_for_selector('[data-chart="bsc"][data-drawn] svg text', state="attached")
+    bsc = page.locator('[data-chart="bsc"]')
+    assert bsc.evaluate(TEXTS_OUTSIDE) == []
+    assert watch.problems == []
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_the_segments_dashboard_keeps_charts_and_tables_in_their_boxes(
+    live_server: Any,
+    bank: Bank,
+    open_page: Any,  # noqa: F811
+    locale: str,
+    viewport: str,
+) -> None:
+    from tests.segments.factories import make_run
+
+    make_run()
+    passwords(bank, "mike")
+    page, watch = open_page(locale, viewport)
+    sign_in(page, live_server.url, "mike")
+    page.goto(f"{live_server.url}/segments/")
+    # Every text of the three charts (the product categories' names the longest) lies
+    # whole inside its chart's box, none cut at an edge.
+    for kind in ("pyramid", "penetration", "frequency"):
+        page.wait_for_selector(f'[data-chart="{kind}"][data-drawn] svg text', state="attached")
+        chart = page.locator(f'[data-chart="{kind}"]')
+        assert chart.evaluate(TEXTS_OUTSIDE) == [], kind
+    # A window of 1000 px (and the phone): each card's table (tiers, penetration,
+    # frequency) fits its card whole, no column cut at its right edge.
+    width = 1000 if viewport == "desktop" else 390
+    page.set_viewport_size({"width": width, "height": 800})
+    page.reload()
+    page.wait_for_selector('[data-chart="pyramid"][data-drawn]', state="attached")
+    cut = page.eval_on_selector_all(
+        ".grid.three .table",
+        """tables => tables
+          .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+          .map(t => [t.querySelector("th").textContent, t.scrollWidth,
+                     t.parentElement.clientWidth])""",
+    )
+    assert cut == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert watch.problems == []

@@ -54,14 +54,17 @@
         ]
       };
     },
-    // Share of the book holding each product category.
+    // Share of the book holding each product category: horizontal bars, the categories
+    // in the table's order from the top, their names level and whole (names turned 30°
+    // under vertical bars ran past the chart's left edge and overlapped on a phone).
     "penetration": function (d) {
+      var percent = function (v) { return Math.round(v * 100) + "%"; };
       return {
-        tooltip: { trigger: "axis", valueFormatter: function (v) { return Math.round(v * 100) + "%"; } },
-        grid: { left: 16, right: 16, top: 16, bottom: 16, containLabel: true },
-        xAxis: { type: "category", data: d.penetration.map(function (r) { return r.name; }),
-                 axisLabel: { interval: 0, rotate: 30 } },
-        yAxis: { type: "value", max: 1, axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: percent },
+        grid: { left: 16, right: 24, top: 8, bottom: 8, containLabel: true },
+        yAxis: { type: "category", inverse: true, data: d.penetration.map(function (r) { return r.name; }),
+                 axisLabel: { interval: 0 } },
+        xAxis: { type: "value", max: 1, axisLabel: { formatter: percent } },
         series: [{ type: "bar", data: d.penetration.map(function (r) { return r.share; }) }]
       };
     },

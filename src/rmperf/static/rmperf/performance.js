@@ -47,12 +47,16 @@
       };
     },
     // Weight available and points earned per balanced-scorecard perspective.
-    "bsc": function (d) {
+    // A perspective's name wraps within its own column (Learning and growth, the last,
+    // ran past the chart's right edge on a phone).
+    "bsc": function (d, el) {
+      var column = (el.clientWidth - 80) / Math.max(d.bsc.length, 1);
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { bottom: 0, data: [d.labels.weight, d.labels.points] },
         grid: { left: 16, right: 16, top: 16, bottom: 32, containLabel: true },
-        xAxis: { type: "category", data: d.bsc.map(function (g) { return g.name; }) },
+        xAxis: { type: "category", data: d.bsc.map(function (g) { return g.name; }),
+                 axisLabel: { interval: 0, width: Math.max(48, Math.floor(column - 8)), overflow: "break" } },
         yAxis: { type: "value" },
         series: [
           { name: d.labels.weight, type: "bar", data: d.bsc.map(function (g) { return Number(g.weight); }) },
@@ -70,9 +74,10 @@
       if (!build || !d || el.getAttribute("data-drawn")) { return; }
       try {
         var chart = echarts.init(el, null, { renderer: "svg" });
-        chart.setOption(build(d));
+        chart.setOption(build(d, el));
         el.setAttribute("data-drawn", "1");
-        window.addEventListener("resize", function () { chart.resize(); });
+        // Built again for the new width: a chart may size its labels to its box.
+        window.addEventListener("resize", function () { chart.setOption(build(d, el)); chart.resize(); });
       } catch (err) {
         if (window.console) { window.console.error("chart", el.getAttribute("data-chart"), err); }
       }
