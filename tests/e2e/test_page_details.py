@@ -128,6 +128,13 @@ TEXTS_OUTSIDE = """el => {
 }"""
 
 
+def texts_outside(page: Any, kind: str) -> list[str]:
+    """The texts of the page's chart `kind` that do not lie inside its box, once drawn."""
+    page.wait_for_selector(f'[data-chart="{kind}"][data-drawn] svg text', state="attached")
+    outside: list[str] = page.locator(f'[data-chart="{kind}"]').evaluate(TEXTS_OUTSIDE)
+    return outside
+
+
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 @pytest.mark.parametrize("locale", LANGUAGES)
 def test_the_period_charts_draw_their_texts_whole(
@@ -144,18 +151,16 @@ def test_the_period_charts_draw_their_texts_whole(
     page, watch = open_page(locale, viewport)
     sign_in(page, live_server.url, "hannah")
     page.goto(f"{live_server.url}/performance/2026Q3/")
-    page.wait_for_selector('[data-chart="tiers"][data-drawn] svg text', state="attached")
-    chart = page.locator('[data-chart="tiers"]')
-    texts = chart.evaluate("el => Array.from(el.querySelectorAll('svg text'), t => t.textContent)")
     # The value axis is named (RMs / 客户经理人数), and the name is drawn whole, not cut at
     # the chart's top edge under the tier list.
+    assert texts_outside(page, "tiers") == []
+    texts = page.locator('[data-chart="tiers"]').evaluate(
+        "el => Array.from(el.querySelectorAll('svg text'), t => t.textContent)"
+    )
     assert {"zh-CN": "客户经理人数", "en-US": "RMs"}[locale] in texts
-    assert chart.evaluate(TEXTS_OUTSIDE) == []
     # The balanced-scorecard chart below: each perspective's name (Learning and growth the
     # longest, last at the right edge) drawn whole inside the box, on a phone too.
-    page.wait_for_selector('[data-chart="bsc"][data-drawn] svg text', state="attached")
-    bsc = page.locator('[data-chart="bsc"]')
-    assert bsc.evaluate(TEXTS_OUTSIDE) == []
+    assert texts_outside(page, "bsc") == []
     assert watch.problems == []
 
 
@@ -178,9 +183,7 @@ def test_the_segments_dashboard_keeps_charts_and_tables_in_their_boxes(
     # Every text of the three charts (the product categories' names the longest) lies
     # whole inside its chart's box, none cut at an edge.
     for kind in ("pyramid", "penetration", "frequency"):
-        page.wait_for_selector(f'[data-chart="{kind}"][data-drawn] svg text', state="attached")
-        chart = page.locator(f'[data-chart="{kind}"]')
-        assert chart.evaluate(TEXTS_OUTSIDE) == [], kind
+        assert texts_outside(page, kind) == [], kind
     # A window of 1000 px (and the phone): each card's table (tiers, penetration,
     # frequency) fits its card whole, no column cut at its right edge.
     width = 1000 if viewport == "desktop" else 390
