@@ -199,4 +199,10 @@ def test_the_segments_dashboard_keeps_charts_and_tables_in_their_boxes(
     )
     assert cut == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # A branch's amounts are long (the medium bank's AUM tile pushed a phone's page 17 px
+    # sideways): every figure tile with such a value still fits the window.
+    page.eval_on_selector_all(
+        ".stat-value", "vs => vs.forEach(v => { v.textContent = '¥12,345,678,901.23'; })"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert watch.problems == []
